@@ -1,0 +1,86 @@
+"""Redaction of conversation events before they are stored or published.
+
+The tracker must never hold an account number, an email, a phone number or a verification
+factor. The assistant asks for those in the slots named in ``SENSITIVE_SLOTS``; a user message
+that answers such a request is replaced whole, and every other user text has emails and long
+digit runs masked. Works on Rasa's event dictionaries (``Event.as_dict()``), so it has no
+dependency on a running Rasa.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any, Dict, Iterable, Iterator, List, Optional
+
+REDACTED = "[redacted]"
+SENSITIVE_SLOTS = frozenset({"account_identifier", "verification_factor"})
+SENSITIVE_ENTITIES = frozenset({"account_number", "email", "phone"})
+
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+# A run of 5+ digits (ZIP, one-time code, account number) or a phone number written with
+# separators (7+ digits in all). ISO dates are matched first so that they survive.
+_PATTERN = re.compile(
+    rf"(?P<date>\b{_ISO_DATE}\b)|(?P<email>{_EMAIL})|(?P<digits>[+(]?\d(?:[\d\s().-]*\d)?)"
+)
+
+
+def mask_text(text: Optional[str]) -> Optional[str]:
+    """Mask emails, phone numbers and runs of five or more digits in ``text``."""
+    if not text:
+        return text
+
+    def _replace(match: "re.Match[str]") -> str:
+        if match.group("date"):
+            return match.group(0)
+        if match.group("email"):
+            return REDACTED
+        token = match.group("digits")
+        digits = re.sub(r"\D", "", token)
+        longest_run = max((len(run) for run in re.findall(r"\d+", token)), default=0)
+        if longest_run >= 5 or (len(digits) >= 7 and longest_run >= 3):
+            return REDACTED
+        return token
+
+    return _PATTERN.sub(_replace, text)
+
+
+def _redact_parse_data(parse_data: Dict[str, Any], whole: bool) -> None:
+    if "text" in parse_data:
+        parse_data["text"] = REDACTED if whole else mask_text(parse_data["text"])
+    for entity in parse_data.get("entities") or []:
+        if whole or entity.get("entity") in SENSITIVE_ENTITIES:
+            entity["value"] = REDACTED
+        elif isinstance(entity.get("value"), str):
+            entity["value"] = mask_text(entity["value"])
+        entity.pop("text", None)
+
+
+def redact_events(events: Iterable[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
+    """Yield a redacted copy of each event dict, one for one and in order.
+
+    ``requested_slot`` is followed through the stream so that the answer to a request for a
+    sensitive slot is recognised even when the stream starts mid-conversation only if the
+    caller passes the whole conversation (as the tracker store does).
+    """
+    requested: Optional[str] = None
+    for original in events:
+        event = copy.deepcopy(original)
+        kind = event.get("event")
+        if kind == "slot":
+            if event.get("name") == "requested_slot":
+                requested = event.get("value")
+            elif event.get("name") in SENSITIVE_SLOTS and event.get("value") is not None:
+                event["value"] = REDACTED
+        elif kind == "active_loop" and event.get("name") is None:
+            requested = None
+        elif kind == "user":
+            whole = requested in SENSITIVE_SLOTS
+            event["text"] = REDACTED if whole else mask_text(event.get("text"))
+            _redact_parse_data(event.get("parse_data") or {}, whole)
+        yield event
+
+
+def redact_event_list(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Return ``redact_events`` as a list."""
+    return list(redact_events(events))

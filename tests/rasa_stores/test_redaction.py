@@ -1,0 +1,87 @@
+"""Secrets never reach the stored tracker (redaction + the real SQL tracker store)."""
+import json
+
+import sqlalchemy as sa
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_redaction import REDACTED, mask_text
+from bot.rasa_tracker_store import RedactingTrackerStore
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [inform, cancel_service]
+entities: [account_number, email, date]
+slots:
+  account_identifier:
+    type: any
+    mappings: [{type: custom}]
+  verification_factor:
+    type: any
+    mappings: [{type: custom}]
+  end_date:
+    type: any
+    mappings: [{type: custom}]
+"""
+)
+
+
+def test_mask_text_keeps_dates_and_short_numbers_but_hides_identifiers():
+    assert mask_text("cancel acct 40012345 please") == f"cancel acct {REDACTED} please"
+    assert mask_text("mail me at Jo.Doe+x@example.co.uk") == f"mail me at {REDACTED}"
+    assert mask_text("call (555) 123-4567") == f"call {REDACTED}"
+    assert mask_text("end on 2026-12-31") == "end on 2026-12-31"
+    assert mask_text("refund 45.50 for 3 months") == "refund 45.50 for 3 months"
+    assert mask_text("status of 7QMK-4XPT-RH9C") == "status of 7QMK-4XPT-RH9C"
+
+
+def _conversation():
+    return [
+        ActionExecuted("action_listen"),
+        UserUttered(
+            "cancel my account 40012345",
+            intent={"name": "cancel_service", "confidence": 1.0},
+            entities=[{"entity": "account_number", "value": "40012345", "start": 18, "end": 26}],
+        ),
+        ActiveLoop("identify_form"),
+        SlotSet("requested_slot", "verification_factor"),
+        ActionExecuted("action_listen"),
+        UserUttered("1234", intent={"name": "inform", "confidence": 0.9}),
+        SlotSet("verification_factor", "1234"),
+        SlotSet("verification_factor", None),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        ActionExecuted("action_listen"),
+        UserUttered("end it on 2026-12-31", intent={"name": "inform", "confidence": 0.9}),
+    ]
+
+
+async def test_store_writes_no_secret(tmp_path):
+    url = f"sqlite:///{tmp_path}/tracker.db"
+    store = RedactingTrackerStore(domain=DOMAIN, url=url)
+    tracker = DialogueStateTracker.from_events("c1", _conversation(), slots=DOMAIN.slots)
+    await store.save(tracker)
+
+    with sa.create_engine(url).connect() as conn:
+        stored = [row[0] for row in conn.execute(sa.text("select data from events order by id"))]
+    dump = "\n".join(stored)
+    assert "40012345" not in dump and "1234" not in dump
+    texts = [json.loads(d).get("text") for d in stored if json.loads(d)["event"] == "user"]
+    assert texts == [f"cancel my account {REDACTED}", REDACTED, "end it on 2026-12-31"]
+
+    # The conversation goes on from the stored copy: same number of events, slots intact.
+    again = await store.retrieve("c1")
+    assert len(again.events) == len(tracker.events)
+    assert again.get_slot("verification_factor") is None
+    assert again.latest_message.text == "end it on 2026-12-31"
+
+    # A later save appends only the new events, still redacted.
+    again.update(ActionExecuted("action_listen"))
+    again.update(UserUttered("my email is a@b.io", intent={"name": "inform", "confidence": 1}))
+    await store.save(again)
+    with sa.create_engine(url).connect() as conn:
+        rows = conn.execute(sa.text("select data from events")).fetchall()
+    assert len(rows) == len(tracker.events) + 2
+    assert "a@b.io" not in rows[-1][0]
