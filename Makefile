@@ -1,0 +1,54 @@
+# make run   install if needed, train if the model is stale, seed demo data, start everything
+# make test  the whole test suite (PostgreSQL/Redis/RabbitMQ tests skip unless their TEST_* URL is set)
+# make bench benchmark figures (see docs/performance.md)
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+WEB   := bot/web/static/widget.js
+
+.PHONY: run test bench setup web chromium lock eval model clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $$(scripts/find_python310.sh) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB): node_modules/.installed $(wildcard bot/web/src/*)
+	npm run --silent build
+
+web: $(if $(wildcard package.json),$(WEB))
+
+# The browser tests drive the system Chromium; Playwright never downloads a browser.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+setup: $(STAMP) web
+
+model: setup
+	@$(PY) scripts/ensure_model.py >/dev/null
+
+run: setup
+	@scripts/run.sh
+
+test: setup chromium model
+	$(PY) -m pytest -q -ra --timeout=900
+
+bench: setup model
+	$(PY) -m bench
+
+eval: model
+	$(PY) scripts/eval_nlu.py --model $$($(PY) scripts/ensure_model.py)
+
+# Regenerate the lock file after changing pyproject.toml (a tool writes it, never a person).
+lock:
+	$(PY) -m uv pip compile pyproject.toml --extra dev --python-version 3.10 \
+	  --python-platform x86_64-manylinux_2_28 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules var models $(WEB)

@@ -1,0 +1,53 @@
+"""Wait until every process of ``make run`` answers, then print where to reach them.
+
+Runs as the ``ready`` entry of the Procfile and then stays idle: the Procfile runner stops all
+processes as soon as one exits.
+"""
+import os
+import signal
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def _up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return answer.status < 500
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def main() -> None:
+    backend = f"http://{os.environ.get('BACKEND_HOST', '127.0.0.1')}:{os.environ.get('BACKEND_PORT', '8000')}"
+    rasa = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
+    actions = f"http://127.0.0.1:{os.environ.get('ACTION_PORT', '5055')}"
+    checks = {"backend": f"{backend}/health", "action server": f"{actions}/health", "rasa": f"{rasa}/"}
+    deadline = time.monotonic() + 300
+    pending = dict(checks)
+    while pending and time.monotonic() < deadline:
+        pending = {name: url for name, url in pending.items() if not _up(url)}
+        time.sleep(1)
+    if pending:
+        print(f"Not answering after 5 minutes: {', '.join(pending)}", flush=True)
+    print(
+        "\nThe cancellation assistant is running:\n"
+        f"  Website widget (demo page):  {backend}/\n"
+        f"  Staff console:               {backend}/console/  (demo login in docs/fixtures.md)\n"
+        f"  Backend API + OpenAPI:       {backend}/openapi.json\n"
+        f"  Rasa REST channel:           {rasa}/webhooks/rest/webhook\n"
+        f"  Rasa HTTP API (token):       {rasa}/\n"
+        f"  Action server:               {actions}/webhook\n"
+        "Talk to it in the widget, or:\n"
+        f"  curl -s {rasa}/webhooks/rest/webhook -d '{{\"sender\": \"me\", \"message\": \"I want to cancel\"}}'\n"
+        "Demo accounts and their ZIP/PIN: docs/fixtures.md. Ctrl-C stops everything.\n",
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,182 @@
+"""The whole assistant as real processes on free ports, for end-to-end tests and the benchmark.
+
+``Stack`` starts the backend store (fresh SQLite database seeded with the demo data), the action
+server and the Rasa server with a trained model, waits until each answers, and stops them all.
+Logs go to ``<workdir>/<process>.log`` and the tail is shown when a process fails to start.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on loopback right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_json(method: str, url: str, body: Optional[dict] = None, headers: Optional[dict] = None,
+              timeout: float = 30) -> tuple[int, object]:
+    """Send a JSON request; return (status, decoded body or text)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method,
+                                     headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            status, raw = answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw or b"null")
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+class Stack:
+    """Backend, action server and Rasa server for one test session."""
+
+    def __init__(self, workdir: Path, model: Path, *, env: Optional[Dict[str, str]] = None,
+                 credentials: Optional[Path] = None, endpoints: Optional[str] = None) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.model = Path(model)
+        self.token = secrets.token_urlsafe(16)
+        self.rasa_token = secrets.token_urlsafe(16)
+        self.backend_port, self.action_port, self.rasa_port = free_port(), free_port(), free_port()
+        self.backend_url = f"http://127.0.0.1:{self.backend_port}"
+        self.action_url = f"http://127.0.0.1:{self.action_port}"
+        self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
+        self.database_url = f"sqlite:///{self.workdir}/backend.sqlite3"
+        self.tracker_url = f"sqlite:///{self.workdir}/tracker.sqlite3"
+        self.credentials = credentials or ROOT / "credentials.yml"
+        self.endpoints_text = endpoints
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "BACKEND_URL": self.backend_url,
+            "BACKEND_HOST": "127.0.0.1",
+            "BACKEND_PORT": str(self.backend_port),
+            "BACKEND_SERVICE_TOKEN": self.token,
+            "DEV_OUTBOX": "1",
+            "RASA_PUBLIC_URL": self.rasa_url,
+            "RASA_URL": self.rasa_url,
+            "RASA_TOKEN": self.rasa_token,
+            "TRACKER_DB_URL": self.tracker_url,
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.processes: Dict[str, subprocess.Popen] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def _spawn(self, name: str, args: List[str]) -> None:
+        log = open(self.workdir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        """Last lines of a process's log."""
+        path = self.workdir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def _wait(self, name: str, url: str, deadline: float, ok=lambda status, body: status == 200) -> None:
+        while time.monotonic() < deadline:
+            process = self.processes[name]
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
+            try:
+                status, body = http_json("GET", url, timeout=2)
+                if ok(status, body):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{name} did not answer at {url} in time:\n{self.log_tail(name)}")
+
+    def _write_endpoints(self) -> Path:
+        path = self.workdir / "endpoints.yml"
+        path.write_text(self.endpoints_text or (
+            f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
+            "tracker_store:\n  type: bot.rasa_tracker_store.RedactingTrackerStore\n"
+            f'  url: "{self.tracker_url}"\n'
+            "lock_store:\n  type: in_memory\n"
+        ))
+        return path
+
+    def start(self, timeout: float = 240) -> "Stack":
+        """Seed the database, start the three processes and wait until all answer."""
+        subprocess.run([str(BIN / "cancel-backend"), "seed"], cwd=ROOT, env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+        self._spawn("backend", [str(BIN / "cancel-backend"), "serve", "--host", "127.0.0.1",
+                                "--port", str(self.backend_port)])
+        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
+                                "--port", str(self.action_port)])
+        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.rasa_token,
+                             "--port", str(self.rasa_port), "--cors", "*", "--model", str(self.model),
+                             "--endpoints", str(self._write_endpoints()),
+                             "--credentials", str(self.credentials)])
+        deadline = time.monotonic() + timeout
+        try:
+            self._wait("backend", f"{self.backend_url}/health", deadline)
+            self._wait("actions", f"{self.action_url}/health", deadline)
+            self._wait("rasa", f"{self.rasa_url}/status?token={self.rasa_token}", deadline,
+                       ok=lambda status, body: status == 200 and bool(body.get("model_id")))
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop every process (SIGTERM, then SIGKILL after 10 s)."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+
+    def __enter__(self) -> "Stack":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- talking to it ---------------------------------------------------------------------
+    def say(self, sender: str, text: str) -> List[dict]:
+        """Send one customer message over the REST channel; return the bot's messages."""
+        status, body = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook",
+                                 {"sender": sender, "message": text}, timeout=60)
+        assert status == 200, f"REST channel answered {status}: {body}"
+        return body
+
+    def backend(self, method: str, path: str, body: Optional[dict] = None,
+                headers: Optional[dict] = None) -> tuple[int, object]:
+        """Call the backend API with the service token."""
+        return http_json(method, f"{self.backend_url}{path}", body,
+                         {"Authorization": f"Bearer {self.token}", **(headers or {})})
+
+    def tracker(self, sender: str) -> dict:
+        """The stored tracker of a conversation, from Rasa's HTTP API."""
+        status, body = http_json("GET", f"{self.rasa_url}/conversations/{sender}/tracker"
+                                        f"?token={self.rasa_token}")
+        assert status == 200, body
+        return body
