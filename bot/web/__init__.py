@@ -1,0 +1,1 @@
+"""Website channel: widget bundle and demo page (see docs/channels.md)."""

@@ -1,0 +1,455 @@
+// Website chat widget for the cancellation assistant.
+//
+// Talks to Rasa's `socketio` input channel (credentials: session_persistence: true):
+//   client -> server  session_request {session_id}   (on every (re)connect)
+//   server -> client  session_confirm "<session id>"
+//   client -> server  user_uttered {message, session_id}
+//   server -> client  bot_uttered {text, quick_replies?: [{title, payload}], attachment?}
+//
+// Configuration: data attributes on the <script> tag that loads this file:
+//   data-socket-url   Rasa server base URL (required, e.g. https://bot.example.com)
+//   data-socket-path  socket.io path (default /socket.io)
+//   data-title        panel title (default "Cancellation assistant")
+//   data-open         "true" to open the panel on page load
+//
+// Persistence: the session id is kept in localStorage (so the conversation survives a page
+// reload, a new tab or a browser restart); the rendered transcript is kept in sessionStorage
+// (survives a reload of the same tab, is dropped when the tab closes: nothing the customer
+// typed outlives the tab). "Start over" forgets both.
+
+import { io } from "socket.io-client";
+import { STYLE } from "./style.js";
+
+const STORE_PREFIX = "cancel-assistant:";
+const SESSION_KEY = STORE_PREFIX + "session-id";
+const TRANSCRIPT_KEY = STORE_PREFIX + "transcript";
+const OPEN_KEY = STORE_PREFIX + "open";
+const MAX_STORED_MESSAGES = 200;
+const TYPING_TIMEOUT_MS = 30000;
+
+function findScriptTag() {
+  const current = document.currentScript;
+  if (current && current.dataset && current.dataset.socketUrl !== undefined) return current;
+  return document.querySelector("script[data-socket-url]");
+}
+
+function storageGet(storage, key) {
+  try {
+    return storage.getItem(key);
+  } catch (_) {
+    return null; // storage disabled (privacy mode, sandboxed iframe)
+  }
+}
+
+function storageSet(storage, key, value) {
+  try {
+    if (value === null) storage.removeItem(key);
+    else storage.setItem(key, value);
+  } catch (_) {
+    /* quota exceeded or storage disabled: the widget still works, without persistence */
+  }
+}
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "text") node.textContent = value;
+    else if (name === "class") node.className = value;
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+const URL_RE = /\bhttps?:\/\/[^\s<>"')\]]+/g;
+
+// Text as DOM nodes, with http(s) URLs as links. Never uses innerHTML: bot text is untrusted.
+function renderText(text) {
+  const frag = document.createDocumentFragment();
+  let last = 0;
+  for (const match of text.matchAll(URL_RE)) {
+    let url = match[0].replace(/[.,;:!?]+$/, "");
+    if (match.index > last) frag.append(text.slice(last, match.index));
+    frag.append(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: url }));
+    last = match.index + url.length;
+  }
+  if (last < text.length) frag.append(text.slice(last));
+  return frag;
+}
+
+class ChatWidget {
+  constructor(config) {
+    this.config = config;
+    this.sessionId = storageGet(localStorage, SESSION_KEY);
+    this.transcript = this.loadTranscript();
+    this.sessionConfirmed = false;
+    this.outbox = [];
+    this.typingTimer = null;
+    this.buildDom();
+    this.renderTranscript();
+    this.connect();
+    if (config.open || storageGet(sessionStorage, OPEN_KEY) === "1") this.open(false);
+  }
+
+  // ---------------------------------------------------------------- DOM
+
+  buildDom() {
+    const host = el("div", { id: "cancel-assistant-widget" });
+    document.body.append(host);
+    const root = host.attachShadow({ mode: "open" });
+    this.host = host;
+    root.append(el("style", { text: STYLE }));
+
+    this.launcher = el("button", {
+      type: "button",
+      class: "launcher",
+      "aria-expanded": "false",
+      "aria-controls": "ca-panel",
+      text: this.config.title,
+    });
+    this.launcher.addEventListener("click", () => this.open(true));
+
+    const titleId = "ca-title";
+    this.statusEl = el("p", { class: "status", role: "status", "aria-live": "polite" });
+    this.restartBtn = el("button", { type: "button", class: "restart", text: "Start over" });
+    this.restartBtn.addEventListener("click", () => this.restart());
+    this.closeBtn = el("button", {
+      type: "button",
+      class: "close",
+      "aria-label": "Close chat",
+      text: "\u00d7",
+    });
+    this.closeBtn.addEventListener("click", () => this.close());
+
+    this.log = el("div", {
+      class: "log",
+      role: "log",
+      "aria-live": "polite",
+      "aria-relevant": "additions",
+      "aria-label": "Conversation",
+      tabindex: "0",
+    });
+    this.typingEl = el("div", { class: "typing", hidden: true, "aria-hidden": "true" }, [
+      el("span"),
+      el("span"),
+      el("span"),
+    ]);
+    this.typingSr = el("p", { class: "sr-only", role: "status", "aria-live": "polite" });
+
+    const inputId = "ca-input";
+    this.input = el("input", {
+      id: inputId,
+      type: "text",
+      autocomplete: "off",
+      maxlength: "1000",
+      placeholder: "Type a message\u2026",
+    });
+    this.sendBtn = el("button", { type: "submit", class: "send", text: "Send" });
+    this.form = el("form", { class: "composer" }, [
+      el("label", { for: inputId, class: "sr-only", text: "Your message" }),
+      this.input,
+      this.sendBtn,
+    ]);
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.sendTyped();
+    });
+
+    this.panel = el(
+      "section",
+      { id: "ca-panel", class: "panel", hidden: true, "aria-labelledby": titleId },
+      [
+        el("header", {}, [
+          el("div", { class: "heading" }, [
+            el("h2", { id: titleId, text: this.config.title }),
+            this.statusEl,
+          ]),
+          this.restartBtn,
+          this.closeBtn,
+        ]),
+        this.log,
+        this.typingEl,
+        this.typingSr,
+        this.form,
+      ],
+    );
+    this.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") this.close();
+    });
+    root.append(this.launcher, this.panel);
+  }
+
+  open(focus) {
+    this.panel.hidden = false;
+    this.launcher.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "true");
+    storageSet(sessionStorage, OPEN_KEY, "1");
+    this.scrollToEnd();
+    if (focus) this.input.focus();
+  }
+
+  close() {
+    this.panel.hidden = true;
+    this.launcher.hidden = false;
+    this.launcher.setAttribute("aria-expanded", "false");
+    storageSet(sessionStorage, OPEN_KEY, null);
+    this.launcher.focus();
+  }
+
+  setStatus(state, text) {
+    this.panel.dataset.status = state;
+    this.host.dataset.status = state;
+    this.statusEl.textContent = text;
+  }
+
+  scrollToEnd() {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  // ---------------------------------------------------------- transcript
+
+  loadTranscript() {
+    const raw = storageGet(sessionStorage, TRANSCRIPT_KEY);
+    if (!raw || !this.sessionId) return [];
+    try {
+      const parsed = JSON.parse(raw);
+      // only show a transcript that belongs to the stored session
+      if (parsed && parsed.sessionId === this.sessionId && Array.isArray(parsed.messages)) {
+        return parsed.messages;
+      }
+    } catch (_) {
+      /* corrupt entry: start with an empty transcript */
+    }
+    return [];
+  }
+
+  saveTranscript() {
+    const messages = this.transcript.slice(-MAX_STORED_MESSAGES);
+    this.transcript = messages;
+    storageSet(
+      sessionStorage,
+      TRANSCRIPT_KEY,
+      JSON.stringify({ sessionId: this.sessionId, messages }),
+    );
+  }
+
+  renderTranscript() {
+    this.log.replaceChildren();
+    this.transcript.forEach((message, index) => this.renderMessage(message, index));
+    this.scrollToEnd();
+  }
+
+  addMessage(message) {
+    this.transcript.push(message);
+    this.saveTranscript();
+    this.renderMessage(message, this.transcript.length - 1);
+    this.scrollToEnd();
+  }
+
+  renderMessage(message, index) {
+    const who = message.from === "user" ? "user" : "bot";
+    const item = el("div", { class: `msg ${who}` }, [
+      el("span", { class: "sr-only", text: who === "user" ? "You: " : "Assistant: " }),
+    ]);
+    if (message.text) item.append(el("p", {}, [renderText(message.text)]));
+    if (message.image) {
+      item.append(el("img", { src: message.image, alt: message.alt || "Image from the assistant" }));
+    }
+    this.log.append(item);
+
+    const buttons = message.buttons || [];
+    if (buttons.length) {
+      const used = message.answered === true;
+      const group = el("div", {
+        class: "buttons",
+        role: "group",
+        "aria-label": "Suggested replies",
+      });
+      for (const button of buttons) {
+        const b = el("button", {
+          type: "button",
+          class: "choice",
+          text: button.title,
+          disabled: used,
+        });
+        b.addEventListener("click", () => this.choose(index, button));
+        group.append(b);
+      }
+      this.log.append(group);
+    }
+  }
+
+  // Buttons of earlier messages stay visible but are disabled once anything was sent.
+  retireButtons() {
+    let changed = false;
+    for (const message of this.transcript) {
+      if (message.buttons && message.buttons.length && !message.answered) {
+        message.answered = true;
+        changed = true;
+      }
+    }
+    if (changed) {
+      for (const b of this.log.querySelectorAll("button.choice")) b.disabled = true;
+    }
+  }
+
+  // ------------------------------------------------------------- sending
+
+  sendTyped() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.send(text, text);
+    this.input.focus();
+  }
+
+  choose(index, button) {
+    const message = this.transcript[index];
+    if (!message || message.answered) return;
+    this.send(button.title, button.payload || button.title);
+    this.input.focus();
+  }
+
+  send(shownText, payload) {
+    this.retireButtons();
+    this.addMessage({ from: "user", text: shownText });
+    this.outbox.push(payload);
+    this.showTyping();
+    this.flush();
+  }
+
+  flush() {
+    if (!this.socket || !this.socket.connected || !this.sessionConfirmed) return;
+    while (this.outbox.length) {
+      const message = this.outbox.shift();
+      this.socket.emit("user_uttered", { message, session_id: this.sessionId });
+    }
+  }
+
+  showTyping() {
+    this.typingEl.hidden = false;
+    this.typingSr.textContent = "The assistant is typing\u2026";
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_TIMEOUT_MS);
+    this.scrollToEnd();
+  }
+
+  hideTyping() {
+    clearTimeout(this.typingTimer);
+    this.typingEl.hidden = true;
+    this.typingSr.textContent = "";
+  }
+
+  // ------------------------------------------------------------ receiving
+
+  onBotUttered(data) {
+    if (!data || typeof data !== "object") return;
+    this.hideTyping();
+    const message = { from: "bot" };
+    if (typeof data.text === "string") message.text = data.text;
+    const replies = data.quick_replies || data.buttons || [];
+    if (Array.isArray(replies) && replies.length) {
+      message.buttons = replies
+        .filter((r) => r && typeof r.title === "string")
+        .map((r) => ({ title: r.title, payload: typeof r.payload === "string" ? r.payload : r.title }));
+    }
+    const attachment = data.attachment;
+    if (attachment && attachment.type === "image" && attachment.payload && attachment.payload.src) {
+      message.image = String(attachment.payload.src);
+    }
+    if (!message.text && !message.image && !(message.buttons && message.buttons.length)) return;
+    this.addMessage(message);
+  }
+
+  // ----------------------------------------------------------- connection
+
+  connect() {
+    this.setStatus("connecting", "Connecting\u2026");
+    const socket = io(this.config.socketUrl, {
+      path: this.config.socketPath,
+      // WebSocket only: no cross-origin long-polling requests, which Rasa's socket.io
+      // server does not answer with CORS headers.
+      transports: ["websocket"],
+      reconnection: true,
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000,
+    });
+    this.socket = socket;
+
+    socket.on("connect", () => {
+      this.sessionConfirmed = false;
+      this.setStatus("connecting", "Connecting\u2026");
+      // (re-)join our conversation: a new socket id must re-enter the session room
+      socket.emit("session_request", { session_id: this.sessionId });
+    });
+
+    socket.on("session_confirm", (data) => {
+      const id = typeof data === "string" ? data : data && data.session_id;
+      if (!id) return;
+      if (id !== this.sessionId) {
+        this.sessionId = id;
+        storageSet(localStorage, SESSION_KEY, id);
+        this.saveTranscript();
+      }
+      this.sessionConfirmed = true;
+      this.setStatus("online", "Connected");
+      this.flush();
+    });
+
+    socket.on("bot_uttered", (data) => this.onBotUttered(data));
+
+    socket.on("disconnect", (reason) => {
+      this.sessionConfirmed = false;
+      if (reason === "io client disconnect") {
+        this.setStatus("offline", "Disconnected");
+      } else {
+        this.setStatus("reconnecting", "Connection lost. Reconnecting\u2026");
+      }
+    });
+
+    socket.on("connect_error", () => {
+      this.setStatus("reconnecting", "Cannot reach the assistant. Retrying\u2026");
+    });
+  }
+
+  restart() {
+    storageSet(localStorage, SESSION_KEY, null);
+    storageSet(sessionStorage, TRANSCRIPT_KEY, null);
+    this.sessionId = null;
+    this.transcript = [];
+    this.outbox = [];
+    this.hideTyping();
+    this.renderTranscript();
+    if (this.socket) {
+      this.sessionConfirmed = false;
+      if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
+    }
+    this.input.focus();
+  }
+}
+
+// document.currentScript is only set while this script first runs: read the tag now.
+const SCRIPT_TAG = findScriptTag();
+
+function start() {
+  const script = SCRIPT_TAG || findScriptTag();
+  const data = (script && script.dataset) || {};
+  if (!data.socketUrl) {
+    console.error("cancel-assistant widget: data-socket-url is missing on the script tag");
+    return;
+  }
+  const widget = new ChatWidget({
+    socketUrl: data.socketUrl,
+    socketPath: data.socketPath || "/socket.io",
+    title: data.title || "Cancellation assistant",
+    open: data.open === "true",
+  });
+  window.cancelAssistantWidget = widget;
+}
+
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", start, { once: true });
+} else {
+  start();
+}
