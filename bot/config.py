@@ -1,0 +1,81 @@
+"""Backend settings, read from the environment (and a `.env` file) once at start-up.
+
+The names and defaults are fixed by docs/contracts.md.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from dotenv import load_dotenv
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/backend.sqlite3"
+    backend_host: str = "127.0.0.1"
+    backend_port: int = 8000
+    backend_url: str = "http://127.0.0.1:8000"
+    service_token: Optional[str] = None
+    policy_file: str = "bot/policy.yml"
+    dev_outbox: bool = False
+    handle_ttl_seconds: int = 900
+    verify_max_failures: int = 5
+    verify_lock_seconds: int = 900
+
+    def require_token(self) -> str:
+        """Return the service token, or raise ConfigError when it is not set."""
+        if not self.service_token:
+            raise ConfigError(
+                "BACKEND_SERVICE_TOKEN is not set: the backend refuses to start without a "
+                "service token (set it in the environment or in .env)"
+            )
+        return self.service_token
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}: must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "0").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}: must be 0 or 1, got {raw!r}")
+
+
+def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) -> Settings:
+    """Build Settings from `env` (default: os.environ after loading `.env`)."""
+    if env is None:
+        if dotenv:
+            load_dotenv(override=False)
+        env = os.environ
+    defaults = Settings()
+    return Settings(
+        database_url=env.get("DATABASE_URL") or defaults.database_url,
+        backend_host=env.get("BACKEND_HOST") or defaults.backend_host,
+        backend_port=_int(env, "BACKEND_PORT", defaults.backend_port),
+        backend_url=env.get("BACKEND_URL") or defaults.backend_url,
+        service_token=env.get("BACKEND_SERVICE_TOKEN") or None,
+        policy_file=env.get("POLICY_FILE") or defaults.policy_file,
+        dev_outbox=_bool(env, "DEV_OUTBOX"),
+        handle_ttl_seconds=_int(env, "HANDLE_TTL_SECONDS", defaults.handle_ttl_seconds),
+        verify_max_failures=_int(env, "VERIFY_MAX_FAILURES", defaults.verify_max_failures),
+        verify_lock_seconds=_int(env, "VERIFY_LOCK_SECONDS", defaults.verify_lock_seconds),
+    )
