@@ -1,0 +1,251 @@
+"""Customer verification: identifier + second factor (billing ZIP, PIN or one-time code).
+
+Rules (docs/design.md step 2, docs/contracts.md):
+- unknown identifiers get an attempt of the same shape that can never succeed;
+- the answer to a wrong factor is the same as to an unknown account, and costs the same hashing;
+- failures are counted per normalised identifier, known or not, and lock it for a while;
+- a successful verification yields a random handle, stored hashed, bound to the conversation id.
+Functions run inside a transaction (`bot.db.Database.transaction`) and return results rather than
+raising for failed verifications, so that the failure count is committed.
+"""
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Dict, Optional, Tuple
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import audit, outbox
+from bot.config import Settings
+from bot.contact import classify_identifier, mask, mask_email
+from bot.errors import InvalidField, NotFound, Unauthorized
+from bot.hashing import burn_time, hash_secret, identifier_key, token_digest, verify_secret
+from bot.models import (
+    Account,
+    AuthorizedUser,
+    VerificationAttempt,
+    VerificationHandle,
+    VerificationLockout,
+    iso_utc,
+    utcnow,
+)
+
+FACTORS = ["zip", "pin", "otp"]
+FACTOR_LENGTHS = {5: "zip", 4: "pin", 6: "otp"}
+OTP_TTL = timedelta(minutes=10)
+OTP_MAX_SENDS = 3
+_DECOY_DOMAINS = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com")
+_DECOY_LETTERS = "abcdefghijklmnoprstw"
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """`status` is "ok" (body holds the handle), "failed" or "locked" (retry_after seconds)."""
+
+    status: str
+    body: Optional[Dict[str, Any]] = None
+    retry_after: int = 0
+
+
+def _find_user(session: Session, kind: str, value: str) -> Tuple[Optional[Account], Optional[AuthorizedUser]]:
+    if kind == "account_number":
+        account = session.execute(select(Account).where(Account.account_number == value)).scalar_one_or_none()
+        if account is None:
+            return None, None
+        users = sorted(account.users, key=lambda u: (not u.is_primary, u.id))
+        return account, (users[0] if users else None)
+    column = AuthorizedUser.email if kind == "email" else AuthorizedUser.phone
+    user = session.execute(select(AuthorizedUser).where(column == value)).scalar_one_or_none()
+    return (user.account, user) if user else (None, None)
+
+
+def _destination(user: AuthorizedUser, kind: str) -> Optional[str]:
+    """Where a code goes: the identifier's own channel, else email, else phone."""
+    if kind == "phone" and user.phone:
+        return user.phone
+    return user.email or user.phone
+
+
+def _decoy_mask(key: str) -> str:
+    """A stable, plausible masked email for an unknown account number."""
+    n = int(key[:8], 16)
+    return mask_email(f"{_DECOY_LETTERS[n % len(_DECOY_LETTERS)]}x@{_DECOY_DOMAINS[n // 97 % len(_DECOY_DOMAINS)]}")
+
+
+def start(session: Session, settings: Settings, identifier: str, conversation_id: str) -> Dict[str, Any]:
+    """Open a verification attempt for an account number, email or phone (known or not)."""
+    classified = classify_identifier(identifier)
+    if classified is None:
+        raise InvalidField("identifier", "must be an 8-digit account number, an email address or a phone number")
+    kind, value = classified
+    key = identifier_key(f"{kind}:{value}")
+    account, user = _find_user(session, kind, value)
+    if kind in ("email", "phone"):
+        masked = mask(value)
+    elif user is not None and _destination(user, kind):
+        masked = mask(_destination(user, kind))
+    else:
+        masked = _decoy_mask(key)
+    now = utcnow()
+    attempt = VerificationAttempt(
+        id=secrets.token_urlsafe(24),
+        identifier_key=key,
+        identifier_kind=kind,
+        account_id=account.id if (account and user) else None,
+        user_id=user.id if user else None,
+        conversation_id=conversation_id,
+        masked_destination=masked,
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.handle_ttl_seconds),
+    )
+    session.add(attempt)
+    audit.record(session, "verify_started", attempt.account_id, conversation_id,
+                 identifier_kind=kind, known=attempt.account_id is not None)
+    return {"attempt_id": attempt.id, "factors": list(FACTORS)}
+
+
+def _live_attempt(session: Session, attempt_id: str) -> Optional[VerificationAttempt]:
+    attempt = session.get(VerificationAttempt, attempt_id)
+    if attempt is None or attempt.used_at is not None or attempt.expires_at <= utcnow():
+        return None
+    return attempt
+
+
+def _lockout(session: Session, key: str) -> VerificationLockout:
+    """The lockout row of an identifier, created on first use and locked for this transaction."""
+    query = select(VerificationLockout).where(VerificationLockout.identifier_key == key).with_for_update()
+    row = session.execute(query).scalar_one_or_none()
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = VerificationLockout(identifier_key=key, failures=0, window_started_at=utcnow())
+            session.add(row)
+    except IntegrityError:  # created concurrently
+        row = session.execute(query).scalar_one()
+    return row
+
+
+def _retry_after(row: VerificationLockout) -> int:
+    """Seconds left on the lock, 0 when not locked (an expired lock is cleared)."""
+    now = utcnow()
+    if row.locked_until is None:
+        return 0
+    if row.locked_until <= now:
+        row.locked_until, row.failures, row.window_started_at = None, 0, now
+        return 0
+    return max(1, math.ceil((row.locked_until - now).total_seconds()))
+
+
+def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str, Any]:
+    """Send a one-time code for the attempt (to the outbox); the answer is the same for unknown accounts."""
+    attempt = _live_attempt(session, attempt_id)
+    if attempt is None:
+        raise NotFound("This verification has expired; please start again.", "attempt_not_found")
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    code_hash = hash_secret(code)
+    locked = _retry_after(_lockout(session, attempt.identifier_key)) > 0
+    user = session.get(AuthorizedUser, attempt.user_id) if attempt.user_id else None
+    destination = _destination(user, attempt.identifier_kind) if user else None
+    if destination and not locked and attempt.otp_sent_count < OTP_MAX_SENDS:
+        attempt.otp_hash = code_hash
+        attempt.otp_expires_at = utcnow() + OTP_TTL
+        attempt.otp_sent_count += 1
+        outbox.send(
+            session, outbox.recipient_key(destination), "email" if "@" in destination else "sms", "otp",
+            f"Your verification code is {code}. It expires in 10 minutes. "
+            "If you did not ask for it, you can ignore this message.",
+            code=code, account_id=attempt.account_id,
+        )
+        audit.record(session, "otp_sent", attempt.account_id, attempt.conversation_id)
+    return {"sent": True, "to": attempt.masked_destination}
+
+
+def factor_type_of(factor: str, factor_type: Optional[str]) -> str:
+    """zip / pin / otp from an explicit type or from the factor's length; raise InvalidField."""
+    if not factor.isdigit() or len(factor) not in FACTOR_LENGTHS:
+        raise InvalidField("factor", "must be a 5-digit ZIP, a 4-digit PIN or a 6-digit code")
+    if factor_type is None:
+        return FACTOR_LENGTHS[len(factor)]
+    if factor_type not in FACTORS:
+        raise InvalidField("factor_type", "must be one of zip, pin, otp")
+    if FACTOR_LENGTHS[len(factor)] != factor_type:
+        raise InvalidField("factor", f"has the wrong length for factor_type {factor_type}")
+    return factor_type
+
+
+def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
+           factor_type: Optional[str] = None) -> VerifyResult:
+    """Check the second factor; on success issue a handle bound to the attempt's conversation."""
+    kind = factor_type_of(factor, factor_type)
+    attempt = _live_attempt(session, attempt_id)
+    if attempt is None:
+        burn_time(factor)
+        return VerifyResult("failed")
+    row = _lockout(session, attempt.identifier_key)
+    retry_after = _retry_after(row)
+    if retry_after:
+        burn_time(factor)
+        audit.record(session, "verify_refused_locked", attempt.account_id, attempt.conversation_id, factor_type=kind)
+        return VerifyResult("locked", retry_after=retry_after)
+    account = session.get(Account, attempt.account_id) if attempt.account_id else None
+    now = utcnow()
+    if kind == "zip":
+        burn_time(factor)
+        ok = account is not None and hmac.compare_digest(factor.encode(), (account.billing_zip or "").encode())
+    elif kind == "pin":
+        ok = verify_secret(factor, account.pin_hash if account else None) and account is not None
+    else:
+        live_code = attempt.otp_hash if (attempt.otp_expires_at and attempt.otp_expires_at > now) else None
+        ok = verify_secret(factor, live_code) and account is not None
+    if ok:
+        row.failures, row.locked_until, row.window_started_at = 0, None, now
+        attempt.used_at = now
+        handle = secrets.token_urlsafe(32)
+        expires = now + timedelta(seconds=settings.handle_ttl_seconds)
+        session.add(VerificationHandle(handle_hash=token_digest(handle), account_id=account.id,
+                                       user_id=attempt.user_id, conversation_id=attempt.conversation_id,
+                                       created_at=now, expires_at=expires))
+        audit.record(session, "verify_succeeded", account.id, attempt.conversation_id, factor_type=kind)
+        user = session.get(AuthorizedUser, attempt.user_id)
+        return VerifyResult("ok", {"handle": handle, "expires_at": iso_utc(expires),
+                                   "customer_first_name": user.first_name})
+    if (now - row.window_started_at).total_seconds() > settings.verify_lock_seconds:
+        row.failures, row.window_started_at = 0, now
+    row.failures += 1
+    locked = row.failures >= settings.verify_max_failures
+    if locked:
+        row.locked_until = now + timedelta(seconds=settings.verify_lock_seconds)
+    audit.record(session, "verify_locked" if locked else "verify_failed", attempt.account_id,
+                 attempt.conversation_id, factor_type=kind, failures=row.failures)
+    if locked:
+        return VerifyResult("locked", retry_after=settings.verify_lock_seconds)
+    return VerifyResult("failed")
+
+
+@dataclass(frozen=True)
+class Verified:
+    """Who a valid handle speaks for."""
+
+    account_id: int
+    user_id: int
+    conversation_id: str
+
+
+def resolve_handle(session: Session, handle: Optional[str], conversation_id: Optional[str]) -> Verified:
+    """The account behind a handle used with its own conversation id; else 401 invalid_handle."""
+    refused = Unauthorized("Verification is missing or has expired; please verify again.", "invalid_handle")
+    if not handle or not conversation_id or len(handle) > 200:
+        raise refused
+    row = session.get(VerificationHandle, token_digest(handle))
+    if row is None or row.expires_at <= utcnow():
+        raise refused
+    if not hmac.compare_digest(row.conversation_id.encode(), conversation_id.encode()):
+        raise refused
+    return Verified(row.account_id, row.user_id, row.conversation_id)

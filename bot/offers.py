@@ -1,0 +1,103 @@
+"""Retention offers: at most one per service per conversation, chosen by policy; outcome recorded."""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any, Dict, Optional
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.accounts import get_service, today_utc
+from bot.errors import Conflict, NotFound
+from bot.identity import Verified
+from bot.models import Account, RetentionOffer, Service, utcnow
+from bot.policy import CENT, Policy, add_months
+
+
+def offer_dict(offer: RetentionOffer) -> Dict[str, Any]:
+    return {"id": offer.id, "kind": offer.kind, "title": offer.title, "description": offer.description}
+
+
+def _existing(session: Session, service_id: str, conversation_id: str) -> Optional[RetentionOffer]:
+    return session.execute(
+        select(RetentionOffer).where(RetentionOffer.service_id == service_id,
+                                     RetentionOffer.conversation_id == conversation_id)
+    ).scalar_one_or_none()
+
+
+def make_offer(session: Session, policy: Policy, who: Verified, service_id: str,
+               reason: Optional[str]) -> Dict[str, Any]:
+    """Record and return the policy's offer for this reason and tier (or null). Repeat calls in the
+    same conversation return the offer already made."""
+    service = get_service(session, who.account_id, service_id)
+    existing = _existing(session, service.id, who.conversation_id)
+    if existing is not None:
+        return {"offer": offer_dict(existing)}
+    account = session.get(Account, who.account_id)
+    rule = policy.choose_offer(reason, account.tier)
+    if rule is None or service.status != "active":
+        audit.record(session, "offer_none", who.account_id, who.conversation_id, service_id=service.id, reason=reason)
+        return {"offer": None}
+    offer = RetentionOffer(
+        id="OFR-" + secrets.token_hex(5).upper(), account_id=who.account_id, service_id=service.id,
+        conversation_id=who.conversation_id, rule_id=rule.id, kind=rule.kind, title=rule.title,
+        description=rule.description, reason=reason, status="made",
+    )
+    try:
+        with session.begin_nested():
+            session.add(offer)
+    except IntegrityError:  # the same conversation asked twice at once
+        return {"offer": offer_dict(_existing(session, service.id, who.conversation_id))}
+    audit.record(session, "offer_made", who.account_id, who.conversation_id, service_id=service.id,
+                 offer_id=offer.id, rule_id=rule.id, kind=rule.kind, reason=reason)
+    return {"offer": offer_dict(offer)}
+
+
+def apply_save(policy: Policy, offer: RetentionOffer, service: Service) -> Dict[str, Any]:
+    """Apply an accepted offer's `apply` settings to the service; return what changed."""
+    rule = policy.offers_by_id.get(offer.rule_id)
+    settings = rule.apply if rule else {}
+    today = today_utc()
+    changes: Dict[str, Any] = {}
+    if offer.kind == "discount":
+        service.discount_percent = settings["percent_off"]
+        service.discount_until = add_months(today, settings.get("months", 1))
+        changes = {"discount_percent": service.discount_percent, "discount_until": service.discount_until.isoformat()}
+    elif offer.kind in ("downgrade", "plan_switch"):
+        old_price = Decimal(service.price)
+        pct = Decimal(settings.get("percent_off", 0))
+        service.plan = settings.get("plan", service.plan)
+        service.price = (old_price * (100 - pct) / 100).quantize(CENT)
+        changes = {"plan": service.plan, "old_price": str(old_price), "price": str(service.price)}
+    elif offer.kind == "pause":
+        service.paused_until = add_months(today, settings.get("months", 1))
+        changes = {"paused_until": service.paused_until.isoformat()}
+    return changes
+
+
+def decide(session: Session, policy: Policy, who: Verified, offer_id: str, accepted: bool) -> Dict[str, Any]:
+    """Record the customer's answer; accepting applies the save. Repeating the same answer is a no-op."""
+    offer = session.execute(
+        select(RetentionOffer).where(RetentionOffer.id == offer_id, RetentionOffer.account_id == who.account_id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if offer is None:
+        raise NotFound("No such offer.", "offer_not_found")
+    status = "accepted" if accepted else "declined"
+    if offer.status == status:
+        return {"offer": offer_dict(offer), "status": status}
+    if offer.status != "made":
+        raise Conflict(f"This offer was already {offer.status}.", "offer_already_decided")
+    changes: Dict[str, Any] = {}
+    if accepted:
+        service = get_service(session, who.account_id, offer.service_id, lock=True)
+        if service.status != "active":
+            raise Conflict("The service already has a cancellation request.", "service_not_active")
+        changes = apply_save(policy, offer, service)
+    offer.status, offer.decided_at = status, utcnow()
+    audit.record(session, "offer_outcome", who.account_id, who.conversation_id, offer_id=offer.id,
+                 outcome=status, changes=changes)
+    return {"offer": offer_dict(offer), "status": status}
