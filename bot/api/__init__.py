@@ -1,0 +1,44 @@
+"""The backend's aiohttp application."""
+from __future__ import annotations
+
+from typing import Optional
+
+from aiohttp import web
+
+from bot.api.middleware import (
+    MAX_BODY_BYTES,
+    body_limit_middleware,
+    errors_middleware,
+    token_middleware,
+)
+from bot.config import Settings
+from bot.db import Database
+from bot.policy import Policy, load_policy
+
+
+def create_app(settings: Settings, policy: Optional[Policy] = None, db: Optional[Database] = None) -> web.Application:
+    """Build the app. Raises ConfigError without a service token and PolicyError for a bad policy.
+
+    Other parts (web pages, staff console) may add routes to the returned app; only `/api/...` and
+    `/openapi.json` need the service token.
+    """
+    token = settings.require_token()
+    policy = policy or load_policy(settings.policy_file)
+    owns_db = db is None
+    db = db or Database(settings.database_url)
+    app = web.Application(
+        client_max_size=MAX_BODY_BYTES,
+        middlewares=[errors_middleware, body_limit_middleware, token_middleware(token)],
+    )
+    app["settings"], app["policy"], app["db"] = settings, policy, db
+
+    from bot.api.routes import routes
+
+    app.add_routes(routes)
+
+    async def close_db(_app: web.Application) -> None:
+        if owns_db:
+            db.close()
+
+    app.on_cleanup.append(close_db)
+    return app

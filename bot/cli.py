@@ -1,0 +1,96 @@
+"""`cancel-backend`: serve the API, migrate the database, load demo or fixture data."""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import List, Optional
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.policy import PolicyError, load_policy
+
+
+def _fail(message: str) -> int:
+    print(f"cancel-backend: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.api import create_app
+
+    try:
+        settings.require_token()
+        policy = load_policy(settings.policy_file)
+    except (ConfigError, PolicyError) as exc:
+        return _fail(str(exc))
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(settings, policy=policy)
+    web.run_app(app, host=args.host or settings.backend_host, port=args.port or settings.backend_port,
+                access_log=None)
+    return 0
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db import upgrade
+
+    upgrade(settings.database_url)
+    print("database migrated to the latest revision")
+    return 0
+
+
+def _load(settings: Settings, path) -> int:
+    from bot.db import Database
+    from bot.fixtures import FixtureError, load_file
+
+    db = Database(settings.database_url)
+    try:
+        counts = load_file(db, path)
+    except (FixtureError, OSError) as exc:
+        return _fail(str(exc))
+    finally:
+        db.close()
+    added = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "nothing new"
+    print(f"loaded {path}: {added}")
+    return 0
+
+
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.fixtures import DEMO_DATA
+
+    cmd_migrate(settings, args)
+    return _load(settings, DEMO_DATA)
+
+
+def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
+    return _load(settings, args.file)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cancel-backend", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP API (BACKEND_HOST/BACKEND_PORT)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)").set_defaults(func=cmd_migrate)
+    sub.add_parser("seed", help="migrate and load the demo data (bot/demo_data.yml)").set_defaults(func=cmd_seed)
+    load = sub.add_parser("load", help="load customers/services/invoices/equipment from a YAML or JSON file")
+    load.add_argument("file")
+    load.set_defaults(func=cmd_load)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of the `cancel-backend` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(str(exc))
+    return args.func(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
