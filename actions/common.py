@@ -1,0 +1,187 @@
+"""Small helpers shared by the actions: backend access, slot names, money and buttons.
+
+Nothing here decides anything about the business: figures, dates, offers and fees are the
+backend's; this module only formats them.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.client import Auth, BackendClient
+
+logger = logging.getLogger(__name__)
+
+# Markers that replace a secret once the backend has seen it (never the raw value).
+PROVIDED = "[provided]"
+VERIFIED = "[verified]"
+
+IDENTIFICATION_SLOTS = ["account_identifier", "verification_factor"]
+
+# Slots of one cancellation attempt; reset when the attempt ends (filed, saved, stopped).
+CANCEL_SLOTS = [
+    "service_id",
+    "service_name",
+    "service_confirmed",
+    "reason",
+    "offer_id",
+    "offer_title",
+    "offer_description",
+    "offer_response",
+    "backup_confirmed",
+    "end_when",
+    "end_date",
+    "final_confirmation",
+    "fast_track",
+]
+REQUEST_SLOTS = [
+    "confirmation_number",
+    "revoke_confirmed",
+    "tracking_number",
+    "refund_amount",
+    "refund_reason",
+]
+# Slots a form run leaves behind whatever the outcome.
+FLOW_SLOTS = ["flow_stopped", "requested_slot", "account_identifier", "verification_factor",
+              "verification_attempt_id", "otp_sent_to"]
+
+REASONS = ("price", "moving", "not_using", "switching", "service_quality", "other")
+
+MENU_BUTTONS = [
+    ("Cancel a service", "/cancel_service"),
+    ("Status of a request", "/check_status"),
+    ("Revoke a cancellation", "/revoke_cancellation"),
+    ("Request a refund", "/ask_refund"),
+    ("Report a return tracking number", "/report_tracking"),
+    ("My final bill", "/ask_balance"),
+    ("Talk to a person", "/request_human"),
+]
+
+UNAVAILABLE_TEXT = (
+    "Sorry, I can't reach our account system right now, so I can't do that at the moment. "
+    "Nothing has been changed. Please try again in a few minutes."
+)
+EXPIRED_TEXT = (
+    "For your security, your verification has expired. I'll need to check your details "
+    "again; nothing has been changed."
+)
+
+
+def client() -> BackendClient:
+    """A backend client configured from the environment (BACKEND_URL, BACKEND_SERVICE_TOKEN)."""
+    return BackendClient.from_env()
+
+
+def auth_for(tracker: Tracker) -> Optional[Auth]:
+    """The verified customer's credentials, or None when the chat is not verified."""
+    handle = tracker.get_slot("verification_handle")
+    if not handle:
+        return None
+    return Auth(handle=str(handle), conversation_id=tracker.sender_id)
+
+
+def is_verified(tracker: Tracker) -> bool:
+    return bool(tracker.get_slot("verification_handle"))
+
+
+def forget_verification() -> List[Dict[str, Any]]:
+    """Slot events that drop an expired or refused handle."""
+    return [
+        SlotSet("verification_handle", None),
+        SlotSet("verified", False),
+        SlotSet("customer_first_name", None),
+    ]
+
+
+def forget_verification_dict() -> Dict[str, Any]:
+    return {"verification_handle": None, "verified": False, "customer_first_name": None}
+
+
+def reset(names: Iterable[str]) -> List[Dict[str, Any]]:
+    return [SlotSet(n, None) for n in names]
+
+
+def buttons(pairs: Sequence[Tuple[str, str]]) -> List[Dict[str, str]]:
+    return [{"title": title, "payload": payload} for title, payload in pairs]
+
+
+def say(dispatcher: CollectingDispatcher, text: str, pairs: Sequence[Tuple[str, str]] = ()) -> None:
+    if pairs:
+        dispatcher.utter_message(text=text, buttons=buttons(pairs))
+    else:
+        dispatcher.utter_message(text=text)
+
+
+def money(amount: Any, currency: str = "USD") -> str:
+    """'123.4' -> '$123.40' (USD) or '123.40 EUR'."""
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    if currency in ("USD", "", None):
+        return f"${value:,}"
+    return f"{value:,} {currency}"
+
+
+def is_positive(amount: Any) -> bool:
+    try:
+        return Decimal(str(amount)) > 0
+    except (InvalidOperation, ValueError):
+        return False
+
+
+def service_label(service: Dict[str, Any]) -> str:
+    return f"{service.get('name', 'Service')} ({service.get('id', '?')})"
+
+
+def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
+    """Sentence warning that cancelling ``service`` affects the other members of its bundle."""
+    bundle = service.get("bundle")
+    if not bundle:
+        return None
+    others = [m for m in bundle.get("members") or [] if m.get("id") != service.get("id")]
+    if not others:
+        return None
+    names = ", ".join(f"{m.get('name')} ({m.get('id')})" for m in others)
+    return (
+        f"Note: {service.get('name')} is part of the {bundle.get('name')} bundle. "
+        f"Cancelling it also affects {names}: bundle pricing may end for those services."
+    )
+
+
+def find_service(services: List[Dict[str, Any]], service_id: Optional[str]) -> Optional[Dict[str, Any]]:
+    for s in services:
+        if service_id and str(s.get("id", "")).upper() == str(service_id).upper():
+            return s
+    return None
+
+
+def idempotency_key(tracker: Tracker, service_id: str, attempt: int) -> str:
+    """Key of one filing attempt: conversation id + session start + service + attempt counter.
+
+    A retried action run sees the same tracker and so sends the same key; the counter is
+    incremented only after a filing succeeded. The session start keeps a new session (whose
+    counter starts again at 0) from replaying an older request.
+    """
+    session_start = ""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "session_started":
+            session_start = str(event.get("timestamp", ""))
+            break
+    raw = f"{tracker.sender_id}|{session_start}|{service_id.upper()}|{attempt}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def first_name_greeting(tracker: Tracker) -> str:
+    name = tracker.get_slot("customer_first_name")
+    return f", {name}" if name else ""

@@ -1,0 +1,103 @@
+"""Misunderstandings, stopping a form, the fast path and switching to a cancellation."""
+from __future__ import annotations
+
+from typing import Text
+
+from rasa_sdk import Action
+from rasa_sdk.events import ActiveLoop, SlotSet
+
+from bot.client import BackendError
+
+from .common import (
+    CANCEL_SLOTS,
+    FLOW_SLOTS,
+    MENU_BUTTONS,
+    REQUEST_SLOTS,
+    auth_for,
+    client,
+    reset,
+    say,
+)
+
+LONG_MESSAGE = 400
+
+
+class ActionFallback(Action):
+    """nlu_fallback and out_of_scope: a short honest answer and a way back; the second
+    misunderstanding in a row offers a person. ``misunderstood_count`` is reset to 0 by the
+    slot mapping on every understood turn (domain.yml)."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(self, dispatcher, tracker, domain):
+        count = int(tracker.get_slot("misunderstood_count") or 0) + 1
+        text = tracker.latest_message.get("text") or ""
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if len(text) > LONG_MESSAGE:
+            opening = "That's a long message, and I'm only able to handle short requests."
+        elif intent == "out_of_scope":
+            opening = "Sorry, that's not something I can help with."
+        else:
+            opening = "Sorry, I didn't understand that."
+        in_form = tracker.active_loop_name is not None
+        if count >= 2:
+            say(
+                dispatcher,
+                f"{opening} Would you like to talk to a person?"
+                + (" Or we can carry on where we were." if in_form else ""),
+                [("Talk to a person", "/request_human")]
+                + ([] if in_form else [b for b in MENU_BUTTONS if b[1] != "/request_human"]),
+            )
+        elif in_form:
+            say(dispatcher, f"{opening} Let's carry on where we were.")
+        else:
+            say(dispatcher, f"{opening} Here's what I can do:", MENU_BUTTONS)
+        return [SlotSet("misunderstood_count", float(count))]
+
+
+class ActionStopForm(Action):
+    """The customer stops the current request: nothing is filed, no one is trapped."""
+
+    def name(self) -> Text:
+        return "action_stop_form"
+
+    async def run(self, dispatcher, tracker, domain):
+        say(dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?",
+            MENU_BUTTONS)
+        return [ActiveLoop(None)] + reset(CANCEL_SLOTS + REQUEST_SLOTS + FLOW_SLOTS)
+
+
+class ActionFastTrack(Action):
+    """"Just cancel it": skip the optional steps and go to the summary. A pending offer
+    counts as declined."""
+
+    def name(self) -> Text:
+        return "action_fast_track"
+
+    async def run(self, dispatcher, tracker, domain):
+        events = [SlotSet("fast_track", True)]
+        auth = auth_for(tracker)
+        offer_id = tracker.get_slot("offer_id")
+        if auth is not None and offer_id and not tracker.get_slot("offer_response"):
+            try:
+                async with client() as backend:
+                    await backend.offer_outcome(auth, offer_id, False)
+                events.append(SlotSet("offer_response", "declined"))
+            except BackendError:
+                pass
+        if tracker.active_loop_name == "cancel_form":
+            say(dispatcher, "Okay, I'll skip the optional questions.")
+        return events
+
+
+class ActionSwitchToCancel(Action):
+    """The customer wants to cancel in the middle of another request: that request stops and
+    the cancellation starts (verification is kept)."""
+
+    def name(self) -> Text:
+        return "action_switch_to_cancel"
+
+    async def run(self, dispatcher, tracker, domain):
+        say(dispatcher, "Sure, let's do the cancellation first.")
+        return [ActiveLoop(None)] + reset(REQUEST_SLOTS + FLOW_SLOTS)

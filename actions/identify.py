@@ -1,0 +1,226 @@
+"""Account identification, shared by every form that needs a verified customer.
+
+The identifier and the second factor are sent to the backend and replaced in the slots by a
+marker right away: only the attempt id, the verification handle and the first name stay.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.client import (
+    Auth,
+    BackendUnavailable,
+    InvalidInput,
+    Locked,
+    VerificationFailed,
+)
+
+from .common import (
+    IDENTIFICATION_SLOTS,
+    PROVIDED,
+    UNAVAILABLE_TEXT,
+    VERIFIED,
+    client,
+    is_verified,
+    say,
+)
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_OTP_REQUEST = "otp"
+
+HANDOFF_BUTTON = [("Talk to a person", "/request_human")]
+
+
+def parse_identifier(value: Any, entities: Optional[List[str]] = None) -> Optional[str]:
+    """An account number (8 digits), an email or a phone number found in what was typed."""
+    for candidate in list(entities or []) + [value]:
+        if not candidate:
+            continue
+        text = str(candidate).strip()
+        email = _EMAIL.search(text)
+        if email:
+            return email.group(0).lower()
+        digits = re.sub(r"[^\d+]", "", text)
+        only_digits = digits.lstrip("+")
+        if re.fullmatch(r"\d{8}", only_digits) and not digits.startswith("+"):
+            return only_digits
+        if re.fullmatch(r"\d{7,15}", only_digits):
+            return digits
+    return None
+
+
+def parse_factor(value: Any) -> Optional[str]:
+    """A 5-digit ZIP, a 4-digit PIN or a 6-digit code: the backend tells them apart by length."""
+    if value is None:
+        return None
+    digits = re.sub(r"\D", "", str(value))
+    if len(digits) in (4, 5, 6):
+        return digits
+    return None
+
+
+class IdentificationMixin:
+    """Validation of ``account_identifier`` and ``verification_factor`` for a form."""
+
+    def identification_slots(self, tracker: Tracker) -> List[Text]:
+        return [] if is_verified(tracker) else list(IDENTIFICATION_SLOTS)
+
+    async def after_verified(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth
+    ) -> Dict[Text, Any]:
+        """Hook for a form to prepare its next step once the customer is verified."""
+        return {}
+
+    async def validate_account_identifier(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value == PROVIDED:
+            return {}
+        entities = [
+            e.get("value")
+            for e in tracker.latest_message.get("entities", []) or []
+            if e.get("entity") in ("account_number", "email", "phone")
+        ]
+        identifier = parse_identifier(value, entities)
+        if identifier is None:
+            say(
+                dispatcher,
+                "That doesn't look like an account number (8 digits), an email address or a "
+                "phone number. Could you type it again?",
+            )
+            return {"account_identifier": None}
+        try:
+            async with client() as backend:
+                started = await backend.verify_start(identifier, tracker.sender_id)
+        except Locked as exc:
+            return self._locked(dispatcher, exc)
+        except (BackendUnavailable, InvalidInput):
+            say(dispatcher, UNAVAILABLE_TEXT)
+            return {"account_identifier": None, "flow_stopped": "unavailable"}
+        return {
+            "account_identifier": PROVIDED,
+            "verification_attempt_id": started.get("attempt_id"),
+            "verification_factor": None,
+            "otp_sent_to": None,
+        }
+
+    async def validate_verification_factor(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if value == VERIFIED:
+            return {}
+        attempt_id = tracker.get_slot("verification_attempt_id")
+        if not attempt_id:
+            return {"account_identifier": None, "verification_factor": None}
+        if value == _OTP_REQUEST:
+            try:
+                async with client() as backend:
+                    sent = await backend.send_otp(attempt_id)
+            except Locked as exc:
+                return self._locked(dispatcher, exc)
+            except (BackendUnavailable, InvalidInput):
+                say(dispatcher, UNAVAILABLE_TEXT)
+                return {"verification_factor": None, "flow_stopped": "unavailable"}
+            return {"verification_factor": None, "otp_sent_to": sent.get("to") or "your contact"}
+
+        factor = parse_factor(value)
+        if factor is None:
+            say(
+                dispatcher,
+                "Please type just the digits: the 5-digit billing ZIP, the 4-digit PIN, or the "
+                "6-digit code.",
+            )
+            return {"verification_factor": None}
+        try:
+            async with client() as backend:
+                verified = await backend.verify(attempt_id, factor)
+                auth = Auth(handle=verified["handle"], conversation_id=tracker.sender_id)
+                name = verified.get("customer_first_name") or ""
+                say(dispatcher, f"Thanks{', ' + name if name else ''}, you're verified.")
+                slots: Dict[Text, Any] = {
+                    "account_identifier": PROVIDED,
+                    "verification_factor": VERIFIED,
+                    "verification_attempt_id": None,
+                    "otp_sent_to": None,
+                    "verification_handle": verified["handle"],
+                    "verified": True,
+                    "customer_first_name": name or None,
+                }
+                tracker.slots.update(slots)
+                slots.update(await self.after_verified(dispatcher, tracker, auth))
+                return slots
+        except VerificationFailed:
+            say(
+                dispatcher,
+                "Sorry, I couldn't verify the account with those details. Let's try again: "
+                "please check the details and start with the account number, email or phone.",
+            )
+            return {
+                "account_identifier": None,
+                "verification_factor": None,
+                "verification_attempt_id": None,
+                "otp_sent_to": None,
+            }
+        except Locked as exc:
+            return self._locked(dispatcher, exc)
+        except (BackendUnavailable, InvalidInput):
+            say(dispatcher, UNAVAILABLE_TEXT)
+            return {"verification_factor": None, "flow_stopped": "unavailable"}
+
+    @staticmethod
+    def _locked(dispatcher: CollectingDispatcher, exc: Locked) -> Dict[Text, Any]:
+        minutes = max(1, math.ceil((exc.retry_after or 60) / 60))
+        say(
+            dispatcher,
+            "For your security, account verification is locked after several unsuccessful "
+            f"tries. You can try again in about {minutes} minute{'s' if minutes != 1 else ''}, "
+            "or talk to a person now.",
+            HANDOFF_BUTTON,
+        )
+        return {
+            "account_identifier": None,
+            "verification_factor": None,
+            "verification_attempt_id": None,
+            "otp_sent_to": None,
+            "flow_stopped": "locked",
+        }
+
+
+class ActionAskAccountIdentifier(Action):
+    def name(self) -> Text:
+        return "action_ask_account_identifier"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        say(
+            dispatcher,
+            "First I need to check it's you. What's your account number, or the email address "
+            "or phone number registered on the account?",
+        )
+        return []
+
+
+class ActionAskVerificationFactor(Action):
+    def name(self) -> Text:
+        return "action_ask_verification_factor"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        sent_to = tracker.get_slot("otp_sent_to")
+        if sent_to:
+            say(
+                dispatcher,
+                f"I've sent a 6-digit code to {sent_to}. Please type it here when it arrives.",
+            )
+        else:
+            say(
+                dispatcher,
+                "Thanks. Now your billing ZIP code or your 4-digit account PIN, please. "
+                "Or I can send a one-time code to the email or phone on the account.",
+                [("Send me a code", "/request_code")],
+            )
+        return []

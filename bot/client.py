@@ -1,0 +1,388 @@
+"""HTTP client of the backend store: the only way the action server talks to the backend.
+
+One method per endpoint of ``docs/contracts.md``; every backend error becomes a typed exception
+so that the actions stay thin. Nothing here logs a token, a verification handle, an identifier,
+a factor or any other customer value: log lines name the endpoint and the status only.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any, Dict, List, Mapping, Optional
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BACKEND_URL = "http://127.0.0.1:8000"
+API = "/api/v1"
+
+
+class BackendError(Exception):
+    """Any error answer of the backend. ``code`` is the contract's ``error`` field."""
+
+    def __init__(self, message: str = "", *, status: int = 0, code: str = "") -> None:
+        super().__init__(message or code or f"backend error {status}")
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+class VerificationFailed(BackendError):
+    """401 verification_failed: unknown account and wrong factor look the same."""
+
+
+class Locked(BackendError):
+    """429: verification is locked for ``retry_after`` seconds."""
+
+    def __init__(self, message: str = "", *, retry_after: int = 0, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class NotAuthorized(BackendError):
+    """401 other than verification_failed: the handle expired or is not valid here."""
+
+
+class NotFound(BackendError):
+    """404."""
+
+
+class InvalidConfirmationNumber(BackendError):
+    """422 invalid_confirmation_number: the check character does not match."""
+
+
+class InvalidInput(BackendError):
+    """400, 413 or 422 (other than a bad confirmation number)."""
+
+
+class Conflict(BackendError):
+    """409, e.g. revoking after the end date, or a request that already exists."""
+
+
+class BackendUnavailable(BackendError):
+    """Connection refused, timeout, 5xx or an answer that is not JSON."""
+
+
+@dataclass(frozen=True)
+class Auth:
+    """What a call for a verified customer carries: the handle and its conversation id."""
+
+    handle: str
+    conversation_id: str
+
+    def headers(self) -> Dict[str, str]:
+        return {"X-Verification-Handle": self.handle, "X-Conversation-Id": self.conversation_id}
+
+    def __repr__(self) -> str:  # never print the handle
+        return "Auth(handle=***, conversation_id=***)"
+
+
+class BackendClient:
+    """Async client. Use as ``async with BackendClient.from_env() as client: ...``.
+
+    Without ``async with`` every call opens and closes its own session, which is what the
+    stateless action server wants when a client is built per action run anyway.
+    """
+
+    def __init__(
+        self,
+        base_url: Optional[str] = None,
+        token: Optional[str] = None,
+        *,
+        timeout: float = 10.0,
+        connect_timeout: float = 3.0,
+    ) -> None:
+        self.base_url = (base_url or DEFAULT_BACKEND_URL).rstrip("/")
+        self._token = token or ""
+        self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    def __repr__(self) -> str:
+        return f"BackendClient(base_url={self.base_url!r})"
+
+    @classmethod
+    def from_env(cls) -> "BackendClient":
+        return cls(
+            os.environ.get("BACKEND_URL", DEFAULT_BACKEND_URL),
+            os.environ.get("BACKEND_SERVICE_TOKEN", ""),
+            timeout=float(os.environ.get("BACKEND_TIMEOUT_SECONDS", "10")),
+        )
+
+    async def __aenter__(self) -> "BackendClient":
+        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        endpoint: str,
+        json: Optional[Mapping[str, Any]] = None,
+        params: Optional[Mapping[str, str]] = None,
+        auth: Optional[Auth] = None,
+        headers: Optional[Mapping[str, str]] = None,
+    ) -> Dict[str, Any]:
+        all_headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        if auth is not None:
+            all_headers.update(auth.headers())
+        if headers:
+            all_headers.update(headers)
+        session = self._session
+        own_session = session is None
+        if own_session:
+            session = aiohttp.ClientSession(timeout=self._timeout)
+        try:
+            async with session.request(
+                method, self.base_url + path, json=json, params=params, headers=all_headers
+            ) as response:
+                status = response.status
+                try:
+                    body = await response.json(content_type=None)
+                except ValueError:
+                    body = None
+                retry_header = response.headers.get("Retry-After")
+        except (aiohttp.ClientError, TimeoutError) as exc:  # asyncio.TimeoutError is TimeoutError
+            logger.warning("backend %s unreachable: %s", endpoint, type(exc).__name__)
+            raise BackendUnavailable("backend unreachable", code="unavailable") from None
+        finally:
+            if own_session:
+                await session.close()
+
+        logger.debug("backend %s -> %s", endpoint, status)
+        if 200 <= status < 300:
+            if not isinstance(body, dict):
+                raise BackendUnavailable("backend answer is not a JSON object", status=status)
+            return body
+        raise _error_for(status, body if isinstance(body, dict) else {}, retry_header, endpoint)
+
+    # ------------------------------------------------------------------ endpoints
+
+    async def health(self) -> Dict[str, Any]:
+        return await self._request("GET", "/health", endpoint="health")
+
+    async def verify_start(self, identifier: str, conversation_id: str) -> Dict[str, Any]:
+        """-> ``{"attempt_id", "factors"}`` (same shape for unknown identifiers)."""
+        return await self._request(
+            "POST",
+            f"{API}/verify/start",
+            endpoint="verify/start",
+            json={"identifier": identifier, "conversation_id": conversation_id},
+        )
+
+    async def send_otp(self, attempt_id: str) -> Dict[str, Any]:
+        """-> ``{"sent": true, "to": masked}``."""
+        return await self._request(
+            "POST", f"{API}/verify/otp", endpoint="verify/otp", json={"attempt_id": attempt_id}
+        )
+
+    async def verify(
+        self, attempt_id: str, factor: str, factor_type: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """-> ``{"handle", "expires_at", "customer_first_name"}``.
+
+        Raises VerificationFailed (401) or Locked (429).
+        """
+        body: Dict[str, Any] = {"attempt_id": attempt_id, "factor": factor}
+        if factor_type:
+            body["factor_type"] = factor_type
+        return await self._request("POST", f"{API}/verify", endpoint="verify", json=body)
+
+    async def services(self, auth: Auth) -> List[Dict[str, Any]]:
+        body = await self._request("GET", f"{API}/services", endpoint="services", auth=auth)
+        return list(body.get("services") or [])
+
+    async def balance(self, auth: Auth) -> Dict[str, Any]:
+        return await self._request("GET", f"{API}/balance", endpoint="balance", auth=auth)
+
+    async def equipment(self, auth: Auth, service_id: Optional[str] = None) -> Dict[str, Any]:
+        params = {"service_id": service_id} if service_id else None
+        return await self._request(
+            "GET", f"{API}/equipment", endpoint="equipment", auth=auth, params=params
+        )
+
+    async def quote(
+        self,
+        auth: Auth,
+        service_id: str,
+        when: Optional[str] = None,
+        date: Optional[str] = None,
+    ) -> List[Dict[str, Any]]:
+        """-> list of Quote; all options without ``when``."""
+        params: Dict[str, str] = {}
+        if when:
+            params["when"] = when
+        if date:
+            params["date"] = date
+        body = await self._request(
+            "GET",
+            f"{API}/services/{_seg(service_id)}/quote",
+            endpoint="quote",
+            auth=auth,
+            params=params or None,
+        )
+        return list(body.get("options") or [])
+
+    async def make_offer(
+        self, auth: Auth, service_id: str, reason: Optional[str]
+    ) -> Optional[Dict[str, Any]]:
+        body = await self._request(
+            "POST",
+            f"{API}/services/{_seg(service_id)}/offer",
+            endpoint="offer",
+            auth=auth,
+            json={"reason": reason},
+        )
+        return body.get("offer")
+
+    async def offer_outcome(self, auth: Auth, offer_id: str, accepted: bool) -> Dict[str, Any]:
+        return await self._request(
+            "POST",
+            f"{API}/offers/{_seg(offer_id)}/outcome",
+            endpoint="offer/outcome",
+            auth=auth,
+            json={"accepted": bool(accepted)},
+        )
+
+    async def file_cancellation(
+        self,
+        auth: Auth,
+        idempotency_key: str,
+        *,
+        service_id: str,
+        when: str,
+        date: Optional[str] = None,
+        reason: Optional[str] = None,
+        backup_confirmed: bool = True,
+        terms_accepted: bool = True,
+        channel: str = "rest",
+    ) -> Dict[str, Any]:
+        body: Dict[str, Any] = {
+            "service_id": service_id,
+            "when": when,
+            "reason": reason,
+            "backup_confirmed": backup_confirmed,
+            "terms_accepted": terms_accepted,
+            "channel": channel,
+        }
+        if date:
+            body["date"] = date
+        return await self._request(
+            "POST",
+            f"{API}/cancellations",
+            endpoint="cancellations",
+            auth=auth,
+            json=body,
+            headers={"Idempotency-Key": idempotency_key},
+        )
+
+    async def get_cancellation(self, auth: Auth, confirmation_number: str) -> Dict[str, Any]:
+        return await self._request(
+            "GET",
+            f"{API}/cancellations/{_seg(confirmation_number)}",
+            endpoint="cancellations/get",
+            auth=auth,
+        )
+
+    async def revoke_cancellation(self, auth: Auth, confirmation_number: str) -> Dict[str, Any]:
+        return await self._request(
+            "POST",
+            f"{API}/cancellations/{_seg(confirmation_number)}/revoke",
+            endpoint="cancellations/revoke",
+            auth=auth,
+        )
+
+    async def report_tracking(
+        self,
+        auth: Auth,
+        confirmation_number: str,
+        tracking_number: str,
+        equipment_id: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"tracking_number": tracking_number}
+        if equipment_id:
+            body["equipment_id"] = equipment_id
+        return await self._request(
+            "POST",
+            f"{API}/cancellations/{_seg(confirmation_number)}/tracking",
+            endpoint="cancellations/tracking",
+            auth=auth,
+            json=body,
+        )
+
+    async def request_refund(
+        self, auth: Auth, amount: str, reason: str, service_id: Optional[str] = None
+    ) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"amount": amount, "reason": reason}
+        if service_id:
+            body["service_id"] = service_id
+        return await self._request(
+            "POST", f"{API}/refunds", endpoint="refunds", auth=auth, json=body
+        )
+
+    async def request_handoff(
+        self,
+        conversation_id: str,
+        reason: str,
+        *,
+        channel: Optional[str] = None,
+        auth: Optional[Auth] = None,
+    ) -> Dict[str, Any]:
+        """Queue the chat for staff. ``POST /api/v1/handoffs`` (not in the contract table yet:
+        a NotFound here means the handoff queue is not deployed)."""
+        body: Dict[str, Any] = {"conversation_id": conversation_id, "reason": reason}
+        if channel:
+            body["channel"] = channel
+        return await self._request(
+            "POST", f"{API}/handoffs", endpoint="handoffs", auth=auth, json=body
+        )
+
+
+def _seg(value: str) -> str:
+    """Quote one path segment (ids come from users: no slashes or dots may escape)."""
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")
+
+
+def _error_for(
+    status: int, body: Dict[str, Any], retry_header: Optional[str], endpoint: str
+) -> BackendError:
+    code = str(body.get("error") or "")
+    message = str(body.get("message") or "")
+    logger.info("backend %s answered %s %s", endpoint, status, code)
+    kw = {"status": status, "code": code}
+    if status == 429:
+        retry_after = body.get("retry_after", retry_header)
+        try:
+            seconds = int(float(retry_after))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            seconds = 0
+        return Locked(message, retry_after=seconds, **kw)
+    if status == 401:
+        if code == "verification_failed":
+            return VerificationFailed(message, **kw)
+        return NotAuthorized(message, **kw)
+    if status == 404:
+        return NotFound(message, **kw)
+    if status == 409:
+        return Conflict(message, **kw)
+    if status == 422 and code == "invalid_confirmation_number":
+        return InvalidConfirmationNumber(message, **kw)
+    if status in (400, 413, 422):
+        return InvalidInput(message, **kw)
+    if status == 403:
+        return NotAuthorized(message, **kw)
+    return BackendUnavailable(message, **kw)
