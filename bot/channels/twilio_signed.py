@@ -51,6 +51,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -115,6 +116,41 @@ def keyword(text: Optional[Text]) -> Text:
     return re.sub(r"[\s.!]+$", "", (text or "").strip()).upper()
 
 
+class OneShotAsyncHttpClient(AsyncTwilioHttpClient):
+    """twilio's asyncio HTTP client, one aiohttp session per request, always closed.
+
+    (twilio 8.2's own client leaks its temporary session when the request fails.)
+    """
+
+    def __init__(self, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+        super().__init__(pool_connections=False, timeout=timeout)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        params: Optional[Dict[str, object]] = None,
+        data: Optional[Dict[str, object]] = None,
+        headers: Optional[Dict[str, str]] = None,
+        auth: Optional[tuple] = None,
+        timeout: Optional[float] = None,
+        allow_redirects: bool = False,
+    ) -> TwilioResponse:
+        total = timeout if timeout is not None else self.timeout
+        basic_auth = aiohttp.BasicAuth(login=auth[0], password=auth[1]) if auth else None
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=total)) as session:
+            async with session.request(
+                method.upper(),
+                url,
+                params=params,
+                data=data,
+                headers=headers,
+                auth=basic_auth,
+                allow_redirects=allow_redirects,
+            ) as answer:
+                return TwilioResponse(answer.status, await answer.text(), answer.headers)
+
+
 class _Params(dict):
     """Form fields as {name: [values]} with ``getall`` for RequestValidator."""
 
@@ -144,7 +180,7 @@ class TwilioSignedOutput(TwilioOutput):
             self,
             account_sid,
             auth_token,
-            http_client=AsyncTwilioHttpClient(pool_connections=False, timeout=SEND_TIMEOUT_SECONDS),
+            http_client=OneShotAsyncHttpClient(),
         )
         self.twilio_number = twilio_number
         self.messaging_service_sid = messaging_service_sid
