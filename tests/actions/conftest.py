@@ -1,0 +1,190 @@
+"""Fixtures for the action tests: a real backend on a free port with a fresh SQLite database
+and the demo data, the assistant's domain, and helpers that run an action the way the Rasa
+server would (a rasa_sdk Tracker and a CollectingDispatcher)."""
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "actions-test-token"
+MAX_FAILURES = 3
+
+# Every slot of the domain, unset; the tests fill what a step needs.
+_DOMAIN: Optional[Dict[str, Any]] = None
+
+
+def domain_dict() -> Dict[str, Any]:
+    global _DOMAIN
+    if _DOMAIN is None:
+        from rasa.shared.core.domain import Domain
+
+        _DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
+    return _DOMAIN
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_backend(tmp_path_factory) -> Dict[str, str]:
+    """Start `cancel-backend` (migrate + seed + serve) and point the actions at it."""
+    db = tmp_path_factory.mktemp("backend") / "backend.sqlite3"
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"sqlite:///{db}",
+        BACKEND_SERVICE_TOKEN=TOKEN,
+        DEV_OUTBOX="1",
+        VERIFY_MAX_FAILURES=str(MAX_FAILURES),
+        VERIFY_LOCK_SECONDS="900",
+        PYTHONPATH=str(ROOT),
+    )
+    cli = [sys.executable, "-m", "bot.cli"]
+    subprocess.run(cli + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        cli + ["serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                proc.kill()
+                raise RuntimeError(f"backend did not start: {err[-2000:]}")
+            time.sleep(0.1)
+    saved = {k: os.environ.get(k) for k in ("BACKEND_URL", "BACKEND_SERVICE_TOKEN")}
+    os.environ["BACKEND_URL"] = url
+    os.environ["BACKEND_SERVICE_TOKEN"] = TOKEN
+    yield {"url": url, "token": TOKEN}
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def make_tracker(
+    slots: Optional[Dict[str, Any]] = None,
+    *,
+    sender: Optional[str] = None,
+    text: str = "",
+    intent: str = "inform",
+    entities: Optional[List[Dict[str, Any]]] = None,
+    active_loop: Optional[str] = None,
+    set_now: Optional[Dict[str, Any]] = None,
+    channel: str = "rest",
+    events: Optional[List[Dict[str, Any]]] = None,
+) -> Tracker:
+    """A tracker as the action server receives it. ``set_now`` are the slot candidates of
+    this turn (the SlotSet events at the end of the events that a form validation sees)."""
+    all_slots = {name: None for name in domain_dict()["slots"]}
+    all_slots.update({"verified": False, "fast_track": False, "cancel_attempt": 0.0,
+                      "misunderstood_count": 0.0})
+    all_slots.update(slots or {})
+    all_slots.update(set_now or {})
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 1.0},
+        "entities": entities or [],
+    }
+    evs: List[Dict[str, Any]] = list(events or []) + [
+        {"event": "user", "text": text, "parse_data": latest, "input_channel": channel},
+        {"event": "action", "name": active_loop or "action_listen"},
+    ]
+    evs += [{"event": "slot", "name": k, "value": v} for k, v in (set_now or {}).items()]
+    return Tracker(
+        sender or new_sender(),
+        all_slots,
+        latest,
+        evs,
+        False,
+        None,
+        {"name": active_loop} if active_loop else {},
+        "action_listen",
+    )
+
+
+async def run(action, tracker: Tracker):
+    """Run one action; -> (messages, events, slot values set)."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, domain_dict())
+    slots = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return dispatcher.messages, events, slots
+
+
+async def validate(action, tracker: Tracker):
+    """Run a form validation action (as the form does) -> (messages, events, slots)."""
+    return await run(action, tracker)
+
+
+def texts(messages) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def button_payloads(messages) -> List[str]:
+    return [b["payload"] for m in messages for b in (m.get("buttons") or [])]
+
+
+# -- direct backend access for setting up state -------------------------------------------
+
+ACCOUNTS = {
+    # account number -> (ZIP, PIN, first name)
+    "erin": ("10000001", "02139", "1111", "Erin"),        # one service, nothing owed
+    "frank": ("10000002", "94110", "2222", "Frank"),      # router, A/R > $1000, renewal close
+    "grace": ("10000003", "60614", "3333", "Grace"),      # modem + phone
+    "ivan": ("10000004", "10001", "4444", "Ivan"),
+    "judy": ("10000005", "30301", "5555", "Judy"),
+    "kim": ("10000006", "73301", "6666", "Kim"),          # several services, bundle
+}
+
+
+async def verified_slots(who: str, sender: str) -> Dict[str, Any]:
+    """Verify through the API (as the identification step would) -> slots of a verified chat."""
+    from bot.client import BackendClient
+
+    number, zip_code, _pin, name = ACCOUNTS[who]
+    async with BackendClient.from_env() as c:
+        attempt = await c.verify_start(number, sender)
+        v = await c.verify(attempt["attempt_id"], zip_code)
+    return {
+        "verification_handle": v["handle"],
+        "verified": True,
+        "customer_first_name": v.get("customer_first_name"),
+        "account_identifier": "[provided]",
+        "verification_factor": "[verified]",
+    }
+
+
+_filing_counter = itertools.count()

@@ -1,0 +1,53 @@
+"""bot/client.py against the real backend: typed errors, no secrets in repr."""
+import pytest
+
+from bot.client import (
+    Auth,
+    BackendClient,
+    BackendUnavailable,
+    InvalidConfirmationNumber,
+    Locked,
+    NotAuthorized,
+    NotFound,
+    VerificationFailed,
+)
+
+from .conftest import new_sender, verified_slots
+
+
+async def test_health_and_typed_errors(live_backend):
+    c = BackendClient.from_env()
+    assert (await c.health())["status"] == "ok"
+    sender = new_sender()
+    attempt = await c.verify_start("99999999", sender)      # unknown: same shape
+    assert set(attempt) >= {"attempt_id", "factors"}
+    with pytest.raises(VerificationFailed):
+        await c.verify(attempt["attempt_id"], "12345")
+    slots = await verified_slots("erin", sender)
+    auth = Auth(slots["verification_handle"], sender)
+    with pytest.raises(InvalidConfirmationNumber):
+        await c.get_cancellation(auth, "AAAA-AAAA-AAAA")
+    with pytest.raises(NotAuthorized):                      # handle bound to its conversation
+        await c.services(Auth(slots["verification_handle"], "another-conversation"))
+    with pytest.raises(NotFound):
+        await c.request_handoff(sender, "customer_request")   # not deployed yet
+
+
+async def test_bad_token_and_unreachable(live_backend):
+    with pytest.raises(NotAuthorized):
+        await BackendClient(live_backend["url"], "wrong").verify_start("10000001", "x")
+    with pytest.raises(BackendUnavailable):
+        await BackendClient("http://127.0.0.1:9", "t", timeout=2).health()
+
+
+def test_repr_hides_secrets():
+    auth = Auth("secret-handle", "conv-1")
+    assert "secret-handle" not in repr(auth) and "conv-1" not in repr(auth)
+    assert "tok" not in repr(BackendClient("http://x", "tok"))
+
+
+def test_locked_carries_retry_after():
+    from bot.client import _error_for
+
+    err = _error_for(429, {"error": "locked", "retry_after": 600}, None, "verify")
+    assert isinstance(err, Locked) and err.retry_after == 600
