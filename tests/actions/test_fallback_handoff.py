@@ -1,0 +1,104 @@
+"""Fallback counter, stop, cancel_now, switching to a cancellation, handoff."""
+import socket
+
+from aiohttp import web
+
+from bot.client import Auth, BackendClient
+
+from actions.fallback import ActionFallback, ActionFastTrack, ActionStopForm, ActionSwitchToCancel
+from actions.handoff import ActionHandoff
+
+from .conftest import button_payloads, make_tracker, new_sender, run, texts, verified_slots
+
+
+async def test_first_misunderstanding_shows_the_menu(live_backend):
+    msgs, _, slots = await run(ActionFallback(), make_tracker(text="asdf qwer",
+                                                              intent="nlu_fallback"))
+    assert "didn't understand" in texts(msgs)
+    assert "/cancel_service" in button_payloads(msgs) and "/request_human" in button_payloads(msgs)
+    assert slots["misunderstood_count"] == 1.0
+
+
+async def test_second_misunderstanding_offers_a_person(live_backend):
+    msgs, _, slots = await run(ActionFallback(), make_tracker(
+        {"misunderstood_count": 1.0}, text="what's the weather", intent="out_of_scope"))
+    assert "not something I can help with" in texts(msgs)
+    assert "talk to a person" in texts(msgs)
+    assert button_payloads(msgs)[0] == "/request_human"
+    assert slots["misunderstood_count"] == 2.0
+
+
+async def test_long_message_and_inside_a_form(live_backend):
+    msgs, _, _ = await run(ActionFallback(), make_tracker(text="x " * 400, intent="nlu_fallback",
+                                                          active_loop="cancel_form"))
+    assert "long message" in texts(msgs) and "carry on" in texts(msgs)
+    assert button_payloads(msgs) == []      # the form asks its question again right after
+
+
+async def test_stop_form(live_backend):
+    msgs, events, slots = await run(ActionStopForm(), make_tracker(
+        {"service_id": "SVC-1", "requested_slot": "reason"}, active_loop="cancel_form"))
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    assert slots["service_id"] is None and slots["requested_slot"] is None
+    assert "Nothing has been changed" in texts(msgs)
+
+
+async def test_fast_track_declines_a_pending_offer(live_backend):
+    sender = new_sender()
+    slots = await verified_slots("judy", sender)
+    async with BackendClient.from_env() as c:
+        offer = await c.make_offer(Auth(slots["verification_handle"], sender), "SVC-5001",
+                                   "not_using")
+    assert offer
+    slots.update(service_id="SVC-5001", offer_id=offer["id"], requested_slot="offer_response")
+    msgs, _, out = await run(ActionFastTrack(), make_tracker(slots, sender=sender,
+                                                             active_loop="cancel_form",
+                                                             intent="cancel_now"))
+    assert out == {"fast_track": True, "offer_response": "declined"}
+    assert "skip the optional questions" in texts(msgs)
+    # outside a form it only sets the slot (the form's first question follows)
+    msgs, _, out = await run(ActionFastTrack(), make_tracker(intent="cancel_now"))
+    assert out == {"fast_track": True} and msgs == []
+
+
+async def test_switch_to_cancel(live_backend):
+    msgs, events, slots = await run(ActionSwitchToCancel(), make_tracker(
+        {"confirmation_number": "X", "requested_slot": "confirmation_number"},
+        active_loop="status_form"))
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    assert slots["confirmation_number"] is None and "cancellation first" in texts(msgs)
+
+
+async def test_handoff_when_no_queue_exists(live_backend):
+    msgs, _, slots = await run(ActionHandoff(), make_tracker(intent="request_human"))
+    assert "no one from our team can be reached right now" in texts(msgs)
+    assert "/cancel_service" in button_payloads(msgs)
+    assert "/request_human" not in button_payloads(msgs)
+    assert slots["misunderstood_count"] == 0.0
+
+
+async def test_handoff_when_the_queue_answers(live_backend, monkeypatch):
+    received = []
+
+    async def handoffs(request):
+        received.append(await request.json())
+        return web.json_response({"queued": True}, status=201)
+
+    app = web.Application()
+    app.router.add_post("/api/v1/handoffs", handoffs)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{port}")
+        tracker = make_tracker({"flow_stopped": "locked"}, sender="conv-7", intent="request_human")
+        msgs, _, _ = await run(ActionHandoff(), tracker)
+    finally:
+        await runner.cleanup()
+    assert "asked a member of our team to join" in texts(msgs)
+    assert received == [{"conversation_id": "conv-7", "reason": "verification_locked",
+                         "channel": "rest"}]
