@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -38,6 +39,9 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(
         url,
         future=True,
+        poolclass=QueuePool,  # reuse connections across worker threads (SQLAlchemy 1.4 defaults to NullPool)
+        pool_size=WORKER_THREADS,
+        max_overflow=4,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
     )
 

@@ -5,6 +5,7 @@ from typing import Optional
 
 from aiohttp import web
 
+from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.middleware import (
     MAX_BODY_BYTES,
     body_limit_middleware,
@@ -30,7 +31,7 @@ def create_app(settings: Settings, policy: Optional[Policy] = None, db: Optional
         client_max_size=MAX_BODY_BYTES,
         middlewares=[errors_middleware, body_limit_middleware, token_middleware(token)],
     )
-    app["settings"], app["policy"], app["db"] = settings, policy, db
+    app[SETTINGS], app[POLICY], app[DB] = settings, policy, db
 
     from bot.api.routes import routes
 

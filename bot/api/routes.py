@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bot import accounts, cancellations, identity, offers, outbox
 from bot.api import validation as v
+from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.middleware import json_response
 from bot.api.openapi import openapi_document
 from bot.config import Settings
@@ -21,15 +22,15 @@ routes = web.RouteTableDef()
 
 
 def _db(request: web.Request) -> Database:
-    return request.app["db"]
+    return request.app[DB]
 
 
 def _policy(request: web.Request) -> Policy:
-    return request.app["policy"]
+    return request.app[POLICY]
 
 
 def _settings(request: web.Request) -> Settings:
-    return request.app["settings"]
+    return request.app[SETTINGS]
 
 
 def _handle_headers(request: web.Request):
