@@ -61,7 +61,7 @@ def tiny_agent(tiny_model):
 
 
 @asynccontextmanager
-async def rasa_channel_server(agent, input_channels: List[Any]) -> AsyncIterator[str]:
+async def rasa_channel_server(agent, input_channels: List[Any], port: Optional[int] = None) -> AsyncIterator[str]:
     """A real Sanic server with Rasa's channel routes (``/webhooks/<name>/webhook``)."""
     from rasa.core.channels.channel import register
     from sanic import Sanic
@@ -70,7 +70,7 @@ async def rasa_channel_server(agent, input_channels: List[Any]) -> AsyncIterator
     app = Sanic(f"channels_{id(input_channels)}_{free_port()}")
     register(input_channels, app, route="/webhooks/")
     app.ctx.agent = agent
-    port = free_port()
+    port = port or free_port()
     server = await app.create_server(
         host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
     )
@@ -82,6 +82,8 @@ async def rasa_channel_server(agent, input_channels: List[Any]) -> AsyncIterator
     finally:
         await server.before_stop()
         server.close()
+        for connection in list(server.connections):  # open websockets too: Rasa is gone
+            connection.close()
         await server.wait_closed()
         await server.after_stop()
 
