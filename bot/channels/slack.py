@@ -20,7 +20,8 @@ What Rasa 3.6's ``rasa.core.channels.slack.SlackInput`` does, and what this subc
   ``SLACK_BOT_TOKEN``, ``SLACK_SIGNING_SECRET``, ``SLACK_CHANNEL`` (optional), ``SLACK_API_URL``
   (default https://slack.com/api/: the Web API base URL, pointed at a stand-in in tests). Without
   a token and signing secret the channel starts but refuses every request with 503.
-- Replies are posted with ``slack_sdk``'s ``AsyncWebClient`` using that ``base_url``.
+- Replies are posted with ``slack_sdk``'s ``AsyncWebClient`` using that ``base_url``, without
+  Rasa's ``as_user=true`` (refused with ``invalid_arguments`` for Slack apps created since 2020).
 
 credentials.yml::
 
@@ -69,7 +70,11 @@ def _api_url(url: Optional[Text]) -> Text:
 
 
 class SlackOutput(SlackBot):
-    """Rasa's Slack output with a configurable Web API base URL."""
+    """Rasa's Slack output with a configurable Web API base URL, and without ``as_user``.
+
+    Rasa posts every message with ``as_user=true``, which only classic Slack apps may pass:
+    apps created today (granular bot scopes) get ``invalid_arguments``. It is dropped here.
+    """
 
     def __init__(
         self,
@@ -81,6 +86,10 @@ class SlackOutput(SlackBot):
     ) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.client = AsyncWebClient(token, proxy=proxy, base_url=_api_url(api_url))
+
+    async def _post_message(self, channel: Text, **kwargs: Any) -> None:
+        kwargs.pop("as_user", None)
+        await super()._post_message(channel, **kwargs)
 
 
 class MalformedEvent(ValueError):

@@ -87,6 +87,7 @@ async def test_signed_message_is_answered_through_the_web_api(slack, stand_in, t
     assert posted[0]["headers"]["Authorization"] == f"Bearer {TOKEN}"
     assert posted[0]["body"]["channel"] == f"D{user}"
     assert posted[0]["body"]["text"] == "Hello from the test bot."
+    assert "as_user" not in posted[0]["body"]  # refused for Slack apps with granular scopes
     events = await stored_user_events(tiny_agent, user)
     assert [e.text for e in events] == ["hello"]
     assert events[0].input_channel == "slack"
