@@ -19,6 +19,7 @@ from bot.identity import Verified
 from bot.policy import END_KINDS, Policy
 
 routes = web.RouteTableDef()
+SERVICE_NOT_FOUND = ("service_not_found", "No such service on this account.")
 
 
 def _db(request: web.Request) -> Database:
@@ -122,7 +123,7 @@ async def quote(request: web.Request) -> web.Response:
     query = dict(request.query)
     when = v.string(query, "when", required=False, choices=END_KINDS)
     end_date = v.iso_date(v.string(query, "date", required=when == "date", max_len=10), "date")
-    service_id = request.match_info["service_id"]
+    service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
     return json_response(await as_customer(
         request, lambda s, p, who: accounts.quote(s, p, who.account_id, service_id, when, end_date)))
 
@@ -131,7 +132,7 @@ async def quote(request: web.Request) -> web.Response:
 async def offer(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     reason = v.string(body, "reason", required=False, nullable=True, max_len=40)
-    service_id = request.match_info["service_id"]
+    service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
     return json_response(await as_customer(request, offers.make_offer, service_id, reason))
 
 
@@ -139,7 +140,9 @@ async def offer(request: web.Request) -> web.Response:
 async def offer_outcome(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     accepted = v.boolean(body, "accepted")
-    return json_response(await as_customer(request, offers.decide, request.match_info["offer_id"], accepted))
+    return json_response(await as_customer(request, offers.decide,
+                                           v.path_id(request, "offer_id", "offer_not_found", "No such offer."),
+                                           accepted))
 
 
 # --------------------------------------------------------------------------- cancellations
@@ -147,8 +150,8 @@ async def offer_outcome(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cancellations")
 async def file_cancellation(request: web.Request) -> web.Response:
-    key = v.header(request, "Idempotency-Key")
     body = await v.json_object(request)
+    key = v.header(request, "Idempotency-Key")
     when = v.string(body, "when", choices=END_KINDS)
     data = cancellations.FilingInput(
         service_id=v.string(body, "service_id", max_len=40),

@@ -13,11 +13,13 @@ from typing import Any, Dict, Optional, Sequence
 
 from aiohttp import web
 
-from bot.errors import BadRequest, InvalidField
+from bot.errors import BadRequest, InvalidField, NotFound
 
 _MISSING = object()
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 _PRINTABLE = re.compile(r"^[\x21-\x7e]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PATH_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
 
 
 async def json_object(request: web.Request) -> Dict[str, Any]:
@@ -49,6 +51,8 @@ def string(source: Dict[str, Any], name: str, *, required: bool = True, max_len:
         raise InvalidField(name, "must not be empty")
     if len(value) > max_len:
         raise InvalidField(name, f"must be at most {max_len} characters")
+    if _CONTROL.search(value):
+        raise InvalidField(name, "must not contain control characters")
     if choices is not None and value not in choices:
         raise InvalidField(name, f"must be one of {', '.join(choices)}")
     return value
@@ -99,4 +103,12 @@ def header(request: web.Request, name: str, *, required: bool = True, max_len: i
     value = value.strip()
     if len(value) > max_len or not _PRINTABLE.match(value):
         raise InvalidField(name, f"header must be 1-{max_len} printable characters without spaces")
+    return value
+
+
+def path_id(request: web.Request, name: str, code: str, message: str) -> str:
+    """An id from the URL path; anything that cannot be an id is simply not found (404 `code`)."""
+    value = request.match_info[name]
+    if not _PATH_ID.match(value):
+        raise NotFound(message, code)
     return value

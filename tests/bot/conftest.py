@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -26,6 +27,12 @@ bot.hashing.PBKDF2_ITERATIONS = 5_000
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-service-token"
 _numbers = itertools.count(secrets.randbelow(10_000_000) * 10)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_sqlite_decimal_warning():
+    """bot.db silences it at engine creation; pytest resets warning filters for every test."""
+    warnings.filterwarnings("ignore", message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal")
 
 
 @pytest.fixture(scope="session")
