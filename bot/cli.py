@@ -27,6 +27,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings, policy=policy)
+    from bot.web.routes import setup_web_routes
+
+    setup_web_routes(app)  # the website widget's demo page and bundle (no token: outside /api)
     web.run_app(app, host=args.host or settings.backend_host, port=args.port or settings.backend_port,
                 access_log=None)
     return 0

@@ -148,6 +148,8 @@ def test_cli_serve_runs_the_real_server(tmp_path):
             except OSError:
                 assert time.time() < deadline and server.poll() is None, "server did not start"
                 time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert "static/widget.js" in r.read().decode()  # the widget demo page is served too
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/verify/start", method="POST",
                                          data=json.dumps({"identifier": "erin@example.com", "conversation_id": "c"}).encode(),
                                          headers={"Authorization": "Bearer tok", "Content-Type": "application/json"})
