@@ -47,6 +47,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         response = await handler(request)
     except ApiError as exc:
         response = json_response(exc.body(), status=exc.status)
+        if "retry_after" in exc.extra:
+            response.headers["Retry-After"] = str(exc.extra["retry_after"])
     except QuoteError as exc:
         response = error_response(422, "invalid_field", str(exc), field=exc.field)
     except web.HTTPException as exc:

@@ -89,6 +89,9 @@ async def test_lockout_after_the_failure_limit_refuses_even_the_right_factor(api
     status, body = await _verify(api, again["attempt_id"], account["pin"])
     assert status == 429 and body["error"] == "locked"
     assert 0 < body["retry_after"] <= settings.verify_lock_seconds
+    response = await api.client.post("/api/v1/verify", json={"attempt_id": again["attempt_id"], "factor": account["pin"]},
+                                      headers=api.auth)
+    assert response.status == 429 and int(response.headers["Retry-After"]) == body["retry_after"]
     # the same identifier typed differently is the same lock
     status, body = await _verify(api, (await _start(api, account["email"].upper()))["attempt_id"], account["zip"])
     assert status == 429
