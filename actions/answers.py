@@ -140,7 +140,7 @@ class ActionAnswerBalance(_Answer):
 class ActionAnswerEquipment(_Answer):
     general = (
         "If you have leased equipment (a modem or router, for example), you'll get a prepaid "
-        "return label and an RMA number when the cancellation is filed, plus a return deadline. "
+        "return label by email when the cancellation is filed, plus a return deadline. "
         "A non-return fee applies to each device that isn't sent back in time. After shipping, "
         "just tell me the tracking number here."
     )
@@ -159,7 +159,7 @@ class ActionAnswerEquipment(_Answer):
             return True
         lines = [
             f"Equipment to return (within {eq.get('return_window_days', 30)} days after the "
-            "service ends; you'll get a prepaid label and an RMA number when the cancellation "
+            "service ends; you'll get a prepaid return label by email when the cancellation "
             "is filed):"
         ]
         for e in devices:

@@ -22,6 +22,7 @@ from bot.client import (
 
 from .common import (
     CANCEL_SLOTS,
+    StopWordsMixin,
     EXPIRED_TEXT,
     FLOW_SLOTS,
     REASONS,
@@ -114,7 +115,7 @@ async def _auto_select_service(
     return {}
 
 
-class ValidateCancelForm(IdentificationMixin, FormValidationAction):
+class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
     def name(self) -> Text:
         return "validate_cancel_form"
 
@@ -571,7 +572,7 @@ class ActionAskFinalConfirmation(Action):
         equipment_text = (
             f"Please return the leased equipment by {deadline or 'the return deadline'}: "
             f"{_equipment_lines(devices)}. After you confirm, you'll get a prepaid return label "
-            "and an RMA number. Once you've shipped it, tell me the tracking number here "
+            "by email. Once you've shipped it, tell me the tracking number here "
             "(say \"report a tracking number\")."
         )
 
@@ -642,7 +643,7 @@ class ActionCancelFinish(Action):
         if stopped == "declined":
             say(dispatcher, "Okay, I haven't cancelled anything. If you change your mind, just "
                             "say \"cancel\" and we'll pick it up again.")
-        elif stopped in ("offer_accepted", "locked", "no_services", "unavailable"):
+        elif stopped:
             pass  # already explained when it happened
         elif tracker.get_slot("final_confirmation") is True and auth is not None and service_id:
             events += await self._file(dispatcher, tracker, auth, service_id)
@@ -724,7 +725,7 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
         lines.append("Next steps:\n" + "\n".join(f"- {s}" for s in steps))
     if filed.get("receipt_sent_to"):
         lines.append(f"A receipt is on its way to {filed['receipt_sent_to']}.")
-    if filed.get("survey_url"):
+    if filed.get("survey_url") and not any(filed["survey_url"] in str(s) for s in steps):
         lines.append(
             f"Would you tell us why you left? It takes two minutes: {filed['survey_url']}"
         )

@@ -149,8 +149,11 @@ def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
     if not others:
         return None
     names = ", ".join(f"{m.get('name')} ({m.get('id')})" for m in others)
+    bundle_name = str(bundle.get("name") or "a")
+    if not bundle_name.lower().endswith("bundle"):
+        bundle_name += " bundle"
     return (
-        f"Note: {service.get('name')} is part of the {bundle.get('name')} bundle. "
+        f"Note: {service.get('name')} is part of the {bundle_name}. "
         f"Cancelling it also affects {names}: bundle pricing may end for those services."
     )
 
@@ -185,3 +188,32 @@ def channel_of(tracker: Tracker) -> str:
 def first_name_greeting(tracker: Tracker) -> str:
     name = tracker.get_slot("customer_first_name")
     return f", {name}" if name else ""
+
+
+STOP_WORDS = frozenset({
+    "stop", "stop it", "stop this", "quit", "exit", "never mind", "nevermind", "forget it",
+    "cancel that", "abort", "leave it", "i changed my mind", "changed my mind", "no stop",
+})
+
+
+def is_stop(text: Optional[str]) -> bool:
+    """A message that only says "stop" (in case the NLU reads it as an answer to the question)."""
+    return " ".join(str(text or "").lower().strip(" .!").split()) in STOP_WORDS
+
+
+class StopWordsMixin:
+    """Lets a form be left with a plain "stop" even where any text is a valid answer.
+
+    The intent ``deny`` already stops a form (rules); this catches a "stop" or "never mind"
+    that the NLU took for something else and that a free-text slot would otherwise swallow.
+    """
+
+    async def run(self, dispatcher, tracker, domain):  # type: ignore[override]
+        requested = tracker.get_slot("requested_slot")
+        candidate = tracker.slots_to_validate().get(requested) if requested else None
+        if candidate is not None and is_stop(tracker.latest_message.get("text")):
+            say(dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?",
+                MENU_BUTTONS)
+            return [SlotSet(requested, None), SlotSet("flow_stopped", "user_stopped"),
+                    SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]

@@ -86,7 +86,7 @@ class ActionFastTrack(Action):
                 events.append(SlotSet("offer_response", "declined"))
             except BackendError:
                 pass
-        if tracker.active_loop_name == "cancel_form":
+        if tracker.active_loop_name == "cancel_form" and not tracker.get_slot("fast_track"):
             say(dispatcher, "Okay, I'll skip the optional questions.")
         return events
 

@@ -29,6 +29,7 @@ from .common import (
     EXPIRED_TEXT,
     FLOW_SLOTS,
     REQUEST_SLOTS,
+    StopWordsMixin,
     UNAVAILABLE_TEXT,
     auth_for,
     client,
@@ -70,7 +71,7 @@ def _status_text(c: Dict[str, Any]) -> str:
     return text
 
 
-class _RequestForm(IdentificationMixin, FormValidationAction):
+class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
     """Identification, then the form's own slots."""
 
     @abstractmethod

@@ -102,3 +102,17 @@ async def test_handoff_when_the_queue_answers(live_backend, monkeypatch):
     assert "asked a member of our team to join" in texts(msgs)
     assert received == [{"conversation_id": "conv-7", "reason": "verification_locked",
                          "channel": "rest"}]
+
+
+async def test_plain_stop_leaves_a_free_text_question(live_backend):
+    from actions.cancel_flow import ValidateCancelForm
+    from actions.requests import ValidateRefundForm
+
+    for validator, slot in [(ValidateCancelForm(), "account_identifier"),
+                            (ValidateRefundForm(), "refund_reason")]:
+        tracker = make_tracker({"requested_slot": slot, "verification_handle": "h"},
+                               text="Never mind", active_loop=validator.form_name(),
+                               set_now={slot: "Never mind"})
+        msgs, _, slots = await run(validator, tracker)
+        assert slots == {slot: None, "flow_stopped": "user_stopped", "requested_slot": None}
+        assert "Nothing has been changed" in texts(msgs)
