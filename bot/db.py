@@ -102,6 +102,16 @@ class Database:
         self.engine.dispose()
 
 
+def import_all_models() -> None:
+    """Import `bot.models` and every `bot/<package>/models.py`, so that Base.metadata holds every
+    table (Alembic autogenerate and the schema check need the whole picture)."""
+    import importlib
+
+    importlib.import_module("bot.models")
+    for path in sorted(Path(__file__).parent.glob("*/models.py")):
+        importlib.import_module(f"bot.{path.parent.name}.models")
+
+
 def alembic_config(url: str):
     """Alembic configuration for bot/migrations pointing at `url` (no ini file needed)."""
     from alembic.config import Config

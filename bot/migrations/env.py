@@ -4,8 +4,10 @@ from logging.config import fileConfig
 from alembic import context
 
 from bot.config import load_settings
-from bot.db import make_engine
+from bot.db import import_all_models, make_engine
 from bot.models import Base
+
+import_all_models()
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("database_url"):

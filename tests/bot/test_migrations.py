@@ -3,8 +3,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.db import make_engine, upgrade
+from bot.db import import_all_models, make_engine, upgrade
 from bot.models import Base
+
+import_all_models()  # tables of other packages (bot/*/models.py) live on the same Base
 
 
 def _diff(url):
