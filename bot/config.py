@@ -27,6 +27,11 @@ class Settings:
     handle_ttl_seconds: int = 900
     verify_max_failures: int = 5
     verify_lock_seconds: int = 900
+    # Human handoff and staff console (bot/handoff, bot/console; docs/handoff.md).
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: Optional[str] = None
+    slack_staff_webhook_url: Optional[str] = None
+    console_session_seconds: int = 28800
 
     def require_token(self) -> str:
         """Return the service token, or raise ConfigError when it is not set."""
@@ -78,4 +83,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         handle_ttl_seconds=_int(env, "HANDLE_TTL_SECONDS", defaults.handle_ttl_seconds),
         verify_max_failures=_int(env, "VERIFY_MAX_FAILURES", defaults.verify_max_failures),
         verify_lock_seconds=_int(env, "VERIFY_LOCK_SECONDS", defaults.verify_lock_seconds),
+        rasa_url=(env.get("RASA_URL") or defaults.rasa_url).rstrip("/"),
+        rasa_token=env.get("RASA_TOKEN") or None,
+        slack_staff_webhook_url=env.get("SLACK_STAFF_WEBHOOK_URL") or None,
+        console_session_seconds=_int(env, "CONSOLE_SESSION_SECONDS", defaults.console_session_seconds, minimum=60),
     )

@@ -52,11 +52,45 @@ class BusinessHours:
     days: Tuple[str, ...]
     start: time
     end: time
+    closed_dates: Tuple[date, ...] = ()  # public holidays etc., in the staff time zone
+
+    def _works_on(self, day: date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.days and day not in self.closed_dates
 
     def is_open(self, at: datetime) -> bool:
         """True when `at` (aware, any zone) falls within staff hours."""
         local = at.astimezone(zoneinfo.ZoneInfo(self.timezone))
-        return WEEKDAYS[local.weekday()] in self.days and self.start <= local.time() < self.end
+        return self._works_on(local.date()) and self.start <= local.time() < self.end
+
+    def next_opening(self, at: datetime) -> Optional[datetime]:
+        """The first moment at or after `at` (aware) when staff hours are open, in the staff time
+        zone; `at` itself when open now; None when no working day follows within a year."""
+        zone = zoneinfo.ZoneInfo(self.timezone)
+        local = at.astimezone(zone)
+        if self.is_open(at):
+            return local
+        for offset in range(0, 370):
+            day = local.date() + timedelta(days=offset)
+            if not self._works_on(day):
+                continue
+            opening = datetime.combine(day, self.start, tzinfo=zone)
+            if opening >= local:
+                return opening
+        return None
+
+
+HANDOFF_RULES = ("refund_over_threshold", "sales_callback")
+HANDOFF_NOTICES = ("handoff", "refund_over_threshold", "sales_callback")
+
+
+@dataclass(frozen=True)
+class HandoffPolicy:
+    """Human handoff (docs/handoff.md): when staff count as on duty, which SOP rules also queue the
+    chat for a person, and which events are posted to the staff Slack channel."""
+
+    require_available_staff: bool = False
+    policy_triggers: Tuple[str, ...] = ("refund_over_threshold",)
+    notify: Tuple[str, ...] = HANDOFF_NOTICES
 
 
 @dataclass(frozen=True)
@@ -171,6 +205,7 @@ class Policy:
     offers: Tuple[OfferRule, ...]
     business_hours: BusinessHours
     offers_by_id: Dict[str, OfferRule] = field(default_factory=dict, compare=False)
+    handoff: HandoffPolicy = field(default_factory=HandoffPolicy)
 
     # ---- rules
 
@@ -447,6 +482,32 @@ def _offer(raw: Any, path: str, tiers: Sequence[str]) -> OfferRule:
     )
 
 
+def _names(raw: Any, path: str, allowed: Sequence[str]) -> Tuple[str, ...]:
+    if not isinstance(raw, list):
+        raise PolicyError(f"{path}: must be a list (may be empty)")
+    for i, name in enumerate(raw):
+        if name not in allowed:
+            raise PolicyError(f"{path}[{i}]: must be one of {', '.join(allowed)}")
+    return tuple(raw)
+
+
+def _handoff_policy(raw: Any, path: str) -> HandoffPolicy:
+    """The optional `handoff` section; absent keys keep HandoffPolicy's defaults."""
+    if raw is None:
+        return HandoffPolicy()
+    raw = _dict(raw, path)
+    defaults = HandoffPolicy()
+    require = raw.get("require_available_staff", defaults.require_available_staff)
+    if not isinstance(require, bool):
+        raise PolicyError(f"{path}.require_available_staff: must be true or false")
+    return HandoffPolicy(
+        require_available_staff=require,
+        policy_triggers=_names(raw.get("policy_triggers", list(defaults.policy_triggers)),
+                               f"{path}.policy_triggers", HANDOFF_RULES),
+        notify=_names(raw.get("notify", list(defaults.notify)), f"{path}.notify", HANDOFF_NOTICES),
+    )
+
+
 def parse_policy(data: Any) -> Policy:
     """Validate a policy mapping (as read from YAML) and build a Policy; raise PolicyError."""
     p = "policy"
@@ -488,6 +549,13 @@ def parse_policy(data: Any) -> Policy:
     start, end = _hhmm(_get(hours, "start", hp), f"{hp}.start"), _hhmm(_get(hours, "end", hp), f"{hp}.end")
     if end <= start:
         raise PolicyError(f"{hp}.end: must be after start")
+    closed = []
+    for i, raw_day in enumerate(hours.get("closed_dates") or []):
+        try:
+            closed.append(raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day)))
+        except ValueError:
+            raise PolicyError(f"{hp}.closed_dates[{i}]: must be a date YYYY-MM-DD") from None
+    handoff = _handoff_policy(data.get("handoff"), f"{p}.handoff")
     policy = Policy(
         currency=_str(data.get("currency", "USD"), f"{p}.currency"),
         tiers=tiers,
@@ -512,8 +580,9 @@ def parse_policy(data: Any) -> Policy:
             _str(k, f"{p}.survey.by_server"): _url(v, f"{p}.survey.by_server.{k}") for k, v in by_server.items()
         },
         offers=offers,
-        business_hours=BusinessHours(tz, days, start, end),
+        business_hours=BusinessHours(tz, days, start, end, tuple(closed)),
         offers_by_id={o.id: o for o in offers},
+        handoff=handoff,
     )
     return policy
 

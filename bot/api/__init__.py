@@ -14,6 +14,7 @@ from bot.api.middleware import (
 )
 from bot.config import Settings
 from bot.db import Database
+from bot.handoff import models as _handoff_models  # noqa: F401  (handoff tables on bot.models.Base)
 from bot.policy import Policy, load_policy
 
 
@@ -34,8 +35,10 @@ def create_app(settings: Settings, policy: Optional[Policy] = None, db: Optional
     app[SETTINGS], app[POLICY], app[DB] = settings, policy, db
 
     from bot.api.routes import routes
+    from bot.handoff import setup_handoff
 
     app.add_routes(routes)
+    setup_handoff(app)  # POST /api/v1/handoffs, staff notifications (bot/handoff)
 
     async def close_db(_app: web.Application) -> None:
         if owns_db:

@@ -184,6 +184,24 @@ _PATHS: Dict[str, Any] = {
                                              "created_at": {"type": "string", "format": "date-time"}}}}}}),
          "404": _json(_ref("Error"), "Dev outbox disabled")},
         handle=False, params=[{"name": "to", "in": "query", "required": False, "schema": _S}])},
+    "/api/v1/handoffs": {"post": _op(
+        "Queue the chat for a person (docs/handoff.md); one open handoff per conversation. The handle "
+        "headers are optional: with a valid handle the verified account is attached",
+        {"201": _json({"type": "object", "properties": {
+            "handoff": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "conversation_id": _S, "channel": _S, "reason": _S,
+                "status": {"type": "string", "enum": ["queued", "assigned", "closed"]}, "paused": {"type": "boolean"},
+                "account_number": {"type": "string", "nullable": True},
+                "created_at": {"type": "string", "format": "date-time"}, "waiting_seconds": {"type": "integer"}}},
+            "on_duty": {"type": "boolean"}, "mode": {"type": "string", "enum": ["auto", "on", "off"]}, "why": _S,
+            "next_opening": {"type": "string", "format": "date-time", "nullable": True},
+            "next_opening_text": {"type": "string", "nullable": True}}}, "Queued"),
+         "200": _json({"type": "object"}, "Already queued: the open handoff, same shape")},
+        handle=False,
+        params=[{"name": "X-Verification-Handle", "in": "header", "required": False, "schema": _S},
+                {"name": "X-Conversation-Id", "in": "header", "required": False, "schema": _S}],
+        body=_body({"conversation_id": _S, "reason": {"type": "string", "example": "customer_request"},
+                    "channel": {"type": "string", "nullable": True}}, ["conversation_id", "reason"]))},
 }
 
 

@@ -1,0 +1,372 @@
+"""The handoff queue: who is on duty, queueing a chat, taking/assigning/closing it, and the staff
+notifications written in the same transaction as what they report.
+
+Blocking functions taking a SQLAlchemy session (run them with Database.run); no HTTP here, so the
+rules are testable without Rasa. Every staff action is appended to the audit trail.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Tuple
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from bot import audit
+from bot.accounts import account_balance
+from bot.db import Database
+from bot.errors import ApiError, Conflict, InvalidField, NotFound
+from bot.handoff.auth import Staff
+from bot.handoff.models import OPEN_STATUSES, ConsoleSetting, Handoff, StaffNotification, StaffUser
+from bot.models import Account, CancellationRequest, RefundRequest, Service, StaffTask, iso_utc, utcnow
+from bot.policy import Policy, money
+
+REASON_RE = re.compile(r"^[a-z][a-z0-9_:.\-]{0,59}$")
+DUTY_MODES = ("auto", "on", "off")
+DUTY_KEY = "duty_override"
+
+
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+
+
+# --------------------------------------------------------------------------- on duty
+
+
+@dataclass(frozen=True)
+class Duty:
+    on_duty: bool
+    mode: str  # auto | on | off (supervisor override)
+    next_opening: Optional[datetime]  # aware, staff time zone; None when on duty or never
+    why: str
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"on_duty": self.on_duty, "mode": self.mode, "why": self.why,
+                "next_opening": self.next_opening.isoformat() if self.next_opening else None,
+                "next_opening_text": opening_text(self.next_opening)}
+
+
+def opening_text(moment: Optional[datetime]) -> Optional[str]:
+    """'Monday, November 23 at 09:00 (America/New_York time)'."""
+    if moment is None:
+        return None
+    zone = getattr(moment.tzinfo, "key", None) or moment.tzname()
+    return f"{moment.strftime('%A, %B')} {moment.day} at {moment.strftime('%H:%M')} ({zone} time)"
+
+
+def duty_mode(session: Session) -> str:
+    row = session.get(ConsoleSetting, DUTY_KEY)
+    return row.value if row is not None and row.value in DUTY_MODES else "auto"
+
+
+def duty(session: Session, policy: Policy, now: Optional[datetime] = None) -> Duty:
+    """Whether a person can answer now: the supervisor's override, else business hours (minus
+    closed dates) and, when the policy requires it, at least one available staff user."""
+    now = now or datetime.now(timezone.utc)
+    hours = policy.business_hours
+    mode = duty_mode(session)
+    if mode == "on":
+        return Duty(True, mode, None, "override")
+    if mode == "off":
+        return Duty(False, mode, None, "override")
+    if not hours.is_open(now):
+        return Duty(False, mode, hours.next_opening(now), "outside_business_hours")
+    if policy.handoff.require_available_staff:
+        available = session.execute(
+            select(StaffUser.id).where(StaffUser.active.is_(True), StaffUser.available.is_(True)).limit(1)
+        ).first()
+        if available is None:
+            return Duty(False, mode, None, "no_staff_available")
+    return Duty(True, mode, None, "business_hours")
+
+
+def set_duty_mode(session: Session, staff: Staff, mode: str) -> str:
+    if not staff.is_supervisor:
+        raise Forbidden("Only a supervisor can change who is on duty.")
+    if mode not in DUTY_MODES:
+        raise InvalidField("mode", f"must be one of {', '.join(DUTY_MODES)}")
+    row = session.get(ConsoleSetting, DUTY_KEY)
+    if row is None:
+        session.add(ConsoleSetting(key=DUTY_KEY, value=mode, updated_at=utcnow(), updated_by=staff.id))
+    else:
+        row.value, row.updated_at, row.updated_by = mode, utcnow(), staff.id
+    audit.record(session, "staff_duty_override", staff=staff.username, mode=mode)
+    return mode
+
+
+def set_available(session: Session, staff: Staff, available: bool) -> bool:
+    user = session.get(StaffUser, staff.id)
+    user.available = bool(available)
+    audit.record(session, "staff_availability", staff=staff.username, available=user.available)
+    return user.available
+
+
+# --------------------------------------------------------------------------- queue
+
+
+def notify(session: Session, policy: Optional[Policy], kind: str, body: str) -> None:
+    """Queue a staff Slack notification in the current transaction (if the policy wants this kind)."""
+    if policy is not None and kind not in policy.handoff.notify:
+        return
+    session.add(StaffNotification(kind=kind, body=body, status="pending", attempts=0, next_attempt_at=utcnow(),
+                                  created_at=utcnow()))
+
+
+def _open_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
+    return session.execute(
+        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN_STATUSES))
+        .order_by(Handoff.id.desc())
+    ).scalars().first()
+
+
+def queue(session: Session, policy: Policy, conversation_id: str, channel: str, reason: str,
+          account_id: Optional[int], now: Optional[datetime] = None) -> Tuple[Dict[str, Any], bool]:
+    """Queue the chat for a person (one open handoff per conversation: a repeat answers the open
+    one). Returns (answer, created); the answer says whether staff are on duty and, if not, when
+    they are back. A paused conversation is recorded when staff are on duty (the action pauses it)."""
+    if not REASON_RE.match(reason):
+        raise InvalidField("reason", "must be a short lowercase code such as customer_request")
+    status = duty(session, policy, now)
+    handoff = _open_handoff(session, conversation_id)
+    created = handoff is None
+    if created:
+        handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=reason, status="queued",
+                          account_id=account_id, paused=status.on_duty, on_duty=status.on_duty,
+                          created_at=utcnow())
+        session.add(handoff)
+        session.flush()
+        audit.record(session, "handoff_requested", account_id, conversation_id, handoff_id=handoff.id,
+                     reason=reason, channel=channel, on_duty=status.on_duty)
+        account = session.get(Account, account_id) if account_id else None
+        who = f"account {account.account_number} (verified)" if account else "customer not verified"
+        when = "staff on duty" if status.on_duty else f"off duty, next opening {opening_text(status.next_opening)}"
+        notify(session, policy, "handoff",
+               f"Chat waiting for a person (handoff #{handoff.id}): reason {reason}, channel {channel}, "
+               f"{who}; {when}. Take it in the staff console.")
+    else:
+        if account_id and handoff.account_id is None:
+            handoff.account_id = account_id
+        if status.on_duty:
+            handoff.paused = True
+    return {"handoff": handoff_dict(session, handoff), **status.as_dict()}, created
+
+
+def _staff_name(session: Session, staff_id: Optional[int]) -> Optional[str]:
+    user = session.get(StaffUser, staff_id) if staff_id else None
+    return user.display_name if user else None
+
+
+def handoff_dict(session: Session, h: Handoff, now: Optional[datetime] = None) -> Dict[str, Any]:
+    now = now or utcnow()
+    end = h.closed_at or now
+    account = session.get(Account, h.account_id) if h.account_id else None
+    return {
+        "id": h.id, "conversation_id": h.conversation_id, "channel": h.channel, "reason": h.reason,
+        "status": h.status, "paused": h.paused, "on_duty": h.on_duty,
+        "account_number": account.account_number if account else None,
+        "assigned_to": _staff_name(session, h.assigned_to),
+        "assigned_to_me": None,
+        "created_at": iso_utc(h.created_at), "assigned_at": iso_utc(h.assigned_at),
+        "closed_at": iso_utc(h.closed_at), "closed_by": _staff_name(session, h.closed_by), "outcome": h.outcome,
+        "waiting_seconds": max(0, int(((h.assigned_at or end) - h.created_at).total_seconds())),
+    }
+
+
+def _for(staff: Staff, item: Dict[str, Any], h: Handoff) -> Dict[str, Any]:
+    item["assigned_to_me"] = h.assigned_to == staff.id
+    return item
+
+
+def list_handoffs(session: Session, staff: Staff, include_closed: bool = False) -> List[Dict[str, Any]]:
+    """Open handoffs, oldest first; supervisors may also ask for the closed ones (newest first)."""
+    query = select(Handoff).where(Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.created_at, Handoff.id)
+    rows = list(session.execute(query).scalars())
+    if include_closed:
+        if not staff.is_supervisor:
+            raise Forbidden("Only a supervisor sees closed handoffs.")
+        rows += list(session.execute(select(Handoff).where(Handoff.status == "closed")
+                                     .order_by(Handoff.closed_at.desc(), Handoff.id.desc()).limit(200)).scalars())
+    now = utcnow()
+    return [_for(staff, handoff_dict(session, h, now), h) for h in rows]
+
+
+def get(session: Session, staff: Staff, handoff_id: int, lock: bool = False) -> Handoff:
+    """A handoff this staff user may see: agents see open ones, supervisors all."""
+    query = select(Handoff).where(Handoff.id == handoff_id)
+    if lock:
+        query = query.with_for_update()
+    h = session.execute(query).scalar_one_or_none()
+    if h is None or (h.status == "closed" and not staff.is_supervisor):
+        raise NotFound("No such open handoff.", "handoff_not_found")
+    return h
+
+
+def detail(session: Session, staff: Staff, handoff_id: int, audit_view: bool = True) -> Dict[str, Any]:
+    """The handoff, the customer's account (when verified) and their open cancellation requests.
+    Opening the chat page is audited (`audit_view`); the page's refreshes are not."""
+    h = get(session, staff, handoff_id)
+    out = _for(staff, handoff_dict(session, h), h)
+    out["account"] = account_summary(session, h.account_id) if h.account_id else None
+    if audit_view:
+        audit.record(session, "handoff_viewed", h.account_id, h.conversation_id, handoff_id=h.id,
+                     staff=staff.username)
+    return out
+
+
+def account_summary(session: Session, account_id: int) -> Dict[str, Any]:
+    account = session.get(Account, account_id)
+    services = session.execute(select(Service).where(Service.account_id == account_id).order_by(Service.id)).scalars()
+    requests = session.execute(
+        select(CancellationRequest).where(CancellationRequest.account_id == account_id,
+                                          CancellationRequest.status == "received")
+        .order_by(CancellationRequest.received_at.desc())
+    ).scalars()
+    return {
+        "account_number": account.account_number, "name": account.name, "tier": account.tier,
+        "sales_rep": account.sales_rep, "balance": money(account_balance(session, account_id)),
+        "services": [{"id": s.id, "name": s.name, "plan": s.plan, "status": s.status} for s in services],
+        "open_cancellations": [
+            {"confirmation_number": r.confirmation_number, "service_id": r.service_id,
+             "received_at": iso_utc(r.received_at), "end_date": r.end_date.isoformat(), "when": r.end_kind,
+             "reason": r.reason, "channel": r.channel}
+            for r in requests
+        ],
+    }
+
+
+def take(session: Session, staff: Staff, handoff_id: int) -> Dict[str, Any]:
+    """Assign a queued handoff to oneself (again: a no-op). Someone else's: 409 (a supervisor
+    reassigns with `assign`)."""
+    h = get(session, staff, handoff_id, lock=True)
+    if h.status == "closed":
+        raise Conflict("This handoff is closed.", "handoff_closed")
+    if h.status == "assigned" and h.assigned_to != staff.id:
+        raise Conflict(f"{_staff_name(session, h.assigned_to)} is already handling this chat.", "already_assigned")
+    if h.assigned_to != staff.id:
+        h.status, h.assigned_to, h.assigned_at = "assigned", staff.id, utcnow()
+        audit.record(session, "handoff_taken", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username)
+    return _for(staff, handoff_dict(session, h), h)
+
+
+def assign(session: Session, staff: Staff, handoff_id: int, username: str) -> Dict[str, Any]:
+    """Supervisor: give an open handoff to a staff user."""
+    if not staff.is_supervisor:
+        raise Forbidden("Only a supervisor can reassign a chat.")
+    h = get(session, staff, handoff_id, lock=True)
+    if h.status == "closed":
+        raise Conflict("This handoff is closed.", "handoff_closed")
+    target = session.execute(select(StaffUser).where(StaffUser.username == (username or "").strip().lower(),
+                                                     StaffUser.active.is_(True))).scalar_one_or_none()
+    if target is None:
+        raise InvalidField("staff", "no such active staff user")
+    previous = _staff_name(session, h.assigned_to)
+    h.status, h.assigned_to, h.assigned_at = "assigned", target.id, h.assigned_at or utcnow()
+    audit.record(session, "handoff_assigned", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
+                 assigned_to=target.username, previously=previous)
+    return _for(staff, handoff_dict(session, h), h)
+
+
+def check_can_answer(session: Session, staff: Staff, handoff_id: int) -> Handoff:
+    """An open handoff this staff user may write in: their own, or any for a supervisor."""
+    h = get(session, staff, handoff_id)
+    if h.status == "closed":
+        raise Conflict("This handoff is closed.", "handoff_closed")
+    if h.assigned_to != staff.id and not staff.is_supervisor:
+        raise Forbidden("Take this chat first; it is not assigned to you.")
+    return h
+
+
+def mark_paused(session: Session, staff: Staff, handoff_id: int, paused: bool) -> None:
+    h = session.get(Handoff, handoff_id)
+    h.paused = paused
+    audit.record(session, "handoff_paused" if paused else "handoff_resumed", h.account_id, h.conversation_id,
+                 handoff_id=h.id, staff=staff.username)
+
+
+def record_reply(session: Session, staff: Staff, handoff_id: int, length: int) -> None:
+    h = session.get(Handoff, handoff_id)
+    audit.record(session, "handoff_reply", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
+                 characters=length)
+
+
+def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict[str, Any]:
+    """Close an open handoff: `handed_back` (the assigned agent or a supervisor) or `closed`
+    (supervisors only, e.g. a customer who left)."""
+    h = check_can_answer(session, staff, handoff_id)
+    if outcome == "closed" and not staff.is_supervisor:
+        raise Forbidden("Only a supervisor can close a chat; hand it back to the assistant instead.")
+    h.status, h.closed_at, h.closed_by, h.outcome, h.paused = "closed", utcnow(), staff.id, outcome, False
+    audit.record(session, f"handoff_{outcome}", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username)
+    return _for(staff, handoff_dict(session, h), h)
+
+
+def staff_list(session: Session) -> List[Dict[str, Any]]:
+    users = session.execute(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)).scalars()
+    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "available": u.available}
+            for u in users]
+
+
+# --------------------------------------------------------------------------- SOP hooks
+
+
+def _task_rule(task: StaffTask) -> Optional[str]:
+    if task.kind == "sales_callback":
+        return "sales_callback"
+    if task.kind == "billing_review" and task.notify_slack:
+        return "refund_over_threshold"
+    return None
+
+
+def _on_new_task(session: Session, policy: Policy, task: StaffTask) -> None:
+    """What bot/cancellations.py already decided (a sales-callback task, a billing review flagged
+    for Slack) becomes a staff notification and, when the policy lists the rule, a queued handoff."""
+    rule = _task_rule(task)
+    if rule is None:
+        return
+    account = session.get(Account, task.account_id)
+    details = task.details or {}
+    conversation_id, channel = None, "unknown"
+    if rule == "sales_callback":
+        text = (f"Sales callback for {task.owner}: account {account.account_number} ({account.tier}) filed "
+                f"cancellation {details.get('confirmation_number')} ending {details.get('end_date')}; "
+                f"{details.get('why')}. The request stands; call to try to save the account.")
+        request = session.get(CancellationRequest, task.cancellation_id) if task.cancellation_id else None
+        if request is not None:
+            conversation_id, channel = request.conversation_id, request.channel
+    else:
+        text = (f"Refund over the threshold for {task.owner}: ${details.get('amount')} requested on account "
+                f"{account.account_number}; it is waiting for your review in the billing queue.")
+        refund = session.get(RefundRequest, task.refund_id) if task.refund_id else None
+        if refund is not None:
+            conversation_id = refund.conversation_id
+    notify(session, policy, rule, text)
+    if rule in policy.handoff.policy_triggers and conversation_id and _open_handoff(session, conversation_id) is None:
+        handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=f"policy:{rule}",
+                          status="queued", account_id=task.account_id, paused=False,
+                          on_duty=duty(session, policy).on_duty, created_at=utcnow())
+        session.add(handoff)
+        audit.record(session, "handoff_requested", task.account_id, conversation_id, reason=f"policy:{rule}",
+                     channel=channel)
+        notify(session, policy, "handoff", f"Chat queued by policy rule {rule} for account "
+                                           f"{account.account_number}. Take it in the staff console.")
+
+
+def install_hooks(db: Database, policy: Policy) -> None:
+    """Watch the staff tasks the cancellation/refund code writes, in the same flush (so in the
+    same transaction): never a second copy of the SOP rules. Once per Database."""
+    db.handoff_policy = policy  # type: ignore[attr-defined]
+    if getattr(db, "handoff_hooked", False):
+        return
+
+    def before_flush(session: Session, _context, _instances) -> None:
+        tasks = [obj for obj in session.new if isinstance(obj, StaffTask)]
+        if not tasks:
+            return
+        with session.no_autoflush:
+            for task in tasks:
+                _on_new_task(session, db.handoff_policy, task)  # type: ignore[attr-defined]
+
+    event.listen(db.sessions, "before_flush", before_flush)
+    db.handoff_hooked = True  # type: ignore[attr-defined]
