@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Text
 
 from rasa_sdk import Action
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 
 from bot.client import BackendError, NotFound
 
@@ -20,12 +20,12 @@ class ActionHandoff(Action):
             tracker.latest_message.get("intent", {}).get("name") != "request_human"
             and (tracker.get_slot("misunderstood_count") or 0) >= 2
         ):
-            reason = "verification_locked" if tracker.get_slot("flow_stopped") else "fallback"
+            reason = "verification_locked" if tracker.get_slot("flow_stopped") == "locked" else "fallback"
         else:
             reason = "customer_request"
         try:
             async with client() as backend:
-                await backend.request_handoff(
+                answer = await backend.request_handoff(
                     tracker.sender_id, reason, channel=channel_of(tracker), auth=auth_for(tracker)
                 )
         except (NotFound, BackendError):
@@ -33,6 +33,25 @@ class ActionHandoff(Action):
                 dispatcher,
                 "I'm sorry, no one from our team can be reached right now. I can still do the "
                 "cancellation, or any of these, for you right here:",
+                [b for b in MENU_BUTTONS if b[1] != "/request_human"],
+            )
+            return [SlotSet("misunderstood_count", 0.0)]
+        if answer.get("on_duty") is True:
+            # Someone is on duty: the assistant stops answering (Rasa still records the customer's
+            # messages) until staff hand the chat back from the console (docs/handoff.md).
+            say(dispatcher, "I've asked a member of our team to join this chat; a person will be with "
+                            "you shortly and will see everything written here, so you don't need to "
+                            "repeat anything.")
+            return [SlotSet("misunderstood_count", 0.0), ConversationPaused()]
+        if answer.get("on_duty") is False:
+            when = answer.get("next_opening_text")
+            say(
+                dispatcher,
+                "No one from our team is available right now"
+                + (f"; someone will answer from {when}. " if when else ". ")
+                + "Your request is queued and they will pick up this conversation then. I don't "
+                "need to wait for them: I can carry on with your cancellation right away, or help "
+                "with any of these:",
                 [b for b in MENU_BUTTONS if b[1] != "/request_human"],
             )
             return [SlotSet("misunderstood_count", 0.0)]

@@ -30,6 +30,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.web.routes import setup_web_routes
 
     setup_web_routes(app)  # the website widget's demo page and bundle (no token: outside /api)
+    from bot.console import setup_console
+
+    setup_console(app)  # the staff console under /console/ (staff login, no token)
     web.run_app(app, host=args.host or settings.backend_host, port=args.port or settings.backend_port,
                 access_log=None)
     return 0
@@ -70,6 +73,30 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     return _load(settings, args.file)
 
 
+def cmd_add_staff(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or update a console user; the password is read from the terminal (or stdin)."""
+    import getpass
+
+    from bot.db import Database
+    from bot.handoff.auth import upsert_staff
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            return _fail("the passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    db = Database(settings.database_url)
+    try:
+        _user, created = db.transaction(upsert_staff, args.username, args.name or args.username, args.role, password)
+    except ValueError as exc:
+        return _fail(str(exc))
+    finally:
+        db.close()
+    print(f"staff user {args.username.lower()} {'created' if created else 'updated'} ({args.role})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cancel-backend", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +109,11 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="load customers/services/invoices/equipment from a YAML or JSON file")
     load.add_argument("file")
     load.set_defaults(func=cmd_load)
+    staff = sub.add_parser("add-staff", help="create/update a staff console user (password from the terminal or stdin)")
+    staff.add_argument("username")
+    staff.add_argument("--name", help="display name shown to customers (default: the username)")
+    staff.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    staff.set_defaults(func=cmd_add_staff)
     return parser
 
 

@@ -340,8 +340,9 @@ class BackendClient:
         channel: Optional[str] = None,
         auth: Optional[Auth] = None,
     ) -> Dict[str, Any]:
-        """Queue the chat for staff. ``POST /api/v1/handoffs`` (not in the contract table yet:
-        a NotFound here means the handoff queue is not deployed)."""
+        """Queue the chat for staff. ``POST /api/v1/handoffs`` (docs/handoff.md): the answer has
+        ``on_duty`` (the action pauses the conversation when true) and, off duty,
+        ``next_opening_text``. A NotFound means the handoff queue is not deployed."""
         body: Dict[str, Any] = {"conversation_id": conversation_id, "reason": reason}
         if channel:
             body["channel"] = channel

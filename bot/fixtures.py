@@ -160,7 +160,25 @@ def load_data(session: Session, data: Dict[str, Any], today: Optional[date] = No
                 "due_date": _date(_req(inv, "due_date", ip), f"{ip}.due_date", today),
                 "status": _text(inv.get("status", "open"), f"{ip}.status", r"open|paid"),
             }, counts, "invoices")
+    _load_staff(session, data.get("staff") or [], counts)
     return counts
+
+
+def _load_staff(session: Session, staff: Any, counts: Dict[str, int]) -> None:
+    """Staff console users (docs/handoff.md): username, name, role, password (hashed with scrypt)."""
+    from bot.handoff.auth import upsert_staff
+
+    if not isinstance(staff, list):
+        raise FixtureError("staff: must be a list")
+    for i, raw in enumerate(staff):
+        p = f"staff[{i}]"
+        try:
+            _user, created = upsert_staff(session, str(_req(raw, "username", p)), str(raw.get("name") or raw["username"]),
+                                          str(raw.get("role", "agent")), str(_req(raw, "password", p)))
+        except ValueError as exc:
+            raise FixtureError(f"{p}: {exc}") from None
+        if created:
+            counts["staff"] = counts.get("staff", 0) + 1
 
 
 def load_file(db, path: str | Path) -> Dict[str, int]:

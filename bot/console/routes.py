@@ -1,0 +1,539 @@
+"""Console routes: login/logout, the queue, one chat (transcript from Rasa, account, reply, take,
+hand back, close, reassign), availability and the supervisor's on-duty override.
+
+Every route but the login page and the static files needs a valid session: pages redirect to the
+login page, JSON calls get 401. Every POST needs the session's CSRF token (header `X-CSRF-Token`
+or field `csrf_token`); the login form uses a double-submit cookie. Action routes take a form
+(answer: 303 back to the page) or JSON (answer: JSON).
+"""
+from __future__ import annotations
+
+import functools
+import hmac
+import html
+import json
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from bot.api.keys import DB, POLICY, SETTINGS
+from bot.errors import ApiError, InvalidField
+from bot.handoff import auth, service
+from bot.handoff.auth import Staff
+from bot.handoff.keys import RASA
+from bot.handoff.rasa import RasaError, transcript
+
+log = logging.getLogger("bot.console")
+routes = web.RouteTableDef()
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+SESSION_COOKIE = "console_session"
+LOGIN_CSRF_COOKIE = "console_login_csrf"
+MAX_REPLY = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                               "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+BACK_WITH_ASSISTANT = ("You're back with the assistant. I can carry on with your cancellation or help with "
+                       "anything else: just tell me what you need.")
+
+
+def e(value: Any) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def _secure(request: web.Request) -> bool:
+    return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, headers=SECURITY_HEADERS,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return _json({"error": code, "message": message}, status=status)
+
+
+def _page(title: str, body: str, *, page: str = "", staff: Optional[Staff] = None, status: int = 200,
+          extra_attrs: str = "") -> web.Response:
+    nav = ""
+    if staff is not None:
+        nav = (f'<span>{e(staff.display_name)} <span class="badge">{e(staff.role)}</span></span>'
+               f'<a href="/console/queue">Queue</a>'
+               + ('<a href="/console/queue?closed=1">Closed</a>' if staff.is_supervisor else "")
+               + f'<form method="post" action="/console/logout"><input type="hidden" name="csrf_token" '
+                 f'value="{e(staff.csrf_token)}"><button class="secondary" type="submit">Sign out</button></form>')
+    text = ((TEMPLATES / "layout.html").read_text(encoding="utf-8")
+            .replace("{{title}}", e(title)).replace("{{csrf}}", e(staff.csrf_token if staff else ""))
+            .replace("{{nav}}", nav).replace('data-page="{{page}}"', f'data-page="{e(page)}"{extra_attrs}')
+            .replace("{{body}}", body))
+    return web.Response(text=text, content_type="text/html", status=status, headers=SECURITY_HEADERS)
+
+
+def _wants_json(request: web.Request) -> bool:
+    return (request.path.startswith("/console/api/") or request.content_type == "application/json"
+            or "application/json" in request.headers.get("Accept", ""))
+
+
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
+
+
+# --------------------------------------------------------------------------- session guard
+
+Handler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
+
+
+async def _body(request: web.Request) -> Dict[str, Any]:
+    """The POST body as a dict (JSON object or form fields); 400 otherwise."""
+    if request.content_type == "application/json":
+        raw = await request.read()
+        try:
+            data = json.loads(raw or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict):
+            raise ApiError("The request body must be a JSON object.", "invalid_json")
+        return data
+    if request.content_type in ("application/x-www-form-urlencoded", "application/octet-stream", ""):
+        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+    raise ApiError("Send a form or a JSON object.", "unsupported_media_type")
+
+
+def staff_only(handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """Resolve the session cookie; on POST also check the CSRF token. Refusals: 401 JSON or a
+    redirect to the login page; 403 for a bad CSRF token."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        staff = await request.app[DB].run(auth.resolve_session, session_id) if session_id else None
+        if staff is None:
+            if _wants_json(request):
+                return _error(401, "unauthorized", "Sign in to the staff console first.")
+            return _redirect("/console/login")
+        if request.method == "POST":
+            try:
+                body = await _body(request)
+            except ApiError as exc:
+                return _error(400, exc.code, exc.message)
+            request["body"] = body
+            token = request.headers.get("X-CSRF-Token") or body.get("csrf_token")
+            if not auth.csrf_ok(staff, token if isinstance(token, str) else None):
+                return _error(403, "csrf", "Missing or wrong CSRF token; reload the page and try again.")
+        try:
+            return await handler(request, staff)
+        except ApiError as exc:
+            if _wants_json(request):
+                return _error(exc.status, exc.code, exc.message)
+            return _page("Not possible", f'<section class="card"><p class="error">{e(exc.message)}</p>'
+                                         f'<p><a href="/console/queue">Back to the queue</a></p></section>',
+                         staff=staff, status=exc.status)
+        except RasaError:
+            message = "The assistant (Rasa) cannot be reached right now; nothing was sent. Try again."
+            if _wants_json(request):
+                return _error(502, "rasa_unavailable", message)
+            return _page("Rasa unavailable", f'<section class="card"><p class="error">{e(message)}</p></section>',
+                         staff=staff, status=502)
+
+    return wrapped
+
+
+def _id(request: web.Request) -> int:
+    raw = request.match_info.get("handoff_id", "")
+    if not raw.isdigit() or len(raw) > 12:
+        raise ApiError("No such handoff.", "handoff_not_found")
+    return int(raw)
+
+
+def _after(request: web.Request, handoff_id: Optional[int], answer: Dict[str, Any]) -> web.Response:
+    if _wants_json(request):
+        return _json(answer)
+    return _redirect(f"/console/handoffs/{handoff_id}" if handoff_id else "/console/queue")
+
+
+# --------------------------------------------------------------------------- login / logout
+
+
+def _set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(name, value, max_age=max_age, path="/console", httponly=True, samesite="Strict",
+                        secure=_secure(request))
+
+
+@routes.get("/console/login")
+async def login_page(request: web.Request) -> web.Response:
+    return _login_form(request)
+
+
+def _login_form(request: web.Request, error: str = "", status: int = 200) -> web.Response:
+    token = secrets.token_urlsafe(32)
+    body = ((TEMPLATES / "login.html").read_text(encoding="utf-8")
+            .replace("{{login_csrf}}", e(token))
+            .replace("{{error}}", f'<p class="error" role="alert">{e(error)}</p>' if error else ""))
+    response = _page("Sign in", body, page="login", status=status)
+    _set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
+    return response
+
+
+@routes.post("/console/login")
+async def login(request: web.Request) -> web.Response:
+    wants_json = request.content_type == "application/json"
+    try:
+        body = await _body(request)
+    except ApiError as exc:
+        return _error(400, exc.code, exc.message)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    given = body.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    if not cookie or not isinstance(given, str) or not hmac.compare_digest(cookie.encode(), given.encode()):
+        if wants_json:
+            return _error(403, "csrf", "Missing or wrong login CSRF token; load the login page first.")
+        return _login_form(request, "Your sign-in form expired; please try again.", status=403)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username or not password \
+            or len(username) > 60 or len(password) > 200:
+        result = auth.LoginResult(False)
+    else:
+        lifetime = request.app[SETTINGS].console_session_seconds
+        result = await request.app[DB].run(auth.login, username, password, lifetime)
+    if not result.ok:
+        message = "Wrong username or password, or too many attempts: try again later."
+        return _error(401, "login_failed", message) if wants_json else _login_form(request, message, status=401)
+    staff = result.staff
+    response = (_json({"staff": {"username": staff.username, "display_name": staff.display_name, "role": staff.role},
+                       "csrf_token": staff.csrf_token})
+                if wants_json else _redirect("/console/queue"))
+    _set_cookie(response, request, SESSION_COOKIE, result.session_id, request.app[SETTINGS].console_session_seconds)
+    response.del_cookie(LOGIN_CSRF_COOKIE, path="/console")
+    return response
+
+
+@routes.post("/console/logout")
+@staff_only
+async def logout(request: web.Request, staff: Staff) -> web.Response:
+    await request.app[DB].run(auth.logout, request.cookies.get(SESSION_COOKIE))
+    response = _json({"signed_out": True}) if _wants_json(request) else _redirect("/console/login")
+    response.del_cookie(SESSION_COOKIE, path="/console")
+    return response
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@routes.get("/console")
+@routes.get("/console/")
+@staff_only
+async def home(request: web.Request, staff: Staff) -> web.Response:
+    return _redirect("/console/queue")
+
+
+def _waited(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+def _hidden(staff: Staff) -> str:
+    return f'<input type="hidden" name="csrf_token" value="{e(staff.csrf_token)}">'
+
+
+@routes.get("/console/queue")
+@staff_only
+async def queue_page(request: web.Request, staff: Staff) -> web.Response:
+    closed = request.query.get("closed") == "1"
+    policy = request.app[POLICY]
+
+    def work(session: Session):
+        return (service.list_handoffs(session, staff, include_closed=closed), service.duty(session, policy),
+                service.staff_list(session))
+
+    handoffs, duty, people = await request.app[DB].run(work)
+    rows = "".join(
+        f'<tr><td><a href="/console/handoffs/{h["id"]}">#{h["id"]}</a></td>'
+        f'<td>{e(h["status"])}{" (" + e(h["assigned_to"]) + ")" if h["assigned_to"] else ""}</td>'
+        f'<td>{e(h["reason"])}</td><td>{e(h["channel"])}</td><td>{e(h["account_number"] or "not verified")}</td>'
+        f'<td>{_waited(h["waiting_seconds"])}</td></tr>'
+        for h in handoffs) or '<tr><td colspan="6" class="notice">No chats waiting.</td></tr>'
+    me = next((p for p in people if p["username"] == staff.username), {"available": False})
+    duty_text = "On duty" if duty.on_duty else "Off duty" + (
+        f" until {service.opening_text(duty.next_opening)}" if duty.next_opening else "")
+    override = ""
+    if staff.is_supervisor:
+        options = "".join(f'<option value="{m}"{" selected" if m == duty.mode else ""}>{label}</option>'
+                          for m, label in (("auto", "Business hours (auto)"), ("on", "On duty now"),
+                                           ("off", "Off duty now")))
+        override = (f'<form method="post" action="/console/duty" data-ajax="reload">{_hidden(staff)}'
+                    f'<label for="duty-mode">Duty</label> <select id="duty-mode" name="mode">{options}</select> '
+                    f'<button type="submit" class="secondary">Set</button></form>')
+    body = f"""
+<section class="card">
+  <h1>{"All handoffs" if closed else "Queue"}</h1>
+  <p><strong id="duty-text">{e(duty_text)}</strong></p>
+  <div class="actions">
+    <form method="post" action="/console/availability" data-ajax="reload">{_hidden(staff)}
+      <input type="hidden" name="available" value="{"0" if me["available"] else "1"}">
+      <button type="submit" class="secondary">{"Mark me unavailable" if me["available"] else "Mark me available"}</button>
+    </form>
+    {override}
+  </div>
+  <p id="status" class="error" role="status"></p>
+  <table aria-label="Chats waiting for a person">
+    <thead><tr><th>Chat</th><th>Status</th><th>Reason</th><th>Channel</th><th>Account</th><th>Waiting</th></tr></thead>
+    <tbody id="queue-rows">{rows}</tbody>
+  </table>
+</section>"""
+    return _page("Queue", body, page="queue", staff=staff)
+
+
+def _transcript_html(lines) -> str:
+    if lines is None:
+        return '<li class="system">The transcript cannot be loaded right now (Rasa unreachable).</li>'
+    out = []
+    for line in lines:
+        who = {"customer": "Customer", "assistant": "Assistant", "agent": line.get("name") or "Agent"}.get(line["who"])
+        label = f'<span class="who">{e(who)}:</span>' if who else ""
+        out.append(f'<li class="{e(line["who"])}">{label}<span class="text">{e(line["text"])}</span></li>')
+    return "".join(out) or '<li class="system">No messages yet.</li>'
+
+
+async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_view: bool) -> Dict[str, Any]:
+    data = await request.app[DB].run(service.detail, staff, handoff_id, audit_view)
+    try:
+        tracker = await request.app[RASA].tracker(data["conversation_id"])
+        data["transcript"], data["rasa_paused"] = transcript(tracker), bool(tracker.get("paused"))
+    except RasaError:
+        data["transcript"], data["rasa_paused"] = None, None
+    return data
+
+
+@routes.get("/console/handoffs/{handoff_id}")
+@staff_only
+async def chat_page(request: web.Request, staff: Staff) -> web.Response:
+    handoff_id = _id(request)
+    d = await _detail(request, staff, handoff_id, True)
+    hid = d["id"]
+    is_open = d["status"] != "closed"
+    mine = d["assigned_to_me"]
+    forms = []
+    if is_open and not mine and (d["status"] == "queued" or staff.is_supervisor):
+        forms.append(f'<form method="post" action="/console/handoffs/{hid}/take" data-ajax="reload">{_hidden(staff)}'
+                     f'<button type="submit">Take this chat</button></form>')
+    if is_open and (mine or staff.is_supervisor):
+        forms.append(f'<form method="post" action="/console/handoffs/{hid}/handback" data-ajax="reload">'
+                     f'{_hidden(staff)}<button type="submit" class="secondary">Hand back to the assistant</button></form>')
+    if is_open and staff.is_supervisor:
+        forms.append(f'<form method="post" action="/console/handoffs/{hid}/close" data-ajax="reload">{_hidden(staff)}'
+                     f'<button type="submit" class="secondary">Close</button></form>')
+        people = await request.app[DB].run(service.staff_list)
+        options = "".join(f'<option value="{e(p["username"])}">{e(p["display_name"])} ({e(p["role"])})</option>'
+                          for p in people)
+        forms.append(f'<form method="post" action="/console/handoffs/{hid}/assign" data-ajax="reload">{_hidden(staff)}'
+                     f'<label for="assign-to">Assign to</label> <select id="assign-to" name="staff">{options}</select> '
+                     f'<button type="submit" class="secondary">Assign</button></form>')
+    reply = ""
+    if is_open and (mine or staff.is_supervisor):
+        reply = (f'<form id="reply" method="post" action="/console/handoffs/{hid}/reply" data-ajax="clear" class="stack">'
+                 f'{_hidden(staff)}<label for="reply-text">Reply to the customer</label>'
+                 f'<textarea id="reply-text" name="text" maxlength="{MAX_REPLY}" required></textarea>'
+                 f'<button type="submit">Send</button></form>')
+    elif is_open:
+        reply = '<p class="notice">Take this chat to answer the customer.</p>'
+    account = d["account"]
+    if account:
+        cancellations = "".join(
+            f'<li>{e(c["confirmation_number"])}: {e(c["service_id"])}, ends {e(c["end_date"])} ({e(c["when"])})</li>'
+            for c in account["open_cancellations"]) or "<li>none</li>"
+        services = "".join(f'<li>{e(s["name"])} ({e(s["id"])}, {e(s["plan"])}): {e(s["status"])}</li>'
+                           for s in account["services"])
+        account_html = (f'<dl><dt>Account</dt><dd>{e(account["account_number"])} · {e(account["name"])}</dd>'
+                        f'<dt>Tier</dt><dd>{e(account["tier"])}</dd><dt>Balance</dt><dd>${e(account["balance"])}</dd>'
+                        f'<dt>Sales rep</dt><dd>{e(account["sales_rep"] or "none")}</dd></dl>'
+                        f'<h3>Services</h3><ul>{services}</ul><h3>Open cancellation requests</h3><ul>{cancellations}</ul>')
+    else:
+        account_html = '<p class="notice">The customer has not verified their account in this chat.</p>'
+    status = d["status"] + (f' · {d["assigned_to"]}' if d["assigned_to"] else "")
+    body = f"""
+<div class="grid" id="chat" data-handoff="{hid}">
+  <section class="card">
+    <h1>Chat #{hid}</h1>
+    <p>Status: <strong id="handoff-status">{e(status)}</strong> · reason {e(d["reason"])} · channel {e(d["channel"])}
+       · waited {_waited(d["waiting_seconds"])}</p>
+    <ol class="transcript" id="transcript" aria-label="Transcript" aria-live="polite">{_transcript_html(d["transcript"])}</ol>
+    <p id="status" class="error" role="status"></p>
+    {reply}
+    <div class="actions">{"".join(forms)}</div>
+  </section>
+  <aside class="card"><h2>Customer</h2>{account_html}</aside>
+</div>"""
+    return _page(f"Chat #{hid}", body, page="chat", staff=staff, extra_attrs=f' data-handoff="{hid}"')
+
+
+# --------------------------------------------------------------------------- JSON reads
+
+
+@routes.get("/console/api/me")
+@staff_only
+async def me(request: web.Request, staff: Staff) -> web.Response:
+    return _json({"username": staff.username, "display_name": staff.display_name, "role": staff.role,
+                  "csrf_token": staff.csrf_token})
+
+
+@routes.get("/console/api/handoffs")
+@staff_only
+async def api_handoffs(request: web.Request, staff: Staff) -> web.Response:
+    closed = request.query.get("closed") == "1"
+    policy = request.app[POLICY]
+
+    def work(session: Session):
+        return service.list_handoffs(session, staff, include_closed=closed), service.duty(session, policy).as_dict()
+
+    handoffs, duty = await request.app[DB].run(work)
+    return _json({"handoffs": handoffs, "duty": duty})
+
+
+@routes.get("/console/api/handoffs/{handoff_id}")
+@staff_only
+async def api_handoff(request: web.Request, staff: Staff) -> web.Response:
+    d = await _detail(request, staff, _id(request), False)
+    transcript_lines = d.pop("transcript")
+    return _json({"handoff": d, "account": d.pop("account"), "transcript": transcript_lines})
+
+
+@routes.get("/console/api/staff")
+@staff_only
+async def api_staff(request: web.Request, staff: Staff) -> web.Response:
+    return _json({"staff": await request.app[DB].run(service.staff_list)})
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def _agent_event(staff: Staff, text: str) -> Dict[str, Any]:
+    return {"event": "bot", "text": text, "metadata": {"agent": staff.display_name}}
+
+
+@routes.post("/console/handoffs/{handoff_id}/take")
+@staff_only
+async def take(request: web.Request, staff: Staff) -> web.Response:
+    handoff_id = _id(request)
+    db, rasa = request.app[DB], request.app[RASA]
+    handoff = await db.run(service.take, staff, handoff_id)
+    # Pause the assistant (unless the handoff action already did) and tell the customer.
+    tracker = await rasa.tracker(handoff["conversation_id"])
+    events = [] if tracker.get("paused") else [{"event": "pause"}]
+    events.append(_agent_event(staff, f"{staff.display_name} from our support team has joined the chat."))
+    await rasa.append(handoff["conversation_id"], events)
+    await db.run(service.mark_paused, staff, handoff_id, True)
+    handoff["paused"] = True
+    return _after(request, handoff_id, {"handoff": handoff})
+
+
+@routes.post("/console/handoffs/{handoff_id}/reply")
+@staff_only
+async def reply(request: web.Request, staff: Staff) -> web.Response:
+    handoff_id = _id(request)
+    text = request["body"].get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidField("text", "must not be empty")
+    text = _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
+    if len(text) > MAX_REPLY:
+        raise InvalidField("text", f"must be at most {MAX_REPLY} characters")
+    db = request.app[DB]
+    handoff = await db.run(service.check_can_answer, staff, handoff_id)
+    await request.app[RASA].append(handoff.conversation_id, [_agent_event(staff, text)])
+    await db.run(service.record_reply, staff, handoff_id, len(text))
+    return _after(request, handoff_id, {"sent": True})
+
+
+async def _give_back(request: web.Request, staff: Staff, handoff_id: int, outcome: str) -> web.Response:
+    db, rasa = request.app[DB], request.app[RASA]
+    handoff = await db.run(service.check_can_answer, staff, handoff_id)
+    if outcome == "closed" and not staff.is_supervisor:
+        raise service.Forbidden("Only a supervisor can close a chat; hand it back to the assistant instead.")
+    tracker = await rasa.tracker(handoff.conversation_id)
+    if outcome == "handed_back" or tracker.get("paused"):
+        # Resume, tell the customer, and listen: the next message gets the assistant's answer.
+        await rasa.append(handoff.conversation_id, [
+            {"event": "resume"},
+            {"event": "bot", "text": BACK_WITH_ASSISTANT, "metadata": {"handoff": outcome}},
+            {"event": "action", "name": "action_listen"},
+        ])
+    answer = await db.run(service.close, staff, handoff_id, outcome)
+    return _after(request, None, {"handoff": answer})
+
+
+@routes.post("/console/handoffs/{handoff_id}/handback")
+@staff_only
+async def handback(request: web.Request, staff: Staff) -> web.Response:
+    return await _give_back(request, staff, _id(request), "handed_back")
+
+
+@routes.post("/console/handoffs/{handoff_id}/close")
+@staff_only
+async def close(request: web.Request, staff: Staff) -> web.Response:
+    return await _give_back(request, staff, _id(request), "closed")
+
+
+@routes.post("/console/handoffs/{handoff_id}/assign")
+@staff_only
+async def assign(request: web.Request, staff: Staff) -> web.Response:
+    handoff_id = _id(request)
+    username = request["body"].get("staff")
+    if not isinstance(username, str):
+        raise InvalidField("staff", "is required")
+    answer = await request.app[DB].run(service.assign, staff, handoff_id, username)
+    return _after(request, handoff_id, {"handoff": answer})
+
+
+@routes.post("/console/availability")
+@staff_only
+async def availability(request: web.Request, staff: Staff) -> web.Response:
+    raw = request["body"].get("available")
+    if raw not in (True, False, "1", "0", "true", "false"):
+        raise InvalidField("available", "must be true or false")
+    available = raw in (True, "1", "true")
+    value = await request.app[DB].run(service.set_available, staff, available)
+    return _after(request, None, {"available": value})
+
+
+@routes.post("/console/duty")
+@staff_only
+async def duty_mode(request: web.Request, staff: Staff) -> web.Response:
+    mode = request["body"].get("mode")
+    policy = request.app[POLICY]
+
+    def work(session: Session):
+        service.set_duty_mode(session, staff, mode if isinstance(mode, str) else "")
+        return service.duty(session, policy).as_dict()
+
+    return _after(request, None, {"duty": await request.app[DB].run(work)})
+
+
+# --------------------------------------------------------------------------- static
+
+
+@routes.get("/console/static/{name}")
+async def static(request: web.Request) -> web.StreamResponse:
+    """The console's CSS and JS (public: no data in them)."""
+    name = request.match_info["name"]
+    types = {"console.css": "text/css", "console.js": "application/javascript"}
+    if name not in types:
+        raise web.HTTPNotFound()
+    return web.Response(body=(STATIC / name).read_bytes(), content_type=types[name], charset="utf-8",
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
