@@ -127,7 +127,7 @@ class Stack:
                                 "--port", str(self.backend_port)])
         self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
                                 "--port", str(self.action_port)])
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", "--auth-token", self.rasa_token,
+        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.rasa_token}",
                              "--port", str(self.rasa_port), "--cors", "*", "--model", str(self.model),
                              "--endpoints", str(self._write_endpoints()),
                              "--credentials", str(self.credentials)])
