@@ -69,39 +69,73 @@ async def test_switch_to_cancel(live_backend):
     assert slots["confirmation_number"] is None and "cancellation first" in texts(msgs)
 
 
-async def test_handoff_when_no_queue_exists(live_backend):
-    msgs, _, slots = await run(ActionHandoff(), make_tracker(intent="request_human"))
-    assert "no one from our team can be reached right now" in texts(msgs)
-    assert "/cancel_service" in button_payloads(msgs)
-    assert "/request_human" not in button_payloads(msgs)
+async def test_handoff_against_the_real_queue(live_backend):
+    msgs, events, slots = await run(ActionHandoff(), make_tracker(intent="request_human"))
+    text = texts(msgs)
+    paused = any(e["event"] == "pause" for e in events)
+    if paused:
+        assert "a person will be with you shortly" in text
+    else:       # off duty (depends on the clock and the duty roster)
+        assert "No one from our team is available right now" in text
+        assert "/cancel_service" in button_payloads(msgs)
+        assert "/request_human" not in button_payloads(msgs)
     assert slots["misunderstood_count"] == 0.0
 
 
-async def test_handoff_when_the_queue_answers(live_backend, monkeypatch):
-    received = []
+class _FakeQueue:
+    """A stand-in for POST /api/v1/handoffs answering what each test needs."""
 
-    async def handoffs(request):
-        received.append(await request.json())
-        return web.json_response({"queued": True}, status=201)
+    def __init__(self, status, body):
+        self.status, self.body, self.received = status, body, []
 
-    app = web.Application()
-    app.router.add_post("/api/v1/handoffs", handoffs)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    try:
-        monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{port}")
+    async def __aenter__(self):
+        async def handoffs(request):
+            self.received.append(await request.json())
+            return web.json_response(self.body, status=self.status)
+
+        app = web.Application()
+        app.router.add_post("/api/v1/handoffs", handoffs)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.runner.cleanup()
+
+
+async def test_handoff_when_no_queue_is_deployed(monkeypatch):
+    async with _FakeQueue(404, {"error": "not_found"}) as queue:
+        monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{queue.port}")
+        msgs, events, _ = await run(ActionHandoff(), make_tracker(intent="request_human"))
+    assert "no one from our team can be reached right now" in texts(msgs)
+    assert "I can still do the cancellation" in texts(msgs)
+    assert not any(e["event"] == "pause" for e in events)
+
+
+async def test_handoff_on_duty_pauses_the_chat(monkeypatch):
+    async with _FakeQueue(201, {"on_duty": True}) as queue:
+        monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{queue.port}")
         tracker = make_tracker({"flow_stopped": "locked"}, sender="conv-7", intent="request_human")
-        msgs, _, _ = await run(ActionHandoff(), tracker)
-    finally:
-        await runner.cleanup()
-    assert "asked a member of our team to join" in texts(msgs)
-    assert received == [{"conversation_id": "conv-7", "reason": "verification_locked",
-                         "channel": "rest"}]
+        msgs, events, _ = await run(ActionHandoff(), tracker)
+    assert "a person will be with you shortly" in texts(msgs)
+    assert any(e["event"] == "pause" for e in events)
+    assert queue.received == [{"conversation_id": "conv-7", "reason": "verification_locked",
+                               "channel": "rest"}]
+
+
+async def test_handoff_off_duty_says_when_and_carries_on(monkeypatch):
+    async with _FakeQueue(201, {"on_duty": False, "next_opening_text": "Monday at 09:00"}) as q:
+        monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{q.port}")
+        tracker = make_tracker({"misunderstood_count": 2.0}, intent="nlu_fallback")
+        msgs, events, _ = await run(ActionHandoff(), tracker)
+    assert "someone will answer from Monday at 09:00" in texts(msgs)
+    assert "carry on with your cancellation" in texts(msgs)
+    assert not any(e["event"] == "pause" for e in events)
+    assert q.received[0]["reason"] == "fallback"
 
 
 async def test_plain_stop_leaves_a_free_text_question(live_backend):
