@@ -22,7 +22,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.api.keys import DB, POLICY, SETTINGS
-from bot.errors import ApiError, InvalidField
+from bot.errors import ApiError, InvalidField, NotFound
 from bot.handoff import auth, service
 from bot.handoff.auth import Staff
 from bot.handoff.keys import RASA
@@ -157,7 +157,7 @@ def staff_only(handler: Handler) -> Callable[[web.Request], Awaitable[web.Stream
 def _id(request: web.Request) -> int:
     raw = request.match_info.get("handoff_id", "")
     if not raw.isdigit() or len(raw) > 12:
-        raise ApiError("No such handoff.", "handoff_not_found")
+        raise NotFound("No such open handoff.", "handoff_not_found")
     return int(raw)
 
 
