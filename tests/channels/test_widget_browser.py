@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 
-from tests.channels.browser import chromium_page, ensure_widget_bundle, require_chromium
+from tests.channels.browser import ROOT, chromium_page, ensure_widget_bundle, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CONFIRMATION = re.compile(r"\b[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b")
 
-# Demo account 10000001 (docs/fixtures.md): Essentials, one service, nothing owed, no equipment.
-IDENTIFIER = "erin@example.com"
-ZIP = "02139"
+# Two Essentials accounts with one service, nothing owed, no equipment, loaded for these tests
+# only (tests/channels/widget_accounts.yml): other tests on the shared stack cancel demo accounts.
+ACCOUNTS = Path(__file__).resolve().parent / "widget_accounts.yml"
+FIRST = ("wendy.widget@example.com", "02145")
+SECOND = ("rita.reload@example.com", "02146")
 
 # (words in the assistant's last message, what the customer answers), first match wins.
 ANSWERS = [
     (r"confirmation number|anything else", None),  # done
-    (r"e-?mail|account number|identify|phone", IDENTIFIER),
-    (r"zip|pin|code", ZIP),
+    (r"\bzip\b|\bpin\b|one-time code|6-digit", "<zip>"),
+    (r"e-?mail|account number|identify|phone", "<identifier>"),
     (r"offer|discount|instead|would you like to (stay|keep|switch|pause|downgrade)", "no thanks"),
     (r"why|reason", "it is too expensive"),
     (r"back(ed)? ?up|data", "yes"),
@@ -45,12 +50,22 @@ def widget_stack(request):
         page = answer.read().decode()
     if "static/widget.js" not in page:
         pytest.skip("the backend does not serve the widget demo page: setup_web_routes is not wired in")
+    load_accounts(stack)
     return stack
 
 
+def load_accounts(stack) -> None:
+    """Load this file's own accounts into the stack's backend database (an upsert)."""
+    subprocess.run(
+        [str(Path(sys.executable).parent / "cancel-backend"), "load", str(ACCOUNTS)],
+        cwd=ROOT, env=stack.env, check=True, capture_output=True,
+    )
+
+
 class Customer:
-    def __init__(self, page) -> None:
+    def __init__(self, page, account) -> None:
         self.page = page
+        self.identifier, self.zip = account
         self.log = page.get_by_role("log", name="Conversation")
         self.input = page.get_by_label("Your message")
 
@@ -84,6 +99,10 @@ class Customer:
         assert len(texts) > before, f"no answer to {text!r}"
         return texts[before:]
 
+    def answer_to(self, question: str):
+        answer = next((a for pattern, a in ANSWERS if re.search(pattern, question.lower())), "yes")
+        return {"<zip>": self.zip, "<identifier>": self.identifier}.get(answer, answer)
+
     async def answer_until_confirmed(self, first: str, max_turns: int = 16) -> str:
         replies = await self.say(first)
         for _ in range(max_turns):
@@ -91,17 +110,18 @@ class Customer:
             found = CONFIRMATION.search(joined)
             if found:
                 return found.group(0)
-            last = replies[-1].lower()
-            answer = next((a for pattern, a in ANSWERS if re.search(pattern, last)), "yes")
+            assert "couldn't file" not in joined.lower(), f"filing failed: {replies}"
+            answer = self.answer_to(replies[-1])
             assert answer is not None, f"conversation ended without a confirmation number: {replies}"
             replies = await self.say(answer)
-        raise AssertionError(f"no confirmation number after {max_turns} turns; last: {replies}")
+        transcript = await self.log.locator(".msg").all_inner_texts()
+        raise AssertionError(f"no confirmation number after {max_turns} turns:\n" + "\n".join(transcript))
 
 
 async def test_cancellation_completed_in_the_widget(widget_stack):
     async with chromium_page() as page:
         await page.goto(f"{widget_stack.backend_url}/")
-        customer = Customer(page)
+        customer = Customer(page, FIRST)
         await customer.open()
         number = await customer.answer_until_confirmed("I want to cancel my service")
         assert CONFIRMATION.fullmatch(number)
@@ -109,24 +129,22 @@ async def test_cancellation_completed_in_the_widget(widget_stack):
         tracker = widget_stack.tracker(session)
         assert tracker["latest_input_channel"] == "socketio"
         # the secret factor never reached the stored conversation
-        assert ZIP not in str(tracker["events"])
+        assert FIRST[1] not in str(tracker["events"])
 
 
 async def test_reload_in_the_middle_of_a_cancellation(widget_stack):
     async with chromium_page() as page:
         await page.goto(f"{widget_stack.backend_url}/")
-        customer = Customer(page)
+        customer = Customer(page, SECOND)
         await customer.open()
         await customer.say("I want to cancel my service")
-        asked = await customer.say(IDENTIFIER)
+        asked = await customer.say(SECOND[0])
         shown_before = await customer.bot_texts()
 
         await page.reload()
-        customer = Customer(page)
+        customer = Customer(page, SECOND)
         await customer.open()
         # the transcript is back, and the conversation goes on where it was
         assert await customer.bot_texts() == shown_before
-        last = asked[-1].lower()
-        first = next((a for pattern, a in ANSWERS if a and re.search(pattern, last)), ZIP)
-        number = await customer.answer_until_confirmed(first)
+        number = await customer.answer_until_confirmed(customer.answer_to(asked[-1]))
         assert CONFIRMATION.fullmatch(number)
