@@ -1,0 +1,47 @@
+"""A blocking console client (urllib + cookie jar) for tests against a running backend."""
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import re
+import urllib.error
+import urllib.request
+from typing import Any, Optional, Tuple
+
+
+class StackConsole:
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.csrf: Optional[str] = None
+
+    def _send(self, method: str, path: str, body: Any = None, headers: Optional[dict] = None) -> Tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers={
+            "Accept": "application/json", **({"Content-Type": "application/json"} if data is not None else {}),
+            **({"X-CSRF-Token": self.csrf} if self.csrf and method == "POST" else {}), **(headers or {})})
+        try:
+            with self.opener.open(request, timeout=60) as answer:
+                status, raw = answer.status, answer.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        try:
+            return status, json.loads(raw or b"null")
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def login(self, username: str, password: str) -> "StackConsole":
+        with self.opener.open(self.base + "/console/login", timeout=30) as answer:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', answer.read().decode()).group(1)
+        status, body = self._send("POST", "/console/login", {"username": username, "password": password,
+                                                             "csrf_token": token})
+        assert status == 200, body
+        self.csrf = body["csrf_token"]
+        return self
+
+    def get(self, path: str) -> Tuple[int, Any]:
+        return self._send("GET", path)
+
+    def post(self, path: str, body: Any) -> Tuple[int, Any]:
+        return self._send("POST", path, body)
