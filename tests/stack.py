@@ -180,3 +180,9 @@ class Stack:
                                         f"?token={self.rasa_token}")
         assert status == 200, body
         return body
+
+
+def load_fixture(stack: "Stack", path: Path) -> None:
+    """Load a customer fixture file into the stack's backend database."""
+    subprocess.run([str(BIN / "cancel-backend"), "load", str(path)], cwd=ROOT, env=stack.env,
+                   check=True, stdout=subprocess.DEVNULL)

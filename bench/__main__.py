@@ -1,0 +1,166 @@
+"""make bench: throughput, latency and memory of the full assistant against Rasa's stock bot.
+
+Starts the whole stack (backend, action server, Rasa) on free ports with a fresh database, adds
+synthetic customers, and at each concurrency level lets that many customers at once complete a
+full cancellation over the REST channel. The same load shape (as many turns) then runs against
+the assistant that ``rasa init`` creates, trained with Rasa's default config. Prints the figures
+and the ratios, and writes ``results.json`` and ``latency.png`` to the output folder.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bench import reference, scenario
+from bench.load import run_level
+from bench.memory import PeakSampler
+from tests.stack import ROOT, Stack, load_fixture
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from ensure_model import ensure_model  # noqa: E402
+
+
+def _levels(text: str):
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def time_training(workdir: Path) -> float:
+    """Seconds for a full (forced) training of the assistant's model."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--quiet", "--out",
+                    str(workdir / "models")], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def drive(rest_url: str, customer, levels, per_user: int, tag: str, pids) -> list:
+    """Run every concurrency level; return their summaries with peak memory."""
+    results, first = [], 0
+    for level in levels:
+        total = level * per_user
+        with tqdm(total=total, desc=f"{tag} x{level:>3}", unit="conv", leave=False) as bar, \
+                PeakSampler(pids) as memory:
+            result = asyncio.run(run_level(rest_url, customer, level, per_user, first, tag, bar))
+        first += total
+        summary = result.summary()
+        summary["peak_rss_mb"] = memory.peak_mb
+        results.append(summary)
+        tqdm.write(_line(tag, summary))
+    return results
+
+
+def _line(tag: str, s: dict) -> str:
+    return (f"{tag:>9} x{s['concurrency']:>3}: {s['turns_per_s']:>7} turns/s  "
+            f"p50 {s['p50_ms']:>7} ms  p95 {s['p95_ms']:>7} ms  p99 {s['p99_ms']:>7} ms  "
+            f"{s['conversations_per_s']:>6} conv/s  errors {s['errors']}  "
+            f"rss {s['peak_rss_mb']}")
+
+
+def plot(results: dict, path: Path) -> None:
+    """Latency (p50 and p95) against concurrency, ours and the reference's."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, style in (("assistant", "-"), ("reference", "--")):
+        rows = results.get(name) or []
+        if not rows:
+            continue
+        xs = [r["concurrency"] for r in rows]
+        ax.plot(xs, [r["p50_ms"] for r in rows], style, marker="o", label=f"{name} p50")
+        ax.plot(xs, [r["p95_ms"] for r in rows], style, marker="^", label=f"{name} p95")
+    ax.set_xlabel("concurrent customers")
+    ax.set_ylabel("turn latency (ms)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title("Turn latency against concurrency (REST channel)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", type=_levels, default=_levels("1,5,10,20,50"))
+    parser.add_argument("--per-user", type=int, default=2, help="conversations per customer and level")
+    parser.add_argument("--no-reference", action="store_true", help="skip the rasa init reference")
+    parser.add_argument("--no-train", action="store_true", help="skip timing a forced training")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    results: dict = {"levels": args.levels, "per_user": args.per_user, "turns_per_conversation": scenario.TURNS}
+
+    if not args.no_train:
+        print("Timing a full training of the assistant...", flush=True)
+        results["training_s"] = round(time_training(work), 1)
+        print(f"  training: {results['training_s']} s", flush=True)
+
+    model = ensure_model(ROOT)
+    customers = sum(args.levels) * args.per_user + 1
+    started = time.perf_counter()
+    stack = Stack(work / "stack", model).start()
+    try:
+        load_fixture(stack, scenario.write_accounts(work / "bench_accounts.json", customers))
+        stack.say("bench-warmup", "hello")
+        results["start_to_first_answer_s"] = round(time.perf_counter() - started, 1)
+        print(f"  start to first answer: {results['start_to_first_answer_s']} s", flush=True)
+        pids = {name: [p.pid] for name, p in stack.processes.items()}
+        results["assistant"] = drive(f"{stack.rasa_url}/webhooks/rest/webhook",
+                                     scenario.cancellation, args.levels, args.per_user, "assistant", pids)
+    finally:
+        stack.stop()
+
+    if not args.no_reference:
+        ref_dir = work / "reference"
+        print("Creating and training the rasa init reference assistant...", flush=True)
+        results["reference_training_s"] = round(reference.create(ref_dir), 1)
+        server = reference.ReferenceServer(ref_dir).start()
+        try:
+            results["reference_start_to_first_answer_s"] = round(server.first_answer_s, 1)
+
+            async def moodbot(say, n):
+                return await reference.moodbot_customer(say, n, scenario.TURNS)
+
+            results["reference"] = drive(f"{server.url}/webhooks/rest/webhook", moodbot,
+                                         args.levels, args.per_user, "reference", {"rasa": server.pids()})
+        finally:
+            server.stop()
+        results["ratios"] = [
+            {
+                "concurrency": ours["concurrency"],
+                "throughput_ratio": round(ours["turns_per_s"] / ref["turns_per_s"], 2)
+                if ours["turns_per_s"] and ref["turns_per_s"] else None,
+                "p50_latency_ratio": round(ours["p50_ms"] / ref["p50_ms"], 2)
+                if ours["p50_ms"] and ref["p50_ms"] else None,
+                "p95_latency_ratio": round(ours["p95_ms"] / ref["p95_ms"], 2)
+                if ours["p95_ms"] and ref["p95_ms"] else None,
+            }
+            for ours, ref in zip(results["assistant"], results["reference"])
+        ]
+        print("\nassistant / reference (throughput: higher is better; latency: lower is better)")
+        for ratio in results["ratios"]:
+            print(f"  x{ratio['concurrency']:>3}: throughput {ratio['throughput_ratio']}x, "
+                  f"p50 latency {ratio['p50_latency_ratio']}x, p95 latency {ratio['p95_latency_ratio']}x")
+
+    (args.out / "results.json").write_text(json.dumps(results, indent=2))
+    plot(results, args.out / "latency.png")
+    print(f"\nResults: {args.out / 'results.json'}  Plot: {args.out / 'latency.png'}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
