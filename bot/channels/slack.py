@@ -168,7 +168,7 @@ class SecureSlackInput(SlackInput):
         """True if the request carries a valid, fresh Slack signature."""
         signature = request.headers.get("X-Slack-Signature") or ""
         timestamp = request.headers.get("X-Slack-Request-Timestamp") or ""
-        if not signature or not timestamp.isdigit():
+        if not signature or not (timestamp.isascii() and timestamp.isdigit()):
             return False
         if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
             return False  # a replay of an old request, or a badly wrong clock

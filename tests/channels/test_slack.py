@@ -104,6 +104,7 @@ async def test_signed_message_is_answered_through_the_web_api(slack, stand_in, t
         pytest.param(lambda body: sign(body, timestamp=int(time.time()) + 301), id="timestamp-in-future"),
         pytest.param(lambda body: {"X-Slack-Signature": sign(body)["X-Slack-Signature"]}, id="no-timestamp"),
         pytest.param(lambda body: {**sign(body), "X-Slack-Request-Timestamp": "soon"}, id="garbage-timestamp"),
+        pytest.param(lambda body: {**sign(body), "X-Slack-Request-Timestamp": "\u00b2"}, id="unicode-digit-timestamp"),
         pytest.param(lambda body: {**sign(body), "X-Slack-Signature": "v0=\u00e9t\u00e9"}, id="non-ascii-signature"),
     ],
 )
