@@ -22,7 +22,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.api.keys import DB, POLICY, SETTINGS
-from bot.errors import ApiError, InvalidField, NotFound
+from bot.errors import ApiError, Conflict, InvalidField, NotFound
 from bot.handoff import auth, service
 from bot.handoff.auth import Staff
 from bot.handoff.keys import RASA
@@ -331,7 +331,7 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
     is_open = d["status"] != "closed"
     mine = d["assigned_to_me"]
     forms = []
-    if is_open and not mine and (d["status"] == "queued" or staff.is_supervisor):
+    if d["status"] == "queued":
         forms.append(f'<form method="post" action="/console/handoffs/{hid}/take" data-ajax="reload">{_hidden(staff)}'
                      f'<button type="submit">Take this chat</button></form>')
     if is_open and (mine or staff.is_supervisor):
@@ -456,6 +456,8 @@ async def reply(request: web.Request, staff: Staff) -> web.Response:
         raise InvalidField("text", f"must be at most {MAX_REPLY} characters")
     db = request.app[DB]
     handoff = await db.run(service.check_can_answer, staff, handoff_id)
+    if handoff.status != "assigned":
+        raise Conflict("Take this chat first: the assistant is still answering it.", "not_taken")
     await request.app[RASA].append(handoff.conversation_id, [_agent_event(staff, text)])
     await db.run(service.record_reply, staff, handoff_id, len(text))
     return _after(request, handoff_id, {"sent": True})

@@ -325,3 +325,15 @@ async def test_static_files_and_login_page_are_public(console_factory):
         assert status == 200
     assert (await c.get("/console/static/../routes.py"))[0] == 404
     assert (await c.get("/console/static/other.js"))[0] == 404
+
+
+async def test_a_queued_chat_is_taken_before_anyone_replies(api, db, supervisor, rasa):
+    set_duty(db, "on")
+    hid = (await queue_handoff(api))["handoff"]["id"]
+    status, body, _ = await supervisor.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"})
+    assert status == 409 and body["error"] == "not_taken" and rasa.appends == []
+    status, page, _ = await supervisor.get(f"/console/handoffs/{hid}")
+    assert "Take this chat" in page
+    await supervisor.post(f"/console/handoffs/{hid}/take", json={})
+    status, page, _ = await supervisor.get(f"/console/handoffs/{hid}")
+    assert "Take this chat" not in page and "Reply to the customer" in page
