@@ -31,13 +31,15 @@ def free_port() -> int:
 
 
 def http_json(method: str, url: str, body: Optional[dict] = None, headers: Optional[dict] = None,
-              timeout: float = 30) -> tuple[int, object]:
-    """Send a JSON request; return (status, decoded body or text)."""
+              timeout: float = 30, opener=None) -> tuple[int, object]:
+    """Send a JSON request; return (status, decoded body or text).
+
+    ``opener`` (a urllib opener, e.g. with a cookie jar) replaces the default one."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method,
                                      headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
+        with (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout) as answer:
             status, raw = answer.status, answer.read()
     except urllib.error.HTTPError as error:
         status, raw = error.code, error.read()

@@ -4,7 +4,6 @@ helpers that create accounts and verify them through the API."""
 from __future__ import annotations
 
 import itertools
-import os
 import secrets
 import warnings
 from pathlib import Path
@@ -12,15 +11,15 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 import bot.hashing
 from bot.api import create_app
 from bot.config import Settings
-from bot.db import Database, upgrade
+from bot.db import Database
 from bot.fixtures import load_data
 from bot.policy import load_policy
+from tests.databases import DATABASES, migrated_database
 
 # Same code paths, cheaper hashing: keeps the suite fast (production uses 100 000 iterations).
 bot.hashing.PBKDF2_ITERATIONS = 5_000
@@ -40,34 +39,11 @@ def policy():
     return load_policy(ROOT / "bot" / "policy.yml")
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test)")
-    return url
-
-
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=DATABASES)
 def db_url(request, tmp_path_factory):
-    """A freshly migrated database for this test module."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'backend.sqlite3'}"
-        upgrade(url)
+    """A freshly migrated database for this test module (PostgreSQL: needs TEST_POSTGRES_URL)."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("db"), "t_") as url:
         yield url
-        return
-    base = _postgres_url()
-    schema = "t_" + secrets.token_hex(6)
-    admin = create_engine(base, future=True)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

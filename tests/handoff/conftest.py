@@ -14,17 +14,16 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 import bot.handoff.auth
 from bot.api import create_app
 from bot.config import Settings
 from bot.console import setup_console
-from bot.db import Database, upgrade
+from bot.db import Database
 from bot.handoff.auth import upsert_staff
 from bot.policy import load_policy
 from tests.bot.conftest import TOKEN, Api  # noqa: F401  (helpers shared with the backend tests)
+from tests.databases import DATABASES, migrated_database
 
 # Same code paths, cheaper hashing: production uses N=2^15.
 bot.handoff.auth.SCRYPT_N = 2 ** 10
@@ -44,29 +43,11 @@ def policy():
     return load_policy(ROOT / "bot" / "policy.yml")
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=DATABASES)
 def db_url(request, tmp_path_factory):
     """A freshly migrated database for this test module (PostgreSQL: needs TEST_POSTGRES_URL)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'backend.sqlite3'}"
-        upgrade(url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("db"), "h_") as url:
         yield url
-        return
-    import os
-
-    base = os.environ["TEST_POSTGRES_URL"]
-    schema = "h_" + secrets.token_hex(6)
-    admin = create_engine(base, future=True)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 @pytest.fixture(scope="module")

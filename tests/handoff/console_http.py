@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import http.cookiejar
-import json
 import re
-import urllib.error
 import urllib.request
 from typing import Any, Optional, Tuple
+
+from tests.stack import http_json
 
 
 class StackConsole:
@@ -17,19 +17,9 @@ class StackConsole:
         self.csrf: Optional[str] = None
 
     def _send(self, method: str, path: str, body: Any = None, headers: Optional[dict] = None) -> Tuple[int, Any]:
-        data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers={
-            "Accept": "application/json", **({"Content-Type": "application/json"} if data is not None else {}),
+        return http_json(method, self.base + path, body, timeout=60, opener=self.opener, headers={
+            "Accept": "application/json",
             **({"X-CSRF-Token": self.csrf} if self.csrf and method == "POST" else {}), **(headers or {})})
-        try:
-            with self.opener.open(request, timeout=60) as answer:
-                status, raw = answer.status, answer.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        try:
-            return status, json.loads(raw or b"null")
-        except ValueError:
-            return status, raw.decode(errors="replace")
 
     def login(self, username: str, password: str) -> "StackConsole":
         with self.opener.open(self.base + "/console/login", timeout=30) as answer:
