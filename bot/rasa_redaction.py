@@ -56,14 +56,16 @@ def _redact_parse_data(parse_data: Dict[str, Any], whole: bool) -> None:
         entity.pop("text", None)
 
 
-def redact_events(events: Iterable[Dict[str, Any]]) -> Iterator[Dict[str, Any]]:
+def redact_events(
+    events: Iterable[Dict[str, Any]], requested: Optional[str] = None
+) -> Iterator[Dict[str, Any]]:
     """Yield a redacted copy of each event dict, one for one and in order.
 
     ``requested_slot`` is followed through the stream so that the answer to a request for a
-    sensitive slot is recognised even when the stream starts mid-conversation only if the
-    caller passes the whole conversation (as the tracker store does).
+    sensitive slot is recognised. A stream that starts mid-conversation must be given the
+    ``requested`` slot in force before its first event (the tracker store reads it from the
+    events already stored).
     """
-    requested: Optional[str] = None
     for original in events:
         event = copy.deepcopy(original)
         kind = event.get("event")

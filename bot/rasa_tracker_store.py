@@ -11,6 +11,8 @@ so the same endpoints file serves SQLite on a laptop and PostgreSQL in productio
 """
 from __future__ import annotations
 
+import itertools
+import json
 import os
 from typing import Any, Optional
 
@@ -19,10 +21,15 @@ from sqlalchemy.engine import make_url
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_speedups
 from bot.rasa_redaction import redact_events
+
+# Rasa imports this module when it starts with our endpoints: apply the speed fixes then.
+rasa_speedups.install()
 
 DEFAULT_URL = "sqlite:///var/tracker.sqlite3"
 
@@ -63,8 +70,52 @@ class RedactingTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store (and publish) a redacted copy of ``tracker``."""
-        await super().save(redacted_tracker(tracker, self.domain))
+        """Store (and publish) redacted copies of the events that are not stored yet.
+
+        Does what ``SQLTrackerStore.save`` does with ``redacted_tracker(tracker)``, but redacts
+        and deserialises only the new events: which request the first new event may answer is
+        read from the events already stored (``requested_slot`` followed backwards), instead of
+        rebuilding a redacted tracker from the whole conversation on every turn.
+        """
+        with self.session_scope() as session:
+            stored = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).count()
+            events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            if not events:
+                return
+            requested = requested_slot_after(itertools.islice(tracker.events, 0, stored))
+            redacted = [
+                Event.from_parameters(data)
+                for data in redact_events((e.as_dict() for e in events), requested=requested)
+            ]
+            for event in redacted:
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        if self.event_broker is not None:
+            for event in redacted:
+                self.event_broker.publish({"sender_id": tracker.sender_id, **event.as_dict()})
+
+
+def requested_slot_after(events) -> Optional[str]:
+    """``requested_slot`` at the end of ``events`` as ``redact_events`` follows it: the value of
+    the last ``requested_slot`` slot event, or None after a form was deactivated."""
+    for event in reversed(list(events)):
+        if isinstance(event, SlotSet) and event.key == REQUESTED_SLOT:
+            return event.value
+        if isinstance(event, ActiveLoop) and event.name is None:
+            return None
+    return None
 
 
 def redacted_tracker(

@@ -85,3 +85,47 @@ async def test_store_writes_no_secret(tmp_path):
         rows = conn.execute(sa.text("select data from events")).fetchall()
     assert len(rows) == len(tracker.events) + 2
     assert "a@b.io" not in rows[-1][0]
+
+
+async def test_saving_turn_by_turn_stores_what_redacting_the_whole_conversation_stores(tmp_path):
+    """The store redacts only new events; the answer to a sensitive request saved in a later
+    turn than the request is still redacted whole, whatever the split points."""
+    from bot.rasa_redaction import redact_event_list
+
+    conversation = _conversation() + [
+        ActiveLoop("identify_form"),
+        SlotSet("requested_slot", "account_identifier"),
+        ActionExecuted("action_listen"),
+        UserUttered("it is 40012345", intent={"name": "inform", "confidence": 0.9}),
+        SlotSet("account_identifier", "40012345"),
+        SlotSet("requested_slot", "end_date"),
+        ActionExecuted("action_listen"),
+        UserUttered("call me on 555 123 4567 or pin 9876", intent={"name": "inform", "confidence": 0.9}),
+    ]
+    expected = redact_event_list(e.as_dict() for e in conversation)
+    for split in range(1, len(conversation) + 1, 2):
+        url = f"sqlite:///{tmp_path}/t{split}.db"
+        store = RedactingTrackerStore(domain=DOMAIN, url=url)
+        tracker = DialogueStateTracker.from_events("c1", conversation[:split], slots=DOMAIN.slots)
+        await store.save(tracker)
+        again = await store.retrieve("c1")
+        for event in conversation[split:]:
+            again.update(event)
+            await store.save(again)  # one save per event: the worst case for the state
+        with sa.create_engine(url).connect() as conn:
+            stored = [json.loads(r[0]) for r in conn.execute(sa.text("select data from events order by id"))]
+        assert [(e["event"], e.get("text"), e.get("value")) for e in stored] == \
+            [(e["event"], e.get("text"), e.get("value")) for e in expected], split
+        dump = json.dumps(stored)
+        assert "40012345" not in dump and "4567" not in dump, dump
+
+
+async def test_saving_an_unchanged_tracker_writes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path}/tracker.db"
+    store = RedactingTrackerStore(domain=DOMAIN, url=url)
+    tracker = DialogueStateTracker.from_events("c1", _conversation(), slots=DOMAIN.slots)
+    await store.save(tracker)
+    await store.save(await store.retrieve("c1"))
+    with sa.create_engine(url).connect() as conn:
+        count = conn.execute(sa.text("select count(*) from events")).scalar()
+    assert count == len(tracker.events)
