@@ -10,6 +10,10 @@ Measured with ``python -m bench.profile`` (docs/performance.md):
   CPU time (a form turn makes two or three action server calls). Here the schema is checked and
   compiled once and the same validator is reused (about 3 ms a call). Valid answers pass and
   invalid ones raise the same ``jsonschema.ValidationError`` with the same extended message.
+* ``Event.resolve_by_type`` walks the whole ``Event`` class tree (``all_subclasses``) for every
+  event deserialised, and Rasa deserialises the whole conversation on every tracker retrieval
+  (about 8 % of the Rasa server's CPU). Found classes are remembered by type name; unknown names
+  still go through Rasa's lookup (same fallback and same error).
 """
 from __future__ import annotations
 
@@ -54,6 +58,21 @@ def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         raise e
 
 
+_event_classes: Dict[str, Any] = {}
+_original_resolve_by_type: Optional[Any] = None
+
+
+def _resolve_by_type(type_name: str, default: Optional[Any] = None) -> Optional[Any]:
+    """Drop-in for ``Event.resolve_by_type`` that remembers the classes it found."""
+    found = _event_classes.get(type_name)
+    if found is not None:
+        return found
+    result = _original_resolve_by_type(type_name, default)
+    if result is not None and getattr(result, "type_name", None) == type_name:
+        _event_classes[type_name] = result
+    return result
+
+
 def install() -> None:
     """Apply the patches once (idempotent)."""
     global _installed
@@ -66,5 +85,10 @@ def install() -> None:
         logger.warning("bot.rasa_speedups: written for Rasa 3.6, found %s; not applied",
                        rasa.__version__)
         return
+    global _original_resolve_by_type
+    from rasa.shared.core.events import Event
+
     RemoteAction._validate_action_result = _validate_action_result
+    _original_resolve_by_type = Event.resolve_by_type
+    Event.resolve_by_type = staticmethod(_resolve_by_type)
     _installed = True

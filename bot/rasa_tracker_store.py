@@ -16,7 +16,10 @@ import json
 import os
 from typing import Any, Optional
 
+import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -68,6 +71,33 @@ class RedactingTrackerStore(SQLTrackerStore):
         url = os.environ.get("TRACKER_DB_URL") or url or host or DEFAULT_URL
         kwargs.update(_sql_kwargs(url))
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self._tune_sqlite()
+
+    def _tune_sqlite(self) -> None:
+        """Keep SQLite connections open and commit without a full fsync each time.
+
+        SQLAlchemy 1.4 opens a new connection for every session on a SQLite file, and the
+        default rollback journal syncs the file on every commit (several per turn). WAL with
+        ``synchronous=NORMAL`` stays consistent after a crash (the last transactions may be
+        lost on power failure, acceptable for the laptop default; production uses PostgreSQL).
+        """
+        url = self.engine.url
+        self.engine.dispose()
+        engine = sa.create_engine(
+            url, poolclass=QueuePool, pool_size=4, max_overflow=4,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.close()
+
+        self.engine = engine
+        self.sessionmaker = sa.orm.sessionmaker(bind=engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Store (and publish) redacted copies of the events that are not stored yet.

@@ -39,3 +39,16 @@ def test_same_verdict_as_jsonschema_validate(answer):
         with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
             action._validate_action_result(answer)
     assert rasa_ok == (answer in ANSWERS_OK)
+
+
+def test_event_classes_resolve_as_before():
+    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+
+    assert Event.resolve_by_type("slot") is SlotSet
+    assert Event.resolve_by_type("slot") is SlotSet  # from the cache
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("no_such_event", default=ActionExecuted) is ActionExecuted
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == SlotSet("a", 1)
