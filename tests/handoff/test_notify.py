@@ -64,7 +64,7 @@ async def test_handoff_notification_is_delivered(db_url, db, policy):
     slack_server, client = await started(factory, slack)
     try:
         body = await queue_handoff(Api(client), channel="slack")
-        for _ in range(50):
+        for _ in range(400):  # up to 20 s on a loaded machine; usually the first pass
             if slack.posts:
                 break
             await asyncio.sleep(0.05)  # woken right after the commit, no polling interval to wait for
