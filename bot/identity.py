@@ -180,30 +180,84 @@ def factor_type_of(factor: str, factor_type: Optional[str]) -> str:
     return factor_type
 
 
+@dataclass(frozen=True)
+class HashWork:
+    """The one slow hash of a verification, done before its write transaction.
+
+    ``stored`` is the hash the factor was compared with (None: no hash to compare, the work was
+    the dummy hash of ``burn_time``) and ``ok`` the outcome. ``verify`` uses it only when it
+    reads the same stored hash inside its transaction; otherwise it hashes again.
+    """
+
+    factor: str
+    stored: Optional[str]
+    ok: bool
+
+
+def _stored_hash(attempt: Optional[VerificationAttempt], account: Optional[Account], kind: str,
+                 now) -> Optional[str]:
+    """The hash ``verify`` compares a PIN or one-time code with (None for ZIP and failures)."""
+    if attempt is None or kind == "zip":
+        return None
+    if kind == "pin":
+        return account.pin_hash if account else None
+    return attempt.otp_hash if (attempt.otp_expires_at and attempt.otp_expires_at > now) else None
+
+
+def verify_target(session: Session, attempt_id: str, factor: str,
+                  factor_type: Optional[str] = None) -> Optional[str]:
+    """The stored hash ``verify`` will compare ``factor`` with (None: nothing to compare). Reads
+    only; the route then calls ``hash_work`` outside any transaction."""
+    kind = factor_type_of(factor, factor_type)
+    attempt = _live_attempt(session, attempt_id)
+    account = session.get(Account, attempt.account_id) if attempt and attempt.account_id else None
+    return _stored_hash(attempt, account, kind, utcnow())
+
+
+def hash_work(factor: str, stored: Optional[str]) -> HashWork:
+    """The one slow hash of a verification (PBKDF2, ~0.1 s), done before ``verify``'s write
+    transaction so that it does not hold SQLite's write lock, behind which every other backend
+    transaction queues. Exactly one hash, as ``verify`` itself would do."""
+    if stored is None:
+        burn_time(factor)
+        return HashWork(factor, None, False)
+    return HashWork(factor, stored, verify_secret(factor, stored))
+
+
+def _burn(factor: str, work: Optional[HashWork]) -> None:
+    if work is None or work.factor != factor:
+        burn_time(factor)
+
+
+def _check(factor: str, stored: Optional[str], work: Optional[HashWork]) -> bool:
+    if work is not None and work.factor == factor and work.stored == stored:
+        return work.ok
+    return verify_secret(factor, stored)
+
+
 def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
-           factor_type: Optional[str] = None) -> VerifyResult:
-    """Check the second factor; on success issue a handle bound to the attempt's conversation."""
+           factor_type: Optional[str] = None, work: Optional[HashWork] = None) -> VerifyResult:
+    """Check the second factor; on success issue a handle bound to the attempt's conversation.
+
+    ``work``: the hashing already done by ``hash_work`` (not repeated here when it matches)."""
     kind = factor_type_of(factor, factor_type)
     attempt = _live_attempt(session, attempt_id)
     if attempt is None:
-        burn_time(factor)
+        _burn(factor, work)
         return VerifyResult("failed")
     row = _lockout(session, attempt.identifier_key)
     retry_after = _retry_after(row)
     if retry_after:
-        burn_time(factor)
+        _burn(factor, work)
         audit.record(session, "verify_refused_locked", attempt.account_id, attempt.conversation_id, factor_type=kind)
         return VerifyResult("locked", retry_after=retry_after)
     account = session.get(Account, attempt.account_id) if attempt.account_id else None
     now = utcnow()
     if kind == "zip":
-        burn_time(factor)
+        _burn(factor, work)
         ok = account is not None and hmac.compare_digest(factor.encode(), (account.billing_zip or "").encode())
-    elif kind == "pin":
-        ok = verify_secret(factor, account.pin_hash if account else None) and account is not None
     else:
-        live_code = attempt.otp_hash if (attempt.otp_expires_at and attempt.otp_expires_at > now) else None
-        ok = verify_secret(factor, live_code) and account is not None
+        ok = _check(factor, _stored_hash(attempt, account, kind, now), work) and account is not None
     if ok:
         row.failures, row.locked_until, row.window_started_at = 0, None, now
         attempt.used_at = now

@@ -89,7 +89,10 @@ async def verify(request: web.Request) -> web.Response:
     factor = v.string(body, "factor", max_len=10)
     factor_type = v.string(body, "factor_type", required=False, nullable=True, choices=identity.FACTORS)
     identity.factor_type_of(factor, factor_type)  # 422 for a malformed factor, before any lookup
-    result = await _db(request).run(identity.verify, _settings(request), attempt_id, factor, factor_type)
+    db = _db(request)
+    stored = await db.run(identity.verify_target, attempt_id, factor, factor_type)
+    work = await db.in_thread(identity.hash_work, factor, stored)  # outside any transaction
+    result = await db.run(identity.verify, _settings(request), attempt_id, factor, factor_type, work)
     if result.status == "ok":
         return json_response(result.body)
     if result.status == "locked":
