@@ -2,7 +2,8 @@
 
 - ``rasa data validate``: domain, NLU data, stories and rules agree, with no warning.
 - ``rasa test core`` over ``tests/conversations``: every dialogue branch (intents only) and the
-  end-to-end stories (user text through NLU and dialogue); any wrong prediction fails.
+  end-to-end stories (``--e2e``: user text through NLU and dialogue, so a wrong intent or entity
+  fails too); any wrong prediction fails.
 """
 import subprocess
 import sys
@@ -27,7 +28,7 @@ def test_data_validates_without_warnings():
 
 def test_conversation_stories_predict_without_error(trained_model, tmp_path):
     result = _run([*RASA, "test", "core", "--model", str(trained_model),
-                   "--stories", "tests/conversations", "--fail-on-prediction-errors",
+                   "--stories", "tests/conversations", "--e2e", "--fail-on-prediction-errors",
                    "--out", str(tmp_path / "results"), "--no-plot"])
     failed = tmp_path / "results" / "failed_test_stories.yml"
     details = failed.read_text()[:4000] if failed.exists() else ""
