@@ -18,6 +18,7 @@ MOODBOT_TURNS = ["hello", "I am sad", "yes", "great, thanks", "bye", "hi there",
 
 def create(workdir: Path) -> float:
     """Create and train the stock assistant in ``workdir``; return the training seconds."""
+    workdir.mkdir(parents=True, exist_ok=True)  # `rasa init --init-dir` refuses a missing folder
     started = time.perf_counter()
     subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(workdir)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
