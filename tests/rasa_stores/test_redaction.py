@@ -1,6 +1,7 @@
 """Secrets never reach the stored tracker (redaction + the real SQL tracker store)."""
 import json
 
+import pytest
 import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
@@ -8,6 +9,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.rasa_redaction import REDACTED, mask_text
 from bot.rasa_tracker_store import RedactingTrackerStore
+
+@pytest.fixture(autouse=True)
+def _store_url_from_the_test(monkeypatch):
+    """TRACKER_DB_URL overrides the store's url; a .env loaded by other tests may have set it."""
+    monkeypatch.delenv("TRACKER_DB_URL", raising=False)
+
 
 DOMAIN = Domain.from_yaml(
     """
