@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
-import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -21,9 +20,8 @@ from bot.config import Settings
 from bot.console import setup_console
 from bot.db import Database
 from bot.handoff.auth import upsert_staff
-from bot.policy import load_policy
-from tests.bot.conftest import TOKEN, Api  # noqa: F401  (helpers shared with the backend tests)
-from tests.databases import DATABASES, migrated_database
+# Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
+from tests.bot.conftest import TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
 
 # Same code paths, cheaper hashing: production uses N=2^15.
 bot.handoff.auth.SCRYPT_N = 2 ** 10
@@ -31,30 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 RASA_TOKEN = "rasa-test-token"
 PASSWORD = "correct-horse-battery"
 _names = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _quiet_sqlite_decimal_warning():
-    warnings.filterwarnings("ignore", message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal")
-
-
-@pytest.fixture(scope="session")
-def policy():
-    return load_policy(ROOT / "bot" / "policy.yml")
-
-
-@pytest.fixture(scope="module", params=DATABASES)
-def db_url(request, tmp_path_factory):
-    """A freshly migrated database for this test module (PostgreSQL: needs TEST_POSTGRES_URL)."""
-    with migrated_database(request.param, tmp_path_factory.mktemp("db"), "h_") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def db(db_url):
-    database = Database(db_url)
-    yield database
-    database.close()
 
 
 class RasaStandIn:
