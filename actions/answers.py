@@ -30,7 +30,11 @@ WHEN_NAMES = {"immediate": "Ending immediately", "end_of_period": "Ending at the
               "billing period", "date": "Ending on a chosen date"}
 
 
-async def _quotes(auth, service_id) -> List[Dict[str, Any]]:
+async def _quotes(auth, tracker) -> List[Dict[str, Any]]:
+    """End-date options of the service being cancelled; empty when none is chosen yet."""
+    service_id = tracker.get_slot("service_id")
+    if not service_id:
+        return []
     async with client() as backend:
         return await backend.quote(auth, service_id)
 
@@ -73,10 +77,7 @@ class ActionAnswerFee(_Answer):
         return "action_answer_fee"
 
     async def figures(self, dispatcher, tracker, auth) -> bool:
-        service_id = tracker.get_slot("service_id")
-        if not service_id:
-            return False
-        options = await _quotes(auth, service_id)
+        options = await _quotes(auth, tracker)
         if not options:
             return False
         lines = ["Here's what you'd still pay for this service:"]
@@ -86,7 +87,7 @@ class ActionAnswerFee(_Answer):
             lines.append(f"- {WHEN_NAMES.get(o.get('when'), o.get('when'))} ({o.get('end_date')}): "
                          + (bill or "nothing further"))
         async with client() as backend:
-            eq = await backend.equipment(auth, service_id)
+            eq = await backend.equipment(auth, tracker.get_slot("service_id"))
         for e in eq.get("equipment") or []:
             lines.append(f"- {e.get('model')}: {money(e.get('non_return_fee'))} only if it isn't "
                          "returned in time")
@@ -105,10 +106,7 @@ class ActionAnswerRefund(_Answer):
         return "action_answer_refund"
 
     async def figures(self, dispatcher, tracker, auth) -> bool:
-        service_id = tracker.get_slot("service_id")
-        if not service_id:
-            return False
-        options = await _quotes(auth, service_id)
+        options = await _quotes(auth, tracker)
         if not options:
             return False
         lines = ["Refunds for this service:"]
