@@ -87,6 +87,35 @@ def _equipment_lines(equipment: List[Dict[str, Any]]) -> str:
     )
 
 
+async def _offer_slots(
+    dispatcher: CollectingDispatcher, auth: Auth, service_id: Text, reason: Optional[Text]
+) -> Dict[Text, Any]:
+    """The one retention offer for ``reason`` as slots (none is fine: the customer goes on)."""
+    try:
+        async with client() as backend:
+            offer = await backend.make_offer(auth, service_id, reason)
+    except NotAuthorized:
+        say(dispatcher, EXPIRED_TEXT)
+        return forget_verification_dict()
+    except BackendError:
+        return {}
+    if not offer:
+        return {}
+    return {"offer_id": offer.get("id"), "offer_title": offer.get("title"),
+            "offer_description": offer.get("description")}
+
+
+async def _service_fixed(
+    dispatcher: CollectingDispatcher, tracker: Tracker, auth: Optional[Auth], service_id: Text
+) -> Dict[Text, Any]:
+    """Slots once the service is settled: a reason the customer gave before that (e.g. "cancel,
+    it's too expensive" as the first message) gets its offer now."""
+    reason = tracker.get_slot("reason")
+    if auth is None or reason not in REASONS or tracker.get_slot("offer_id"):
+        return {}
+    return await _offer_slots(dispatcher, auth, service_id, reason)
+
+
 async def _auto_select_service(
     dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth
 ) -> Dict[Text, Any]:
@@ -111,6 +140,7 @@ async def _auto_select_service(
             "service_id": only["id"],
             "service_name": only.get("name"),
             "service_confirmed": True,
+            **await _service_fixed(dispatcher, tracker, auth, only["id"]),
         }
     return {}
 
@@ -177,13 +207,15 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         slots: Dict[Text, Any] = {"service_id": chosen["id"], "service_name": chosen.get("name")}
         if len(services) == 1:
             slots["service_confirmed"] = True
+            slots.update(await _service_fixed(dispatcher, tracker, auth_for(tracker), chosen["id"]))
         return slots
 
     async def validate_service_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if value is True:
-            return {"service_confirmed": True}
+            return {"service_confirmed": True, **await _service_fixed(
+                dispatcher, tracker, auth_for(tracker), tracker.get_slot("service_id"))}
         return {"service_confirmed": None, "service_id": None, "service_name": None}
 
     # -- reason and offer -----------------------------------------------------------------
@@ -206,21 +238,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if auth is None or not service_id:
             return slots
         say(dispatcher, "Thanks for telling me." if reason else "No problem.")
-        try:
-            async with client() as backend:
-                offer = await backend.make_offer(auth, service_id, reason)
-        except NotAuthorized:
-            say(dispatcher, EXPIRED_TEXT)
-            return {**slots, **forget_verification_dict()}
-        except BackendError:
-            offer = None  # no offer is fine: the customer goes straight on
-        if offer:
-            slots.update(
-                offer_id=offer.get("id"),
-                offer_title=offer.get("title"),
-                offer_description=offer.get("description"),
-            )
-        return slots
+        return {**slots, **await _offer_slots(dispatcher, auth, service_id, reason)}
 
     async def validate_offer_response(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

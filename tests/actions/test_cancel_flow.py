@@ -107,6 +107,18 @@ async def test_bundle_warning_and_confirmation(live_backend):
     assert out["service_confirmed"] is True and out["requested_slot"] == "reason"
 
 
+async def test_reason_given_before_the_service_was_settled_still_gets_its_offer(live_backend):
+    # "cancel my hosting, it's too expensive" as the first message: the reason is known before
+    # the customer is verified and the service chosen; the offer comes once the service is settled.
+    sender, slots = await _kim(service_id="SVC-6003", service_name="Website Hosting",
+                               reason="price", requested_slot="service_confirmed")
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
+                                                           {"service_confirmed": True}))
+    assert out["service_confirmed"] is True
+    assert out["offer_id"] and out["offer_title"] == "25% off for 6 months"
+    assert out["requested_slot"] == "offer_response"
+
+
 async def test_reason_leads_to_one_offer_then_accept_saves(live_backend):
     sender, slots = await _kim(service_id="SVC-6003", service_name="Website Hosting",
                                service_confirmed=True, requested_slot="reason")
