@@ -14,7 +14,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from typing import Any, Optional
+from collections import OrderedDict
+from typing import Any, Dict, Optional, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -30,6 +31,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_speedups
 from bot.rasa_redaction import redact_events
+from bot.rasa_tracker_cache import Entry, TrackerCache, cache_size_from_env
 
 # Rasa imports this module when it starts with our endpoints: apply the speed fixes then.
 rasa_speedups.install()
@@ -71,6 +73,8 @@ class RedactingTrackerStore(SQLTrackerStore):
         url = os.environ.get("TRACKER_DB_URL") or url or host or DEFAULT_URL
         kwargs.update(_sql_kwargs(url))
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
+        self._cache = TrackerCache(cache_size_from_env())
+        self._lent: "OrderedDict[str, Tuple[DialogueStateTracker, int]]" = OrderedDict()
         if self.engine.dialect.name == "sqlite":
             self._tune_sqlite()
 
@@ -103,39 +107,91 @@ class RedactingTrackerStore(SQLTrackerStore):
         """Store (and publish) redacted copies of the events that are not stored yet.
 
         Does what ``SQLTrackerStore.save`` does with ``redacted_tracker(tracker)``, but redacts
-        and deserialises only the new events: which request the first new event may answer is
-        read from the events already stored (``requested_slot`` followed backwards), instead of
-        rebuilding a redacted tracker from the whole conversation on every turn.
+        only the new events: which request the first new event may answer is read from the
+        events already stored (``requested_slot`` followed backwards), instead of rebuilding a
+        redacted tracker from the whole conversation on every turn. Afterwards the tracker is
+        kept in memory for the next turn when what was stored is exactly what it holds
+        (``bot/rasa_tracker_cache.py``).
         """
+        sender_id = tracker.sender_id
+        lent = self._lent.pop(sender_id, None)
+        self._cache.discard(sender_id)
+        # a tracker this store handed out holds exactly the stored events, then the new ones
+        trusted = lent is not None and lent[0] is tracker
         with self.session_scope() as session:
-            stored = self._event_query(
-                session, tracker.sender_id, fetch_events_from_all_sessions=False
-            ).count()
-            events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+            if trusted:
+                stored = lent[1]
+            else:
+                stored = self._event_query(
+                    session, sender_id, fetch_events_from_all_sessions=False
+                ).count()
+            events = [e.as_dict() for e in itertools.islice(tracker.events, stored, None)]
             if not events:
+                if trusted:
+                    self._keep(session, tracker, stored)
                 return
             requested = requested_slot_after(itertools.islice(tracker.events, 0, stored))
-            redacted = [
-                Event.from_parameters(data)
-                for data in redact_events((e.as_dict() for e in events), requested=requested)
-            ]
-            for event in redacted:
-                data = event.as_dict()
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
+            redacted = list(redact_events(events, requested=requested))
+            session.execute(
+                sa.insert(self.SQLEvent.__table__),
+                [
+                    {
+                        "sender_id": sender_id,
+                        "type_name": data["event"],
+                        "timestamp": data.get("timestamp"),
+                        "intent_name": (data.get("parse_data") or {}).get("intent", {}).get("name"),
+                        "action_name": data.get("name"),
+                        "data": json.dumps(data),
+                    }
+                    for data in redacted
+                ],
+            )
+            if (trusted or stored == 0) and redacted == events and not any(
+                e["event"] == "session_started" for e in events
+            ):
+                self._keep(session, tracker, len(tracker.events))
             session.commit()
         if self.event_broker is not None:
-            for event in redacted:
-                self.event_broker.publish({"sender_id": tracker.sender_id, **event.as_dict()})
+            for data in redacted:
+                self.event_broker.publish({"sender_id": sender_id, **data})
 
+    def _fingerprint(self, session: Any, sender_id: str) -> Tuple[int, Optional[int]]:
+        """Number and largest id of the conversation's stored rows (changes on any write)."""
+        count, largest = session.execute(
+            sa.select(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
+            .where(self.SQLEvent.sender_id == sender_id)
+        ).one()
+        return int(count), largest
+
+    def _keep(self, session: Any, tracker: DialogueStateTracker, length: int) -> None:
+        """Keep ``tracker`` (``length`` events, all stored as they are) for the next turn."""
+        if self._cache.size > 0:
+            self._cache.put(
+                tracker.sender_id,
+                Entry(tracker, length, self._fingerprint(session, tracker.sender_id)),
+            )
+
+    def _lend(self, tracker: DialogueStateTracker, stored: int) -> DialogueStateTracker:
+        """Remember how many of the handed-out tracker's events are stored (saves a count)."""
+        if self._cache.size > 0:
+            self._lent[tracker.sender_id] = (tracker, stored)
+            self._lent.move_to_end(tracker.sender_id)
+            while len(self._lent) > self._cache.size:
+                self._lent.popitem(last=False)
+        return tracker
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The latest session of the conversation: the tracker kept after the last save if
+        nothing was written since, else read from the database."""
+        entry = self._cache.take(sender_id)
+        if entry is not None:
+            with self.session_scope() as session:
+                if self._fingerprint(session, sender_id) == entry.fingerprint:
+                    self._cache.hits += 1
+                    return self._lend(entry.tracker, entry.length)
+        self._cache.misses += 1
+        tracker = await self._retrieve(sender_id, fetch_events_from_all_sessions=False)
+        return self._lend(tracker, len(tracker.events)) if tracker is not None else None
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
