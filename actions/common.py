@@ -74,8 +74,9 @@ EXPIRED_TEXT = (
 
 
 def client() -> BackendClient:
-    """A backend client configured from the environment (BACKEND_URL, BACKEND_SERVICE_TOKEN)."""
-    return BackendClient.from_env()
+    """The backend client configured from the environment (BACKEND_URL, BACKEND_SERVICE_TOKEN),
+    shared by the actions of this process (one pool of kept-alive connections)."""
+    return BackendClient.shared()
 
 
 def auth_for(tracker: Tracker) -> Optional[Auth]:

@@ -79,6 +79,11 @@ class Auth:
         return "Auth(handle=***, conversation_id=***)"
 
 
+# Idle kept-alive connections are dropped well before the backend's (aiohttp's 75 s default).
+_KEEPALIVE_SECONDS = 15.0
+_shared_clients: Dict[Any, "BackendClient"] = {}
+
+
 class BackendClient:
     """Async client. Use as ``async with BackendClient.from_env() as client: ...``.
 
@@ -98,6 +103,7 @@ class BackendClient:
         self._token = token or ""
         self._timeout = aiohttp.ClientTimeout(total=timeout, connect=connect_timeout)
         self._session: Optional[aiohttp.ClientSession] = None
+        self._shared = False
 
     def __repr__(self) -> str:
         return f"BackendClient(base_url={self.base_url!r})"
@@ -110,12 +116,37 @@ class BackendClient:
             timeout=float(os.environ.get("BACKEND_TIMEOUT_SECONDS", "10")),
         )
 
+    @classmethod
+    def shared(cls) -> "BackendClient":
+        """The client configured from the environment, one per event loop and configuration,
+        with a kept-alive connection pool (the action server's: a new session and TCP
+        connection for every backend call cost as much CPU as the call). ``async with`` on it
+        leaves the pool open."""
+        import asyncio
+
+        client = cls.from_env()
+        loop = asyncio.get_running_loop()
+        key = (loop, client.base_url, client._token, client._timeout)
+        found = _shared_clients.get(key)
+        if found is None or found._session is None or found._session.closed:
+            for stale in [k for k in _shared_clients if k[0].is_closed()]:
+                del _shared_clients[stale]
+            client._session = aiohttp.ClientSession(
+                timeout=client._timeout,
+                connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=_KEEPALIVE_SECONDS),
+            )
+            client._shared = True
+            _shared_clients[key] = found = client
+        return found
+
     async def __aenter__(self) -> "BackendClient":
-        self._session = aiohttp.ClientSession(timeout=self._timeout)
+        if not self._shared:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
-        await self.close()
+        if not self._shared:
+            await self.close()
 
     async def close(self) -> None:
         if self._session is not None:

@@ -51,3 +51,14 @@ def test_locked_carries_retry_after():
 
     err = _error_for(429, {"error": "locked", "retry_after": 600}, None, "verify")
     assert isinstance(err, Locked) and err.retry_after == 600
+
+
+async def test_the_action_server_reuses_one_kept_alive_connection(live_backend):
+    shared = BackendClient.shared()
+    assert BackendClient.shared() is shared
+    for _ in range(3):
+        async with shared as backend:       # how the actions use it: the pool stays open
+            assert (await backend.health())["status"] == "ok"
+    assert not shared._session.closed
+    idle = sum(len(conns) for conns in shared._session.connector._conns.values())
+    assert idle == 1  # the three calls went over one connection
