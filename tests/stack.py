@@ -49,6 +49,11 @@ def http_json(method: str, url: str, body: Optional[dict] = None, headers: Optio
         return status, raw.decode(errors="replace")
 
 
+def action_endpoint_yaml(url: str) -> str:
+    """The ``action_endpoint`` section of an endpoints file, as in the repository's ones."""
+    return f'action_endpoint:\n  url: "{url}"\n  enable_selective_domain: true\n'
+
+
 class Stack:
     """Backend, action server and Rasa server for one test session."""
 
@@ -114,7 +119,7 @@ class Stack:
     def _write_endpoints(self) -> Path:
         path = self.workdir / "endpoints.yml"
         path.write_text(self.endpoints_text or (
-            f'action_endpoint:\n  url: "{self.action_url}/webhook"\n'
+            action_endpoint_yaml(f"{self.action_url}/webhook") +
             "tracker_store:\n  type: bot.rasa_tracker_store.RedactingTrackerStore\n"
             f'  url: "{self.tracker_url}"\n'
             "lock_store:\n  type: in_memory\n"

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.conversation import Customer
-from tests.stack import Stack
+from tests.stack import Stack, action_endpoint_yaml
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
 
@@ -59,7 +59,7 @@ def test_cancellation_on_postgres_redis_rabbitmq(trained_model, tmp_path, tracke
     amqp = urlparse(amqp_url)
     queue = f"rasa_events_test_{uuid.uuid4().hex[:8]}"
     endpoints = (
-        'action_endpoint:\n  url: "{action_url}/webhook"\n'
+        action_endpoint_yaml("{action_url}/webhook") +
         "tracker_store:\n  type: bot.rasa_tracker_store.RedactingTrackerStore\n"
         "lock_store:\n  type: redis\n"
         f'  url: "{redis_url.hostname}"\n  port: {redis_url.port or 6379}\n'
