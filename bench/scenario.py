@@ -17,10 +17,11 @@ def zip_code(n: int) -> str:
     return f"{10000 + n % 89999:05d}"
 
 
-def write_accounts(path: Path, count: int) -> Path:
-    """A fixture file with ``count`` customers, each with a service, a balance and a router."""
+def write_accounts(path: Path, count: int, first: int = 0) -> Path:
+    """A fixture file with customers ``first`` .. ``first + count - 1``, each with a service, a
+    balance and a router."""
     accounts = []
-    for n in range(count):
+    for n in range(first, first + count):
         accounts.append({
             "account_number": account_number(n),
             "name": f"Bench Customer {n}",

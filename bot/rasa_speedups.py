@@ -21,11 +21,29 @@ Measured with ``python -m bench.profile`` (docs/performance.md):
   with the same headers, auth, timeout, parameters and errors per request, no cookies kept (as
   with a fresh session), and idle connections dropped after 2 s, before the action server's
   Sanic closes them (keep-alive timeout 5 s), so a reused connection is never a closed one.
+* ``RulePolicy._get_possible_keys`` checks every rule against every state of the conversation,
+  back to its first turn, although a rule of length n can only fail on the last n states (and
+  ``_is_rule_applicable`` returns True beyond). It now stops when no rule is left or all rules
+  left are shorter than the states checked: same keys, a few states instead of the whole history.
+* ``Domain.states_for_tracker_history`` (what every policy featurises) replays the whole
+  conversation into a fresh tracker for every prediction, several times per turn. It now keeps
+  the replay on the tracker and only replays the events added since, when the applied events
+  of the last call are a prefix (same event objects) of the new ones; otherwise (a rewind, an
+  undone action, a form's collapsed loop events) it starts over. The states are built by the
+  same statements in the same order and handed out as fresh dicts.
+* ``MessageProcessor._parse_message_with_graph`` runs the whole NLU graph (tokenizer,
+  featurizers, logistic regression, CRF, fallback) for a button payload such as ``/deny`` or
+  ``/inform{"end_when":"end_of_period"}``, and then the graph's last step,
+  ``RegexMessageHandler``, throws all of that away and returns the intent and entities written
+  in the payload (about 7 ms a turn). Here a payload that ``RegexMessageHandler`` would take is
+  unpacked by the same function (``YAMLStoryReader.unpack_regex_message``) without running the
+  graph; anything else (typed text, an unknown intent, a malformed payload, a graph whose last
+  NLU step is not ``RegexMessageHandler``) goes through the graph as before.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Set
 
 logger = logging.getLogger(__name__)
 
@@ -198,25 +216,194 @@ async def _endpoint_request(
             return None
 
 
+_original_parse_with_graph: Optional[Any] = None
+_rule_lengths: Dict[str, int] = {}
+
+
+def _rule_length(policy: Any, rule_key: str) -> int:
+    length = _rule_lengths.get(rule_key)
+    if length is None:
+        length = _rule_lengths[rule_key] = len(policy._rule_key_to_state(rule_key))
+    return length
+
+
+def _get_possible_keys(self: Any, lookup: Dict[str, str], states: List[Any]) -> Set[str]:
+    """Drop-in for ``RulePolicy._get_possible_keys``: the same filter, state by state back in
+    time, but it stops once no rule is left or every rule left is shorter than the states
+    already checked (``_is_rule_applicable`` is True for every older state then)."""
+    possible_keys = set(lookup.keys())
+    longest = max((_rule_length(self, key) for key in possible_keys), default=0)
+    for i, state in enumerate(reversed(states)):
+        if not possible_keys or i >= longest:
+            break
+        possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, i, state)}
+        longest = max((_rule_length(self, key) for key in possible_keys), default=0)
+    return possible_keys
+
+
+def _payload_parse(processor: Any, message: Any, only_output_properties: bool) -> Optional[Dict]:
+    """The parse of a ``/intent{...}`` payload (a button) without running the NLU graph, or
+    None when the text is not a payload that ``RegexMessageHandler`` would take."""
+    from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+    from rasa.shared.nlu.constants import (
+        ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT,
+    )
+    from rasa.shared.nlu.training_data.message import Message
+
+    text = message.text
+    if not isinstance(text, str) or not text.strip().startswith(INTENT_MESSAGE_PREFIX):
+        return None
+    if processor.model_metadata.nlu_target != "run_RegexMessageHandler":
+        return None  # a graph whose last NLU step is something else: let it run
+    given = Message({TEXT: text})
+    unpacked = YAMLStoryReader.unpack_regex_message(
+        given, processor.domain, entity_extractor_name="RegexMessageHandler"
+    )
+    if unpacked is given:
+        return None  # unknown intent or not the payload pattern: the classifiers decide
+    parse_data = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
+                  ENTITIES: []}
+    parse_data.update(unpacked.as_dict(only_output_properties=only_output_properties))
+    return parse_data
+
+
+def _parse_message_with_graph(
+    self: Any, message: Any, tracker: Any, only_output_properties: bool = True
+) -> Dict:
+    """Drop-in for ``MessageProcessor._parse_message_with_graph`` that answers button payloads
+    directly."""
+    parsed = _payload_parse(self, message, only_output_properties)
+    if parsed is not None:
+        return parsed
+    return _original_parse_with_graph(self, message, tracker, only_output_properties)
+
+
+class _StatesMemo:
+    """How far ``states_for_tracker_history`` got on one tracker: the applied events consumed,
+    the tracker they were replayed into, the states produced and the loop's two variables."""
+
+    __slots__ = ("domain", "rule_only_data", "applied", "replay", "states", "last_ml", "hidden")
+
+    def __init__(self, domain: Any, tracker: Any, rule_only_data: Any) -> None:
+        self.domain = domain
+        self.rule_only_data = rule_only_data
+        self.applied: List[Any] = []
+        self.replay = tracker.init_copy()
+        self.states: List[Dict] = []
+        self.last_ml: Optional[Dict] = None
+        self.hidden = False
+
+
+def _add_state(domain: Any, states: List[Dict], tr: Any, hide_rule_turn: bool, last_ml: Any,
+               hidden: bool, omit_unset_slots: bool, ignore_rule_only_turns: bool,
+               rule_only_data: Any) -> tuple:
+    """One step of Rasa 3.6's ``Domain.states_for_tracker_history`` loop (same statements)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
+    if ignore_rule_only_turns:
+        if not hidden:
+            last_ml = domain._get_prev_action_sub_state(tr)
+        if not tr.followup_action and not tr.latest_action_name == tr.active_loop_name:
+            hidden = hide_rule_turn
+        if hidden:
+            return last_ml, hidden
+    state = domain.get_active_state(tr, omit_unset_slots=omit_unset_slots)
+    if ignore_rule_only_turns:
+        domain._remove_rule_only_features(state, rule_only_data)
+        if states:
+            domain._substitute_rule_only_user_input(state, states[-1])
+        if last_ml:
+            state[PREVIOUS_ACTION] = last_ml
+    states.append(domain._clean_state(state))
+    return last_ml, hidden
+
+
+def _copy_states(states: List[Dict]) -> List[Dict]:
+    """Fresh state and sub-state dicts (callers edit them), shared where Rasa's were shared."""
+    seen: Dict[int, Any] = {}
+    copied = []
+    for state in states:
+        new = {}
+        for kind, sub_state in state.items():
+            twin = seen.get(id(sub_state))
+            if twin is None:
+                twin = seen[id(sub_state)] = (
+                    dict(sub_state) if isinstance(sub_state, dict) else sub_state)
+            new[kind] = twin
+        copied.append(new)
+    return copied
+
+
+def _states_for_tracker_history(
+    self: Any,
+    tracker: Any,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: Optional[Dict[str, Any]] = None,
+) -> List[Dict]:
+    """Drop-in for ``Domain.states_for_tracker_history`` that carries on from where the last
+    call on the same tracker stopped when the applied events only grew since (a form turn asks
+    the policies several times, and the tracker store keeps the tracker between turns)."""
+    from rasa.shared.core.events import ActionExecuted
+
+    applied = tracker.applied_events()
+    memos = tracker.__dict__.setdefault("_speedups_states", {})
+    key = (id(self), omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
+    memo = memos.get(key)
+    if (
+        memo is None
+        or memo.domain is not self
+        or memo.rule_only_data is not rule_only_data
+        or len(applied) < len(memo.applied)
+        or any(old is not new for old, new in zip(memo.applied, applied))
+    ):
+        memo = memos[key] = _StatesMemo(self, tracker, rule_only_data)
+    args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+    for event in applied[len(memo.applied):]:
+        if isinstance(event, ActionExecuted):
+            memo.last_ml, memo.hidden = _add_state(
+                self, memo.states, memo.replay, event.hide_rule_turn, memo.last_ml,
+                memo.hidden, *args)
+        memo.replay.update(event)
+        memo.applied.append(event)
+    states = list(memo.states)
+    _add_state(self, states, memo.replay, False, memo.last_ml, memo.hidden, *args)
+    return _copy_states(states)
+
+
+# (module, class, attribute, replacement): what ``install`` patches.
+PATCHES = [
+    ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", _validate_action_result),
+    ("rasa.utils.endpoints", "EndpointConfig", "request", _endpoint_request),
+    ("rasa.shared.core.events", "Event", "resolve_by_type", staticmethod(_resolve_by_type)),
+    ("rasa.core.processor", "MessageProcessor", "_parse_message_with_graph",
+     _parse_message_with_graph),
+    ("rasa.core.policies.rule_policy", "RulePolicy", "_get_possible_keys", _get_possible_keys),
+    ("rasa.shared.core.domain", "Domain", "states_for_tracker_history",
+     _states_for_tracker_history),
+]
+# Rasa's own functions, by "Class.attribute", as they were before ``install`` (for the tests).
+ORIGINALS: Dict[str, Any] = {}
+
+
 def install() -> None:
     """Apply the patches once (idempotent)."""
-    global _installed
+    global _installed, _original_resolve_by_type, _original_parse_with_graph
     if _installed:
         return
+    import importlib
+
     import rasa
-    from rasa.core.actions.action import RemoteAction
 
     if not rasa.__version__.startswith("3.6."):
         logger.warning("bot.rasa_speedups: written for Rasa 3.6, found %s; not applied",
                        rasa.__version__)
         return
-    global _original_resolve_by_type
-    from rasa.shared.core.events import Event
-
-    from rasa.utils.endpoints import EndpointConfig
-
-    RemoteAction._validate_action_result = _validate_action_result
-    EndpointConfig.request = _endpoint_request
-    _original_resolve_by_type = Event.resolve_by_type
-    Event.resolve_by_type = staticmethod(_resolve_by_type)
+    for module, cls_name, attribute, replacement in PATCHES:
+        cls = getattr(importlib.import_module(module), cls_name)
+        ORIGINALS[f"{cls_name}.{attribute}"] = getattr(cls, attribute)
+        setattr(cls, attribute, replacement)
+    _original_resolve_by_type = ORIGINALS["Event.resolve_by_type"]
+    _original_parse_with_graph = ORIGINALS["MessageProcessor._parse_message_with_graph"]
     _installed = True
