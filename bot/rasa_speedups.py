@@ -23,8 +23,10 @@ Measured with ``python -m bench.profile`` (docs/performance.md):
   Sanic closes them (keep-alive timeout 5 s), so a reused connection is never a closed one.
 * ``RulePolicy._get_possible_keys`` checks every rule against every state of the conversation,
   back to its first turn, although a rule of length n can only fail on the last n states (and
-  ``_is_rule_applicable`` returns True beyond). It now stops when no rule is left or all rules
-  left are shorter than the states checked: same keys, a few states instead of the whole history.
+  ``_is_rule_applicable`` returns True beyond), and it re-parses and reverses each rule on every
+  check. It now stops when no rule is left or all rules left are shorter than the states
+  checked, with the same checks inline on rules reversed once: same keys, a few states instead
+  of the whole history.
 * ``Domain.states_for_tracker_history`` (what every policy featurises) replays the whole
   conversation into a fresh tracker for every prediction, several times per turn. It now keeps
   the replay on the tracker and only replays the events added since, when the applied events
@@ -217,28 +219,43 @@ async def _endpoint_request(
 
 
 _original_parse_with_graph: Optional[Any] = None
-_rule_lengths: Dict[str, int] = {}
+_reversed_rules: Dict[str, List[Any]] = {}
 
 
-def _rule_length(policy: Any, rule_key: str) -> int:
-    length = _rule_lengths.get(rule_key)
-    if length is None:
-        length = _rule_lengths[rule_key] = len(policy._rule_key_to_state(rule_key))
-    return length
+def _reversed_rule(policy: Any, rule_key: str) -> List[Any]:
+    """The rule's states, newest first (``_is_rule_applicable`` rebuilt this on every call)."""
+    states = _reversed_rules.get(rule_key)
+    if states is None:
+        states = _reversed_rules[rule_key] = list(reversed(policy._rule_key_to_state(rule_key)))
+    return states
 
 
 def _get_possible_keys(self: Any, lookup: Dict[str, str], states: List[Any]) -> Set[str]:
     """Drop-in for ``RulePolicy._get_possible_keys``: the same filter, state by state back in
-    time, but it stops once no rule is left or every rule left is shorter than the states
-    already checked (``_is_rule_applicable`` is True for every older state then)."""
-    possible_keys = set(lookup.keys())
-    longest = max((_rule_length(self, key) for key in possible_keys), default=0)
+    time, with ``_is_rule_applicable``'s checks inline, but it stops once no rule is left or
+    every rule left is shorter than the states already checked (``_is_rule_applicable`` is
+    True for every older state then)."""
+    from rasa.shared.core.constants import PREVIOUS_ACTION
+
+    possible = {key: _reversed_rule(self, key) for key in lookup}
     for i, state in enumerate(reversed(states)):
-        if not possible_keys or i >= longest:
+        if not possible or all(i >= len(rule) for rule in possible.values()):
             break
-        possible_keys = {key for key in possible_keys if self._is_rule_applicable(key, i, state)}
-        longest = max((_rule_length(self, key) for key in possible_keys), default=0)
-    return possible_keys
+        current_previous_action = state.get(PREVIOUS_ACTION)
+        kept = {}
+        for key, rule in possible.items():
+            if i >= len(rule):
+                kept[key] = rule
+                continue
+            rule_previous_action = rule[i].get(PREVIOUS_ACTION)
+            if not rule_previous_action and not current_previous_action:
+                kept[key] = rule
+            elif not rule_previous_action or not current_previous_action:
+                continue
+            elif self._does_rule_match_state(rule[i], state):
+                kept[key] = rule
+        possible = kept
+    return set(possible)
 
 
 def _payload_parse(processor: Any, message: Any, only_output_properties: bool) -> Optional[Dict]:

@@ -74,6 +74,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         kwargs.update(_sql_kwargs(url))
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
         self._cache = TrackerCache(cache_size_from_env())
+        self._fingerprint_sql: Optional[Any] = None
         self._lent: "OrderedDict[str, Tuple[DialogueStateTracker, int]]" = OrderedDict()
         if self.engine.dialect.name == "sqlite":
             self._tune_sqlite()
@@ -157,10 +158,11 @@ class RedactingTrackerStore(SQLTrackerStore):
 
     def _fingerprint(self, session: Any, sender_id: str) -> Tuple[int, Optional[int]]:
         """Number and largest id of the conversation's stored rows (changes on any write)."""
-        count, largest = session.execute(
-            sa.select(sa.func.count(self.SQLEvent.id), sa.func.max(self.SQLEvent.id))
-            .where(self.SQLEvent.sender_id == sender_id)
-        ).one()
+        if self._fingerprint_sql is None:  # plain SQL: the ORM query cost more than the read
+            table = self.SQLEvent.__table__.name
+            self._fingerprint_sql = sa.text(
+                f"SELECT count(id), max(id) FROM {table} WHERE sender_id = :sender_id")
+        count, largest = session.execute(self._fingerprint_sql, {"sender_id": sender_id}).one()
         return int(count), largest
 
     def _keep(self, session: Any, tracker: DialogueStateTracker, length: int) -> None:
