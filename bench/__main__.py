@@ -53,6 +53,10 @@ def drive(rest_url: str, customer, levels, per_user: int, tag: str, pids) -> lis
         first += total
         summary = result.summary()
         summary["peak_rss_mb"] = memory.peak_mb
+        summary["cpu_ms_per_turn"] = {
+            name: round(1000 * seconds / summary["turns"], 1) if summary["turns"] else None
+            for name, seconds in memory.cpu_s.items()
+        }
         results.append(summary)
         tqdm.write(_line(tag, summary))
     return results
@@ -62,7 +66,7 @@ def _line(tag: str, s: dict) -> str:
     return (f"{tag:>9} x{s['concurrency']:>3}: {s['turns_per_s']:>7} turns/s  "
             f"p50 {s['p50_ms']:>7} ms  p95 {s['p95_ms']:>7} ms  p99 {s['p99_ms']:>7} ms  "
             f"{s['conversations_per_s']:>6} conv/s  errors {s['errors']}  "
-            f"rss {s['peak_rss_mb']}")
+            f"rss {s['peak_rss_mb']}  cpu ms/turn {s['cpu_ms_per_turn']}")
 
 
 def plot(results: dict, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Resident memory of the benchmarked processes, sampled while the load runs."""
+"""Resident memory and CPU time of the benchmarked processes while the load runs."""
 from __future__ import annotations
 
 import threading
@@ -23,13 +23,33 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children so far."""
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 class PeakSampler:
-    """Samples the RSS of named process trees every ``interval`` seconds; keeps the peaks."""
+    """Samples the RSS of named process trees every ``interval`` seconds; keeps the peaks.
+    Also the CPU seconds each tree used between ``__enter__`` and ``__exit__``."""
 
     def __init__(self, pids: Dict[str, List[int]], interval: float = 0.5) -> None:
         self.pids = pids
         self.interval = interval
         self.peak_mb: Dict[str, float] = {name: 0.0 for name in pids}
+        self.cpu_s: Dict[str, float] = {}
+        self._cpu_start: Dict[str, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -43,7 +63,11 @@ class PeakSampler:
             mb = sum(tree_rss(pid) for pid in pids) / 2**20
             self.peak_mb[name] = max(self.peak_mb[name], round(mb, 1))
 
+    def _cpu(self) -> Dict[str, float]:
+        return {name: sum(tree_cpu_seconds(pid) for pid in pids) for name, pids in self.pids.items()}
+
     def __enter__(self) -> "PeakSampler":
+        self._cpu_start = self._cpu()
         self._thread.start()
         return self
 
@@ -51,3 +75,5 @@ class PeakSampler:
         self._stop.set()
         self._thread.join()
         self.sample()
+        end = self._cpu()
+        self.cpu_s = {name: round(end[name] - self._cpu_start[name], 2) for name in end}
