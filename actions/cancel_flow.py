@@ -435,57 +435,6 @@ class ActionAskServiceConfirmed(Action):
         return []
 
 
-class ActionAskReason(Action):
-    def name(self) -> Text:
-        return "action_ask_reason"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        say(
-            dispatcher,
-            "May I ask why you're cancelling? It's optional, and it helps us improve.",
-            [
-                ("Too expensive", '/give_reason{"reason":"price"}'),
-                ("I'm moving", '/give_reason{"reason":"moving"}'),
-                ("Not using it", '/give_reason{"reason":"not_using"}'),
-                ("Switching provider", '/give_reason{"reason":"switching"}'),
-                ("Service quality", '/give_reason{"reason":"service_quality"}'),
-                ("Other", '/give_reason{"reason":"other"}'),
-                ("Skip this question", "/deny"),
-                CANCEL_NOW_BUTTON,
-            ],
-        )
-        return []
-
-
-class ActionAskOfferResponse(Action):
-    def name(self) -> Text:
-        return "action_ask_offer_response"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        say(
-            dispatcher,
-            f"Before you go, one offer: {tracker.get_slot('offer_title')}. "
-            f"{tracker.get_slot('offer_description')} Would you like that instead of cancelling?",
-            [("Yes, I'll take the offer", "/affirm"), ("No thanks, continue", "/deny"),
-             CANCEL_NOW_BUTTON],
-        )
-        return []
-
-
-class ActionAskBackupConfirmed(Action):
-    def name(self) -> Text:
-        return "action_ask_backup_confirmed"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        say(
-            dispatcher,
-            "Important: data stored on the service can't be retrieved after cancellation. "
-            "Have you backed up everything you need?",
-            [("Yes, it's backed up", "/affirm"), ("Not yet", "/deny"), CANCEL_NOW_BUTTON],
-        )
-        return []
-
-
 class ActionAskEndWhen(Action):
     def name(self) -> Text:
         return "action_ask_end_when"
@@ -524,16 +473,6 @@ class ActionAskEndWhen(Action):
                 ("On a date I choose", '/inform{"end_when":"date"}'),
             ],
         )
-        return []
-
-
-class ActionAskEndDate(Action):
-    def name(self) -> Text:
-        return "action_ask_end_date"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        say(dispatcher, "Which date should the service end? For example \"Dec 15\", "
-                        "\"2026-01-31\" or \"end of next month\".")
         return []
 
 

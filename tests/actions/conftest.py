@@ -149,6 +149,23 @@ async def validate(action, tracker: Tracker):
     return await run(action, tracker)
 
 
+async def utter(response: str, slots: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    """A domain response as Rasa renders it for a tracker with ``slots`` (a form question that
+    is a response, not a custom action)."""
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    names = {slot.name for slot in domain.slots}
+    events = [SlotSet(name, value) for name, value in (slots or {}).items() if name in names]
+    tracker = DialogueStateTracker.from_events(new_sender(), events, slots=domain.slots)
+    message = await TemplatedNaturalLanguageGenerator(domain.responses).generate(
+        response, tracker, "rest")
+    return [message] if message else []
+
+
 def texts(messages) -> str:
     return "\n".join(m.get("text") or "" for m in messages)
 

@@ -4,12 +4,8 @@ import json
 from bot.client import Auth, BackendClient
 
 from actions.cancel_flow import (
-    ActionAskBackupConfirmed,
-    ActionAskEndDate,
     ActionAskEndWhen,
     ActionAskFinalConfirmation,
-    ActionAskOfferResponse,
-    ActionAskReason,
     ActionAskServiceConfirmed,
     ActionAskServiceId,
     ActionCancelFinish,
@@ -23,6 +19,7 @@ from .conftest import (
     new_sender,
     run,
     texts,
+    utter,
     validate,
     verified_slots,
 )
@@ -122,7 +119,7 @@ async def test_reason_given_before_the_service_was_settled_still_gets_its_offer(
 async def test_reason_leads_to_one_offer_then_accept_saves(live_backend):
     sender, slots = await _kim(service_id="SVC-6003", service_name="Website Hosting",
                                service_confirmed=True, requested_slot="reason")
-    msgs, _, _ = await run(ActionAskReason(), make_tracker(slots, sender=sender))
+    msgs = await utter("utter_ask_reason", slots)
     assert '/give_reason{"reason":"price"}' in button_payloads(msgs)
     assert "/deny" in button_payloads(msgs) and "/cancel_now" in button_payloads(msgs)
 
@@ -135,8 +132,8 @@ async def test_reason_leads_to_one_offer_then_accept_saves(live_backend):
 
     slots.update(reason="price", offer_id=out["offer_id"], offer_title=out["offer_title"],
                  offer_description=out["offer_description"], requested_slot="offer_response")
-    msgs, _, _ = await run(ActionAskOfferResponse(), make_tracker(slots, sender=sender))
-    assert "25% off for 6 months" in texts(msgs)
+    msgs = await utter("utter_ask_offer_response", slots)
+    assert f"one offer: 25% off for 6 months. {out['offer_description']} Would you" in texts(msgs)
     assert button_payloads(msgs) == ["/affirm", "/deny", "/cancel_now"]
 
     msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
@@ -172,7 +169,7 @@ async def test_skipped_reason(live_backend):
 
 
 async def test_backup(live_backend):
-    msgs, _, _ = await run(ActionAskBackupConfirmed(), make_tracker())
+    msgs = await utter("utter_ask_backup_confirmed")
     assert "can't be retrieved after cancellation" in texts(msgs)
     assert button_payloads(msgs) == ["/affirm", "/deny", "/cancel_now"]
     sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="other",
@@ -217,7 +214,7 @@ async def test_end_when_choices_dates_and_renewal_warning(live_backend):
 async def test_end_date_refused_by_the_backend(live_backend):
     sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="other",
                                backup_confirmed=True, end_when="date", requested_slot="end_date")
-    msgs, _, _ = await run(ActionAskEndDate(), make_tracker(slots, sender=sender))
+    msgs = await utter("utter_ask_end_date", slots)
     assert "Which date" in texts(msgs)
     msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
                                                               {"end_date": "2020-01-01"}))
