@@ -95,6 +95,33 @@ def plot(results: dict, path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+def _level(rows, concurrency):
+    return next((r for r in rows or [] if r["concurrency"] == concurrency), None)
+
+
+def check_targets(results: dict) -> list:
+    """Each speed target with what this run measured and whether it was met."""
+    ours, ratios = results.get("assistant") or [], results.get("ratios") or []
+    one, twenty = _level(ours, 1), _level(ours, 20)
+    ratio20 = _level(ratios, 20)
+    rows = [
+        ("throughput at 20 customers >= 5x reference", 5.0, ">=",
+         ratio20["throughput_ratio"] if ratio20 else None),
+        ("single-customer p50 <= 15 ms", 15.0, "<=", one["p50_ms"] if one else None),
+        ("p95 at 20 customers <= 150 ms", 150.0, "<=", twenty["p95_ms"] if twenty else None),
+        ("training <= 60 s", 60.0, "<=", results.get("training_s")),
+    ]
+    checked = []
+    for name, limit, sense, value in rows:
+        if value is None:
+            verdict = "not measured in this run"
+        else:
+            met = value >= limit if sense == ">=" else value <= limit
+            verdict = "met" if met else f"MISSED by {abs(value - limit):.1f}"
+        checked.append({"target": name, "limit": limit, "measured": value, "verdict": verdict})
+    return checked
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--levels", type=_levels, default=_levels("1,5,10,20,50"))
@@ -158,6 +185,11 @@ def main() -> int:
         for ratio in results["ratios"]:
             print(f"  x{ratio['concurrency']:>3}: throughput {ratio['throughput_ratio']}x, "
                   f"p50 latency {ratio['p50_latency_ratio']}x, p95 latency {ratio['p95_latency_ratio']}x")
+
+    results["targets"] = check_targets(results)
+    print("\ntargets (issue 5; accuracy and out-of-scope recall: make eval)")
+    for target in results["targets"]:
+        print(f"  {target['target']:<44} measured {target['measured']!s:>10}  {target['verdict']}")
 
     (args.out / "results.json").write_text(json.dumps(results, indent=2))
     plot(results, args.out / "latency.png")
