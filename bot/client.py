@@ -175,16 +175,26 @@ class BackendClient:
         own_session = session is None
         if own_session:
             session = aiohttp.ClientSession(timeout=self._timeout)
+        # A kept-alive connection the backend has closed meanwhile (e.g. it restarted) fails
+        # before the request is read: a read (GET) is then tried once more on a new connection.
+        attempts = 2 if method == "GET" and not own_session else 1
         try:
-            async with session.request(
-                method, self.base_url + path, json=json, params=params, headers=all_headers
-            ) as response:
-                status = response.status
+            for attempt in range(attempts):
                 try:
-                    body = await response.json(content_type=None)
-                except ValueError:
-                    body = None
-                retry_header = response.headers.get("Retry-After")
+                    async with session.request(
+                        method, self.base_url + path, json=json, params=params,
+                        headers=all_headers,
+                    ) as response:
+                        status = response.status
+                        try:
+                            body = await response.json(content_type=None)
+                        except ValueError:
+                            body = None
+                        retry_header = response.headers.get("Retry-After")
+                    break
+                except aiohttp.ServerDisconnectedError:
+                    if attempt + 1 == attempts:
+                        raise
         except (aiohttp.ClientError, TimeoutError) as exc:  # asyncio.TimeoutError is TimeoutError
             logger.warning("backend %s unreachable: %s", endpoint, type(exc).__name__)
             raise BackendUnavailable("backend unreachable", code="unavailable") from None

@@ -62,3 +62,39 @@ async def test_the_action_server_reuses_one_kept_alive_connection(live_backend):
     assert not shared._session.closed
     idle = sum(len(conns) for conns in shared._session.connector._conns.values())
     assert idle == 1  # the three calls went over one connection
+
+
+async def test_a_read_on_a_connection_the_backend_dropped_is_tried_again(monkeypatch):
+    """The backend closes a kept-alive connection as the next request arrives (a restart): the
+    action server's shared client sends a GET once more on a new connection; a POST is not
+    repeated (it may have been read)."""
+    import asyncio
+
+    requests_seen = []
+
+    async def handle(reader, writer):
+        served_here = 0
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            requests_seen.append(head.split(b" ", 2)[:2])
+            if served_here == 1:            # second request on this connection: drop it
+                writer.close()
+                return
+            served_here += 1
+            body = b'{"status": "ok"}'
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("BACKEND_SERVICE_TOKEN", "t")
+    async with server:
+        client = BackendClient.shared()
+        assert (await client.health())["status"] == "ok"      # opens the kept-alive connection
+        assert (await client.health())["status"] == "ok"      # dropped, then tried again
+        assert len(requests_seen) == 3
+        with pytest.raises(BackendUnavailable):               # a POST is not sent twice
+            await client.offer_outcome(Auth("h", "c"), "offer-1", True)
+        assert [method for method, _ in requests_seen].count(b"POST") == 1
