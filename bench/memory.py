@@ -2,42 +2,38 @@
 from __future__ import annotations
 
 import threading
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 import psutil
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its children."""
+def _tree(pid: int) -> List[psutil.Process]:
+    """A process and all its children (empty when it is gone)."""
     try:
         root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
+        return [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for process in processes:
+        return []
+
+
+def _tree_sum(pid: int, measure: Callable[[psutil.Process], float]) -> float:
+    total = 0.0
+    for process in _tree(pid):
         try:
-            total += process.memory_info().rss
+            total += measure(process)
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its children."""
+    return int(_tree_sum(pid, lambda p: p.memory_info().rss))
 
 
 def tree_cpu_seconds(pid: int) -> float:
     """User + system CPU seconds of a process and its children so far."""
-    try:
-        root = psutil.Process(pid)
-        processes = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    return _tree_sum(pid, lambda p: sum(p.cpu_times()[:2]))
 
 
 class PeakSampler:
