@@ -66,9 +66,10 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
 
 
 def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) -> Settings:
-    """Build Settings from `env` (default: os.environ after loading `.env`)."""
+    """Build Settings from `env` (default: os.environ after loading `.env`, unless
+    ``LOAD_DOTENV=0``: the test suite sets it so that a developer's `.env` never leaks into it)."""
     if env is None:
-        if dotenv:
+        if dotenv and os.environ.get("LOAD_DOTENV", "1").strip() != "0":
             load_dotenv(override=False)
         env = os.environ
     defaults = Settings()

@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Tests set every setting they need; a developer's .env (made by `make run`) must not leak in,
+# neither here nor in the processes the tests start (they inherit this).
+os.environ["LOAD_DOTENV"] = "0"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from ensure_model import ensure_model  # noqa: E402

@@ -174,3 +174,16 @@ async def test_logs_hold_no_secrets(api, db, caplog):
                    account["zip"], "test-service-token", account["phone"]):
         assert secret not in caplog.text
     assert number not in caplog.text
+
+
+def test_dotenv_is_read_unless_switched_off(monkeypatch):
+    import bot.config
+
+    loads = []
+    monkeypatch.setattr(bot.config, "load_dotenv", lambda **kw: loads.append(kw))
+    monkeypatch.setenv("LOAD_DOTENV", "1")
+    load_settings()
+    assert loads == [{"override": False}]   # a .env never overrides the real environment
+    monkeypatch.setenv("LOAD_DOTENV", "0")
+    load_settings()
+    assert len(loads) == 1
