@@ -139,6 +139,15 @@ class BackendClient:
             _shared_clients[key] = found = client
         return found
 
+    @classmethod
+    async def close_shared(cls) -> None:
+        """Close the shared clients of the running event loop (before the loop ends)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        for key in [k for k in _shared_clients if k[0] is loop]:
+            await _shared_clients.pop(key).close()
+
     async def __aenter__(self) -> "BackendClient":
         if not self._shared:
             self._session = aiohttp.ClientSession(timeout=self._timeout)

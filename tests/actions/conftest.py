@@ -42,6 +42,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+async def _close_shared_backend_clients():
+    """The actions share one backend client per event loop; close it before the test's loop ends."""
+    yield
+    from bot.client import BackendClient
+
+    await BackendClient.close_shared()
+
+
 @pytest.fixture(scope="session")
 def live_backend(tmp_path_factory) -> Dict[str, str]:
     """Start `cancel-backend` (migrate + seed + serve) and point the actions at it."""
