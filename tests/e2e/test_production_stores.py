@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.e2e.conversation import Customer
+from tests.searchable import searchable
 from tests.stack import Stack, action_endpoint_yaml
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
@@ -93,12 +94,12 @@ def test_cancellation_on_postgres_redis_rabbitmq(trained_model, tmp_path, tracke
         rows = [r[0] for r in conn.execute(
             sa.text("select data from events where sender_id = :s"), {"s": customer.sender})]
     engine.dispose()
-    stored = "\n".join(rows)
+    stored = searchable(rows)
     assert number in stored, "the conversation was not stored in PostgreSQL"
     assert "nora@example.com" not in stored and "85001" not in stored
 
     published = asyncio.run(_drain(amqp_url, queue))
     mine = [e for e in published if e.get("sender_id") == customer.sender]
     assert any(e.get("event") == "user" for e in mine), "no event reached RabbitMQ"
-    dump = json.dumps(mine)
+    dump = searchable(mine)
     assert "nora@example.com" not in dump and "85001" not in dump

@@ -4,12 +4,11 @@ A customer cancels in natural language; the database must hold the request under
 confirmation number the customer was given, and the stored tracker must hold no identifier or
 verification factor.
 """
-import json
-
 import pytest
 import sqlalchemy as sa
 
 from tests.e2e.conversation import Customer
+from tests.searchable import searchable
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +47,7 @@ def test_full_cancellation_in_natural_language(stack):
     assert row[5] == "rest" and row[6] == "SVC-1001" and row[7] == "cancellation_pending"
 
     # The stored conversation holds neither the email nor the ZIP.
-    stored = json.dumps(stack.tracker(customer.sender))
+    stored = searchable(stack.tracker(customer.sender))
     assert "erin@example.com" not in stored and "02139" not in stored
     assert number in stored  # the confirmation number is not a secret
 
