@@ -6,7 +6,8 @@ from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rasa_speedups
+from bot.rasa_speedups import ORIGINALS
+from bot.rasa_speedups.graph import graph_plan
 
 TEXTS = ["hi", "I want to cancel my internet service", "no thanks", "it's too expensive",
          "what's my balance", "10000001", "erin@example.com", "talk to a person",
@@ -22,7 +23,7 @@ def processor(trained_model):
 
 def _both(runner, **kwargs):
     ours = runner.run(**kwargs)
-    theirs = rasa_speedups.ORIGINALS["DaskGraphRunner.run"](runner, **kwargs)
+    theirs = ORIGINALS["DaskGraphRunner.run"](runner, **kwargs)
     return ours, theirs
 
 
@@ -68,4 +69,4 @@ def test_training_graphs_keep_rasas_own_run(processor):
 
     runner = type("Runner", (), {})()
     runner._instantiated_nodes = {"n": Hooked()}
-    assert rasa_speedups._graph_plan(runner, ["n"]) is None
+    assert graph_plan(runner, ["n"]) is None

@@ -1,13 +1,12 @@
 """Button payloads parsed without the NLU graph give exactly what the graph gives."""
 import re
-from pathlib import Path
 
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rasa_speedups
+from bot.rasa_speedups import ORIGINALS
 from tests.stack import ROOT
 
 TEXTS = [
@@ -38,7 +37,7 @@ def test_same_parse_as_the_graph(processor, only_output_properties):
         message = UserMessage(text, sender_id="payload-test")
         tracker = DialogueStateTracker.from_events("payload-test", [])
         ours = processor._parse_message_with_graph(message, tracker, only_output_properties)
-        graph = rasa_speedups._original_parse_with_graph(
+        graph = ORIGINALS["MessageProcessor._parse_message_with_graph"](
             processor, message, tracker, only_output_properties)
         assert ours == graph, text
 

@@ -9,7 +9,7 @@ from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
 from bench import scenario
-from bot import rasa_speedups
+from bot.rasa_speedups import ORIGINALS, policies
 from bot.rasa_tracker_store import RedactingTrackerStore
 from tests.e2e.conversation import CONFIRMATION
 from tests.stack import load_fixture
@@ -29,11 +29,11 @@ WANDERING = [
 def shadow(monkeypatch):
     """Run Rasa's original next to each patched function; collect every difference."""
     calls, differences = {"states": 0, "keys": 0}, []
-    states_original = rasa_speedups.ORIGINALS["Domain.states_for_tracker_history"]
-    keys_original = rasa_speedups.ORIGINALS["RulePolicy._get_possible_keys"]
+    states_original = ORIGINALS["Domain.states_for_tracker_history"]
+    keys_original = ORIGINALS["RulePolicy._get_possible_keys"]
 
     def states(self, tracker, *args, **kwargs):
-        ours = rasa_speedups._states_for_tracker_history(self, tracker, *args, **kwargs)
+        ours = policies.states_for_tracker_history(self, tracker, *args, **kwargs)
         theirs = states_original(self, tracker, *args, **kwargs)
         calls["states"] += 1
         if ours != theirs:
@@ -41,7 +41,7 @@ def shadow(monkeypatch):
         return ours
 
     def keys(self, lookup, states_):
-        ours = rasa_speedups._get_possible_keys(self, lookup, states_)
+        ours = policies.get_possible_keys(self, lookup, states_)
         calls["keys"] += 1
         if ours != keys_original(self, lookup, states_):
             differences.append(("rule keys", len(states_)))

@@ -5,7 +5,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
 import bot.rasa_tracker_store  # noqa: F401  (installs the speed fixes, as Rasa's loading does)
-from bot import rasa_speedups
+from bot.rasa_speedups import action_calls
 
 ANSWERS_OK = [
     {"events": [], "responses": []},
@@ -40,7 +40,7 @@ ANSWERS_BAD = [
 
 
 def test_installed_when_the_tracker_store_module_is_loaded():
-    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    assert RemoteAction._validate_action_result is action_calls.validate_action_result
 
 
 @pytest.mark.parametrize("answer", ANSWERS_OK + ANSWERS_BAD)
@@ -118,7 +118,7 @@ async def test_endpoint_requests_reuse_one_connection_and_answer_as_before():
         assert len(peers) == 1  # one kept-alive connection for every call
         assert seen[0] == ("t0k", "yes", "application/json")
     finally:
-        await rasa_speedups._loop_session().close()
+        await action_calls.loop_session().close()
         await runner.cleanup()
 
 
@@ -129,4 +129,4 @@ async def test_a_per_call_timeout_is_accepted():
 
     with pytest.raises(aiohttp.ClientConnectionError):
         await endpoint.request(json={}, timeout=aiohttp.ClientTimeout(total=5))
-    await rasa_speedups._loop_session().close()
+    await action_calls.loop_session().close()

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-import sqlalchemy as sa
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
