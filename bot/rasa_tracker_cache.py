@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Any, Optional, Tuple
 
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -55,23 +55,29 @@ class Entry:
     fingerprint: Fingerprint
 
 
+def _put_bounded(entries: "OrderedDict[str, Any]", key: str, value: Any, size: int) -> None:
+    """Insert as most recent; drop the least recent beyond ``size``."""
+    entries[key] = value
+    entries.move_to_end(key)
+    while len(entries) > size:
+        entries.popitem(last=False)
+
+
 class TrackerCache:
-    """Least-recently-used trackers by conversation id, taken out on use."""
+    """Least-recently-used trackers by conversation id, taken out on use, and the trackers
+    handed out (with how many of their events are stored) until they come back to be saved."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._entries: "OrderedDict[str, Entry]" = OrderedDict()
+        self._lent: "OrderedDict[str, Tuple[DialogueStateTracker, int]]" = OrderedDict()
         self.hits = 0
         self.misses = 0
 
     def put(self, sender_id: str, entry: Entry) -> None:
         """Keep ``entry`` (the least recently used conversation goes when full)."""
-        if self.size <= 0:
-            return
-        self._entries[sender_id] = entry
-        self._entries.move_to_end(sender_id)
-        while len(self._entries) > self.size:
-            self._entries.popitem(last=False)
+        if self.size > 0:
+            _put_bounded(self._entries, sender_id, entry, self.size)
 
     def take(self, sender_id: str) -> Optional[Entry]:
         """Remove and return the entry of ``sender_id`` if its tracker is still as saved."""
@@ -80,9 +86,19 @@ class TrackerCache:
             entry = None  # changed in memory after the save (a failed turn): not trustworthy
         return entry
 
-    def discard(self, sender_id: str) -> None:
-        """Forget ``sender_id``."""
-        self._entries.pop(sender_id, None)
+    def lend(self, tracker: DialogueStateTracker, stored: int) -> DialogueStateTracker:
+        """Remember that ``tracker`` was handed out with its first ``stored`` events stored."""
+        if self.size > 0:
+            _put_bounded(self._lent, tracker.sender_id, (tracker, stored), self.size)
+        return tracker
+
+    def returned(self, tracker: DialogueStateTracker) -> Optional[int]:
+        """How many of the events of ``tracker``, handed out by ``lend`` and now to be saved,
+        are stored; None for a tracker that was not handed out (or was superseded). Forgets
+        the conversation's kept entry: it is being saved anew."""
+        self._entries.pop(tracker.sender_id, None)
+        lent = self._lent.pop(tracker.sender_id, None)
+        return lent[1] if lent is not None and lent[0] is tracker else None
 
     def __len__(self) -> int:
         return len(self._entries)

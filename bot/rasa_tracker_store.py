@@ -14,8 +14,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-from collections import OrderedDict
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Optional, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -75,7 +74,6 @@ class RedactingTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
         self._cache = TrackerCache(cache_size_from_env())
         self._fingerprint_sql: Optional[Any] = None
-        self._lent: "OrderedDict[str, Tuple[DialogueStateTracker, int]]" = OrderedDict()
         if self.engine.dialect.name == "sqlite":
             self._tune_sqlite()
 
@@ -115,14 +113,11 @@ class RedactingTrackerStore(SQLTrackerStore):
         (``bot/rasa_tracker_cache.py``).
         """
         sender_id = tracker.sender_id
-        lent = self._lent.pop(sender_id, None)
-        self._cache.discard(sender_id)
         # a tracker this store handed out holds exactly the stored events, then the new ones
-        trusted = lent is not None and lent[0] is tracker
+        stored = self._cache.returned(tracker)
+        trusted = stored is not None
         with self.session_scope() as session:
-            if trusted:
-                stored = lent[1]
-            else:
+            if not trusted:
                 stored = self._event_query(
                     session, sender_id, fetch_events_from_all_sessions=False
                 ).count()
@@ -167,20 +162,11 @@ class RedactingTrackerStore(SQLTrackerStore):
 
     def _keep(self, session: Any, tracker: DialogueStateTracker, length: int) -> None:
         """Keep ``tracker`` (``length`` events, all stored as they are) for the next turn."""
-        if self._cache.size > 0:
+        if self._cache.size > 0:  # (no fingerprint query when the cache is off)
             self._cache.put(
                 tracker.sender_id,
                 Entry(tracker, length, self._fingerprint(session, tracker.sender_id)),
             )
-
-    def _lend(self, tracker: DialogueStateTracker, stored: int) -> DialogueStateTracker:
-        """Remember how many of the handed-out tracker's events are stored (saves a count)."""
-        if self._cache.size > 0:
-            self._lent[tracker.sender_id] = (tracker, stored)
-            self._lent.move_to_end(tracker.sender_id)
-            while len(self._lent) > self._cache.size:
-                self._lent.popitem(last=False)
-        return tracker
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The latest session of the conversation: the tracker kept after the last save if
@@ -190,10 +176,10 @@ class RedactingTrackerStore(SQLTrackerStore):
             with self.session_scope() as session:
                 if self._fingerprint(session, sender_id) == entry.fingerprint:
                     self._cache.hits += 1
-                    return self._lend(entry.tracker, entry.length)
+                    return self._cache.lend(entry.tracker, entry.length)
         self._cache.misses += 1
         tracker = await self._retrieve(sender_id, fetch_events_from_all_sessions=False)
-        return self._lend(tracker, len(tracker.events)) if tracker is not None else None
+        return self._cache.lend(tracker, len(tracker.events)) if tracker is not None else None
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
