@@ -9,6 +9,7 @@ latency of each turn, so that the expensive steps of a conversation stand out.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 import tempfile
@@ -46,7 +47,6 @@ def main() -> int:
                 turn += 1
                 return answer
 
-            import asyncio
             asyncio.run(scenario.cancellation(say, n))
     finally:
         stack.stop()

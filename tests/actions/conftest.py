@@ -3,7 +3,7 @@ and the demo data, the assistant's domain, and helpers that run an action the wa
 server would (a rasa_sdk Tracker and a CollectingDispatcher)."""
 from __future__ import annotations
 
-import asyncio
+import functools
 import itertools
 import os
 import socket
@@ -23,17 +23,17 @@ ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "actions-test-token"
 MAX_FAILURES = 3
 
-# Every slot of the domain, unset; the tests fill what a step needs.
-_DOMAIN: Optional[Dict[str, Any]] = None
+
+@functools.lru_cache(maxsize=1)
+def domain():
+    """The assistant's domain (loaded once)."""
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(ROOT / "domain.yml"))
 
 
 def domain_dict() -> Dict[str, Any]:
-    global _DOMAIN
-    if _DOMAIN is None:
-        from rasa.shared.core.domain import Domain
-
-        _DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
-    return _DOMAIN
+    return domain().as_dict()
 
 
 def _free_port() -> int:
@@ -162,15 +162,13 @@ async def utter(response: str, slots: Optional[Dict[str, Any]] = None) -> List[D
     """A domain response as Rasa renders it for a tracker with ``slots`` (a form question that
     is a response, not a custom action)."""
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
-    from rasa.shared.core.domain import Domain
     from rasa.shared.core.events import SlotSet
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    domain = Domain.load(str(ROOT / "domain.yml"))
-    names = {slot.name for slot in domain.slots}
+    names = {slot.name for slot in domain().slots}
     events = [SlotSet(name, value) for name, value in (slots or {}).items() if name in names]
-    tracker = DialogueStateTracker.from_events(new_sender(), events, slots=domain.slots)
-    message = await TemplatedNaturalLanguageGenerator(domain.responses).generate(
+    tracker = DialogueStateTracker.from_events(new_sender(), events, slots=domain().slots)
+    message = await TemplatedNaturalLanguageGenerator(domain().responses).generate(
         response, tracker, "rest")
     return [message] if message else []
 

@@ -36,16 +36,22 @@ async def _start(store, sender="c1"):
     return tracker
 
 
+async def _next_turn(store, events, sender="c1"):
+    """What a Rasa turn does with the store: retrieve, add the turn's events, save."""
+    tracker = await store.retrieve(sender)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+    return tracker
+
+
 async def test_the_saved_tracker_comes_back_and_equals_a_database_read(tmp_path):
     url = f"sqlite:///{tmp_path}/t.db"
     store = RedactingTrackerStore(domain=DOMAIN, url=url)
     tracker = await _start(store)
     for n in range(3):
-        again = await store.retrieve("c1")
+        again = await _next_turn(store, _turn(f"turn {n}", slot_value=f"2026-12-0{n + 1}"))
         assert again is tracker  # no database read, no replay
-        for event in _turn(f"turn {n}", slot_value=f"2026-12-0{n + 1}"):
-            again.update(event)
-        await store.save(again)
     assert store._cache.hits == 3
 
     cold = RedactingTrackerStore(domain=DOMAIN, url=url)  # another process: reads the rows
@@ -58,10 +64,7 @@ async def test_a_write_by_another_process_is_seen(tmp_path):
     url = f"sqlite:///{tmp_path}/t.db"
     ours, theirs = (RedactingTrackerStore(domain=DOMAIN, url=url) for _ in range(2))
     kept = await _start(ours)
-    other = await theirs.retrieve("c1")
-    for event in _turn("from the other server"):
-        other.update(event)
-    await theirs.save(other)
+    await _next_turn(theirs, _turn("from the other server"))
 
     again = await ours.retrieve("c1")
     assert again is not kept
@@ -71,11 +74,8 @@ async def test_a_write_by_another_process_is_seen(tmp_path):
 
 async def test_a_turn_that_held_a_secret_is_read_back_redacted(tmp_path):
     store = RedactingTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path}/t.db")
-    tracker = await _start(store)
-    tracker = await store.retrieve("c1")
-    for event in _turn("my email is erin@example.com"):
-        tracker.update(event)
-    await store.save(tracker)
+    await _start(store)
+    tracker = await _next_turn(store, _turn("my email is erin@example.com"))
 
     again = await store.retrieve("c1")
     assert again is not tracker
@@ -97,12 +97,8 @@ async def test_a_tracker_changed_but_not_saved_is_not_handed_out_again(tmp_path)
 async def test_a_new_session_is_read_from_the_database(tmp_path):
     store = RedactingTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path}/t.db")
     await _start(store)
-    tracker = await store.retrieve("c1")
-    tracker.update(ActionExecuted("action_session_start"))
-    tracker.update(SessionStarted())
-    for event in _turn("new session"):
-        tracker.update(event)
-    await store.save(tracker)
+    tracker = await _next_turn(
+        store, [ActionExecuted("action_session_start"), SessionStarted(), *_turn("new session")])
 
     again = await store.retrieve("c1")
     assert again is not tracker
