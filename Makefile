@@ -7,7 +7,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WEB   := bot/web/static/widget.js
 
-.PHONY: run test bench setup web chromium lock eval model clean
+.PHONY: run shell test bench setup web chromium lock eval model clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $$(scripts/find_python310.sh) -m venv $(VENV)
@@ -36,7 +36,12 @@ model: setup
 run: setup
 	@scripts/run.sh
 
-test: setup chromium model
+# Chat in this terminal (Rasa's shell) with make run's settings, while make run is up.
+shell: setup
+	@scripts/shell.sh
+
+# The run-path tests train the model in a fresh copy first; the rest of the suite reuses it.
+test: setup chromium
 	$(PY) -m pytest -q -ra --timeout=900
 
 bench: setup model

@@ -46,7 +46,9 @@ def ensure_model(root: Path = ROOT, out: Path | None = None) -> Path:
                 [sys.executable, "-m", "rasa", "train", "--config", "config.yml",
                  "--domain", "domain.yml", "--data", "data", "--out", str(out),
                  "--fixed-model-name", name, "--quiet"],
-                cwd=root, check=True,
+                # Rasa's own output goes to stderr: stdout carries only the model's path,
+                # which `make run` captures (scripts/run.sh).
+                cwd=root, check=True, stdout=sys.stderr.fileno(),
             )
         else:
             print(f"Model {name} is up to date.", file=sys.stderr, flush=True)

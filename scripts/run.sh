@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python scripts/init_env.py
-set -a; . ./.env; set +a
+# Settings: the environment wins over .env; URLs default to loopback on the configured ports.
+eval "$(.venv/bin/python scripts/settings_env.py)"
 mkdir -p var
 echo "Migrating and seeding the demo database ($DATABASE_URL)..."
 .venv/bin/cancel-backend seed
+# ensure_model.py prints only the model's path on stdout (training output goes to stderr).
 RASA_MODEL=$(.venv/bin/python scripts/ensure_model.py)
 export RASA_MODEL
-exec .venv/bin/honcho start -f Procfile
+exec .venv/bin/python scripts/run_procfile.py Procfile

@@ -32,7 +32,10 @@ def stack(trained_model, tmp_path_factory):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip tests of outside services whose TEST_* URL is unset, saying why."""
+    """Run the run-path tests first (the model their fresh copy trains serves every later test,
+    so a test run trains it once); skip tests of outside services whose TEST_* URL is unset,
+    saying why."""
+    items.sort(key=lambda item: 0 if "run_path" in item.keywords else 1)
     needs = {
         "postgres": ("TEST_POSTGRES_URL", "PostgreSQL"),
         "redis": ("TEST_REDIS_URL", "Redis"),

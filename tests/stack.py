@@ -49,16 +49,11 @@ def http_json(method: str, url: str, body: Optional[dict] = None, headers: Optio
         return status, raw.decode(errors="replace")
 
 
-def action_endpoint_yaml(url: str) -> str:
-    """The ``action_endpoint`` section of an endpoints file, as in the repository's ones."""
-    return f'action_endpoint:\n  url: "{url}"\n  enable_selective_domain: true\n'
-
-
 class Stack:
     """Backend, action server and Rasa server for one test session."""
 
     def __init__(self, workdir: Path, model: Path, *, env: Optional[Dict[str, str]] = None,
-                 credentials: Optional[Path] = None, endpoints: Optional[str] = None) -> None:
+                 credentials: Optional[Path] = None, endpoints_file: Optional[Path] = None) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.model = Path(model)
@@ -71,7 +66,8 @@ class Stack:
         self.database_url = f"sqlite:///{self.workdir}/backend.sqlite3"
         self.tracker_url = f"sqlite:///{self.workdir}/tracker.sqlite3"
         self.credentials = credentials or ROOT / "credentials.yml"
-        self.endpoints_text = endpoints
+        # the repository's endpoints file: its ${VARIABLES} come from self.env, as under make run
+        self.endpoints_file = endpoints_file or ROOT / "endpoints.yml"
         self.env = {
             **os.environ,
             "DATABASE_URL": self.database_url,
@@ -84,6 +80,8 @@ class Stack:
             "RASA_URL": self.rasa_url,
             "RASA_TOKEN": self.rasa_token,
             "TRACKER_DB_URL": self.tracker_url,
+            "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
+            "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONUNBUFFERED": "1",
             **(env or {}),
         }
@@ -116,16 +114,6 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError(f"{name} did not answer at {url} in time:\n{self.log_tail(name)}")
 
-    def _write_endpoints(self) -> Path:
-        path = self.workdir / "endpoints.yml"
-        path.write_text(self.endpoints_text or (
-            action_endpoint_yaml(f"{self.action_url}/webhook") +
-            "tracker_store:\n  type: bot.rasa_tracker_store.RedactingTrackerStore\n"
-            f'  url: "{self.tracker_url}"\n'
-            "lock_store:\n  type: in_memory\n"
-        ))
-        return path
-
     def start(self, timeout: float = 240) -> "Stack":
         """Seed the database, start the three processes and wait until all answer."""
         subprocess.run([str(BIN / "cancel-backend"), "seed"], cwd=ROOT, env=self.env, check=True,
@@ -136,7 +124,7 @@ class Stack:
                                 "--port", str(self.action_port)])
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.rasa_token}",
                              "--port", str(self.rasa_port), "--cors", "*", "--model", str(self.model),
-                             "--endpoints", str(self._write_endpoints()),
+                             "--endpoints", str(self.endpoints_file),
                              "--credentials", str(self.credentials)])
         deadline = time.monotonic() + timeout
         try:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from tests.e2e.conversation import Customer
 from tests.searchable import searchable
-from tests.stack import Stack, action_endpoint_yaml
+from tests.stack import ROOT, Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
 
@@ -59,18 +59,18 @@ def test_cancellation_on_postgres_redis_rabbitmq(trained_model, tmp_path, tracke
     amqp_url = os.environ["TEST_RABBITMQ_URL"]
     amqp = urlparse(amqp_url)
     queue = f"rasa_events_test_{uuid.uuid4().hex[:8]}"
-    endpoints = (
-        action_endpoint_yaml("{action_url}/webhook") +
-        "tracker_store:\n  type: bot.rasa_tracker_store.RedactingTrackerStore\n"
-        "lock_store:\n  type: redis\n"
-        f'  url: "{redis_url.hostname}"\n  port: {redis_url.port or 6379}\n'
-        f'  db: {(redis_url.path or "/0").strip("/") or 0}\n  key_prefix: "test_{queue}"\n'
-        f'event_broker:\n  type: pika\n  url: "{amqp.hostname}"\n  port: {amqp.port or 5672}\n'
-        f'  username: "{amqp.username or "guest"}"\n  password: "{amqp.password or "guest"}"\n'
-        f"  queues:\n    - {queue}\n"
-    )
-    stack = Stack(tmp_path, trained_model, env={"TRACKER_DB_URL": tracker_database})
-    stack.endpoints_text = endpoints.replace("{action_url}", stack.action_url)
+    # endpoints.prod.yml as shipped, loaded by Rasa with its ${VARIABLES} from the environment
+    stack = Stack(tmp_path, trained_model, endpoints_file=ROOT / "endpoints.prod.yml", env={
+        "TRACKER_DB_URL": tracker_database,
+        "REDIS_HOST": redis_url.hostname or "127.0.0.1",
+        "REDIS_PORT": str(redis_url.port or 6379),
+        "REDIS_LOCK_DB": (redis_url.path or "/0").strip("/") or "0",
+        "RABBITMQ_HOST": amqp.hostname or "127.0.0.1",
+        "RABBITMQ_PORT": str(amqp.port or 5672),
+        "RABBITMQ_USER": amqp.username or "guest",
+        "RABBITMQ_PASSWORD": amqp.password or "guest",
+        "RABBITMQ_QUEUE": queue,
+    })
     import redis
 
     redis_client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])

@@ -1,0 +1,125 @@
+"""The README's run command, run the way a newcomer runs it, in fresh copies of the repository.
+
+The first copy has no .env, no model and no database: ``scripts/run.sh`` (what ``make run`` runs
+after installing) creates the settings, seeds the database, trains the model and starts the
+Procfile; a customer then cancels a service over REST and the request is in that copy's
+database. A second copy on other ports runs at the same time and neither sees the other. A
+process that fails under the Procfile runner is named with its last log lines. These tests run
+first (tests/conftest.py): the model the first copy trains is kept for the rest of the suite, so
+the model is still trained once per test run.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.e2e.conversation import Customer
+from tests.run_path.copies import READY, RunCopy, fresh_copy
+from tests.stack import ROOT
+
+pytestmark = pytest.mark.run_path
+
+
+def _filed(copy: RunCopy) -> list:
+    """Confirmation numbers in the copy's own backend database."""
+    engine = sa.create_engine(f"sqlite:///{copy.directory / 'var' / 'backend.sqlite3'}")
+    try:
+        with engine.connect() as connection:
+            return [row[0] for row in connection.execute(
+                sa.text("SELECT confirmation_number FROM cancellation_requests"))]
+    finally:
+        engine.dispose()
+
+
+def _cancel(copy: RunCopy, sender: str, identifier: str, factor: str) -> str:
+    customer = Customer(copy.say, sender=sender)
+    customer.say("hi, I want to cancel my service")
+    customer.say(identifier)
+    customer.say(factor)
+    customer.say("just cancel it")
+    customer.say("yes")
+    number = customer.confirmation_number()
+    assert number, "\n".join(customer.transcript)
+    return number
+
+
+def _port_closed(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """A fresh copy started with make run's script: settings, seed, training, processes."""
+    directory = fresh_copy(tmp_path_factory.mktemp("first-run"))
+    assert not (directory / ".env").exists() and not (directory / "models").exists()
+    copy = RunCopy(directory).start()
+    try:
+        copy.wait_for(READY, timeout=900)
+        yield copy
+    finally:
+        copy.stop()
+
+
+def test_first_make_run_answers_a_cancellation(first_run):
+    model = next((first_run.directory / "models").glob("assistant-*.tar.gz"))
+    # the model this run trained serves the rest of the suite (trained once per test run)
+    cached = ROOT / "models" / model.name
+    if not cached.exists():
+        cached.parent.mkdir(exist_ok=True)
+        shutil.copy2(model, cached.with_suffix(".partial"))
+        cached.with_suffix(".partial").rename(cached)
+    assert f"Rasa REST channel:           {first_run.rasa_url}" in first_run.text
+    number = _cancel(first_run, "newcomer-1", "erin@example.com", "02139")
+    assert _filed(first_run) == [number]
+
+
+def test_two_copies_on_other_ports_do_not_see_each_other(first_run, tmp_path_factory):
+    directory = fresh_copy(tmp_path_factory.mktemp("second-run"))
+    (directory / "models").mkdir()
+    for model in (first_run.directory / "models").glob("assistant-*.tar.gz"):
+        shutil.copy2(model, directory / "models" / model.name)
+    second = RunCopy(directory).start()
+    try:
+        second.wait_for(READY, timeout=600)
+        assert set(second.ports.values()).isdisjoint(first_run.ports.values())
+        before = _filed(first_run)
+        number = _cancel(second, "newcomer-2", "10000003", "60614")
+        # the second copy's Rasa used its own action server, which filed in its own backend
+        assert _filed(second) == [number]
+        assert _filed(first_run) == before
+        assert "newcomer-2" not in "\n".join(first_run.process_lines("actions"))
+    finally:
+        assert second.stop() == 0, second.text[-3000:]
+    for port in second.ports.values():
+        assert _port_closed(port), f"port {port} still open after Ctrl-C"
+
+
+def test_ctrl_c_stops_every_process(first_run):
+    rc = first_run.stop()
+    assert rc == 0, first_run.text[-3000:]
+    for port in first_run.ports.values():
+        assert _port_closed(port), f"port {port} still open after Ctrl-C"
+    assert "exited with code" not in first_run.text
+
+
+def test_a_failing_process_is_named_with_its_last_lines(first_run, tmp_path_factory):
+    """The action server cannot bind its port: the runner says so, and what the server said."""
+    directory = fresh_copy(tmp_path_factory.mktemp("failing-run"))
+    (directory / "models").mkdir()
+    for model in (first_run.directory / "models").glob("assistant-*.tar.gz"):
+        shutil.copy2(model, directory / "models" / model.name)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        copy = RunCopy(directory, extra_env={"ACTION_PORT": str(taken.getsockname()[1])}).start()
+        rc = copy.wait_exit(timeout=300)
+    assert rc != 0
+    assert "*** actions exited with code" in copy.text, copy.text[-3000:]
+    report = copy.text[copy.text.index("*** actions exited with code"):]
+    assert "address already in use" in report.lower() or "errno 98" in report.lower(), report
