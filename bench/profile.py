@@ -45,7 +45,7 @@ def summarise(path: Path, top: int, prefixes=("rasa", "bot", "actions", "sqlalch
             # frame: "function (path/to/module.py:line)"
             name, _, where = frame.partition(" (")
             where = where.rstrip(")").rsplit(":", 1)[0]
-            short = where.split("site-packages/")[-1].replace("/work/main/", "")
+            short = where.split("site-packages/")[-1].replace(f"{ROOT}/", "")
             key = f"{name} ({short})"
             if key not in seen:
                 seen.add(key)

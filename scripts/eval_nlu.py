@@ -3,7 +3,7 @@
 
 Usage:
     scripts/eval_nlu.py --model /tmp/nlu-models/nlu.tar.gz \
-        [--data /work/shared/eval/nlu_public.csv] [--mapping eval/intent_mapping.yml] \
+        [--data ../shared/eval/nlu_public.csv] [--mapping eval/intent_mapping.yml] \
         [--json out.json] [--show-errors N]
 
 The CSV needs the columns `text` and `intent_mapped` (the gold label). Each predicted intent
@@ -28,7 +28,8 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = Path("/work/shared/eval/nlu_public.csv")
+# the shared evaluation set beside the repository (never trained on)
+DEFAULT_DATA = REPO.parent / "shared" / "eval" / "nlu_public.csv"
 DEFAULT_MAPPING = REPO / "eval" / "intent_mapping.yml"
 OOS = "out_of_scope"
 

@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 .venv/bin/python scripts/init_env.py
 # Settings: the environment wins over .env; URLs default to loopback on the configured ports.
 eval "$(.venv/bin/python scripts/settings_env.py)"
+# Hides the deprecation warnings that pinned dependencies print at every start (see the module).
+export PYTHONPATH="$PWD/scripts/startup${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p var
 echo "Migrating and seeding the demo database ($DATABASE_URL)..."
 .venv/bin/cancel-backend seed

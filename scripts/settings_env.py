@@ -20,7 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 PORT_DEFAULTS = {"BACKEND_PORT": "8000", "ACTION_PORT": "5055", "RASA_PORT": "5005"}
 # Rasa's telemetry would try to reach the internet at every start.
-FIXED_DEFAULTS = {"RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+FIXED_DEFAULTS = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "PYTHONUNBUFFERED": "1",
+}
 
 
 def derived_urls(settings: Mapping[str, str]) -> Dict[str, str]:

@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(config, items):
     """Run the run-path tests first (the model their fresh copy trains serves every later test,
     so a test run trains it once); skip tests of outside services whose TEST_* URL is unset,
     saying why."""
-    items.sort(key=lambda item: 0 if "run_path" in item.keywords else 1)
+    items.sort(key=lambda item: 0 if item.get_closest_marker("run_path") else 1)
     needs = {
         "postgres": ("TEST_POSTGRES_URL", "PostgreSQL"),
         "redis": ("TEST_REDIS_URL", "Redis"),

@@ -79,6 +79,18 @@ def test_first_make_run_answers_a_cancellation(first_run):
     assert _filed(first_run) == [number]
 
 
+def test_the_logs_hold_no_dependency_noise_and_no_errors(first_run):
+    """After start-up and a cancellation (the reason question included): no deprecation
+    warnings of pinned dependencies, no interpolator tracebacks, no errors."""
+    lines = [line for name in ("backend", "actions", "rasa")
+             for line in first_run.process_lines(name)]
+    assert lines, first_run.text[-2000:]
+    noise = [line for line in lines if "site-packages" in line and "Warning" in line]
+    assert noise == [], "\n".join(noise)
+    errors = [line for line in lines if " ERROR " in line or "Traceback" in line]
+    assert errors == [], "\n".join(errors)
+
+
 def test_two_copies_on_other_ports_do_not_see_each_other(first_run, tmp_path_factory):
     directory = fresh_copy(tmp_path_factory.mktemp("second-run"))
     (directory / "models").mkdir()
