@@ -25,7 +25,7 @@ function channel(value) {
 }
 
 // WCAG 2 relative luminance of [r, g, b].
-export function luminance([r, g, b]) {
+function luminance([r, g, b]) {
   return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
 }
 

@@ -30,13 +30,9 @@ export const DEFAULT_TEXTS = {
   imageAlt: "Image from the assistant",
 };
 
+// The dataset name of a text key: "startOver" -> "textStartOver" (attribute data-text-start-over).
 function datasetKey(textKey) {
   return "text" + textKey[0].toUpperCase() + textKey.slice(1);
-}
-
-// The attribute name of a text key: "startOver" -> "data-text-start-over".
-export function textAttribute(textKey) {
-  return "data-text-" + textKey.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
 }
 
 function readTexts(data, title) {
