@@ -78,6 +78,8 @@ async def test_branding_attributes_are_applied(widget_ready, tiny_agent):
             assert (await styles(launcher))["background"] == ACME_GREEN
             box = await launcher.bounding_box()
             assert box["x"] < 100, box  # bottom left corner
+            # the launcher is in the widget's font, not the browser's default serif
+            assert (await launcher.evaluate("el => getComputedStyle(el).fontFamily")).startswith("system-ui")
             await screenshot(page, "widget-1280-branded-closed")
 
             widget = Widget(page)

@@ -2,6 +2,7 @@
 export const STYLE = `
 :host {
   all: initial;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; /* buttons inherit it */
   --ca-primary: #1f4e79; --ca-on-primary: #fff; --ca-focus: #1f4e79; --ca-focus-on-primary: #fff;
   --ca-border: #5c6773;
 }
