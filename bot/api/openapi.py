@@ -2,7 +2,7 @@
 copy for the API reference page, at /docs/openapi.json.
 
 Kept by hand next to the routes: this module describes the API (/api/v1/...), bot/console/openapi.py
-the staff console and bot/web/openapi.py the public pages. tests/bot/test_openapi.py checks that
+the staff console and bot/web/openapi.py the public pages. tests/handoff/test_openapi_answers.py checks that
 the document lists exactly the routes of the app `cancel-backend serve` runs and that real answers
 match the response schemas.
 """
@@ -12,7 +12,7 @@ import copy
 from typing import Any, Dict
 
 from bot.api.openapi_schema import DATE as _DATE
-from bot.api.openapi_schema import DATE_TIME, INTEGER, NULL_DATE_TIME, NULL_STRING, array, obj, operation, ref
+from bot.api.openapi_schema import DATE_TIME, INTEGER, NULL_DATE_TIME, NULL_STRING, obj, operation
 from bot.api.openapi_schema import MONEY as _MONEY
 from bot.api.openapi_schema import NULL_DATE as _NULL_DATE
 from bot.api.openapi_schema import PUBLIC
