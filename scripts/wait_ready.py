@@ -36,6 +36,7 @@ def main() -> None:
         f"  Website widget (demo page):  {backend}/\n"
         f"  Staff console:               {backend}/console/  (demo login in docs/fixtures.md)\n"
         f"  Backend API + OpenAPI:       {backend}/openapi.json\n"
+        f"  Backend API reference:       {backend}/docs/api  (no token needed to read it)\n"
         f"  Rasa REST channel:           {rasa}/webhooks/rest/webhook\n"
         f"  Rasa HTTP API (token):       {rasa}/\n"
         f"  Action server:               {actions}/webhook\n"

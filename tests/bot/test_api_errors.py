@@ -175,11 +175,13 @@ async def test_dev_outbox_is_off_unless_enabled(settings, policy, db):
 
 
 async def test_openapi_lists_every_route(api):
+    """Every route of the API app is documented (the document also covers the console and the public
+    pages: tests/handoff/test_openapi_answers.py compares it with the whole app, route for route)."""
     status, document = await api.get("/openapi.json")
     assert status == 200 and document["openapi"].startswith("3.")
     documented = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
     routed = {(r.method, r.resource.canonical) for r in api.client.app.router.routes() if r.method != "HEAD"}
-    assert documented == routed
+    assert routed <= documented, routed - documented
     assert document == openapi_document()
 
 

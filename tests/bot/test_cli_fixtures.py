@@ -150,6 +150,10 @@ def test_cli_serve_runs_the_real_server(tmp_path):
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
             assert "static/widget.js" in r.read().decode()  # the widget demo page is served too
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/api", timeout=5) as r:
+            assert "/static/api-reference.js" in r.read().decode()  # the API reference, without a token
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/openapi.json", timeout=5) as r:
+            assert "/console/api/handoffs" in json.load(r)["paths"]
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/verify/start", method="POST",
                                          data=json.dumps({"identifier": "erin@example.com", "conversation_id": "c"}).encode(),
                                          headers={"Authorization": "Bearer tok", "Content-Type": "application/json"})
