@@ -6,6 +6,7 @@ Secrets (PIN, one-time codes, handles) are stored only as hashes.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -31,7 +32,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING))
+# Any: SQLAlchemy 1.4's declarative base is a runtime class mypy cannot follow without a plugin
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
 Money = Numeric(12, 2)
 
 
