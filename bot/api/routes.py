@@ -35,7 +35,10 @@ def _settings(request: web.Request) -> Settings:
 
 
 def _handle_headers(request: web.Request):
-    return request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id")
+    """The handle and conversation id headers (None for a value that is not valid text, which then
+    fails verification like a missing one)."""
+    return tuple(value if value is not None and v.is_unicode_text(value) else None
+                 for value in (request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id")))
 
 
 async def as_customer(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:

@@ -22,6 +22,7 @@ async def request_handoff(request: web.Request) -> web.Response:
     reason = v.string(body, "reason", max_len=60)
     channel = v.string(body, "channel", required=False, nullable=True, max_len=40) or "unknown"
     handle = request.headers.get("X-Verification-Handle")
+    handle = handle if handle is not None and v.is_unicode_text(handle) else None
     policy = request.app[POLICY]
 
     def work(session: Session):

@@ -159,7 +159,7 @@ def _staff(user: StaffUser, row: StaffSession) -> Staff:
 
 def resolve_session(session: Session, session_id: Optional[str]) -> Optional[Staff]:
     """The staff user of a valid, unexpired session id (from the cookie), else None."""
-    if not session_id or len(session_id) > 200:
+    if not session_id or len(session_id) > 200 or not session_id.isascii():
         return None
     row = session.get(StaffSession, token_digest(session_id))
     if row is None:
@@ -177,7 +177,7 @@ def resolve_session(session: Session, session_id: Optional[str]) -> Optional[Sta
 
 
 def logout(session: Session, session_id: Optional[str]) -> None:
-    if not session_id or len(session_id) > 200:
+    if not session_id or len(session_id) > 200 or not session_id.isascii():
         return
     row = session.get(StaffSession, token_digest(session_id))
     if row is not None:

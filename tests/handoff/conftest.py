@@ -3,6 +3,7 @@ schema when TEST_POSTGRES_URL is set), the backend app with the staff console on
 server, a stand-in for Rasa's HTTP API, staff users, and a console client with its own cookies."""
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import secrets
@@ -38,6 +39,7 @@ class RasaStandIn:
         self.trackers: Dict[str, Dict[str, Any]] = {}
         self.appends: List[Dict[str, Any]] = []
         self.down = False
+        self.slow = 0.0  # seconds every answer waits (a Rasa stuck in a long turn)
         self.url = ""
 
     def tracker(self, conversation_id: str) -> Dict[str, Any]:
@@ -48,6 +50,7 @@ class RasaStandIn:
 
     def app(self) -> web.Application:
         async def get_tracker(request: web.Request) -> web.Response:
+            await asyncio.sleep(self.slow)
             if self.down:
                 return web.json_response({"status": "failure"}, status=500)
             if request.query.get("token") != RASA_TOKEN:
@@ -55,6 +58,7 @@ class RasaStandIn:
             return web.json_response(self.tracker(request.match_info["cid"]))
 
         async def append(request: web.Request) -> web.Response:
+            await asyncio.sleep(self.slow)
             if self.down:
                 return web.json_response({"status": "failure"}, status=500)
             if request.query.get("token") != RASA_TOKEN:

@@ -337,3 +337,45 @@ async def test_a_queued_chat_is_taken_before_anyone_replies(api, db, supervisor,
     await supervisor.post(f"/console/handoffs/{hid}/take", json={})
     status, page, _ = await supervisor.get(f"/console/handoffs/{hid}")
     assert "Take this chat" not in page and "Reply to the customer" in page
+
+
+async def test_slow_rasa_is_a_clear_gateway_error_not_a_500(api, db, agent, rasa, server):
+    """Rasa slower than the client's timeout: JSON 502/503/504 naming Rasa, never a 500."""
+    from bot.handoff.keys import RASA
+    from bot.handoff.rasa import RasaClient
+
+    app = server.app
+    original = app[RASA]
+    app[RASA] = RasaClient(rasa.url, RASA_TOKEN, timeout=0.3)
+    set_duty(db, "on")
+    hid = (await queue_handoff(api))["handoff"]["id"]
+    rasa.slow = 2.0
+    try:
+        status, body, _ = await agent.post(f"/console/handoffs/{hid}/take", json={})
+        assert status in (502, 503, 504) and body["error"] in ("rasa_timeout", "rasa_unavailable"), (status, body)
+        status, body, _ = await agent.get(f"/console/api/handoffs/{hid}")
+        assert status == 200 and body["transcript"] is None
+    finally:
+        rasa.slow = 0.0
+        await app[RASA].close()
+        app[RASA] = original
+
+
+async def test_hostile_bodies_are_4xx(db, agent, console_factory):
+    deep = b"[" * 32_000 + b"]" * 32_000
+    for raw in (deep, b'{"available": "\\ud800"}', b'{"x": ' + deep + b"}", b"[]", b"42"):
+        status, body, _ = await agent.post("/console/availability", data=raw,
+                                           headers={"Content-Type": "application/json"})
+        assert status == 400 and body["error"] == "invalid_json", (raw[:20], status, body)
+    c = console_factory()
+    token = await c.login_csrf()
+    for raw in (deep, b'{"username": "\\ud800", "password": "x", "csrf_token": "%s"}' % token.encode()):
+        status, body, _ = await c.post("/console/login", data=raw, headers={"Content-Type": "application/json"},
+                                       csrf=False)
+        assert status == 400 and body["error"] == "invalid_json", (status, body)
+    status, _, _ = await c.post("/console/login", data=b"username=%ED%A0%80&password=x&csrf_token=" + token.encode(),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"}, csrf=False)
+    assert 400 <= status < 500  # undecodable form bytes: a failed login, never a 500
+    c.http.cookie_jar.update_cookies({"console_session": "\udcff".encode("utf-8", "surrogateescape").decode("latin-1")})
+    status, body, _ = await c.get("/console/api/me")
+    assert status == 401
