@@ -22,6 +22,7 @@ class Settings:
     backend_port: int = 8000
     backend_url: str = "http://127.0.0.1:8000"
     service_token: Optional[str] = None
+    identifier_hash_key: Optional[str] = None
     policy_file: str = "bot/policy.yml"
     dev_outbox: bool = False
     handle_ttl_seconds: int = 900
@@ -41,6 +42,15 @@ class Settings:
                 "service token (set it in the environment or in .env)"
             )
         return self.service_token
+
+    def require_identifier_hash_key(self) -> str:
+        """Return IDENTIFIER_HASH_KEY, or raise ConfigError when it is not set."""
+        if not self.identifier_hash_key:
+            raise ConfigError(
+                "IDENTIFIER_HASH_KEY is not set: the backend keys the hashes of identifiers and "
+                "conversation ids with it (set it in the environment or in .env; make run generates one)"
+            )
+        return self.identifier_hash_key
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -79,6 +89,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         backend_port=_int(env, "BACKEND_PORT", defaults.backend_port),
         backend_url=env.get("BACKEND_URL") or defaults.backend_url,
         service_token=env.get("BACKEND_SERVICE_TOKEN") or None,
+        identifier_hash_key=env.get("IDENTIFIER_HASH_KEY") or None,
         policy_file=env.get("POLICY_FILE") or defaults.policy_file,
         dev_outbox=_bool(env, "DEV_OUTBOX"),
         handle_ttl_seconds=_int(env, "HANDLE_TTL_SECONDS", defaults.handle_ttl_seconds),

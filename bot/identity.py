@@ -54,15 +54,20 @@ class VerifyResult:
 
 
 def _find_user(session: Session, kind: str, value: str) -> Tuple[Optional[Account], Optional[AuthorizedUser]]:
+    """The account and user behind an identifier, in one query whether it is known or not (the
+    same database work either way: no timing difference between known and unknown identifiers)."""
     if kind == "account_number":
-        account = session.execute(select(Account).where(Account.account_number == value)).scalar_one_or_none()
-        if account is None:
-            return None, None
-        users = sorted(account.users, key=lambda u: (not u.is_primary, u.id))
-        return account, (users[0] if users else None)
-    column = AuthorizedUser.email if kind == "email" else AuthorizedUser.phone
-    user = session.execute(select(AuthorizedUser).where(column == value)).scalar_one_or_none()
-    return (user.account, user) if user else (None, None)
+        query = (select(Account, AuthorizedUser).outerjoin(AuthorizedUser, AuthorizedUser.account_id == Account.id)
+                 .where(Account.account_number == value)
+                 .order_by(AuthorizedUser.is_primary.desc(), AuthorizedUser.id).limit(1))
+    else:
+        column = AuthorizedUser.email if kind == "email" else AuthorizedUser.phone
+        query = select(Account, AuthorizedUser).join(Account, AuthorizedUser.account_id == Account.id).where(
+            column == value).limit(1)
+    row = session.execute(query).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
 
 
 def _destination(user: AuthorizedUser, kind: str) -> Optional[str]:
@@ -117,6 +122,14 @@ def _live_attempt(session: Session, attempt_id: str) -> Optional[VerificationAtt
     return attempt
 
 
+def lockout_key(attempt: VerificationAttempt) -> str:
+    """What failures count against: the account, whichever identifier (account number, email,
+    phone) the attempt used; an unknown identifier locks only itself."""
+    if attempt.account_id is not None:
+        return identifier_key(f"account:{attempt.account_id}")
+    return attempt.identifier_key
+
+
 def _lockout(session: Session, key: str) -> VerificationLockout:
     """The lockout row of an identifier, created on first use and locked for this transaction."""
     query = select(VerificationLockout).where(VerificationLockout.identifier_key == key).with_for_update()
@@ -150,7 +163,7 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
         raise NotFound("This verification has expired; please start again.", "attempt_not_found")
     code = f"{secrets.randbelow(10 ** 6):06d}"
     code_hash = hash_secret(code)
-    locked = _retry_after(_lockout(session, attempt.identifier_key)) > 0
+    locked = _retry_after(_lockout(session, lockout_key(attempt))) > 0
     user = session.get(AuthorizedUser, attempt.user_id) if attempt.user_id else None
     destination = _destination(user, attempt.identifier_kind) if user else None
     if destination and not locked and attempt.otp_sent_count < OTP_MAX_SENDS:
@@ -204,13 +217,21 @@ def _stored_hash(attempt: Optional[VerificationAttempt], account: Optional[Accou
     return attempt.otp_hash if (attempt.otp_expires_at and attempt.otp_expires_at > now) else None
 
 
+def _account_of(session: Session, attempt: Optional[VerificationAttempt]) -> Optional[Account]:
+    """The attempt's account, with one lookup also for unknown identifiers (id 0 matches nothing),
+    so both cost the same."""
+    if attempt is None:
+        return None
+    return session.get(Account, attempt.account_id or 0)
+
+
 def verify_target(session: Session, attempt_id: str, factor: str,
                   factor_type: Optional[str] = None) -> Optional[str]:
     """The stored hash ``verify`` will compare ``factor`` with (None: nothing to compare). Reads
     only; the route then calls ``hash_work`` outside any transaction."""
     kind = factor_type_of(factor, factor_type)
     attempt = _live_attempt(session, attempt_id)
-    account = session.get(Account, attempt.account_id) if attempt and attempt.account_id else None
+    account = _account_of(session, attempt)
     return _stored_hash(attempt, account, kind, utcnow())
 
 
@@ -245,13 +266,13 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
     if attempt is None:
         _burn(factor, work)
         return VerifyResult("failed")
-    row = _lockout(session, attempt.identifier_key)
+    row = _lockout(session, lockout_key(attempt))
     retry_after = _retry_after(row)
     if retry_after:
         _burn(factor, work)
         audit.record(session, "verify_refused_locked", attempt.account_id, attempt.conversation_id, factor_type=kind)
         return VerifyResult("locked", retry_after=retry_after)
-    account = session.get(Account, attempt.account_id) if attempt.account_id else None
+    account = _account_of(session, attempt)
     now = utcnow()
     if kind == "zip":
         _burn(factor, work)

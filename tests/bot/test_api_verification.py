@@ -184,3 +184,46 @@ async def test_unknown_and_known_accounts_cost_the_same_hashing(api, db, monkeyp
         work[label, "otp"] = list(calls)
     for key in (5, 4, 6, "otp"):
         assert work["known", key] == work["unknown", key] and len(work["known", key]) >= 1
+
+
+async def test_lockout_is_per_account_whatever_identifier_was_used(api, db, settings):
+    """Failures on the email lock the account: its account number and phone are locked too, and
+    failures spread over the three identifiers add up to one count."""
+    account = make_account(db)
+    wrong_zip = "99999" if account["zip"] != "99999" else "99998"
+    for _ in range(settings.verify_max_failures):
+        await _verify(api, (await _start(api, account["email"]))["attempt_id"], wrong_zip)
+    for identifier in (account["account_number"], account["phone"], account["email"]):
+        status, body = await _verify(api, (await _start(api, identifier))["attempt_id"], account["zip"])
+        assert (status, body["error"]) == (429, "locked"), identifier
+
+    spread = make_account(db)
+    identifiers = [spread["email"], spread["account_number"], spread["phone"]]
+    results = [(await _verify(api, (await _start(api, identifiers[i % 3]))["attempt_id"], "0000"
+                              if spread["pin"] != "0000" else "1111"))[0]
+               for i in range(settings.verify_max_failures)]
+    assert results == [401] * (settings.verify_max_failures - 1) + [429]
+    status, _ = await _verify(api, (await _start(api, spread["phone"]))["attempt_id"], spread["pin"])
+    assert status == 429
+    # another account is not affected
+    other = make_account(db)
+    assert (await _verify(api, (await _start(api, other["phone"]))["attempt_id"], other["zip"]))[0] == 200
+
+
+async def test_identifier_keys_are_keyed_hashes(api, db):
+    """The stored lockout/attempt keys are HMACs with IDENTIFIER_HASH_KEY: enumerating candidate
+    emails with plain SHA-256 (as an attacker with a copy of the database would) finds nothing."""
+    import hashlib
+    import hmac
+
+    from bot.models import VerificationAttempt
+    from tests.bot.conftest import IDENTIFIER_HASH_KEY
+
+    account = make_account(db)
+    await _start(api, account["email"], "conv-keyed")
+    stored = {a.identifier_key for a in db.transaction(
+        lambda s: list(s.query(VerificationAttempt).filter_by(conversation_id="conv-keyed")))}
+    plain = f"email:{account['email']}".encode()
+    unkeyed = hashlib.sha256(b"cancel-assistant/identifier:" + plain).hexdigest()
+    keyed = hmac.new(IDENTIFIER_HASH_KEY.encode(), b"cancel-assistant/identifier:" + plain, hashlib.sha256).hexdigest()
+    assert stored == {keyed} and unkeyed not in stored and hashlib.sha256(plain).hexdigest() not in stored

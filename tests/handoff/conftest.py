@@ -22,7 +22,7 @@ from bot.console import setup_console
 from bot.db import Database
 from bot.handoff.auth import upsert_staff
 # Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
-from tests.bot.conftest import TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
+from tests.bot.conftest import IDENTIFIER_HASH_KEY, TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
 
 # Same code paths, cheaper hashing: production uses N=2^15.
 bot.handoff.auth.SCRYPT_N = 2 ** 10
@@ -94,7 +94,8 @@ async def rasa():
 
 
 def make_settings(db_url: str, rasa_url: str = "http://127.0.0.1:9", **extra: Any) -> Settings:
-    return Settings(database_url=db_url, service_token=TOKEN, dev_outbox=True, rasa_url=rasa_url,
+    return Settings(database_url=db_url, service_token=TOKEN, identifier_hash_key=IDENTIFIER_HASH_KEY,
+                    dev_outbox=True, rasa_url=rasa_url,
                     rasa_token=RASA_TOKEN, **extra)
 
 
