@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, confirmation, outbox
+from bot import audit, confirmation, idempotency, outbox
 from bot.accounts import (
     account_balance,
     equipment_dict,
@@ -119,13 +119,27 @@ def write_receipt(session: Session, request: CancellationRequest, destination: s
                 "receipt", "\n".join(lines), account_id=request.account_id)
 
 
-def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInput) -> Tuple[Dict[str, Any], bool]:
+def _replay(session: Session, policy: Policy, who: Verified, data: FilingInput, scope: str,
+            fingerprint: str) -> Optional[idempotency.Answer]:
+    """The first answer to this Idempotency-Key (409 for another request with it), else None."""
+    stored = idempotency.replay(session, scope, data.idempotency_key, fingerprint)
+    if stored is not None:
+        return stored
+    existing = _find_by_key(session, who.account_id, data.idempotency_key)  # filed before answers were stored
+    if existing is None:
+        return None
+    if existing.service_id != data.service_id:
+        raise Conflict("This Idempotency-Key was already used with a different request; use a new key "
+                       "for a new request.", "idempotency_key_reused")
+    return idempotency.Answer(200, cancellation_dict(session, policy, existing))
+
+
+def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInput, scope: str,
+               fingerprint: str) -> idempotency.Answer:
     service = get_service(session, who.account_id, data.service_id, lock=True)
-    existing = _find_by_key(session, who.account_id, data.idempotency_key)
-    if existing is not None:
-        if existing.service_id != service.id:
-            raise Conflict("This Idempotency-Key was already used for another request.", "idempotency_key_reused")
-        return cancellation_dict(session, policy, existing), False
+    replayed = _replay(session, policy, who, data, scope, fingerprint)
+    if replayed is not None:
+        return replayed
     if service.status != "active":
         pending = session.execute(
             select(CancellationRequest).where(CancellationRequest.service_id == service.id,
@@ -181,24 +195,25 @@ def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInpu
                  channel=data.channel)
     if destination:
         write_receipt(session, request, destination, service.name)
-    return cancellation_dict(session, policy, request), True
+    answer = idempotency.Answer(201, cancellation_dict(session, policy, request))
+    idempotency.remember(session, scope, data.idempotency_key, fingerprint, answer)
+    return answer
 
 
-def file(db: Database, policy: Policy, who: Verified, data: FilingInput) -> Tuple[Dict[str, Any], bool]:
-    """File a cancellation (blocking; run it in a worker thread). Returns (Cancellation, created)."""
+def file(db: Database, policy: Policy, who: Verified, data: FilingInput, scope: str,
+         fingerprint: str) -> idempotency.Answer:
+    """File a cancellation (blocking; run it in a worker thread). Returns the answer: 201 and the
+    Cancellation; a replay of the Idempotency-Key with the same request returns the first answer
+    again, another request with it is a Conflict (bot/idempotency.py)."""
     for _ in range(FILING_ATTEMPTS):
         try:
-            return db.transaction(_file_once, policy, who, data)
+            return db.transaction(_file_once, policy, who, data, scope, fingerprint)
         except IntegrityError:
             # Either the same Idempotency-Key committed first (answer with that request) or the
             # random confirmation number collided (try again with a new one).
-            def reread(session: Session):
-                found = _find_by_key(session, who.account_id, data.idempotency_key)
-                return cancellation_dict(session, policy, found) if found else None
-
-            replay = db.transaction(reread)
-            if replay is not None:
-                return replay, False
+            replayed = db.transaction(_replay, policy, who, data, scope, fingerprint)
+            if replayed is not None:
+                return replayed
     raise RuntimeError("could not file the cancellation request")
 
 

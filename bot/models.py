@@ -259,6 +259,20 @@ class OutboxMessage(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
+class IdempotencyRecord(Base):
+    """The first answer to a state-changing call with an Idempotency-Key (bot/idempotency.py)."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "idempotency_key", name="uq_idempotency_scope_key"),)
+    id = Column(Integer, primary_key=True)
+    scope = Column(String(100), nullable=False)  # account:<id> or conversation:<keyed hash>
+    idempotency_key = Column(String(200), nullable=False)
+    request_hash = Column(String(64), nullable=False)  # SHA-256 of method, route, path, canonical body
+    status = Column(Integer, nullable=False)
+    response = Column(JSON, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
 def _audit_is_append_only(mapper, connection, target):  # noqa: ARG001

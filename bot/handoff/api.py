@@ -7,8 +7,10 @@ from sqlalchemy.orm import Session
 from bot import identity
 from bot.api import validation as v
 from bot.api.keys import DB, POLICY
-from bot.api.middleware import json_response
+from bot.api.routes import idempotent
 from bot.errors import Unauthorized
+from bot.hashing import conversation_key
+from bot.idempotency import Answer
 from bot.handoff import service
 from bot.handoff.keys import NOTIFIER
 
@@ -25,7 +27,7 @@ async def request_handoff(request: web.Request) -> web.Response:
     handle = handle if handle is not None and v.is_unicode_text(handle) else None
     policy = request.app[POLICY]
 
-    def work(session: Session):
+    def work(session: Session) -> Answer:
         account_id = None
         if handle:
             # The account is attached only for a valid handle of this very conversation; an expired
@@ -34,9 +36,11 @@ async def request_handoff(request: web.Request) -> web.Response:
                 account_id = identity.resolve_handle(session, handle, conversation_id).account_id
             except Unauthorized:
                 account_id = None
-        return service.queue(session, policy, conversation_id, channel, reason, account_id)
+        answer, created = service.queue(session, policy, conversation_id, channel, reason, account_id)
+        return Answer(201 if created else 200, answer)
 
-    answer, created = await request.app[DB].run(work)
-    if created:
+    # Keys of calls without a handle belong to the conversation (bot/idempotency.py).
+    response = await idempotent(request, lambda _s: "conversation:" + conversation_key(conversation_id), body, work)
+    if response.status == 201:
         request.app[NOTIFIER].wake()
-    return json_response(answer, status=201 if created else 200)
+    return response

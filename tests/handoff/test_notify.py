@@ -135,7 +135,8 @@ async def test_refund_over_the_threshold_notifies_billing_and_queues_a_handoff(a
     _clear(db)
     account = make_account(db)
     who = await api.verify(account)
-    status, body = await api.post("/api/v1/refunds", {"amount": "1500.00", "reason": "double charge"}, who=who)
+    status, body = await api.post("/api/v1/refunds", {"amount": "1500.00", "reason": "double charge"}, who=who,
+                                  headers={"Idempotency-Key": "refund-big"})
     assert status == 200 and body["status"] == "under_review"
     notes = pending(db, kind="refund_over_threshold")
     assert len(notes) == 1 and "$1500.00" in notes[0].body and account["account_number"] in notes[0].body
@@ -144,7 +145,8 @@ async def test_refund_over_the_threshold_notifies_billing_and_queues_a_handoff(a
     assert len(handoffs) == 1 and handoffs[0].reason == "policy:refund_over_threshold"
     assert handoffs[0].paused is False and handoffs[0].status == "queued"
     # a small refund: a billing task, but no notification and no handoff
-    status, body = await api.post("/api/v1/refunds", {"amount": "10.00", "reason": "late fee"}, who=who)
+    status, body = await api.post("/api/v1/refunds", {"amount": "10.00", "reason": "late fee"}, who=who,
+                                  headers={"Idempotency-Key": "refund-small"})
     assert body["status"] == "credit_processing"
     assert len(pending(db, kind="refund_over_threshold")) == 1
     tasks = db.transaction(lambda s: s.execute(select(StaffTask).where(StaffTask.kind == "billing_review")).scalars().all())
