@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 from dotenv import load_dotenv
 
@@ -28,6 +28,18 @@ class Settings:
     handle_ttl_seconds: int = 900
     verify_max_failures: int = 5
     verify_lock_seconds: int = 900
+    # Abuse limits (docs/security.md): one-time codes per account, anonymous handoffs, console logins.
+    otp_max_per_account: int = 5
+    otp_window_seconds: int = 3600
+    handoff_anonymous_per_conversation: int = 3
+    handoff_anonymous_window_seconds: int = 3600
+    handoff_anonymous_max_open: int = 25
+    console_login_failures_per_client: int = 5
+    console_login_failures_per_ip: int = 30
+    console_login_backoff_seconds: int = 30
+    console_login_backoff_max_seconds: int = 900
+    # Reverse proxies in front of the console whose X-Forwarded-For names the real client.
+    trusted_proxies: Tuple[str, ...] = ()
     # Human handoff and staff console (bot/handoff, bot/console; docs/handoff.md).
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: Optional[str] = None
@@ -51,6 +63,12 @@ class Settings:
                 "conversation ids with it (set it in the environment or in .env; make run generates one)"
             )
         return self.identifier_hash_key
+
+
+LIMIT_SETTINGS = ("otp_max_per_account", "otp_window_seconds", "handoff_anonymous_per_conversation",
+                  "handoff_anonymous_window_seconds", "handoff_anonymous_max_open",
+                  "console_login_failures_per_client", "console_login_failures_per_ip",
+                  "console_login_backoff_seconds", "console_login_backoff_max_seconds")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -95,6 +113,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         handle_ttl_seconds=_int(env, "HANDLE_TTL_SECONDS", defaults.handle_ttl_seconds),
         verify_max_failures=_int(env, "VERIFY_MAX_FAILURES", defaults.verify_max_failures),
         verify_lock_seconds=_int(env, "VERIFY_LOCK_SECONDS", defaults.verify_lock_seconds),
+        **{name: _int(env, name.upper(), getattr(defaults, name)) for name in LIMIT_SETTINGS},
+        trusted_proxies=tuple(p.strip() for p in (env.get("TRUSTED_PROXIES") or "").split(",") if p.strip()),
         rasa_url=(env.get("RASA_URL") or defaults.rasa_url).rstrip("/"),
         rasa_token=env.get("RASA_TOKEN") or None,
         slack_staff_webhook_url=env.get("SLACK_STAFF_WEBHOOK_URL") or None,

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
+from bot import audit, outbox, ratelimit
 from bot.config import Settings
 from bot.contact import classify_identifier, mask, mask_email
 from bot.errors import InvalidField, NotFound, Unauthorized
@@ -163,10 +163,16 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
         raise NotFound("This verification has expired; please start again.", "attempt_not_found")
     code = f"{secrets.randbelow(10 ** 6):06d}"
     code_hash = hash_secret(code)
-    locked = _retry_after(_lockout(session, lockout_key(attempt))) > 0
+    key = lockout_key(attempt)
+    locked = _retry_after(_lockout(session, key)) > 0
     user = session.get(AuthorizedUser, attempt.user_id) if attempt.user_id else None
     destination = _destination(user, attempt.identifier_kind) if user else None
-    if destination and not locked and attempt.otp_sent_count < OTP_MAX_SENDS:
+    sendable = not locked and attempt.otp_sent_count < OTP_MAX_SENDS
+    # Codes per account (or unknown identifier) per window, over every attempt and conversation.
+    if sendable and ratelimit.take(session, "otp:" + key, settings.otp_max_per_account, settings.otp_window_seconds):
+        sendable = False
+        audit.record(session, "otp_capped", attempt.account_id, attempt.conversation_id)
+    if destination and sendable:
         attempt.otp_hash = code_hash
         attempt.otp_expires_at = utcnow() + OTP_TTL
         attempt.otp_sent_count += 1

@@ -259,6 +259,16 @@ class OutboxMessage(Base):
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
+class RateLimit(Base):
+    """A counter of bot/ratelimit.py: uses in a window, or failures and a back-off block."""
+
+    __tablename__ = "rate_limits"
+    key = Column(String(64), primary_key=True)  # keyed hash of what is limited
+    count = Column(Integer, nullable=False, default=0)
+    window_started_at = Column(DateTime, nullable=False, default=utcnow)
+    blocked_until = Column(DateTime)
+
+
 class IdempotencyRecord(Base):
     """The first answer to a state-changing call with an Idempotency-Key (bot/idempotency.py)."""
 

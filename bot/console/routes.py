@@ -196,6 +196,19 @@ def _login_form(request: web.Request, error: str = "", status: int = 200) -> web
     return response
 
 
+def client_address(request: web.Request, trusted_proxies) -> str:
+    """The address a login comes from: the peer, or, when the peer is a trusted reverse proxy
+    (TRUSTED_PROXIES), the nearest untrusted address in its X-Forwarded-For."""
+    peer = request.remote or "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    chain = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+    for hop in reversed(chain):
+        if hop not in trusted_proxies:
+            return hop[:64]
+    return peer
+
+
 @routes.post("/console/login")
 async def login(request: web.Request) -> web.Response:
     wants_json = request.content_type == "application/json"
@@ -215,8 +228,11 @@ async def login(request: web.Request) -> web.Response:
             or len(username) > 60 or len(password) > 200:
         result = auth.LoginResult(False)
     else:
-        lifetime = request.app[SETTINGS].console_session_seconds
-        result = await request.app[DB].run(auth.login, username, password, lifetime)
+        settings = request.app[SETTINGS]
+        limits = auth.LoginLimits(settings.console_login_failures_per_client, settings.console_login_failures_per_ip,
+                                  settings.console_login_backoff_seconds, settings.console_login_backoff_max_seconds)
+        result = await request.app[DB].run(auth.login, username, password, settings.console_session_seconds,
+                                           client_address(request, settings.trusted_proxies), limits)
     if not result.ok:
         message = "Wrong username or password, or too many attempts: try again later."
         return _error(401, "login_failed", message) if wants_json else _login_form(request, message, status=401)

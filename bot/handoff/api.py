@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from bot import identity
 from bot.api import validation as v
-from bot.api.keys import DB, POLICY
+from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.routes import idempotent
 from bot.errors import Unauthorized
 from bot.hashing import conversation_key
@@ -25,7 +25,7 @@ async def request_handoff(request: web.Request) -> web.Response:
     channel = v.string(body, "channel", required=False, nullable=True, max_len=40) or "unknown"
     handle = request.headers.get("X-Verification-Handle")
     handle = handle if handle is not None and v.is_unicode_text(handle) else None
-    policy = request.app[POLICY]
+    policy, settings = request.app[POLICY], request.app[SETTINGS]
 
     def work(session: Session) -> Answer:
         account_id = None
@@ -36,6 +36,11 @@ async def request_handoff(request: web.Request) -> web.Response:
                 account_id = identity.resolve_handle(session, handle, conversation_id).account_id
             except Unauthorized:
                 account_id = None
+        if account_id is None:
+            service.check_anonymous_limits(
+                session, conversation_id, per_conversation=settings.handoff_anonymous_per_conversation,
+                window_seconds=settings.handoff_anonymous_window_seconds,
+                max_open=settings.handoff_anonymous_max_open)
         answer, created = service.queue(session, policy, conversation_id, channel, reason, account_id)
         return Answer(201 if created else 200, answer)
 

@@ -227,3 +227,28 @@ async def test_identifier_keys_are_keyed_hashes(api, db):
     unkeyed = hashlib.sha256(b"cancel-assistant/identifier:" + plain).hexdigest()
     keyed = hmac.new(IDENTIFIER_HASH_KEY.encode(), b"cancel-assistant/identifier:" + plain, hashlib.sha256).hexdigest()
     assert stored == {keyed} and unkeyed not in stored and hashlib.sha256(plain).hexdigest() not in stored
+
+
+async def test_one_time_codes_are_capped_per_account_not_per_attempt(api, db, settings):
+    """Ten conversations asking for codes for one customer: at most OTP_MAX_PER_ACCOUNT codes are
+    sent in the window, whichever identifier and conversation asked; the answer never changes."""
+    account = make_account(db)
+    identifiers = [account["email"], account["account_number"], account["phone"]]
+    for i in range(10):
+        start = await _start(api, identifiers[i % 3], f"conv-otp-flood-{i}")
+        for _ in range(3):
+            status, sent = await api.post("/api/v1/verify/otp", {"attempt_id": start["attempt_id"]})
+            assert status == 202 and sent["sent"] is True
+    sent_codes = count(db, OutboxMessage, kind="otp", account_id=_account_id(db, account))
+    assert sent_codes == settings.otp_max_per_account
+    # another customer is not affected
+    other = make_account(db)
+    start = await _start(api, other["email"])
+    await api.post("/api/v1/verify/otp", {"attempt_id": start["attempt_id"]})
+    assert count(db, OutboxMessage, kind="otp", account_id=_account_id(db, other)) == 1
+
+
+def _account_id(db, account):
+    from bot.models import Account
+
+    return db.transaction(lambda s: s.query(Account).filter_by(account_number=account["account_number"]).one().id)

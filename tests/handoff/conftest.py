@@ -134,9 +134,11 @@ def add_staff(db: Database, role: str = "agent", password: str = PASSWORD) -> Di
 class Console:
     """A browser-like client of the console: its own cookie jar, CSRF token once signed in."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, local_addr: Optional[str] = None) -> None:
         self.base = base_url.rstrip("/")
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        # local_addr: another loopback address (127.0.0.2, ...) makes this console another client
+        connector = aiohttp.TCPConnector(local_addr=(local_addr, 0)) if local_addr else None
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector)
         self.csrf: Optional[str] = None
 
     async def close(self) -> None:
@@ -188,8 +190,8 @@ def _maybe_json(text: str):
 async def console_factory(server):
     made: List[Console] = []
 
-    def make() -> Console:
-        c = Console(str(server.make_url("")))
+    def make(local_addr: Optional[str] = None) -> Console:
+        c = Console(str(server.make_url("")), local_addr)
         made.append(c)
         return c
 

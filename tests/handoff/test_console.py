@@ -5,7 +5,8 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from bot.handoff.auth import MAX_FAILED_LOGINS, check_password, hash_password
+from bot.config import Settings
+from bot.handoff.auth import check_password, hash_password
 from bot.handoff.models import Handoff, StaffSession
 from bot.models import AuditEvent
 from tests.handoff.conftest import PASSWORD, RASA_TOKEN, add_staff, queue_handoff
@@ -97,16 +98,20 @@ async def test_secure_cookie_behind_https(db, console_factory):
         assert answer.status == 200 and answer.cookies["console_session"]["secure"]
 
 
-async def test_login_failures_look_alike_and_lock(db, console_factory):
-    user = add_staff(db, "agent")
+async def test_login_failures_look_alike_and_throttle_that_client_only(db, console_factory):
+    user = add_staff(db, "supervisor")
     c = console_factory()
     wrong = await c.login(user["username"], "wrong-password!")
     unknown = await c.login("nobody-here", PASSWORD)
     assert wrong.status == unknown.status == 401 and wrong.body == unknown.body
-    for _ in range(MAX_FAILED_LOGINS - 1):
+    for _ in range(Settings().console_login_failures_per_client - 1):
         await c.login(user["username"], "wrong-password!")
-    locked = await c.login(user["username"])  # right password, but locked now
+    locked = await c.login(user["username"])  # right password, but this client is throttled now
     assert locked.status == 401 and locked.body == wrong.body
+    # the real staff member on another client still signs in: the attacker cannot lock them out
+    elsewhere = console_factory("127.0.0.2")
+    assert (await elsewhere.login(user["username"])).status == 200
+    assert (await c.login(user["username"])).status == 401  # still throttled where the guesses came from
     # HTML form: the page again with the message, no session
     token = await c.login_csrf()
     status, page, _ = await c.post("/console/login", data={"username": user["username"], "password": "x",
@@ -379,3 +384,20 @@ async def test_hostile_bodies_are_4xx(db, agent, console_factory):
     c.http.cookie_jar.update_cookies({"console_session": "\udcff".encode("utf-8", "surrogateescape").decode("latin-1")})
     status, body, _ = await c.get("/console/api/me")
     assert status == 401
+
+
+def test_client_address_behind_a_trusted_proxy():
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.console.routes import client_address
+
+    def request(peer, forwarded=None):
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        req = make_mocked_request("POST", "/console/login", headers=headers)
+        req._transport_peername = (peer, 1234)
+        return req
+
+    assert client_address(request("10.0.0.5", "1.2.3.4"), ()) == "10.0.0.5"  # untrusted peer: header ignored
+    assert client_address(request("10.0.0.5", "1.2.3.4"), ("10.0.0.5",)) == "1.2.3.4"
+    assert client_address(request("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.9"), ("10.0.0.5", "10.0.0.9")) == "1.2.3.4"
+    assert client_address(request("10.0.0.5"), ("10.0.0.5",)) == "10.0.0.5"
