@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Dict, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -98,6 +98,9 @@ def start(session: Session, settings: Settings, identifier: str, conversation_id
     else:
         masked = _decoy_mask(key)
     now = utcnow()
+    # Expired attempts (with their code hashes) and handles are erased as new ones are made.
+    session.execute(delete(VerificationAttempt).where(VerificationAttempt.expires_at <= now))
+    session.execute(delete(VerificationHandle).where(VerificationHandle.expires_at <= now))
     attempt = VerificationAttempt(
         id=secrets.token_urlsafe(24),
         identifier_key=key,
@@ -161,6 +164,7 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
     attempt = _live_attempt(session, attempt_id)
     if attempt is None:
         raise NotFound("This verification has expired; please start again.", "attempt_not_found")
+    outbox.purge_expired_codes(session, OTP_TTL)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     code_hash = hash_secret(code)
     key = lockout_key(attempt)
@@ -176,12 +180,14 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
         attempt.otp_hash = code_hash
         attempt.otp_expires_at = utcnow() + OTP_TTL
         attempt.otp_sent_count += 1
-        outbox.send(
+        message = outbox.send(
             session, outbox.recipient_key(destination), "email" if "@" in destination else "sms", "otp",
-            f"Your verification code is {code}. It expires in 10 minutes. "
+            f"Your verification code is {outbox.CODE_MASK}. It expires in 10 minutes. "
             "If you did not ask for it, you can ignore this message.",
-            code=code, account_id=attempt.account_id,
+            account_id=attempt.account_id,
         )
+        if settings.dev_outbox:
+            outbox.remember_dev_code(session, message, code, attempt.otp_expires_at)
         audit.record(session, "otp_sent", attempt.account_id, attempt.conversation_id)
     return {"sent": True, "to": attempt.masked_destination}
 
@@ -287,7 +293,7 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
         ok = _check(factor, _stored_hash(attempt, account, kind, now), work) and account is not None
     if ok:
         row.failures, row.locked_until, row.window_started_at = 0, None, now
-        attempt.used_at = now
+        attempt.used_at, attempt.otp_hash, attempt.otp_expires_at = now, None, None  # a used code is erased
         handle = secrets.token_urlsafe(32)
         expires = now + timedelta(seconds=settings.handle_ttl_seconds)
         session.add(VerificationHandle(handle_hash=token_digest(handle), account_id=account.id,

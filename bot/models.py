@@ -253,8 +253,7 @@ class OutboxMessage(Base):
     recipient = Column(String(254), nullable=False, index=True)  # email lowercase, phone digits, or staff name
     channel = Column(String(20), nullable=False)  # email | sms | slack
     kind = Column(String(30), nullable=False)  # otp | receipt | billing_alert
-    body = Column(Text, nullable=False)
-    code = Column(String(6))
+    body = Column(Text, nullable=False)  # one-time codes masked: never stored in clear (bot/outbox.py)
     account_id = Column(ForeignKey("accounts.id"))
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
