@@ -28,6 +28,7 @@ from bot.accounts import (
 from bot.contact import mask
 from bot.db import Database
 from bot.errors import Conflict, InvalidField, NotFound
+from bot.hashing import conversation_key
 from bot.identity import Verified
 from bot.models import (
     Account,
@@ -103,6 +104,13 @@ def _contact(user: AuthorizedUser) -> Optional[str]:
 # --------------------------------------------------------------------------- filing
 
 
+def staff_task_from(who: Verified, task: StaffTask) -> StaffTask:
+    """`task`, marked with the conversation it came from (not stored: the tables keep only its keyed
+    hash) so that a policy-triggered handoff (bot/handoff/service.py) can reach that conversation."""
+    task.origin_conversation_id = who.conversation_id
+    return task
+
+
 def write_receipt(session: Session, request: CancellationRequest, destination: str, service_name: str) -> None:
     """Queue the filing receipt to the customer's registered email/phone."""
     snap = request.snapshot
@@ -174,13 +182,13 @@ def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInpu
         confirmation_number=confirmation.generate(), account_id=account.id, service_id=service.id,
         user_id=user.id, idempotency_key=data.idempotency_key, received_at=utcnow(), end_kind=data.when,
         end_date=quote.end_date, status="received", reason=data.reason, channel=data.channel,
-        conversation_id=who.conversation_id, snapshot=snapshot,
+        conversation_key=conversation_key(who.conversation_id), snapshot=snapshot,
     )
     session.add(request)
     session.flush()  # a concurrent duplicate fails here, before anything else is written
     service.status = "cancellation_pending"
     if routing.action == "sales_callback":
-        session.add(StaffTask(
+        session.add(staff_task_from(who, StaffTask(
             account_id=account.id, kind="sales_callback", owner=routing.task_owner, status="open",
             cancellation_id=request.id,
             details={"why": routing.task_reason, "tier": account.tier, "receivables": money(balance),
@@ -188,7 +196,7 @@ def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInpu
                      "confirmation_number": request.confirmation_number, "service_id": service.id,
                      "end_date": request.end_date.isoformat(), "reason": data.reason,
                      "note": "Call the customer to try to save the account; the request stands."},
-        ))
+        )))
     audit.record(session, "cancellation_filed", account.id, who.conversation_id,
                  confirmation_number=request.confirmation_number, service_id=service.id, when=data.when,
                  end_date=request.end_date.isoformat(), routing=routing.action, task_owner=routing.task_owner,
@@ -312,16 +320,16 @@ def request_refund(session: Session, policy: Policy, who: Verified, amount: Deci
         get_service(session, who.account_id, service_id)
     routing = policy.refund_routing(amount)
     refund = RefundRequest(account_id=who.account_id, service_id=service_id, amount=amount, reason=reason,
-                           status=routing.status, conversation_id=who.conversation_id)
+                           status=routing.status, conversation_key=conversation_key(who.conversation_id))
     session.add(refund)
     session.flush()
-    task = StaffTask(
+    task = staff_task_from(who, StaffTask(
         account_id=who.account_id, kind="billing_review", owner=routing.owner, status="billing_in_progress",
         refund_id=refund.id, notify_slack=routing.notify_billing,
         details={"amount": money(amount), "reason": reason, "service_id": service_id, "outcome": routing.status,
                  "note": ("Issue the credit." if routing.status == "credit_processing"
                           else "Review the refund request and decide.")},
-    )
+    ))
     session.add(task)
     session.flush()
     if routing.notify_billing:

@@ -4,7 +4,8 @@ Rules (docs/design.md step 2, docs/contracts.md):
 - unknown identifiers get an attempt of the same shape that can never succeed;
 - the answer to a wrong factor is the same as to an unknown account, and costs the same hashing;
 - failures are counted per normalised identifier, known or not, and lock it for a while;
-- a successful verification yields a random handle, stored hashed, bound to the conversation id.
+- a successful verification yields a random handle, stored hashed, bound to the conversation id
+  (stored as its keyed hash, like every conversation id in these tables).
 Functions run inside a transaction (`bot.db.Database.transaction`) and return results rather than
 raising for failed verifications, so that the failure count is committed.
 """
@@ -25,7 +26,7 @@ from bot import audit, outbox, ratelimit
 from bot.config import Settings
 from bot.contact import classify_identifier, mask, mask_email
 from bot.errors import InvalidField, NotFound, Unauthorized
-from bot.hashing import burn_time, hash_secret, identifier_key, token_digest, verify_secret
+from bot.hashing import burn_time, conversation_key, hash_secret, identifier_key, token_digest, verify_secret
 from bot.models import (
     Account,
     AuthorizedUser,
@@ -107,7 +108,7 @@ def start(session: Session, settings: Settings, identifier: str, conversation_id
         identifier_kind=kind,
         account_id=account.id if (account and user) else None,
         user_id=user.id if user else None,
-        conversation_id=conversation_id,
+        conversation_key=conversation_key(conversation_id),
         masked_destination=masked,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.handle_ttl_seconds),
@@ -175,7 +176,7 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
     # Codes per account (or unknown identifier) per window, over every attempt and conversation.
     if sendable and ratelimit.take(session, "otp:" + key, settings.otp_max_per_account, settings.otp_window_seconds):
         sendable = False
-        audit.record(session, "otp_capped", attempt.account_id, attempt.conversation_id)
+        audit.record(session, "otp_capped", attempt.account_id, conversation_key=attempt.conversation_key)
     if destination and sendable:
         attempt.otp_hash = code_hash
         attempt.otp_expires_at = utcnow() + OTP_TTL
@@ -188,7 +189,7 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
         )
         if settings.dev_outbox:
             outbox.remember_dev_code(session, message, code, attempt.otp_expires_at)
-        audit.record(session, "otp_sent", attempt.account_id, attempt.conversation_id)
+        audit.record(session, "otp_sent", attempt.account_id, conversation_key=attempt.conversation_key)
     return {"sent": True, "to": attempt.masked_destination}
 
 
@@ -282,7 +283,8 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
     retry_after = _retry_after(row)
     if retry_after:
         _burn(factor, work)
-        audit.record(session, "verify_refused_locked", attempt.account_id, attempt.conversation_id, factor_type=kind)
+        audit.record(session, "verify_refused_locked", attempt.account_id, conversation_key=attempt.conversation_key,
+                     factor_type=kind)
         return VerifyResult("locked", retry_after=retry_after)
     account = _account_of(session, attempt)
     now = utcnow()
@@ -297,9 +299,10 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
         handle = secrets.token_urlsafe(32)
         expires = now + timedelta(seconds=settings.handle_ttl_seconds)
         session.add(VerificationHandle(handle_hash=token_digest(handle), account_id=account.id,
-                                       user_id=attempt.user_id, conversation_id=attempt.conversation_id,
+                                       user_id=attempt.user_id, conversation_key=attempt.conversation_key,
                                        created_at=now, expires_at=expires))
-        audit.record(session, "verify_succeeded", account.id, attempt.conversation_id, factor_type=kind)
+        audit.record(session, "verify_succeeded", account.id, conversation_key=attempt.conversation_key,
+                     factor_type=kind)
         user = session.get(AuthorizedUser, attempt.user_id)
         return VerifyResult("ok", {"handle": handle, "expires_at": iso_utc(expires),
                                    "customer_first_name": user.first_name})
@@ -310,7 +313,7 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
     if locked:
         row.locked_until = now + timedelta(seconds=settings.verify_lock_seconds)
     audit.record(session, "verify_locked" if locked else "verify_failed", attempt.account_id,
-                 attempt.conversation_id, factor_type=kind, failures=row.failures)
+                 conversation_key=attempt.conversation_key, factor_type=kind, failures=row.failures)
     if locked:
         return VerifyResult("locked", retry_after=settings.verify_lock_seconds)
     return VerifyResult("failed")
@@ -333,6 +336,6 @@ def resolve_handle(session: Session, handle: Optional[str], conversation_id: Opt
     row = session.get(VerificationHandle, token_digest(handle))
     if row is None or row.expires_at <= utcnow():
         raise refused
-    if not hmac.compare_digest(row.conversation_id.encode(), conversation_id.encode()):
+    if not hmac.compare_digest(row.conversation_key.encode(), conversation_key(conversation_id).encode()):
         raise refused
-    return Verified(row.account_id, row.user_id, row.conversation_id)
+    return Verified(row.account_id, row.user_id, conversation_id)

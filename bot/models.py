@@ -1,7 +1,9 @@
 """Database tables of the backend store (SQLAlchemy ORM, 2.0 style).
 
 Money is Numeric(12, 2) / Decimal. Times are naive UTC (`utcnow()`), dates are plain dates.
-Secrets (PIN, one-time codes, handles) are stored only as hashes.
+Secrets (PIN, one-time codes, handles) are stored only as hashes; conversation ids (an SMS one is
+the customer's phone number) only as keyed hashes, `conversation_key` (bot.hashing), except in the
+handoff queue, which must reach the conversation in Rasa.
 """
 from __future__ import annotations
 
@@ -147,7 +149,7 @@ class CancellationRequest(Base):
     status = Column(String(20), nullable=False, default="received")  # received | revoked
     reason = Column(String(40))
     channel = Column(String(40), nullable=False)
-    conversation_id = Column(String(200), nullable=False)
+    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
     revoked_at = Column(DateTime)
     snapshot = Column(JSON, nullable=False)  # what the customer was told at filing
 
@@ -157,11 +159,11 @@ class CancellationRequest(Base):
 
 class RetentionOffer(Base):
     __tablename__ = "retention_offers"
-    __table_args__ = (UniqueConstraint("service_id", "conversation_id", name="uq_offer_per_conversation"),)
+    __table_args__ = (UniqueConstraint("service_id", "conversation_key", name="uq_offer_per_conversation"),)
     id = Column(String(40), primary_key=True)  # OFR-...
     account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
     service_id = Column(ForeignKey("services.id"), nullable=False)
-    conversation_id = Column(String(200), nullable=False)
+    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
     rule_id = Column(String(100), nullable=False)
     kind = Column(String(20), nullable=False)
     title = Column(String(200), nullable=False)
@@ -180,7 +182,7 @@ class RefundRequest(Base):
     amount = Column(Money, nullable=False)
     reason = Column(Text, nullable=False)
     status = Column(String(20), nullable=False)  # credit_processing | under_review
-    conversation_id = Column(String(200))
+    conversation_key = Column(String(64))  # keyed hash of the conversation id
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
@@ -206,7 +208,7 @@ class AuditEvent(Base):
     at = Column(DateTime, nullable=False, default=utcnow)
     action = Column(String(60), nullable=False)
     account_id = Column(ForeignKey("accounts.id"), index=True)
-    conversation_id = Column(String(200))
+    conversation_key = Column(String(64))  # keyed hash of the conversation id
     details = Column(JSON, nullable=False)
 
 
@@ -217,7 +219,7 @@ class VerificationAttempt(Base):
     identifier_kind = Column(String(20), nullable=False)
     account_id = Column(ForeignKey("accounts.id"))  # NULL: unknown identifier, can never succeed
     user_id = Column(ForeignKey("authorized_users.id"))
-    conversation_id = Column(String(200), nullable=False)
+    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
     masked_destination = Column(String(100), nullable=False)  # where a code would go, masked
     otp_hash = Column(String(200))
     otp_sent_count = Column(Integer, nullable=False, default=0)
@@ -240,7 +242,7 @@ class VerificationHandle(Base):
     handle_hash = Column(String(64), primary_key=True)
     account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
     user_id = Column(ForeignKey("authorized_users.id"), nullable=False)
-    conversation_id = Column(String(200), nullable=False)
+    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id it works in
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
 

@@ -21,7 +21,7 @@ from bot.errors import ApiError, Conflict, InvalidField, NotFound, TooManyReques
 from bot.hashing import conversation_key
 from bot.handoff.auth import Staff
 from bot.handoff.models import OPEN_STATUSES, ConsoleSetting, Handoff, StaffNotification, StaffUser
-from bot.models import Account, CancellationRequest, RefundRequest, Service, StaffTask, iso_utc, utcnow
+from bot.models import Account, CancellationRequest, Service, StaffTask, iso_utc, utcnow
 from bot.policy import Policy, money
 
 REASON_RE = re.compile(r"^[a-z][a-z0-9_:.\-]{0,59}$")
@@ -348,20 +348,17 @@ def _on_new_task(session: Session, policy: Policy, task: StaffTask) -> None:
         return
     account = session.get(Account, task.account_id)
     details = task.details or {}
-    conversation_id, channel = None, "unknown"
+    conversation_id, channel = getattr(task, "origin_conversation_id", None), "unknown"
     if rule == "sales_callback":
         text = (f"Sales callback for {task.owner}: account {account.account_number} ({account.tier}) filed "
                 f"cancellation {details.get('confirmation_number')} ending {details.get('end_date')}; "
                 f"{details.get('why')}. The request stands; call to try to save the account.")
         request = session.get(CancellationRequest, task.cancellation_id) if task.cancellation_id else None
         if request is not None:
-            conversation_id, channel = request.conversation_id, request.channel
+            channel = request.channel
     else:
         text = (f"Refund over the threshold for {task.owner}: ${details.get('amount')} requested on account "
                 f"{account.account_number}; it is waiting for your review in the billing queue.")
-        refund = session.get(RefundRequest, task.refund_id) if task.refund_id else None
-        if refund is not None:
-            conversation_id = refund.conversation_id
     notify(session, policy, rule, text)
     if rule in policy.handoff.policy_triggers and conversation_id and _open_handoff(session, conversation_id) is None:
         handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=f"policy:{rule}",

@@ -3,6 +3,7 @@ import asyncio
 
 from sqlalchemy import delete, update
 
+from bot.hashing import conversation_key
 from bot.models import AuditEvent, OutboxMessage, VerificationHandle, VerificationLockout, utcnow
 from tests.bot.conftest import count, make_account
 
@@ -112,7 +113,7 @@ async def test_audit_trail_never_holds_the_factor(api, db):
     start = await _start(api, account["email"], "conv-audit")
     await _verify(api, start["attempt_id"], "98765")
     await _verify(api, start["attempt_id"], account["pin"])
-    events = db.transaction(lambda s: [(e.action, e.details) for e in s.query(AuditEvent).filter_by(conversation_id="conv-audit")])
+    events = db.transaction(lambda s: [(e.action, e.details) for e in s.query(AuditEvent).filter_by(conversation_key=conversation_key("conv-audit"))])
     assert [a for a, _ in events] == ["verify_started", "verify_failed", "verify_succeeded"]
     text = repr(events)
     for secret in ("98765", account["pin"], account["email"], account["account_number"]):
@@ -130,7 +131,7 @@ async def test_handle_is_bound_to_its_conversation_and_expires(api, db):
     assert (status, body["error"]) == (401, "invalid_handle")
     status, body = await api.get("/api/v1/services", {**who, "X-Verification-Handle": "forged"})
     assert (status, body["error"]) == (401, "invalid_handle")
-    db.transaction(lambda s: s.execute(update(VerificationHandle).where(VerificationHandle.conversation_id == "conv-A")
+    db.transaction(lambda s: s.execute(update(VerificationHandle).where(VerificationHandle.conversation_key == conversation_key("conv-A"))
                                        .values(expires_at=utcnow())))
     assert (await api.get("/api/v1/services", who))[0] == 401
 
@@ -222,7 +223,7 @@ async def test_identifier_keys_are_keyed_hashes(api, db):
     account = make_account(db)
     await _start(api, account["email"], "conv-keyed")
     stored = {a.identifier_key for a in db.transaction(
-        lambda s: list(s.query(VerificationAttempt).filter_by(conversation_id="conv-keyed")))}
+        lambda s: list(s.query(VerificationAttempt).filter_by(conversation_key=conversation_key("conv-keyed"))))}
     plain = f"email:{account['email']}".encode()
     unkeyed = hashlib.sha256(b"cancel-assistant/identifier:" + plain).hexdigest()
     keyed = hmac.new(IDENTIFIER_HASH_KEY.encode(), b"cancel-assistant/identifier:" + plain, hashlib.sha256).hexdigest()

@@ -85,3 +85,44 @@ async def test_without_dev_outbox_no_code_is_kept_anywhere(settings, policy, db)
         assert (await api.get("/api/v1/dev/outbox"))[0] == 404
     finally:
         await client.close()
+
+
+async def test_conversation_ids_are_stored_as_keyed_hashes(api, db):
+    """An SMS conversation id is the customer's phone number: the backend keeps only its keyed hash
+    (verification, filing, offer, refund, audit), and the API still takes the conversation id."""
+    from tests.bot.conftest import filing
+
+    account = make_account(db)
+    phone_conversation = "+15550104242"
+    who = await api.verify(account, phone_conversation)
+    service_id = account["services"][0]
+    assert (await api.post(f"/api/v1/services/{service_id}/offer", {"reason": "price"}, who))[0] == 200
+    assert (await api.post("/api/v1/cancellations", filing(service_id), who, headers={"Idempotency-Key": "k"}))[0] == 201
+    assert (await api.post("/api/v1/refunds", {"amount": "12.00", "reason": "late fee"}, who,
+                           headers={"Idempotency-Key": "r"}))[0] == 200
+    assert (await api.get("/api/v1/services", who))[0] == 200
+    assert "15550104242" not in text_at_rest(db)
+
+
+def test_migration_rekeys_stored_conversation_ids(tmp_path, monkeypatch):
+    import hashlib
+    import hmac
+
+    from sqlalchemy import text
+
+    from bot.db import make_engine, upgrade
+
+    url = f"sqlite:///{tmp_path / 'rekey.sqlite3'}"
+    upgrade(url, "0006")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO audit_events (at, action, conversation_id, details) "
+                          "VALUES ('2026-01-01', 'verify_started', '+15550109999', '{}')"))
+    monkeypatch.setenv("LOAD_DOTENV", "0")
+    monkeypatch.setenv("IDENTIFIER_HASH_KEY", "migration-key")
+    upgrade(url)
+    with engine.begin() as conn:
+        stored = conn.execute(text("SELECT conversation_key FROM audit_events")).scalar_one()
+    engine.dispose()
+    assert stored == hmac.new(b"migration-key", b"cancel-assistant/conversation:+15550109999",
+                              hashlib.sha256).hexdigest()

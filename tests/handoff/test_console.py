@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from bot.config import Settings
 from bot.handoff.auth import check_password, hash_password
 from bot.handoff.models import Handoff, StaffSession
+from bot.hashing import conversation_key
 from bot.models import AuditEvent
 from tests.handoff.conftest import PASSWORD, RASA_TOKEN, add_staff, queue_handoff
 from tests.handoff.test_queue import set_duty
@@ -208,7 +209,7 @@ async def test_roles(api, db, agent, supervisor, console_factory):
     assert hid in [x["id"] for x in closed]
     assert (await supervisor.post(f"/console/handoffs/{hid}/reply", json={"text": "late"}))[0] == 409
     actions = db.transaction(lambda s: [(e.action, e.details.get("staff")) for e in s.execute(
-        select(AuditEvent).where(AuditEvent.conversation_id == h["conversation_id"]).order_by(AuditEvent.id)).scalars()])
+        select(AuditEvent).where(AuditEvent.conversation_key == conversation_key(h["conversation_id"])).order_by(AuditEvent.id)).scalars()])
     assert [a for a, _ in actions] == ["handoff_requested", "handoff_taken", "handoff_paused", "handoff_assigned",
                                        "handoff_reply", "handoff_closed"]
 
