@@ -192,3 +192,24 @@ def test_dotenv_is_read_unless_switched_off(monkeypatch):
     monkeypatch.setenv("LOAD_DOTENV", "0")
     load_settings()
     assert len(loads) == 1
+
+
+def test_env_example_starts_a_backend_once_make_run_fills_in_the_secrets(tmp_path):
+    """scripts/init_env.py turns .env.example into a .env with fresh secrets (the backend needs a
+    service token and IDENTIFIER_HASH_KEY) and the dev outbox off."""
+    import importlib.util
+
+    from dotenv import dotenv_values
+
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / ".env.example").write_text((ROOT / ".env.example").read_text())
+    spec = importlib.util.spec_from_file_location("init_env", ROOT / "scripts" / "init_env.py")
+    init_env = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(init_env)
+    init_env.ROOT = tmp_path
+    assert init_env.main() == 0
+    values = dotenv_values(tmp_path / ".env")
+    settings = load_settings(values)
+    assert settings.require_token() != "change-me" and len(settings.require_identifier_hash_key()) >= 24
+    assert settings.require_identifier_hash_key() != settings.require_token()
+    assert settings.dev_outbox is False
