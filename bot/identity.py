@@ -3,7 +3,8 @@
 Rules (docs/design.md step 2, docs/contracts.md):
 - unknown identifiers get an attempt of the same shape that can never succeed;
 - the answer to a wrong factor is the same as to an unknown account, and costs the same hashing;
-- failures are counted per normalised identifier, known or not, and lock it for a while;
+- failures are counted per account, whichever identifier was used (per normalised identifier when
+  it is unknown), and lock it for a while; one-time codes are capped per account and window;
 - a successful verification yields a random handle, stored hashed, bound to the conversation id
   (stored as its keyed hash, like every conversation id in these tables).
 Functions run inside a transaction (`bot.db.Database.transaction`) and return results rather than
