@@ -7,19 +7,23 @@ verified account, or the conversation for calls without a handle):
 - with the same request gets the stored answer again, same status and body, with no new effect;
 - with another request is refused: 409 `idempotency_key_reused`.
 Only answers that committed are stored: an error leaves nothing behind and may be retried.
+Stored answers are kept for RETENTION (24 hours, as payment APIs do), then deleted.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Dict, Mapping, Optional
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.errors import Conflict
 from bot.models import IdempotencyRecord, utcnow
+
+RETENTION = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,8 @@ def replay(session: Session, scope: str, key: str, fingerprint: str) -> Optional
     """The stored answer of `key` in `scope` (None: first use); Conflict when the key was used
     for another request."""
     row = session.execute(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
-                                                          IdempotencyRecord.idempotency_key == key)
+                                                          IdempotencyRecord.idempotency_key == key,
+                                                          IdempotencyRecord.created_at > utcnow() - RETENTION)
                           ).scalar_one_or_none()
     if row is None:
         return None
@@ -54,6 +59,8 @@ def replay(session: Session, scope: str, key: str, fingerprint: str) -> Optional
 def remember(session: Session, scope: str, key: str, fingerprint: str, answer: Answer) -> None:
     """Store the answer in the current transaction; a concurrent first use of the same key makes
     the flush fail with IntegrityError (the caller then replays the winner's answer)."""
+    now = utcnow()
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - RETENTION))
     session.add(IdempotencyRecord(scope=scope, idempotency_key=key, request_hash=fingerprint,
-                                  status=answer.status, response=answer.body, created_at=utcnow()))
+                                  status=answer.status, response=answer.body, created_at=now))
     session.flush()

@@ -94,3 +94,21 @@ async def test_handoff_requests_replay_per_conversation(api, db):
                            headers=_key("handoff-1"))
     assert other[0] == 201 and other[1]["handoff"]["id"] != first[1]["handoff"]["id"]
     assert count(db, IdempotencyRecord, idempotency_key="handoff-1") == 2
+
+
+async def test_stored_answers_are_deleted_after_24_hours(api, db):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from bot.models import utcnow
+
+    account = make_account(db)
+    who = await api.verify(account)
+    body = {"amount": "7.00", "reason": "late fee", "service_id": account["services"][0]}
+    assert (await api.post("/api/v1/refunds", body, who, headers=_key("old-key")))[0] == 200
+    db.transaction(lambda s: s.execute(update(IdempotencyRecord).where(IdempotencyRecord.idempotency_key == "old-key")
+                                       .values(created_at=utcnow() - timedelta(hours=25))))
+    assert (await api.post("/api/v1/refunds", {**body, "amount": "8.00"}, who, headers=_key("new-key")))[0] == 200
+    assert count(db, IdempotencyRecord, idempotency_key="old-key") == 0
+    assert count(db, IdempotencyRecord, idempotency_key="new-key") == 1
