@@ -173,3 +173,33 @@ async def test_unset_webhook_is_logged_once_at_start_up(db_url, db, policy, capl
         await client.close()
     warnings = [r for r in caplog.records if "SLACK_STAFF_WEBHOOK_URL is not set" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_a_slow_webhook_times_out_and_is_retried_later(db):
+    """Slack slower than the notifier's timeout: asyncio.TimeoutError (not the built-in
+    TimeoutError on Python 3.10) is caught, the row stays pending with a retry time."""
+    _clear(db)
+    db.transaction(lambda s: s.add(StaffNotification(kind="handoff", body="slow-test", status="pending", attempts=0)))
+    release = asyncio.Event()
+
+    async def hook(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = TestServer(app)
+    await server.start_server()
+    notifier = notify.Notifier(db, str(server.make_url("/hook")), timeout=0.3)
+    await notifier.start()  # its delivery loop picks the row up at once
+    try:
+        for _ in range(400):  # up to 20 s on a loaded machine
+            if pending(db, body="slow-test")[0].last_error:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        release.set()
+        await notifier.stop()
+        await server.close()
+    [row] = pending(db, body="slow-test")
+    assert row.status == "pending" and row.attempts == 1 and row.last_error == "TimeoutError"
