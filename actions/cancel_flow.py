@@ -33,6 +33,7 @@ from .common import (
     client,
     find_service,
     forget_verification,
+    step_key,
     forget_verification_dict,
     idempotency_key,
     is_positive,
@@ -250,7 +251,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {"offer_response": value}
         try:
             async with client() as backend:
-                await backend.offer_outcome(auth, offer_id, accepted)
+                await backend.offer_outcome(auth, offer_id, accepted,
+                                            idempotency_key=step_key(tracker, "offer_outcome", offer_id))
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
             return {"offer_response": None, **forget_verification_dict()}

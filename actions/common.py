@@ -182,6 +182,22 @@ def idempotency_key(tracker: Tracker, service_id: str, attempt: int) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
 
 
+def step_key(tracker: Tracker, step: str, *parts: Any) -> str:
+    """Idempotency-Key of one state-changing call made in this turn (a refund, a revoke, an
+    offer's outcome): conversation id + the customer's message that led to it + the step.
+
+    A retried action run (e.g. after the action server crashed) sees the same latest message and
+    so replays the first answer; a new request in a later turn gets a new key.
+    """
+    latest = ""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            latest = f"{event.get('timestamp', '')}|{event.get('message_id', '')}|{event.get('text', '')}"
+            break
+    raw = "|".join([tracker.sender_id, latest, step, *(str(p) for p in parts)])
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
 def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 

@@ -286,7 +286,8 @@ class BackendClient:
         return list(body.get("options") or [])
 
     async def make_offer(
-        self, auth: Auth, service_id: str, reason: Optional[str]
+        self, auth: Auth, service_id: str, reason: Optional[str],
+        idempotency_key: Optional[str] = None,
     ) -> Optional[Dict[str, Any]]:
         body = await self._request(
             "POST",
@@ -294,16 +295,21 @@ class BackendClient:
             endpoint="offer",
             auth=auth,
             json={"reason": reason},
+            headers=_key_header(idempotency_key),
         )
         return body.get("offer")
 
-    async def offer_outcome(self, auth: Auth, offer_id: str, accepted: bool) -> Dict[str, Any]:
+    async def offer_outcome(
+        self, auth: Auth, offer_id: str, accepted: bool, idempotency_key: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """A replay with the same ``idempotency_key`` answers the first outcome again."""
         return await self._request(
             "POST",
             f"{API}/offers/{_seg(offer_id)}/outcome",
             endpoint="offer/outcome",
             auth=auth,
             json={"accepted": bool(accepted)},
+            headers=_key_header(idempotency_key),
         )
 
     async def file_cancellation(
@@ -346,12 +352,16 @@ class BackendClient:
             auth=auth,
         )
 
-    async def revoke_cancellation(self, auth: Auth, confirmation_number: str) -> Dict[str, Any]:
+    async def revoke_cancellation(
+        self, auth: Auth, confirmation_number: str, idempotency_key: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """With ``idempotency_key``, a retried revoke answers the first answer (not 409)."""
         return await self._request(
             "POST",
             f"{API}/cancellations/{_seg(confirmation_number)}/revoke",
             endpoint="cancellations/revoke",
             auth=auth,
+            headers=_key_header(idempotency_key),
         )
 
     async def report_tracking(
@@ -360,6 +370,7 @@ class BackendClient:
         confirmation_number: str,
         tracking_number: str,
         equipment_id: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Dict[str, Any]:
         body: Dict[str, Any] = {"tracking_number": tracking_number}
         if equipment_id:
@@ -370,16 +381,21 @@ class BackendClient:
             endpoint="cancellations/tracking",
             auth=auth,
             json=body,
+            headers=_key_header(idempotency_key),
         )
 
     async def request_refund(
-        self, auth: Auth, amount: str, reason: str, service_id: Optional[str] = None
+        self, auth: Auth, amount: str, reason: str, service_id: Optional[str] = None, *,
+        idempotency_key: str,
     ) -> Dict[str, Any]:
+        """File a refund request once per ``idempotency_key`` (required: a retry never files a
+        second refund; the same key with another amount is a Conflict)."""
         body: Dict[str, Any] = {"amount": amount, "reason": reason}
         if service_id:
             body["service_id"] = service_id
         return await self._request(
-            "POST", f"{API}/refunds", endpoint="refunds", auth=auth, json=body
+            "POST", f"{API}/refunds", endpoint="refunds", auth=auth, json=body,
+            headers={"Idempotency-Key": idempotency_key},
         )
 
     async def request_handoff(
@@ -389,6 +405,7 @@ class BackendClient:
         *,
         channel: Optional[str] = None,
         auth: Optional[Auth] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Dict[str, Any]:
         """Queue the chat for staff. ``POST /api/v1/handoffs`` (docs/handoff.md): the answer has
         ``on_duty`` (the action pauses the conversation when true) and, off duty,
@@ -397,8 +414,13 @@ class BackendClient:
         if channel:
             body["channel"] = channel
         return await self._request(
-            "POST", f"{API}/handoffs", endpoint="handoffs", auth=auth, json=body
+            "POST", f"{API}/handoffs", endpoint="handoffs", auth=auth, json=body,
+            headers=_key_header(idempotency_key),
         )
+
+
+def _key_header(idempotency_key: Optional[str]) -> Optional[Dict[str, str]]:
+    return {"Idempotency-Key": idempotency_key} if idempotency_key else None
 
 
 def _seg(value: str) -> str:

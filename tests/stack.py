@@ -75,6 +75,7 @@ class Stack:
             "BACKEND_HOST": "127.0.0.1",
             "BACKEND_PORT": str(self.backend_port),
             "BACKEND_SERVICE_TOKEN": self.token,
+            "IDENTIFIER_HASH_KEY": "stack-identifier-key-" + self.token,
             "DEV_OUTBOX": "1",
             "RASA_PUBLIC_URL": self.rasa_url,
             "RASA_URL": self.rasa_url,

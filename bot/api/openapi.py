@@ -34,6 +34,15 @@ _HANDLE = [
 _CONFIRMATION = {"name": "confirmation_number", "in": "path", "required": True, "schema": _S,
                  "description": "XXXX-XXXX-XXXX, any case, dashes optional"}
 _SERVICE_ID = {"name": "service_id", "in": "path", "required": True, "schema": _S}
+_KEY_DOC = ("1-200 printable characters. A replay with the same request answers the first status and body; "
+            "the same key with another request is refused with 409 idempotency_key_reused (docs/security.md)")
+
+
+def _key(required: bool = False) -> Dict[str, Any]:
+    return {"name": "Idempotency-Key", "in": "header", "required": required, "schema": _S, "description": _KEY_DOC}
+
+
+_REUSED = {"409": _json({"$ref": "#/components/schemas/Error"}, "Idempotency-Key already used with another request")}
 
 
 # tag of each API path, by prefix (first match)
@@ -129,22 +138,24 @@ _PATHS: Dict[str, Any] = {
                 {"name": "date", "in": "query", "required": False, "schema": _DATE}])},
     "/api/v1/services/{service_id}/offer": {"post": _op(
         "The one retention offer for this service in this conversation (recorded as made)",
-        {"200": _json({"type": "object", "properties": {"offer": {**_ref("Offer"), "nullable": True}}}),
+        {**_REUSED, "200": _json({"type": "object", "properties": {"offer": {**_ref("Offer"), "nullable": True}}}),
          "404": _json(_ref("Error"), "Unknown service")},
-        params=[_SERVICE_ID], body=_body({"reason": {"type": "string", "nullable": True}}))},
+        params=[_SERVICE_ID, _key()], body=_body({"reason": {"type": "string", "nullable": True}}))},
     "/api/v1/offers/{offer_id}/outcome": {"post": _op(
         "Accept (applies the save) or decline an offer",
         {"200": _json({"type": "object", "properties": {"offer": _ref("Offer"),
                                                         "status": {"type": "string", "enum": ["accepted", "declined"]}}}),
-         "404": _json(_ref("Error"), "Unknown offer"), "409": _json(_ref("Error"), "Already decided otherwise")},
-        params=[{"name": "offer_id", "in": "path", "required": True, "schema": _S}],
+         "404": _json(_ref("Error"), "Unknown offer"),
+         "409": _json(_ref("Error"), "Already decided otherwise, or Idempotency-Key reused")},
+        params=[{"name": "offer_id", "in": "path", "required": True, "schema": _S}, _key()],
         body=_body({"accepted": {"type": "boolean"}}, ["accepted"]))},
     "/api/v1/cancellations": {"post": _op(
-        "File a cancellation request (idempotent per Idempotency-Key)",
-        {"201": _json(_ref("Cancellation"), "Filed"), "200": _json(_ref("Cancellation"), "Replay of the key"),
+        "File a cancellation request (idempotent per Idempotency-Key: a replay answers the first 201 again)",
+        {"201": _json(_ref("Cancellation"), "Filed"),
+         "200": _json(_ref("Cancellation"), "Replay of a key used before answers were stored"),
          "404": _json(_ref("Error"), "Unknown service"),
          "409": _json(_ref("Error"), "Already requested, key reused, or balance blocks filing")},
-        params=[{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _S}],
+        params=[_key(required=True)],
         body=_body({"service_id": _S, "when": {"type": "string", "enum": ["immediate", "end_of_period", "date"]},
                     "date": _DATE, "reason": {"type": "string", "nullable": True},
                     "backup_confirmed": {"type": "boolean", "enum": [True]},
@@ -157,19 +168,21 @@ _PATHS: Dict[str, Any] = {
     "/api/v1/cancellations/{confirmation_number}/revoke": {"post": _op(
         "Revoke a request before its end date",
         {"200": _json(_ref("Cancellation")), "404": _json(_ref("Error"), "Unknown"),
-         "409": _json(_ref("Error"), "End date reached or already revoked")},
-        params=[_CONFIRMATION])},
+         "409": _json(_ref("Error"), "End date reached, already revoked (without a replayed key), or key reused")},
+        params=[_CONFIRMATION, _key()])},
     "/api/v1/cancellations/{confirmation_number}/tracking": {"post": _op(
         "Report the tracking number of returned equipment",
         {"200": _json({"type": "object", "properties": {"recorded": {"type": "boolean"},
                                                         "equipment": {"type": "array", "items": _ref("Equipment")}}}),
-         "404": _json(_ref("Error"), "Unknown request or device"), "409": _json(_ref("Error"), "Nothing to return")},
-        params=[_CONFIRMATION], body=_body({"tracking_number": _S, "equipment_id": _S}, ["tracking_number"]))},
+         "404": _json(_ref("Error"), "Unknown request or device"),
+         "409": _json(_ref("Error"), "Nothing to return, or Idempotency-Key reused")},
+        params=[_CONFIRMATION, _key()], body=_body({"tracking_number": _S, "equipment_id": _S}, ["tracking_number"]))},
     "/api/v1/refunds": {"post": _op(
         "Request a refund (credit up to the policy threshold, billing review above)",
         {"200": _json({"type": "object", "properties": {
             "status": {"type": "string", "enum": ["credit_processing", "under_review"]}, "amount": _MONEY,
-            "message": _S}})},
+            "message": _S}}), **_REUSED, "404": _json(_ref("Error"), "Unknown service")},
+        params=[_key(required=True)],
         body=_body({"amount": _MONEY, "reason": _S, "service_id": _S}, ["amount", "reason"]))},
     "/api/v1/dev/outbox": {"get": _op(
         "Sent codes and receipts (only with DEV_OUTBOX=1; 404 otherwise)",
@@ -182,9 +195,10 @@ _PATHS: Dict[str, Any] = {
         "Queue the chat for a person (docs/handoff.md); one open handoff per conversation. The handle "
         "headers are optional: with a valid handle the verified account is attached",
         {"201": _json(_ref("QueuedHandoff"), "Queued"),
-         "200": _json(_ref("QueuedHandoff"), "Already queued: the open handoff")},
+         "200": _json(_ref("QueuedHandoff"), "Already queued: the open handoff"), **_REUSED},
         handle=False,
-        params=[{"name": "X-Verification-Handle", "in": "header", "required": False, "schema": _S},
+        params=[_key(),
+                {"name": "X-Verification-Handle", "in": "header", "required": False, "schema": _S},
                 {"name": "X-Conversation-Id", "in": "header", "required": False, "schema": _S}],
         body=_body({"conversation_id": _S, "reason": {"type": "string", "example": "customer_request"},
                     "channel": {"type": "string", "nullable": True}}, ["conversation_id", "reason"]))},

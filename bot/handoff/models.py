@@ -23,8 +23,6 @@ class StaffUser(Base):
     password_hash = Column(String(300), nullable=False)  # scrypt$n$r$p$salt$hash
     active = Column(Boolean, nullable=False, default=True)
     available = Column(Boolean, nullable=False, default=False)  # "I can take chats now"
-    failed_logins = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     last_login_at = Column(DateTime)
 

@@ -60,6 +60,7 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
     env.update(
         DATABASE_URL=f"sqlite:///{db}",
         BACKEND_SERVICE_TOKEN=TOKEN,
+        IDENTIFIER_HASH_KEY="test-identifier-hash-key",
         DEV_OUTBOX="1",
         VERIFY_MAX_FAILURES=str(MAX_FAILURES),
         VERIFY_LOCK_SECONDS="900",

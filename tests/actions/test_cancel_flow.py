@@ -282,7 +282,8 @@ async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):
     assert out["cancel_attempt"] == 1.0 and out["service_id"] is None
     # a retry of the same action run (same tracker) files nothing new
     msgs2, _, _ = await run(ActionCancelFinish(), make_tracker(
-        slots, sender=sender, events=[{"event": "session_started", "timestamp": 1700000000.0}]))
+        slots, sender=sender, channel="socketio",
+        events=[{"event": "session_started", "timestamp": 1700000000.0}]))
     assert f"Confirmation number: {number}" in texts(msgs2)
     async with BackendClient.from_env() as c:
         filed = await c.get_cancellation(Auth(slots["verification_handle"], sender), number)
