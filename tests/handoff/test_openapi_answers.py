@@ -91,12 +91,14 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
               "terms_accepted": True, "channel": "rest"}
     key = {"Idempotency-Key": "k-" + secrets.token_hex(4)}
     filed = await call("POST", "/api/v1/cancellations", who, json=filing, headers=key, expect=201)
-    await call("POST", "/api/v1/cancellations", who, json=filing, headers=key, expect=200)
+    # a replay answers the first answer again (status included), as payment APIs do
+    await call("POST", "/api/v1/cancellations", who, json=filing, headers=key, expect=201)
     number = filed["confirmation_number"]
     await call("GET", f"/api/v1/cancellations/{number}", who)
     await call("POST", f"/api/v1/cancellations/{number}/tracking", who,
                json={"tracking_number": "1Z999AA10123456784"})
-    await call("POST", "/api/v1/refunds", who, json={"amount": "5.00", "reason": "charged twice"})
+    await call("POST", "/api/v1/refunds", who, json={"amount": "5.00", "reason": "charged twice"},
+               headers={"Idempotency-Key": "r-" + secrets.token_hex(4)})
     await call("POST", f"/api/v1/cancellations/{number}/revoke", who)
     await call("POST", f"/api/v1/cancellations/{number}/revoke", who, expect=409)
     await call("GET", f"/api/v1/dev/outbox?to={account['email']}")
