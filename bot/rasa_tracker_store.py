@@ -11,10 +11,11 @@ so the same endpoints file serves SQLite on a laptop and PostgreSQL in productio
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
-from typing import Any, Optional, Tuple
+from typing import Any, Generator, Optional, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -22,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActiveLoop, Event, SlotSet
@@ -58,8 +59,30 @@ def _sql_kwargs(url: str) -> dict:
     }
 
 
+class TrackerStoreError(RuntimeError):
+    """The tracker store could not do what was asked (the request fails, the process lives on)."""
+
+
 class RedactingTrackerStore(SQLTrackerStore):
     """SQL tracker store whose stored and published events never hold secrets."""
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Generator[Any, None, None]:
+        """A database session, closed afterwards. Rasa's own turns any ValueError raised while
+        the session is open (e.g. SQLite's UnicodeEncodeError for a lone surrogate in a sender
+        id) into ``print_error_and_exit``: one request would stop the assistant for everyone.
+        Here a missing PostgreSQL schema and every other error fail the one request only."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as missing:
+                raise TrackerStoreError(f"PostgreSQL schema {missing} not found") from None
+            yield session
+        except ValueError as error:  # not a reason to exit the process
+            raise TrackerStoreError(f"tracker store refused the request: {type(error).__name__}") from error
+        finally:
+            session.close()
 
     def __init__(
         self,
