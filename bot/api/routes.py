@@ -35,16 +35,18 @@ def _settings(request: web.Request) -> Settings:
 
 
 def _handle_headers(request: web.Request):
-    return request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id")
+    """Handle, conversation id and input channel the action presents the handle from."""
+    return (request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id"),
+            request.headers.get("X-Conversation-Channel"))
 
 
 async def as_customer(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
     """Resolve the verification handle and run `fn(session, policy, who, *args)` in one transaction."""
-    handle, conversation = _handle_headers(request)
+    handle, conversation, channel = _handle_headers(request)
     policy = _policy(request)
 
     def work(session: Session):
-        who = identity.resolve_handle(session, handle, conversation)
+        who = identity.resolve_handle(session, handle, conversation, channel)
         return fn(session, policy, who, *args)
 
     return await _db(request).run(work)
@@ -71,7 +73,8 @@ async def verify_start(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     identifier = v.string(body, "identifier", max_len=254)
     conversation_id = v.string(body, "conversation_id")
-    result = await _db(request).run(identity.start, _settings(request), identifier, conversation_id)
+    channel = v.string(body, "channel", required=False, nullable=True, max_len=40) or ""
+    result = await _db(request).run(identity.start, _settings(request), identifier, conversation_id, channel)
     return json_response(result)
 
 
@@ -166,9 +169,9 @@ async def file_cancellation(request: web.Request) -> web.Response:
     )
     v.boolean(body, "backup_confirmed", must_be=True, why=" (the customer confirms their data is backed up)")
     v.boolean(body, "terms_accepted", must_be=True, why=" (the customer accepts the cancellation terms)")
-    handle, conversation = _handle_headers(request)
+    handle, conversation, channel = _handle_headers(request)
     db, policy = _db(request), _policy(request)
-    who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation))
+    who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation, channel))
     result, created = await db.in_thread(cancellations.file, db, policy, who, data)
     return json_response(result, status=201 if created else 200)
 

@@ -194,13 +194,14 @@ ACCOUNTS = {
 }
 
 
-async def verified_slots(who: str, sender: str) -> Dict[str, Any]:
-    """Verify through the API (as the identification step would) -> slots of a verified chat."""
+async def verified_slots(who: str, sender: str, channel: str = "rest") -> Dict[str, Any]:
+    """Verify through the API (as the identification step would, on input ``channel``) -> slots
+    of a verified chat."""
     from bot.client import BackendClient
 
     number, zip_code, _pin, name = ACCOUNTS[who]
     async with BackendClient.from_env() as c:
-        attempt = await c.verify_start(number, sender)
+        attempt = await c.verify_start(number, sender, channel)
         v = await c.verify(attempt["attempt_id"], zip_code)
     return {
         "verification_handle": v["handle"],

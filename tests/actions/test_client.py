@@ -24,13 +24,24 @@ async def test_health_and_typed_errors(live_backend):
     with pytest.raises(VerificationFailed):
         await c.verify(attempt["attempt_id"], "12345")
     slots = await verified_slots("erin", sender)
-    auth = Auth(slots["verification_handle"], sender)
+    auth = Auth(slots["verification_handle"], sender, "rest")
     with pytest.raises(InvalidConfirmationNumber):
         await c.get_cancellation(auth, "AAAA-AAAA-AAAA")
     with pytest.raises(NotAuthorized):                      # handle bound to its conversation
         await c.services(Auth(slots["verification_handle"], "another-conversation"))
     queued = await c.request_handoff(sender, "customer_request", auth=auth)
     assert isinstance(queued.get("on_duty"), bool)
+
+
+async def test_a_handle_is_only_accepted_from_the_channel_it_was_verified_on(live_backend):
+    c = BackendClient.from_env()
+    sender = new_sender()
+    slots = await verified_slots("erin", sender, "twilio")
+    handle = slots["verification_handle"]
+    assert (await c.services(Auth(handle, sender, "twilio")))
+    for channel in ("rest", "socketio", "slack", ""):
+        with pytest.raises(NotAuthorized):
+            await c.services(Auth(handle, sender, channel))
 
 
 async def test_bad_token_and_unreachable(live_backend):

@@ -47,7 +47,7 @@ async def test_fast_track_declines_a_pending_offer(live_backend):
     sender = new_sender()
     slots = await verified_slots("judy", sender)
     async with BackendClient.from_env() as c:
-        offer = await c.make_offer(Auth(slots["verification_handle"], sender), "SVC-5001",
+        offer = await c.make_offer(Auth(slots["verification_handle"], sender, "rest"), "SVC-5001",
                                    "not_using")
     assert offer
     slots.update(service_id="SVC-5001", offer_id=offer["id"], requested_slot="offer_response")
