@@ -12,6 +12,7 @@ The token goes in the query string as Rasa expects; URLs are never logged.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
@@ -60,7 +61,7 @@ class RasaClient:
                     body = await answer.json(content_type=None)
                 except ValueError:
                     body = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:  # distinct before 3.11
             log.warning("rasa %s unreachable: %s", what, type(exc).__name__)
             raise RasaError("Rasa is not reachable") from None
         if status != 200 or not isinstance(body, dict):

@@ -136,3 +136,47 @@ async def test_a_read_on_a_connection_the_backend_dropped_is_tried_again(monkeyp
             await client.offer_outcome(Auth("h", "c"), "offer-1", True)
         assert [method for method, _ in seen["requests"]].count(b"POST") == 1
         await _close(server, seen)
+
+
+async def _slow_server(delay: float):
+    """An HTTP server that answers every request after ``delay`` seconds."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def slow(request):
+        await asyncio.sleep(delay)
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def test_a_backend_slower_than_the_timeout_is_unavailable_not_a_crash():
+    """Issue 14: on Python 3.10 asyncio.TimeoutError is not the built-in TimeoutError; it escaped
+    the client and the customer got silence."""
+    runner, url = await _slow_server(5)
+    try:
+        with pytest.raises(BackendUnavailable):
+            await BackendClient(url, "t", timeout=0.5).services(Auth("h", "c", "rest"))
+    finally:
+        await runner.cleanup()
+
+
+async def test_rasa_http_api_slower_than_the_timeout_is_a_rasa_error():
+    from bot.handoff.rasa import RasaClient, RasaError
+
+    runner, url = await _slow_server(5)
+    rasa = RasaClient(url, "token", timeout=0.5)
+    try:
+        with pytest.raises(RasaError):
+            await rasa.tracker("+15550100001")
+    finally:
+        await rasa.close()
+        await runner.cleanup()
