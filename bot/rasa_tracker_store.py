@@ -29,12 +29,14 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rasa_speedups
+from bot import rasa_action_failures, rasa_speedups
 from bot.rasa_redaction import redact_events
 from bot.rasa_tracker_cache import Entry, TrackerCache, cache_size_from_env
 
 # Rasa imports this module when it starts with our endpoints: apply the speed fixes then.
 rasa_speedups.install()
+# ... and answer the customer when the action server fails (instead of silence).
+rasa_action_failures.install()
 
 DEFAULT_URL = "sqlite:///var/tracker.sqlite3"
 

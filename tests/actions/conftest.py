@@ -191,6 +191,7 @@ ACCOUNTS = {
     "ivan": ("10000004", "10001", "4444", "Ivan"),
     "judy": ("10000005", "30301", "5555", "Judy"),
     "kim": ("10000006", "73301", "6666", "Kim"),          # several services, bundle
+    "nora": ("10000008", "85001", "8888", "Nora"),        # Email Suite; filed only by the crash test
 }
 
 
