@@ -19,6 +19,8 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from tests.vendors import VendorStandIn, vendor_env
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -64,7 +66,12 @@ class Stack:
         self.model = Path(model)
         self.token = secrets.token_urlsafe(16)
         self.rasa_token = secrets.token_urlsafe(16)
+        # The REST channel needs a bearer token (bot/channels/rest.py). It is put in this
+        # process's environment too, so that load generators (bench.load) send it.
+        self.rest_token = os.environ.setdefault("REST_CHANNEL_TOKEN", secrets.token_urlsafe(16))
         self.backend_port, self.action_port, self.rasa_port = free_port(), free_port(), free_port()
+        # Twilio and Slack web APIs: local stand-ins; both channels are configured against them
+        self.vendors = VendorStandIn(free_port())
         self.backend_url = f"http://127.0.0.1:{self.backend_port}"
         self.action_url = f"http://127.0.0.1:{self.action_port}"
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
@@ -84,7 +91,10 @@ class Stack:
             "RASA_URL": self.rasa_url,
             "RASA_TOKEN": self.rasa_token,
             "TRACKER_DB_URL": self.tracker_url,
+            "REST_CHANNEL_TOKEN": self.rest_token,
+            "CONVERSATION_ID_SECRET": secrets.token_urlsafe(16),
             "PYTHONUNBUFFERED": "1",
+            **vendor_env(self.vendors.url, f"http://127.0.0.1:{self.rasa_port}", str(self.workdir)),
             **(env or {}),
         }
         self.processes: Dict[str, subprocess.Popen] = {}
@@ -128,6 +138,7 @@ class Stack:
 
     def start(self, timeout: float = 240) -> "Stack":
         """Seed the database, start the three processes and wait until all answer."""
+        self.vendors.start()
         subprocess.run([str(BIN / "cancel-backend"), "seed"], cwd=ROOT, env=self.env, check=True,
                        stdout=subprocess.DEVNULL)
         self._spawn("backend", [str(BIN / "cancel-backend"), "serve", "--host", "127.0.0.1",
@@ -160,6 +171,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
+        if self.vendors._thread.is_alive():
+            self.vendors.stop()
 
     def __enter__(self) -> "Stack":
         return self.start()
@@ -171,9 +184,13 @@ class Stack:
     def say(self, sender: str, text: str) -> List[dict]:
         """Send one customer message over the REST channel; return the bot's messages."""
         status, body = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook",
-                                 {"sender": sender, "message": text}, timeout=60)
+                                 {"sender": sender, "message": text}, self.rest_headers(), timeout=60)
         assert status == 200, f"REST channel answered {status}: {body}"
         return body
+
+    def rest_headers(self) -> Dict[str, str]:
+        """What a trusted client of the REST channel sends."""
+        return {"Authorization": f"Bearer {self.rest_token}"}
 
     def backend(self, method: str, path: str, body: Optional[dict] = None,
                 headers: Optional[dict] = None) -> tuple[int, object]:

@@ -23,9 +23,10 @@ CONNECTED = re.compile("^Connected$")
 
 
 def socketio_channel():
-    from rasa.core.channels.socketio import SocketIOInput
+    """The channel of credentials.yml: server-signed session ids (bot/channels/socketio.py)."""
+    from bot.channels.socketio import SignedSocketIOInput
 
-    return SocketIOInput(session_persistence=True)
+    return SignedSocketIOInput(session_persistence=True)
 
 
 @asynccontextmanager
