@@ -56,6 +56,11 @@ def valid_signed_session_id(value: Any) -> bool:
     return hmac.compare_digest(signature, _mac("socketio", nonce)[:_SIGNATURE_HEX])
 
 
+def is_other_channels_id(value: str) -> bool:
+    """True for an id only the socket.io, SMS or Slack channel may use (REST refuses it)."""
+    return value.startswith((SMS_ID_PREFIX, SLACK_ID_PREFIX)) or valid_signed_session_id(value)
+
+
 def sms_conversation_id(phone: str) -> str:
     """The conversation id of the SMS customer texting from ``phone``."""
     return SMS_ID_PREFIX + _mac("sms", phone.strip())[:40]

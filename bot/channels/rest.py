@@ -7,7 +7,8 @@ channel's conversation id could continue that conversation. Here:
   channel answers 503, unless ``REST_CHANNEL_OPEN=1`` (development only: ``make run`` on a
   laptop, documented in README and docs/security.md) opens it to anyone who can reach the port;
 - the tracker's input channel is always ``rest`` (Rasa lets the body name any channel, which
-  would defeat the verification handle's channel binding);
+  would defeat the verification handle's channel binding), and ids of the other channels'
+  conversations (``sms-…``, ``slack-…``, signed socket.io ids) are refused as senders;
 - the body must be a JSON object of at most ``MAX_BODY_BYTES`` (413), nested at most 10 levels,
   valid Unicode; ``sender`` a short id from a safe alphabet; ``message`` valid text of at most
   ``MAX_MESSAGE_CHARS`` characters (413 with a customer-readable ``message``). Errors are JSON
@@ -33,6 +34,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels import limits
 from bot.channels.common import setting
+from bot.channels.identity import is_other_channels_id
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,8 @@ class TokenRestInput(RestInput):
             raise limits.BadMessage(
                 "invalid_sender", f"sender must be 1 to {limits.MAX_SENDER_ID_CHARS} characters "
                 "of A-Z a-z 0-9 _ . : @ + = -")
+        if is_other_channels_id(sender):
+            raise limits.BadMessage("invalid_sender", "sender is reserved for another channel")
         text = limits.check_message(body.get("message"))
         metadata = body.get("metadata")
         if metadata is not None and not isinstance(metadata, dict):

@@ -182,3 +182,11 @@ async def test_socketio_a_huge_message_is_dropped_at_the_transport_and_others_ar
         async with Widget(sio_url) as bystander:
             await bystander.session(None)
             assert (await bystander.say("hello"))["text"] == "Hello from the test bot."
+
+
+async def test_rest_refuses_the_other_channels_conversation_ids(rest, tiny_agent):
+    http, url = rest
+    for sender in (sms_conversation_id("+15550100001"), "slack-" + "0" * 40, new_signed_session_id()):
+        status, body = await _post(http, url, {"sender": sender, "message": "hello"})
+        assert status == 400 and body["error"] == "invalid_sender", sender
+        assert await _user_texts(tiny_agent, sender) == []
