@@ -51,9 +51,11 @@ def http_json(method: str, url: str, body: Optional[dict] = None, headers: Optio
         return status, raw.decode(errors="replace")
 
 
-def action_endpoint_yaml(url: str) -> str:
-    """The ``action_endpoint`` section of an endpoints file, as in the repository's ones."""
-    return f'action_endpoint:\n  url: "{url}"\n  enable_selective_domain: true\n'
+def action_endpoint_yaml(url: str, token: Optional[str] = None) -> str:
+    """The ``action_endpoint`` section of an endpoints file, as in the repository's ones; with
+    ``token``, Rasa sends it on every call (checked by bot/action_server.py)."""
+    return (f'action_endpoint:\n  url: "{url}"\n  enable_selective_domain: true\n'
+            + (f'  token: "{token}"\n' if token else ""))
 
 
 class Stack:
@@ -66,6 +68,7 @@ class Stack:
         self.model = Path(model)
         self.token = secrets.token_urlsafe(16)
         self.rasa_token = secrets.token_urlsafe(16)
+        self.action_token = secrets.token_urlsafe(16)
         # The REST channel needs a bearer token (bot/channels/rest.py). It is put in this
         # process's environment too, so that load generators (bench.load) send it.
         self.rest_token = os.environ.setdefault("REST_CHANNEL_TOKEN", secrets.token_urlsafe(16))
@@ -92,6 +95,9 @@ class Stack:
             "RASA_TOKEN": self.rasa_token,
             "TRACKER_DB_URL": self.tracker_url,
             "REST_CHANNEL_TOKEN": self.rest_token,
+            "ACTION_SERVER_TOKEN": self.action_token,
+            "ACTION_HOST": "127.0.0.1",
+            "ACTION_PORT": str(self.action_port),
             "CONVERSATION_ID_SECRET": secrets.token_urlsafe(16),
             "PYTHONUNBUFFERED": "1",
             **vendor_env(self.vendors.url, f"http://127.0.0.1:{self.rasa_port}", str(self.workdir)),
@@ -129,7 +135,7 @@ class Stack:
     def _write_endpoints(self) -> Path:
         path = self.workdir / "endpoints.yml"
         path.write_text(self.endpoints_text or (
-            action_endpoint_yaml(f"{self.action_url}/webhook") +
+            action_endpoint_yaml(f"{self.action_url}/webhook", self.action_token) +
             "tracker_store:\n  type: bot.rasa_tracker_store.RedactingTrackerStore\n"
             f'  url: "{self.tracker_url}"\n'
             "lock_store:\n  type: in_memory\n"
@@ -143,10 +149,11 @@ class Stack:
                        stdout=subprocess.DEVNULL)
         self._spawn("backend", [str(BIN / "cancel-backend"), "serve", "--host", "127.0.0.1",
                                 "--port", str(self.backend_port)])
-        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                "--port", str(self.action_port)])
+        # bot/action_server.py: loopback, ACTION_PORT, ACTION_SERVER_TOKEN from self.env
+        self._spawn("actions", [sys.executable, "-m", "bot.action_server"])
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.rasa_token}",
-                             "--port", str(self.rasa_port), "--cors", "*", "--model", str(self.model),
+                             "--port", str(self.rasa_port), "--interface", "127.0.0.1", "--cors", "*",
+                             "--model", str(self.model),
                              "--endpoints", str(self._write_endpoints()),
                              "--credentials", str(self.credentials)])
         deadline = time.monotonic() + timeout

@@ -60,7 +60,7 @@ def test_cancellation_on_postgres_redis_rabbitmq(trained_model, tmp_path, tracke
     amqp = urlparse(amqp_url)
     queue = f"rasa_events_test_{uuid.uuid4().hex[:8]}"
     endpoints = (
-        action_endpoint_yaml("{action_url}/webhook") +
+        "{action_endpoint}" +
         "tracker_store:\n  type: bot.rasa_tracker_store.RedactingTrackerStore\n"
         "lock_store:\n  type: redis\n"
         f'  url: "{redis_url.hostname}"\n  port: {redis_url.port or 6379}\n'
@@ -70,7 +70,8 @@ def test_cancellation_on_postgres_redis_rabbitmq(trained_model, tmp_path, tracke
         f"  queues:\n    - {queue}\n"
     )
     stack = Stack(tmp_path, trained_model, env={"TRACKER_DB_URL": tracker_database})
-    stack.endpoints_text = endpoints.replace("{action_url}", stack.action_url)
+    stack.endpoints_text = endpoints.replace(
+        "{action_endpoint}", action_endpoint_yaml(f"{stack.action_url}/webhook", stack.action_token))
     import redis
 
     redis_client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
