@@ -30,7 +30,7 @@ from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_action_failures, rasa_speedups
-from bot.rasa_redaction import redact_events
+from bot.rasa_redaction import redact_events, unseal_events
 from bot.rasa_tracker_cache import Entry, TrackerCache, cache_size_from_env
 
 # Rasa imports this module when it starts with our endpoints: apply the speed fixes then.
@@ -220,7 +220,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                 .with_entities(self.SQLEvent.data)
                 .all()
             )
-            events = [json.loads(data) for (data,) in rows]
+            events = unseal_events([json.loads(data) for (data,) in rows])
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None
