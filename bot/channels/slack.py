@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -280,9 +279,9 @@ class SecureSlackInput(SlackInput):
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         try:
-            output = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise MalformedEvent("body is not JSON")
+            output = limits.load_json(request.body or b"", limit=20)  # no recursion on deep nesting
+        except ValueError:
+            raise MalformedEvent("body is not JSON (or nested too deeply)")
         if not isinstance(output, dict):
             raise MalformedEvent("body is not a JSON object")
         if output.get("type") == "url_verification":
@@ -347,7 +346,7 @@ class SecureSlackInput(SlackInput):
         if not raw:
             raise MalformedEvent("form without payload")
         try:
-            payload = json.loads(raw)
+            payload = limits.load_json(raw.encode("utf-8", "surrogatepass"), limit=20)
         except ValueError:
             raise MalformedEvent("payload is not JSON")
         if not isinstance(payload, dict):

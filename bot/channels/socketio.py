@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import UserMessage, decode_bearer_token
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -66,7 +66,10 @@ class SignedSocketIOInput(SocketIOInput):
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
-            return True
+            if not self.jwt_key:
+                return True
+            token = auth.get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
 
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: Text) -> None:

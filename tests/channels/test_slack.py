@@ -235,6 +235,11 @@ async def test_url_verification_answers_the_challenge(slack):
         pytest.param(b"payload=%7Bnot%20json", "application/x-www-form-urlencoded", 400, id="form-payload-not-json"),
         pytest.param(b"hello", "text/plain", 415, id="wrong-content-type"),
         pytest.param(b'{"pad": "' + b"x" * (70 * 1024) + b'"}', "application/json", 413, id="oversized"),
+        pytest.param(b"[" * 30_000 + b"]" * 30_000, "application/json", 400, id="deeply-nested"),
+        pytest.param(b"payload=" + b"%5B" * 20_000, "application/x-www-form-urlencoded", 400,
+                     id="deeply-nested-payload"),
+        pytest.param(b'{"type": "event_callback", "event": {"type": "message", "text": "\\ud800", "user": "U1",'
+                     b' "channel_type": "im"}}', "application/json", 400, id="lone-surrogate"),
     ],
 )
 async def test_malformed_or_oversized_signed_bodies_are_refused(
