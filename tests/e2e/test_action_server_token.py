@@ -20,11 +20,6 @@ def _forged_call(sender="forged-1"):
     }
 
 
-def _handoffs(stack):
-    status, body = stack.backend("GET", "/api/v1/handoffs")
-    return body
-
-
 def test_forged_action_calls_are_refused(stack):
     url = f"{stack.action_url}/webhook"
     for suffix, headers in (("", {}), ("?token=wrong", {}), ("", {"Authorization": "Bearer wrong"})):
