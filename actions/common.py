@@ -84,7 +84,7 @@ def auth_for(tracker: Tracker) -> Optional[Auth]:
     handle = tracker.get_slot("verification_handle")
     if not handle:
         return None
-    return Auth(handle=str(handle), conversation_id=tracker.sender_id)
+    return Auth(handle=str(handle), conversation_id=tracker.sender_id, channel=channel_of(tracker))
 
 
 def is_verified(tracker: Tracker) -> bool:

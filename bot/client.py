@@ -6,6 +6,7 @@ a factor or any other customer value: log lines name the endpoint and the status
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -67,16 +68,20 @@ class BackendUnavailable(BackendError):
 
 @dataclass(frozen=True)
 class Auth:
-    """What a call for a verified customer carries: the handle and its conversation id."""
+    """What a call for a verified customer carries: the handle, its conversation id and the
+    input channel the conversation's latest message came from (the backend accepts a handle only
+    from the channel it was verified on)."""
 
     handle: str
     conversation_id: str
+    channel: str = ""
 
     def headers(self) -> Dict[str, str]:
-        return {"X-Verification-Handle": self.handle, "X-Conversation-Id": self.conversation_id}
+        return {"X-Verification-Handle": self.handle, "X-Conversation-Id": self.conversation_id,
+                "X-Conversation-Channel": self.channel}
 
     def __repr__(self) -> str:  # never print the handle
-        return "Auth(handle=***, conversation_id=***)"
+        return f"Auth(handle=***, conversation_id=***, channel={self.channel!r})"
 
 
 # Idle kept-alive connections are dropped well before the backend's (aiohttp's 75 s default).
@@ -204,7 +209,7 @@ class BackendClient:
                 except aiohttp.ServerDisconnectedError:
                     if attempt + 1 == attempts:
                         raise
-        except (aiohttp.ClientError, TimeoutError) as exc:  # asyncio.TimeoutError is TimeoutError
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:  # distinct before 3.11
             logger.warning("backend %s unreachable: %s", endpoint, type(exc).__name__)
             raise BackendUnavailable("backend unreachable", code="unavailable") from None
         finally:
@@ -223,14 +228,13 @@ class BackendClient:
     async def health(self) -> Dict[str, Any]:
         return await self._request("GET", "/health", endpoint="health")
 
-    async def verify_start(self, identifier: str, conversation_id: str) -> Dict[str, Any]:
-        """-> ``{"attempt_id", "factors"}`` (same shape for unknown identifiers)."""
-        return await self._request(
-            "POST",
-            f"{API}/verify/start",
-            endpoint="verify/start",
-            json={"identifier": identifier, "conversation_id": conversation_id},
-        )
+    async def verify_start(self, identifier: str, conversation_id: str, channel: str = "") -> Dict[str, Any]:
+        """-> ``{"attempt_id", "factors"}`` (same shape for unknown identifiers). The handle the
+        attempt yields is only accepted from ``channel``."""
+        body = {"identifier": identifier, "conversation_id": conversation_id}
+        if channel:
+            body["channel"] = channel
+        return await self._request("POST", f"{API}/verify/start", endpoint="verify/start", json=body)
 
     async def send_otp(self, attempt_id: str) -> Dict[str, Any]:
         """-> ``{"sent": true, "to": masked}``."""

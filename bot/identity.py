@@ -6,7 +6,8 @@ Rules (docs/design.md step 2, docs/contracts.md):
 - failures are counted per account, whichever identifier was used (per normalised identifier when
   it is unknown), and lock it for a while; one-time codes are capped per account and window;
 - a successful verification yields a random handle, stored hashed, bound to the conversation id
-  (stored as its keyed hash, like every conversation id in these tables).
+  (stored as its keyed hash, like every conversation id in these tables) and to the input channel
+  (rest, socketio, slack, twilio) the verification was started on.
 Functions run inside a transaction (`bot.db.Database.transaction`) and return results rather than
 raising for failed verifications, so that the failure count is committed.
 """
@@ -85,8 +86,10 @@ def _decoy_mask(key: str) -> str:
     return mask_email(f"{_DECOY_LETTERS[n % len(_DECOY_LETTERS)]}x@{_DECOY_DOMAINS[n // 97 % len(_DECOY_DOMAINS)]}")
 
 
-def start(session: Session, settings: Settings, identifier: str, conversation_id: str) -> Dict[str, Any]:
-    """Open a verification attempt for an account number, email or phone (known or not)."""
+def start(session: Session, settings: Settings, identifier: str, conversation_id: str,
+          channel: str = "") -> Dict[str, Any]:
+    """Open a verification attempt for an account number, email or phone (known or not), on the
+    input ``channel`` of the conversation (its handle will only be accepted from that channel)."""
     classified = classify_identifier(identifier)
     if classified is None:
         raise InvalidField("identifier", "must be an 8-digit account number, an email address or a phone number")
@@ -110,6 +113,7 @@ def start(session: Session, settings: Settings, identifier: str, conversation_id
         account_id=account.id if (account and user) else None,
         user_id=user.id if user else None,
         conversation_key=conversation_key(conversation_id),
+        channel=channel or "",
         masked_destination=masked,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.handle_ttl_seconds),
@@ -301,6 +305,7 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
         expires = now + timedelta(seconds=settings.handle_ttl_seconds)
         session.add(VerificationHandle(handle_hash=token_digest(handle), account_id=account.id,
                                        user_id=attempt.user_id, conversation_key=attempt.conversation_key,
+                                       channel=attempt.channel or "",
                                        created_at=now, expires_at=expires))
         audit.record(session, "verify_succeeded", account.id, conversation_key=attempt.conversation_key,
                      factor_type=kind)
@@ -329,8 +334,10 @@ class Verified:
     conversation_id: str
 
 
-def resolve_handle(session: Session, handle: Optional[str], conversation_id: Optional[str]) -> Verified:
-    """The account behind a handle used with its own conversation id; else 401 invalid_handle."""
+def resolve_handle(session: Session, handle: Optional[str], conversation_id: Optional[str],
+                   channel: Optional[str] = None) -> Verified:
+    """The account behind a handle used with its own conversation id, from the input channel it
+    was issued on; else 401 invalid_handle."""
     refused = Unauthorized("Verification is missing or has expired; please verify again.", "invalid_handle")
     if not handle or not conversation_id or len(handle) > 200:
         raise refused
@@ -338,5 +345,7 @@ def resolve_handle(session: Session, handle: Optional[str], conversation_id: Opt
     if row is None or row.expires_at <= utcnow():
         raise refused
     if not hmac.compare_digest(row.conversation_key.encode(), conversation_key(conversation_id).encode()):
+        raise refused
+    if not hmac.compare_digest((row.channel or "").encode(), (channel or "").encode()):
         raise refused
     return Verified(row.account_id, row.user_id, conversation_id)

@@ -222,6 +222,7 @@ class VerificationAttempt(Base):
     account_id = Column(ForeignKey("accounts.id"))  # NULL: unknown identifier, can never succeed
     user_id = Column(ForeignKey("authorized_users.id"))
     conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
+    channel = Column(String(40), nullable=False, default="", server_default="")  # input channel it was started on
     masked_destination = Column(String(100), nullable=False)  # where a code would go, masked
     otp_hash = Column(String(200))
     otp_sent_count = Column(Integer, nullable=False, default=0)
@@ -245,6 +246,7 @@ class VerificationHandle(Base):
     account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
     user_id = Column(ForeignKey("authorized_users.id"), nullable=False)
     conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id it works in
+    channel = Column(String(40), nullable=False, default="", server_default="")  # only usable from this input channel
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
 

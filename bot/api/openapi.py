@@ -30,6 +30,8 @@ _ERRORS = {
 _HANDLE = [
     {"name": "X-Verification-Handle", "in": "header", "required": True, "schema": _S},
     {"name": "X-Conversation-Id", "in": "header", "required": True, "schema": _S},
+    {"name": "X-Conversation-Channel", "in": "header", "required": False, "schema": _S,
+     "description": "input channel the handle is used from; must be the one verify/start named"},
 ]
 _CONFIRMATION = {"name": "confirmation_number", "in": "path", "required": True, "schema": _S,
                  "description": "XXXX-XXXX-XXXX, any case, dashes optional"}
@@ -102,7 +104,8 @@ _PATHS: Dict[str, Any] = {
     "/api/v1/verify/start": {"post": _op(
         "Start verification for an account number, email or phone (same answer for unknown ones)",
         {"200": _json({"type": "object", "properties": {"attempt_id": _S, "factors": {"type": "array", "items": _S}}})},
-        handle=False, body=_body({"identifier": _S, "conversation_id": _S}, ["identifier", "conversation_id"]))},
+        handle=False, body=_body({"identifier": _S, "conversation_id": _S, "channel": {"type": "string", "nullable": True}},
+                  ["identifier", "conversation_id"]))},
     "/api/v1/verify/otp": {"post": _op(
         "Send a one-time code to the registered email/phone (same answer for unknown accounts)",
         {"202": _json({"type": "object", "properties": {"sent": {"type": "boolean"}, "to": _S}}),

@@ -36,19 +36,20 @@ def _settings(request: web.Request) -> Settings:
 
 
 def _handle_headers(request: web.Request):
-    """The handle and conversation id headers (None for a value that is not valid text, which then
-    fails verification like a missing one)."""
+    """Handle, conversation id and input channel the action presents the handle from (None for a
+    value that is not valid text, which then fails verification like a missing one)."""
     return tuple(value if value is not None and v.is_unicode_text(value) else None
-                 for value in (request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id")))
+                 for value in (request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id"),
+                               request.headers.get("X-Conversation-Channel")))
 
 
 async def as_customer(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
     """Resolve the verification handle and run `fn(session, policy, who, *args)` in one transaction."""
-    handle, conversation = _handle_headers(request)
+    handle, conversation, channel = _handle_headers(request)
     policy = _policy(request)
 
     def work(session: Session):
-        who = identity.resolve_handle(session, handle, conversation)
+        who = identity.resolve_handle(session, handle, conversation, channel)
         return fn(session, policy, who, *args)
 
     return await _db(request).run(work)
@@ -95,12 +96,12 @@ async def customer_change(request: web.Request, body: Optional[Dict[str, Any]], 
                           status: int = 200, key_required: bool = False) -> web.Response:
     """`as_customer` for a state-changing route: `fn(session, policy, who, *args)` under the
     Idempotency-Key rules, keys scoped to the verified account."""
-    handle, conversation = _handle_headers(request)
+    handle, conversation, channel = _handle_headers(request)
     policy = _policy(request)
     verified: Dict[str, Verified] = {}
 
     def scope_of(session: Session) -> str:
-        verified["who"] = identity.resolve_handle(session, handle, conversation)
+        verified["who"] = identity.resolve_handle(session, handle, conversation, channel)
         return account_scope(verified["who"].account_id)
 
     return await idempotent(
@@ -135,7 +136,8 @@ async def verify_start(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     identifier = v.string(body, "identifier", max_len=254)
     conversation_id = v.string(body, "conversation_id")
-    result = await _db(request).run(identity.start, _settings(request), identifier, conversation_id)
+    channel = v.string(body, "channel", required=False, nullable=True, max_len=40) or ""
+    result = await _db(request).run(identity.start, _settings(request), identifier, conversation_id, channel)
     return json_response(result)
 
 
@@ -229,9 +231,9 @@ async def file_cancellation(request: web.Request) -> web.Response:
     )
     v.boolean(body, "backup_confirmed", must_be=True, why=" (the customer confirms their data is backed up)")
     v.boolean(body, "terms_accepted", must_be=True, why=" (the customer accepts the cancellation terms)")
-    handle, conversation = _handle_headers(request)
+    handle, conversation, channel = _handle_headers(request)
     db, policy = _db(request), _policy(request)
-    who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation))
+    who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation, channel))
     answer = await db.in_thread(cancellations.file, db, policy, who, data,
                                 account_scope(who.account_id), _fingerprint(request, body))
     return json_response(answer.body, status=answer.status)

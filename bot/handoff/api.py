@@ -33,7 +33,8 @@ async def request_handoff(request: web.Request) -> web.Response:
             # The account is attached only for a valid handle of this very conversation; an expired
             # one never blocks the request for a person.
             try:
-                account_id = identity.resolve_handle(session, handle, conversation_id).account_id
+                account_id = identity.resolve_handle(session, handle, conversation_id,
+                                                         request.headers.get("X-Conversation-Channel")).account_id
             except Unauthorized:
                 account_id = None
         if account_id is None:

@@ -25,7 +25,7 @@ from .conftest import button_payloads, make_tracker, new_sender, run, texts, val
 async def _filed(who, service_id, sender):
     slots = await verified_slots(who, sender)
     async with BackendClient.from_env() as c:
-        filed = await c.file_cancellation(Auth(slots["verification_handle"], sender),
+        filed = await c.file_cancellation(Auth(slots["verification_handle"], sender, "rest"),
                                           f"test-{sender}", service_id=service_id,
                                           when="end_of_period")
     return slots, filed["confirmation_number"]

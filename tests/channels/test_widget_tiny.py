@@ -25,9 +25,10 @@ GREETING = "Hello from the test bot."  # the tiny bot's utter_greet, the answer 
 
 
 def socketio_channel():
-    from rasa.core.channels.socketio import SocketIOInput
+    """The channel of credentials.yml: server-signed session ids (bot/channels/socketio.py)."""
+    from bot.channels.socketio import SignedSocketIOInput
 
-    return SocketIOInput(session_persistence=True)
+    return SignedSocketIOInput(session_persistence=True)
 
 
 @asynccontextmanager
