@@ -21,7 +21,7 @@ from dotenv import dotenv_values
 from tests.stack import ROOT, free_port, http_json
 
 # Built from npm by `make` and ignored by git, but served by the backend.
-BUILT_ASSETS = ("bot/web/static",)
+BUILT_ASSETS = ("bot/web/static", "bot/console/static")
 READY = "The cancellation assistant is running"
 
 
