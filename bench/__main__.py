@@ -160,7 +160,8 @@ def main() -> int:
         results["reference_training_s"] = round(reference.create(ref_dir), 1)
         server = reference.ReferenceServer(ref_dir).start()
         try:
-            results["reference_start_to_first_answer_s"] = round(server.first_answer_s, 1)
+            first_answer = server.first_answer_s
+            results["reference_start_to_first_answer_s"] = round(first_answer, 1) if first_answer is not None else None
 
             async def moodbot(say, n):
                 return await reference.moodbot_customer(say, n, scenario.TURNS)

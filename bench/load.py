@@ -5,7 +5,7 @@ import asyncio
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 
@@ -38,7 +38,7 @@ class LevelResult:
         index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
         return ordered[index]
 
-    def summary(self) -> Dict[str, object]:
+    def summary(self) -> Dict[str, Any]:
         """Figures of this level as a JSON-ready dict."""
         return {
             "concurrency": self.concurrency,

@@ -33,7 +33,8 @@ def summarise(path: Path, top: int, prefixes=("rasa", "bot", "actions", "sqlalch
                                                 "rasa_sdk", "copy", "asyncio", "logging", "structlog",
                                                 "jsonschema", "ssl", "pydantic")) -> str:
     """Inclusive share of samples per frame, hottest first."""
-    inclusive, total = Counter(), 0
+    inclusive: Counter[str] = Counter()
+    total = 0
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not count.isdigit():

@@ -185,10 +185,8 @@ class BackendClient:
             all_headers.update(auth.headers())
         if headers:
             all_headers.update(headers)
-        session = self._session
-        own_session = session is None
-        if own_session:
-            session = aiohttp.ClientSession(timeout=self._timeout)
+        own_session = self._session is None
+        session = self._session or aiohttp.ClientSession(timeout=self._timeout)
         # A kept-alive connection the backend has closed meanwhile (e.g. it restarted) fails
         # before the request is read: a read (GET) is then tried once more on a new connection.
         attempts = 2 if method == "GET" and not own_session else 1
@@ -440,26 +438,25 @@ def _error_for(
     code = str(body.get("error") or "")
     message = str(body.get("message") or "")
     logger.info("backend %s answered %s %s", endpoint, status, code)
-    kw = {"status": status, "code": code}
     if status == 429:
         retry_after = body.get("retry_after", retry_header)
         try:
             seconds = int(float(retry_after))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             seconds = 0
-        return Locked(message, retry_after=seconds, **kw)
+        return Locked(message, retry_after=seconds, status=status, code=code)
     if status == 401:
         if code == "verification_failed":
-            return VerificationFailed(message, **kw)
-        return NotAuthorized(message, **kw)
+            return VerificationFailed(message, status=status, code=code)
+        return NotAuthorized(message, status=status, code=code)
     if status == 404:
-        return NotFound(message, **kw)
+        return NotFound(message, status=status, code=code)
     if status == 409:
-        return Conflict(message, **kw)
+        return Conflict(message, status=status, code=code)
     if status == 422 and code == "invalid_confirmation_number":
-        return InvalidConfirmationNumber(message, **kw)
+        return InvalidConfirmationNumber(message, status=status, code=code)
     if status in (400, 413, 422):
-        return InvalidInput(message, **kw)
+        return InvalidInput(message, status=status, code=code)
     if status == 403:
-        return NotAuthorized(message, **kw)
-    return BackendUnavailable(message, **kw)
+        return NotAuthorized(message, status=status, code=code)
+    return BackendUnavailable(message, status=status, code=code)

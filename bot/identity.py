@@ -98,8 +98,8 @@ def start(session: Session, settings: Settings, identifier: str, conversation_id
     account, user = _find_user(session, kind, value)
     if kind in ("email", "phone"):
         masked = mask(value)
-    elif user is not None and _destination(user, kind):
-        masked = mask(_destination(user, kind))
+    elif user is not None and (destination := _destination(user, kind)):
+        masked = mask(destination)
     else:
         masked = _decoy_mask(key)
     now = utcnow()
@@ -298,7 +298,7 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
         ok = account is not None and hmac.compare_digest(factor.encode(), (account.billing_zip or "").encode())
     else:
         ok = _check(factor, _stored_hash(attempt, account, kind, now), work) and account is not None
-    if ok:
+    if ok and account is not None:
         row.failures, row.locked_until, row.window_started_at = 0, None, now
         attempt.used_at, attempt.otp_hash, attempt.otp_expires_at = now, None, None  # a used code is erased
         handle = secrets.token_urlsafe(32)

@@ -99,6 +99,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
         self._cache = TrackerCache(cache_size_from_env())
         self._fingerprint_sql: Optional[Any] = None
+        self.engine: sa.engine.Engine
         if self.engine.dialect.name == "sqlite":
             self._tune_sqlite()
 
@@ -148,7 +149,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                 ).count()
             events = [e.as_dict() for e in itertools.islice(tracker.events, stored, None)]
             if not events:
-                if trusted:
+                if trusted and stored is not None:
                     self._keep(session, tracker, stored)
                 return
             requested = requested_slot_after(itertools.islice(tracker.events, 0, stored))

@@ -179,7 +179,7 @@ class Stack:
         """Send one customer message over the REST channel; return the bot's messages."""
         status, body = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook",
                                  {"sender": sender, "message": text}, self.rest_headers(), timeout=60)
-        assert status == 200, f"REST channel answered {status}: {body}"
+        assert status == 200 and isinstance(body, list), f"REST channel answered {status}: {body}"
         return body
 
     def rest_headers(self) -> Dict[str, str]:
@@ -196,7 +196,7 @@ class Stack:
         """The stored tracker of a conversation, from Rasa's HTTP API."""
         status, body = http_json("GET", f"{self.rasa_url}/conversations/{sender}/tracker"
                                         f"?token={self.rasa_token}")
-        assert status == 200, body
+        assert status == 200 and isinstance(body, dict), body
         return body
 
 

@@ -46,5 +46,5 @@ def create_app(settings: Settings, policy: Optional[Policy] = None, db: Optional
         if owns_db:
             db.close()
 
-    app.on_cleanup.append(close_db)
+    app.on_cleanup.append(close_db)  # type: ignore[arg-type]  # aiosignal's generic, as in bot/handoff
     return app

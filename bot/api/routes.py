@@ -57,7 +57,9 @@ async def as_customer(request: web.Request, fn: Callable[..., Any], *args: Any) 
 
 def _fingerprint(request: web.Request, body: Optional[Dict[str, Any]]) -> str:
     info = request.match_info
-    return idempotency.request_hash(request.method, info.route.resource.canonical, dict(info), body)
+    resource = info.route.resource
+    route = resource.canonical if resource is not None else request.path
+    return idempotency.request_hash(request.method, route, dict(info), body)
 
 
 async def idempotent(request: web.Request, scope_of: Callable[[Session], str], body: Optional[Dict[str, Any]],
@@ -86,9 +88,10 @@ async def idempotent(request: web.Request, scope_of: Callable[[Session], str], b
         if not key:
             raise
         # The same key committed first in a concurrent call: answer what it got.
-        answer = await db.run(lambda session: idempotency.replay(session, scope_of(session), key, fingerprint))
-        if answer is None:
+        replayed = await db.run(lambda session: idempotency.replay(session, scope_of(session), key, fingerprint))
+        if replayed is None:
             raise
+        answer = replayed
     return json_response(answer.body, status=answer.status)
 
 

@@ -9,7 +9,7 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Literal, Optional, Sequence, overload
 
 from aiohttp import web
 
@@ -54,6 +54,16 @@ def is_unicode_text(value: Any) -> bool:
 async def json_object(request: web.Request) -> Dict[str, Any]:
     """The body as a JSON object; 400 when it is empty, not JSON, or not an object."""
     return parse_json_object(await request.read())
+
+
+@overload
+def string(source: Dict[str, Any], name: str, *, required: Literal[True] = ..., max_len: int = ...,
+           nullable: Literal[False] = ..., choices: Optional[Sequence[str]] = ...) -> str: ...
+
+
+@overload
+def string(source: Dict[str, Any], name: str, *, required: bool = ..., max_len: int = ...,
+           nullable: bool = ..., choices: Optional[Sequence[str]] = ...) -> Optional[str]: ...
 
 
 def string(source: Dict[str, Any], name: str, *, required: bool = True, max_len: int = 200,
@@ -113,6 +123,14 @@ def amount(source: Dict[str, Any], name: str) -> Decimal:
     if result <= 0:
         raise InvalidField(name, "must be greater than zero")
     return result
+
+
+@overload
+def header(request: web.Request, name: str, *, required: Literal[True] = ..., max_len: int = ...) -> str: ...
+
+
+@overload
+def header(request: web.Request, name: str, *, required: bool = ..., max_len: int = ...) -> Optional[str]: ...
 
 
 def header(request: web.Request, name: str, *, required: bool = True, max_len: int = 200) -> Optional[str]:

@@ -94,10 +94,11 @@ class SlackOutput(SlackBot):
     async def _post_message(self, channel: Text, **kwargs: Any) -> None:
         kwargs.pop("as_user", None)
         if channel and channel.startswith(SLACK_ID_PREFIX):  # a pseudonymous conversation id
-            channel = await self.store.address_of(channel) if self.store is not None else None
-            if channel is None:
+            address = await self.store.address_of(channel) if self.store is not None else None
+            if address is None:
                 logger.warning("Slack message not sent: no channel known for this conversation")
                 return
+            channel = address
         await super()._post_message(channel, **kwargs)
 
 
@@ -291,7 +292,7 @@ class SecureSlackInput(SlackInput):
             raise MalformedEvent("event is not an object")
         if not self._is_user_message(output):
             return response.text("Bot message delivered.")
-        text, user = event.get("text"), event.get("user")
+        text, user = (event.get("text"), event.get("user")) if event is not None else (None, None)
         if not isinstance(text, str) or not isinstance(user, str) or not user:
             raise MalformedEvent("message event without text or user")
         if not limits.valid_sender_id(user):
@@ -375,9 +376,9 @@ class SecureSlackInput(SlackInput):
             "thread_id": message.get("thread_ts", message.get("ts")) if isinstance(message, dict) else None,
             "users": [sender_id],
         }
+        out_channel = channel.get("id") if isinstance(channel, dict) else None
         conversation_id = await self.conversation_id(
-            self._get_conversation_id(sender_id, metadata["out_channel"], metadata["thread_id"]),
-            metadata["out_channel"])
+            self._get_conversation_id(sender_id, metadata["out_channel"], metadata["thread_id"]), out_channel)
         try:
             text = limits.check_message(text)
         except limits.BadMessage:

@@ -192,7 +192,7 @@ class TwilioSignedOutput(TwilioOutput):
         self.max_retry = 1
         self.api.base_url = (api_url or DEFAULT_TWILIO_API_URL).rstrip("/")
 
-    def _sender_fields(self) -> Dict[Text, Text]:
+    def _sender_fields(self) -> Dict[Text, Optional[Text]]:
         if self.messaging_service_sid:
             return {"messaging_service_sid": self.messaging_service_sid}
         return {"from_": self.twilio_number}
@@ -220,12 +220,12 @@ class TwilioSignedOutput(TwilioOutput):
         return phone
 
     async def send_text(self, recipient_id: Text, text: Text, ignore_opt_out: bool = False) -> None:
-        recipient_id = await self.recipient(recipient_id)
-        if recipient_id is None:
+        phone = await self.recipient(recipient_id)
+        if phone is None:
             return
         for part in split_message(text, self.max_chars):
             await self._send_message(
-                {"to": recipient_id, "body": part, **self._sender_fields()}, ignore_opt_out=ignore_opt_out
+                {"to": phone, "body": part, **self._sender_fields()}, ignore_opt_out=ignore_opt_out
             )
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
@@ -237,16 +237,16 @@ class TwilioSignedOutput(TwilioOutput):
         await self.send_text(recipient_id, numbered_options.format_options(text, buttons))
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        recipient_id = await self.recipient(recipient_id)
-        if recipient_id is None:
+        phone = await self.recipient(recipient_id)
+        if phone is None:
             return
-        await self._send_message({"to": recipient_id, "media_url": [image], **self._sender_fields()})
+        await self._send_message({"to": phone, "media_url": [image], **self._sender_fields()})
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        recipient_id = await self.recipient(recipient_id)
-        if recipient_id is None:
+        phone = await self.recipient(recipient_id)
+        if phone is None:
             return
-        json_message.setdefault("to", recipient_id)
+        json_message.setdefault("to", phone)
         if not json_message.get("media_url"):
             json_message.setdefault("body", "")
         if not json_message.get("messaging_service_sid") and not json_message.get("from_"):
@@ -428,7 +428,7 @@ class TwilioSignedInput(TwilioInput):
         return self._ok()
 
     @staticmethod
-    def _is_location_message(request: Request, params: Optional[_Params] = None) -> bool:  # type: ignore[override]
+    def _is_location_message(request: Request, params: Optional[_Params] = None) -> bool:
         if params is None:
             return False
         return bool(params.first("Latitude") and params.first("Longitude"))

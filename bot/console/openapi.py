@@ -6,7 +6,7 @@ Every route but the login page, the login itself and the static files needs the 
 """
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 from bot.api.openapi_schema import (
     BOOLEAN,
@@ -67,7 +67,7 @@ CONSOLE_SCHEMAS: Dict[str, Any] = {
 
 
 def _action(summary: str, answer: Dict[str, Any], body_fields: Dict[str, Any], required=(), *, handoff: bool = True,
-            extra: Dict[str, Any] = None) -> Dict[str, Any]:
+            extra: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     fields = {**body_fields, "csrf_token": {**STRING, "description": "instead of the X-CSRF-Token header"}}
     responses = {"200": json_answer(answer, "Done (JSON request)"),
                  "303": redirect("Done (form post): back to the chat or the queue"),

@@ -32,5 +32,6 @@ def setup_handoff(app: web.Application) -> None:
         await app[NOTIFIER].stop()
         await app[RASA].close()
 
-    app.on_startup.append(start)
-    app.on_shutdown.append(stop)  # before on_cleanup closes the database
+    # aiosignal's generic Signal type does not match aiohttp's own annotation of on_startup
+    app.on_startup.append(start)  # type: ignore[arg-type]
+    app.on_shutdown.append(stop)  # type: ignore[arg-type]  # before on_cleanup closes the database

@@ -205,4 +205,4 @@ def logout(session: Session, session_id: Optional[str]) -> None:
 
 
 def csrf_ok(staff: Staff, given: Optional[str]) -> bool:
-    return bool(given) and hmac.compare_digest(given.encode(), staff.csrf_token.encode())
+    return given is not None and given != "" and hmac.compare_digest(given.encode(), staff.csrf_token.encode())

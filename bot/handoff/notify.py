@@ -112,6 +112,8 @@ class Notifier:
 
     async def _post(self, body: str) -> Optional[str]:
         """None when Slack accepted the message, else a short error."""
+        if self._http is None or not self.url:
+            return "not started"
         try:
             async with self._http.post(self.url, json={"text": body}) as answer:
                 if answer.status == 200:
