@@ -1,0 +1,22 @@
+"""The conversation suite over the whole stack (Rasa, action server, backend), issue 10.
+
+Every conversation must end with the right result in the backend *and* go without a
+misunderstanding, a repeated question or a wrong answer. Results per class and part are printed
+at the end of the session (tests/talk/conftest.py).
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.talk.conftest import RESULTS, all_conversations
+from tests.talk.harness import run_conversation
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("conv", all_conversations(), ids=lambda c: f"{c['part']}-{c['id']}")
+def test_conversation(talk_stack, conv):
+    verdict = run_conversation(talk_stack, conv)
+    RESULTS.append({"part": conv["part"], "class": conv["class"], "outcome": verdict.outcome_ok,
+                    "smooth": verdict.smooth_ok})
+    assert verdict.smooth_ok, "\n".join(verdict.problems + ["--- transcript:"] + verdict.transcript)
