@@ -278,8 +278,10 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {}
         if requested(tracker) == "service_id":
             text = latest_text(tracker)
-            if not text.startswith("/") and (wants_all(text) or not is_question(tracker)):
-                return {"service_id": text} if text.strip() else {}
+            if text.startswith("/") or not text.strip():
+                return {}
+            if wants_all(text) or (not is_question(tracker) and yes_no(tracker) != "no"):
+                return {"service_id": text}
             return {}
         return await _settle_service(dispatcher, tracker, auth)
 

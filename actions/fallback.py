@@ -35,7 +35,8 @@ class ActionFallback(Action):
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if len(text) > LONG_MESSAGE:
-            opening = "That's a long message, and I'm only able to handle short requests."
+            opening = ("I read your whole message but couldn't tell what you'd like me to do. "
+                       "Could you say it in one sentence?")
         elif intent == "out_of_scope":
             opening = "Sorry, that's not something I can help with."
         else:

@@ -21,16 +21,16 @@ from dateutil.relativedelta import relativedelta
 
 from tests.e2e.conversation import Customer
 from tests.talk.accounts import identity
+from tests.text_rules import text_problems
 
 # What the assistant says when it did not understand, refused an answer or gave up.
 TROUBLE = [
     "didn't understand", "didn't get that", "couldn't read", "couldn't match",
     "doesn't look like", "can't reach", "that's a long message", "not something i can help",
+    "couldn't tell what you'd like",
     "please type just the digits", "nothing has been changed", "sorry, i couldn't",
     "haven't cancelled anything",
 ]
-# Text defects that must never be shown (class 10).
-DEFECTS = [r"\bNone\b", r"\.\.(?!\.)", r"\(s\)", r"\$\d{4,}(?:\.\d\d)?\b", r"\b\d{4}-\d{2}-\d{2}\b"]
 
 
 def expected_date(expr: str, today: date) -> date:
@@ -93,10 +93,8 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
         for marker in TROUBLE:
             if marker in low and not any(a in low for a in allowed):
                 smooth.append(f"after {turn.get('say', turn.get('click'))!r}: says {marker!r}")
-        for pattern in DEFECTS:
-            hit = re.search(pattern, reply)
-            if hit:
-                smooth.append(f"text defect {hit.group(0)!r} in reply to {turn.get('say')!r}")
+        for problem in text_problems(reply):
+            smooth.append(f"text defect ({problem}) in reply to {turn.get('say')!r}")
         for want in _as_list(turn.get("expect")):
             if fill(want, n).lower() not in low:
                 smooth.append(f"after {turn.get('say')!r}: expected {want!r}")

@@ -1,0 +1,74 @@
+"""Rasa NLU component: corrections that depend on the shape of a message, not its words.
+
+- A message with no letter or digit (only emoji or punctuation: "🤷", "??") is a
+  misunderstanding (``nlu_fallback``), whatever the classifier guessed: the dialogue then
+  counts it, and the second one in a row offers a person.
+- A long message (over ``long_message_chars``) dilutes the bag-of-words features, so a clear
+  request written in a paragraph can come out as out-of-scope or fallback. When the classifier's
+  best in-scope intent is one of ``long_message_intents`` and the text says the request in so
+  many words (``cancel``, ``close my account``, ...), that intent is used.
+
+Placed after FallbackClassifier in config.yml; nothing is trained.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+FALLBACK = "nlu_fallback"
+MISREAD = ("out_of_scope", FALLBACK)
+_REQUEST_WORDS = {
+    "cancel_service": r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|discontinue"
+                      r"|shut (it|my \w+) (down|off)|end (my|the|our) (service|subscription|contract))\b",
+    "ask_refund": r"\brefund\w*\b",
+    "check_status": r"\bstatus\b",
+    "request_human": r"\b(human|person|agent|representative)\b",
+}
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class MessageShapeAdjuster(GraphComponent):
+    """Emoji-only messages are misunderstandings; long clear requests keep their intent."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"long_message_chars": 250, "long_message_intents": list(_REQUEST_WORDS)}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.long_chars = int(config["long_message_chars"])
+        self.patterns = {intent: re.compile(_REQUEST_WORDS[intent], re.I)
+                         for intent in config["long_message_intents"] if intent in _REQUEST_WORDS}
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MessageShapeAdjuster":
+        return cls(config)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._adjust(message)
+        return messages
+
+    def _adjust(self, message: Message) -> None:
+        text = message.get(TEXT) or ""
+        intent = message.get(INTENT) or {}
+        if not text or text.startswith("/"):
+            return
+        if not re.search(r"[^\W_]", text):
+            message.set(INTENT, {"name": FALLBACK, "confidence": 1.0}, add_to_output=True)
+            return
+        if len(text) <= self.long_chars or intent.get("name") not in MISREAD:
+            return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in MISREAD]
+        if ranking and ranking[0].get("name") in self.patterns:
+            best = ranking[0]
+            if self.patterns[best["name"]].search(text):
+                message.set(INTENT, {"name": best["name"], "confidence": best.get("confidence")},
+                            add_to_output=True)
