@@ -19,7 +19,7 @@ from .common import (
     say,
 )
 
-LONG_MESSAGE = 400
+LONG_MESSAGE = 250
 
 
 class ActionFallback(Action):
@@ -34,6 +34,11 @@ class ActionFallback(Action):
         count = int(tracker.get_slot("misunderstood_count") or 0) + 1
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if len(text) > LONG_MESSAGE and tracker.active_loop_name is None:
+            from .details import ActionTakeDetails, wants_cancel
+
+            if wants_cancel(text):  # a long message that asks to cancel: do it
+                return await ActionTakeDetails().run(dispatcher, tracker, domain)
         if len(text) > LONG_MESSAGE:
             opening = ("I read your whole message but couldn't tell what you'd like me to do. "
                        "Could you say it in one sentence?")

@@ -100,7 +100,7 @@ class IdentificationMixin:
         if asked and tracker.slots_to_validate().get("verification_factor") is not None:
             return {}
         if not asked and not (tracker.get_slot("verification_attempt_id") or
-                              tracker.slots_to_validate().get("account_identifier")):
+                              tracker.get_slot("account_identifier")):
             return {}
         text = tracker.latest_message.get("text") or ""
         # A PIN is only taken when asked for: a message answering another question is kept

@@ -215,6 +215,15 @@ class ValidateRefundForm(_RequestForm):
             return {"refund_amount": None}
         return {"refund_amount": amount}
 
+    async def extract_refund_reason(self, dispatcher, tracker, domain):
+        """Any sentence answers "why is the refund due?", whatever intent it was read as."""
+        if requested(tracker) != "refund_reason" or tracker.slots_to_validate().get("refund_reason"):
+            return {}
+        text = latest_text(tracker)
+        if text.startswith("/") or text.rstrip().endswith("?") or len(text.split()) < 2:
+            return {}
+        return {"refund_reason": text}
+
     async def validate_refund_reason(self, value, dispatcher, tracker, domain):
         text = " ".join(str(value or "").split())[:500]
         if len(text) < 3:

@@ -3,6 +3,8 @@
 - A message with no letter or digit (only emoji or punctuation: "🤷", "??") is a
   misunderstanding (``nlu_fallback``), whatever the classifier guessed: the dialogue then
   counts it, and the second one in a row offers a person.
+- A near tie between ``cancel_service`` and ``cancel_now`` (a bare "cancel") is not a
+  misunderstanding: both start the cancellation; it is ``cancel_service``, the full flow.
 - A long message (over ``long_message_chars``) dilutes the bag-of-words features, so a clear
   request written in a paragraph can come out as out-of-scope or fallback. When the classifier's
   best in-scope intent is one of ``long_message_intents`` and the text says the request in so
@@ -24,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 FALLBACK = "nlu_fallback"
 MISREAD = ("out_of_scope", FALLBACK)
+SAME_PLACE = {"cancel_service", "cancel_now"}
 _REQUEST_WORDS = {
     "cancel_service": r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|discontinue"
                       r"|shut (it|my \w+) (down|off)|end (my|the|our) (service|subscription|contract))\b",
@@ -64,9 +67,14 @@ class MessageShapeAdjuster(GraphComponent):
         if not re.search(r"[^\W_]", text):
             message.set(INTENT, {"name": FALLBACK, "confidence": 1.0}, add_to_output=True)
             return
+        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in MISREAD]
+        if intent.get("name") == FALLBACK and {r.get("name") for r in ranking[:2]} == SAME_PLACE:
+            best = next(r for r in ranking[:2] if r.get("name") == "cancel_service")
+            message.set(INTENT, {"name": "cancel_service", "confidence": best.get("confidence")},
+                        add_to_output=True)
+            return
         if len(text) <= self.long_chars or intent.get("name") not in MISREAD:
             return
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in MISREAD]
         if ranking and ranking[0].get("name") in self.patterns:
             best = ranking[0]
             if self.patterns[best["name"]].search(text):

@@ -25,7 +25,8 @@ _YES = re.compile(
     r"|\b(all |everything'?s? |it'?s |i'?ve |is )(all )?(backed up|saved|done|copied)\b"
     r"|\bbacked (it |everything )?up\b|\bgo ahead\b|\bplease (proceed|do|file)\b"
     r"|\bthat one\b|\bthat'?s (right|correct|fine)\b|\bno problem\b|\bfair enough\b"
-    r"|\bi accept\b|\bproceed\b|\bconfirm\b", re.I)
+    r"|\bi accept\b|\bproceed\b|\bconfirm\b|\bi'?ll take\b|\bi'?ll have\b|\bok(ay)?\b"
+    r"|\bfine\b|\balright\b|\bsounds (good|great|fair)\b|\bdeal\b", re.I)
 
 
 def read_yes_no(text: Optional[str]) -> Optional[str]:
@@ -37,14 +38,10 @@ def read_yes_no(text: Optional[str]) -> Optional[str]:
         return None
     if _NOT_YET.search(s):
         return NOT_YET
-    no, yes = _NO.search(s), _YES.search(s)
-    if no and yes:
-        # "no problem" / "sure no problem": the yes-phrase wins; otherwise the first one said
-        if re.search(r"\bno problem\b", s) and not re.search(r"\bno,|^no\b(?! problem)", s):
-            return YES
-        return YES if yes.start() < no.start() else NO
-    if no:
+    # "no problem", "no worries" say yes; once they are read as "ok", any other no wins
+    s = re.sub(r"\b(no|not a) (problem|worries|issues?|objections?|complaints)\b", "ok", s)
+    if _NO.search(s):
         return NO
-    if yes:
+    if _YES.search(s):
         return YES
     return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Dict, List, Optional
@@ -65,6 +66,7 @@ class Verdict:
     smooth_ok: bool
     problems: List[str] = field(default_factory=list)
     transcript: List[str] = field(default_factory=list)
+    sender: str = ""
 
 
 def fill(text: str, n: int) -> str:
@@ -74,7 +76,7 @@ def fill(text: str, n: int) -> str:
 def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
     """Play ``conv`` against ``stack``; return both verdicts with the reasons for a failure."""
     n = conv["n"]
-    customer = Customer(stack.say, sender=f"talk-{conv['id']}-{n}")
+    customer = Customer(stack.say, sender=f"talk-{conv['id']}-{uuid.uuid4().hex[:8]}")
     smooth: List[str] = []
     previous_question: Optional[str] = None
     allowed = [a.lower() for a in conv.get("allow", [])]
@@ -106,7 +108,8 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
             smooth.append(f"same message twice in a row: {question[:80]!r}")
         previous_question = question
     outcome = check_outcome(stack, conv)
-    return Verdict(not outcome, not outcome and not smooth, outcome + smooth, customer.transcript)
+    return Verdict(not outcome, not outcome and not smooth, outcome + smooth, customer.transcript,
+                   customer.sender)
 
 
 def _as_list(value: Any) -> List[str]:

@@ -50,3 +50,11 @@ def test_amounts(text, expected):
 def test_one_money_format():
     assert format_money("1850.4") == "$1,850.40"
     assert format_money(Decimal("9.99")) == "$9.99"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("I'm fine, no thanks", NO), ("hmm ok fine, I'll take the 20% off", YES),
+    ("yes, no problem", YES), ("no worries, go ahead", YES), ("sure, no thanks", NO),
+])
+def test_yes_no_mixed(text, expected):
+    assert read_yes_no(text) == expected
