@@ -104,7 +104,7 @@ def read_end_when(text: str, asked: bool) -> Optional[tuple]:
         return WHEN_WORDS[low], None
     if _END_OF_PERIOD.search(low):
         return "end_of_period", None
-    when_date = parse_date(low)
+    when_date = parse_date(low, strict=not asked)
     if when_date is not None and (asked or _CANCEL_CONTEXT.search(low)):
         if when_date == date.today() and re.search(r"\btoday\b", low) and not asked:
             return "immediate", None

@@ -34,10 +34,15 @@ class ActionFallback(Action):
         count = int(tracker.get_slot("misunderstood_count") or 0) + 1
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if len(text) > LONG_MESSAGE and tracker.active_loop_name is None:
+        if tracker.active_loop_name is None:
+            from bot.vocabulary.identifiers import find_identifier
+
             from .details import ActionTakeDetails, wants_cancel
 
-            if wants_cancel(text):  # a long message that asks to cancel: do it
+            # not understood as a whole, but it holds account details or (at length, or when
+            # the classifier hesitated) asks to cancel: use that
+            if find_identifier(text) or (wants_cancel(text) and (
+                    len(text) > LONG_MESSAGE or intent == "nlu_fallback")):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)
         if len(text) > LONG_MESSAGE:
             opening = ("I read your whole message but couldn't tell what you'd like me to do. "

@@ -119,9 +119,25 @@ def _name_score(service: Dict[str, Any], words: List[str]) -> int:
     return score
 
 
+_CANCEL_WORD = re.compile(r"\b(cancel\w*|close|terminat\w*|end|stop|drop|get rid)\b", re.I)
+
+
 def match_services(services: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
     """The services ``text`` names: by ID, by list number or ordinal, by name words (with a few
-    synonyms and typos). Empty when nothing, or nothing unambiguous, is named."""
+    synonyms and typos). Empty when nothing, or nothing unambiguous, is named. In a longer
+    message the sentences that ask to cancel are read first ("... keep the website hosting.
+    Could you start with cancelling the Office Internet?")."""
+    sentences = [s for s in re.split(r"(?<=[.?!;])\s+|,\s+but\s+", text) if s.strip()]
+    if len(sentences) > 1:
+        for sentence in sentences:
+            if _CANCEL_WORD.search(sentence):
+                found = _match_in(services, sentence)
+                if found:
+                    return found
+    return _match_in(services, text)
+
+
+def _match_in(services: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
     low = text.lower().strip()
     if not services or not low:
         return []

@@ -418,8 +418,8 @@ class ActionRefundFinish(_Finish):
                     tracker.get_slot("service_id"),
                 )
         except (InvalidInput, Conflict) as exc:
-            say(dispatcher, f"I couldn't file the refund request: "
-                            f"{exc.message or 'it was refused'}.")
+            why = (exc.message or "it was refused").rstrip(". ")
+            say(dispatcher, f"I couldn't file the refund request: {why}.")
             return []
         shown = money(result.get("amount", amount))
         if result.get("status") == "credit_processing":
@@ -428,8 +428,8 @@ class ActionRefundFinish(_Finish):
         else:
             text = (f"I'm sorry for the trouble. Your refund request for {shown} is being "
                     "reviewed by our billing team; they'll get back to you.")
-        if result.get("message"):
-            text += f" {result['message']}"
+        if result.get("message"):  # the backend's own sentence says the same, apology included
+            text = str(result["message"])
         say(dispatcher, text)
         return []
 

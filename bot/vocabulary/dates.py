@@ -143,11 +143,18 @@ _HAS_DATE_WORD = re.compile(
     r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.I)
 
 
-def parse_date(text: Optional[str], today: Optional[date] = None) -> Optional[date]:
+_EXPLICIT = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
+                       r"|\b\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|"
+                       r"oct|nov|dec)|\b\d{1,2}/\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b", re.I)
+
+
+def parse_date(text: Optional[str], today: Optional[date] = None,
+               strict: bool = False) -> Optional[date]:
     """The date meant by ``text`` (a whole answer or a sentence holding one), or None.
 
     A day and month without a year that have already passed this year mean next year; a bare
-    small number is a menu choice, not a date.
+    small number is a menu choice, not a date. ``strict`` (a sentence that was not an answer to
+    a date question): only explicit dates, no guessing from loose words.
     """
     if not text:
         return None
@@ -158,7 +165,7 @@ def parse_date(text: Optional[str], today: Optional[date] = None) -> Optional[da
     ruled = _rules(low, today)
     if ruled is not None:
         return ruled
-    if not _HAS_DATE_WORD.search(low):
+    if not _HAS_DATE_WORD.search(low) or (strict and not _EXPLICIT.search(low)):
         return None
     return _dateparser(low, today)
 

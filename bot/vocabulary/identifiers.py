@@ -97,10 +97,15 @@ _CODE_WORDS = re.compile(r"\bcode\b", re.I)
 def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
     """The verification factor in ``text``: a 5-digit billing ZIP, a 4-digit PIN or a 6-digit
     one-time code. When the factor was not asked for, only one that is named ("zip 02139",
-    "pin 1234", "code 123456") counts, so that other numbers are not taken for it."""
+    "pin 1234", "code 123456") counts, or a lone 5-digit number written next to the identifier
+    ("jo@x.example 02139"), so that other numbers are not taken for it."""
     if not text:
         return None
     runs = re.findall(r"(?<![\d@.\w-])(\d{4,6})(?![\d-])", text)
+    if not asked and find_identifier(text):
+        lone = [r for r in runs if len(r) == 5]
+        if len(lone) == 1 and not _ZIP_WORDS.search(text) and not _PIN_WORDS.search(text):
+            return lone[0]
     named = []
     for word, length in ((_ZIP_WORDS, 5), (_PIN_WORDS, 4), (_CODE_WORDS, 6)):
         found = word.search(text)

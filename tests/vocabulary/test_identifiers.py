@@ -50,3 +50,8 @@ def test_identifiers_in_sentences(text, expected):
 ])
 def test_factors(text, asked, expected):
     assert find_factor(text, asked=asked) == expected
+
+
+def test_lone_zip_next_to_the_identifier():
+    assert find_factor("jo@x.example 02139 cancel hosting", asked=False) == "02139"
+    assert find_factor("jo@x.example cancel my 2 services", asked=False) is None
