@@ -53,6 +53,7 @@ from .listening import (
     latest_intent,
     latest_text,
     match_services,
+    refuse,
     requested,
     wants_all,
     wants_other,
@@ -91,6 +92,11 @@ _CANCEL_CONTEXT = re.compile(r"\b(cancel\w*|end\w*|stop\w*|close|terminat\w*|eff
                              r"from|by|on|until|at)\b", re.I)
 
 
+_PICK_DATE = re.compile(r"\b(a|specific|another|different|later|custom|particular|my own|certain|"
+                        r"the) date\b|\bdate (i|you|we) (choose|pick|say)\b|\b(choose|pick|set|"
+                        r"give you) (a|the|my own) date\b", re.I)
+
+
 def read_end_when(text: str, asked: bool) -> Optional[tuple]:
     """(when, date or None) named in ``text``: a menu number, "immediately", "end of the billing
     period", or a date. Outside the question only explicit ones ("... at the end of next
@@ -111,6 +117,8 @@ def read_end_when(text: str, asked: bool) -> Optional[tuple]:
         return "date", when_date
     if _IMMEDIATE.search(low) and (asked or _CANCEL_CONTEXT.search(low)):
         return "immediate", None
+    if asked and _PICK_DATE.search(low):
+        return "date", None
     return None
 
 
@@ -237,6 +245,12 @@ async def _settle_service(
                         "to cancel.")
         return {"flow_stopped": "no_services"}
     if len(active) == 1:
+        for service in services:
+            if is_pending(service):  # say why the only choice left is the one taken
+                number = (service.get("pending_cancellation") or {}).get("confirmation_number")
+                say(dispatcher, f"{service.get('name')}: cancellation already requested"
+                                + (f" (confirmation number {number})" if number else "")
+                                + f". So this is about {active[0].get('name')}.")
         return await _chosen(dispatcher, tracker, auth, active[0], services)
     return {}
 
@@ -349,8 +363,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             named = match_services(services, text)
             chosen = named[0] if len(named) == 1 else None
         if chosen is None:
-            say(dispatcher, "I couldn't match that to one of your services. Please pick one "
-                            "from the list (you can also type its number).")
+            refuse(dispatcher, tracker, "I couldn't match that to one of your services. Please "
+                                        "pick one from the list (you can also type its number).")
             return {"service_id": None, "service_name": None}
         return await _chosen(dispatcher, tracker, auth, chosen, services,
                              confirmed=len(active) == 1)
@@ -430,6 +444,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             slots["offer_response"] = "accepted"
         elif answer in ("no", "not_yet") or reason:
             slots["offer_response"] = "declined"
+            if re.search(r"\bjust cancel|\bcancel (it )?(now|already|please)\b", text, re.I):
+                slots["fast_track"] = True  # "no, just cancel please": the optional rest is skipped
         return slots if "offer_response" in slots else {}
 
     async def validate_offer_response(
@@ -493,10 +509,14 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         """The end choice in the answer to its question, or said with the request ("cancel
         it at the end of next month") or earlier."""
-        if tracker.get_slot("end_when") or tracker.get_slot("fast_track") and requested(
-                tracker) != "end_when":
-            return {}
         asked = requested(tracker) == "end_when"
+        if asked:  # the words of the answer win over an entity's guess ("end of this month")
+            text = latest_text(tracker)
+            if not text.startswith("/") and read_end_when(text, True):
+                return {"end_when": text}
+            return {}
+        if tracker.get_slot("end_when") or tracker.get_slot("fast_track"):
+            return {}
         texts = [latest_text(tracker)] if asked else [latest_text(tracker),
                                                       *earlier_user_texts(tracker)]
         for text in texts:
@@ -516,8 +536,9 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             parsed = parse_date(entity_date) if entity_date else None
             found = ("date", parsed) if parsed else None
         if not found:
-            say(dispatcher, "Sorry, I didn't get that. Choose immediately, the end of the billing "
-                            "period, or type a date like \"Dec 15\" or \"end of next month\".")
+            refuse(dispatcher, tracker, "Sorry, I didn't get that. Choose immediately, the end of "
+                                        "the billing period, or type a date like \"Dec 15\" or "
+                                        "\"end of next month\".")
             return {"end_when": None, "end_date": None}
         when, end_date = found
         if when == "date" and end_date is None:
@@ -542,8 +563,9 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         entity_date = next(tracker.get_latest_entity_values("date"), None)
         parsed = parse_date(str(value or "")) or (parse_date(entity_date) if entity_date else None)
         if parsed is None:
-            say(dispatcher, "Sorry, I couldn't read that date. Try something like \"Dec 15\", "
-                            "\"the 15th of next month\" or \"end of next month\".")
+            refuse(dispatcher, tracker, "Sorry, I couldn't read that date. Try something like "
+                                        "\"Dec 15\", \"the 15th of next month\" or \"end of "
+                                        "next month\".")
             return {"end_date": None}
         return await self._quoted(dispatcher, tracker, "date", parsed)
 

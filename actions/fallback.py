@@ -8,6 +8,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot.client import BackendError
 
+from .listening import answers_to_this_question
 from .common import (
     CANCEL_SLOTS,
     FLOW_SLOTS,
@@ -52,7 +53,7 @@ class ActionFallback(Action):
         else:
             opening = "Sorry, I didn't understand that."
         in_form = tracker.active_loop_name is not None
-        if count >= 2:
+        if count >= 2 or (in_form and answers_to_this_question(tracker) >= 2):
             say(
                 dispatcher,
                 f"{opening} Would you like to talk to a person?"

@@ -22,6 +22,7 @@ from bot.client import (
 
 from bot.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
 
+from .listening import refuse
 from .common import (
     IDENTIFICATION_SLOTS,
     PROVIDED,
@@ -122,7 +123,7 @@ class IdentificationMixin:
         ]
         identifier = parse_identifier(value, entities)
         if identifier is None:
-            say(dispatcher, NOT_RIGHT_IDENTIFIER)
+            refuse(dispatcher, tracker, NOT_RIGHT_IDENTIFIER)
             return {"account_identifier": None}
         try:
             async with client() as backend:
@@ -130,7 +131,7 @@ class IdentificationMixin:
         except Locked as exc:
             return self._locked(dispatcher, exc)
         except InvalidInput:  # the backend refused the format: the customer's input, not an outage
-            say(dispatcher, NOT_RIGHT_IDENTIFIER)
+            refuse(dispatcher, tracker, NOT_RIGHT_IDENTIFIER)
             return {"account_identifier": None}
         except BackendUnavailable:
             say(dispatcher, UNAVAILABLE_TEXT)
@@ -167,11 +168,8 @@ class IdentificationMixin:
 
         factor = parse_factor(value)
         if factor is None:
-            say(
-                dispatcher,
-                "Please type just the digits: the 5-digit billing ZIP, the 4-digit PIN, or the "
-                "6-digit code.",
-            )
+            refuse(dispatcher, tracker, "Please type just the digits: the 5-digit billing ZIP, "
+                                        "the 4-digit PIN, or the 6-digit code.")
             return {"verification_factor": None}
         try:
             async with client() as backend:

@@ -12,8 +12,11 @@ import re
 from typing import Any, Dict, Iterator, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.vocabulary.answers import read_yes_no
+
+PERSON_BUTTON = ("Talk to a person", "/request_human")
 
 # Intents that ask something or change the subject: a free-text slot does not swallow them
 # unless the message also holds what was asked.
@@ -168,3 +171,29 @@ def wants_all(text: str) -> bool:
 def wants_other(text: str) -> bool:
     """"no, the other one", "the other service"."""
     return bool(re.search(r"\b(the )?other (one|service)\b|\bnot (that|this) one\b", text, re.I))
+
+
+def answers_to_this_question(tracker: Tracker) -> int:
+    """How many messages (this one included) have answered the question now asked."""
+    current = tracker.get_slot("requested_slot")
+    count = 0
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            count += 1
+        elif (event.get("event") == "slot" and event.get("name") == "requested_slot"
+              and event.get("value") != current):
+            break
+        elif event.get("event") == "session_started":
+            break
+    return max(count, 1)
+
+
+def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:
+    """An answer the question can't use: say why; from the second one in a row, offer a
+    person as well (no question is asked a third time without that way out)."""
+    if answers_to_this_question(tracker) >= 2:
+        dispatcher.utter_message(
+            text=text + " If you'd rather, a person can help you with this.",
+            buttons=[{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}])
+    else:
+        dispatcher.utter_message(text=text)

@@ -50,7 +50,7 @@ from .common import (
     service_label,
 )
 from .identify import IdentificationMixin
-from .listening import earlier_user_texts, is_question, latest_text, requested
+from .listening import earlier_user_texts, is_question, latest_text, refuse, requested
 
 STATUS_WORDS = {
     "received": "received and being processed",
@@ -112,8 +112,8 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
         """Check a confirmation number with the backend; re-ask when malformed."""
         number = _normalise_confirmation(value)
         if number is None:
-            say(dispatcher, "A confirmation number has 12 letters and digits, like "
-                            "ABCD-EFGH-JKLM. Could you type it again?")
+            refuse(dispatcher, tracker, "A confirmation number has 12 letters and digits, like "
+                                        "ABCD-EFGH-JKLM. Could you type it again?")
             return {"confirmation_number": None}
         auth = auth_for(tracker)
         if auth is None:
@@ -184,8 +184,8 @@ class ValidateTrackingForm(_RequestForm):
         token = find_tracking(text) or max(re.findall(r"[A-Za-z0-9]{8,40}", text), key=len,
                                            default=None)
         if token is None:
-            say(dispatcher, "A tracking number is usually 8 to 40 letters and digits. Could "
-                            "you type it again?")
+            refuse(dispatcher, tracker, "A tracking number is usually 8 to 40 letters and "
+                                        "digits. Could you type it again?")
             return {"tracking_number": None}
         return {"tracking_number": token.upper()}
 
@@ -211,7 +211,8 @@ class ValidateRefundForm(_RequestForm):
         entity = next(tracker.get_latest_entity_values("amount"), None)
         amount = _parse_amount(entity) or _parse_amount(value)
         if amount is None:
-            say(dispatcher, "How much should be refunded? Please type an amount like 49.99.")
+            refuse(dispatcher, tracker, "How much should be refunded? Please type an amount like "
+                                        "49.99.")
             return {"refund_amount": None}
         return {"refund_amount": amount}
 
@@ -428,8 +429,7 @@ class ActionRefundFinish(_Finish):
         else:
             text = (f"I'm sorry for the trouble. Your refund request for {shown} is being "
                     "reviewed by our billing team; they'll get back to you.")
-        if result.get("message"):  # the backend's own sentence says the same, apology included
-            text = str(result["message"])
+        # (the backend's `message` says the same in other words: one apology, not two)
         say(dispatcher, text)
         return []
 

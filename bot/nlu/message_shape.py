@@ -5,6 +5,8 @@
   counts it, and the second one in a row offers a person.
 - A near tie between ``cancel_service`` and ``cancel_now`` (a bare "cancel") is not a
   misunderstanding: both start the cancellation; it is ``cancel_service``, the full flow.
+- A long message that asks in so many words to cancel ("could you please cancel ...") is
+  ``cancel_service`` whatever else it mentions (returning a modem, a past outage).
 - A long message (over ``long_message_chars``) dilutes the bag-of-words features, so a clear
   request written in a paragraph can come out as out-of-scope or fallback. When the classifier's
   best in-scope intent is one of ``long_message_intents`` and the text says the request in so
@@ -27,6 +29,10 @@ from rasa.shared.nlu.training_data.message import Message
 FALLBACK = "nlu_fallback"
 MISREAD = ("out_of_scope", FALLBACK)
 SAME_PLACE = {"cancel_service", "cancel_now"}
+_ASKS_TO_CANCEL = re.compile(
+    r"\b(please|could you|can you|would you|i want to|i'd like to|i would like to|i need to|"
+    r"we need to|we want to|we'd like to|want to|need to|like to)\s+(\w+\s+){0,3}"
+    r"(cancel|close|terminate|discontinue)\b", re.I)
 _REQUEST_WORDS = {
     "cancel_service": r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|discontinue"
                       r"|shut (it|my \w+) (down|off)|end (my|the|our) (service|subscription|contract))\b",
@@ -73,7 +79,16 @@ class MessageShapeAdjuster(GraphComponent):
             message.set(INTENT, {"name": "cancel_service", "confidence": best.get("confidence")},
                         add_to_output=True)
             return
-        if len(text) <= self.long_chars or intent.get("name") not in MISREAD:
+        if len(text) <= self.long_chars:
+            return
+        if intent.get("name") not in MISREAD + ("cancel_service", "cancel_now", "revoke_cancellation",
+                                                 "check_status") and _ASKS_TO_CANCEL.search(text):
+            # "... could you please cancel the business voice? We'll return the modem ...": the
+            # request is the cancellation, the rest is context
+            message.set(INTENT, {"name": "cancel_service", "confidence": intent.get("confidence")},
+                        add_to_output=True)
+            return
+        if intent.get("name") not in MISREAD:
             return
         if ranking and ranking[0].get("name") in self.patterns:
             best = ranking[0]
