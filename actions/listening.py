@@ -50,13 +50,15 @@ def requested(tracker: Tracker) -> Optional[str]:
 
 
 def earlier_user_texts(tracker: Tracker) -> Iterator[str]:
-    """Texts of the customer's earlier messages in this session, newest first (as stored:
-    identifiers and long digit runs are masked there)."""
+    """Texts of the customer's earlier messages in this session since the last request ended,
+    newest first (as stored: identifiers and long digit runs are masked there)."""
     events = list(tracker.events or [])
     seen_latest = False
     for event in reversed(events):
         if event.get("event") == "session_started":
             return
+        if event.get("event") == "action" and str(event.get("name", "")).endswith("_finish"):
+            return  # an earlier request ended here: what was said for it is not for this one
         if event.get("event") == "user":
             if not seen_latest:
                 seen_latest = True

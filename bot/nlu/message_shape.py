@@ -33,6 +33,10 @@ _ASKS_TO_CANCEL = re.compile(
     r"\b(please|could you|can you|would you|i want to|i'd like to|i would like to|i need to|"
     r"we need to|we want to|we'd like to|want to|need to|like to)\s+(\w+\s+){0,3}"
     r"(cancel|close|terminate|discontinue)\b", re.I)
+# words of a message about a request already filed (status, revoke), not a new one
+_ABOUT_A_REQUEST = re.compile(r"\bstatus\b|\bwent through\b|\balready (cancel|filed|request)"
+                              r"|\bconfirmation (number|email)\b|\brevok|\bundo\b|\bkeep\b"
+                              r"|\bdon'?t cancel\b", re.I)
 _REQUEST_WORDS = {
     "cancel_service": r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|discontinue"
                       r"|shut (it|my \w+) (down|off)|end (my|the|our) (service|subscription|contract))\b",
@@ -81,8 +85,10 @@ class MessageShapeAdjuster(GraphComponent):
             return
         if len(text) <= self.long_chars:
             return
-        if intent.get("name") not in MISREAD + ("cancel_service", "cancel_now", "revoke_cancellation",
-                                                 "check_status") and _ASKS_TO_CANCEL.search(text):
+        about_a_request = intent.get("name") in ("revoke_cancellation", "check_status") and \
+            _ABOUT_A_REQUEST.search(text)
+        if intent.get("name") not in ("cancel_service", "cancel_now") and not about_a_request \
+                and _ASKS_TO_CANCEL.search(text):
             # "... could you please cancel the business voice? We'll return the modem ...": the
             # request is the cancellation, the rest is context
             message.set(INTENT, {"name": "cancel_service", "confidence": intent.get("confidence")},
