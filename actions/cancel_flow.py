@@ -56,6 +56,7 @@ from .listening import (
     refuse,
     requested,
     wants_all,
+    wants_fast_track,
     wants_other,
     yes_no,
 )
@@ -212,6 +213,19 @@ async def _chosen(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Opti
     return slots
 
 
+async def _take_all(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth,
+                    active: List[Dict[str, Any]]) -> Dict[Text, Any]:
+    """"both" / "all of them": one at a time, each with its own summary and confirmation."""
+    first, rest = active[0], active[1:]
+    names = ", ".join(s.get("name", s["id"]) for s in active)
+    say(dispatcher, f"Okay, all {len(active)}: {names}. I'll take them one at a time, with one "
+                    "summary and one confirmation number each. The answers you give now count "
+                    "for all of them.")
+    return {"service_id": first["id"], "service_name": first.get("name"),
+            "service_confirmed": True, "service_queue": ",".join(s["id"] for s in rest),
+            **await _service_fixed(dispatcher, tracker, auth, first["id"])}
+
+
 async def _settle_service(
     dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth
 ) -> Dict[Text, Any]:
@@ -236,6 +250,8 @@ async def _settle_service(
         named = match_services(services, text)
         if len(named) == 1:
             return await _chosen(dispatcher, tracker, auth, named[0], services)
+        if len(active) > 1 and wants_all(text) and re.search(r"\b(cancel|close|end)", text, re.I):
+            return await _take_all(dispatcher, tracker, auth, active)
     if not active:
         if services:
             for service in services:
@@ -350,14 +366,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         text = str(value or "")
         active = [s for s in services if not is_pending(s)]
         if wants_all(text) and len(active) > 1 and not find_service(services, text):
-            first, rest = active[0], active[1:]
-            names = ", ".join(s.get("name", s["id"]) for s in active)
-            say(dispatcher, f"Okay, all {len(active)}: {names}. I'll take them one at a time, "
-                            "with one summary and one confirmation number each. The answers you "
-                            "give now count for all of them.")
-            return {"service_id": first["id"], "service_name": first.get("name"),
-                    "service_confirmed": True, "service_queue": ",".join(s["id"] for s in rest),
-                    **await _service_fixed(dispatcher, tracker, auth, first["id"])}
+            return await _take_all(dispatcher, tracker, auth, active)
         chosen = find_service(services, text)
         if chosen is None:
             named = match_services(services, text)
@@ -388,7 +397,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {}
         text = latest_text(tracker)
         if requested(tracker) == "reason":
-            if text.startswith("/"):
+            if text.startswith("/") or wants_fast_track(tracker):
                 return {}
             found = find_reason(text)
             if found:
@@ -444,8 +453,6 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             slots["offer_response"] = "accepted"
         elif answer in ("no", "not_yet") or reason:
             slots["offer_response"] = "declined"
-            if re.search(r"\bjust cancel|\bcancel (it )?(now|already|please)\b", text, re.I):
-                slots["fast_track"] = True  # "no, just cancel please": the optional rest is skipped
         return slots if "offer_response" in slots else {}
 
     async def validate_offer_response(

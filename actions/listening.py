@@ -68,9 +68,21 @@ def earlier_user_texts(tracker: Tracker) -> Iterator[str]:
                 yield text
 
 
+_JUST_CANCEL = re.compile(r"\bjust (cancel|end|close)|\bcancel (it )?(now|already|right now)\b"
+                          r"|\bskip (the|all|ahead|everything)", re.I)
+
+
+def wants_fast_track(tracker: Tracker) -> bool:
+    """"just cancel it": not an answer to the question but the fast path (rule cancel_now)."""
+    return latest_intent(tracker) == "cancel_now" and bool(_JUST_CANCEL.search(latest_text(tracker)))
+
+
 def yes_no(tracker: Tracker) -> Optional[str]:
-    """yes / no / not_yet read from the latest message; a button payload counts by intent."""
+    """yes / no / not_yet read from the latest message; a button payload counts by intent.
+    "just cancel it" is none of them: the fast-path rule answers it."""
     text = latest_text(tracker)
+    if wants_fast_track(tracker):
+        return None
     if text.startswith("/"):
         intent = latest_intent(tracker)
         return {"affirm": "yes", "deny": "no"}.get(intent or "")

@@ -14,7 +14,7 @@ _NOT_YET = re.compile(
 _NO = re.compile(
     r"^(no|nope|nah|no thanks?|no thank you|not really|negative)\b|\bno,|\bno thanks?\b"
     r"|\bno thank you\b|\bdon'?t (want|need) (it|that|the offer|this|a )|\bnot interested\b"
-    r"|\bi'?ll pass\b|\bpass on\b|\bjust cancel\b|\bdecline\b|\bdon'?t cancel\b|\bdo not cancel\b"
+    r"|\bi'?ll pass\b|\bpass on\b|\bdecline\b|\bdon'?t cancel\b|\bdo not cancel\b"
     r"|\bkeep (it|my)\b|\bchanged my mind\b|\bnot (the|that) one\b|\bthe other one\b|\bwrong one\b",
     re.I)
 _YES = re.compile(

@@ -69,8 +69,10 @@ class Verdict:
     sender: str = ""
 
 
-def fill(text: str, n: int) -> str:
-    return text.format(**identity(n))
+def fill(text: str, n: int, confirmation: str = "") -> str:
+    """The script's placeholders: the customer's details and ``{confirmation}``, the last
+    confirmation number the assistant gave in this conversation."""
+    return text.format(**identity(n), confirmation=confirmation)
 
 
 def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
@@ -79,6 +81,7 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
     customer = Customer(stack.say, sender=f"talk-{conv['id']}-{uuid.uuid4().hex[:8]}")
     smooth: List[str] = []
     previous_question: Optional[str] = None
+    confirmation = ""
     allowed = [a.lower() for a in conv.get("allow", [])]
     for turn in conv["turns"]:
         if isinstance(turn, str):
@@ -90,7 +93,7 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
                 smooth.append(f"no button {turn['click']!r}")
                 return Verdict(False, False, smooth + [str(exc)[:200]], customer.transcript)
         else:
-            reply = customer.say(fill(turn["say"], n))
+            reply = customer.say(fill(turn["say"], n, confirmation))
         low = reply.lower()
         for marker in TROUBLE:
             if marker in low and not any(a in low for a in allowed):
@@ -98,11 +101,12 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
         for problem in text_problems(reply):
             smooth.append(f"text defect ({problem}) in reply to {turn.get('say')!r}")
         for want in _as_list(turn.get("expect")):
-            if fill(want, n).lower() not in low:
+            if fill(want, n, confirmation).lower() not in low:
                 smooth.append(f"after {turn.get('say')!r}: expected {want!r}")
         for unwanted in _as_list(turn.get("forbid")) + _as_list(conv.get("never")):
-            if fill(unwanted, n).lower() in low:
+            if fill(unwanted, n, confirmation).lower() in low:
                 smooth.append(f"after {turn.get('say')!r}: must not say {unwanted!r}")
+        confirmation = customer.confirmation_number() or confirmation
         question = customer.last[-1].get("text") if customer.last else None
         if question and question == previous_question and not turn.get("repeat_ok"):
             smooth.append(f"same message twice in a row: {question[:80]!r}")
