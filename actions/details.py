@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.vocabulary.identifiers import find_factor, find_identifier
+from bot.vocabulary.numbers import find_confirmation
 from bot.vocabulary.reasons import find_reason
 
 from .common import MENU_BUTTONS, PROVIDED, is_verified, say
@@ -25,6 +26,10 @@ from .listening import latest_intent, latest_text
 
 _WANTS_CANCEL = re.compile(r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
                            r"discontinue|shut (it|my \w+) (down|off)|end my (service|account))\b", re.I)
+
+
+_ABOUT_REVOKE = re.compile(r"\b(revok\w*|undo|withdraw|keep (it|my)|don'?t cancel|changed my mind"
+                           r"|take (it )?back|reverse)\b", re.I)
 
 
 def wants_cancel(text: str) -> bool:
@@ -61,6 +66,10 @@ class ActionTakeDetails(Action):
         events: List[Dict[str, Any]] = [SlotSet(k, v) for k, v in slots.items()]
         if slots.get("flow_stopped"):
             return events + [SlotSet("flow_stopped", None)]
+        number = find_confirmation(text)
+        if number:  # about a request already filed: its status, or revoking it
+            form = "revoke_form" if _ABOUT_REVOKE.search(text) else "status_form"
+            return events + [SlotSet("confirmation_number", number), FollowupAction(form)]
         reason = find_reason(text)
         if latest_intent(tracker) == "give_reason" or wants_cancel(text) or (
                 reason and found is None):

@@ -37,12 +37,13 @@ class ActionFallback(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.active_loop_name is None:
             from bot.vocabulary.identifiers import find_identifier
+            from bot.vocabulary.numbers import find_confirmation
 
             from .details import ActionTakeDetails, wants_cancel
 
             # not understood as a whole, but it holds account details or (at length, or when
             # the classifier hesitated) asks to cancel: use that
-            if find_identifier(text) or (wants_cancel(text) and (
+            if find_identifier(text) or find_confirmation(text) or (wants_cancel(text) and (
                     len(text) > LONG_MESSAGE or intent == "nlu_fallback")):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)
         if len(text) > LONG_MESSAGE:

@@ -106,7 +106,8 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
         for unwanted in _as_list(turn.get("forbid")) + _as_list(conv.get("never")):
             if fill(unwanted, n, confirmation).lower() in low:
                 smooth.append(f"after {turn.get('say')!r}: must not say {unwanted!r}")
-        confirmation = customer.confirmation_number() or confirmation
+        if "confirmation number:" in low:  # a filing, not the example in a question
+            confirmation = customer.confirmation_number() or confirmation
         question = customer.last[-1].get("text") if customer.last else None
         if question and question == previous_question and not turn.get("repeat_ok"):
             smooth.append(f"same message twice in a row: {question[:80]!r}")
