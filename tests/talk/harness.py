@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from tests.e2e.conversation import Customer
+from tests.searchable import searchable
 from tests.talk.accounts import identity
 from tests.text_rules import text_problems
 
@@ -112,9 +113,20 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
         if question and question == previous_question and not turn.get("repeat_ok"):
             smooth.append(f"same message twice in a row: {question[:80]!r}")
         previous_question = question
-    outcome = check_outcome(stack, conv)
+    outcome = check_outcome(stack, conv) + secrets_in_tracker(stack, customer.sender, n)
     return Verdict(not outcome, not outcome and not smooth, outcome + smooth, customer.transcript,
                    customer.sender)
+
+
+def secrets_in_tracker(stack: Any, sender: str, n: int) -> List[str]:
+    """The customer's identifiers or ZIP found in the stored conversation (must be none)."""
+    stored = searchable(stack.tracker(sender))
+    who = identity(n)
+    found = [name for name in ("email", "account", "phone_plain")
+             if who[name].lower() in stored.lower()]
+    if re.search(rf"(?<!\d){who['zip']}(?!\d)", stored):
+        found.append("zip")
+    return [f"secret in the stored tracker: {name}" for name in found]
 
 
 def _as_list(value: Any) -> List[str]:
