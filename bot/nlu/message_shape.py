@@ -3,6 +3,8 @@
 - A message with no letter or digit (only emoji or punctuation: "🤷", "??") is a
   misunderstanding (``nlu_fallback``), whatever the classifier guessed: the dialogue then
   counts it, and the second one in a row offers a person.
+- A greeting (or thanks, goodbye) that carries an email, phone or account number ("hi,
+  jo@x.example") is ``inform``: the details are used.
 - A near tie between ``cancel_service`` and ``cancel_now`` (a bare "cancel") is not a
   misunderstanding: both start the cancellation; it is ``cancel_service``, the full flow.
 - A long message that asks in so many words to cancel ("could you please cancel ...") is
@@ -26,9 +28,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.vocabulary.identifiers import find_identifier
+
 FALLBACK = "nlu_fallback"
 MISREAD = ("out_of_scope", FALLBACK)
 SAME_PLACE = {"cancel_service", "cancel_now"}
+SMALL_TALK = ("greet", "thanks", "goodbye", "bot_challenge")
 _ASKS_TO_CANCEL = re.compile(
     r"\b(please|could you|can you|would you|i want to|i'd like to|i would like to|i need to|"
     r"we need to|we want to|we'd like to|want to|need to|like to)\s+(\w+\s+){0,3}"
@@ -76,6 +81,11 @@ class MessageShapeAdjuster(GraphComponent):
             return
         if not re.search(r"[^\W_]", text):
             message.set(INTENT, {"name": FALLBACK, "confidence": 1.0}, add_to_output=True)
+            return
+        if intent.get("name") in SMALL_TALK and find_identifier(text):
+            # "hi, jo@x.example": a message that carries account details is informing
+            message.set(INTENT, {"name": "inform", "confidence": intent.get("confidence")},
+                        add_to_output=True)
             return
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in MISREAD]
         if intent.get("name") == FALLBACK and {r.get("name") for r in ranking[:2]} == SAME_PLACE:

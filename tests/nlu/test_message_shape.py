@@ -39,3 +39,8 @@ def test_long_clear_request_keeps_the_cancellation():
         == "cancel_service"
     status = LONG.replace("please cancel", "tell me the status of my request to cancel")
     assert _parsed(status, "check_status", [("check_status", 0.6)]) == "check_status"
+
+
+def test_greeting_with_account_details_informs():
+    assert _parsed("hi, jo@x.example", "greet", [("greet", 0.8)]) == "inform"
+    assert _parsed("hi there", "greet", [("greet", 0.9)]) == "greet"
