@@ -618,6 +618,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         if requested(tracker) != "final_confirmation":
             return {}
+        if wants_fast_track(tracker):  # "just cancel it" at the summary: that is a yes
+            return {"final_confirmation": True}
         answer = yes_no(tracker)
         if answer == "yes":
             return {"final_confirmation": True}
