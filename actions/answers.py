@@ -15,6 +15,8 @@ from rasa_sdk.types import DomainDict
 
 from bot.client import BackendError, NotAuthorized
 
+from bot.vocabulary.dates import human_date
+
 from .common import (
     EXPIRED_TEXT,
     auth_for,
@@ -84,7 +86,7 @@ class ActionAnswerFee(_Answer):
         for o in options:
             items = o.get("final_bill_items") or []
             bill = "; ".join(f"{i.get('description')} {money(i.get('amount'))}" for i in items)
-            lines.append(f"- {WHEN_NAMES.get(o.get('when'), o.get('when'))} ({o.get('end_date')}): "
+            lines.append(f"- {WHEN_NAMES.get(o.get('when'), o.get('when'))} ({human_date(o.get('end_date'))}): "
                          + (bill or "nothing further"))
         async with client() as backend:
             eq = await backend.equipment(auth, tracker.get_slot("service_id"))

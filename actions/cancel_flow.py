@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -42,8 +43,25 @@ from .common import (
     say,
     service_label,
 )
-from .dates import parse_end_date
+from bot.vocabulary.dates import human_date, parse_date
+from bot.vocabulary.reasons import find_reason, normalize_reason
+
+from .details import ActionTakeDetails
 from .identify import IdentificationMixin
+from .listening import (
+    earlier_user_texts,
+    is_question,
+    is_skip,
+    latest_intent,
+    latest_text,
+    match_services,
+    refuse,
+    requested,
+    wants_all,
+    wants_fast_track,
+    wants_other,
+    yes_no,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +85,46 @@ WHEN_WORDS = {
     "choose a date": "date",
     "later": "date",
 }
+_IMMEDIATE = re.compile(r"\b(immediate(ly)?|right (now|away)|straight away|asap|as soon as "
+                        r"possible|at once|effective (now|today)|today)\b|^now$", re.I)
+_END_OF_PERIOD = re.compile(r"\bend of (the |my |this |current )?(billing |bill |payment )?"
+                            r"(period|cycle|term|month i paid for|paid period)\b|\banniversary\b"
+                            r"|\bwhen (the|my) (billing )?(period|cycle|term) ends\b"
+                            r"|\bnext (bill|billing date|renewal)\b", re.I)
+_CANCEL_CONTEXT = re.compile(r"\b(cancel\w*|end\w*|stop\w*|close|terminat\w*|effective|as of|"
+                             r"from|by|on|until|at)\b", re.I)
+
+
+_PICK_DATE = re.compile(r"\b(a|specific|another|different|later|custom|particular|my own|certain|"
+                        r"the) date\b|\bdate (i|you|we) (choose|pick|say)\b|\b(choose|pick|set|"
+                        r"give you) (a|the|my own) date\b", re.I)
+
+
+def read_end_when(text: str, asked: bool) -> Optional[tuple]:
+    """(when, date or None) named in ``text``: a menu number, "immediately", "end of the billing
+    period", or a date. Outside the question only explicit ones ("... at the end of next
+    month") count."""
+    low = " ".join(str(text or "").lower().split()).strip(" .!?")
+    if not low or low.startswith("/"):
+        return None
+    if asked and low in WHEN_CHOICES:
+        return WHEN_CHOICES[low], None
+    if asked and low in WHEN_WORDS:
+        return WHEN_WORDS[low], None
+    if _END_OF_PERIOD.search(low):
+        return "end_of_period", None
+    when_date = parse_date(low, strict=not asked)
+    if when_date is not None and (asked or _CANCEL_CONTEXT.search(low)):
+        if when_date == date.today() and re.search(r"\btoday\b", low) and not asked:
+            return "immediate", None
+        return "date", when_date
+    if _IMMEDIATE.search(low) and (asked or _CANCEL_CONTEXT.search(low)):
+        return "immediate", None
+    if asked and _PICK_DATE.search(low):
+        return "date", None
+    return None
+
+
 WHEN_LABEL = {
     "immediate": "immediately",
     "end_of_period": "at the end of the billing period",
@@ -117,12 +175,64 @@ async def _service_fixed(
     return await _offer_slots(dispatcher, auth, service_id, reason)
 
 
-async def _auto_select_service(
+def pending_text(service: Dict[str, Any]) -> str:
+    """What the customer reads about a service whose cancellation is already filed."""
+    pending = service.get("pending_cancellation") or {}
+    number = pending.get("confirmation_number")
+    text = f"{service.get('name')} already has a cancellation request"
+    if number:
+        text += f" (confirmation number {number})"
+    if pending.get("end_date"):
+        text += f"; it ends on {human_date(pending['end_date'])}"
+    return text + ". Nothing new needs to be filed. Would you like to check its status or revoke it?"
+
+
+def pending_buttons(service: Dict[str, Any]) -> List[tuple]:
+    number = (service.get("pending_cancellation") or {}).get("confirmation_number")
+    extra = f'{{"confirmation_number":"{number}"}}' if number else ""
+    return [("Check its status", f"/check_status{extra}"),
+            ("Revoke it", f"/revoke_cancellation{extra}"),
+            ("Something else", "/greet")]
+
+
+def is_pending(service: Dict[str, Any]) -> bool:
+    return service.get("status") == "cancellation_pending"
+
+
+async def _chosen(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Optional[Auth],
+                  service: Dict[str, Any], services: List[Dict[str, Any]],
+                  confirmed: bool = False) -> Dict[Text, Any]:
+    """Slots once ``service`` is picked: a pending one is explained and the flow ends there."""
+    if is_pending(service):
+        say(dispatcher, pending_text(service), pending_buttons(service))
+        return {"service_id": service["id"], "service_name": service.get("name"),
+                "flow_stopped": "already_pending"}
+    active = [s for s in services if not is_pending(s)]
+    slots: Dict[Text, Any] = {"service_id": service["id"], "service_name": service.get("name")}
+    if confirmed or len(active) == 1:
+        slots["service_confirmed"] = True
+        slots.update(await _service_fixed(dispatcher, tracker, auth, service["id"]))
+    return slots
+
+
+async def _take_all(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth,
+                    active: List[Dict[str, Any]]) -> Dict[Text, Any]:
+    """"both" / "all of them": one at a time, each with its own summary and confirmation."""
+    first, rest = active[0], active[1:]
+    names = ", ".join(s.get("name", s["id"]) for s in active)
+    say(dispatcher, f"Okay, all {len(active)}: {names}. I'll take them one at a time, with one "
+                    "summary and one confirmation number each. The answers you give now count "
+                    "for all of them.")
+    return {"service_id": first["id"], "service_name": first.get("name"),
+            "service_confirmed": True, "service_queue": ",".join(s["id"] for s in rest),
+            **await _service_fixed(dispatcher, tracker, auth, first["id"])}
+
+
+async def _settle_service(
     dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth
 ) -> Dict[Text, Any]:
-    """With exactly one active service there is nothing to choose; with none, stop."""
-    if tracker.get_slot("service_id"):
-        return {}
+    """Pick the service without asking when the conversation already says which: the only
+    active one, or one named in this or an earlier message. None active: said, form ends."""
     try:
         async with client() as backend:
             services = await backend.services(auth)
@@ -131,18 +241,35 @@ async def _auto_select_service(
         return forget_verification_dict()
     except BackendError:
         return {}
-    if not services:
+    active = [s for s in services if not is_pending(s)]
+    current = tracker.get_slot("service_id")
+    if current:  # named before verification ("cancel the office internet"): resolve it now
+        named = find_service(services, current) or next(iter(match_services(services, str(current))), None)
+        if named is None:
+            return {"service_id": None, "service_name": None}
+        return await _chosen(dispatcher, tracker, auth, named, services)
+    for text in [latest_text(tracker), *earlier_user_texts(tracker)]:
+        named = match_services(services, text)
+        if len(named) == 1:
+            return await _chosen(dispatcher, tracker, auth, named[0], services)
+        if len(active) > 1 and wants_all(text) and re.search(r"\b(cancel|close|end)", text, re.I):
+            return await _take_all(dispatcher, tracker, auth, active)
+    if not active:
+        if services:
+            for service in services:
+                say(dispatcher, pending_text(service), pending_buttons(service))
+            return {"flow_stopped": "already_pending"}
         say(dispatcher, "I don't see any active service on this account, so there is nothing "
                         "to cancel.")
         return {"flow_stopped": "no_services"}
-    if len(services) == 1:
-        only = services[0]
-        return {
-            "service_id": only["id"],
-            "service_name": only.get("name"),
-            "service_confirmed": True,
-            **await _service_fixed(dispatcher, tracker, auth, only["id"]),
-        }
+    if len(active) == 1:
+        for service in services:
+            if is_pending(service):  # say why the only choice left is the one taken
+                number = (service.get("pending_cancellation") or {}).get("confirmation_number")
+                say(dispatcher, f"{service.get('name')}: cancellation already requested"
+                                + (f" (confirmation number {number})" if number else "")
+                                + f". So this is about {active[0].get('name')}.")
+        return await _chosen(dispatcher, tracker, auth, active[0], services)
     return {}
 
 
@@ -173,7 +300,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         return slots
 
     async def after_verified(self, dispatcher, tracker, auth) -> Dict[Text, Any]:
-        return await _auto_select_service(dispatcher, tracker, auth)
+        return await _settle_service(dispatcher, tracker, auth)
 
     async def extract_service_id(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -181,7 +308,45 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         auth = auth_for(tracker)
         if auth is None or tracker.get_slot("service_id") or tracker.get_slot("flow_stopped"):
             return {}
-        return await _auto_select_service(dispatcher, tracker, auth)
+        if requested(tracker) == "service_id":
+            text = latest_text(tracker)
+            if text.startswith("/") or not text.strip():
+                return {}
+            if wants_all(text) or (not is_question(tracker) and yes_no(tracker) != "no"):
+                return {"service_id": text}
+            return {}
+        return await _settle_service(dispatcher, tracker, auth)
+
+    async def extract_service_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """"yes that one", "no, the other one" (two services), or another service's name."""
+        if requested(tracker) != "service_confirmed":
+            return {}
+        text = latest_text(tracker)
+        auth = auth_for(tracker)
+        if auth is not None and not text.startswith("/"):
+            try:
+                async with client() as backend:
+                    services = [s for s in await backend.services(auth) if not is_pending(s)]
+            except BackendError:
+                services = []
+            current = tracker.get_slot("service_id")
+            others = [s for s in services if s.get("id") != current]
+            named = match_services(services, text)
+            if wants_other(text) and len(others) == 1:
+                named = others
+            if len(named) == 1 and named[0].get("id") != current:
+                return {"service_id": named[0]["id"], "service_name": named[0].get("name"),
+                        "service_confirmed": True}
+            if len(named) == 1 and yes_no(tracker) is None:
+                return {"service_confirmed": True}
+        answer = yes_no(tracker)
+        if answer == "yes":
+            return {"service_confirmed": True}
+        if answer in ("no", "not_yet"):
+            return {"service_confirmed": False}
+        return {}
 
     # -- service --------------------------------------------------------------------------
 
@@ -200,16 +365,20 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         except BackendError:
             say(dispatcher, UNAVAILABLE_TEXT)
             return {"service_id": None, "flow_stopped": "unavailable"}
-        chosen = _match_service(services, value)
+        text = str(value or "")
+        active = [s for s in services if not is_pending(s)]
+        if wants_all(text) and len(active) > 1 and not find_service(services, text):
+            return await _take_all(dispatcher, tracker, auth, active)
+        chosen = find_service(services, text)
         if chosen is None:
-            say(dispatcher, "I couldn't match that to one of your services. Please pick one "
-                            "from the list (you can also type its number).")
+            named = match_services(services, text)
+            chosen = named[0] if len(named) == 1 else None
+        if chosen is None:
+            refuse(dispatcher, tracker, "I couldn't match that to one of your services. Please "
+                                        "pick one from the list (you can also type its number).")
             return {"service_id": None, "service_name": None}
-        slots: Dict[Text, Any] = {"service_id": chosen["id"], "service_name": chosen.get("name")}
-        if len(services) == 1:
-            slots["service_confirmed"] = True
-            slots.update(await _service_fixed(dispatcher, tracker, auth_for(tracker), chosen["id"]))
-        return slots
+        return await _chosen(dispatcher, tracker, auth, chosen, services,
+                             confirmed=len(active) == 1)
 
     async def validate_service_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -221,25 +390,72 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
 
     # -- reason and offer -----------------------------------------------------------------
 
+    async def extract_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The reason in the answer to its question (any wording: what maps to no category is
+        "other"), or one said earlier in the conversation."""
+        if tracker.get_slot("reason") or tracker.get_slot("fast_track"):
+            return {}
+        text = latest_text(tracker)
+        if requested(tracker) == "reason":
+            if text.startswith("/") or wants_fast_track(tracker):
+                return {}
+            found = find_reason(text)
+            if found:
+                return {"reason": found}
+            if is_skip(text) or yes_no(tracker) == "no":
+                return {"reason": "skipped"}
+            if is_question(tracker) or tracker.slots_to_validate().get("reason"):
+                return {}
+            return {"reason": "other"} if text.strip() else {}
+        if latest_intent(tracker) in ("cancel_service", "cancel_now", "give_reason", "inform"):
+            found = find_reason(text)
+            if found:
+                return {"reason": found}
+        for earlier in earlier_user_texts(tracker):
+            found = find_reason(earlier)
+            if found:
+                return {"reason": found}
+        return {}
+
     async def validate_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         entity = next(tracker.get_latest_entity_values("reason"), None)
         if value == "skipped":
             reason = None
-        elif entity in REASONS:
-            reason = entity
-        elif value in REASONS:
-            reason = value
         else:
-            reason = "other"
+            reason = (normalize_reason(entity) or normalize_reason(str(value or ""))
+                      or find_reason(latest_text(tracker)) or "other")
         slots: Dict[Text, Any] = {"reason": reason or "skipped"}
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
-        if auth is None or not service_id:
-            return slots
+        if auth is None or not service_id or requested(tracker) != "reason":
+            return {**slots, **(await _offer_slots(dispatcher, auth, service_id, reason)
+                                if auth is not None and service_id and reason
+                                and not tracker.get_slot("offer_id") else {})}
         say(dispatcher, "Thanks for telling me." if reason else "No problem.")
         return {**slots, **await _offer_slots(dispatcher, auth, service_id, reason)}
+
+    async def extract_offer_response(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """"ok fine, I'll take the offer" accepts; "no thanks, we're leaving the country"
+        declines and files the reason it gives."""
+        if requested(tracker) != "offer_response":
+            return {}
+        answer = yes_no(tracker)
+        text = latest_text(tracker)
+        reason = None if text.startswith("/") else find_reason(text)
+        slots: Dict[Text, Any] = {}
+        if reason and reason != tracker.get_slot("reason"):
+            slots["reason"] = reason
+        if answer == "yes" and not reason:
+            slots["offer_response"] = "accepted"
+        elif answer in ("no", "not_yet") or reason:
+            slots["offer_response"] = "declined"
+        return slots if "offer_response" in slots else {}
 
     async def validate_offer_response(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -267,11 +483,24 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
                 f"{tracker.get_slot('service_name') or 'your service'}. Your service stays "
                 "active and nothing has been cancelled.",
             )
-            return {"offer_response": "accepted", "flow_stopped": "offer_accepted"}
-        say(dispatcher, "No problem, let's continue.")
+            return {"offer_response": "accepted", "flow_stopped": "offer_accepted",
+                    "service_queue": None}
+        say(dispatcher, "Understood, I've noted that. Let's continue.")
         return {"offer_response": "declined"}
 
     # -- readiness ------------------------------------------------------------------------
+
+    async def extract_backup_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if requested(tracker) != "backup_confirmed":
+            return {}
+        answer = yes_no(tracker)
+        if answer == "yes":
+            return {"backup_confirmed": True}
+        if answer in ("no", "not_yet"):
+            return {"backup_confirmed": False}
+        return {}
 
     async def validate_backup_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -285,33 +514,68 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         )
         return {"backup_confirmed": None}
 
+    async def extract_end_when(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """The end choice in the answer to its question, or said with the request ("cancel
+        it at the end of next month") or earlier."""
+        asked = requested(tracker) == "end_when"
+        if asked:  # the words of the answer win over an entity's guess ("end of this month")
+            text = latest_text(tracker)
+            if not text.startswith("/") and read_end_when(text, True):
+                return {"end_when": text}
+            return {}
+        if tracker.get_slot("end_when") or tracker.get_slot("fast_track"):
+            return {}
+        texts = [latest_text(tracker)] if asked else [latest_text(tracker),
+                                                      *earlier_user_texts(tracker)]
+        for text in texts:
+            found = read_end_when(text, asked)
+            if found:
+                return {"end_when": text}
+        return {}
+
     async def validate_end_when(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        text = str(value or "").strip().lower().strip(".!")
-        when = WHEN_CHOICES.get(text) or WHEN_WORDS.get(text)
-        end_date: Optional[date] = None
-        if when is None:
+        text = str(value or "").strip()
+        found = (text.lower() in WHEN_WORDS and (WHEN_WORDS[text.lower()], None)) or \
+            read_end_when(text, True)
+        if not found:
             entity_date = next(tracker.get_latest_entity_values("date"), None)
-            end_date = parse_end_date(entity_date) or parse_end_date(str(value or ""))
-            if end_date is not None:
-                when = "date"
-        if when is None:
-            say(dispatcher, "Sorry, I didn't get that. Choose immediately, the end of the billing "
-                            "period, or type a date like \"Dec 15\".")
+            parsed = parse_date(entity_date) if entity_date else None
+            found = ("date", parsed) if parsed else None
+        if not found:
+            refuse(dispatcher, tracker, "Sorry, I didn't get that. Choose immediately, the end of "
+                                        "the billing period, or type a date like \"Dec 15\" or "
+                                        "\"end of next month\".")
             return {"end_when": None, "end_date": None}
+        when, end_date = found
         if when == "date" and end_date is None:
             return {"end_when": "date", "end_date": None}
+        if requested(tracker) != "end_when" and not auth_for(tracker):
+            return {"end_when": when, "end_date": end_date.isoformat() if end_date else None}
         return await self._quoted(dispatcher, tracker, when, end_date)
+
+    async def extract_end_date(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if requested(tracker) != "end_date" or tracker.slots_to_validate().get("end_date"):
+            return {}
+        text = latest_text(tracker)
+        return {"end_date": text} if parse_date(text) else {}
 
     async def validate_end_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")) and requested(tracker) != "end_date":
+            return {"end_date": value}
         entity_date = next(tracker.get_latest_entity_values("date"), None)
-        parsed = parse_end_date(entity_date) or parse_end_date(str(value or ""))
+        parsed = parse_date(str(value or "")) or (parse_date(entity_date) if entity_date else None)
         if parsed is None:
-            say(dispatcher, "Sorry, I couldn't read that date. Try something like \"Dec 15\", "
-                            "\"2026-01-31\" or \"end of next month\".")
+            refuse(dispatcher, tracker, "Sorry, I couldn't read that date. Try something like "
+                                        "\"Dec 15\", \"the 15th of next month\" or \"end of "
+                                        "next month\".")
             return {"end_date": None}
         return await self._quoted(dispatcher, tracker, "date", parsed)
 
@@ -333,8 +597,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             async with client() as backend:
                 options = await backend.quote(auth, service_id, when, iso)
         except InvalidInput as exc:
-            say(dispatcher, f"That date doesn't work: {exc.message or 'please choose another'}. "
-                            "Which date should it end?")
+            why = (exc.message or "please choose another").rstrip(". ")
+            say(dispatcher, f"That date doesn't work: {why}. Which date should it end?")
             return {"end_when": "date", "end_date": None}
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
@@ -342,7 +606,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         except BackendError:
             return slots
         quote = options[0] if options else {}
-        parts = [f"Your service would end on {quote.get('end_date', iso)}."]
+        parts = [f"Your service would end on {human_date(quote.get('end_date', iso))}."]
         if quote.get("explanation"):
             parts.append(str(quote["explanation"]))
         if quote.get("renewal_warning"):
@@ -352,34 +616,26 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             slots["end_date"] = quote["end_date"]
         return slots
 
+    async def extract_final_confirmation(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if requested(tracker) != "final_confirmation":
+            return {}
+        if wants_fast_track(tracker):  # "just cancel it" at the summary: that is a yes
+            return {"final_confirmation": True}
+        answer = yes_no(tracker)
+        if answer == "yes":
+            return {"final_confirmation": True}
+        if answer in ("no", "not_yet"):
+            return {"final_confirmation": False}
+        return {}
+
     async def validate_final_confirmation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if value is True:
             return {"final_confirmation": True}
         return {"final_confirmation": False, "flow_stopped": "declined"}
-
-
-def _match_service(services: List[Dict[str, Any]], value: Any) -> Optional[Dict[str, Any]]:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    by_id = find_service(services, text)
-    if by_id:
-        return by_id
-    low = text.lower()
-    if low.isdigit() and 1 <= int(low) <= len(services):
-        return services[int(low) - 1]
-    hits = [s for s in services if str(s.get("id", "")).lower() in low]
-    if len(hits) == 1:
-        return hits[0]
-    hits = [
-        s for s in services
-        if str(s.get("name", "")).lower() in low or low in str(s.get("name", "")).lower()
-    ]
-    if len(hits) == 1:
-        return hits[0]
-    return None
 
 
 # ---------------------------------------------------------------------------- questions
@@ -401,16 +657,27 @@ class ActionAskServiceId(Action):
             say(dispatcher, "Which service would you like to cancel? Please type its ID "
                             "(it starts with SVC-).")
             return []
+        active = [s for s in services if not is_pending(s)]
         lines = [
             f"{n}. {service_label(s)}, {s.get('plan')}, {money(s.get('price'))}/"
             f"{'year' if s.get('billing_period') == 'annual' else 'month'}"
-            for n, s in enumerate(services, start=1)
+            for n, s in enumerate(active, start=1)
         ]
+        for s in services:
+            if is_pending(s):
+                pending = s.get("pending_cancellation") or {}
+                lines.append(f"- {service_label(s)}: cancellation already requested"
+                             + (f", ends {human_date(pending['end_date'])}"
+                                if pending.get("end_date") else "")
+                             + (f" (confirmation number {pending['confirmation_number']})"
+                                if pending.get("confirmation_number") else ""))
+        pairs = [(service_label(s), f'/inform{{"service":"{s["id"]}"}}') for s in active]
+        if len(active) > 1:
+            pairs.append((f"All {len(active)}" if len(active) > 2 else "Both", "all of them"))
         say(
             dispatcher,
-            "You have these active services. Which one would you like to cancel?\n"
-            + "\n".join(lines),
-            [(service_label(s), f'/inform{{"service":"{s["id"]}"}}') for s in services],
+            "You have these services. Which one would you like to cancel?\n" + "\n".join(lines),
+            pairs,
         )
         return []
 
@@ -461,11 +728,12 @@ class ActionAskEndWhen(Action):
         )
         lines.append(
             "2. At the end of the billing period"
-            + (f", on {eop['end_date']}" if eop.get("end_date") else "")
+            + (f", on {human_date(eop['end_date'])}" if eop.get("end_date") else "")
             + (f": {eop['explanation']}" if eop.get("explanation") else "")
         )
         lines.append("3. On a date you choose (type it, e.g. \"Dec 15\" or \"end of next month\")")
-        eop_title = "End of billing period" + (f" ({eop['end_date']})" if eop.get("end_date") else "")
+        eop_title = "End of billing period" + (
+            f" ({human_date(eop['end_date'])})" if eop.get("end_date") else "")
         say(
             dispatcher,
             "\n".join(lines),
@@ -518,7 +786,7 @@ class ActionAskFinalConfirmation(Action):
         currency = balance.get("currency", "USD")
         devices = equipment.get("equipment") or []
         owes = is_positive(balance.get("balance"))
-        end_date = quote.get("end_date", "?")
+        end_date = human_date(quote.get("end_date"))
 
         balance_text = (
             f"You have an outstanding balance of {money(balance.get('balance'), currency)}. "
@@ -529,7 +797,8 @@ class ActionAskFinalConfirmation(Action):
             balance_text += " The balance has to be settled before the cancellation can be filed."
         deadline = quote.get("equipment_return_deadline")
         equipment_text = (
-            f"Please return the leased equipment by {deadline or 'the return deadline'}: "
+            "Please return the leased equipment by "
+            f"{human_date(deadline) if deadline else 'the return deadline'}: "
             f"{_equipment_lines(devices)}. After you confirm, you'll get a prepaid return label "
             "by email. Once you've shipped it, tell me the tracking number here "
             "(say \"report a tracking number\")."
@@ -568,7 +837,11 @@ class ActionAskFinalConfirmation(Action):
                 + (" due at cancellation" if owes else "")
             )
             if devices:
-                lines.append(f"- Equipment to return by {deadline}: {len(devices)} device(s)")
+                count = len(devices)
+                lines.append(f"- Equipment to return by {human_date(deadline)}: {count} "
+                             f"device{'' if count == 1 else 's'}"
+                             if deadline else f"- Equipment to return: {count} "
+                             f"device{'' if count == 1 else 's'}")
         terms = (
             "Terms: data on this service can't be retrieved after cancellation"
             + (" (you confirmed your backup)" if tracker.get_slot("backup_confirmed") else
@@ -609,9 +882,43 @@ class ActionCancelFinish(Action):
             if filed is None:  # no answer: kept, so that "yes" tries again with the same key
                 return more + reset(FLOW_SLOTS)
             events += more
+            queue = [q for q in str(tracker.get_slot("service_queue") or "").split(",") if q]
+            if queue and filed:
+                return events + await self._next_in_queue(dispatcher, tracker, auth, queue)
         elif auth is None and tracker.get_slot("final_confirmation") is True:
             say(dispatcher, EXPIRED_TEXT + " Say \"cancel\" to start again.")
         return events + reset(CANCEL_SLOTS + FLOW_SLOTS)
+
+    @staticmethod
+    async def _next_in_queue(
+        dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, queue: List[str]
+    ) -> List[Dict[str, Any]]:
+        """Several services chosen at once: the next one gets its own summary and
+        confirmation, with the answers already given (reason, backup, end date)."""
+        next_id, rest = queue[0], queue[1:]
+        name = next_id
+        try:
+            async with client() as backend:
+                found = find_service(await backend.services(auth), next_id)
+            name = (found or {}).get("name") or next_id
+        except BackendError:
+            pass
+        say(dispatcher, f"Next: {name}.")
+        # Every slot of the form's list is filled but the confirmation, so that the re-opened
+        # form asks exactly that question (the summary of this service).
+        when = tracker.get_slot("end_when") or "end_of_period"
+        return [
+            SlotSet("service_id", next_id), SlotSet("service_name", name),
+            SlotSet("service_confirmed", True),
+            SlotSet("reason", tracker.get_slot("reason") or "skipped"),
+            SlotSet("offer_id", None), SlotSet("offer_title", None),
+            SlotSet("offer_description", None), SlotSet("offer_response", "not_offered"),
+            SlotSet("backup_confirmed", True), SlotSet("end_when", when),
+            SlotSet("end_date", tracker.get_slot("end_date") or "not_needed"),
+            SlotSet("final_confirmation", None), SlotSet("flow_stopped", None),
+            SlotSet("service_queue", ",".join(rest) or None),
+            ActiveLoop("cancel_form"),
+        ]
 
     async def _file(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, service_id: str
@@ -642,8 +949,8 @@ class ActionCancelFinish(Action):
             say(dispatcher, EXPIRED_TEXT + " Nothing was filed; say \"cancel\" to start again.")
             return False, forget_verification()
         except (Conflict, InvalidInput, NotFound) as exc:
-            say(dispatcher, "I couldn't file the cancellation: "
-                            f"{exc.message or 'the request was refused'}. Nothing was filed.")
+            why = (exc.message or "the request was refused").rstrip(". ")
+            say(dispatcher, f"I couldn't file the cancellation: {why}. Nothing was filed.")
             return False, []
         except BackendUnavailable:
             say(dispatcher, FILING_UNANSWERED_TEXT)
@@ -657,7 +964,7 @@ class ActionAffirmOutsideForm(Action):
     out, or the action server failed between filing and answering, see
     ``bot/rasa_action_failures.py``), its slots are still set: it is filed again with the same
     idempotency key, which answers with the request already filed (its confirmation number) or
-    files it now. Otherwise: "What can I help you with?"."""
+    files it now. Otherwise the message is read for the details it holds (``action_take_details``)."""
 
     def name(self) -> Text:
         return "action_affirm_outside_form"
@@ -665,8 +972,7 @@ class ActionAffirmOutsideForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         service_id = tracker.get_slot("service_id")
         if tracker.get_slot("final_confirmation") is not True or not service_id:
-            dispatcher.utter_message(response="utter_how_can_i_help")
-            return []
+            return await ActionTakeDetails().run(dispatcher, tracker, domain)
         return await ActionCancelFinish().run(dispatcher, tracker, domain)
 
 
@@ -682,7 +988,7 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
         "Your cancellation is filed.",
         f"Confirmation number: {filed.get('confirmation_number')}",
         f"Service: {service_label(service)}",
-        f"Ends: {filed.get('end_date')}",
+        f"Ends: {human_date(filed.get('end_date'))}",
         f"Final bill: {_items_text(filed.get('final_bill_items') or [])}",
     ]
     balance = filed.get("balance")
@@ -706,7 +1012,10 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
                     bits.append(f"{label} {e[key]}")
             extra.append(" ".join(bits))
         lines.append(
-            f"Equipment: return by {filed.get('return_deadline')}: " + "; ".join(extra)
+            "Equipment: "
+            + (f"return by {human_date(filed['return_deadline'])}: "
+               if filed.get("return_deadline") else "to return: ")
+            + "; ".join(extra)
             + (f" (non-return fees up to {money(filed.get('non_return_fee_total'))})"
                if is_positive(filed.get("non_return_fee_total")) else "")
         )

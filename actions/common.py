@@ -15,6 +15,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.client import Auth, BackendClient
+from bot.vocabulary.numbers import format_money
+from bot.vocabulary.reasons import REASONS as VOCABULARY_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ CANCEL_SLOTS = [
     "end_date",
     "final_confirmation",
     "fast_track",
+    "service_queue",
 ]
 REQUEST_SLOTS = [
     "confirmation_number",
@@ -51,7 +54,7 @@ REQUEST_SLOTS = [
 FLOW_SLOTS = ["flow_stopped", "requested_slot", "account_identifier", "verification_factor",
               "verification_attempt_id", "otp_sent_to"]
 
-REASONS = ("price", "moving", "not_using", "switching", "service_quality", "other")
+REASONS = VOCABULARY_REASONS
 
 MENU_BUTTONS = [
     ("Cancel a service", "/cancel_service"),
@@ -120,14 +123,8 @@ def say(dispatcher: CollectingDispatcher, text: str, pairs: Sequence[Tuple[str, 
 
 
 def money(amount: Any, currency: str = "USD") -> str:
-    """'123.4' -> '$123.40' (USD) or '123.40 EUR'."""
-    try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    if currency in ("USD", "", None):
-        return f"${value:,}"
-    return f"{value:,} {currency}"
+    """'1850.4' -> '$1,850.40' (the one money format, `bot.vocabulary.numbers`)."""
+    return format_money(amount, currency)
 
 
 def is_positive(amount: Any) -> bool:

@@ -8,6 +8,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot.client import BackendError
 
+from .listening import answers_to_this_question
 from .common import (
     CANCEL_SLOTS,
     FLOW_SLOTS,
@@ -20,7 +21,7 @@ from .common import (
     step_key,
 )
 
-LONG_MESSAGE = 400
+LONG_MESSAGE = 250
 
 
 class ActionFallback(Action):
@@ -35,14 +36,26 @@ class ActionFallback(Action):
         count = int(tracker.get_slot("misunderstood_count") or 0) + 1
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if tracker.active_loop_name is None:
+            from bot.vocabulary.identifiers import find_identifier
+            from bot.vocabulary.numbers import find_confirmation
+
+            from .details import ActionTakeDetails, wants_cancel
+
+            # not understood as a whole, but it holds account details or (at length, or when
+            # the classifier hesitated) asks to cancel: use that
+            if find_identifier(text) or find_confirmation(text) or (wants_cancel(text) and (
+                    len(text) > LONG_MESSAGE or intent == "nlu_fallback")):
+                return await ActionTakeDetails().run(dispatcher, tracker, domain)
         if len(text) > LONG_MESSAGE:
-            opening = "That's a long message, and I'm only able to handle short requests."
+            opening = ("I read your whole message but couldn't tell what you'd like me to do. "
+                       "Could you say it in one sentence?")
         elif intent == "out_of_scope":
             opening = "Sorry, that's not something I can help with."
         else:
             opening = "Sorry, I didn't understand that."
         in_form = tracker.active_loop_name is not None
-        if count >= 2:
+        if count >= 2 or (in_form and answers_to_this_question(tracker) >= 2):
             say(
                 dispatcher,
                 f"{opening} Would you like to talk to a person?"

@@ -6,7 +6,6 @@ marker right away: only the attempt id, the verification handle and the first na
 from __future__ import annotations
 
 import math
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -21,6 +20,9 @@ from bot.client import (
     VerificationFailed,
 )
 
+from bot.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
+
+from .listening import refuse
 from .common import (
     IDENTIFICATION_SLOTS,
     PROVIDED,
@@ -32,38 +34,32 @@ from .common import (
     say,
 )
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _OTP_REQUEST = "otp"
 
 HANDOFF_BUTTON = [("Talk to a person", "/request_human")]
+NOT_RIGHT_IDENTIFIER = (
+    "That doesn't look like an account number (8 digits), an email address or a phone number "
+    "with its area code. Could you type it again?"
+)
 
 
 def parse_identifier(value: Any, entities: Optional[List[str]] = None) -> Optional[str]:
-    """An account number (8 digits), an email or a phone number found in what was typed."""
+    """An account number (8 digits), an email or a phone number found in what was typed (the
+    rules are `bot.vocabulary.identifiers`, the same the backend applies)."""
     for candidate in list(entities or []) + [value]:
         if not candidate:
             continue
-        text = str(candidate).strip()
-        email = _EMAIL.search(text)
-        if email:
-            return email.group(0).lower()
-        digits = re.sub(r"[^\d+]", "", text)
-        only_digits = digits.lstrip("+")
-        if re.fullmatch(r"\d{8}", only_digits) and not digits.startswith("+"):
-            return only_digits
-        if re.fullmatch(r"\d{7,15}", only_digits):
-            return digits
+        found = classify_identifier(str(candidate)) or find_identifier(str(candidate))
+        if found:
+            return found[1]
     return None
 
 
-def parse_factor(value: Any) -> Optional[str]:
+def parse_factor(value: Any, asked: bool = True) -> Optional[str]:
     """A 5-digit ZIP, a 4-digit PIN or a 6-digit code: the backend tells them apart by length."""
     if value is None:
         return None
-    digits = re.sub(r"\D", "", str(value))
-    if len(digits) in (4, 5, 6):
-        return digits
-    return None
+    return find_factor(str(value), asked=asked)
 
 
 class IdentificationMixin:
@@ -78,6 +74,44 @@ class IdentificationMixin:
         """Hook for a form to prepare its next step once the customer is verified."""
         return {}
 
+    async def extract_account_identifier(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """An identifier anywhere in the latest message (the request itself, or an answer with
+        extra words) is used at once: never asked for again."""
+        if is_verified(tracker) or tracker.get_slot("account_identifier") == PROVIDED:
+            return {}
+        if tracker.get_slot("flow_stopped"):
+            return {}
+        candidate = tracker.slots_to_validate().get("account_identifier")
+        found = find_identifier(tracker.latest_message.get("text"))
+        if found and candidate != found[1]:
+            return {"account_identifier": found[1]}
+        return {}
+
+    async def extract_verification_factor(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A factor in the latest message: as the answer to its question, or named ("zip
+        02139", "code 123456") next to the identifier in the first message."""
+        if is_verified(tracker) or tracker.get_slot("verification_factor") == VERIFIED:
+            return {}
+        if tracker.get_slot("flow_stopped"):
+            return {}
+        asked = tracker.get_slot("requested_slot") == "verification_factor"
+        if asked and tracker.slots_to_validate().get("verification_factor") is not None:
+            return {}
+        if not asked and not (tracker.get_slot("verification_attempt_id") or
+                              tracker.get_slot("account_identifier")):
+            return {}
+        text = tracker.latest_message.get("text") or ""
+        # A PIN is only taken when asked for: a message answering another question is kept
+        # (masked) in the tracker, and the masking covers ZIPs and codes but not 4 digits.
+        factor = find_factor(text, asked=asked)
+        if factor and (asked or len(factor) != 4):
+            return {"verification_factor": factor}
+        return {}
+
     async def validate_account_identifier(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
@@ -90,18 +124,17 @@ class IdentificationMixin:
         ]
         identifier = parse_identifier(value, entities)
         if identifier is None:
-            say(
-                dispatcher,
-                "That doesn't look like an account number (8 digits), an email address or a "
-                "phone number. Could you type it again?",
-            )
+            refuse(dispatcher, tracker, NOT_RIGHT_IDENTIFIER)
             return {"account_identifier": None}
         try:
             async with client() as backend:
                 started = await backend.verify_start(identifier, tracker.sender_id, channel_of(tracker))
         except Locked as exc:
             return self._locked(dispatcher, exc)
-        except (BackendUnavailable, InvalidInput):
+        except InvalidInput:  # the backend refused the format: the customer's input, not an outage
+            refuse(dispatcher, tracker, NOT_RIGHT_IDENTIFIER)
+            return {"account_identifier": None}
+        except BackendUnavailable:
             say(dispatcher, UNAVAILABLE_TEXT)
             return {"account_identifier": None, "flow_stopped": "unavailable"}
         return {
@@ -125,18 +158,19 @@ class IdentificationMixin:
                     sent = await backend.send_otp(attempt_id)
             except Locked as exc:
                 return self._locked(dispatcher, exc)
-            except (BackendUnavailable, InvalidInput):
+            except BackendUnavailable:
                 say(dispatcher, UNAVAILABLE_TEXT)
                 return {"verification_factor": None, "flow_stopped": "unavailable"}
+            except InvalidInput:
+                say(dispatcher, "I couldn't send a code to the contact on this account. Please "
+                                "give the billing ZIP code or the account PIN instead.")
+                return {"verification_factor": None}
             return {"verification_factor": None, "otp_sent_to": sent.get("to") or "your contact"}
 
         factor = parse_factor(value)
         if factor is None:
-            say(
-                dispatcher,
-                "Please type just the digits: the 5-digit billing ZIP, the 4-digit PIN, or the "
-                "6-digit code.",
-            )
+            refuse(dispatcher, tracker, "Please type just the digits: the 5-digit billing ZIP, "
+                                        "the 4-digit PIN, or the 6-digit code.")
             return {"verification_factor": None}
         try:
             async with client() as backend:
@@ -171,7 +205,11 @@ class IdentificationMixin:
             }
         except Locked as exc:
             return self._locked(dispatcher, exc)
-        except (BackendUnavailable, InvalidInput):
+        except InvalidInput:
+            say(dispatcher, "That doesn't look right: please type the 5-digit billing ZIP, the "
+                            "4-digit PIN or the 6-digit code.")
+            return {"verification_factor": None}
+        except BackendUnavailable:
             say(dispatcher, UNAVAILABLE_TEXT)
             return {"verification_factor": None, "flow_stopped": "unavailable"}
 

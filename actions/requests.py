@@ -8,12 +8,20 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+
+from bot.vocabulary.dates import human_date
+from bot.vocabulary.numbers import (
+    find_confirmation,
+    find_tracking,
+    normalize_confirmation,
+    parse_amount,
+)
 
 from bot.client import (
     BackendError,
@@ -43,6 +51,7 @@ from .common import (
     service_label,
 )
 from .identify import IdentificationMixin
+from .listening import earlier_user_texts, is_question, latest_text, refuse, requested
 
 STATUS_WORDS = {
     "received": "received and being processed",
@@ -52,12 +61,9 @@ STATUS_WORDS = {
 
 
 def _normalise_confirmation(value: Any) -> Optional[str]:
-    text = re.sub(r"[\s-]", "", str(value or "")).upper()
-    match = re.search(r"[0-9A-Z]{12}", text)
-    if not match:
-        return None
-    raw = match.group(0)
-    return f"{raw[0:4]}-{raw[4:8]}-{raw[8:12]}"
+    """The confirmation number in what was typed (rules: `bot.vocabulary.numbers`)."""
+    text = str(value or "")
+    return normalize_confirmation(text) or find_confirmation(text)
 
 
 def _status_text(c: Dict[str, Any]) -> str:
@@ -65,10 +71,11 @@ def _status_text(c: Dict[str, Any]) -> str:
     status = STATUS_WORDS.get(c.get("status"), c.get("status"))
     text = (
         f"Request {c.get('confirmation_number')} for {service_label(service)} is {status}. "
-        f"Received {str(c.get('received_at', ''))[:10]}; end date {c.get('end_date')}."
+        f"Received {human_date(str(c.get('received_at') or '')[:10] or None)}; it ends on "
+        f"{human_date(c.get('end_date'))}."
     )
     if c.get("status") == "received" and c.get("return_deadline") and c.get("equipment"):
-        text += f" Equipment is due back by {c.get('return_deadline')}."
+        text += f" Equipment is due back by {human_date(c.get('return_deadline'))}."
     return text
 
 
@@ -86,14 +93,28 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
             return []
         return self.identification_slots(tracker) + list(self.own_slots)
 
+    async def extract_confirmation_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        """A confirmation number in this message (an answer with extra words, a button) or in
+        an earlier one ("it's ABCD-EFGH-JKLM from my first message")."""
+        if "confirmation_number" not in self.own_slots or tracker.get_slot("confirmation_number"):
+            return {}
+        entity = next(tracker.get_latest_entity_values("confirmation_number"), None)
+        number = _normalise_confirmation(entity) if entity else None
+        number = number or find_confirmation(latest_text(tracker))
+        if number is None and requested(tracker) != "confirmation_number":
+            number = next(filter(None, map(find_confirmation, earlier_user_texts(tracker))), None)
+        return {"confirmation_number": number} if number else {}
+
     async def _lookup(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Dict[Text, Any]:
         """Check a confirmation number with the backend; re-ask when malformed."""
         number = _normalise_confirmation(value)
         if number is None:
-            say(dispatcher, "A confirmation number has 12 letters and digits, like "
-                            "ABCD-EFGH-JKLM. Could you type it again?")
+            refuse(dispatcher, tracker, "A confirmation number has 12 letters and digits, like "
+                                        "ABCD-EFGH-JKLM. Could you type it again?")
             return {"confirmation_number": None}
         auth = auth_for(tracker)
         if auth is None:
@@ -152,13 +173,20 @@ class ValidateTrackingForm(_RequestForm):
     async def validate_confirmation_number(self, value, dispatcher, tracker, domain):
         return await self._lookup(value, dispatcher, tracker)
 
+    async def extract_tracking_number(self, dispatcher, tracker, domain):
+        if tracker.get_slot("tracking_number"):
+            return {}
+        found = find_tracking(latest_text(tracker))
+        return {"tracking_number": found} if found else {}
+
     async def validate_tracking_number(self, value, dispatcher, tracker, domain):
         entity = next(tracker.get_latest_entity_values("tracking_number"), None)
         text = str(entity or value or "").strip()
-        token = max(re.findall(r"[A-Za-z0-9]{8,40}", text), key=len, default=None)
+        token = find_tracking(text) or max(re.findall(r"[A-Za-z0-9]{8,40}", text), key=len,
+                                           default=None)
         if token is None:
-            say(dispatcher, "A tracking number is usually 8 to 40 letters and digits. Could "
-                            "you type it again?")
+            refuse(dispatcher, tracker, "A tracking number is usually 8 to 40 letters and "
+                                        "digits. Could you type it again?")
             return {"tracking_number": None}
         return {"tracking_number": token.upper()}
 
@@ -169,13 +197,34 @@ class ValidateRefundForm(_RequestForm):
     def name(self) -> Text:
         return "validate_refund_form"
 
+    async def extract_refund_amount(self, dispatcher, tracker, domain):
+        """An amount in this message or an earlier one ("I want a refund of $25")."""
+        if tracker.get_slot("refund_amount"):
+            return {}
+        for text in [latest_text(tracker), *earlier_user_texts(tracker)]:
+            if "$" in text or requested(tracker) == "refund_amount":
+                amount = _parse_amount(text)
+                if amount and not (requested(tracker) == "refund_amount" and is_question(tracker)):
+                    return {"refund_amount": amount}
+        return {}
+
     async def validate_refund_amount(self, value, dispatcher, tracker, domain):
         entity = next(tracker.get_latest_entity_values("amount"), None)
         amount = _parse_amount(entity) or _parse_amount(value)
         if amount is None:
-            say(dispatcher, "How much should be refunded? Please type an amount like 49.99.")
+            refuse(dispatcher, tracker, "How much should be refunded? Please type an amount like "
+                                        "49.99.")
             return {"refund_amount": None}
         return {"refund_amount": amount}
+
+    async def extract_refund_reason(self, dispatcher, tracker, domain):
+        """Any sentence answers "why is the refund due?", whatever intent it was read as."""
+        if requested(tracker) != "refund_reason" or tracker.slots_to_validate().get("refund_reason"):
+            return {}
+        text = latest_text(tracker)
+        if text.startswith("/") or text.rstrip().endswith("?") or len(text.split()) < 2:
+            return {}
+        return {"refund_reason": text}
 
     async def validate_refund_reason(self, value, dispatcher, tracker, domain):
         text = " ".join(str(value or "").split())[:500]
@@ -193,16 +242,8 @@ class ValidateBillForm(_RequestForm):
 
 
 def _parse_amount(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    match = re.search(r"\d[\d,]*(?:\.\d{1,2})?", str(value))
-    if not match:
-        return None
-    try:
-        amount = Decimal(match.group(0).replace(",", "")).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        return None
-    return str(amount) if amount > 0 else None
+    amount = parse_amount(value)
+    return str(amount.quantize(Decimal("0.01"))) if amount is not None else None
 
 
 # ---------------------------------------------------------------------------- questions
@@ -231,7 +272,7 @@ class ActionAskRevokeConfirmed(Action):
                 async with client() as backend:
                     c = await backend.get_cancellation(auth, number)
                 detail = (f" for {service_label(c.get('service') or {})}, ending "
-                          f"{c.get('end_date')}")
+                          f"{human_date(c.get('end_date'))}")
             except BackendError:
                 detail = ""
         say(
@@ -382,8 +423,8 @@ class ActionRefundFinish(_Finish):
                     idempotency_key=step_key(tracker, "refund", amount, tracker.get_slot("service_id")),
                 )
         except (InvalidInput, Conflict) as exc:
-            say(dispatcher, f"I couldn't file the refund request: "
-                            f"{exc.message or 'it was refused'}.")
+            why = (exc.message or "it was refused").rstrip(". ")
+            say(dispatcher, f"I couldn't file the refund request: {why}.")
             return []
         shown = money(result.get("amount", amount))
         if result.get("status") == "credit_processing":
@@ -392,8 +433,7 @@ class ActionRefundFinish(_Finish):
         else:
             text = (f"I'm sorry for the trouble. Your refund request for {shown} is being "
                     "reviewed by our billing team; they'll get back to you.")
-        if result.get("message"):
-            text += f" {result['message']}"
+        # (the backend's `message` says the same in other words: one apology, not two)
         say(dispatcher, text)
         return []
 
@@ -420,7 +460,7 @@ async def balance_text(auth, service_id: Optional[str]) -> str:
     currency = balance.get("currency", "USD")
     if is_positive(balance.get("balance")):
         invoices = ", ".join(
-            f"{i.get('number')} {money(i.get('amount_due'), currency)} due {i.get('due_date')}"
+            f"{i.get('number')} {money(i.get('amount_due'), currency)} due {human_date(i.get('due_date'))}"
             for i in balance.get("invoices") or []
         )
         text = (f"Your outstanding balance is {money(balance.get('balance'), currency)}"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotFound
-from bot.models import Equipment, Invoice, Service, utcnow
+from bot.models import CancellationRequest, Equipment, Invoice, Service, utcnow
 from bot.policy import Policy, ServiceTerms, current_anniversary, money
 
 LISTED_STATUSES = ("active", "cancellation_pending")
@@ -68,7 +68,24 @@ def list_services(session: Session, account_id: int) -> Dict[str, Any]:
         select(Service).where(Service.account_id == account_id, Service.status.in_(LISTED_STATUSES)).order_by(Service.id)
     ).scalars().all()
     today = today_utc()
-    return {"services": [service_dict(s, today) for s in rows]}
+    pending = {
+        r.service_id: r for r in session.execute(
+            select(CancellationRequest).where(
+                CancellationRequest.account_id == account_id,
+                CancellationRequest.status == "received",
+            ).order_by(CancellationRequest.id)
+        ).scalars()
+    }
+    listed = []
+    for service in rows:
+        item = service_dict(service, today)
+        request = pending.get(service.id)
+        if service.status == "cancellation_pending" and request is not None:
+            # the request already filed: the assistant offers its status or revoke, not a new one
+            item["pending_cancellation"] = {"confirmation_number": request.confirmation_number,
+                                            "end_date": request.end_date.isoformat()}
+        listed.append(item)
+    return {"services": listed}
 
 
 def account_balance(session: Session, account_id: int) -> Decimal:

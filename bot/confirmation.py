@@ -5,15 +5,15 @@ confused; the check character catches every single-character typo before a datab
 """
 from __future__ import annotations
 
-import re
 import secrets
-from typing import Optional
 
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+from bot.vocabulary.numbers import CONFIRMATION_ALPHABET as ALPHABET
+from bot.vocabulary.numbers import format_confirmation as format_number  # noqa: F401
+from bot.vocabulary.numbers import normalize_confirmation as normalize  # noqa: F401
+
 BASE = len(ALPHABET)  # 32
 RANDOM_LENGTH = 11
 _INDEX = {c: i for i, c in enumerate(ALPHABET)}
-_SEPARATORS = re.compile(r"[\s\-]+")
 
 
 def check_character(payload: str) -> str:
@@ -35,28 +35,10 @@ def _luhn_ok(compact: str) -> bool:
     return total % BASE == 0
 
 
-def format_number(compact: str) -> str:
-    """`ABCDEFGHJKLM` -> `ABCD-EFGH-JKLM`."""
-    return "-".join(compact[i : i + 4] for i in range(0, 12, 4))
-
-
 def generate() -> str:
     """A new random confirmation number, formatted `XXXX-XXXX-XXXX`."""
     payload = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_LENGTH))
     return format_number(payload + check_character(payload))
-
-
-def normalize(text: str) -> Optional[str]:
-    """Canonical `XXXX-XXXX-XXXX` form of user input, or None when it is not 12 alphabet characters.
-
-    Accepts lowercase, dashes and spaces. Does not check the check character (see `is_valid`).
-    """
-    if not isinstance(text, str):
-        return None
-    compact = _SEPARATORS.sub("", text).upper()
-    if len(compact) != RANDOM_LENGTH + 1 or any(c not in _INDEX for c in compact):
-        return None
-    return format_number(compact)
 
 
 def is_valid(text: str) -> bool:

@@ -1,37 +1,16 @@
-"""Account identifiers and contact points: classify, normalise, mask."""
+"""Contact points: normalise and mask. The identifier rules themselves (account number, email,
+phone) live in `bot.vocabulary.identifiers`, shared with the action server."""
 from __future__ import annotations
 
 import re
-from typing import Optional, Tuple
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ACCOUNT = re.compile(r"^\d{8}$")
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
+from bot.vocabulary.identifiers import classify_identifier, normalize_email  # noqa: F401
+from bot.vocabulary.identifiers import normalize_phone as _read_phone
 
 
 def normalize_phone(phone: str) -> str:
-    """Digits only; a leading US country code 1 on 11 digits is dropped."""
-    digits = re.sub(r"\D", "", phone)
-    if len(digits) == 11 and digits.startswith("1"):
-        digits = digits[1:]
-    return digits
-
-
-def classify_identifier(identifier: str) -> Optional[Tuple[str, str]]:
-    """(`kind`, normalised value) for an account number, email or phone; None when none fits."""
-    text = identifier.strip()
-    compact = re.sub(r"[\s\-]", "", text)
-    if _ACCOUNT.match(compact):
-        return "account_number", compact
-    if _EMAIL.match(text):
-        return "email", normalize_email(text)
-    phone = normalize_phone(text)
-    if re.fullmatch(r"[\d\s\-\+\(\)\.]+", text) and 10 <= len(phone) <= 15:
-        return "phone", phone
-    return None
+    """The stored form of a phone number: digits, the national number for North America."""
+    return _read_phone(phone) or re.sub(r"\D", "", phone)
 
 
 def mask_email(email: str) -> str:

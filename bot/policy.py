@@ -16,8 +16,11 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+from bot.vocabulary.dates import human_date
+from bot.vocabulary.numbers import format_money
+from bot.vocabulary.reasons import REASONS
+
 OFFER_KINDS = ("discount", "downgrade", "pause", "plan_switch")
-REASONS = ("price", "moving", "not_using", "switching", "service_quality", "other")
 END_KINDS = ("immediate", "end_of_period", "date")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CENT = Decimal("0.01")
@@ -278,7 +281,7 @@ class Policy:
                 owner=self.billing_owner,
                 notify_billing=False,
                 message=(
-                    f"We're sorry for the trouble. A credit of ${money(amount)} will be processed "
+                    f"We're sorry for the trouble. A credit of {format_money(amount)} will be processed "
                     "for your account."
                 ),
             )
@@ -312,13 +315,13 @@ class Policy:
         if when == "immediate":
             end = today
             explanation = (
-                f"{terms.name} ends today ({end.isoformat()}). Immediate cancellations are processed "
+                f"{terms.name} ends today ({human_date(end)}). Immediate cancellations are processed "
                 "right away and no refund is issued for the rest of the current billing period."
             )
         elif when == "end_of_period":
             end = anniversary
             explanation = (
-                f"{terms.name} stays active until its billing anniversary on {end.isoformat()} and "
+                f"{terms.name} stays active until its billing anniversary on {human_date(end)} and "
                 "ends then. Nothing more is charged for it."
             )
         elif when == "date":
@@ -334,20 +337,22 @@ class Policy:
                 items.append(
                     {
                         "description": f"{terms.name}: {period_word} charge for the period "
-                        f"starting {renewal.isoformat()}",
+                        f"starting {human_date(renewal)}",
                         "amount": money(terms.price),
                     }
                 )
                 renewal = add_months(renewal, step)
             if items:
+                count = len(items)
                 explanation = (
-                    f"{terms.name} stays active until {end.isoformat()}. That is after the billing "
-                    f"anniversary on {anniversary.isoformat()}, so {len(items)} more {period_word} "
-                    f"charge(s) of ${money(terms.price)} will be billed; no refund for unused days."
+                    f"{terms.name} stays active until {human_date(end)}. That is after the billing "
+                    f"anniversary on {human_date(anniversary)}, so {count} more {period_word} "
+                    f"charge{'' if count == 1 else 's'} of {format_money(terms.price)} will be "
+                    "billed; no refund for unused days."
                 )
             else:
                 explanation = (
-                    f"{terms.name} stays active until {end.isoformat()}. The current period is "
+                    f"{terms.name} stays active until {human_date(end)}. The current period is "
                     "already paid; no refund is issued for the days after the end date."
                 )
         else:
@@ -356,7 +361,7 @@ class Policy:
         days_to_renewal = (anniversary - today).days
         if not items and 0 <= days_to_renewal <= self.renewal_warning_days:
             warning = (
-                f"The renewal on {anniversary.isoformat()} is close: a renewal invoice may still be "
+                f"The renewal on {human_date(anniversary)} is close: a renewal invoice may still be "
                 "issued; if so it will be credited."
             )
         deadline = end + timedelta(days=self.return_window_days) if has_equipment else None
@@ -364,15 +369,18 @@ class Policy:
 
     def next_steps(self, quote: Quote, routing: Routing, has_equipment: bool, balance: Decimal) -> List[str]:
         """What happens after filing, in the customer's words."""
-        steps = [f"Your service stays active until {quote.end_date.isoformat()} and ends then."]
+        if quote.when == "immediate":
+            steps = [f"Your service ended today, {human_date(quote.end_date)}."]
+        else:
+            steps = [f"Your service stays active until {human_date(quote.end_date)} and ends then."]
         if quote.final_bill_items:
             steps.append("The remaining charges listed will appear on your final bill.")
         if balance > 0:
-            steps.append(f"A balance of ${money(balance)} is due at cancellation. {self.how_to_pay}")
+            steps.append(f"A balance of {format_money(balance)} is due at cancellation. {self.how_to_pay}")
         if has_equipment and quote.equipment_return_deadline:
             steps.append(
                 "Send the leased equipment back by "
-                f"{quote.equipment_return_deadline.isoformat()} with the prepaid label we email you, "
+                f"{human_date(quote.equipment_return_deadline)} with the prepaid label we email you, "
                 "and tell us the tracking number; devices not returned are charged the non-return fee."
             )
         steps.append("You can revoke this request any time before the end date.")

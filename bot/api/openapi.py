@@ -72,7 +72,9 @@ _SCHEMAS: Dict[str, Any] = {
         "bundle": {"type": "object", "nullable": True, "properties": {
             "id": _S, "name": _S,
             "members": {"type": "array", "items": {"type": "object", "properties": {"id": _S, "name": _S}}}}},
-        "status": {"type": "string", "enum": ["active", "cancellation_pending", "cancelled"]}}},
+        "status": {"type": "string", "enum": ["active", "cancellation_pending", "cancelled"]},
+        "pending_cancellation": {"type": "object", "properties": {
+            "confirmation_number": _S, "end_date": _DATE}}}},
     "Equipment": {"type": "object", "properties": {
         "id": _S, "service_id": _S, "model": _S, "serial_last4": _S, "kind": _S, "retail_price": _MONEY,
         "non_return_fee": _MONEY, "tracking_number": {"type": "string", "nullable": True}}},

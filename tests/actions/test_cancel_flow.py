@@ -1,7 +1,9 @@
 """The cancellation form against the real backend: each validator, each question, filing."""
 import json
+import re
 
 from bot.client import Auth, BackendClient
+from bot.vocabulary.dates import human_date
 
 from actions.cancel_flow import (
     ActionAskEndWhen,
@@ -157,7 +159,7 @@ async def test_offer_declined_goes_straight_on(live_backend):
     msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
                                                               {"offer_response": "declined"}))
     assert out["offer_response"] == "declined" and out["requested_slot"] == "backup_confirmed"
-    assert "No problem" in texts(msgs)
+    assert "Let's continue" in texts(msgs)
 
 
 async def test_skipped_reason(live_backend):
@@ -188,7 +190,7 @@ async def test_end_when_choices_dates_and_renewal_warning(live_backend):
                                backup_confirmed=True, requested_slot="end_when")
     msgs, _, _ = await run(ActionAskEndWhen(), make_tracker(slots, sender=sender))
     text = texts(msgs)
-    assert "1. Immediately" in text and "2. At the end of the billing period, on 20" in text
+    assert "1. Immediately" in text and re.search(r"2\. At the end of the billing period, on [A-Z][a-z]+day, [A-Z][a-z]+ \d", text)
     assert button_payloads(msgs) == ['/inform{"end_when":"immediate"}',
                                      '/inform{"end_when":"end_of_period"}',
                                      '/inform{"end_when":"date"}']
@@ -205,7 +207,7 @@ async def test_end_when_choices_dates_and_renewal_warning(live_backend):
                                                               {"end_when": "end of next month"}))
     assert out["end_when"] == "date" and out["end_date"] and out["requested_slot"] == \
         "final_confirmation"
-    assert f"end on {out['end_date']}" in texts(msgs)
+    assert f"end on {human_date(out['end_date'])}" in texts(msgs)
     msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
                                                               {"end_when": "whenever"}))
     assert out["end_when"] is None and "didn't get that" in texts(msgs)
@@ -275,7 +277,7 @@ async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):
     text = texts(msgs)
     assert "Your cancellation is filed." in text
     number = text.split("Confirmation number: ")[1].split("\n")[0]
-    assert "Business Voice (SVC-3001)" in text and "Ends: 20" in text
+    assert "Business Voice (SVC-3001)" in text and re.search(r"Ends: [A-Z][a-z]+day, ", text)
     assert "Balance: $300.00 due at cancellation" in text
     assert "Arris SB8200" in text and "Next steps:" in text
     assert "receipt is on its way to g" in text and "survey.example.com" in text
@@ -340,7 +342,7 @@ async def test_yes_after_a_crash_between_filing_and_answering_gets_the_filed_num
     slots.update(out)
     msgs, _, _ = await run(ActionAffirmOutsideForm(), make_tracker(slots, sender=sender, text="yes",
                                                                    intent="affirm", events=started))
-    assert msgs == [{**msgs[0], "response": "utter_how_can_i_help"}]
+    assert texts(msgs) == "What can I help you with?" and "Confirmation number" not in texts(msgs)
 
 
 async def test_filing_without_an_answer_keeps_the_request_for_a_yes(live_backend, monkeypatch):

@@ -31,7 +31,7 @@ async def test_second_misunderstanding_offers_a_person(live_backend):
 async def test_long_message_and_inside_a_form(live_backend):
     msgs, _, _ = await run(ActionFallback(), make_tracker(text="x " * 400, intent="nlu_fallback",
                                                           active_loop="cancel_form"))
-    assert "long message" in texts(msgs) and "carry on" in texts(msgs)
+    assert "whole message" in texts(msgs) and "carry on" in texts(msgs)
     assert button_payloads(msgs) == []      # the form asks its question again right after
 
 

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from bot.policy import PolicyError, QuoteError, ServiceTerms, add_months, load_policy, parse_policy
+from bot.vocabulary.numbers import format_money
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "bot" / "policy.yml"
 RAW = yaml.safe_load(POLICY_FILE.read_text())
@@ -56,7 +57,7 @@ def test_refund_routing(policy, amount, status, notify):
     routing = policy.refund_routing(Decimal(amount))
     assert (routing.status, routing.notify_billing, routing.owner) == (status, notify, "Heather")
     if status == "credit_processing":
-        assert f"${amount}" in routing.message
+        assert format_money(amount) in routing.message  # one money format: $1,000.00
 
 
 @pytest.mark.parametrize("reason, tier, offer_id", [

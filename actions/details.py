@@ -1,0 +1,89 @@
+"""Details given outside any request ("my email is jo@x.example", "account 12345678, zip 02139,
+please cancel the office internet", "it's way too expensive, I want out").
+
+The identifier is sent to the backend at once (only the attempt id and markers are kept, as in
+every form), a named ZIP or code verifies right away, and a message that asks to cancel or
+gives a reason to leave starts the cancellation with all of it.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.vocabulary.identifiers import find_factor, find_identifier
+from bot.vocabulary.numbers import find_confirmation
+from bot.vocabulary.reasons import find_reason
+
+from .common import MENU_BUTTONS, PROVIDED, is_verified, say
+from .fallback import ActionFallback
+from .identify import IdentificationMixin
+from .listening import latest_intent, latest_text
+
+_WANTS_CANCEL = re.compile(r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
+                           r"discontinue|shut (it|my \w+) (down|off)|end my (service|account))\b", re.I)
+
+
+_ABOUT_REVOKE = re.compile(r"\b(revok\w*|undo|withdraw|keep (it|my)|don'?t cancel|changed my mind"
+                           r"|take (it )?back|reverse)\b", re.I)
+
+
+def wants_cancel(text: str) -> bool:
+    """The message asks in so many words to cancel or close something."""
+    return bool(_WANTS_CANCEL.search(text or ""))
+
+
+class _Identification(IdentificationMixin):
+    """The shared identification steps, used outside a form."""
+
+
+class ActionTakeDetails(Action):
+    """inform / give_reason / affirm outside a form: use what the message holds."""
+
+    def name(self) -> Text:
+        return "action_take_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        text = latest_text(tracker)
+        slots: Dict[Text, Any] = {}
+        identify = _Identification()
+        found = find_identifier(text)
+        if found and not is_verified(tracker):
+            slots.update(await identify.validate_account_identifier(found[1], dispatcher, tracker,
+                                                                   domain))
+            tracker.slots.update(slots)
+        # after "I've noted your details", a bare ZIP or code is the answer (a PIN only where it
+        # is asked for: other messages keep 4 digits in clear)
+        factor = find_factor(text, asked=bool(tracker.get_slot("verification_attempt_id")))
+        if (factor and len(factor) != 4 and not is_verified(tracker)
+                and tracker.get_slot("verification_attempt_id")):
+            slots.update(await identify.validate_verification_factor(factor, dispatcher, tracker,
+                                                                    domain))
+        events: List[Dict[str, Any]] = [SlotSet(k, v) for k, v in slots.items()]
+        if slots.get("flow_stopped"):
+            return events + [SlotSet("flow_stopped", None)]
+        number = find_confirmation(text)
+        if number:  # about a request already filed: its status, or revoking it
+            form = "revoke_form" if _ABOUT_REVOKE.search(text) else "status_form"
+            return events + [SlotSet("confirmation_number", number), FollowupAction(form)]
+        reason = find_reason(text)
+        if latest_intent(tracker) == "give_reason" or wants_cancel(text) or (
+                reason and found is None):
+            if reason:
+                events.append(SlotSet("reason", reason))
+            return events + [FollowupAction("cancel_form")]
+        if slots.get("account_identifier") == PROVIDED:
+            if not slots.get("verified"):
+                say(dispatcher, "Thanks, I've noted your account details. What would you like to "
+                                "do?", MENU_BUTTONS)
+            else:
+                say(dispatcher, "What would you like to do?", MENU_BUTTONS)
+            return events
+        if latest_intent(tracker) == "affirm":
+            say(dispatcher, "What can I help you with?", MENU_BUTTONS)
+            return events
+        return events + await ActionFallback().run(dispatcher, tracker, domain)

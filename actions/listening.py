@@ -1,0 +1,213 @@
+"""Reading an answer against the question asked, and details said earlier in the conversation.
+
+The forms' ``extract_<slot>`` methods use these before any intent-based routing: when a form
+asks for X, X's reader runs on the message, so "sorry, I already said it: jo@x.example" or "ok
+fine, I'll take the offer" fill X whatever intent the classifier chose. The readers themselves
+(identifiers, reasons, dates, yes/no) are `bot.vocabulary`, shared with the backend.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from typing import Any, Dict, Iterator, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.vocabulary.answers import read_yes_no
+
+PERSON_BUTTON = ("Talk to a person", "/request_human")
+
+# Intents that ask something or change the subject: a free-text slot does not swallow them
+# unless the message also holds what was asked.
+QUESTION_INTENTS = frozenset({
+    "ask_cancellation_fee", "ask_refund", "ask_balance", "ask_equipment_return",
+    "request_human", "check_status", "revoke_cancellation", "report_tracking", "bot_challenge",
+    "greet", "thanks", "goodbye", "cancel_now",
+})
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def is_question(tracker: Tracker) -> bool:
+    """The message asks something else (a fee question, a person, ...) rather than answering."""
+    intent = latest_intent(tracker)
+    confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
+    text = latest_text(tracker)
+    if text.startswith("/"):
+        return intent in QUESTION_INTENTS
+    return intent in QUESTION_INTENTS and (confidence >= 0.5 or text.rstrip().endswith("?"))
+
+
+def requested(tracker: Tracker) -> Optional[str]:
+    return tracker.get_slot("requested_slot")
+
+
+def earlier_user_texts(tracker: Tracker) -> Iterator[str]:
+    """Texts of the customer's earlier messages in this session since the last request ended,
+    newest first (as stored: identifiers and long digit runs are masked there)."""
+    events = list(tracker.events or [])
+    seen_latest = False
+    for event in reversed(events):
+        if event.get("event") == "session_started":
+            return
+        if event.get("event") == "action" and str(event.get("name", "")).endswith("_finish"):
+            return  # an earlier request ended here: what was said for it is not for this one
+        if event.get("event") == "user":
+            if not seen_latest:
+                seen_latest = True
+                continue
+            text = str(event.get("text") or "")
+            if text and not text.startswith("/"):
+                yield text
+
+
+_JUST_CANCEL = re.compile(r"\bjust (cancel|end|close)|\bcancel (it )?(now|already|right now)\b"
+                          r"|\bskip (the|all|ahead|everything)", re.I)
+
+
+def wants_fast_track(tracker: Tracker) -> bool:
+    """"just cancel it": not an answer to the question but the fast path (rule cancel_now)."""
+    return latest_intent(tracker) == "cancel_now" and bool(_JUST_CANCEL.search(latest_text(tracker)))
+
+
+def yes_no(tracker: Tracker) -> Optional[str]:
+    """yes / no / not_yet read from the latest message; a button payload counts by intent.
+    "just cancel it" is none of them: the fast-path rule answers it."""
+    text = latest_text(tracker)
+    if wants_fast_track(tracker):
+        return None
+    if text.startswith("/"):
+        intent = latest_intent(tracker)
+        return {"affirm": "yes", "deny": "no"}.get(intent or "")
+    if is_question(tracker) and text.rstrip().endswith("?"):
+        return None
+    return read_yes_no(text)
+
+
+_SKIP = re.compile(r"^(skip( (it|this|that|the question))?|pass|rather not (say|tell)"
+                   r"|prefer not to (say|tell)|no comment|none of your business|n/?a"
+                   r"|i'?d rather not( say)?|don'?t want to say|not telling)\b", re.I)
+
+
+def is_skip(text: str) -> bool:
+    return bool(_SKIP.search(" ".join(text.lower().split()).strip(" .!")))
+
+
+# --------------------------------------------------------------------------- services
+
+_SYNONYMS = {
+    "internet": {"internet", "wifi", "wi-fi", "broadband", "fiber", "fibre", "connection", "net"},
+    "phones": {"phones", "phone", "voice", "telephone", "telephones", "landline", "lines"},
+    "voice": {"voice", "phone", "phones", "calls", "telephone", "landline", "line"},
+    "hosting": {"hosting", "website", "site", "web", "host", "hostng"},
+    "website": {"website", "site", "web", "webpage", "hosting"},
+    "backup": {"backup", "backups", "back-up", "storage"},
+    "servers": {"servers", "server", "dedicated"},
+    "email": {"email", "mail", "e-mail"},
+    "vps": {"vps", "server"},
+}
+_ALL = re.compile(r"\b(both|all( of)?( them| three| 3| my services| the services| services)?"
+                  r"|every(thing| one|one of them| service)|each( of them)?|the lot)\b", re.I)
+_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
+             "fourth": 4, "4th": 4, "last": -1}
+
+
+def _words(text: str) -> List[str]:
+    return re.findall(r"[a-z0-9-]+", text.lower())
+
+
+def _name_score(service: Dict[str, Any], words: List[str]) -> int:
+    score = 0
+    for token in _words(str(service.get("name", ""))):
+        variants = _SYNONYMS.get(token, {token})
+        if any(w in variants for w in words):
+            score += 2 if token not in ("office", "home", "business", "starter") else 1
+        elif len(token) >= 5 and any(
+                len(w) >= 4 and difflib.SequenceMatcher(None, w, token).ratio() >= 0.8
+                for w in words):
+            score += 2
+    return score
+
+
+_CANCEL_WORD = re.compile(r"\b(cancel\w*|close|terminat\w*|end|stop|drop|get rid)\b", re.I)
+
+
+def match_services(services: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+    """The services ``text`` names: by ID, by list number or ordinal, by name words (with a few
+    synonyms and typos). Empty when nothing, or nothing unambiguous, is named. In a longer
+    message the sentences that ask to cancel are read first ("... keep the website hosting.
+    Could you start with cancelling the Office Internet?")."""
+    sentences = [s for s in re.split(r"(?<=[.?!;])\s+|,\s+but\s+", text) if s.strip()]
+    if len(sentences) > 1:
+        for sentence in sentences:
+            if _CANCEL_WORD.search(sentence):
+                found = _match_in(services, sentence)
+                if found:
+                    return found
+    return _match_in(services, text)
+
+
+def _match_in(services: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+    low = text.lower().strip()
+    if not services or not low:
+        return []
+    by_id = [s for s in services if str(s.get("id", "")).lower() in low]
+    if by_id:
+        return by_id
+    words = _words(low)
+    number = re.fullmatch(r"(?:number |no\.? |#)?(\d)\.?", low)
+    if number and 1 <= int(number.group(1)) <= len(services):
+        return [services[int(number.group(1)) - 1]]
+    for word, index in _ORDINALS.items():
+        if re.search(rf"\bthe {word}( one)?\b|^{word}( one)?$", low):
+            if index == -1 or index <= len(services):
+                return [services[index - 1 if index > 0 else -1]]
+    scores = [(_name_score(s, words), s) for s in services]
+    best = max(score for score, _ in scores)
+    if best == 0:
+        return []
+    top = [s for score, s in scores if score == best]
+    return top if len(top) == 1 else []
+
+
+def wants_all(text: str) -> bool:
+    """"both", "all of them", "everything": every service listed."""
+    return bool(_ALL.search(text))
+
+
+def wants_other(text: str) -> bool:
+    """"no, the other one", "the other service"."""
+    return bool(re.search(r"\b(the )?other (one|service)\b|\bnot (that|this) one\b", text, re.I))
+
+
+def answers_to_this_question(tracker: Tracker) -> int:
+    """How many messages (this one included) have answered the question now asked."""
+    current = tracker.get_slot("requested_slot")
+    count = 0
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            count += 1
+        elif (event.get("event") == "slot" and event.get("name") == "requested_slot"
+              and event.get("value") != current):
+            break
+        elif event.get("event") == "session_started":
+            break
+    return max(count, 1)
+
+
+def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:
+    """An answer the question can't use: say why; from the second one in a row, offer a
+    person as well (no question is asked a third time without that way out)."""
+    if answers_to_this_question(tracker) >= 2:
+        dispatcher.utter_message(
+            text=text + " If you'd rather, a person can help you with this.",
+            buttons=[{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}])
+    else:
+        dispatcher.utter_message(text=text)

@@ -1,0 +1,124 @@
+"""Account identifiers: an account number (8 digits), an email or a phone number.
+
+Phones are read with `phonenumbers` (US by default, any country with a leading +). The stored
+and compared form is digits only: the 10-digit national number for North America, the E.164
+digits (without +) elsewhere.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional, Tuple
+
+import phonenumbers
+from phonenumbers import PhoneNumberMatcher, ValidationResult
+
+DEFAULT_REGION = "US"
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_ACCOUNT = re.compile(r"(?<![\d-])\d{8}(?![\d-])")
+_ACCOUNT_SPACED = re.compile(r"(?<![\d-])\d{4}[ -]\d{4}(?![\d-])")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _phone_digits(number: "phonenumbers.PhoneNumber") -> str:
+    national = str(number.national_number)
+    return national if number.country_code == 1 else f"{number.country_code}{national}"
+
+
+def normalize_phone(text: str) -> Optional[str]:
+    """Digits of a possible phone number in ``text`` (the whole text is the number), or None."""
+    cleaned = text.strip()
+    if not re.fullmatch(r"[\d\s\-+().]+", cleaned) or len(re.sub(r"\D", "", cleaned)) < 10:
+        return None
+    try:
+        number = phonenumbers.parse(cleaned, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.is_possible_number_with_reason(number) != ValidationResult.IS_POSSIBLE:
+        return None
+    return _phone_digits(number)
+
+
+def find_phone(text: str) -> Optional[str]:
+    """The first possible phone number written anywhere in ``text`` (digits), or None."""
+    for match in PhoneNumberMatcher(text, DEFAULT_REGION, leniency=phonenumbers.Leniency.POSSIBLE):
+        digits = normalize_phone(match.raw_string)
+        if digits:
+            return digits
+    return None
+
+
+def classify_identifier(identifier: str) -> Optional[Tuple[str, str]]:
+    """(`kind`, normalised value) when the whole of ``identifier`` is an account number, an
+    email or a phone number; None otherwise."""
+    text = identifier.strip()
+    compact = re.sub(r"[\s\-]", "", text)
+    if re.fullmatch(r"\d{8}", compact):
+        return "account_number", compact
+    if EMAIL.fullmatch(text):
+        return "email", normalize_email(text)
+    phone = normalize_phone(text)
+    if phone:
+        return "phone", phone
+    return None
+
+
+def find_identifier(text: Optional[str]) -> Optional[Tuple[str, str]]:
+    """The identifier written somewhere in a sentence ("sorry, it's jo@x.example"), or None.
+
+    Order: email, phone (with separators or a country code), account number (8 digits).
+    """
+    if not text:
+        return None
+    email = EMAIL.search(text)
+    if email:
+        return "email", normalize_email(email.group(0))
+    phone = find_phone(text)
+    if phone:
+        return "phone", phone
+    account = _ACCOUNT.search(text) or _ACCOUNT_SPACED.search(text)
+    if account:
+        return "account_number", re.sub(r"\D", "", account.group(0))
+    return None
+
+
+def looks_like_identifier_attempt(text: Optional[str]) -> bool:
+    """True when ``text`` holds an @ or at least 6 digits: an identifier typed wrongly."""
+    return bool(text) and ("@" in text or len(re.sub(r"\D", "", text)) >= 6)
+
+
+_ZIP_WORDS = re.compile(r"\b(zip|postal|post code|postcode)\b", re.I)
+_PIN_WORDS = re.compile(r"\bpin\b", re.I)
+_CODE_WORDS = re.compile(r"\bcode\b", re.I)
+
+
+def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
+    """The verification factor in ``text``: a 5-digit billing ZIP, a 4-digit PIN or a 6-digit
+    one-time code. When the factor was not asked for, only one that is named ("zip 02139",
+    "pin 1234", "code 123456") counts, or a lone 5-digit number written next to the identifier
+    ("jo@x.example 02139"), so that other numbers are not taken for it."""
+    if not text:
+        return None
+    runs = re.findall(r"(?<![\d@.\w-])(\d{4,6})(?![\d-])", text)
+    if not asked and find_identifier(text):
+        lone = [r for r in runs if len(r) == 5]
+        if len(lone) == 1 and not _ZIP_WORDS.search(text) and not _PIN_WORDS.search(text):
+            return lone[0]
+    named = []
+    for word, length in ((_ZIP_WORDS, 5), (_PIN_WORDS, 4), (_CODE_WORDS, 6)):
+        found = word.search(text)
+        if found:
+            after = re.search(rf"(?<!\d)(\d{{{length}}})(?!\d)", text[found.end():])
+            if after:
+                named.append(after.group(1))
+    if named:
+        return named[0]
+    if asked:
+        compact = re.sub(r"[\s-]", "", text.strip())
+        if re.fullmatch(r"\d{4,6}", compact):
+            return compact
+        if len(runs) == 1:
+            return runs[0]
+    return None

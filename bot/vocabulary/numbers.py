@@ -1,0 +1,87 @@
+"""Confirmation numbers, return tracking numbers and amounts of money as customers type them."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Optional
+
+# Confirmation numbers: XXXX-XXXX-XXXX over an alphabet without 0/O/1/I (bot/confirmation.py
+# generates and checks them).
+CONFIRMATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+CONFIRMATION_LENGTH = 12
+_SEPARATORS = re.compile(r"[\s\-]+")
+_CONFIRMATION_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})(?![A-Za-z0-9])")
+
+
+def format_confirmation(compact: str) -> str:
+    """`ABCDEFGHJKLM` -> `ABCD-EFGH-JKLM`."""
+    return "-".join(compact[i: i + 4] for i in range(0, CONFIRMATION_LENGTH, 4))
+
+
+def normalize_confirmation(text: Any) -> Optional[str]:
+    """Canonical `XXXX-XXXX-XXXX` when the whole of ``text`` is 12 alphabet characters (any
+    case, dashes or spaces); None otherwise. The check character is not checked here."""
+    if not isinstance(text, str):
+        return None
+    compact = _SEPARATORS.sub("", text).upper()
+    if len(compact) != CONFIRMATION_LENGTH or any(c not in CONFIRMATION_ALPHABET for c in compact):
+        return None
+    return format_confirmation(compact)
+
+
+def find_confirmation(text: Optional[str]) -> Optional[str]:
+    """A confirmation number written somewhere in a sentence ("it's abcd-efgh-jklm from my
+    first message"); only groups with at least one digit or written in capitals/with dashes."""
+    if not text:
+        return None
+    for match in _CONFIRMATION_IN_TEXT.finditer(text):
+        raw = "".join(match.groups())
+        number = normalize_confirmation(raw)
+        if number and (any(c.isdigit() for c in raw) or "-" in match.group(0) or raw.isupper()):
+            return number
+    return None
+
+
+_TRACKING = re.compile(
+    r"\b(1Z[0-9A-Z]{16}|\d{20,22}|\d{12}|\d{4} ?\d{4} ?\d{4}(?: ?\d{4} ?\d{4,6})?)\b", re.I)
+
+
+def find_tracking(text: Optional[str]) -> Optional[str]:
+    """A UPS (1Z + 16), USPS (20-22 digits) or FedEx (12 digits) tracking number, spaces removed."""
+    if not text:
+        return None
+    match = _TRACKING.search(text)
+    if not match:
+        return None
+    compact = re.sub(r"\s", "", match.group(1)).upper()
+    return compact if re.fullmatch(r"1Z[0-9A-Z]{16}|\d{20,22}|\d{12}", compact) else None
+
+
+_AMOUNT = re.compile(r"(?<![\w.])\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d,]*\.\d{3})")
+
+
+def parse_amount(text: Any) -> Optional[Decimal]:
+    """The first positive amount in ``text`` ("$49.50", "about 1,250", "49,5" is not one)."""
+    if text is None:
+        return None
+    for match in _AMOUNT.finditer(str(text)):
+        whole, cents = match.group(1).replace(",", ""), match.group(2) or "0"
+        try:
+            amount = Decimal(f"{whole}.{cents.ljust(2, '0')}")
+        except InvalidOperation:
+            continue
+        if amount > 0:
+            return amount
+    return None
+
+
+def format_money(amount: Any, currency: Optional[str] = "USD") -> str:
+    """The one money format shown to customers: `$1,850.40` (USD) or `1,850.40 EUR`."""
+    try:
+        value = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    if currency in ("USD", "", None):
+        return f"${value:,}"
+    return f"{value:,} {currency}"

@@ -1,0 +1,20 @@
+"""What customer-facing text must never contain (issue 10, class 10), for every text test."""
+from __future__ import annotations
+
+import re
+from typing import List
+
+DEFECTS = {
+    "None": r"\bNone\b",
+    "double punctuation": r"(?<!\.)\.\.(?!\.)|\?\?|!!|,,|[.?!] \.",
+    "(s) plural": r"\(s\)",
+    "money without thousands separator": r"\$\d{4,}(?:\.\d\d)?\b",
+    "money without cents": r"\$\d[\d,]*(?![\d,.])",
+    "ISO date": r"\b\d{4}-\d{2}-\d{2}\b",
+    "double apology": r"(?i)sorry\b.*\bsorry\b",
+}
+
+
+def text_problems(text: str) -> List[str]:
+    """Names of the rules ``text`` breaks (empty when it reads well)."""
+    return [name for name, pattern in DEFECTS.items() if re.search(pattern, text or "")]

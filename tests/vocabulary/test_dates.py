@@ -1,0 +1,49 @@
+from datetime import date
+
+import pytest
+
+from bot.vocabulary.dates import human_date, parse_date
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Dec 15", date(2026, 12, 15)),
+        ("2026-12-31", date(2026, 12, 31)),
+        ("end of next month", date(2026, 12, 31)),
+        ("end of the month", date(2026, 11, 30)),
+        ("March 3", date(2027, 3, 3)),            # passed this year -> next year
+        ("15th of January", date(2027, 1, 15)),
+        ("end of January", date(2027, 1, 31)),
+        ("in 2 weeks", date(2026, 12, 6)),
+        ("in a month", date(2026, 12, 22)),
+        ("tomorrow", date(2026, 11, 23)),
+        ("2020-01-01", date(2020, 1, 1)),          # explicit year kept: the backend refuses it
+        ("the 15th of next month", date(2026, 12, 15)),
+        ("on the 15th next month", date(2026, 12, 15)),
+        ("the last day of next month", date(2026, 12, 31)),
+        ("end of next month please", date(2026, 12, 31)),
+        ("next Friday", date(2026, 11, 27)),          # 2026-11-22 is a Sunday
+        ("Dec 19", date(2026, 12, 19)),
+        ("can it end on the 30th?", date(2026, 11, 30)),
+        ("a week from today", date(2026, 11, 29)),
+        ("christmas eve", date(2026, 12, 24)),
+        ("dec. 31", date(2026, 12, 31)),
+        ("I'd like it to end on December 19th", date(2026, 12, 19)),
+    ],
+)
+def test_dates(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["", None, "1", "2", "3", "hello", "as soon as possible"])
+def test_not_dates(text):
+    assert parse_date(text, TODAY) is None
+
+
+def test_human_dates():
+    assert human_date(date(2026, 12, 19), TODAY) == "Saturday, December 19"
+    assert human_date("2027-01-31", TODAY) == "Sunday, January 31, 2027"
+    assert "None" not in human_date(None, TODAY)
