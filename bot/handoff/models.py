@@ -54,7 +54,7 @@ class Handoff(Base):
     assigned_to = Column(ForeignKey("staff_users.id"), index=True)
     paused = Column(Boolean, nullable=False, default=False)  # the assistant is silent in this chat
     on_duty = Column(Boolean, nullable=False, default=False)  # staff were on duty when requested
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     assigned_at = Column(DateTime)
     closed_at = Column(DateTime)
     closed_by = Column(ForeignKey("staff_users.id"))
