@@ -39,7 +39,7 @@ def _answer(offer: Optional[RetentionOffer]) -> Dict[str, Any]:
 
 
 def make_offer(session: Session, policy: Policy, who: Verified, service_id: str,
-               reason: Optional[str], draw: Callable[[], float] = _draws.random) -> Dict[str, Any]:
+               reason: Optional[str], draw: Optional[Callable[[], float]] = None) -> Dict[str, Any]:
     """Record and return the policy's offer for this reason and tier (or null). Repeat calls in the
     same conversation return the offer already made. An eligible customer drawn into the holdout
     (policy `offer_holdout_share`) gets null; the offer they would have had is stored as `holdout`."""
@@ -52,7 +52,7 @@ def make_offer(session: Session, policy: Policy, who: Verified, service_id: str,
     if rule is None or service.status != "active":
         audit.record(session, "offer_none", who.account_id, who.conversation_id, service_id=service.id, reason=reason)
         return {"offer": None}
-    held_out = policy.in_offer_holdout(draw())
+    held_out = policy.in_offer_holdout((draw or _draws.random)())
     offer = RetentionOffer(
         id="OFR-" + secrets.token_hex(5).upper(), account_id=who.account_id, service_id=service.id,
         conversation_id=who.conversation_id, rule_id=rule.id, kind=rule.kind, title=rule.title,
