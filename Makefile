@@ -6,6 +6,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WEB   := bot/web/static/widget.js
+CHARTS := bot/console/static/reports.js
 
 .PHONY: run shell test bench setup web chromium lock eval model clean
 
@@ -22,7 +23,11 @@ node_modules/.installed: package.json package-lock.json
 $(WEB): node_modules/.installed $(wildcard bot/web/src/*)
 	npm run --silent build
 
-web: $(if $(wildcard package.json),$(WEB))
+# The reports page's charts (Chart.js from npm, bundled like the widget).
+$(CHARTS): node_modules/.installed $(wildcard bot/console/src/*)
+	npm run --silent build:reports
+
+web: $(if $(wildcard package.json),$(WEB) $(CHARTS))
 
 # The browser tests drive the system Chromium; Playwright never downloads a browser.
 chromium:
@@ -56,4 +61,4 @@ lock:
 	  --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) node_modules var models $(WEB)
+	rm -rf $(VENV) node_modules var models $(WEB) $(CHARTS)
