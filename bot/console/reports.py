@@ -14,18 +14,20 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import urlencode
 
 from aiohttp import web
+from sqlalchemy import func, select
 
 from bot.api.keys import DB, POLICY
 from bot.console.routes import SECURITY_HEADERS, STATIC, _page, _transcript_html, e, staff_only
 from bot.errors import InvalidField, NotFound
 from bot.handoff.auth import Staff
 from bot.handoff.keys import RASA
+from bot.handoff.models import Handoff
 from bot.handoff.rasa import RasaError, transcript
 from bot.models import utcnow
 from bot.policy import REASONS
-from bot.reports import Filters, Report, report_with_facts
-from bot.reports.facts import Conversation
+from bot.reports import Filters, Report, members, report
 from bot.reports.figures import NO_REASON, NOT_IDENTIFIED
+from bot.reports.models import ReportConversation
 from bot.reports.render import cell_text, table_csv
 
 routes = web.RouteTableDef()
@@ -63,8 +65,7 @@ def _params(query: Dict[str, Any], **extra: str) -> str:
 
 
 async def _report(request: web.Request, query: Dict[str, Any]) -> Report:
-    rep, _facts = await request.app[DB].run(report_with_facts, query["since"], query["until"], query["filters"])
-    return rep
+    return await request.app[DB].run(report, query["since"], query["until"], query["filters"])
 
 
 def ref_of(conversation_id: str) -> str:
@@ -98,7 +99,7 @@ def _table_html(table, query: Dict[str, Any]) -> str:
     body = []
     for key, row in zip(table.keys, table.rows):
         cells = [e(cell_text(v, c)) for v, c in zip(row, table.columns)]
-        if table.members.get(key):
+        if key is not None and any(isinstance(v, int) and v for v in row[1:]):
             link = "/console/reports/conversations?" + _params(query, table=table.id, row=key)
             cells[0] = f'<a href="{e(link)}" title="Conversations behind this row">{cells[0]}</a>'
         body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
@@ -119,6 +120,12 @@ def _chart_data(rep: Report) -> str:
     return json.dumps(tables, default=plain).replace("<", "\\u003c")
 
 
+_TITLES = {"funnel": "Funnel", "cancellations": "Cancellations", "by_reason": "Cancellations by reason",
+           "by_tier": "Cancellations by tier", "by_channel": "Cancellations by channel",
+           "by_end_option": "Cancellations by end option", "refunds": "Refund requests by route",
+           "reasons_over_time": "Cancellations per week", "offers": "Offers",
+           "save_rate_reason_tier": "Save rate per reason and tier", "revenue_kept": "Revenue kept",
+           "holdout": "Holdout", "service": "Service", "handoffs": "Handoffs by trigger"}
 CHARTS = (("chart-funnel", "Funnel: conversations reaching each step"),
           ("chart-reasons", "Cancellations per week by reason"),
           ("chart-offers", "Save rate per offer"))
@@ -161,23 +168,24 @@ async def export_csv(request: web.Request, staff: Staff) -> web.Response:
 # --------------------------------------------------------------------------- drill-down
 
 
-async def _members(request: web.Request, query: Dict[str, Any]) -> tuple:
-    rep, facts = await request.app[DB].run(report_with_facts, query["since"], query["until"], query["filters"])
-    table = rep.tables.get(request.query.get("table", ""))
-    row = request.query.get("row", "")
-    if table is None or row not in table.members:
+def _behind(session, query: Dict[str, Any], table: str, row: str):
+    rows = members(session, query["since"], query["until"], query["filters"], table, row)
+    if rows is None:
         raise NotFound("No such figure in this report.", "figure_not_found")
-    return table, row, [facts[cid] for cid in table.members[row]]
+    ids = [r.conversation_id for r in rows]
+    handoffs = dict(session.execute(select(Handoff.conversation_id, func.max(Handoff.id))
+                                    .where(Handoff.conversation_id.in_(ids)).group_by(Handoff.conversation_id)).all())
+    return rows, handoffs
 
 
-def _outcome(c: Conversation) -> str:
+def _outcome(c: ReportConversation) -> str:
     if c.filed:
-        return "filed" + (" (revoked since)" if c.filed.status == "revoked" else "")
-    if c.offer and c.offer.status == "accepted":
-        return "saved: " + c.offer.title
+        return "filed" + (" (revoked since)" if c.filed_revoked else "")
+    if c.offer_accepted:
+        return "saved: " + c.offer_title
     if c.confirmed:
         return "confirmed, not filed"
-    return "stopped" + (" (asked for a person)" if c.handoffs else "")
+    return f"stopped after: {c.furthest_step}" + (" (asked for a person)" if c.handoff else "")
 
 
 @routes.get("/console/reports/conversations")
@@ -185,20 +193,24 @@ def _outcome(c: Conversation) -> str:
 async def drill_down(request: web.Request, staff: Staff) -> web.Response:
     _forbid(staff)
     query = _query(request)
-    table, row, conversations = await _members(request, query)
+    table, row = request.query.get("table", ""), request.query.get("row", "")
+    conversations, handoffs = await request.app[DB].run(_behind, query, table, row)
+    title = _TITLES.get(table, table)
     items = []
     for c in conversations:
-        if c.handoffs:
-            view = f"/console/handoffs/{c.handoffs[-1].id}"
+        cid = c.conversation_id
+        if cid in handoffs:
+            view = f"/console/handoffs/{handoffs[cid]}"
         else:
-            view = "/console/reports/transcript/" + ref_of(c.id) + "?" + _params(query, table=table.id, row=row)
-        offer = c.offer.title + f" ({c.offer.status})" if c.offer else "-"
-        items.append(f"<tr><td><a href=\"{e(view)}\">#{ref_of(c.id)}</a></td><td>{e(c.started_at.isoformat(' ', 'minutes'))}</td>"
-                     f"<td>{e(c.channel)}</td><td>{e(c.tier or NOT_IDENTIFIED)}</td><td>{e(c.reason or NO_REASON)}</td>"
-                     f"<td>{e(offer)}</td><td>{e(_outcome(c))}</td></tr>")
+            view = "/console/reports/transcript/" + ref_of(cid) + "?" + _params(query, table=table, row=row)
+        offer = f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-"
+        items.append(f"<tr><td><a href=\"{e(view)}\">#{ref_of(cid)}</a></td>"
+                     f"<td>{e(c.started_at.isoformat(' ', 'minutes'))}</td><td>{e(c.channel)}</td><td>{e(c.tier)}</td>"
+                     f"<td>{e(c.reason or NO_REASON)}</td><td>{e(offer)}</td><td>{e(_outcome(c))}</td></tr>")
     back = "/console/reports?" + _params(query)
-    body = (f'<h1>{e(table.title)}: {e(row)}</h1><p><a href="{e(back)}">Back to the reports</a></p>'
-            f'<section class="card"><p>{len(conversations)} conversations. Open one to read its transcript.</p>'
+    body = (f'<h1>{e(title)}: {e(row)}</h1><p><a href="{e(back)}">Back to the reports</a></p>'
+            f'<section class="card"><p>{len(conversations)} conversations (at most 500 listed). '
+            'Open one to read its transcript.</p>'
             '<table id="drill-down"><thead><tr><th>conversation</th><th>started (UTC)</th><th>channel</th><th>tier</th>'
             '<th>reason</th><th>offer</th><th>outcome</th></tr></thead><tbody>' + "".join(items)
             + "</tbody></table></section>")
@@ -210,12 +222,13 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
 async def report_transcript(request: web.Request, staff: Staff) -> web.Response:
     _forbid(staff)
     query = _query(request)
-    _table, _row, conversations = await _members(request, query)
-    chosen = [c for c in conversations if ref_of(c.id) == request.match_info["ref"]]
+    conversations, _handoffs = await request.app[DB].run(
+        _behind, query, request.query.get("table", ""), request.query.get("row", ""))
+    chosen = [c.conversation_id for c in conversations if ref_of(c.conversation_id) == request.match_info["ref"]]
     if not chosen:
         raise NotFound("No such conversation behind this figure.", "conversation_not_found")
     try:
-        lines = transcript(await request.app[RASA].tracker(chosen[0].id))
+        lines = transcript(await request.app[RASA].tracker(chosen[0]))
     except RasaError:
         lines = None
     back = "/console/reports/conversations?" + request.query_string

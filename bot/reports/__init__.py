@@ -1,26 +1,30 @@
 """Retention and service reports (docs/reports.md): `report(session, since, until, filters)`
-reads what the backend recorded and returns the figures; bot.reports.render prints them."""
+brings the per-conversation summary up to date and returns the figures; bot.reports.render prints
+them; `members` lists the conversations behind a figure."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Dict, Optional, Tuple
+from typing import List, Optional
 
 from sqlalchemy.orm import Session
 
-from bot.reports.facts import Conversation, Period, load
 from bot.reports.figures import Filters, Report, build
+from bot.reports.figures import members as _members
+from bot.reports.models import ReportConversation
+from bot.reports.summary import try_refresh
 
 
 def report(session: Session, since: date, until: date, filters: Optional[Filters] = None) -> Report:
     """All figures for conversations that started from `since` to `until` (inclusive)."""
-    return report_with_facts(session, since, until, filters)[0]
+    try_refresh(session)
+    return build(session, since, until, filters)
 
 
-def report_with_facts(session: Session, since: date, until: date,
-                      filters: Optional[Filters] = None) -> Tuple[Report, Dict[str, Conversation]]:
-    """The report and the recorded facts of every conversation of the period (for drill-downs)."""
-    facts = load(session, Period(since, until))
-    return build(facts, since, until, filters), facts
+def members(session: Session, since: date, until: date, filters: Optional[Filters], table: str,
+            key: str) -> Optional[List[ReportConversation]]:
+    """The conversations behind row `key` of `table` (None if there is no such row)."""
+    try_refresh(session)
+    return _members(session, since, until, filters or Filters(), table, key)
 
 
-__all__ = ["Filters", "Report", "report", "report_with_facts"]
+__all__ = ["Filters", "Report", "members", "report"]

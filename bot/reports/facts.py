@@ -1,16 +1,13 @@
-"""What the backend recorded about each conversation of a period, read from the audit trail and the
-tables (cancellation_requests, retention_offers, handoffs, refund_requests) — never from chat text.
-
-A conversation belongs to the period when its first recorded step (`started`) falls in it; every
-figure of a report is about those conversations. Steps recorded later (a revocation next week)
-still count for them.
+"""What the backend recorded about each conversation, read from the audit trail and the tables
+(cancellation_requests, retention_offers, handoffs, refund_requests) — never from chat text.
+bot.reports.summary turns these facts into one summary row per conversation.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from decimal import Decimal
-from typing import Dict, List, Optional
+from typing import Dict, Iterable, List, Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -28,23 +25,7 @@ CONVERSATION_ACTIONS = (
 SERVICE_STEPS = ("service_quoted", "offer_none", "offer_made", "offer_holdout", "cancellation_filed",
                  "cancellation_refused")
 CONFIRM_STEPS = ("cancellation_filed", "cancellation_refused")
-# A conversation's steps are looked for this long after the period's end, and a conversation that
-# started this long before the period is not mistaken for one that started in it.
-SPAN = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Period:
-    since: date
-    until: date  # inclusive
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.since, time.min)
-
-    @property
-    def end(self) -> datetime:  # exclusive
-        return datetime.combine(self.until + timedelta(days=1), time.min)
+BATCH = 500  # conversation ids per query
 
 
 @dataclass
@@ -134,18 +115,23 @@ def monthly_price(price: Decimal, billing_period: str) -> Decimal:
     return Decimal(price) / 12 if billing_period == "annual" else Decimal(price)
 
 
-def load(session: Session, period: Period) -> Dict[str, Conversation]:
-    """Every conversation that started in the period, with what the backend recorded about it."""
-    lo, hi = period.start - SPAN, period.end + SPAN
+def load(session: Session, ids: Iterable[str]) -> Dict[str, Conversation]:
+    """What the backend recorded about these conversations (ids without a customer step are left out)."""
+    ids = list(ids)
+    conversations: Dict[str, Conversation] = {}
+    for start in range(0, len(ids), BATCH):
+        conversations.update(_load_batch(session, ids[start:start + BATCH]))
+    return conversations
+
+
+def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
     flag = lambda actions: func.max(case((AuditEvent.action.in_(actions), 1), else_=0))  # noqa: E731
     rows = session.execute(
         select(AuditEvent.conversation_id, func.min(AuditEvent.at), func.max(AuditEvent.at),
                func.max(AuditEvent.account_id), flag(("verify_succeeded",)), flag(SERVICE_STEPS),
                flag(CONFIRM_STEPS), flag(("offer_none",)))
-        .where(AuditEvent.at >= lo, AuditEvent.at < hi, AuditEvent.conversation_id.is_not(None),
-               AuditEvent.action.in_(CONVERSATION_ACTIONS))
+        .where(AuditEvent.conversation_id.in_(ids), AuditEvent.action.in_(CONVERSATION_ACTIONS))
         .group_by(AuditEvent.conversation_id)
-        .having(and_(func.min(AuditEvent.at) >= period.start, func.min(AuditEvent.at) < period.end))
     ).all()
     conversations: Dict[str, Conversation] = {}
     need_offer_none = []
@@ -156,6 +142,7 @@ def load(session: Session, period: Period) -> Dict[str, Conversation]:
             need_offer_none.append(cid)
     if not conversations:
         return conversations
+    ids = list(conversations)
     tiers = dict(session.execute(select(Account.id, Account.tier).where(
         Account.id.in_({c.account_id for c in conversations.values() if c.account_id}))).all())
     for c in conversations.values():
@@ -163,53 +150,44 @@ def load(session: Session, period: Period) -> Dict[str, Conversation]:
     if need_offer_none:  # the reason given with an offer request that had no offer
         for cid, details in session.execute(
                 select(AuditEvent.conversation_id, AuditEvent.details)
-                .where(AuditEvent.action == "offer_none", AuditEvent.at >= lo, AuditEvent.at < hi)):
-            if cid in conversations and details.get("reason") and not conversations[cid].offer_call_reason:
+                .where(AuditEvent.action == "offer_none", AuditEvent.conversation_id.in_(need_offer_none))
+                .order_by(AuditEvent.id)):
+            if details.get("reason") and not conversations[cid].offer_call_reason:
                 conversations[cid].offer_call_reason = details["reason"]
-    _load_cancellations(session, conversations, lo, hi)
-    _load_offers(session, conversations, lo, hi)
-    for h in session.execute(select(Handoff).where(Handoff.created_at >= lo, Handoff.created_at < hi)
-                             .order_by(Handoff.created_at, Handoff.id)).scalars():
-        if h.conversation_id in conversations:
-            conversations[h.conversation_id].handoffs.append(
-                HandoffFact(h.id, h.reason, h.channel, h.created_at, h.assigned_at))
-    for cid, status in session.execute(select(RefundRequest.conversation_id, RefundRequest.status)
-                                       .where(RefundRequest.created_at >= lo, RefundRequest.created_at < hi)
-                                       .order_by(RefundRequest.id)):
-        if cid in conversations:
-            conversations[cid].refunds.append(status)
-    return conversations
-
-
-def _load_cancellations(session: Session, conversations: Dict[str, Conversation], lo, hi) -> None:
     query = (select(CancellationRequest.conversation_id, CancellationRequest.confirmation_number,
                     CancellationRequest.service_id, CancellationRequest.received_at, CancellationRequest.end_kind,
                     CancellationRequest.status, CancellationRequest.reason, CancellationRequest.channel)
-             .where(CancellationRequest.received_at >= lo, CancellationRequest.received_at < hi)
+             .where(CancellationRequest.conversation_id.in_(ids))
              .order_by(CancellationRequest.received_at, CancellationRequest.id))
     for cid, *values in session.execute(query):
-        if cid in conversations:
-            conversations[cid].cancellations.append(Cancellation(*values))
+        conversations[cid].cancellations.append(Cancellation(*values))
+    _load_offers(session, conversations, ids)
+    for h in session.execute(select(Handoff).where(Handoff.conversation_id.in_(ids))
+                             .order_by(Handoff.created_at, Handoff.id)).scalars():
+        conversations[h.conversation_id].handoffs.append(
+            HandoffFact(h.id, h.reason, h.channel, h.created_at, h.assigned_at))
+    for cid, status in session.execute(select(RefundRequest.conversation_id, RefundRequest.status)
+                                       .where(RefundRequest.conversation_id.in_(ids)).order_by(RefundRequest.id)):
+        conversations[cid].refunds.append(status)
+    return conversations
 
 
-def _load_offers(session: Session, conversations: Dict[str, Conversation], lo, hi) -> None:
+def _load_offers(session: Session, conversations: Dict[str, Conversation], ids: List[str]) -> None:
     offers: Dict[str, Offer] = {}
     query = (select(RetentionOffer, Service.price, Service.billing_period)
              .join(Service, Service.id == RetentionOffer.service_id)
-             .where(RetentionOffer.made_at >= lo, RetentionOffer.made_at < hi)
+             .where(RetentionOffer.conversation_id.in_(ids))
              .order_by(RetentionOffer.made_at, RetentionOffer.id))
     for o, price, billing in session.execute(query):
-        if o.conversation_id not in conversations:
-            continue
         offer = Offer(o.id, o.service_id, o.rule_id, o.title, o.kind, o.reason, o.status, o.made_at,
                       o.decided_at, monthly_price(price, billing), billing)
         offers[o.id] = offer
         conversations[o.conversation_id].offers.append(offer)
     if not offers:
         return
-    # What accepting changed (recorded with the outcome): the plan price after a downgrade.
+    # What accepting changed (recorded with the outcome): discount end, new plan price, pause end.
     for details in session.execute(select(AuditEvent.details).where(
-            AuditEvent.action == "offer_outcome", AuditEvent.at >= lo)).scalars():
+            AuditEvent.action == "offer_outcome", AuditEvent.conversation_id.in_(ids))).scalars():
         offer = offers.get(details.get("offer_id"))
         if offer is not None and details.get("outcome") == "accepted":
             offer.changes = details.get("changes") or {}
@@ -217,12 +195,10 @@ def _load_offers(session: Session, conversations: Dict[str, Conversation], lo, h
     later = (select(RetentionOffer.id, CancellationRequest.received_at, CancellationRequest.status)
              .join(CancellationRequest, and_(CancellationRequest.service_id == RetentionOffer.service_id,
                                              CancellationRequest.received_at >= RetentionOffer.made_at))
-             .where(RetentionOffer.made_at >= lo, RetentionOffer.made_at < hi)
+             .where(RetentionOffer.id.in_(list(offers)))
              .order_by(CancellationRequest.received_at))
     for offer_id, received_at, status in session.execute(later):
-        offer = offers.get(offer_id)
-        if offer is None:
-            continue
+        offer = offers[offer_id]
         if offer.later_cancelled_at is None:
             offer.later_cancelled_at = received_at
         if status != "revoked":

@@ -1,27 +1,36 @@
-"""The figures of a report, computed from the recorded facts (bot.reports.facts) of one period.
-
-`build(conversations, filters)` returns a Report: named tables of plain values (counts, rates as
-fractions, durations in seconds, money as Decimal) and, per row, the conversations behind it for
-the console's drill-down. Definitions are in docs/reports.md.
+"""The figures of a report: SQL aggregates over the per-conversation summary
+(bot.reports.models.ReportConversation) of the conversations that started in the period and pass
+the filters. `build` returns a Report of named tables (counts, rates as fractions, durations in
+seconds, money as Decimal); `members` lists the conversations behind one row (drill-down).
+Definitions are in docs/reports.md.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
+from sqlalchemy import and_, case, func, select, true
+from sqlalchemy.orm import Session
+
+from bot.handoff.models import Handoff
+from bot.models import RefundRequest
 from bot.reports import stats
-from bot.reports.facts import Conversation, Offer, monthly_price
+from bot.reports.models import ReportConversation as R
+from bot.reports.summary import NOT_IDENTIFIED  # noqa: F401  (re-exported for the console)
 
 NO_REASON = "no reason given"
-NOT_IDENTIFIED = "not identified"
-CENT = Decimal("0.01")
-FUNNEL_STEPS = ("started", "identified", "service chosen", "reason given", "offer made", "offer accepted",
-                "offer declined", "confirmed", "filed")
+DIFFERENCE = "difference (offers' effect)"
 TRIGGERS = {"customer_request": "asked for a person", "fallback": "misunderstanding",
             "verification_locked": "lockout"}
+STEP_COLUMNS = {"started": true(), "identified": R.identified, "service chosen": R.service_chosen,
+                "reason given": R.reason_given, "offer made": R.offer_made, "offer accepted": R.offer_accepted,
+                "offer declined": R.offer_declined, "confirmed": R.confirmed, "filed": R.filed}
+SERVICE_ROWS = ("contained without a person", "misunderstanding rate (handed to a person)",
+                "wait until a person joined, median (s)", "wait until a person joined, 90th percentile (s)",
+                "handoffs no person joined", "time to cancel, median (s)", "time to cancel, 90th percentile (s)")
 
 
 def trigger_of(reason: str) -> str:
@@ -37,15 +46,6 @@ class Filters:
     tier: Optional[str] = None
     reason: Optional[str] = None  # a reason code, or "none" for conversations without one
 
-    def keep(self, c: Conversation) -> bool:
-        if self.channel and c.channel != self.channel:
-            return False
-        if self.tier and (c.tier or NOT_IDENTIFIED) != self.tier:
-            return False
-        if self.reason and (c.reason or "none") != self.reason:
-            return False
-        return True
-
 
 @dataclass
 class Table:
@@ -53,14 +53,11 @@ class Table:
     title: str
     columns: List[str]
     rows: List[List[Any]] = field(default_factory=list)
-    members: Dict[str, List[str]] = field(default_factory=dict)  # row key -> conversation ids
-    keys: List[str] = field(default_factory=list)
+    keys: List[Optional[str]] = field(default_factory=list)  # drill-down key per row (None: no drill-down)
 
-    def add(self, cells: Sequence[Any], members: Iterable[str] = (), key: Optional[str] = None) -> None:
-        key = key if key is not None else str(cells[0])
+    def add(self, cells: Sequence[Any], key: Optional[str] = "") -> None:
         self.rows.append(list(cells))
-        self.keys.append(key)
-        self.members[key] = sorted(set(members))
+        self.keys.append(str(cells[0]) if key == "" else key)
 
     def as_dict(self) -> Dict[str, Any]:
         return {"id": self.id, "title": self.title, "columns": self.columns, "rows": self.rows}
@@ -83,242 +80,238 @@ def _r(value: Optional[float]) -> Optional[float]:
     return None if value is None else round(value, 4)
 
 
-def _counted(table: Table, items: Iterable[tuple], order: Optional[Callable] = None) -> Table:
-    """Rows `label, count` from (label, conversation id) pairs, largest first then by label."""
-    groups: Dict[str, List[str]] = defaultdict(list)
-    for label, cid in items:
-        groups[label].append(cid)
-    for label in sorted(groups, key=order or (lambda k: (-len(groups[k]), k))):
-        table.add([label, len(groups[label])], groups[label])
-    return table
+def _n(value) -> int:
+    return int(value or 0)
 
 
-# --------------------------------------------------------------------------- funnel
+def _count(condition) -> Any:
+    return func.sum(case((condition, 1), else_=0))
 
 
-def _steps(c: Conversation) -> Dict[str, bool]:
-    offer = c.offer
-    return {
-        "started": True,
-        "identified": c.identified or c.service_chosen,
-        "service chosen": c.service_chosen,
-        "reason given": c.reason is not None,
-        "offer made": offer is not None and offer.status != "holdout",
-        "offer accepted": offer is not None and offer.status == "accepted",
-        "offer declined": offer is not None and offer.status == "declined",
-        "confirmed": c.confirmed,
-        "filed": c.filed is not None,
-    }
+def scope(since: date, until: date, filters: Filters) -> List[Any]:
+    """Conditions: started in the period (`until` inclusive) and passing the filters."""
+    where = [R.started_at >= datetime.combine(since, time.min),
+             R.started_at < datetime.combine(until + timedelta(days=1), time.min)]
+    if filters.channel:
+        where.append(R.channel == filters.channel)
+    if filters.tier:
+        where.append(R.tier == filters.tier)
+    if filters.reason:
+        where.append(R.reason.is_(None) if filters.reason == "none" else R.reason == filters.reason)
+    return where
 
 
-def funnel(conversations: List[Conversation]) -> Table:
+def _grouped(session: Session, where, column, label=lambda v: v) -> List[tuple]:
+    """(label, count) of the rows per value of `column`, largest first then by label."""
+    counts: Dict[str, int] = defaultdict(int)
+    for value, n in session.execute(select(column, func.count()).where(*where).group_by(column)):
+        counts[label(value)] += n
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def funnel(session: Session, where) -> Table:
     """Conversations reaching each step; those whose furthest step it was (not saved, not filed) and
     where they went: asked for a person (a handoff was queued) or stopped (nothing more recorded)."""
     table = Table("funnel", "Funnel of cancellation conversations",
                   ["step", "conversations", "share of started", "stopped here", "asked for a person",
                    "stopped without a person"])
-    reached: Dict[str, List[str]] = defaultdict(list)
-    stopped: Dict[str, List[Conversation]] = defaultdict(list)
-    for c in conversations:
-        steps = _steps(c)
-        furthest = "started"
-        for name in FUNNEL_STEPS:
-            if steps[name]:
-                reached[name].append(c.id)
-                furthest = name
-        if not (steps["offer accepted"] or steps["filed"]):
-            stopped[furthest].append(c)
-    total = len(conversations)
-    for name in FUNNEL_STEPS:
-        here = stopped[name]
-        asked = sum(1 for c in here if c.handoffs)
-        table.add([name, len(reached[name]), _r(stats.rate(len(reached[name]), total)), len(here), asked,
-                   len(here) - asked], reached[name])
+    reached = session.execute(select(*[_count(c) for c in STEP_COLUMNS.values()]).where(*where)).one()
+    stopped = defaultdict(lambda: [0, 0])
+    for step, handoff, n in session.execute(
+            select(R.furthest_step, R.handoff, func.count()).where(*where, ~R.offer_accepted, ~R.filed)
+            .group_by(R.furthest_step, R.handoff)):
+        stopped[step][1 if handoff else 0] += n
+    total = _n(reached[0])
+    for name, n in zip(STEP_COLUMNS, reached):
+        alone, asked = stopped[name]
+        table.add([name, _n(n), _r(stats.rate(_n(n), total)), alone + asked, asked, alone])
     return table
 
 
-# --------------------------------------------------------------------------- cancellations
-
-
-def cancellation_tables(conversations: List[Conversation]) -> List[Table]:
-    filed = [(c, c.filed) for c in conversations if c.filed]
+def cancellation_tables(session: Session, where) -> List[Table]:
     summary = Table("cancellations", "Cancellations", ["figure", "count"])
-    summary.add(["filed", len(filed)], [c.id for c, _ in filed])
-    revoked = [c.id for c, r in filed if r.status == "revoked"]
-    summary.add(["revoked since", len(revoked)], revoked)
-    refused = [c.id for c in conversations if c.confirmed and not c.filed]
-    summary.add(["confirmed but refused", len(refused)], refused)
-    by_reason = _counted(Table("by_reason", "Cancellations by reason", ["reason", "cancellations"]),
-                         ((r.reason or NO_REASON, c.id) for c, r in filed))
-    by_tier = _counted(Table("by_tier", "Cancellations by tier", ["tier", "cancellations"]),
-                       ((c.tier or NOT_IDENTIFIED, c.id) for c, _ in filed))
-    by_channel = _counted(Table("by_channel", "Cancellations by channel", ["channel", "cancellations"]),
-                          ((r.channel, c.id) for c, r in filed))
-    by_end = _counted(Table("by_end_option", "Cancellations by end option", ["end option", "cancellations"]),
-                      ((r.end_kind, c.id) for c, r in filed))
+    filed, revoked, refused = session.execute(select(
+        _count(R.filed), _count(and_(R.filed, R.filed_revoked)), _count(and_(R.confirmed, ~R.filed)))
+        .where(*where)).one()
+    summary.add(["filed", _n(filed)])
+    summary.add(["revoked since", _n(revoked)])
+    summary.add(["confirmed but refused", _n(refused)])
+    tables = [summary]
+    filed_where = [*where, R.filed]
+    for table_id, title, column, header, label in (
+            ("by_reason", "Cancellations by reason", R.filed_reason, "reason", lambda v: v or NO_REASON),
+            ("by_tier", "Cancellations by tier", R.tier, "tier", lambda v: v),
+            ("by_channel", "Cancellations by channel", R.filed_channel, "channel", lambda v: v),
+            ("by_end_option", "Cancellations by end option", R.filed_end_kind, "end option", lambda v: v)):
+        table = Table(table_id, title, [header, "cancellations"])
+        for value, n in _grouped(session, filed_where, column, label):
+            table.add([value, n])
+        tables.append(table)
     refunds = Table("refunds", "Refund requests by route", ["route", "requests"])
-    routes = Counter(route for c in conversations for route in c.refunds)
-    for route in sorted(routes, key=lambda k: (-routes[k], k)):
-        refunds.add([route, routes[route]], [c.id for c in conversations if route in c.refunds])
-    return [summary, by_reason, by_tier, by_channel, by_end, refunds]
+    for status, n in _grouped(session, [*where, RefundRequest.conversation_id == R.conversation_id],
+                              RefundRequest.status):
+        refunds.add([status, n])
+    tables.append(refunds)
+    return tables
 
 
-def reasons_over_time(conversations: List[Conversation]) -> Table:
-    """Cancellations per week (Monday) and reason."""
-    weeks: Dict[date, Counter] = defaultdict(Counter)
-    members: Dict[str, List[str]] = defaultdict(list)
-    reasons = set()
-    for c in conversations:
-        if c.filed:
-            day = c.filed.received_at.date()
-            week = day - timedelta(days=day.weekday())
-            label = c.filed.reason or NO_REASON
-            weeks[week][label] += 1
-            reasons.add(label)
-            members[week.isoformat()].append(c.id)
-    ordered = sorted(reasons)
-    table = Table("reasons_over_time", "Cancellations per week and reason", ["week"] + ordered)
+def reasons_over_time(session: Session, where) -> Table:
+    """Cancellations per week (Monday of the filing) and reason."""
+    weeks: Dict[date, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for week, reason, n in session.execute(select(R.filed_week, R.filed_reason, func.count())
+                                           .where(*where, R.filed).group_by(R.filed_week, R.filed_reason)):
+        weeks[week][reason or NO_REASON] += n
+    reasons = sorted({r for counts in weeks.values() for r in counts})
+    table = Table("reasons_over_time", "Cancellations per week and reason", ["week"] + reasons)
     for week in sorted(weeks):
-        table.add([week.isoformat()] + [weeks[week][r] for r in ordered], members[week.isoformat()])
+        table.add([week.isoformat()] + [weeks[week].get(r, 0) for r in reasons])
     return table
 
 
-# --------------------------------------------------------------------------- offers
-
-
-def _saved(o: Offer) -> bool:
-    return o.status == "accepted"
-
-
-def offer_tables(conversations: List[Conversation]) -> List[Table]:
-    offered = [(c, c.offer) for c in conversations if c.offer and c.offer.status != "holdout"]
+def offer_tables(session: Session, where) -> List[Table]:
     by_offer = Table("offers", "Offers and save rate per offer",
                      ["offer", "made", "accepted", "declined", "no answer", "save rate", "saves later cancelled"])
-    groups: Dict[str, List] = defaultdict(list)
-    for c, o in offered:
-        groups[o.title].append((c, o))
-    for title in sorted(groups):
-        items = groups[title]
-        accepted = [o for _, o in items if _saved(o)]
-        declined = sum(1 for _, o in items if o.status == "declined")
-        later = sum(1 for o in accepted if o.later_cancelled_at is not None)
-        by_offer.add([title, len(items), len(accepted), declined, len(items) - len(accepted) - declined,
-                      _r(stats.rate(len(accepted), len(items))), later], [c.id for c, _ in items])
+    for title, made, accepted, declined, later in session.execute(
+            select(R.offer_title, func.count(), _count(R.offer_accepted), _count(R.offer_declined),
+                   _count(and_(R.offer_accepted, ~R.offer_stayed)))
+            .where(*where, R.offer_made).group_by(R.offer_title).order_by(R.offer_title)):
+        accepted, declined, later = _n(accepted), _n(declined), _n(later)
+        by_offer.add([title, made, accepted, declined, made - accepted - declined,
+                      _r(stats.rate(accepted, made)), later])
     by_reason_tier = Table("save_rate_reason_tier", "Save rate per reason and tier",
                            ["reason", "tier", "made", "accepted", "save rate"])
-    cells: Dict[tuple, List] = defaultdict(list)
-    for c, o in offered:
-        cells[(o.reason or NO_REASON, c.tier or NOT_IDENTIFIED)].append((c, o))
-    for (reason, tier) in sorted(cells):
-        items = cells[(reason, tier)]
-        accepted = sum(1 for _, o in items if _saved(o))
-        by_reason_tier.add([reason, tier, len(items), accepted, _r(stats.rate(accepted, len(items)))],
-                           [c.id for c, _ in items], key=f"{reason}|{tier}")
-    return [by_offer, by_reason_tier, revenue_kept(offered)]
+    cells = defaultdict(lambda: [0, 0])
+    for reason, tier, made, accepted in session.execute(
+            select(R.offer_reason, R.tier, func.count(), _count(R.offer_accepted))
+            .where(*where, R.offer_made).group_by(R.offer_reason, R.tier)):
+        cells[(reason or NO_REASON, tier)][0] += made
+        cells[(reason or NO_REASON, tier)][1] += _n(accepted)
+    for (reason, tier), (made, accepted) in sorted(cells.items()):
+        by_reason_tier.add([reason, tier, made, accepted, _r(stats.rate(accepted, made))], key=f"{reason}|{tier}")
+    revenue = Table("revenue_kept", "Revenue kept by saves, per month of the save",
+                    ["month", "saves", "saves later cancelled", "monthly revenue kept", "revenue kept over 12 months"])
+    for month, saves, later, first, year in session.execute(
+            select(R.save_month, func.count(), _count(~R.offer_stayed), func.sum(R.revenue_month),
+                   func.sum(R.revenue_year))
+            .where(*where, R.offer_accepted).group_by(R.save_month).order_by(R.save_month)):
+        revenue.add([month, saves, _n(later), Decimal(first or 0).quantize(Decimal("0.01")),
+                     Decimal(year or 0).quantize(Decimal("0.01"))])
+    return [by_offer, by_reason_tier, revenue]
 
 
-def _months_between(start: date, end: date) -> int:
-    return max(0, round((end - start).days / (365.25 / 12)))
-
-
-def monthly_revenue(o: Offer) -> tuple:
-    """(first month, first 12 months) of revenue an accepted offer keeps, from the recorded change
-    (discount percent and end, new plan price, pause end) and the service's monthly price (annual
-    prices / 12). Without a recorded change the full price counts."""
-    price, ch = o.monthly_price, o.changes
-    decided = (o.decided_at or o.made_at).date()
-    if o.kind == "discount" and ch.get("discount_percent"):
-        share = Decimal(100 - int(ch["discount_percent"])) / 100
-        months = min(12, _months_between(decided, date.fromisoformat(ch["discount_until"])))
-        return price * share, price * share * months + price * (12 - months)
-    if o.kind in ("downgrade", "plan_switch") and ch.get("price"):
-        new = monthly_price(Decimal(ch["price"]), o.billing_period)
-        return new, new * 12
-    if o.kind == "pause" and ch.get("paused_until"):
-        months = min(12, _months_between(decided, date.fromisoformat(ch["paused_until"])))
-        return (Decimal(0) if months else price), price * (12 - months)
-    return price, price * 12
-
-
-def revenue_kept(offered: List) -> Table:
-    table = Table("revenue_kept", "Revenue kept by saves, per month of the save",
-                  ["month", "saves", "saves later cancelled", "monthly revenue kept", "revenue kept over 12 months"])
-    months: Dict[str, List] = defaultdict(list)
-    for c, o in offered:
-        if _saved(o):
-            months[(o.decided_at or o.made_at).strftime("%Y-%m")].append((c, o))
-    for month in sorted(months):
-        items = months[month]
-        kept = [(c, o) for c, o in items if not o.later_cancellation_stands]
-        first = sum((monthly_revenue(o)[0] for _, o in kept), Decimal(0))
-        year = sum((monthly_revenue(o)[1] for _, o in kept), Decimal(0))
-        table.add([month, len(items), len(items) - len(kept), first.quantize(CENT), year.quantize(CENT)],
-                  [c.id for c, _ in items])
-    return table
-
-
-def holdout(conversations: List[Conversation]) -> Table:
+def holdout(session: Session, where) -> Table:
     """Customers offered something vs customers held out (no offer shown): who stayed, i.e. has no
     standing cancellation of that service filed at or after the offer point."""
     table = Table("holdout", "Offers against the holdout (95% intervals)",
                   ["group", "customers", "accepted", "stayed", "stay rate", "low", "high"])
-    groups = {"offered": [], "holdout": []}
-    for c in conversations:
-        if c.offer:
-            groups["holdout" if c.offer.status == "holdout" else "offered"].append(c)
-    counts = {}
-    for name, items in groups.items():
-        stayed = [c for c in items if not c.offer.later_cancellation_stands]
-        accepted = sum(1 for c in items if _saved(c.offer)) if name == "offered" else None
-        counts[name] = (len(stayed), len(items))
-        ci = stats.wilson(len(stayed), len(items))
-        table.add([name, len(items), accepted, len(stayed), _r(stats.rate(len(stayed), len(items))),
-                   _r(ci[0]) if ci else None, _r(ci[1]) if ci else None], [c.id for c in items])
-    diff = stats.newcombe_difference(*counts["offered"], *counts["holdout"])
-    table.add(["difference (offers' effect)", None, None, None] + ([_r(v) for v in diff] if diff else [None] * 3),
-              [], key="difference")
+    offered = session.execute(select(func.count(), _count(R.offer_accepted), _count(R.offer_stayed))
+                              .where(*where, R.offer_made)).one()
+    held = session.execute(select(func.count(), _count(R.offer_stayed))
+                           .where(*where, R.offer_status == "holdout")).one()
+    groups = {"offered": (offered[0], _n(offered[1]), _n(offered[2])), "holdout": (held[0], None, _n(held[1]))}
+    for name, (n, accepted, stayed) in groups.items():
+        ci = stats.wilson(stayed, n)
+        table.add([name, n, accepted, stayed, _r(stats.rate(stayed, n)), _r(ci[0]) if ci else None,
+                   _r(ci[1]) if ci else None])
+    diff = stats.newcombe_difference(groups["offered"][2], groups["offered"][0], groups["holdout"][2],
+                                     groups["holdout"][0])
+    table.add([DIFFERENCE, None, None, None] + ([_r(v) for v in diff] if diff else [None] * 3), key=None)
     return table
 
 
-# --------------------------------------------------------------------------- service
-
-
-def service_tables(conversations: List[Conversation]) -> List[Table]:
-    total = len(conversations)
+def service_tables(session: Session, where) -> List[Table]:
+    total, contained, misunderstood = session.execute(
+        select(func.count(), _count(~R.handoff), _count(R.misunderstood)).where(*where)).one()
+    contained, misunderstood = _n(contained), _n(misunderstood)
+    handoffs = session.execute(select(Handoff.created_at, Handoff.assigned_at)
+                               .where(*where, Handoff.conversation_id == R.conversation_id)).all()
+    waits = [(assigned - created).total_seconds() for created, assigned in handoffs if assigned]
+    waiting = session.execute(select(func.count(func.distinct(Handoff.conversation_id))).where(
+        *where, Handoff.conversation_id == R.conversation_id, Handoff.assigned_at.is_(None))).scalar()
+    to_cancel = list(session.execute(select(R.time_to_cancel_s).where(*where, R.filed)).scalars())
     summary = Table("service", "Service", ["figure", "value", "conversations"])
-    contained = [c.id for c in conversations if not c.handoffs]
-    summary.add(["contained without a person", _r(stats.rate(len(contained), total)), len(contained)], contained)
-    misunderstood = [c.id for c in conversations if any(h.reason == "fallback" for h in c.handoffs)]
-    summary.add(["misunderstanding rate (handed to a person)", _r(stats.rate(len(misunderstood), total)),
-                 len(misunderstood)], misunderstood)
-    waits = [(c, (h.assigned_at - h.created_at).total_seconds()) for c in conversations for h in c.handoffs
-             if h.assigned_at]
-    waiting = sorted({c.id for c in conversations for h in c.handoffs if not h.assigned_at})
-    values = [w for _, w in waits]
-    summary.add(["wait until a person joined, median (s)", stats.median(values), len(values)], [c.id for c, _ in waits])
-    summary.add(["wait until a person joined, 90th percentile (s)", stats.percentile(values, 90), len(values)],
-                [c.id for c, _ in waits])
-    summary.add(["handoffs no person joined", len(waiting), len(waiting)], waiting)
-    to_cancel = [(c, (c.filed.received_at - c.started_at).total_seconds()) for c in conversations if c.filed]
-    values = [t for _, t in to_cancel]
-    summary.add(["time to cancel, median (s)", stats.median(values), len(values)], [c.id for c, _ in to_cancel])
-    summary.add(["time to cancel, 90th percentile (s)", stats.percentile(values, 90), len(values)],
-                [c.id for c, _ in to_cancel])
+    values = [
+        (_r(stats.rate(contained, total)), contained), (_r(stats.rate(misunderstood, total)), misunderstood),
+        (stats.median(waits), len(waits)), (stats.percentile(waits, 90), len(waits)), (_n(waiting), _n(waiting)),
+        (stats.median(to_cancel), len(to_cancel)), (stats.percentile(to_cancel, 90), len(to_cancel)),
+    ]
+    for label, (value, n) in zip(SERVICE_ROWS, values):
+        summary.add([label, value, n])
     by_trigger = Table("handoffs", "Handoff rate by trigger", ["trigger", "conversations", "rate"])
-    groups: Dict[str, set] = defaultdict(set)
-    for c in conversations:
-        for h in c.handoffs:
-            groups[trigger_of(h.reason)].add(c.id)
-    for label in sorted(groups, key=lambda k: (-len(groups[k]), k)):
-        by_trigger.add([label, len(groups[label]), _r(stats.rate(len(groups[label]), total))], groups[label])
+    counts: Dict[str, int] = defaultdict(int)
+    for reason, n in session.execute(select(Handoff.reason, func.count(func.distinct(Handoff.conversation_id)))
+                                     .where(*where, Handoff.conversation_id == R.conversation_id)
+                                     .group_by(Handoff.reason)):
+        counts[trigger_of(reason)] += n
+    for label in sorted(counts, key=lambda k: (-counts[k], k)):
+        by_trigger.add([label, counts[label], _r(stats.rate(counts[label], total))])
     return [summary, by_trigger]
 
 
-def build(conversations: Dict[str, Conversation], since: date, until: date,
-          filters: Optional[Filters] = None) -> Report:
-    """Every figure of the report for the conversations that pass the filters."""
+def build(session: Session, since: date, until: date, filters: Optional[Filters] = None) -> Report:
+    """Every figure of the report for the conversations that started in the period and pass the filters."""
     filters = filters or Filters()
-    chosen = sorted((c for c in conversations.values() if filters.keep(c)), key=lambda c: (c.started_at, c.id))
-    tables = [funnel(chosen), *cancellation_tables(chosen), reasons_over_time(chosen), *offer_tables(chosen),
-              holdout(chosen), *service_tables(chosen)]
+    where = scope(since, until, filters)
+    tables = [funnel(session, where), *cancellation_tables(session, where), reasons_over_time(session, where),
+              *offer_tables(session, where), holdout(session, where), *service_tables(session, where)]
     return Report(since, until, filters, {t.id: t for t in tables})
+
+
+# --------------------------------------------------------------------------- drill-down
+
+
+def _row_condition(session: Session, table: str, key: str):
+    """The condition selecting the conversations behind row `key` of `table`; None if unknown."""
+    def is_value(column, value):
+        return column.is_(None) if value is None else column == value
+
+    reason = None if key == NO_REASON else key
+    if table == "funnel":
+        return STEP_COLUMNS.get(key)
+    if table == "cancellations":
+        return {"filed": R.filed, "revoked since": and_(R.filed, R.filed_revoked),
+                "confirmed but refused": and_(R.confirmed, ~R.filed)}.get(key)
+    simple = {"by_reason": (R.filed_reason, reason), "by_tier": (R.tier, key), "by_channel": (R.filed_channel, key),
+              "by_end_option": (R.filed_end_kind, key), "offers": (R.offer_title, key),
+              "revenue_kept": (R.save_month, key)}
+    if table in simple:
+        column, value = simple[table]
+        base = R.offer_made if table == "offers" else R.offer_accepted if table == "revenue_kept" else R.filed
+        return and_(base, is_value(column, value))
+    if table == "reasons_over_time":
+        try:
+            return and_(R.filed, R.filed_week == date.fromisoformat(key))
+        except ValueError:
+            return None
+    if table == "save_rate_reason_tier" and "|" in key:
+        reason, tier = key.split("|", 1)
+        return and_(R.offer_made, is_value(R.offer_reason, None if reason == NO_REASON else reason), R.tier == tier)
+    if table == "holdout":
+        return {"offered": R.offer_made, "holdout": R.offer_status == "holdout"}.get(key)
+    if table == "refunds":
+        return R.conversation_id.in_(select(RefundRequest.conversation_id).where(RefundRequest.status == key))
+    if table == "handoffs":
+        reasons = [r for r in session.execute(select(Handoff.reason).distinct()).scalars() if trigger_of(r) == key]
+        return R.conversation_id.in_(select(Handoff.conversation_id).where(Handoff.reason.in_(reasons)))
+    if table == "service":
+        handed = select(Handoff.conversation_id)
+        return {SERVICE_ROWS[0]: ~R.handoff, SERVICE_ROWS[1]: R.misunderstood,
+                SERVICE_ROWS[2]: R.conversation_id.in_(handed.where(Handoff.assigned_at.is_not(None))),
+                SERVICE_ROWS[3]: R.conversation_id.in_(handed.where(Handoff.assigned_at.is_not(None))),
+                SERVICE_ROWS[4]: R.conversation_id.in_(handed.where(Handoff.assigned_at.is_(None))),
+                SERVICE_ROWS[5]: R.filed, SERVICE_ROWS[6]: R.filed}.get(key)
+    return None
+
+
+def members(session: Session, since: date, until: date, filters: Filters, table: str, key: str,
+            limit: int = 500) -> Optional[List[R]]:
+    """Summary rows of the conversations behind one row of a table (oldest first, at most `limit`);
+    None for an unknown table or row."""
+    condition = _row_condition(session, table, key)
+    if condition is None:
+        return None
+    return list(session.execute(select(R).where(*scope(since, until, filters), condition)
+                                .order_by(R.started_at, R.conversation_id).limit(limit)).scalars())

@@ -28,6 +28,7 @@ from bot.models import (
 )
 from bot.offers import apply_save
 from bot.policy import Policy
+from bot.reports.summary import invalidate
 
 CHANNELS = ("web", "slack", "sms")
 
@@ -183,6 +184,7 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
                         (RefundRequest, refunds), (AuditEvent, audit)):
         for start in range(0, len(rows), 5000):
             session.execute(insert(model), rows[start:start + 5000])
+    invalidate(session)  # past events: the reports' summary is rebuilt on its next refresh
     return len(scripts)
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.reports import Filters, report
+from bot.reports import Filters, members, report
 from bot.reports.history import Script, write
 
 D = datetime
@@ -68,6 +68,12 @@ def rows(rep, table):
     return rep.tables[table].rows
 
 
+def behind(db, table, key, **filters):
+    """Conversation ids behind one row (the drill-down)."""
+    found = db.transaction(lambda s: members(s, *PERIOD, Filters(**filters), table, key))
+    return None if found is None else [m.conversation_id for m in found]
+
+
 def test_funnel(recorded):
     rep = figures(recorded)
     assert rows(rep, "funnel") == [
@@ -82,14 +88,19 @@ def test_funnel(recorded):
         ["confirmed", 6, 0.4286, 1, 1, 0],
         ["filed", 5, 0.3571, 0, 0, 0],
     ]
-    assert rep.tables["funnel"].members["offer accepted"] == ["A1", "A3", "A4", "A5"]
+    assert behind(recorded, "funnel", "offer accepted") == ["A1", "A3", "A4", "A5"]
+    assert behind(recorded, "funnel", "started", tier="SMB") == ["A3", "A8"]
+    assert behind(recorded, "funnel", "no such step") is None
 
 
 def test_cancellations_revocations_refunds(recorded):
     rep = figures(recorded)
     assert rows(rep, "cancellations") == [["filed", 5], ["revoked since", 1], ["confirmed but refused", 1]]
     assert rows(rep, "by_reason") == [["no reason given", 2], ["price", 2], ["other", 1]]
-    assert rep.tables["by_reason"].members["no reason given"] == ["A11", "A6"]
+    assert behind(recorded, "by_reason", "no reason given") == ["A6", "A11"]
+    assert behind(recorded, "cancellations", "revoked since") == ["A7"]
+    assert behind(recorded, "refunds", "under_review") == ["A5"]
+    assert behind(recorded, "reasons_over_time", "2026-03-02") == ["A2", "A6", "A7", "A8", "A11"]
     assert rows(rep, "by_tier") == [["Essentials", 4], ["SMB", 1]]
     assert rows(rep, "by_channel") == [["web", 3], ["slack", 1], ["sms", 1]]
     assert rows(rep, "by_end_option") == [["end_of_period", 2], ["immediate", 2], ["date", 1]]
@@ -118,6 +129,8 @@ def test_offers_save_rates_and_revenue(recorded):
     # A1 $50 at 20% for 3 months: 40 + 570; A3 $200 at 25% for 6 months: 150 + 2100;
     # A5 $1200/year paused 3 months: 0 + 900; A4 was cancelled anyway and keeps nothing.
     assert rows(rep, "revenue_kept") == [["2026-03", 4, 1, Decimal("190.00"), Decimal("3570.00")]]
+    assert behind(recorded, "offers", "Switch to the Lite plan") == ["A4"]
+    assert behind(recorded, "save_rate_reason_tier", "price|Essentials") == ["A1", "A2"]
 
 
 def test_holdout_against_offers(recorded):
@@ -129,6 +142,7 @@ def test_holdout_against_offers(recorded):
         # difference with Newcombe's interval
         ["difference (offers' effect)", None, None, None, 0.1667, -0.38, 0.6361],
     ]
+    assert behind(recorded, "holdout", "holdout") == ["A8", "A9"]
 
 
 def test_service_figures(recorded):
@@ -144,6 +158,8 @@ def test_service_figures(recorded):
     ]
     assert rows(rep, "handoffs") == [["misunderstanding", 2, 0.1429], ["asked for a person", 1, 0.0714],
                                      ["lockout", 1, 0.0714]]
+    assert behind(recorded, "handoffs", "misunderstanding") == ["A12", "A13"]
+    assert behind(recorded, "service", "handoffs no person joined") == ["A10"]
 
 
 @pytest.mark.parametrize("filters, started, filed", [
@@ -162,9 +178,8 @@ def test_filters(recorded, filters, started, filed):
 
 
 def test_an_empty_period_has_no_rows_and_no_rates(recorded):
-    rep = db_report = figures(recorded)
     rep = recorded.transaction(lambda s: report(s, date(2025, 1, 1), date(2025, 1, 31)))
     assert rows(rep, "funnel")[0] == ["started", 0, None, 0, 0, 0]
     assert rows(rep, "holdout")[2][4:] == [None, None, None]
     assert rows(rep, "service")[2] == ["wait until a person joined, median (s)", None, 0]
-    assert db_report.tables["funnel"].rows[0][1] == 14
+    assert rows(rep, "offers") == [] and rows(rep, "by_reason") == []
