@@ -133,14 +133,16 @@ def bench(kind: str, url: str, policy, count: int, days: int) -> dict:
     events = db.transaction(lambda s: s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
     until = utcnow().date()
     since = until - timedelta(days=89)
-    rep = db.transaction(report, since, until)
+    started = time.perf_counter()
+    rep = db.transaction(report, since, until)  # the first report builds the summary
+    build = time.perf_counter() - started
     in_period = rep.tables["funnel"].rows[0][1]
     query = _median_seconds(lambda: db.transaction(report, since, until))
     db.close()
     page = asyncio.run(_page_seconds(url, policy, since, until))
     cli = _cli_seconds(url, since, until)
     return {"database": kind, "conversations": count, "audit_events": events, "in_90_days": in_period,
-            "fill_s": fill, "query_s": query, "page_s": page, "cli_s": cli}
+            "fill_s": fill, "build_s": build, "query_s": query, "page_s": page, "cli_s": cli}
 
 
 def main() -> None:
@@ -156,11 +158,12 @@ def main() -> None:
             with _database(kind, args.postgres, Path(tmp)) as url:
                 results.append(bench(kind, url, policy, args.conversations, args.days))
                 print(results[-1], flush=True)
-    print("\n| database | conversations (audit events) | in the 90 days | query | page | CLI |")
-    print("|---|---|---|---|---|---|")
+    print("\n| database | conversations (audit events) | in the 90 days | summary build (once) | report (in process) "
+          "| page (HTTP) | CLI (new process) |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['database']} | {r['conversations']:,} ({r['audit_events']:,}) | {r['in_90_days']:,} | "
-              f"{r['query_s']:.2f} s | {r['page_s']:.2f} s | {r['cli_s']:.2f} s |")
+              f"{r['build_s']:.1f} s | {r['query_s']:.2f} s | {r['page_s']:.2f} s | {r['cli_s']:.2f} s |")
 
 
 if __name__ == "__main__":
