@@ -148,7 +148,7 @@ class CancellationRequest(Base):
     reason = Column(String(40))
     channel = Column(String(40), nullable=False)
     conversation_id = Column(String(200), nullable=False, index=True)
-    revoked_at = Column(DateTime)
+    revoked_at = Column(DateTime, index=True)
     snapshot = Column(JSON, nullable=False)  # what the customer was told at filing
 
     service = relationship("Service")

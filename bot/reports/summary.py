@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Set
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -92,12 +92,16 @@ def row_of(c: Conversation) -> Dict[str, Any]:
 
 
 def _dirty(session: Session, since: datetime) -> Set[str]:
-    ids = set(session.execute(select(AuditEvent.conversation_id).distinct().where(
-        AuditEvent.at >= since, AuditEvent.conversation_id.is_not(None))).scalars())
-    services = select(CancellationRequest.service_id).where(
-        or_(CancellationRequest.received_at >= since, CancellationRequest.revoked_at >= since))
-    ids.update(session.execute(select(RetentionOffer.conversation_id).distinct()
-                               .where(RetentionOffer.service_id.in_(services))).scalars())
+    ids = set(session.execute(select(AuditEvent.conversation_id).where(  # no DISTINCT: SQLite then uses ix at
+        AuditEvent.at >= since)).scalars()) - {None}
+    services = set(session.execute(select(CancellationRequest.service_id)
+                                   .where(CancellationRequest.received_at >= since)).scalars())
+    services.update(session.execute(select(CancellationRequest.service_id)
+                                    .where(CancellationRequest.revoked_at >= since)).scalars())
+    services_list = sorted(services)
+    for start in range(0, len(services_list), 500):
+        ids.update(session.execute(select(RetentionOffer.conversation_id).distinct().where(
+            RetentionOffer.service_id.in_(services_list[start:start + 500]))).scalars())
     return ids
 
 

@@ -19,6 +19,7 @@ INDEXES = [
     ("audit_events", "conversation_id"),
     ("cancellation_requests", "received_at"),
     ("cancellation_requests", "conversation_id"),
+    ("cancellation_requests", "revoked_at"),
     ("retention_offers", "made_at"),
     ("retention_offers", "conversation_id"),
     ("handoffs", "created_at"),
