@@ -22,6 +22,7 @@ from bot.reports.models import ReportConversation as R
 from bot.reports.summary import NOT_IDENTIFIED  # noqa: F401  (re-exported for the console)
 
 NO_REASON = "no reason given"
+CENT = Decimal("0.01")
 DIFFERENCE = "difference (offers' effect)"
 TRIGGERS = {"customer_request": "asked for a person", "fallback": "misunderstanding",
             "verification_locked": "lockout"}
@@ -101,117 +102,138 @@ def scope(since: date, until: date, filters: Filters) -> List[Any]:
     return where
 
 
-def _grouped(session: Session, where, column, label=lambda v: v) -> List[tuple]:
-    """(label, count) of the rows per value of `column`, largest first then by label."""
-    counts: Dict[str, int] = defaultdict(int)
-    for value, n in session.execute(select(column, func.count()).where(*where).group_by(column)):
-        counts[label(value)] += n
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
 # --------------------------------------------------------------------------- tables
+# Few queries, each one pass over the period's summary rows; the tables are put together in Python
+# from their (small) grouped results.
 
 
-def funnel(session: Session, where) -> Table:
+def _totals(session: Session, where) -> Dict[str, int]:
+    """One row of counts over the period's conversations."""
+    counts = {f"step:{name}": _count(column) for name, column in STEP_COLUMNS.items()}
+    counts.update({
+        "revoked": _count(and_(R.filed, R.filed_revoked)), "refused": _count(and_(R.confirmed, ~R.filed)),
+        "offered_stayed": _count(and_(R.offer_made, R.offer_stayed)),
+        "holdout": _count(R.offer_status == "holdout"),
+        "holdout_stayed": _count(and_(R.offer_status == "holdout", R.offer_stayed)),
+        "contained": _count(~R.handoff), "misunderstood": _count(R.misunderstood),
+    })
+    row = session.execute(select(*[c.label(k.replace(":", "_").replace(" ", "_")) for k, c in counts.items()])
+                          .where(*where)).one()
+    return {k: _n(v) for k, v in zip(counts, row)}
+
+
+def funnel(session: Session, where, totals: Dict[str, int]) -> Table:
     """Conversations reaching each step; those whose furthest step it was (not saved, not filed) and
     where they went: asked for a person (a handoff was queued) or stopped (nothing more recorded)."""
     table = Table("funnel", "Funnel of cancellation conversations",
                   ["step", "conversations", "share of started", "stopped here", "asked for a person",
                    "stopped without a person"])
-    reached = session.execute(select(*[_count(c) for c in STEP_COLUMNS.values()]).where(*where)).one()
     stopped = defaultdict(lambda: [0, 0])
     for step, handoff, n in session.execute(
             select(R.furthest_step, R.handoff, func.count()).where(*where, ~R.offer_accepted, ~R.filed)
             .group_by(R.furthest_step, R.handoff)):
         stopped[step][1 if handoff else 0] += n
-    total = _n(reached[0])
-    for name, n in zip(STEP_COLUMNS, reached):
+    total = totals["step:started"]
+    for name in STEP_COLUMNS:
+        n = totals[f"step:{name}"]
         alone, asked = stopped[name]
-        table.add([name, _n(n), _r(stats.rate(_n(n), total)), alone + asked, asked, alone])
+        table.add([name, n, _r(stats.rate(n, total)), alone + asked, asked, alone])
     return table
 
 
-def cancellation_tables(session: Session, where) -> List[Table]:
+def _ranked(counts: Dict[str, int]) -> List[tuple]:
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def cancellation_tables(session: Session, where, totals: Dict[str, int]) -> List[Table]:
     summary = Table("cancellations", "Cancellations", ["figure", "count"])
-    filed, revoked, refused = session.execute(select(
-        _count(R.filed), _count(and_(R.filed, R.filed_revoked)), _count(and_(R.confirmed, ~R.filed)))
-        .where(*where)).one()
-    summary.add(["filed", _n(filed)])
-    summary.add(["revoked since", _n(revoked)])
-    summary.add(["confirmed but refused", _n(refused)])
+    summary.add(["filed", totals["step:filed"]])
+    summary.add(["revoked since", totals["revoked"]])
+    summary.add(["confirmed but refused", totals["refused"]])
+    by = {name: defaultdict(int) for name in ("reason", "tier", "channel", "end")}
+    weeks: Dict[date, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for reason, tier, channel, end, week, n in session.execute(
+            select(R.filed_reason, R.tier, R.filed_channel, R.filed_end_kind, R.filed_week, func.count())
+            .where(*where, R.filed)
+            .group_by(R.filed_reason, R.tier, R.filed_channel, R.filed_end_kind, R.filed_week)):
+        reason = reason or NO_REASON
+        for name, value in (("reason", reason), ("tier", tier), ("channel", channel), ("end", end)):
+            by[name][value] += n
+        weeks[week][reason] += n
     tables = [summary]
-    filed_where = [*where, R.filed]
-    for table_id, title, column, header, label in (
-            ("by_reason", "Cancellations by reason", R.filed_reason, "reason", lambda v: v or NO_REASON),
-            ("by_tier", "Cancellations by tier", R.tier, "tier", lambda v: v),
-            ("by_channel", "Cancellations by channel", R.filed_channel, "channel", lambda v: v),
-            ("by_end_option", "Cancellations by end option", R.filed_end_kind, "end option", lambda v: v)):
+    for table_id, title, name, header in (("by_reason", "Cancellations by reason", "reason", "reason"),
+                                          ("by_tier", "Cancellations by tier", "tier", "tier"),
+                                          ("by_channel", "Cancellations by channel", "channel", "channel"),
+                                          ("by_end_option", "Cancellations by end option", "end", "end option")):
         table = Table(table_id, title, [header, "cancellations"])
-        for value, n in _grouped(session, filed_where, column, label):
+        for value, n in _ranked(by[name]):
             table.add([value, n])
         tables.append(table)
     refunds = Table("refunds", "Refund requests by route", ["route", "requests"])
-    for status, n in _grouped(session, [*where, RefundRequest.conversation_id == R.conversation_id],
-                              RefundRequest.status):
+    routes = dict(session.execute(select(RefundRequest.status, func.count())
+                                  .where(*where, RefundRequest.conversation_id == R.conversation_id)
+                                  .group_by(RefundRequest.status)).all())
+    for status, n in _ranked(routes):
         refunds.add([status, n])
     tables.append(refunds)
+    reasons = sorted({r for counts in weeks.values() for r in counts})
+    over_time = Table("reasons_over_time", "Cancellations per week and reason", ["week"] + reasons)
+    for week in sorted(weeks):
+        over_time.add([week.isoformat()] + [weeks[week].get(r, 0) for r in reasons])
+    tables.append(over_time)
     return tables
 
 
-def reasons_over_time(session: Session, where) -> Table:
-    """Cancellations per week (Monday of the filing) and reason."""
-    weeks: Dict[date, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for week, reason, n in session.execute(select(R.filed_week, R.filed_reason, func.count())
-                                           .where(*where, R.filed).group_by(R.filed_week, R.filed_reason)):
-        weeks[week][reason or NO_REASON] += n
-    reasons = sorted({r for counts in weeks.values() for r in counts})
-    table = Table("reasons_over_time", "Cancellations per week and reason", ["week"] + reasons)
-    for week in sorted(weeks):
-        table.add([week.isoformat()] + [weeks[week].get(r, 0) for r in reasons])
-    return table
-
-
 def offer_tables(session: Session, where) -> List[Table]:
+    offers = defaultdict(lambda: [0, 0, 0, 0])  # made, accepted, declined, later cancelled
+    cells = defaultdict(lambda: [0, 0])  # (reason, tier) -> made, accepted
+    months = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])  # saves, later cancelled, month, year
+    for title, reason, tier, month, accepted, declined, stayed, n, first, year in session.execute(
+            select(R.offer_title, R.offer_reason, R.tier, R.save_month, R.offer_accepted, R.offer_declined,
+                   R.offer_stayed, func.count(), func.sum(R.revenue_month), func.sum(R.revenue_year))
+            .where(*where, R.offer_made)
+            .group_by(R.offer_title, R.offer_reason, R.tier, R.save_month, R.offer_accepted, R.offer_declined,
+                      R.offer_stayed)):
+        later = n if accepted and not stayed else 0
+        o = offers[title]
+        o[0] += n
+        o[1] += n if accepted else 0
+        o[2] += n if declined else 0
+        o[3] += later
+        cell = cells[(reason or NO_REASON, tier)]
+        cell[0] += n
+        cell[1] += n if accepted else 0
+        if accepted:
+            m = months[month]
+            m[0] += n
+            m[1] += later
+            m[2] += Decimal(first or 0)
+            m[3] += Decimal(year or 0)
     by_offer = Table("offers", "Offers and save rate per offer",
                      ["offer", "made", "accepted", "declined", "no answer", "save rate", "saves later cancelled"])
-    for title, made, accepted, declined, later in session.execute(
-            select(R.offer_title, func.count(), _count(R.offer_accepted), _count(R.offer_declined),
-                   _count(and_(R.offer_accepted, ~R.offer_stayed)))
-            .where(*where, R.offer_made).group_by(R.offer_title).order_by(R.offer_title)):
-        accepted, declined, later = _n(accepted), _n(declined), _n(later)
+    for title in sorted(offers):
+        made, accepted, declined, later = offers[title]
         by_offer.add([title, made, accepted, declined, made - accepted - declined,
                       _r(stats.rate(accepted, made)), later])
     by_reason_tier = Table("save_rate_reason_tier", "Save rate per reason and tier",
                            ["reason", "tier", "made", "accepted", "save rate"])
-    cells = defaultdict(lambda: [0, 0])
-    for reason, tier, made, accepted in session.execute(
-            select(R.offer_reason, R.tier, func.count(), _count(R.offer_accepted))
-            .where(*where, R.offer_made).group_by(R.offer_reason, R.tier)):
-        cells[(reason or NO_REASON, tier)][0] += made
-        cells[(reason or NO_REASON, tier)][1] += _n(accepted)
     for (reason, tier), (made, accepted) in sorted(cells.items()):
         by_reason_tier.add([reason, tier, made, accepted, _r(stats.rate(accepted, made))], key=f"{reason}|{tier}")
     revenue = Table("revenue_kept", "Revenue kept by saves, per month of the save",
                     ["month", "saves", "saves later cancelled", "monthly revenue kept", "revenue kept over 12 months"])
-    for month, saves, later, first, year in session.execute(
-            select(R.save_month, func.count(), _count(~R.offer_stayed), func.sum(R.revenue_month),
-                   func.sum(R.revenue_year))
-            .where(*where, R.offer_accepted).group_by(R.save_month).order_by(R.save_month)):
-        revenue.add([month, saves, _n(later), Decimal(first or 0).quantize(Decimal("0.01")),
-                     Decimal(year or 0).quantize(Decimal("0.01"))])
+    for month in sorted(months):
+        saves, later, first, year = months[month]
+        revenue.add([month, saves, later, first.quantize(CENT), year.quantize(CENT)])
     return [by_offer, by_reason_tier, revenue]
 
 
-def holdout(session: Session, where) -> Table:
+def holdout(totals: Dict[str, int]) -> Table:
     """Customers offered something vs customers held out (no offer shown): who stayed, i.e. has no
     standing cancellation of that service filed at or after the offer point."""
     table = Table("holdout", "Offers against the holdout (95% intervals)",
                   ["group", "customers", "accepted", "stayed", "stay rate", "low", "high"])
-    offered = session.execute(select(func.count(), _count(R.offer_accepted), _count(R.offer_stayed))
-                              .where(*where, R.offer_made)).one()
-    held = session.execute(select(func.count(), _count(R.offer_stayed))
-                           .where(*where, R.offer_status == "holdout")).one()
-    groups = {"offered": (offered[0], _n(offered[1]), _n(offered[2])), "holdout": (held[0], None, _n(held[1]))}
+    groups = {"offered": (totals["step:offer made"], totals["step:offer accepted"], totals["offered_stayed"]),
+              "holdout": (totals["holdout"], None, totals["holdout_stayed"])}
     for name, (n, accepted, stayed) in groups.items():
         ci = stats.wilson(stayed, n)
         table.add([name, n, accepted, stayed, _r(stats.rate(stayed, n)), _r(ci[0]) if ci else None,
@@ -222,32 +244,29 @@ def holdout(session: Session, where) -> Table:
     return table
 
 
-def service_tables(session: Session, where) -> List[Table]:
-    total, contained, misunderstood = session.execute(
-        select(func.count(), _count(~R.handoff), _count(R.misunderstood)).where(*where)).one()
-    contained, misunderstood = _n(contained), _n(misunderstood)
-    handoffs = session.execute(select(Handoff.created_at, Handoff.assigned_at)
-                               .where(*where, Handoff.conversation_id == R.conversation_id)).all()
-    waits = [(assigned - created).total_seconds() for created, assigned in handoffs if assigned]
-    waiting = session.execute(select(func.count(func.distinct(Handoff.conversation_id))).where(
-        *where, Handoff.conversation_id == R.conversation_id, Handoff.assigned_at.is_(None))).scalar()
+def service_tables(session: Session, where, totals: Dict[str, int]) -> List[Table]:
+    total, contained, misunderstood = totals["step:started"], totals["contained"], totals["misunderstood"]
+    waits, waiting, triggers = [], set(), defaultdict(set)
+    for cid, reason, created, assigned in session.execute(
+            select(Handoff.conversation_id, Handoff.reason, Handoff.created_at, Handoff.assigned_at)
+            .where(*where, Handoff.conversation_id == R.conversation_id)):
+        triggers[trigger_of(reason)].add(cid)
+        if assigned:
+            waits.append((assigned - created).total_seconds())
+        else:
+            waiting.add(cid)
     to_cancel = list(session.execute(select(R.time_to_cancel_s).where(*where, R.filed)).scalars())
     summary = Table("service", "Service", ["figure", "value", "conversations"])
     values = [
         (_r(stats.rate(contained, total)), contained), (_r(stats.rate(misunderstood, total)), misunderstood),
-        (stats.median(waits), len(waits)), (stats.percentile(waits, 90), len(waits)), (_n(waiting), _n(waiting)),
+        (stats.median(waits), len(waits)), (stats.percentile(waits, 90), len(waits)), (len(waiting), len(waiting)),
         (stats.median(to_cancel), len(to_cancel)), (stats.percentile(to_cancel, 90), len(to_cancel)),
     ]
     for label, (value, n) in zip(SERVICE_ROWS, values):
         summary.add([label, value, n])
     by_trigger = Table("handoffs", "Handoff rate by trigger", ["trigger", "conversations", "rate"])
-    counts: Dict[str, int] = defaultdict(int)
-    for reason, n in session.execute(select(Handoff.reason, func.count(func.distinct(Handoff.conversation_id)))
-                                     .where(*where, Handoff.conversation_id == R.conversation_id)
-                                     .group_by(Handoff.reason)):
-        counts[trigger_of(reason)] += n
-    for label in sorted(counts, key=lambda k: (-counts[k], k)):
-        by_trigger.add([label, counts[label], _r(stats.rate(counts[label], total))])
+    for label, n in _ranked({label: len(ids) for label, ids in triggers.items()}):
+        by_trigger.add([label, n, _r(stats.rate(n, total))])
     return [summary, by_trigger]
 
 
@@ -255,8 +274,9 @@ def build(session: Session, since: date, until: date, filters: Optional[Filters]
     """Every figure of the report for the conversations that started in the period and pass the filters."""
     filters = filters or Filters()
     where = scope(since, until, filters)
-    tables = [funnel(session, where), *cancellation_tables(session, where), reasons_over_time(session, where),
-              *offer_tables(session, where), holdout(session, where), *service_tables(session, where)]
+    totals = _totals(session, where)
+    tables = [funnel(session, where, totals), *cancellation_tables(session, where, totals),
+              *offer_tables(session, where), holdout(totals), *service_tables(session, where, totals)]
     return Report(since, until, filters, {t.id: t for t in tables})
 
 
