@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Set
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -130,6 +130,7 @@ def refresh(session: Session) -> int:
     written = _rewrite(session, ids) if ids else 0
     if state is None:
         session.add(ReportRefresh(id=1, audit_at=newest, refreshed_at=utcnow()))
+        session.execute(text("ANALYZE report_conversations"))  # fresh statistics for the planner
     else:
         state.audit_at, state.refreshed_at = max(newest, state.audit_at), utcnow()
     return written
