@@ -127,9 +127,9 @@ def _cli_seconds(url: str, since, until) -> float:
     return _median_seconds(run)
 
 
-def bench(kind: str, url: str, policy, count: int, days: int) -> dict:
+def bench(kind: str, url: str, policy, count: int, days: int, fill_it: bool = True) -> dict:
     db = Database(url)
-    fill = _fill(db, policy, count, days)
+    fill = _fill(db, policy, count, days) if fill_it else 0.0
     events = db.transaction(lambda s: s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
     until = utcnow().date()
     since = until - timedelta(days=89)
@@ -137,11 +137,14 @@ def bench(kind: str, url: str, policy, count: int, days: int) -> dict:
     rep = db.transaction(report, since, until)  # the first report builds the summary
     build = time.perf_counter() - started
     in_period = rep.tables["funnel"].rows[0][1]
+    cpu = time.process_time()
     query = _median_seconds(lambda: db.transaction(report, since, until))
+    cpu = (time.process_time() - cpu) / RUNS
     db.close()
     page = asyncio.run(_page_seconds(url, policy, since, until))
     cli = _cli_seconds(url, since, until)
-    return {"database": kind, "conversations": count, "audit_events": events, "in_90_days": in_period,
+    return {"database": kind, "conversations": count, "load_average": round(os.getloadavg()[0], 1),
+            "python_cpu_s": round(cpu, 3), "audit_events": events, "in_90_days": in_period,
             "fill_s": fill, "build_s": build, "query_s": query, "page_s": page, "cli_s": cli}
 
 
@@ -150,20 +153,27 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=180, help="the history spans this many days (default 180)")
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"))
+    parser.add_argument("--existing", help="time the reports of this already filled database instead")
     args = parser.parse_args()
     policy = dataclasses.replace(load_policy(ROOT / "bot" / "policy.yml"), offer_holdout_share=0.1)
     results = []
+    if args.existing:
+        kind = make_url(args.existing).get_backend_name()
+        results.append(bench(kind, args.existing, policy, 0, args.days, fill_it=False))
+        print(results[-1])
+        return
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ["sqlite"] + (["postgresql"] if args.postgres else []):
             with _database(kind, args.postgres, Path(tmp)) as url:
                 results.append(bench(kind, url, policy, args.conversations, args.days))
                 print(results[-1], flush=True)
     print("\n| database | conversations (audit events) | in the 90 days | summary build (once) | report (in process) "
-          "| page (HTTP) | CLI (new process) |")
-    print("|---|---|---|---|---|---|---|")
+          "| page (HTTP) | CLI (new process) | load average |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['database']} | {r['conversations']:,} ({r['audit_events']:,}) | {r['in_90_days']:,} | "
-              f"{r['build_s']:.1f} s | {r['query_s']:.2f} s | {r['page_s']:.2f} s | {r['cli_s']:.2f} s |")
+              f"{r['build_s']:.1f} s | {r['query_s']:.2f} s | {r['page_s']:.2f} s | {r['cli_s']:.2f} s | "
+              f"{r['load_average']} |")
 
 
 if __name__ == "__main__":
