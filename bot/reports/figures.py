@@ -117,26 +117,23 @@ def _totals(session: Session, where) -> Dict[str, int]:
         "holdout_stayed": _count(and_(R.offer_status == "holdout", R.offer_stayed)),
         "contained": _count(~R.handoff), "misunderstood": _count(R.misunderstood),
     })
-    row = session.execute(select(*[c.label(k.replace(":", "_").replace(" ", "_")) for k, c in counts.items()])
-                          .where(*where)).one()
+    ended = and_(~R.offer_accepted, ~R.filed)  # neither saved nor filed
+    for name in STEP_COLUMNS:
+        counts[f"stopped:{name}"] = _count(and_(ended, R.furthest_step == name, ~R.handoff))
+        counts[f"asked:{name}"] = _count(and_(ended, R.furthest_step == name, R.handoff))
+    row = session.execute(select(*[c.label(f"c{i}") for i, c in enumerate(counts.values())]).where(*where)).one()
     return {k: _n(v) for k, v in zip(counts, row)}
 
 
-def funnel(session: Session, where, totals: Dict[str, int]) -> Table:
+def funnel(totals: Dict[str, int]) -> Table:
     """Conversations reaching each step; those whose furthest step it was (not saved, not filed) and
     where they went: asked for a person (a handoff was queued) or stopped (nothing more recorded)."""
     table = Table("funnel", "Funnel of cancellation conversations",
                   ["step", "conversations", "share of started", "stopped here", "asked for a person",
                    "stopped without a person"])
-    stopped = defaultdict(lambda: [0, 0])
-    for step, handoff, n in session.execute(
-            select(R.furthest_step, R.handoff, func.count()).where(*where, ~R.offer_accepted, ~R.filed)
-            .group_by(R.furthest_step, R.handoff)):
-        stopped[step][1 if handoff else 0] += n
     total = totals["step:started"]
     for name in STEP_COLUMNS:
-        n = totals[f"step:{name}"]
-        alone, asked = stopped[name]
+        n, alone, asked = totals[f"step:{name}"], totals[f"stopped:{name}"], totals[f"asked:{name}"]
         table.add([name, n, _r(stats.rate(n, total)), alone + asked, asked, alone])
     return table
 
@@ -275,7 +272,7 @@ def build(session: Session, since: date, until: date, filters: Optional[Filters]
     filters = filters or Filters()
     where = scope(since, until, filters)
     totals = _totals(session, where)
-    tables = [funnel(session, where, totals), *cancellation_tables(session, where, totals),
+    tables = [funnel(totals), *cancellation_tables(session, where, totals),
               *offer_tables(session, where), holdout(totals), *service_tables(session, where, totals)]
     return Report(since, until, filters, {t.id: t for t in tables})
 
