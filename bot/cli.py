@@ -84,12 +84,13 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date
 
     from bot.db import Database
+    from bot.models import utcnow
     from bot.reports import Filters, report
     from bot.reports.render import FORMATS
 
     try:
         since = date.fromisoformat(args.since)
-        until = date.fromisoformat(args.until) if args.until else date.today()
+        until = date.fromisoformat(args.until) if args.until else utcnow().date()
     except ValueError:
         return _fail("--since and --until take dates YYYY-MM-DD")
     if until < since:
@@ -146,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     seed.set_defaults(func=cmd_seed)
     rep = sub.add_parser("report", help="print the retention and service figures of a period (docs/reports.md)")
     rep.add_argument("--since", required=True, help="first day, YYYY-MM-DD (conversations started from then)")
-    rep.add_argument("--until", help="last day, YYYY-MM-DD (default: today)")
+    rep.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
     rep.add_argument("--format", choices=["table", "csv", "json"], default="table")
     rep.add_argument("--channel", help="only conversations of this channel (web, slack, sms, ...)")
     rep.add_argument("--tier", help="only customers of this tier")
