@@ -174,11 +174,11 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
         if s.handoff:
             last = at()
             joined = last + timedelta(seconds=s.handoff_wait) if s.handoff_wait is not None else None
+            # closed in any case: a past chat must not wait in today's queue (no person joined: closed later)
             handoffs.append({"conversation_id": cid, "channel": s.channel, "reason": s.handoff,
-                             "status": "closed" if joined else "queued", "account_id": known, "paused": True,
-                             "on_duty": True, "created_at": last, "assigned_at": joined,
-                             "closed_at": joined + timedelta(minutes=5) if joined else None,
-                             "outcome": "closed" if joined else None})
+                             "status": "closed", "account_id": known, "paused": False, "on_duty": True,
+                             "created_at": last, "assigned_at": joined,
+                             "closed_at": (joined or last) + timedelta(minutes=30), "outcome": "closed"})
             event(last, "handoff_requested", known, cid, reason=s.handoff, channel=s.channel, on_duty=True)
     for model, rows in ((RetentionOffer, offers), (CancellationRequest, requests), (Handoff, handoffs),
                         (RefundRequest, refunds), (AuditEvent, audit)):

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.handoff.models import Handoff
 from bot.reports import Filters, members, report
 from bot.reports.history import Script, write
 
@@ -160,6 +162,10 @@ def test_service_figures(recorded):
                                      ["lockout", 1, 0.0714]]
     assert behind(recorded, "handoffs", "misunderstanding") == ["A12", "A13"]
     assert behind(recorded, "service", "handoffs no person joined") == ["A10"]
+    # past chats never wait in today's staff queue
+    open_handoffs = recorded.transaction(lambda s: s.execute(
+        select(func.count()).select_from(Handoff).where(Handoff.status != "closed")).scalar_one())
+    assert open_handoffs == 0
 
 
 @pytest.mark.parametrize("filters, started, filed", [
