@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -33,6 +33,7 @@ from .common import (
     client,
     find_service,
     forget_verification,
+    step_key,
     forget_verification_dict,
     idempotency_key,
     is_positive,
@@ -250,7 +251,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {"offer_response": value}
         try:
             async with client() as backend:
-                await backend.offer_outcome(auth, offer_id, accepted)
+                await backend.offer_outcome(auth, offer_id, accepted,
+                                            idempotency_key=step_key(tracker, "offer_outcome", offer_id))
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
             return {"offer_response": None, **forget_verification_dict()}
@@ -603,14 +605,22 @@ class ActionCancelFinish(Action):
         elif stopped:
             pass  # already explained when it happened
         elif tracker.get_slot("final_confirmation") is True and auth is not None and service_id:
-            events += await self._file(dispatcher, tracker, auth, service_id)
+            filed, more = await self._file(dispatcher, tracker, auth, service_id)
+            if filed is None:  # no answer: kept, so that "yes" tries again with the same key
+                return more + reset(FLOW_SLOTS)
+            events += more
         elif auth is None and tracker.get_slot("final_confirmation") is True:
             say(dispatcher, EXPIRED_TEXT + " Say \"cancel\" to start again.")
         return events + reset(CANCEL_SLOTS + FLOW_SLOTS)
 
     async def _file(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, service_id: str
-    ) -> List[Dict[str, Any]]:
+    ) -> Tuple[Optional[bool], List[Dict[str, Any]]]:
+        """File the confirmed request -> (True filed / False refused / None no answer, events).
+
+        The idempotency key depends only on the conversation, session, service and the
+        counter of filed requests, so filing again after no answer (a timeout, the action
+        server restarted) gets the request already filed instead of a second one."""
         attempt = int(tracker.get_slot("cancel_attempt") or 0)
         key = idempotency_key(tracker, service_id, attempt)
         when = tracker.get_slot("end_when") or "end_of_period"
@@ -630,17 +640,40 @@ class ActionCancelFinish(Action):
                 )
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT + " Nothing was filed; say \"cancel\" to start again.")
-            return forget_verification()
+            return False, forget_verification()
         except (Conflict, InvalidInput, NotFound) as exc:
             say(dispatcher, "I couldn't file the cancellation: "
                             f"{exc.message or 'the request was refused'}. Nothing was filed.")
-            return []
+            return False, []
         except BackendUnavailable:
-            say(dispatcher, "I couldn't reach our system, so the cancellation is not filed yet. "
-                            "Please try again in a few minutes by saying \"cancel\".")
-            return []
+            say(dispatcher, FILING_UNANSWERED_TEXT)
+            return None, []
         say(dispatcher, confirmation_text(filed))
-        return [SlotSet("cancel_attempt", float(attempt + 1))]
+        return True, [SlotSet("cancel_attempt", float(attempt + 1))]
+
+
+class ActionAffirmOutsideForm(Action):
+    """A "yes" outside any form. When a confirmed cancellation got no answer (the backend timed
+    out, or the action server failed between filing and answering, see
+    ``bot/rasa_action_failures.py``), its slots are still set: it is filed again with the same
+    idempotency key, which answers with the request already filed (its confirmation number) or
+    files it now. Otherwise: "What can I help you with?"."""
+
+    def name(self) -> Text:
+        return "action_affirm_outside_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        service_id = tracker.get_slot("service_id")
+        if tracker.get_slot("final_confirmation") is not True or not service_id:
+            dispatcher.utter_message(response="utter_how_can_i_help")
+            return []
+        return await ActionCancelFinish().run(dispatcher, tracker, domain)
+
+
+FILING_UNANSWERED_TEXT = (
+    "I couldn't get an answer from our system, so I can't confirm yet that your cancellation is "
+    "filed. Say \"yes\" in a minute and I'll try again: it will never be filed twice."
+)
 
 
 def confirmation_text(filed: Dict[str, Any]) -> str:

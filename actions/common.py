@@ -84,7 +84,7 @@ def auth_for(tracker: Tracker) -> Optional[Auth]:
     handle = tracker.get_slot("verification_handle")
     if not handle:
         return None
-    return Auth(handle=str(handle), conversation_id=tracker.sender_id)
+    return Auth(handle=str(handle), conversation_id=tracker.sender_id, channel=channel_of(tracker))
 
 
 def is_verified(tracker: Tracker) -> bool:
@@ -179,6 +179,22 @@ def idempotency_key(tracker: Tracker, service_id: str, attempt: int) -> str:
             session_start = str(event.get("timestamp", ""))
             break
     raw = f"{tracker.sender_id}|{session_start}|{service_id.upper()}|{attempt}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+def step_key(tracker: Tracker, step: str, *parts: Any) -> str:
+    """Idempotency-Key of one state-changing call made in this turn (a refund, a revoke, an
+    offer's outcome): conversation id + the customer's message that led to it + the step.
+
+    A retried action run (e.g. after the action server crashed) sees the same latest message and
+    so replays the first answer; a new request in a later turn gets a new key.
+    """
+    latest = ""
+    for event in reversed(tracker.events or []):
+        if event.get("event") == "user":
+            latest = f"{event.get('timestamp', '')}|{event.get('message_id', '')}|{event.get('text', '')}"
+            break
+    raw = "|".join([tracker.sender_id, latest, step, *(str(p) for p in parts)])
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
 
 

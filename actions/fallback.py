@@ -17,6 +17,7 @@ from .common import (
     client,
     reset,
     say,
+    step_key,
 )
 
 LONG_MESSAGE = 400
@@ -82,7 +83,8 @@ class ActionFastTrack(Action):
         if auth is not None and offer_id and not tracker.get_slot("offer_response"):
             try:
                 async with client() as backend:
-                    await backend.offer_outcome(auth, offer_id, False)
+                    await backend.offer_outcome(auth, offer_id, False,
+                                                idempotency_key=step_key(tracker, "offer_outcome", offer_id))
                 events.append(SlotSet("offer_response", "declined"))
             except BackendError:
                 pass

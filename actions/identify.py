@@ -26,6 +26,7 @@ from .common import (
     PROVIDED,
     UNAVAILABLE_TEXT,
     VERIFIED,
+    channel_of,
     client,
     is_verified,
     say,
@@ -97,7 +98,7 @@ class IdentificationMixin:
             return {"account_identifier": None}
         try:
             async with client() as backend:
-                started = await backend.verify_start(identifier, tracker.sender_id)
+                started = await backend.verify_start(identifier, tracker.sender_id, channel_of(tracker))
         except Locked as exc:
             return self._locked(dispatcher, exc)
         except (BackendUnavailable, InvalidInput):
@@ -140,7 +141,8 @@ class IdentificationMixin:
         try:
             async with client() as backend:
                 verified = await backend.verify(attempt_id, factor)
-                auth = Auth(handle=verified["handle"], conversation_id=tracker.sender_id)
+                auth = Auth(handle=verified["handle"], conversation_id=tracker.sender_id,
+                            channel=channel_of(tracker))
                 name = verified.get("customer_first_name") or ""
                 say(dispatcher, f"Thanks{', ' + name if name else ''}, you're verified.")
                 slots: Dict[Text, Any] = {

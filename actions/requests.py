@@ -38,6 +38,7 @@ from .common import (
     is_positive,
     money,
     reset,
+    step_key,
     say,
     service_label,
 )
@@ -327,7 +328,8 @@ class ActionRevokeFinish(_Finish):
         number = tracker.get_slot("confirmation_number")
         try:
             async with client() as backend:
-                c = await backend.revoke_cancellation(auth, number)
+                c = await backend.revoke_cancellation(auth, number,
+                                                      idempotency_key=step_key(tracker, "revoke", number))
         except Conflict as exc:
             say(dispatcher, f"I can't revoke {number}: "
                             f"{exc.message or 'it has already ended or was already revoked'}.")
@@ -350,7 +352,8 @@ class ActionTrackingFinish(_Finish):
         tracking = tracker.get_slot("tracking_number")
         try:
             async with client() as backend:
-                result = await backend.report_tracking(auth, number, tracking)
+                result = await backend.report_tracking(
+                    auth, number, tracking, idempotency_key=step_key(tracker, "tracking", number))
         except (NotFound, InvalidConfirmationNumber):
             say(dispatcher, f"I couldn't find a request {number} on this account.")
             return []
@@ -376,6 +379,7 @@ class ActionRefundFinish(_Finish):
                 result = await backend.request_refund(
                     auth, amount, tracker.get_slot("refund_reason"),
                     tracker.get_slot("service_id"),
+                    idempotency_key=step_key(tracker, "refund", amount, tracker.get_slot("service_id")),
                 )
         except (InvalidInput, Conflict) as exc:
             say(dispatcher, f"I couldn't file the refund request: "

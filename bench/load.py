@@ -9,6 +9,8 @@ from typing import Awaitable, Callable, Dict, List, Optional
 
 import aiohttp
 
+from bot.channels.rest import rest_headers
+
 # A scenario drives one customer: it gets a `say(text) -> bot messages` function and returns
 # True when the conversation reached its goal (e.g. a confirmation number was given).
 Say = Callable[[str], Awaitable[List[dict]]]
@@ -65,7 +67,8 @@ async def run_level(rest_url: str, scenario: Scenario, concurrency: int, per_use
     result = LevelResult(concurrency, concurrency * per_user, 0, 0, 0, 0.0)
     timeout = aiohttp.ClientTimeout(total=120)
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    # the REST channel's bearer token (bot/channels/rest.py); Stack puts it in the environment
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector, headers=rest_headers()) as session:
 
         async def customer(user: int) -> None:
             for n in range(per_user):

@@ -28,10 +28,13 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 
 from bot.db import Database, upgrade
+from bot.hashing import set_identifier_hash_key
 from bot.models import AuditEvent, utcnow
 from bot.policy import load_policy
 from bot.reports import report
 from bot.reports.history import synthetic, write
+
+HASH_KEY = "bench-identifier-key"  # the keyed conversation hashes of the synthetic history
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 3
@@ -90,7 +93,7 @@ async def _page_seconds(url: str, policy, since, until) -> float:
 
     db = Database(url)
     db.transaction(upsert_staff, "bench-supervisor", "Bench", "supervisor", "bench-password-123")
-    app = create_app(Settings(database_url=url, service_token="bench"), policy=policy, db=db)
+    app = create_app(Settings(database_url=url, service_token="bench", identifier_hash_key=HASH_KEY), policy=policy, db=db)
     setup_console(app)
     server = TestServer(app)
     await server.start_server()
@@ -128,6 +131,7 @@ def _cli_seconds(url: str, since, until) -> float:
 
 
 def bench(kind: str, url: str, policy, count: int, days: int, fill_it: bool = True) -> dict:
+    set_identifier_hash_key(HASH_KEY)
     db = Database(url)
     fill = _fill(db, policy, count, days) if fill_it else 0.0
     events = db.transaction(lambda s: s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, confirmation, outbox
+from bot import audit, confirmation, idempotency, outbox
 from bot.accounts import (
     account_balance,
     equipment_dict,
@@ -28,6 +28,7 @@ from bot.accounts import (
 from bot.contact import mask
 from bot.db import Database
 from bot.errors import Conflict, InvalidField, NotFound
+from bot.hashing import conversation_key
 from bot.identity import Verified
 from bot.models import (
     Account,
@@ -103,6 +104,13 @@ def _contact(user: AuthorizedUser) -> Optional[str]:
 # --------------------------------------------------------------------------- filing
 
 
+def staff_task_from(who: Verified, task: StaffTask) -> StaffTask:
+    """`task`, marked with the conversation it came from (not stored: the tables keep only its keyed
+    hash) so that a policy-triggered handoff (bot/handoff/service.py) can reach that conversation."""
+    task.origin_conversation_id = who.conversation_id
+    return task
+
+
 def write_receipt(session: Session, request: CancellationRequest, destination: str, service_name: str) -> None:
     """Queue the filing receipt to the customer's registered email/phone."""
     snap = request.snapshot
@@ -119,13 +127,27 @@ def write_receipt(session: Session, request: CancellationRequest, destination: s
                 "receipt", "\n".join(lines), account_id=request.account_id)
 
 
-def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInput) -> Tuple[Dict[str, Any], bool]:
+def _replay(session: Session, policy: Policy, who: Verified, data: FilingInput, scope: str,
+            fingerprint: str) -> Optional[idempotency.Answer]:
+    """The first answer to this Idempotency-Key (409 for another request with it), else None."""
+    stored = idempotency.replay(session, scope, data.idempotency_key, fingerprint)
+    if stored is not None:
+        return stored
+    existing = _find_by_key(session, who.account_id, data.idempotency_key)  # filed before answers were stored
+    if existing is None:
+        return None
+    if existing.service_id != data.service_id:
+        raise Conflict("This Idempotency-Key was already used with a different request; use a new key "
+                       "for a new request.", "idempotency_key_reused")
+    return idempotency.Answer(200, cancellation_dict(session, policy, existing))
+
+
+def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInput, scope: str,
+               fingerprint: str) -> idempotency.Answer:
     service = get_service(session, who.account_id, data.service_id, lock=True)
-    existing = _find_by_key(session, who.account_id, data.idempotency_key)
-    if existing is not None:
-        if existing.service_id != service.id:
-            raise Conflict("This Idempotency-Key was already used for another request.", "idempotency_key_reused")
-        return cancellation_dict(session, policy, existing), False
+    replayed = _replay(session, policy, who, data, scope, fingerprint)
+    if replayed is not None:
+        return replayed
     if service.status != "active":
         pending = session.execute(
             select(CancellationRequest).where(CancellationRequest.service_id == service.id,
@@ -160,13 +182,13 @@ def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInpu
         confirmation_number=confirmation.generate(), account_id=account.id, service_id=service.id,
         user_id=user.id, idempotency_key=data.idempotency_key, received_at=utcnow(), end_kind=data.when,
         end_date=quote.end_date, status="received", reason=data.reason, channel=data.channel,
-        conversation_id=who.conversation_id, snapshot=snapshot,
+        conversation_key=conversation_key(who.conversation_id), snapshot=snapshot,
     )
     session.add(request)
     session.flush()  # a concurrent duplicate fails here, before anything else is written
     service.status = "cancellation_pending"
     if routing.action == "sales_callback":
-        session.add(StaffTask(
+        session.add(staff_task_from(who, StaffTask(
             account_id=account.id, kind="sales_callback", owner=routing.task_owner, status="open",
             cancellation_id=request.id,
             details={"why": routing.task_reason, "tier": account.tier, "receivables": money(balance),
@@ -174,36 +196,39 @@ def _file_once(session: Session, policy: Policy, who: Verified, data: FilingInpu
                      "confirmation_number": request.confirmation_number, "service_id": service.id,
                      "end_date": request.end_date.isoformat(), "reason": data.reason,
                      "note": "Call the customer to try to save the account; the request stands."},
-        ))
+        )))
     audit.record(session, "cancellation_filed", account.id, who.conversation_id,
                  confirmation_number=request.confirmation_number, service_id=service.id, when=data.when,
                  end_date=request.end_date.isoformat(), routing=routing.action, task_owner=routing.task_owner,
                  channel=data.channel)
     if destination:
         write_receipt(session, request, destination, service.name)
-    return cancellation_dict(session, policy, request), True
+    answer = idempotency.Answer(201, cancellation_dict(session, policy, request))
+    idempotency.remember(session, scope, data.idempotency_key, fingerprint, answer)
+    return answer
 
 
-def file(db: Database, policy: Policy, who: Verified, data: FilingInput) -> Tuple[Dict[str, Any], bool]:
-    """File a cancellation (blocking; run it in a worker thread). Returns (Cancellation, created)."""
+def file(db: Database, policy: Policy, who: Verified, data: FilingInput, scope: str,
+         fingerprint: str) -> idempotency.Answer:
+    """File a cancellation (blocking; run it in a worker thread). Returns the answer: 201 and the
+    Cancellation; a replay of the Idempotency-Key with the same request returns the first answer
+    again, another request with it is a Conflict (bot/idempotency.py)."""
     for _ in range(FILING_ATTEMPTS):
         try:
-            return db.transaction(_file_once, policy, who, data)
+            return db.transaction(_file_once, policy, who, data, scope, fingerprint)
         except Conflict as refusal:  # the customer confirmed but the request cannot be filed
-            db.transaction(lambda session: audit.record(
-                session, "cancellation_refused", who.account_id, who.conversation_id, service_id=data.service_id,
-                refusal=refusal.code, channel=data.channel))
+            code = refusal.code
+            if code != "idempotency_key_reused":  # a client's mistake, not a refusal
+                db.transaction(lambda session: audit.record(
+                    session, "cancellation_refused", who.account_id, who.conversation_id,
+                    service_id=data.service_id, refusal=code, channel=data.channel))
             raise
         except IntegrityError:
             # Either the same Idempotency-Key committed first (answer with that request) or the
             # random confirmation number collided (try again with a new one).
-            def reread(session: Session):
-                found = _find_by_key(session, who.account_id, data.idempotency_key)
-                return cancellation_dict(session, policy, found) if found else None
-
-            replay = db.transaction(reread)
-            if replay is not None:
-                return replay, False
+            replayed = db.transaction(_replay, policy, who, data, scope, fingerprint)
+            if replayed is not None:
+                return replayed
     raise RuntimeError("could not file the cancellation request")
 
 
@@ -302,16 +327,16 @@ def request_refund(session: Session, policy: Policy, who: Verified, amount: Deci
         get_service(session, who.account_id, service_id)
     routing = policy.refund_routing(amount)
     refund = RefundRequest(account_id=who.account_id, service_id=service_id, amount=amount, reason=reason,
-                           status=routing.status, conversation_id=who.conversation_id)
+                           status=routing.status, conversation_key=conversation_key(who.conversation_id))
     session.add(refund)
     session.flush()
-    task = StaffTask(
+    task = staff_task_from(who, StaffTask(
         account_id=who.account_id, kind="billing_review", owner=routing.owner, status="billing_in_progress",
         refund_id=refund.id, notify_slack=routing.notify_billing,
         details={"amount": money(amount), "reason": reason, "service_id": service_id, "outcome": routing.status,
                  "note": ("Issue the credit." if routing.status == "credit_processing"
                           else "Review the refund request and decide.")},
-    )
+    ))
     session.add(task)
     session.flush()
     if routing.notify_billing:

@@ -18,7 +18,7 @@ def _fail(message: str) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.api import create_app
+    from bot.server import build_app
 
     try:
         settings.require_token()
@@ -26,13 +26,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     except (ConfigError, PolicyError) as exc:
         return _fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(settings, policy=policy)
-    from bot.web.routes import setup_web_routes
-
-    setup_web_routes(app)  # the website widget's demo page and bundle (no token: outside /api)
-    from bot.console import setup_console
-
-    setup_console(app)  # the staff console under /console/ (staff login, no token)
+    app = build_app(settings, policy=policy)  # API, widget pages, API reference, staff console
     web.run_app(app, host=args.host or settings.backend_host, port=args.port or settings.backend_port,
                 access_log=None)
     return 0
@@ -69,11 +63,13 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     loaded = _load(settings, DEMO_DATA)
     if loaded or not args.history:
         return loaded
+    from bot.hashing import set_identifier_hash_key
     from bot.reports.demo import seed_history
 
     try:
         policy = load_policy(settings.policy_file)
-    except PolicyError as exc:
+        set_identifier_hash_key(settings.require_identifier_hash_key())  # the history's conversation keys
+    except (PolicyError, ConfigError) as exc:
         return _fail(str(exc))
     print(seed_history(settings.database_url, policy, args.history))
     return 0

@@ -6,6 +6,7 @@ a factor or any other customer value: log lines name the endpoint and the status
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from dataclasses import dataclass
@@ -67,16 +68,20 @@ class BackendUnavailable(BackendError):
 
 @dataclass(frozen=True)
 class Auth:
-    """What a call for a verified customer carries: the handle and its conversation id."""
+    """What a call for a verified customer carries: the handle, its conversation id and the
+    input channel the conversation's latest message came from (the backend accepts a handle only
+    from the channel it was verified on)."""
 
     handle: str
     conversation_id: str
+    channel: str = ""
 
     def headers(self) -> Dict[str, str]:
-        return {"X-Verification-Handle": self.handle, "X-Conversation-Id": self.conversation_id}
+        return {"X-Verification-Handle": self.handle, "X-Conversation-Id": self.conversation_id,
+                "X-Conversation-Channel": self.channel}
 
     def __repr__(self) -> str:  # never print the handle
-        return "Auth(handle=***, conversation_id=***)"
+        return f"Auth(handle=***, conversation_id=***, channel={self.channel!r})"
 
 
 # Idle kept-alive connections are dropped well before the backend's (aiohttp's 75 s default).
@@ -204,7 +209,7 @@ class BackendClient:
                 except aiohttp.ServerDisconnectedError:
                     if attempt + 1 == attempts:
                         raise
-        except (aiohttp.ClientError, TimeoutError) as exc:  # asyncio.TimeoutError is TimeoutError
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:  # distinct before 3.11
             logger.warning("backend %s unreachable: %s", endpoint, type(exc).__name__)
             raise BackendUnavailable("backend unreachable", code="unavailable") from None
         finally:
@@ -223,14 +228,13 @@ class BackendClient:
     async def health(self) -> Dict[str, Any]:
         return await self._request("GET", "/health", endpoint="health")
 
-    async def verify_start(self, identifier: str, conversation_id: str) -> Dict[str, Any]:
-        """-> ``{"attempt_id", "factors"}`` (same shape for unknown identifiers)."""
-        return await self._request(
-            "POST",
-            f"{API}/verify/start",
-            endpoint="verify/start",
-            json={"identifier": identifier, "conversation_id": conversation_id},
-        )
+    async def verify_start(self, identifier: str, conversation_id: str, channel: str = "") -> Dict[str, Any]:
+        """-> ``{"attempt_id", "factors"}`` (same shape for unknown identifiers). The handle the
+        attempt yields is only accepted from ``channel``."""
+        body = {"identifier": identifier, "conversation_id": conversation_id}
+        if channel:
+            body["channel"] = channel
+        return await self._request("POST", f"{API}/verify/start", endpoint="verify/start", json=body)
 
     async def send_otp(self, attempt_id: str) -> Dict[str, Any]:
         """-> ``{"sent": true, "to": masked}``."""
@@ -286,7 +290,8 @@ class BackendClient:
         return list(body.get("options") or [])
 
     async def make_offer(
-        self, auth: Auth, service_id: str, reason: Optional[str]
+        self, auth: Auth, service_id: str, reason: Optional[str],
+        idempotency_key: Optional[str] = None,
     ) -> Optional[Dict[str, Any]]:
         body = await self._request(
             "POST",
@@ -294,16 +299,21 @@ class BackendClient:
             endpoint="offer",
             auth=auth,
             json={"reason": reason},
+            headers=_key_header(idempotency_key),
         )
         return body.get("offer")
 
-    async def offer_outcome(self, auth: Auth, offer_id: str, accepted: bool) -> Dict[str, Any]:
+    async def offer_outcome(
+        self, auth: Auth, offer_id: str, accepted: bool, idempotency_key: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """A replay with the same ``idempotency_key`` answers the first outcome again."""
         return await self._request(
             "POST",
             f"{API}/offers/{_seg(offer_id)}/outcome",
             endpoint="offer/outcome",
             auth=auth,
             json={"accepted": bool(accepted)},
+            headers=_key_header(idempotency_key),
         )
 
     async def file_cancellation(
@@ -346,12 +356,16 @@ class BackendClient:
             auth=auth,
         )
 
-    async def revoke_cancellation(self, auth: Auth, confirmation_number: str) -> Dict[str, Any]:
+    async def revoke_cancellation(
+        self, auth: Auth, confirmation_number: str, idempotency_key: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """With ``idempotency_key``, a retried revoke answers the first answer (not 409)."""
         return await self._request(
             "POST",
             f"{API}/cancellations/{_seg(confirmation_number)}/revoke",
             endpoint="cancellations/revoke",
             auth=auth,
+            headers=_key_header(idempotency_key),
         )
 
     async def report_tracking(
@@ -360,6 +374,7 @@ class BackendClient:
         confirmation_number: str,
         tracking_number: str,
         equipment_id: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Dict[str, Any]:
         body: Dict[str, Any] = {"tracking_number": tracking_number}
         if equipment_id:
@@ -370,16 +385,21 @@ class BackendClient:
             endpoint="cancellations/tracking",
             auth=auth,
             json=body,
+            headers=_key_header(idempotency_key),
         )
 
     async def request_refund(
-        self, auth: Auth, amount: str, reason: str, service_id: Optional[str] = None
+        self, auth: Auth, amount: str, reason: str, service_id: Optional[str] = None, *,
+        idempotency_key: str,
     ) -> Dict[str, Any]:
+        """File a refund request once per ``idempotency_key`` (required: a retry never files a
+        second refund; the same key with another amount is a Conflict)."""
         body: Dict[str, Any] = {"amount": amount, "reason": reason}
         if service_id:
             body["service_id"] = service_id
         return await self._request(
-            "POST", f"{API}/refunds", endpoint="refunds", auth=auth, json=body
+            "POST", f"{API}/refunds", endpoint="refunds", auth=auth, json=body,
+            headers={"Idempotency-Key": idempotency_key},
         )
 
     async def request_handoff(
@@ -389,6 +409,7 @@ class BackendClient:
         *,
         channel: Optional[str] = None,
         auth: Optional[Auth] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Dict[str, Any]:
         """Queue the chat for staff. ``POST /api/v1/handoffs`` (docs/handoff.md): the answer has
         ``on_duty`` (the action pauses the conversation when true) and, off duty,
@@ -397,8 +418,13 @@ class BackendClient:
         if channel:
             body["channel"] = channel
         return await self._request(
-            "POST", f"{API}/handoffs", endpoint="handoffs", auth=auth, json=body
+            "POST", f"{API}/handoffs", endpoint="handoffs", auth=auth, json=body,
+            headers=_key_header(idempotency_key),
         )
+
+
+def _key_header(idempotency_key: Optional[str]) -> Optional[Dict[str, str]]:
+    return {"Idempotency-Key": idempotency_key} if idempotency_key else None
 
 
 def _seg(value: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 from dotenv import load_dotenv
 
@@ -22,11 +22,24 @@ class Settings:
     backend_port: int = 8000
     backend_url: str = "http://127.0.0.1:8000"
     service_token: Optional[str] = None
+    identifier_hash_key: Optional[str] = None
     policy_file: str = "bot/policy.yml"
     dev_outbox: bool = False
     handle_ttl_seconds: int = 900
     verify_max_failures: int = 5
     verify_lock_seconds: int = 900
+    # Abuse limits (docs/security.md): one-time codes per account, anonymous handoffs, console logins.
+    otp_max_per_account: int = 5
+    otp_window_seconds: int = 3600
+    handoff_anonymous_per_conversation: int = 3
+    handoff_anonymous_window_seconds: int = 3600
+    handoff_anonymous_max_open: int = 25
+    console_login_failures_per_client: int = 5
+    console_login_failures_per_ip: int = 30
+    console_login_backoff_seconds: int = 30
+    console_login_backoff_max_seconds: int = 900
+    # Reverse proxies in front of the console whose X-Forwarded-For names the real client.
+    trusted_proxies: Tuple[str, ...] = ()
     # Human handoff and staff console (bot/handoff, bot/console; docs/handoff.md).
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: Optional[str] = None
@@ -41,6 +54,21 @@ class Settings:
                 "service token (set it in the environment or in .env)"
             )
         return self.service_token
+
+    def require_identifier_hash_key(self) -> str:
+        """Return IDENTIFIER_HASH_KEY, or raise ConfigError when it is not set."""
+        if not self.identifier_hash_key:
+            raise ConfigError(
+                "IDENTIFIER_HASH_KEY is not set: the backend keys the hashes of identifiers and "
+                "conversation ids with it (set it in the environment or in .env; make run generates one)"
+            )
+        return self.identifier_hash_key
+
+
+LIMIT_SETTINGS = ("otp_max_per_account", "otp_window_seconds", "handoff_anonymous_per_conversation",
+                  "handoff_anonymous_window_seconds", "handoff_anonymous_max_open",
+                  "console_login_failures_per_client", "console_login_failures_per_ip",
+                  "console_login_backoff_seconds", "console_login_backoff_max_seconds")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -79,11 +107,14 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         backend_port=_int(env, "BACKEND_PORT", defaults.backend_port),
         backend_url=env.get("BACKEND_URL") or defaults.backend_url,
         service_token=env.get("BACKEND_SERVICE_TOKEN") or None,
+        identifier_hash_key=env.get("IDENTIFIER_HASH_KEY") or None,
         policy_file=env.get("POLICY_FILE") or defaults.policy_file,
         dev_outbox=_bool(env, "DEV_OUTBOX"),
         handle_ttl_seconds=_int(env, "HANDLE_TTL_SECONDS", defaults.handle_ttl_seconds),
         verify_max_failures=_int(env, "VERIFY_MAX_FAILURES", defaults.verify_max_failures),
         verify_lock_seconds=_int(env, "VERIFY_LOCK_SECONDS", defaults.verify_lock_seconds),
+        **{name: _int(env, name.upper(), getattr(defaults, name)) for name in LIMIT_SETTINGS},
+        trusted_proxies=tuple(p.strip() for p in (env.get("TRUSTED_PROXIES") or "").split(",") if p.strip()),
         rasa_url=(env.get("RASA_URL") or defaults.rasa_url).rstrip("/"),
         rasa_token=env.get("RASA_TOKEN") or None,
         slack_staff_webhook_url=env.get("SLACK_STAFF_WEBHOOK_URL") or None,

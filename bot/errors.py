@@ -46,3 +46,9 @@ class Conflict(ApiError):
 
 class Locked(ApiError):
     status, code = 429, "locked"
+
+
+class TooManyRequests(ApiError):
+    """429 with `retry_after` seconds: an abuse limit (docs/security.md) was reached."""
+
+    status, code = 429, "rate_limited"

@@ -1,5 +1,6 @@
 """Hashing of secrets the backend must check but never store in clear: PINs, one-time codes,
-verification handles, identifiers used as lockout keys."""
+verification handles (plain SHA-256 of a random token), identifiers used as lockout keys and
+conversation ids (HMAC keyed with IDENTIFIER_HASH_KEY)."""
 from __future__ import annotations
 
 import hashlib
@@ -45,6 +46,31 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_identifier_hash_key: bytes | None = None
+
+
+def set_identifier_hash_key(key: str) -> None:
+    """Install the secret of the keyed hashes below (IDENTIFIER_HASH_KEY; bot.api.create_app does
+    it at start-up). Without it nobody can recompute a key from a guessed email, phone or
+    conversation id, as one could with a plain SHA-256."""
+    global _identifier_hash_key
+    if not key:
+        raise ValueError("the identifier hash key must not be empty")
+    _identifier_hash_key = key.encode("utf-8")
+
+
+def _keyed(purpose: bytes, value: str) -> str:
+    if _identifier_hash_key is None:
+        raise RuntimeError("IDENTIFIER_HASH_KEY is not installed (bot.hashing.set_identifier_hash_key)")
+    return hmac.new(_identifier_hash_key, purpose + value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def identifier_key(normalized_identifier: str) -> str:
-    """Stable key of an identifier (lockout bookkeeping) that does not store it in clear."""
-    return hashlib.sha256(b"cancel-assistant/identifier:" + normalized_identifier.encode()).hexdigest()
+    """Keyed hash (HMAC-SHA-256) of an identifier, for lockout bookkeeping: stable, never in clear."""
+    return _keyed(b"cancel-assistant/identifier:", normalized_identifier)
+
+
+def conversation_key(conversation_id: str) -> str:
+    """Keyed hash of a conversation id, stored instead of the id in the backend's tables (an SMS
+    conversation id is the customer's phone number). The API keeps taking the conversation id."""
+    return _keyed(b"cancel-assistant/conversation:", conversation_id)

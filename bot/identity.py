@@ -3,8 +3,11 @@
 Rules (docs/design.md step 2, docs/contracts.md):
 - unknown identifiers get an attempt of the same shape that can never succeed;
 - the answer to a wrong factor is the same as to an unknown account, and costs the same hashing;
-- failures are counted per normalised identifier, known or not, and lock it for a while;
-- a successful verification yields a random handle, stored hashed, bound to the conversation id.
+- failures are counted per account, whichever identifier was used (per normalised identifier when
+  it is unknown), and lock it for a while; one-time codes are capped per account and window;
+- a successful verification yields a random handle, stored hashed, bound to the conversation id
+  (stored as its keyed hash, like every conversation id in these tables) and to the input channel
+  (rest, socketio, slack, twilio) the verification was started on.
 Functions run inside a transaction (`bot.db.Database.transaction`) and return results rather than
 raising for failed verifications, so that the failure count is committed.
 """
@@ -17,15 +20,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Dict, Optional, Tuple
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import audit, outbox
+from bot import audit, outbox, ratelimit
 from bot.config import Settings
 from bot.contact import classify_identifier, mask, mask_email
 from bot.errors import InvalidField, NotFound, Unauthorized
-from bot.hashing import burn_time, hash_secret, identifier_key, token_digest, verify_secret
+from bot.hashing import burn_time, conversation_key, hash_secret, identifier_key, token_digest, verify_secret
 from bot.models import (
     Account,
     AuthorizedUser,
@@ -54,15 +57,20 @@ class VerifyResult:
 
 
 def _find_user(session: Session, kind: str, value: str) -> Tuple[Optional[Account], Optional[AuthorizedUser]]:
+    """The account and user behind an identifier, in one query whether it is known or not (the
+    same database work either way: no timing difference between known and unknown identifiers)."""
     if kind == "account_number":
-        account = session.execute(select(Account).where(Account.account_number == value)).scalar_one_or_none()
-        if account is None:
-            return None, None
-        users = sorted(account.users, key=lambda u: (not u.is_primary, u.id))
-        return account, (users[0] if users else None)
-    column = AuthorizedUser.email if kind == "email" else AuthorizedUser.phone
-    user = session.execute(select(AuthorizedUser).where(column == value)).scalar_one_or_none()
-    return (user.account, user) if user else (None, None)
+        query = (select(Account, AuthorizedUser).outerjoin(AuthorizedUser, AuthorizedUser.account_id == Account.id)
+                 .where(Account.account_number == value)
+                 .order_by(AuthorizedUser.is_primary.desc(), AuthorizedUser.id).limit(1))
+    else:
+        column = AuthorizedUser.email if kind == "email" else AuthorizedUser.phone
+        query = select(Account, AuthorizedUser).join(Account, AuthorizedUser.account_id == Account.id).where(
+            column == value).limit(1)
+    row = session.execute(query).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
 
 
 def _destination(user: AuthorizedUser, kind: str) -> Optional[str]:
@@ -78,8 +86,10 @@ def _decoy_mask(key: str) -> str:
     return mask_email(f"{_DECOY_LETTERS[n % len(_DECOY_LETTERS)]}x@{_DECOY_DOMAINS[n // 97 % len(_DECOY_DOMAINS)]}")
 
 
-def start(session: Session, settings: Settings, identifier: str, conversation_id: str) -> Dict[str, Any]:
-    """Open a verification attempt for an account number, email or phone (known or not)."""
+def start(session: Session, settings: Settings, identifier: str, conversation_id: str,
+          channel: str = "") -> Dict[str, Any]:
+    """Open a verification attempt for an account number, email or phone (known or not), on the
+    input ``channel`` of the conversation (its handle will only be accepted from that channel)."""
     classified = classify_identifier(identifier)
     if classified is None:
         raise InvalidField("identifier", "must be an 8-digit account number, an email address or a phone number")
@@ -93,13 +103,17 @@ def start(session: Session, settings: Settings, identifier: str, conversation_id
     else:
         masked = _decoy_mask(key)
     now = utcnow()
+    # Expired attempts (with their code hashes) and handles are erased as new ones are made.
+    session.execute(delete(VerificationAttempt).where(VerificationAttempt.expires_at <= now))
+    session.execute(delete(VerificationHandle).where(VerificationHandle.expires_at <= now))
     attempt = VerificationAttempt(
         id=secrets.token_urlsafe(24),
         identifier_key=key,
         identifier_kind=kind,
         account_id=account.id if (account and user) else None,
         user_id=user.id if user else None,
-        conversation_id=conversation_id,
+        conversation_key=conversation_key(conversation_id),
+        channel=channel or "",
         masked_destination=masked,
         created_at=now,
         expires_at=now + timedelta(seconds=settings.handle_ttl_seconds),
@@ -115,6 +129,14 @@ def _live_attempt(session: Session, attempt_id: str) -> Optional[VerificationAtt
     if attempt is None or attempt.used_at is not None or attempt.expires_at <= utcnow():
         return None
     return attempt
+
+
+def lockout_key(attempt: VerificationAttempt) -> str:
+    """What failures count against: the account, whichever identifier (account number, email,
+    phone) the attempt used; an unknown identifier locks only itself."""
+    if attempt.account_id is not None:
+        return identifier_key(f"account:{attempt.account_id}")
+    return attempt.identifier_key
 
 
 def _lockout(session: Session, key: str) -> VerificationLockout:
@@ -148,22 +170,31 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
     attempt = _live_attempt(session, attempt_id)
     if attempt is None:
         raise NotFound("This verification has expired; please start again.", "attempt_not_found")
+    outbox.purge_expired_codes(session, OTP_TTL)
     code = f"{secrets.randbelow(10 ** 6):06d}"
     code_hash = hash_secret(code)
-    locked = _retry_after(_lockout(session, attempt.identifier_key)) > 0
+    key = lockout_key(attempt)
+    locked = _retry_after(_lockout(session, key)) > 0
     user = session.get(AuthorizedUser, attempt.user_id) if attempt.user_id else None
     destination = _destination(user, attempt.identifier_kind) if user else None
-    if destination and not locked and attempt.otp_sent_count < OTP_MAX_SENDS:
+    sendable = not locked and attempt.otp_sent_count < OTP_MAX_SENDS
+    # Codes per account (or unknown identifier) per window, over every attempt and conversation.
+    if sendable and ratelimit.take(session, "otp:" + key, settings.otp_max_per_account, settings.otp_window_seconds):
+        sendable = False
+        audit.record(session, "otp_capped", attempt.account_id, conversation_key=attempt.conversation_key)
+    if destination and sendable:
         attempt.otp_hash = code_hash
         attempt.otp_expires_at = utcnow() + OTP_TTL
         attempt.otp_sent_count += 1
-        outbox.send(
+        message = outbox.send(
             session, outbox.recipient_key(destination), "email" if "@" in destination else "sms", "otp",
-            f"Your verification code is {code}. It expires in 10 minutes. "
+            f"Your verification code is {outbox.CODE_MASK}. It expires in 10 minutes. "
             "If you did not ask for it, you can ignore this message.",
-            code=code, account_id=attempt.account_id,
+            account_id=attempt.account_id,
         )
-        audit.record(session, "otp_sent", attempt.account_id, attempt.conversation_id)
+        if settings.dev_outbox:
+            outbox.remember_dev_code(session, message, code, attempt.otp_expires_at)
+        audit.record(session, "otp_sent", attempt.account_id, conversation_key=attempt.conversation_key)
     return {"sent": True, "to": attempt.masked_destination}
 
 
@@ -204,13 +235,21 @@ def _stored_hash(attempt: Optional[VerificationAttempt], account: Optional[Accou
     return attempt.otp_hash if (attempt.otp_expires_at and attempt.otp_expires_at > now) else None
 
 
+def _account_of(session: Session, attempt: Optional[VerificationAttempt]) -> Optional[Account]:
+    """The attempt's account, with one lookup also for unknown identifiers (id 0 matches nothing),
+    so both cost the same."""
+    if attempt is None:
+        return None
+    return session.get(Account, attempt.account_id or 0)
+
+
 def verify_target(session: Session, attempt_id: str, factor: str,
                   factor_type: Optional[str] = None) -> Optional[str]:
     """The stored hash ``verify`` will compare ``factor`` with (None: nothing to compare). Reads
     only; the route then calls ``hash_work`` outside any transaction."""
     kind = factor_type_of(factor, factor_type)
     attempt = _live_attempt(session, attempt_id)
-    account = session.get(Account, attempt.account_id) if attempt and attempt.account_id else None
+    account = _account_of(session, attempt)
     return _stored_hash(attempt, account, kind, utcnow())
 
 
@@ -245,13 +284,14 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
     if attempt is None:
         _burn(factor, work)
         return VerifyResult("failed")
-    row = _lockout(session, attempt.identifier_key)
+    row = _lockout(session, lockout_key(attempt))
     retry_after = _retry_after(row)
     if retry_after:
         _burn(factor, work)
-        audit.record(session, "verify_refused_locked", attempt.account_id, attempt.conversation_id, factor_type=kind)
+        audit.record(session, "verify_refused_locked", attempt.account_id, conversation_key=attempt.conversation_key,
+                     factor_type=kind)
         return VerifyResult("locked", retry_after=retry_after)
-    account = session.get(Account, attempt.account_id) if attempt.account_id else None
+    account = _account_of(session, attempt)
     now = utcnow()
     if kind == "zip":
         _burn(factor, work)
@@ -260,13 +300,15 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
         ok = _check(factor, _stored_hash(attempt, account, kind, now), work) and account is not None
     if ok:
         row.failures, row.locked_until, row.window_started_at = 0, None, now
-        attempt.used_at = now
+        attempt.used_at, attempt.otp_hash, attempt.otp_expires_at = now, None, None  # a used code is erased
         handle = secrets.token_urlsafe(32)
         expires = now + timedelta(seconds=settings.handle_ttl_seconds)
         session.add(VerificationHandle(handle_hash=token_digest(handle), account_id=account.id,
-                                       user_id=attempt.user_id, conversation_id=attempt.conversation_id,
+                                       user_id=attempt.user_id, conversation_key=attempt.conversation_key,
+                                       channel=attempt.channel or "",
                                        created_at=now, expires_at=expires))
-        audit.record(session, "verify_succeeded", account.id, attempt.conversation_id, factor_type=kind)
+        audit.record(session, "verify_succeeded", account.id, conversation_key=attempt.conversation_key,
+                     factor_type=kind)
         user = session.get(AuthorizedUser, attempt.user_id)
         return VerifyResult("ok", {"handle": handle, "expires_at": iso_utc(expires),
                                    "customer_first_name": user.first_name})
@@ -277,7 +319,7 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
     if locked:
         row.locked_until = now + timedelta(seconds=settings.verify_lock_seconds)
     audit.record(session, "verify_locked" if locked else "verify_failed", attempt.account_id,
-                 attempt.conversation_id, factor_type=kind, failures=row.failures)
+                 conversation_key=attempt.conversation_key, factor_type=kind, failures=row.failures)
     if locked:
         return VerifyResult("locked", retry_after=settings.verify_lock_seconds)
     return VerifyResult("failed")
@@ -292,14 +334,18 @@ class Verified:
     conversation_id: str
 
 
-def resolve_handle(session: Session, handle: Optional[str], conversation_id: Optional[str]) -> Verified:
-    """The account behind a handle used with its own conversation id; else 401 invalid_handle."""
+def resolve_handle(session: Session, handle: Optional[str], conversation_id: Optional[str],
+                   channel: Optional[str] = None) -> Verified:
+    """The account behind a handle used with its own conversation id, from the input channel it
+    was issued on; else 401 invalid_handle."""
     refused = Unauthorized("Verification is missing or has expired; please verify again.", "invalid_handle")
     if not handle or not conversation_id or len(handle) > 200:
         raise refused
     row = session.get(VerificationHandle, token_digest(handle))
     if row is None or row.expires_at <= utcnow():
         raise refused
-    if not hmac.compare_digest(row.conversation_id.encode(), conversation_id.encode()):
+    if not hmac.compare_digest(row.conversation_key.encode(), conversation_key(conversation_id).encode()):
         raise refused
-    return Verified(row.account_id, row.user_id, row.conversation_id)
+    if not hmac.compare_digest((row.channel or "").encode(), (channel or "").encode()):
+        raise refused
+    return Verified(row.account_id, row.user_id, conversation_id)

@@ -1,11 +1,14 @@
 """Database tables of the backend store (SQLAlchemy ORM, 2.0 style).
 
 Money is Numeric(12, 2) / Decimal. Times are naive UTC (`utcnow()`), dates are plain dates.
-Secrets (PIN, one-time codes, handles) are stored only as hashes.
+Secrets (PIN, one-time codes, handles) are stored only as hashes; conversation ids (an SMS one is
+the customer's phone number) only as keyed hashes, `conversation_key` (bot.hashing), except in the
+handoff queue, which must reach the conversation in Rasa.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -31,7 +34,8 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING))
+# Any: SQLAlchemy 1.4's declarative base is a runtime class mypy cannot follow without a plugin
+Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
 Money = Numeric(12, 2)
 
 
@@ -147,7 +151,7 @@ class CancellationRequest(Base):
     status = Column(String(20), nullable=False, default="received")  # received | revoked
     reason = Column(String(40))
     channel = Column(String(40), nullable=False)
-    conversation_id = Column(String(200), nullable=False, index=True)
+    conversation_key = Column(String(64), nullable=False, index=True)  # keyed hash of the conversation id
     revoked_at = Column(DateTime, index=True)
     snapshot = Column(JSON, nullable=False)  # what the customer was told at filing
 
@@ -157,11 +161,11 @@ class CancellationRequest(Base):
 
 class RetentionOffer(Base):
     __tablename__ = "retention_offers"
-    __table_args__ = (UniqueConstraint("service_id", "conversation_id", name="uq_offer_per_conversation"),)
+    __table_args__ = (UniqueConstraint("service_id", "conversation_key", name="uq_offer_per_conversation"),)
     id = Column(String(40), primary_key=True)  # OFR-...
     account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
     service_id = Column(ForeignKey("services.id"), nullable=False)
-    conversation_id = Column(String(200), nullable=False, index=True)
+    conversation_key = Column(String(64), nullable=False, index=True)  # keyed hash of the conversation id
     rule_id = Column(String(100), nullable=False)
     kind = Column(String(20), nullable=False)
     title = Column(String(200), nullable=False)
@@ -180,7 +184,7 @@ class RefundRequest(Base):
     amount = Column(Money, nullable=False)
     reason = Column(Text, nullable=False)
     status = Column(String(20), nullable=False)  # credit_processing | under_review
-    conversation_id = Column(String(200))
+    conversation_key = Column(String(64))  # keyed hash of the conversation id
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
@@ -206,7 +210,7 @@ class AuditEvent(Base):
     at = Column(DateTime, nullable=False, default=utcnow, index=True)
     action = Column(String(60), nullable=False)
     account_id = Column(ForeignKey("accounts.id"), index=True)
-    conversation_id = Column(String(200), index=True)
+    conversation_key = Column(String(64), index=True)  # keyed hash of the conversation id
     details = Column(JSON, nullable=False)
 
 
@@ -217,7 +221,8 @@ class VerificationAttempt(Base):
     identifier_kind = Column(String(20), nullable=False)
     account_id = Column(ForeignKey("accounts.id"))  # NULL: unknown identifier, can never succeed
     user_id = Column(ForeignKey("authorized_users.id"))
-    conversation_id = Column(String(200), nullable=False)
+    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
+    channel = Column(String(40), nullable=False, default="", server_default="")  # input channel it was started on
     masked_destination = Column(String(100), nullable=False)  # where a code would go, masked
     otp_hash = Column(String(200))
     otp_sent_count = Column(Integer, nullable=False, default=0)
@@ -240,7 +245,8 @@ class VerificationHandle(Base):
     handle_hash = Column(String(64), primary_key=True)
     account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
     user_id = Column(ForeignKey("authorized_users.id"), nullable=False)
-    conversation_id = Column(String(200), nullable=False)
+    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id it works in
+    channel = Column(String(40), nullable=False, default="", server_default="")  # only usable from this input channel
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
 
@@ -253,9 +259,32 @@ class OutboxMessage(Base):
     recipient = Column(String(254), nullable=False, index=True)  # email lowercase, phone digits, or staff name
     channel = Column(String(20), nullable=False)  # email | sms | slack
     kind = Column(String(30), nullable=False)  # otp | receipt | billing_alert
-    body = Column(Text, nullable=False)
-    code = Column(String(6))
+    body = Column(Text, nullable=False)  # one-time codes masked: never stored in clear (bot/outbox.py)
     account_id = Column(ForeignKey("accounts.id"))
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class RateLimit(Base):
+    """A counter of bot/ratelimit.py: uses in a window, or failures and a back-off block."""
+
+    __tablename__ = "rate_limits"
+    key = Column(String(64), primary_key=True)  # keyed hash of what is limited
+    count = Column(Integer, nullable=False, default=0)
+    window_started_at = Column(DateTime, nullable=False, default=utcnow)
+    blocked_until = Column(DateTime)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a state-changing call with an Idempotency-Key (bot/idempotency.py)."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("scope", "idempotency_key", name="uq_idempotency_scope_key"),)
+    id = Column(Integer, primary_key=True)
+    scope = Column(String(100), nullable=False)  # account:<id> or conversation:<keyed hash>
+    idempotency_key = Column(String(200), nullable=False)
+    request_hash = Column(String(64), nullable=False)  # SHA-256 of method, route, path, canonical body
+    status = Column(Integer, nullable=False)
+    response = Column(JSON, nullable=False)
     created_at = Column(DateTime, nullable=False, default=utcnow)
 
 

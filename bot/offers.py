@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.accounts import get_service, today_utc
 from bot.errors import Conflict, NotFound
+from bot.hashing import conversation_key
 from bot.identity import Verified
 from bot.models import Account, RetentionOffer, Service, utcnow
 from bot.policy import CENT, Policy, add_months
@@ -26,7 +27,7 @@ def offer_dict(offer: RetentionOffer) -> Dict[str, Any]:
 def _existing(session: Session, service_id: str, conversation_id: str) -> Optional[RetentionOffer]:
     return session.execute(
         select(RetentionOffer).where(RetentionOffer.service_id == service_id,
-                                     RetentionOffer.conversation_id == conversation_id)
+                                     RetentionOffer.conversation_key == conversation_key(conversation_id))
     ).scalar_one_or_none()
 
 
@@ -55,7 +56,7 @@ def make_offer(session: Session, policy: Policy, who: Verified, service_id: str,
     held_out = policy.in_offer_holdout((draw or _draws.random)())
     offer = RetentionOffer(
         id="OFR-" + secrets.token_hex(5).upper(), account_id=who.account_id, service_id=service.id,
-        conversation_id=who.conversation_id, rule_id=rule.id, kind=rule.kind, title=rule.title,
+        conversation_key=conversation_key(who.conversation_id), rule_id=rule.id, kind=rule.kind, title=rule.title,
         description=rule.description, reason=reason, status=HOLDOUT if held_out else "made",
     )
     try:

@@ -2,9 +2,12 @@
 
 The tracker must never hold an account number, an email, a phone number or a verification
 factor. The assistant asks for those in the slots named in ``SENSITIVE_SLOTS``; a user message
-that answers such a request is replaced whole, and every other user text has emails and long
-digit runs masked. Works on Rasa's event dictionaries (``Event.as_dict()``), so it has no
-dependency on a running Rasa.
+that answers such a request is replaced whole, and every other user text (and the free-text
+slots, ``FREE_TEXT_SLOTS``, e.g. a reason "my pin is 2222 and my zip is 94110") has emails,
+long digit runs and PIN-shaped numbers (four digits on their own, unless a year after a month
+name or an amount after "$") masked. The verification handle is sealed (``bot/rasa_sealing.py``)
+before it is stored: a copy of the database does not hold a usable handle. Works on Rasa's event
+dictionaries (``Event.as_dict()``), so it has no dependency on a running Rasa.
 """
 from __future__ import annotations
 
@@ -12,9 +15,15 @@ import copy
 import re
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
+from bot.rasa_sealing import seal, unseal
+
 REDACTED = "[redacted]"
 SENSITIVE_SLOTS = frozenset({"account_identifier", "verification_factor"})
 SENSITIVE_ENTITIES = frozenset({"account_number", "email", "phone"})
+FREE_TEXT_SLOTS = frozenset({"reason", "refund_reason"})
+SEALED_SLOTS = frozenset({"verification_handle"})
+_MONTH_BEFORE = re.compile(
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s*(\d{1,2}(st|nd|rd|th)?,?\s*)?$", re.I)
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
@@ -40,9 +49,25 @@ def mask_text(text: Optional[str]) -> Optional[str]:
         longest_run = max((len(run) for run in re.findall(r"\d+", token)), default=0)
         if longest_run >= 5 or (len(digits) >= 7 and longest_run >= 3):
             return REDACTED
+        if _pin_shaped(match):
+            return REDACTED
         return token
 
     return _PATTERN.sub(_replace, text)
+
+
+def _pin_shaped(match: "re.Match[str]") -> bool:
+    """Four digits standing alone (a PIN), not part of an id (SVC-6001, 7QMK-4XPT), an amount
+    ($1000, 1000.50) or a year after a month name (December 2026)."""
+    token, text, start, end = match.group("digits"), match.string, match.start(), match.end()
+    if not re.fullmatch(r"\d{4}", token):
+        return False
+    before, after = text[max(0, start - 1):start], text[end:end + 2]
+    if re.match(r"[\w$€£-]", before) or re.match(r"[\w-]|[.,]\d", after):
+        return False
+    if token[:2] in ("19", "20") and _MONTH_BEFORE.search(text[max(0, start - 24):start]):
+        return False
+    return True
 
 
 def _redact_parse_data(parse_data: Dict[str, Any], whole: bool) -> None:
@@ -74,6 +99,10 @@ def redact_events(
                 requested = event.get("value")
             elif event.get("name") in SENSITIVE_SLOTS and event.get("value") is not None:
                 event["value"] = REDACTED
+            elif event.get("name") in FREE_TEXT_SLOTS and isinstance(event.get("value"), str):
+                event["value"] = mask_text(event["value"])
+            elif event.get("name") in SEALED_SLOTS and isinstance(event.get("value"), str):
+                event["value"] = seal(event["value"])
         elif kind == "active_loop" and event.get("name") is None:
             requested = None
         elif kind == "user":
@@ -86,3 +115,12 @@ def redact_events(
 def redact_event_list(events: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Return ``redact_events`` as a list."""
     return list(redact_events(events))
+
+
+def unseal_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Stored event dicts with the sealed slots (the handle) back in clear, in place; a value
+    that does not unseal becomes None (the customer verifies again)."""
+    for event in events:
+        if event.get("event") == "slot" and event.get("name") in SEALED_SLOTS and isinstance(event.get("value"), str):
+            event["value"] = unseal(event["value"])
+    return events

@@ -11,10 +11,11 @@ so the same endpoints file serves SQLite on a laptop and PostgreSQL in productio
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
-from typing import Any, Optional, Tuple
+from typing import Any, Generator, Optional, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm
@@ -22,18 +23,20 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rasa_speedups
-from bot.rasa_redaction import redact_events
+from bot import rasa_action_failures, rasa_speedups
+from bot.rasa_redaction import redact_events, unseal_events
 from bot.rasa_tracker_cache import Entry, TrackerCache, cache_size_from_env
 
 # Rasa imports this module when it starts with our endpoints: apply the speed fixes then.
 rasa_speedups.install()
+# ... and answer the customer when the action server fails (instead of silence).
+rasa_action_failures.install()
 
 DEFAULT_URL = "sqlite:///var/tracker.sqlite3"
 
@@ -58,8 +61,30 @@ def _sql_kwargs(url: str) -> dict:
     }
 
 
+class TrackerStoreError(RuntimeError):
+    """The tracker store could not do what was asked (the request fails, the process lives on)."""
+
+
 class RedactingTrackerStore(SQLTrackerStore):
     """SQL tracker store whose stored and published events never hold secrets."""
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Generator[Any, None, None]:
+        """A database session, closed afterwards. Rasa's own turns any ValueError raised while
+        the session is open (e.g. SQLite's UnicodeEncodeError for a lone surrogate in a sender
+        id) into ``print_error_and_exit``: one request would stop the assistant for everyone.
+        Here a missing PostgreSQL schema and every other error fail the one request only."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as missing:
+                raise TrackerStoreError(f"PostgreSQL schema {missing} not found") from None
+            yield session
+        except ValueError as error:  # not a reason to exit the process
+            raise TrackerStoreError(f"tracker store refused the request: {type(error).__name__}") from error
+        finally:
+            session.close()
 
     def __init__(
         self,
@@ -195,7 +220,7 @@ class RedactingTrackerStore(SQLTrackerStore):
                 .with_entities(self.SQLEvent.data)
                 .all()
             )
-            events = [json.loads(data) for (data,) in rows]
+            events = unseal_events([json.loads(data) for (data,) in rows])
         if self.domain and events:
             return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         return None

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PORT_DEFAULTS = {"BACKEND_PORT": "8000", "ACTION_PORT": "5055", "RASA_PORT": "5005"}
 # Rasa's telemetry would try to reach the internet at every start.
 FIXED_DEFAULTS = {
+    # Rasa listens on loopback unless a deployment says otherwise (a proxy in front of it)
+    "RASA_HOST": "127.0.0.1",
     "RASA_TELEMETRY_ENABLED": "false",
     "PYTHONUNBUFFERED": "1",
 }

@@ -36,11 +36,14 @@ def main() -> None:
         f"  Website widget (demo page):  {backend}/\n"
         f"  Staff console:               {backend}/console/  (demo login in docs/fixtures.md)\n"
         f"  Backend API + OpenAPI:       {backend}/openapi.json\n"
+        f"  Backend API reference:       {backend}/docs/api  (no token needed to read it)\n"
         f"  Rasa REST channel:           {rasa}/webhooks/rest/webhook\n"
         f"  Rasa HTTP API (token):       {rasa}/\n"
         f"  Action server:               {actions}/webhook\n"
         "Talk to it in the widget, or:\n"
-        f"  curl -s {rasa}/webhooks/rest/webhook -d '{{\"sender\": \"me\", \"message\": \"I want to cancel\"}}'\n"
+        f"  curl -s {rasa}/webhooks/rest/webhook -H \"Authorization: Bearer $REST_CHANNEL_TOKEN\" "
+        f"-d '{{\"sender\": \"me\", \"message\": \"I want to cancel\"}}'\n"
+        "  (REST_CHANNEL_TOKEN is in .env)\n"
         "Demo accounts and their ZIP/PIN: docs/fixtures.md. Ctrl-C stops everything.\n",
         flush=True,
     )

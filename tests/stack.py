@@ -19,6 +19,8 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from tests.vendors import VendorStandIn, vendor_env
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -59,7 +61,13 @@ class Stack:
         self.model = Path(model)
         self.token = secrets.token_urlsafe(16)
         self.rasa_token = secrets.token_urlsafe(16)
+        self.action_token = secrets.token_urlsafe(16)
+        # The REST channel needs a bearer token (bot/channels/rest.py). It is put in this
+        # process's environment too, so that load generators (bench.load) send it.
+        self.rest_token = os.environ.setdefault("REST_CHANNEL_TOKEN", secrets.token_urlsafe(16))
         self.backend_port, self.action_port, self.rasa_port = free_port(), free_port(), free_port()
+        # Twilio and Slack web APIs: local stand-ins; both channels are configured against them
+        self.vendors = VendorStandIn(free_port())
         self.backend_url = f"http://127.0.0.1:{self.backend_port}"
         self.action_url = f"http://127.0.0.1:{self.action_port}"
         self.rasa_url = f"http://127.0.0.1:{self.rasa_port}"
@@ -75,6 +83,7 @@ class Stack:
             "BACKEND_HOST": "127.0.0.1",
             "BACKEND_PORT": str(self.backend_port),
             "BACKEND_SERVICE_TOKEN": self.token,
+            "IDENTIFIER_HASH_KEY": "stack-identifier-key-" + self.token,
             "DEV_OUTBOX": "1",
             "RASA_PUBLIC_URL": self.rasa_url,
             "RASA_URL": self.rasa_url,
@@ -82,7 +91,13 @@ class Stack:
             "TRACKER_DB_URL": self.tracker_url,
             "ACTION_ENDPOINT_URL": f"{self.action_url}/webhook",
             "RASA_TELEMETRY_ENABLED": "false",
+            "REST_CHANNEL_TOKEN": self.rest_token,
+            "ACTION_SERVER_TOKEN": self.action_token,
+            "ACTION_HOST": "127.0.0.1",
+            "ACTION_PORT": str(self.action_port),
+            "CONVERSATION_ID_SECRET": secrets.token_urlsafe(16),
             "PYTHONUNBUFFERED": "1",
+            **vendor_env(self.vendors.url, f"http://127.0.0.1:{self.rasa_port}", str(self.workdir)),
             **(env or {}),
         }
         self.processes: Dict[str, subprocess.Popen] = {}
@@ -116,14 +131,16 @@ class Stack:
 
     def start(self, timeout: float = 240) -> "Stack":
         """Seed the database, start the three processes and wait until all answer."""
+        self.vendors.start()
         subprocess.run([str(BIN / "cancel-backend"), "seed"], cwd=ROOT, env=self.env, check=True,
                        stdout=subprocess.DEVNULL)
         self._spawn("backend", [str(BIN / "cancel-backend"), "serve", "--host", "127.0.0.1",
                                 "--port", str(self.backend_port)])
-        self._spawn("actions", [str(BIN / "rasa"), "run", "actions", "--actions", "actions",
-                                "--port", str(self.action_port)])
+        # bot/action_server.py: loopback, ACTION_PORT, ACTION_SERVER_TOKEN from self.env
+        self._spawn("actions", [sys.executable, "-m", "bot.action_server"])
         self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.rasa_token}",
-                             "--port", str(self.rasa_port), "--cors", "*", "--model", str(self.model),
+                             "--port", str(self.rasa_port), "--interface", "127.0.0.1", "--cors", "*",
+                             "--model", str(self.model),
                              "--endpoints", str(self.endpoints_file),
                              "--credentials", str(self.credentials)])
         deadline = time.monotonic() + timeout
@@ -148,6 +165,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
+        if self.vendors._thread.is_alive():
+            self.vendors.stop()
 
     def __enter__(self) -> "Stack":
         return self.start()
@@ -159,9 +178,13 @@ class Stack:
     def say(self, sender: str, text: str) -> List[dict]:
         """Send one customer message over the REST channel; return the bot's messages."""
         status, body = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook",
-                                 {"sender": sender, "message": text}, timeout=60)
+                                 {"sender": sender, "message": text}, self.rest_headers(), timeout=60)
         assert status == 200, f"REST channel answered {status}: {body}"
         return body
+
+    def rest_headers(self) -> Dict[str, str]:
+        """What a trusted client of the REST channel sends."""
+        return {"Authorization": f"Bearer {self.rest_token}"}
 
     def backend(self, method: str, path: str, body: Optional[dict] = None,
                 headers: Optional[dict] = None) -> tuple[int, object]:

@@ -14,6 +14,7 @@ from bot.api.middleware import (
 )
 from bot.config import Settings
 from bot.db import Database
+from bot.hashing import set_identifier_hash_key
 from bot.handoff import models as _handoff_models  # noqa: F401  (handoff tables on bot.models.Base)
 from bot.policy import Policy, load_policy
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings, policy: Optional[Policy] = None, db: Optional
     `/openapi.json` need the service token.
     """
     token = settings.require_token()
+    set_identifier_hash_key(settings.require_identifier_hash_key())
     policy = policy or load_policy(settings.policy_file)
     owns_db = db is None
     db = db or Database(settings.database_url)

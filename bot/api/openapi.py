@@ -1,33 +1,25 @@
-"""OpenAPI 3 description of the backend API, served at /openapi.json.
+"""OpenAPI 3 description of the backend, served at /openapi.json (service token) and, as a public
+copy for the API reference page, at /docs/openapi.json.
 
-Kept by hand next to the routes; tests/bot/test_api_errors.py checks that it lists exactly the
-app's routes.
+Kept by hand next to the routes: this module describes the API (/api/v1/...), bot/console/openapi.py
+the staff console and bot/web/openapi.py the public pages. tests/handoff/test_openapi_answers.py checks that
+the document lists exactly the routes of the app `cancel-backend serve` runs and that real answers
+match the response schemas.
 """
 from __future__ import annotations
 
 import copy
 from typing import Any, Dict
 
-_S = {"type": "string"}
-_MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "123.45"}
-_DATE = {"type": "string", "format": "date"}
-_NULL_DATE = {"type": "string", "format": "date", "nullable": True}
-
-
-def _ref(name: str) -> Dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: Dict[str, Any], description: str = "OK") -> Dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _body(properties: Dict[str, Any], required=()) -> Dict[str, Any]:
-    schema = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = list(required)
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
+from bot.api.openapi_schema import DATE as _DATE
+from bot.api.openapi_schema import DATE_TIME, INTEGER, NULL_DATE_TIME, NULL_STRING, obj, operation
+from bot.api.openapi_schema import MONEY as _MONEY
+from bot.api.openapi_schema import NULL_DATE as _NULL_DATE
+from bot.api.openapi_schema import PUBLIC
+from bot.api.openapi_schema import STRING as _S
+from bot.api.openapi_schema import json_answer as _json
+from bot.api.openapi_schema import json_body as _body
+from bot.api.openapi_schema import ref as _ref
 
 _ERRORS = {
     "400": _json(_ref("Error"), "Body is not a JSON object"),
@@ -38,23 +30,36 @@ _ERRORS = {
 _HANDLE = [
     {"name": "X-Verification-Handle", "in": "header", "required": True, "schema": _S},
     {"name": "X-Conversation-Id", "in": "header", "required": True, "schema": _S},
+    {"name": "X-Conversation-Channel", "in": "header", "required": False, "schema": _S,
+     "description": "input channel the handle is used from; must be the one verify/start named"},
 ]
 _CONFIRMATION = {"name": "confirmation_number", "in": "path", "required": True, "schema": _S,
                  "description": "XXXX-XXXX-XXXX, any case, dashes optional"}
 _SERVICE_ID = {"name": "service_id", "in": "path", "required": True, "schema": _S}
+_KEY_DOC = ("1-200 printable characters. A replay with the same request answers the first status and body; "
+            "the same key with another request is refused with 409 idempotency_key_reused (docs/security.md)")
+
+
+def _key(required: bool = False) -> Dict[str, Any]:
+    return {"name": "Idempotency-Key", "in": "header", "required": required, "schema": _S, "description": _KEY_DOC}
+
+
+_REUSED = {"409": _json({"$ref": "#/components/schemas/Error"}, "Idempotency-Key already used with another request")}
+
+
+# tag of each API path, by prefix (first match)
+_TAGS = [("/api/v1/verify", "Verification"), ("/api/v1/services/", "Ending a service"),
+         ("/api/v1/offers", "Ending a service"), ("/api/v1/services", "Account"), ("/api/v1/balance", "Account"),
+         ("/api/v1/equipment", "Account"), ("/api/v1/cancellations", "Cancellation requests"),
+         ("/api/v1/refunds", "Cancellation requests"), ("/api/v1/handoffs", "Handoff to a person"),
+         ("/api/v1/dev", "Development"), ("/", "Service")]
 
 
 def _op(summary: str, responses: Dict[str, Any], *, handle: bool = True, body=None, params=(),
         secured: bool = True) -> Dict[str, Any]:
-    op: Dict[str, Any] = {"summary": summary, "responses": {**responses, **(_ERRORS if secured else {})}}
     parameters = list(params) + (_HANDLE if handle else [])
-    if parameters:
-        op["parameters"] = parameters
-    if body is not None:
-        op["requestBody"] = body
-    if not secured:
-        op["security"] = []
-    return op
+    return operation(summary, {**responses, **(_ERRORS if secured else {})}, tag="", parameters=parameters,
+                     body=body, security=None if secured else PUBLIC)
 
 
 _SCHEMAS: Dict[str, Any] = {
@@ -99,7 +104,8 @@ _PATHS: Dict[str, Any] = {
     "/api/v1/verify/start": {"post": _op(
         "Start verification for an account number, email or phone (same answer for unknown ones)",
         {"200": _json({"type": "object", "properties": {"attempt_id": _S, "factors": {"type": "array", "items": _S}}})},
-        handle=False, body=_body({"identifier": _S, "conversation_id": _S}, ["identifier", "conversation_id"]))},
+        handle=False, body=_body({"identifier": _S, "conversation_id": _S, "channel": {"type": "string", "nullable": True}},
+                  ["identifier", "conversation_id"]))},
     "/api/v1/verify/otp": {"post": _op(
         "Send a one-time code to the registered email/phone (same answer for unknown accounts)",
         {"202": _json({"type": "object", "properties": {"sent": {"type": "boolean"}, "to": _S}}),
@@ -135,22 +141,24 @@ _PATHS: Dict[str, Any] = {
                 {"name": "date", "in": "query", "required": False, "schema": _DATE}])},
     "/api/v1/services/{service_id}/offer": {"post": _op(
         "The one retention offer for this service in this conversation (recorded as made)",
-        {"200": _json({"type": "object", "properties": {"offer": {**_ref("Offer"), "nullable": True}}}),
+        {**_REUSED, "200": _json({"type": "object", "properties": {"offer": {**_ref("Offer"), "nullable": True}}}),
          "404": _json(_ref("Error"), "Unknown service")},
-        params=[_SERVICE_ID], body=_body({"reason": {"type": "string", "nullable": True}}))},
+        params=[_SERVICE_ID, _key()], body=_body({"reason": {"type": "string", "nullable": True}}))},
     "/api/v1/offers/{offer_id}/outcome": {"post": _op(
         "Accept (applies the save) or decline an offer",
         {"200": _json({"type": "object", "properties": {"offer": _ref("Offer"),
                                                         "status": {"type": "string", "enum": ["accepted", "declined"]}}}),
-         "404": _json(_ref("Error"), "Unknown offer"), "409": _json(_ref("Error"), "Already decided otherwise")},
-        params=[{"name": "offer_id", "in": "path", "required": True, "schema": _S}],
+         "404": _json(_ref("Error"), "Unknown offer"),
+         "409": _json(_ref("Error"), "Already decided otherwise, or Idempotency-Key reused")},
+        params=[{"name": "offer_id", "in": "path", "required": True, "schema": _S}, _key()],
         body=_body({"accepted": {"type": "boolean"}}, ["accepted"]))},
     "/api/v1/cancellations": {"post": _op(
-        "File a cancellation request (idempotent per Idempotency-Key)",
-        {"201": _json(_ref("Cancellation"), "Filed"), "200": _json(_ref("Cancellation"), "Replay of the key"),
+        "File a cancellation request (idempotent per Idempotency-Key: a replay answers the first 201 again)",
+        {"201": _json(_ref("Cancellation"), "Filed"),
+         "200": _json(_ref("Cancellation"), "Replay of a key used before answers were stored"),
          "404": _json(_ref("Error"), "Unknown service"),
          "409": _json(_ref("Error"), "Already requested, key reused, or balance blocks filing")},
-        params=[{"name": "Idempotency-Key", "in": "header", "required": True, "schema": _S}],
+        params=[_key(required=True)],
         body=_body({"service_id": _S, "when": {"type": "string", "enum": ["immediate", "end_of_period", "date"]},
                     "date": _DATE, "reason": {"type": "string", "nullable": True},
                     "backup_confirmed": {"type": "boolean", "enum": [True]},
@@ -163,19 +171,21 @@ _PATHS: Dict[str, Any] = {
     "/api/v1/cancellations/{confirmation_number}/revoke": {"post": _op(
         "Revoke a request before its end date",
         {"200": _json(_ref("Cancellation")), "404": _json(_ref("Error"), "Unknown"),
-         "409": _json(_ref("Error"), "End date reached or already revoked")},
-        params=[_CONFIRMATION])},
+         "409": _json(_ref("Error"), "End date reached, already revoked (without a replayed key), or key reused")},
+        params=[_CONFIRMATION, _key()])},
     "/api/v1/cancellations/{confirmation_number}/tracking": {"post": _op(
         "Report the tracking number of returned equipment",
         {"200": _json({"type": "object", "properties": {"recorded": {"type": "boolean"},
                                                         "equipment": {"type": "array", "items": _ref("Equipment")}}}),
-         "404": _json(_ref("Error"), "Unknown request or device"), "409": _json(_ref("Error"), "Nothing to return")},
-        params=[_CONFIRMATION], body=_body({"tracking_number": _S, "equipment_id": _S}, ["tracking_number"]))},
+         "404": _json(_ref("Error"), "Unknown request or device"),
+         "409": _json(_ref("Error"), "Nothing to return, or Idempotency-Key reused")},
+        params=[_CONFIRMATION, _key()], body=_body({"tracking_number": _S, "equipment_id": _S}, ["tracking_number"]))},
     "/api/v1/refunds": {"post": _op(
         "Request a refund (credit up to the policy threshold, billing review above)",
         {"200": _json({"type": "object", "properties": {
             "status": {"type": "string", "enum": ["credit_processing", "under_review"]}, "amount": _MONEY,
-            "message": _S}})},
+            "message": _S}}), **_REUSED, "404": _json(_ref("Error"), "Unknown service")},
+        params=[_key(required=True)],
         body=_body({"amount": _MONEY, "reason": _S, "service_id": _S}, ["amount", "reason"]))},
     "/api/v1/dev/outbox": {"get": _op(
         "Sent codes and receipts (only with DEV_OUTBOX=1; 404 otherwise)",
@@ -187,32 +197,81 @@ _PATHS: Dict[str, Any] = {
     "/api/v1/handoffs": {"post": _op(
         "Queue the chat for a person (docs/handoff.md); one open handoff per conversation. The handle "
         "headers are optional: with a valid handle the verified account is attached",
-        {"201": _json({"type": "object", "properties": {
-            "handoff": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "conversation_id": _S, "channel": _S, "reason": _S,
-                "status": {"type": "string", "enum": ["queued", "assigned", "closed"]}, "paused": {"type": "boolean"},
-                "account_number": {"type": "string", "nullable": True},
-                "created_at": {"type": "string", "format": "date-time"}, "waiting_seconds": {"type": "integer"}}},
-            "on_duty": {"type": "boolean"}, "mode": {"type": "string", "enum": ["auto", "on", "off"]}, "why": _S,
-            "next_opening": {"type": "string", "format": "date-time", "nullable": True},
-            "next_opening_text": {"type": "string", "nullable": True}}}, "Queued"),
-         "200": _json({"type": "object"}, "Already queued: the open handoff, same shape")},
+        {"201": _json(_ref("QueuedHandoff"), "Queued"),
+         "200": _json(_ref("QueuedHandoff"), "Already queued: the open handoff"), **_REUSED},
         handle=False,
-        params=[{"name": "X-Verification-Handle", "in": "header", "required": False, "schema": _S},
+        params=[_key(),
+                {"name": "X-Verification-Handle", "in": "header", "required": False, "schema": _S},
                 {"name": "X-Conversation-Id", "in": "header", "required": False, "schema": _S}],
         body=_body({"conversation_id": _S, "reason": {"type": "string", "example": "customer_request"},
                     "channel": {"type": "string", "nullable": True}}, ["conversation_id", "reason"]))},
 }
 
+_HANDOFF_STATUS = {"type": "string", "enum": ["queued", "assigned", "closed"]}
+_SCHEMAS.update({
+    "Duty": obj({"on_duty": {"type": "boolean"}, "mode": {"type": "string", "enum": ["auto", "on", "off"]},
+                 "why": {"type": "string", "enum": ["override", "outside_business_hours", "no_staff_available",
+                                                    "business_hours"]},
+                 "next_opening": NULL_DATE_TIME, "next_opening_text": NULL_STRING},
+                ["on_duty", "mode", "why", "next_opening", "next_opening_text"]),
+    "Handoff": obj({
+        "id": INTEGER, "conversation_id": _S, "channel": _S, "reason": _S, "status": _HANDOFF_STATUS,
+        "paused": {"type": "boolean"}, "on_duty": {"type": "boolean"}, "account_number": NULL_STRING,
+        "assigned_to": {**NULL_STRING, "description": "display name of the staff user"},
+        "assigned_to_me": {"type": "boolean", "nullable": True,
+                           "description": "null outside the console (no staff user asked)"},
+        "created_at": DATE_TIME, "assigned_at": NULL_DATE_TIME, "closed_at": NULL_DATE_TIME,
+        "closed_by": NULL_STRING,
+        "outcome": {"type": "string", "nullable": True, "enum": ["handed_back", "closed", None]},
+        "waiting_seconds": INTEGER}, [
+        "id", "conversation_id", "channel", "reason", "status", "paused", "on_duty", "account_number",
+        "assigned_to", "assigned_to_me", "created_at", "assigned_at", "closed_at", "closed_by", "outcome",
+        "waiting_seconds"]),
+})
+_SCHEMAS["QueuedHandoff"] = {"allOf": [{"type": "object", "required": ["handoff"],
+                                        "properties": {"handoff": _ref("Handoff")}}, _ref("Duty")]}
+
+
+def _tagged(paths: Dict[str, Any]) -> Dict[str, Any]:
+    for path, operations in paths.items():
+        tag = next(name for prefix, name in _TAGS if path.startswith(prefix))
+        for op in operations.values():
+            op["tags"] = [tag]
+    return paths
+
+
+_tagged(_PATHS)
+_TAG_DESCRIPTIONS = [
+    {"name": "Verification", "description": "Identify the customer; the handle it gives authorises the calls below."},
+    {"name": "Account", "description": "What the verified customer has (service token + handle)."},
+    {"name": "Ending a service", "description": "Quotes and the one retention offer."},
+    {"name": "Cancellation requests", "description": "File, look up, revoke; equipment returns; refunds."},
+    {"name": "Handoff to a person", "description": "Queue a chat for staff (docs/handoff.md)."},
+    {"name": "Development", "description": "Only with DEV_OUTBOX=1."},
+    {"name": "Service", "description": "Liveness and this document."},
+]
+
 
 def openapi_document() -> Dict[str, Any]:
-    """The OpenAPI 3.0 document (a fresh copy)."""
+    """The OpenAPI 3.0 document of every route of the backend (a fresh copy)."""
+    from bot.console.openapi import CONSOLE_PATHS, CONSOLE_SCHEMAS, CONSOLE_TAGS
+    from bot.web.openapi import PAGE_PATHS, PAGE_TAGS
+
     return copy.deepcopy({
         "openapi": "3.0.3",
-        "info": {"title": "Cancellation assistant backend store", "version": "1.0.0",
-                 "description": "See docs/contracts.md. Errors: {\"error\": code, \"message\": sentence}."},
-        "components": {"schemas": _SCHEMAS,
-                       "securitySchemes": {"serviceToken": {"type": "http", "scheme": "bearer"}}},
+        "info": {"title": "Cancellation assistant backend", "version": "1.0.0",
+                 "description": "The backend store the assistant's actions call (docs/contracts.md), the staff "
+                                "console's JSON API (docs/handoff.md) and the public pages. Every `/api/...` route "
+                                "and `/openapi.json` need the service token (`Authorization: Bearer <BACKEND_SERVICE_TOKEN>`); "
+                                "console routes need a staff session cookie (and `X-CSRF-Token` on POST). "
+                                "Errors: `{\"error\": code, \"message\": sentence}`."},
+        "tags": _TAG_DESCRIPTIONS + CONSOLE_TAGS + PAGE_TAGS,
+        "components": {"schemas": {**_SCHEMAS, **CONSOLE_SCHEMAS},
+                       "securitySchemes": {
+                           "serviceToken": {"type": "http", "scheme": "bearer",
+                                            "description": "BACKEND_SERVICE_TOKEN of the deployment"},
+                           "consoleSession": {"type": "apiKey", "in": "cookie", "name": "console_session",
+                                              "description": "set by POST /console/login"}}},
         "security": [{"serviceToken": []}],
-        "paths": _PATHS,
+        "paths": {**_PATHS, **CONSOLE_PATHS, **PAGE_PATHS},
     })

@@ -2,12 +2,13 @@
 business function in a worker thread inside one transaction, and answers JSON."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, Optional
 
 from aiohttp import web
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import accounts, cancellations, identity, offers, outbox
+from bot import accounts, cancellations, identity, idempotency, offers, outbox
 from bot.api import validation as v
 from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.middleware import json_response
@@ -35,19 +36,83 @@ def _settings(request: web.Request) -> Settings:
 
 
 def _handle_headers(request: web.Request):
-    return request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id")
+    """Handle, conversation id and input channel the action presents the handle from (None for a
+    value that is not valid text, which then fails verification like a missing one)."""
+    return tuple(value if value is not None and v.is_unicode_text(value) else None
+                 for value in (request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id"),
+                               request.headers.get("X-Conversation-Channel")))
 
 
 async def as_customer(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
     """Resolve the verification handle and run `fn(session, policy, who, *args)` in one transaction."""
-    handle, conversation = _handle_headers(request)
+    handle, conversation, channel = _handle_headers(request)
     policy = _policy(request)
 
     def work(session: Session):
-        who = identity.resolve_handle(session, handle, conversation)
+        who = identity.resolve_handle(session, handle, conversation, channel)
         return fn(session, policy, who, *args)
 
     return await _db(request).run(work)
+
+
+def _fingerprint(request: web.Request, body: Optional[Dict[str, Any]]) -> str:
+    info = request.match_info
+    return idempotency.request_hash(request.method, info.route.resource.canonical, dict(info), body)
+
+
+async def idempotent(request: web.Request, scope_of: Callable[[Session], str], body: Optional[Dict[str, Any]],
+                     fn: Callable[[Session], idempotency.Answer], *, key_required: bool = False) -> web.Response:
+    """Run the change `fn(session) -> Answer` once per Idempotency-Key (bot/idempotency.py): a
+    replay with the same request answers the first status and body, another request with the key
+    gets 409. `scope_of(session)` names whose keys these are (and checks the handle)."""
+    key = v.header(request, "Idempotency-Key", required=key_required)
+    fingerprint = _fingerprint(request, body) if key else ""
+
+    def work(session: Session) -> idempotency.Answer:
+        scope = scope_of(session)
+        if key:
+            stored = idempotency.replay(session, scope, key, fingerprint)
+            if stored is not None:
+                return stored
+        answer = fn(session)
+        if key:
+            idempotency.remember(session, scope, key, fingerprint, answer)
+        return answer
+
+    db = _db(request)
+    try:
+        answer = await db.run(work)
+    except IntegrityError:
+        if not key:
+            raise
+        # The same key committed first in a concurrent call: answer what it got.
+        answer = await db.run(lambda session: idempotency.replay(session, scope_of(session), key, fingerprint))
+        if answer is None:
+            raise
+    return json_response(answer.body, status=answer.status)
+
+
+async def customer_change(request: web.Request, body: Optional[Dict[str, Any]], fn: Callable[..., Any], *args: Any,
+                          status: int = 200, key_required: bool = False) -> web.Response:
+    """`as_customer` for a state-changing route: `fn(session, policy, who, *args)` under the
+    Idempotency-Key rules, keys scoped to the verified account."""
+    handle, conversation, channel = _handle_headers(request)
+    policy = _policy(request)
+    verified: Dict[str, Verified] = {}
+
+    def scope_of(session: Session) -> str:
+        verified["who"] = identity.resolve_handle(session, handle, conversation, channel)
+        return account_scope(verified["who"].account_id)
+
+    return await idempotent(
+        request, scope_of, body,
+        lambda session: idempotency.Answer(status, fn(session, policy, verified["who"], *args)),
+        key_required=key_required)
+
+
+def account_scope(account_id: int) -> str:
+    """Idempotency keys of a verified customer's calls belong to their account."""
+    return f"account:{account_id}"
 
 
 # --------------------------------------------------------------------------- public
@@ -71,7 +136,8 @@ async def verify_start(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     identifier = v.string(body, "identifier", max_len=254)
     conversation_id = v.string(body, "conversation_id")
-    result = await _db(request).run(identity.start, _settings(request), identifier, conversation_id)
+    channel = v.string(body, "channel", required=False, nullable=True, max_len=40) or ""
+    result = await _db(request).run(identity.start, _settings(request), identifier, conversation_id, channel)
     return json_response(result)
 
 
@@ -137,16 +203,15 @@ async def offer(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     reason = v.string(body, "reason", required=False, nullable=True, max_len=40)
     service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
-    return json_response(await as_customer(request, offers.make_offer, service_id, reason))
+    return await customer_change(request, body, offers.make_offer, service_id, reason)
 
 
 @routes.post("/api/v1/offers/{offer_id}/outcome")
 async def offer_outcome(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     accepted = v.boolean(body, "accepted")
-    return json_response(await as_customer(request, offers.decide,
-                                           v.path_id(request, "offer_id", "offer_not_found", "No such offer."),
-                                           accepted))
+    return await customer_change(request, body, offers.decide,
+                                 v.path_id(request, "offer_id", "offer_not_found", "No such offer."), accepted)
 
 
 # --------------------------------------------------------------------------- cancellations
@@ -167,11 +232,12 @@ async def file_cancellation(request: web.Request) -> web.Response:
     )
     v.boolean(body, "backup_confirmed", must_be=True, why=" (the customer confirms their data is backed up)")
     v.boolean(body, "terms_accepted", must_be=True, why=" (the customer accepts the cancellation terms)")
-    handle, conversation = _handle_headers(request)
+    handle, conversation, channel = _handle_headers(request)
     db, policy = _db(request), _policy(request)
-    who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation))
-    result, created = await db.in_thread(cancellations.file, db, policy, who, data)
-    return json_response(result, status=201 if created else 200)
+    who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation, channel))
+    answer = await db.in_thread(cancellations.file, db, policy, who, data,
+                                account_scope(who.account_id), _fingerprint(request, body))
+    return json_response(answer.body, status=answer.status)
 
 
 @routes.get("/api/v1/cancellations/{confirmation_number}")
@@ -181,7 +247,7 @@ async def cancellation_status(request: web.Request) -> web.Response:
 
 @routes.post("/api/v1/cancellations/{confirmation_number}/revoke")
 async def revoke(request: web.Request) -> web.Response:
-    return json_response(await as_customer(request, cancellations.revoke, request.match_info["confirmation_number"]))
+    return await customer_change(request, None, cancellations.revoke, request.match_info["confirmation_number"])
 
 
 @routes.post("/api/v1/cancellations/{confirmation_number}/tracking")
@@ -189,8 +255,8 @@ async def tracking(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     tracking_number = v.string(body, "tracking_number", max_len=60)
     equipment_id: Optional[str] = v.string(body, "equipment_id", required=False, nullable=True, max_len=40)
-    return json_response(await as_customer(request, cancellations.report_tracking,
-                                           request.match_info["confirmation_number"], tracking_number, equipment_id))
+    return await customer_change(request, body, cancellations.report_tracking,
+                                 request.match_info["confirmation_number"], tracking_number, equipment_id)
 
 
 @routes.post("/api/v1/refunds")
@@ -199,7 +265,9 @@ async def refunds(request: web.Request) -> web.Response:
     amount = v.amount(body, "amount")
     reason = v.string(body, "reason", max_len=1000)
     service_id = v.string(body, "service_id", required=False, nullable=True, max_len=40)
-    return json_response(await as_customer(request, cancellations.request_refund, amount, reason, service_id))
+    # A refund is money: the key is required, so that a retried request never files a second one.
+    return await customer_change(request, body, cancellations.request_refund, amount, reason, service_id,
+                                 key_required=True)
 
 
 # --------------------------------------------------------------------------- development

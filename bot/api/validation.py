@@ -22,18 +22,38 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PATH_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,60}$")
 
 
-async def json_object(request: web.Request) -> Dict[str, Any]:
-    """The body as a JSON object; 400 when it is empty, not JSON, or not an object."""
-    raw = await request.read()
+def parse_json_object(raw: bytes) -> Dict[str, Any]:
+    """`raw` as a JSON object of valid Unicode text; BadRequest (400 invalid_json) when it is
+    empty, not JSON, nested too deeply for the parser, holds a lone surrogate (``"\\ud800"``,
+    which no database can store) or is not an object."""
     if not raw:
         raise BadRequest("The request body must be a JSON object.", "invalid_json")
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("The request body is not valid JSON.", "invalid_json") from None
+    except RecursionError:
+        raise BadRequest("The request body is nested too deeply.", "invalid_json") from None
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.", "invalid_json")
+    if not is_unicode_text(body):
+        raise BadRequest("The request body holds text that is not valid Unicode.", "invalid_json")
     return body
+
+
+def is_unicode_text(value: Any) -> bool:
+    """True when every string in `value` (a parsed JSON value or a str) encodes as UTF-8: no lone
+    surrogates, whether from a JSON escape or from undecodable bytes in a header or URL."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError, TypeError, ValueError):
+        return False
+    return True
+
+
+async def json_object(request: web.Request) -> Dict[str, Any]:
+    """The body as a JSON object; 400 when it is empty, not JSON, or not an object."""
+    return parse_json_object(await request.read())
 
 
 def string(source: Dict[str, Any], name: str, *, required: bool = True, max_len: int = 200,
@@ -53,6 +73,8 @@ def string(source: Dict[str, Any], name: str, *, required: bool = True, max_len:
         raise InvalidField(name, f"must be at most {max_len} characters")
     if _CONTROL.search(value):
         raise InvalidField(name, "must not contain control characters")
+    if not is_unicode_text(value):
+        raise InvalidField(name, "must be valid Unicode text")
     if choices is not None and value not in choices:
         raise InvalidField(name, f"must be one of {', '.join(choices)}")
     return value

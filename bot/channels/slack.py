@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -48,6 +47,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels import limits
+from bot.channels.identity import SLACK_ID_PREFIX, slack_conversation_id
+from bot.channels.sms_store import SmsStore
 from bot.channels.common import (
     DEFAULT_MAX_BODY_BYTES,
     SeenIds,
@@ -83,12 +85,19 @@ class SlackOutput(SlackBot):
         thread_id: Optional[Text] = None,
         proxy: Optional[Text] = None,
         api_url: Optional[Text] = None,
+        store: Optional[SmsStore] = None,
     ) -> None:
         super().__init__(token, slack_channel, thread_id, proxy)
         self.client = AsyncWebClient(token, proxy=proxy, base_url=_api_url(api_url))
+        self.store = store
 
     async def _post_message(self, channel: Text, **kwargs: Any) -> None:
         kwargs.pop("as_user", None)
+        if channel and channel.startswith(SLACK_ID_PREFIX):  # a pseudonymous conversation id
+            channel = await self.store.address_of(channel) if self.store is not None else None
+            if channel is None:
+                logger.warning("Slack message not sent: no channel known for this conversation")
+                return
         await super()._post_message(channel, **kwargs)
 
 
@@ -118,6 +127,7 @@ class SecureSlackInput(SlackInput):
             conversation_granularity=credentials.get("conversation_granularity", "sender"),
             api_url=setting(credentials, "slack_api_url", "SLACK_API_URL", DEFAULT_SLACK_API_URL),
             max_body_bytes=int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
+            store_url=setting(credentials, "store_url", "SMS_STORE_URL"),
         )
 
     def __init__(
@@ -133,8 +143,12 @@ class SecureSlackInput(SlackInput):
         conversation_granularity: Optional[Text] = "sender",
         api_url: Optional[Text] = None,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        store_url: Optional[Text] = None,
+        store: Optional[SmsStore] = None,
     ) -> None:
         self.api_url = _api_url(api_url)
+        self.store_url = store_url
+        self._store = store
         self.max_body_bytes = max_body_bytes
         self._seen = SeenIds()
         super().__init__(
@@ -161,6 +175,22 @@ class SecureSlackInput(SlackInput):
     @property
     def configured(self) -> bool:
         return bool(self.slack_token and self.slack_signing_secret)
+
+    @property
+    def store(self) -> SmsStore:
+        """Where the Slack channel of each pseudonymous conversation id is kept."""
+        if self._store is None:
+            self._store = SmsStore(self.store_url)
+        return self._store
+
+    async def conversation_id(self, raw: Text, out_channel: Optional[Text]) -> Text:
+        """The pseudonymous conversation id of Rasa's ``raw`` one (user id, or user, channel and
+        thread), remembering the Slack channel replies go to."""
+        conversation_id = slack_conversation_id(raw)
+        where = out_channel or raw.split("_")[0]
+        if where and await self.store.address_of(conversation_id) != where:
+            await self.store.remember_address(conversation_id, where)
+        return conversation_id
 
     # ------------------------------------------------------------------ checks
 
@@ -249,9 +279,9 @@ class SecureSlackInput(SlackInput):
         self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> HTTPResponse:
         try:
-            output = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError):
-            raise MalformedEvent("body is not JSON")
+            output = limits.load_json(request.body or b"", limit=20)  # no recursion on deep nesting
+        except ValueError:
+            raise MalformedEvent("body is not JSON (or nested too deeply)")
         if not isinstance(output, dict):
             raise MalformedEvent("body is not a JSON object")
         if output.get("type") == "url_verification":
@@ -264,28 +294,43 @@ class SecureSlackInput(SlackInput):
         text, user = event.get("text"), event.get("user")
         if not isinstance(text, str) or not isinstance(user, str) or not user:
             raise MalformedEvent("message event without text or user")
+        if not limits.valid_sender_id(user):
+            raise MalformedEvent("malformed user id")
 
         metadata = self._event_metadata(output)
         if not self._is_supported_channel(output, metadata):
             logger.info("Slack message on unsupported channel %s ignored", metadata["out_channel"])
             return response.text("channel not supported.")
-        conversation_id = self._get_conversation_id(user, metadata["out_channel"], metadata["thread_id"])
+        conversation_id = await self.conversation_id(
+            self._get_conversation_id(user, metadata["out_channel"], metadata["thread_id"]),
+            metadata["out_channel"])
 
         event_id = output.get("event_id")
-        if isinstance(event_id, str) and event_id:
-            metadata[EVENT_ID_KEY] = event_id
-            duplicate = not self._seen.add(event_id)
-            if not duplicate and request.headers.get(self.retry_num_header):
-                duplicate = await self._handled_before(request, conversation_id, event_id)
-            if duplicate:
-                logger.info(
-                    "Slack delivery of event %s dropped: already handled (retry %s, reason %s)",
-                    event_id,
-                    request.headers.get(self.retry_num_header),
-                    request.headers.get(self.retry_reason_header),
-                )
-                return response.text("", headers={"X-Slack-No-Retry": "1"})
+        if not (isinstance(event_id, str) and event_id):
+            # Slack always sends one; a signed event without it is deduplicated on its signed
+            # bytes (a replay must come within the 5 minutes the signature is fresh).
+            event_id = "body-" + hashlib.sha256(
+                (request.headers.get("X-Slack-Request-Timestamp") or "").encode() + b":" + (request.body or b"")
+            ).hexdigest()[:40]
+        metadata[EVENT_ID_KEY] = event_id
+        duplicate = not self._seen.add(event_id)
+        if not duplicate and (request.headers.get(self.retry_num_header)):
+            duplicate = await self._handled_before(request, conversation_id, event_id)
+        if duplicate:
+            logger.info(
+                "Slack delivery of event %s dropped: already handled (retry %s, reason %s)",
+                event_id,
+                request.headers.get(self.retry_num_header),
+                request.headers.get(self.retry_reason_header),
+            )
+            return response.text("", headers={"X-Slack-No-Retry": "1"})
 
+        try:
+            text = limits.check_message(text)
+        except limits.BadMessage as bad:
+            await self.get_output_channel(metadata["out_channel"], metadata["thread_id"]).send_text_message(
+                conversation_id, bad.reply)
+            return response.text("")
         self._dispatch(
             on_new_message,
             self._sanitize_user_message(text, metadata["users"]),
@@ -301,7 +346,7 @@ class SecureSlackInput(SlackInput):
         if not raw:
             raise MalformedEvent("form without payload")
         try:
-            payload = json.loads(raw)
+            payload = limits.load_json(raw.encode("utf-8", "surrogatepass"), limit=20)
         except ValueError:
             raise MalformedEvent("payload is not JSON")
         if not isinstance(payload, dict):
@@ -313,8 +358,8 @@ class SecureSlackInput(SlackInput):
             return response.text("Unsupported interaction.")
         user = payload.get("user") or {}
         sender_id = user.get("id") if isinstance(user, dict) else None
-        if not isinstance(sender_id, str) or not sender_id:
-            raise MalformedEvent("interaction without user")
+        if not limits.valid_sender_id(sender_id):
+            raise MalformedEvent("interaction without a valid user")
         text = self._get_interactive_response(actions[0])
         if not isinstance(text, str):
             return response.text("User clicked link button")
@@ -330,7 +375,13 @@ class SecureSlackInput(SlackInput):
             "thread_id": message.get("thread_ts", message.get("ts")) if isinstance(message, dict) else None,
             "users": [sender_id],
         }
-        conversation_id = self._get_conversation_id(sender_id, metadata["out_channel"], metadata["thread_id"])
+        conversation_id = await self.conversation_id(
+            self._get_conversation_id(sender_id, metadata["out_channel"], metadata["thread_id"]),
+            metadata["out_channel"])
+        try:
+            text = limits.check_message(text)
+        except limits.BadMessage:
+            raise MalformedEvent("unreadable button payload")
         self._dispatch(on_new_message, text, conversation_id, metadata)
         return response.text("")
 
@@ -367,4 +418,4 @@ class SecureSlackInput(SlackInput):
         self, channel: Optional[Text] = None, thread_id: Optional[Text] = None
     ) -> OutputChannel:
         channel = channel or self.slack_channel
-        return SlackOutput(self.slack_token, channel, thread_id, self.proxy, self.api_url)
+        return SlackOutput(self.slack_token, channel, thread_id, self.proxy, self.api_url, store=self.store)

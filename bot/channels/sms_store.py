@@ -1,4 +1,5 @@
-"""What the SMS channel must remember outside a conversation: opt-outs and handled messages.
+"""What the SMS and Slack channels must remember outside a conversation: opt-outs, handled
+messages and where to reach the customer of a pseudonymous conversation id.
 
 Two tables in the database named by ``SMS_STORE_URL`` (SQLAlchemy URL; default
 ``sqlite:///var/sms.sqlite3``; in production the PostgreSQL database shared by the Rasa replicas):
@@ -6,6 +7,11 @@ Two tables in the database named by ``SMS_STORE_URL`` (SQLAlchemy URL; default
 - ``sms_opt_out``: numbers that texted STOP. Nothing is sent to them until they text START.
 - ``sms_handled_message``: Twilio ``MessageSid`` of each message handled, so that a replayed or
   re-delivered webhook is not answered twice (rows older than a day are pruned).
+- ``channel_address``: the phone number (SMS) or Slack channel behind each pseudonymous
+  conversation id (``bot/channels/identity.py``), so that replies sent later (a staff agent's,
+  through Rasa's HTTP API) reach the customer while the tracker never holds the number.
+  This store is therefore as sensitive as the customer list: keep it in a database only the Rasa
+  servers can read (docs/security.md).
 """
 
 from __future__ import annotations
@@ -36,6 +42,15 @@ handled = sa.Table(
     metadata,
     sa.Column("message_sid", sa.String(64), primary_key=True),
     sa.Column("handled_at", sa.DateTime, nullable=False, index=True),
+)
+
+
+address = sa.Table(
+    "channel_address",
+    metadata,
+    sa.Column("conversation_id", sa.String(64), primary_key=True),
+    sa.Column("address", sa.String(255), nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
 )
 
 
@@ -77,6 +92,24 @@ class SmsStore:
             return False
         return True
 
+    def remember_address_sync(self, conversation_id: Text, where: Text) -> None:
+        """Record where the customer of ``conversation_id`` is reached (phone or Slack channel)."""
+        with self.engine.begin() as conn:
+            updated = conn.execute(address.update().where(address.c.conversation_id == conversation_id)
+                                   .values(address=where, updated_at=_now())).rowcount
+            if not updated:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(address.insert().values(conversation_id=conversation_id, address=where,
+                                                             updated_at=_now()))
+                except IntegrityError:  # recorded concurrently
+                    pass
+
+    def address_of_sync(self, conversation_id: Text) -> Optional[Text]:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(address.c.address)
+                                .where(address.c.conversation_id == conversation_id)).scalar()
+
     # -- async ----------------------------------------------------------------------
 
     async def is_opted_out(self, phone: Text) -> bool:
@@ -87,3 +120,9 @@ class SmsStore:
 
     async def mark_handled(self, message_sid: Text) -> bool:
         return await asyncio.to_thread(self.mark_handled_sync, message_sid)
+
+    async def remember_address(self, conversation_id: Text, where: Text) -> None:
+        await asyncio.to_thread(self.remember_address_sync, conversation_id, where)
+
+    async def address_of(self, conversation_id: Text) -> Optional[Text]:
+        return await asyncio.to_thread(self.address_of_sync, conversation_id)

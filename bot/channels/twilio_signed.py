@@ -38,6 +38,7 @@ credentials.yml::
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import re
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
@@ -55,8 +56,9 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels import numbered_options
+from bot.channels import limits, numbered_options
 from bot.channels.common import DEFAULT_MAX_BODY_BYTES, body_too_large, content_type, refuse, setting
+from bot.channels.identity import SMS_ID_PREFIX, sms_conversation_id
 from bot.channels.sms_store import SmsStore
 
 logger = logging.getLogger(__name__)
@@ -208,7 +210,19 @@ class TwilioSignedOutput(TwilioOutput):
             logger.error("Twilio API unreachable: %r", error)
         return None
 
+    async def recipient(self, recipient_id: Text) -> Optional[Text]:
+        """The phone number behind a pseudonymous conversation id (a number is used as is)."""
+        if not recipient_id.startswith(SMS_ID_PREFIX):
+            return recipient_id
+        phone = await self.store.address_of(recipient_id) if self.store is not None else None
+        if phone is None:
+            logger.warning("SMS not sent: no number known for this conversation")
+        return phone
+
     async def send_text(self, recipient_id: Text, text: Text, ignore_opt_out: bool = False) -> None:
+        recipient_id = await self.recipient(recipient_id)
+        if recipient_id is None:
+            return
         for part in split_message(text, self.max_chars):
             await self._send_message(
                 {"to": recipient_id, "body": part, **self._sender_fields()}, ignore_opt_out=ignore_opt_out
@@ -223,9 +237,15 @@ class TwilioSignedOutput(TwilioOutput):
         await self.send_text(recipient_id, numbered_options.format_options(text, buttons))
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        recipient_id = await self.recipient(recipient_id)
+        if recipient_id is None:
+            return
         await self._send_message({"to": recipient_id, "media_url": [image], **self._sender_fields()})
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        recipient_id = await self.recipient(recipient_id)
+        if recipient_id is None:
+            return
         json_message.setdefault("to", recipient_id)
         if not json_message.get("media_url"):
             json_message.setdefault("body", "")
@@ -341,10 +361,15 @@ class TwilioSignedInput(TwilioInput):
         sender = params.first("From")
         if not sender:
             return refuse(400, "missing From")
+        if not limits.valid_unicode(sender) or len(sender) > 32:
+            return refuse(400, "malformed From")
         text = params.first("Body") or ""
         message_sid = params.first("MessageSid") or params.first("SmsMessageSid")
-        if message_sid and not await self.store.mark_handled(message_sid):
-            logger.info("Twilio message %s already handled: delivery dropped", message_sid)
+        # Twilio always sends a MessageSid; a signed request without one is deduplicated on its
+        # body, so that replaying it does not make the assistant answer (or act) again.
+        delivery_id = message_sid or "body-" + hashlib.sha256(request.body or b"").hexdigest()[:40]
+        if not await self.store.mark_handled(delivery_id):
+            logger.info("Twilio message already handled: delivery dropped")
             return self._ok()
 
         out = self.get_output_channel()
@@ -370,10 +395,18 @@ class TwilioSignedInput(TwilioInput):
             )
         if not text.strip():
             return self._ok()  # e.g. a picture without text: nothing to answer
+        try:
+            text = limits.check_message(text)
+        except limits.BadMessage as bad:
+            await out.send_text(sender, bad.reply)
+            return self._ok()
 
+        conversation_id = sms_conversation_id(sender)
+        if await self.store.address_of(conversation_id) != sender:
+            await self.store.remember_address(conversation_id, sender)
         agent = getattr(request.app.ctx, "agent", None)
         payload = await numbered_options.payload_for_reply(
-            getattr(agent, "tracker_store", None), sender, text
+            getattr(agent, "tracker_store", None), conversation_id, text
         )
         if payload is not None:
             text = payload
@@ -384,7 +417,7 @@ class TwilioSignedInput(TwilioInput):
                 UserMessage(
                     text,
                     out,
-                    sender,
+                    conversation_id,
                     input_channel=self.name(),
                     metadata={"twilio_message_sid": message_sid} if message_sid else None,
                 )

@@ -1,12 +1,12 @@
 """The staff console's reports page (docs/reports.md), for supervisors only (agents get 403):
 filters (period, channel, tier, reason), the report's tables with a CSV export each, charts
 (bot/console/src/reports.js, bundled from npm by `make web`), and a drill-down from a figure to the
-conversations behind it and their transcripts. No account number, email or phone is shown; a
-conversation is named by a short hash of its id.
+conversations behind it (those that asked for a person link to the chat view and its transcript).
+No account number, email or phone is shown; a conversation is named by the start of its
+conversation key (the keyed hash the backend stores instead of its id).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,12 +17,10 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.api.keys import DB, POLICY
-from bot.console.routes import SECURITY_HEADERS, STATIC, _page, _transcript_html, e, staff_only
+from bot.console.routes import SECURITY_HEADERS, STATIC, _page, e, staff_only
 from bot.errors import InvalidField, NotFound
 from bot.handoff.auth import Staff
-from bot.handoff.keys import RASA
 from bot.handoff.models import Handoff
-from bot.handoff.rasa import RasaError, transcript
 from bot.models import utcnow
 from bot.policy import REASONS
 from bot.reports import Filters, Report, members, report
@@ -68,9 +66,10 @@ async def _report(request: web.Request, query: Dict[str, Any]) -> Report:
     return await request.app[DB].run(report, query["since"], query["until"], query["filters"])
 
 
-def ref_of(conversation_id: str) -> str:
-    """The short name a conversation has on the reports pages (its id may hold a phone number)."""
-    return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
+def ref_of(key: str) -> str:
+    """The short name a conversation has on the reports pages: the start of its conversation key
+    (the backend's tables keep only that keyed hash; the id may hold a phone number)."""
+    return key[:12]
 
 
 # --------------------------------------------------------------------------- page
@@ -172,9 +171,10 @@ def _behind(session, query: Dict[str, Any], table: str, row: str):
     rows = members(session, query["since"], query["until"], query["filters"], table, row)
     if rows is None:
         raise NotFound("No such figure in this report.", "figure_not_found")
-    ids = [r.conversation_id for r in rows]
-    handoffs = dict(session.execute(select(Handoff.conversation_id, func.max(Handoff.id))
-                                    .where(Handoff.conversation_id.in_(ids)).group_by(Handoff.conversation_id)).all())
+    keys = [r.conversation_key for r in rows]
+    handoffs = dict(session.execute(select(Handoff.conversation_key, func.max(Handoff.id))
+                                    .where(Handoff.conversation_key.in_(keys))
+                                    .group_by(Handoff.conversation_key)).all())
     return rows, handoffs
 
 
@@ -198,43 +198,25 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
     title = _TITLES.get(table, table)
     items = []
     for c in conversations:
-        cid = c.conversation_id
-        if cid in handoffs:
-            view = f"/console/handoffs/{handoffs[cid]}"
-        else:
-            view = "/console/reports/transcript/" + ref_of(cid) + "?" + _params(query, table=table, row=row)
+        key = c.conversation_key
+        # Only a handoff keeps the conversation id (staff reach the chat with it): those open the
+        # console's chat view; the others are known by their keyed hash alone, without a transcript.
+        name = f"#{ref_of(key)}"
+        if key in handoffs:
+            name = f'<a href="/console/handoffs/{handoffs[key]}">{name}</a>'
         offer = f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-"
-        items.append(f"<tr><td><a href=\"{e(view)}\">#{ref_of(cid)}</a></td>"
+        items.append(f"<tr><td>{name}</td>"
                      f"<td>{e(c.started_at.isoformat(' ', 'minutes'))}</td><td>{e(c.channel)}</td><td>{e(c.tier)}</td>"
                      f"<td>{e(c.reason or NO_REASON)}</td><td>{e(offer)}</td><td>{e(_outcome(c))}</td></tr>")
     back = "/console/reports?" + _params(query)
     body = (f'<h1>{e(title)}: {e(row)}</h1><p><a href="{e(back)}">Back to the reports</a></p>'
             f'<section class="card"><p>{len(conversations)} conversations (at most 500 listed). '
-            'Open one to read its transcript.</p>'
+            'Conversations that asked for a person open in the chat view; the backend keeps no '
+            'conversation id for the others, so they have no transcript here.</p>'
             '<table id="drill-down"><thead><tr><th>conversation</th><th>started (UTC)</th><th>channel</th><th>tier</th>'
             '<th>reason</th><th>offer</th><th>outcome</th></tr></thead><tbody>' + "".join(items)
             + "</tbody></table></section>")
     return _page("Report details", body, page="report-details", staff=staff)
-
-
-@routes.get("/console/reports/transcript/{ref}")
-@staff_only
-async def report_transcript(request: web.Request, staff: Staff) -> web.Response:
-    _forbid(staff)
-    query = _query(request)
-    conversations, _handoffs = await request.app[DB].run(
-        _behind, query, request.query.get("table", ""), request.query.get("row", ""))
-    chosen = [c.conversation_id for c in conversations if ref_of(c.conversation_id) == request.match_info["ref"]]
-    if not chosen:
-        raise NotFound("No such conversation behind this figure.", "conversation_not_found")
-    try:
-        lines = transcript(await request.app[RASA].tracker(chosen[0]))
-    except RasaError:
-        lines = None
-    back = "/console/reports/conversations?" + request.query_string
-    body = (f'<h1>Conversation #{e(request.match_info["ref"])}</h1><p><a href="{e(back)}">Back</a></p>'
-            f'<section class="card"><ul class="transcript">{_transcript_html(lines)}</ul></section>')
-    return _page("Conversation", body, page="report-transcript", staff=staff)
 
 
 @routes.get("/console/reports/static/{name}")

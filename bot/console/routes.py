@@ -8,6 +8,7 @@ or field `csrf_token`); the login form uses a double-submit cookie. Action route
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
 import html
@@ -22,6 +23,7 @@ from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot.api.keys import DB, POLICY, SETTINGS
+from bot.api.validation import is_unicode_text, parse_json_object
 from bot.errors import ApiError, Conflict, InvalidField, NotFound
 from bot.handoff import auth, service
 from bot.handoff.auth import Staff
@@ -103,16 +105,15 @@ Handler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
 async def _body(request: web.Request) -> Dict[str, Any]:
     """The POST body as a dict (JSON object or form fields); 400 otherwise."""
     if request.content_type == "application/json":
-        raw = await request.read()
-        try:
-            data = json.loads(raw or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            data = None
-        if not isinstance(data, dict):
-            raise ApiError("The request body must be a JSON object.", "invalid_json")
-        return data
+        return parse_json_object(await request.read() or b"{}")  # BadRequest: 400 invalid_json
     if request.content_type in ("application/x-www-form-urlencoded", "application/octet-stream", ""):
-        return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        try:
+            fields = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        except (ValueError, UnicodeDecodeError):
+            fields = None
+        if fields is None or not is_unicode_text(fields):
+            raise ApiError("The form holds text that is not valid Unicode.", "invalid_form")
+        return fields
     raise ApiError("Send a form or a JSON object.", "unsupported_media_type")
 
 
@@ -145,12 +146,17 @@ def staff_only(handler: Handler) -> Callable[[web.Request], Awaitable[web.Stream
             return _page("Not possible", f'<section class="card"><p class="error">{e(exc.message)}</p>'
                                          f'<p><a href="/console/queue">Back to the queue</a></p></section>',
                          staff=staff, status=exc.status)
-        except RasaError:
-            message = "The assistant (Rasa) cannot be reached right now; nothing was sent. Try again."
+        except (RasaError, asyncio.TimeoutError) as exc:
+            # asyncio.TimeoutError is not the built-in TimeoutError on Python 3.10: a slow Rasa is a
+            # 504, an unreachable or refusing one a 502; neither is a 500.
+            timed_out = isinstance(exc, asyncio.TimeoutError)
+            message = ("The assistant (Rasa) did not answer in time; it may not have received this. Try again."
+                       if timed_out else "The assistant (Rasa) cannot be reached right now; nothing was sent. Try again.")
+            status, code = (504, "rasa_timeout") if timed_out else (502, "rasa_unavailable")
             if _wants_json(request):
-                return _error(502, "rasa_unavailable", message)
+                return _error(status, code, message)
             return _page("Rasa unavailable", f'<section class="card"><p class="error">{e(message)}</p></section>',
-                         staff=staff, status=502)
+                         staff=staff, status=status)
 
     return wrapped
 
@@ -191,6 +197,19 @@ def _login_form(request: web.Request, error: str = "", status: int = 200) -> web
     return response
 
 
+def client_address(request: web.Request, trusted_proxies) -> str:
+    """The address a login comes from: the peer, or, when the peer is a trusted reverse proxy
+    (TRUSTED_PROXIES), the nearest untrusted address in its X-Forwarded-For."""
+    peer = request.remote or "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    chain = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",") if hop.strip()]
+    for hop in reversed(chain):
+        if hop not in trusted_proxies:
+            return hop[:64]
+    return peer
+
+
 @routes.post("/console/login")
 async def login(request: web.Request) -> web.Response:
     wants_json = request.content_type == "application/json"
@@ -200,7 +219,8 @@ async def login(request: web.Request) -> web.Response:
         return _error(400, exc.code, exc.message)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     given = body.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    if not cookie or not isinstance(given, str) or not hmac.compare_digest(cookie.encode(), given.encode()):
+    if not cookie or not isinstance(given, str) or not (cookie + given).isascii() \
+            or not hmac.compare_digest(cookie.encode(), given.encode()):
         if wants_json:
             return _error(403, "csrf", "Missing or wrong login CSRF token; load the login page first.")
         return _login_form(request, "Your sign-in form expired; please try again.", status=403)
@@ -209,8 +229,11 @@ async def login(request: web.Request) -> web.Response:
             or len(username) > 60 or len(password) > 200:
         result = auth.LoginResult(False)
     else:
-        lifetime = request.app[SETTINGS].console_session_seconds
-        result = await request.app[DB].run(auth.login, username, password, lifetime)
+        settings = request.app[SETTINGS]
+        limits = auth.LoginLimits(settings.console_login_failures_per_client, settings.console_login_failures_per_ip,
+                                  settings.console_login_backoff_seconds, settings.console_login_backoff_max_seconds)
+        result = await request.app[DB].run(auth.login, username, password, settings.console_session_seconds,
+                                           client_address(request, settings.trusted_proxies), limits)
     if not result.ok:
         message = "Wrong username or password, or too many attempts: try again later."
         return _error(401, "login_failed", message) if wants_json else _login_form(request, message, status=401)
@@ -318,7 +341,7 @@ async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_vie
     try:
         tracker = await request.app[RASA].tracker(data["conversation_id"])
         data["transcript"], data["rasa_paused"] = transcript(tracker), bool(tracker.get("paused"))
-    except RasaError:
+    except (RasaError, asyncio.TimeoutError):
         data["transcript"], data["rasa_paused"] = None, None
     return data
 

@@ -1,4 +1,5 @@
-"""Staff authentication for the console: scrypt password hashes, login with a lockout, and
+"""Staff authentication for the console: scrypt password hashes, login throttled per user and
+client (never a lockout of the user), and
 server-side sessions (random id in a cookie, only its SHA-256 in the database, a per-session CSRF
 token, absolute expiry after CONSOLE_SESSION_SECONDS).
 
@@ -17,7 +18,7 @@ from typing import Optional
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, ratelimit
 from bot.handoff.models import ROLES, StaffSession, StaffUser
 from bot.hashing import token_digest
 from bot.models import utcnow
@@ -27,8 +28,6 @@ SCRYPT_N = 2 ** 15
 SCRYPT_R = 8
 SCRYPT_P = 1
 SCRYPT_DKLEN = 32
-MAX_FAILED_LOGINS = 5
-LOGIN_LOCK_SECONDS = 900
 MIN_PASSWORD_LENGTH = 10
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 _DUMMY = None  # a real hash to compare against for unknown users (same work either way)
@@ -86,7 +85,7 @@ def upsert_staff(session: Session, username: str, display_name: str, role: str, 
     created = user is None
     if created:
         user = StaffUser(username=key, display_name=display_name.strip(), role=role,
-                         password_hash=hash_password(password), active=True, available=False, failed_logins=0)
+                         password_hash=hash_password(password), active=True, available=False)
         session.add(user)
     else:
         user.display_name, user.role, user.active = display_name.strip(), role, True
@@ -124,25 +123,44 @@ class LoginResult:
     locked: bool = False
 
 
-def login(session: Session, username: str, password: str, lifetime_seconds: int) -> LoginResult:
+@dataclass(frozen=True)
+class LoginLimits:
+    """Console login throttling (settings CONSOLE_LOGIN_*, docs/security.md). Failures are counted
+    per (username, client) and per client, never per user alone: an attacker elsewhere cannot lock
+    a staff member out, and one client guessing passwords is slowed down exponentially."""
+
+    failures_per_client: int = 5
+    failures_per_ip: int = 30
+    backoff_seconds: int = 30
+    backoff_max_seconds: int = 900
+
+
+def _throttle_keys(username: str, client: str) -> tuple:
+    return f"console-login:{username}|{client}", f"console-login-client:{client}"
+
+
+def login(session: Session, username: str, password: str, lifetime_seconds: int, client: str = "unknown",
+          limits: LoginLimits = LoginLimits()) -> LoginResult:
     """Check the password and open a session. Wrong password, unknown user, inactive user and a
-    locked user all look the same to the caller except `locked` (shown as the same message)."""
+    throttled client all look the same to the caller except `locked` (shown as the same message).
+    `client` is the address the request came from."""
     key = normalize_username(username)[:60]
     now = utcnow()
+    pair, whole_client = _throttle_keys(key, client)
     user = session.execute(select(StaffUser).where(StaffUser.username == key)).scalar_one_or_none()
-    if user is not None and user.locked_until is not None and user.locked_until > now:
+    if ratelimit.blocked_for(session, pair, now) or ratelimit.blocked_for(session, whole_client, now):
         check_password(password, None)  # same work as a real check
-        audit.record(session, "staff_login_refused", staff=key, why="locked")
+        audit.record(session, "staff_login_refused", staff=key if user is not None else None, why="throttled")
         return LoginResult(False, locked=True)
     good = check_password(password, user.password_hash if user is not None else None)
     if user is None or not user.active or not good:
-        if user is not None:
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until, user.failed_logins = now + timedelta(seconds=LOGIN_LOCK_SECONDS), 0
+        ratelimit.fail(session, pair, limits.failures_per_client, limits.backoff_seconds, limits.backoff_max_seconds, now)
+        ratelimit.fail(session, whole_client, limits.failures_per_ip, limits.backoff_seconds,
+                       limits.backoff_max_seconds, now)
         audit.record(session, "staff_login_failed", staff=key if user is not None else None)
         return LoginResult(False)
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    ratelimit.clear(session, pair)
+    user.last_login_at = now
     session_id = secrets.token_urlsafe(32)
     row = StaffSession(id_hash=token_digest(session_id), staff_id=user.id, csrf_token=secrets.token_urlsafe(32),
                        created_at=now, expires_at=now + timedelta(seconds=lifetime_seconds), last_seen_at=now)
@@ -159,7 +177,7 @@ def _staff(user: StaffUser, row: StaffSession) -> Staff:
 
 def resolve_session(session: Session, session_id: Optional[str]) -> Optional[Staff]:
     """The staff user of a valid, unexpired session id (from the cookie), else None."""
-    if not session_id or len(session_id) > 200:
+    if not session_id or len(session_id) > 200 or not session_id.isascii():
         return None
     row = session.get(StaffSession, token_digest(session_id))
     if row is None:
@@ -177,7 +195,7 @@ def resolve_session(session: Session, session_id: Optional[str]) -> Optional[Sta
 
 
 def logout(session: Session, session_id: Optional[str]) -> None:
-    if not session_id or len(session_id) > 200:
+    if not session_id or len(session_id) > 200 or not session_id.isascii():
         return
     row = session.get(StaffSession, token_digest(session_id))
     if row is not None:

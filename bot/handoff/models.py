@@ -23,8 +23,6 @@ class StaffUser(Base):
     password_hash = Column(String(300), nullable=False)  # scrypt$n$r$p$salt$hash
     active = Column(Boolean, nullable=False, default=True)
     available = Column(Boolean, nullable=False, default=False)  # "I can take chats now"
-    failed_logins = Column(Integer, nullable=False, default=0)
-    locked_until = Column(DateTime)
     created_at = Column(DateTime, nullable=False, default=utcnow)
     last_login_at = Column(DateTime)
 
@@ -46,7 +44,10 @@ class Handoff(Base):
 
     __tablename__ = "handoffs"
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(200), nullable=False, index=True)
+    conversation_id = Column(String(200), nullable=False, index=True)  # staff reach the chat with it
+    # its keyed hash (bot.hashing.conversation_key), as the backend's other tables store it: the
+    # reports join handoffs to conversations on it
+    conversation_key = Column(String(64), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
     reason = Column(String(60), nullable=False)
     status = Column(String(20), nullable=False, default="queued")  # queued | assigned | closed

@@ -12,6 +12,7 @@ The token goes in the query string as Rasa expects; URLs are never logged.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
@@ -60,7 +61,7 @@ class RasaClient:
                     body = await answer.json(content_type=None)
                 except ValueError:
                     body = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:  # distinct before 3.11
             log.warning("rasa %s unreachable: %s", what, type(exc).__name__)
             raise RasaError("Rasa is not reachable") from None
         if status != 200 or not isinstance(body, dict):
@@ -70,7 +71,7 @@ class RasaClient:
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
         """The (redacted) stored tracker of the conversation with all its events."""
-        return await self._call("GET", f"/conversations/{quote(conversation_id, safe='')}/tracker", "tracker",
+        return await self._call("GET", f"/conversations/{_path(conversation_id)}/tracker", "tracker",
                                 self._params(include_events="AFTER_RESTART"))
 
     async def append(self, conversation_id: str, events: List[Dict[str, Any]], *, send: bool = True) -> Dict[str, Any]:
@@ -78,8 +79,19 @@ class RasaClient:
         params = self._params(include_events="NONE")
         if send:
             params.update(output_channel="latest", execute_side_effects="true")
-        return await self._call("POST", f"/conversations/{quote(conversation_id, safe='')}/tracker/events",
+        return await self._call("POST", f"/conversations/{_path(conversation_id)}/tracker/events",
                                 "append events", params, json=events)
+
+
+# Rasa's Sanic routes match the raw path without percent-decoding it: a conversation id must
+# appear literally. The characters the channels allow in ids (bot/channels/limits.py) are all
+# legal in a path segment; only the others (never produced by a channel) are escaped.
+_PATH_SAFE = "+@:=-._~"
+
+
+def _path(conversation_id: str) -> str:
+    """``conversation_id`` as a path segment Rasa reads back as the same id (``+`` stays ``+``)."""
+    return quote(conversation_id, safe=_PATH_SAFE)
 
 
 def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:

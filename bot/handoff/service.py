@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, ratelimit
 from bot.accounts import account_balance
 from bot.db import Database
-from bot.errors import ApiError, Conflict, InvalidField, NotFound
+from bot.errors import ApiError, Conflict, InvalidField, NotFound, TooManyRequests
+from bot.hashing import conversation_key
 from bot.handoff.auth import Staff
 from bot.handoff.models import OPEN_STATUSES, ConsoleSetting, Handoff, StaffNotification, StaffUser
-from bot.models import Account, CancellationRequest, RefundRequest, Service, StaffTask, iso_utc, utcnow
+from bot.models import Account, CancellationRequest, Service, StaffTask, iso_utc, utcnow
 from bot.policy import Policy, money
 
 REASON_RE = re.compile(r"^[a-z][a-z0-9_:.\-]{0,59}$")
@@ -121,6 +122,26 @@ def _open_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
     ).scalars().first()
 
 
+def check_anonymous_limits(session: Session, conversation_id: str, *, per_conversation: int, window_seconds: int,
+                           max_open: int) -> None:
+    """Limits on handoffs requested without a verified account (a chat already queued is never
+    limited, nor are verified customers): at most `per_conversation` new handoffs per conversation
+    per `window_seconds`, and at most `max_open` anonymous handoffs open at once (queue flooding).
+    Raises TooManyRequests (429, retry_after)."""
+    if _open_handoff(session, conversation_id) is not None:
+        return
+    open_anonymous = session.execute(
+        select(func.count()).select_from(Handoff).where(Handoff.status.in_(OPEN_STATUSES),
+                                                       Handoff.account_id.is_(None))).scalar_one()
+    if open_anonymous >= max_open:
+        raise TooManyRequests("Our team's queue is full right now; please try again in a few minutes, or verify "
+                              "your account first.", retry_after=60)
+    wait = ratelimit.take(session, "handoff:" + conversation_key(conversation_id), per_conversation, window_seconds)
+    if wait:
+        raise TooManyRequests("You have asked for a person several times already; please wait before asking "
+                              "again.", retry_after=wait)
+
+
 def queue(session: Session, policy: Policy, conversation_id: str, channel: str, reason: str,
           account_id: Optional[int], now: Optional[datetime] = None) -> Tuple[Dict[str, Any], bool]:
     """Queue the chat for a person (one open handoff per conversation: a repeat answers the open
@@ -132,8 +153,9 @@ def queue(session: Session, policy: Policy, conversation_id: str, channel: str, 
     handoff = _open_handoff(session, conversation_id)
     created = handoff is None
     if created:
-        handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=reason, status="queued",
-                          account_id=account_id, paused=status.on_duty, on_duty=status.on_duty,
+        handoff = Handoff(conversation_id=conversation_id, conversation_key=conversation_key(conversation_id),
+                          channel=channel, reason=reason, status="queued", account_id=account_id,
+                          paused=status.on_duty, on_duty=status.on_duty,
                           created_at=utcnow())
         session.add(handoff)
         session.flush()
@@ -327,24 +349,22 @@ def _on_new_task(session: Session, policy: Policy, task: StaffTask) -> None:
         return
     account = session.get(Account, task.account_id)
     details = task.details or {}
-    conversation_id, channel = None, "unknown"
+    conversation_id, channel = getattr(task, "origin_conversation_id", None), "unknown"
     if rule == "sales_callback":
         text = (f"Sales callback for {task.owner}: account {account.account_number} ({account.tier}) filed "
                 f"cancellation {details.get('confirmation_number')} ending {details.get('end_date')}; "
                 f"{details.get('why')}. The request stands; call to try to save the account.")
         request = session.get(CancellationRequest, task.cancellation_id) if task.cancellation_id else None
         if request is not None:
-            conversation_id, channel = request.conversation_id, request.channel
+            channel = request.channel
     else:
         text = (f"Refund over the threshold for {task.owner}: ${details.get('amount')} requested on account "
                 f"{account.account_number}; it is waiting for your review in the billing queue.")
-        refund = session.get(RefundRequest, task.refund_id) if task.refund_id else None
-        if refund is not None:
-            conversation_id = refund.conversation_id
     notify(session, policy, rule, text)
     if rule in policy.handoff.policy_triggers and conversation_id and _open_handoff(session, conversation_id) is None:
-        handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=f"policy:{rule}",
-                          status="queued", account_id=task.account_id, paused=False,
+        handoff = Handoff(conversation_id=conversation_id, conversation_key=conversation_key(conversation_id),
+                          channel=channel, reason=f"policy:{rule}", status="queued",
+                          account_id=task.account_id, paused=False,
                           on_duty=duty(session, policy).on_duty, created_at=utcnow())
         session.add(handoff)
         audit.record(session, "handoff_requested", task.account_id, conversation_id, reason=f"policy:{rule}",

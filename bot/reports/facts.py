@@ -25,7 +25,7 @@ CONVERSATION_ACTIONS = (
 SERVICE_STEPS = ("service_quoted", "offer_none", "offer_made", "offer_holdout", "cancellation_filed",
                  "cancellation_refused")
 CONFIRM_STEPS = ("cancellation_filed", "cancellation_refused")
-BATCH = 500  # conversation ids per query
+BATCH = 500  # conversation keys per query
 
 
 @dataclass
@@ -68,7 +68,7 @@ class HandoffFact:
 
 @dataclass
 class Conversation:
-    id: str
+    id: str  # the conversation key (keyed hash of the conversation id)
     started_at: datetime
     last_at: datetime
     account_id: Optional[int]
@@ -116,7 +116,8 @@ def monthly_price(price: Decimal, billing_period: str) -> Decimal:
 
 
 def load(session: Session, ids: Iterable[str]) -> Dict[str, Conversation]:
-    """What the backend recorded about these conversations (ids without a customer step are left out)."""
+    """What the backend recorded about these conversations, given by their conversation keys (those
+    without a customer step are left out)."""
     ids = list(ids)
     conversations: Dict[str, Conversation] = {}
     for start in range(0, len(ids), BATCH):
@@ -127,11 +128,11 @@ def load(session: Session, ids: Iterable[str]) -> Dict[str, Conversation]:
 def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
     flag = lambda actions: func.max(case((AuditEvent.action.in_(actions), 1), else_=0))  # noqa: E731
     rows = session.execute(
-        select(AuditEvent.conversation_id, func.min(AuditEvent.at), func.max(AuditEvent.at),
+        select(AuditEvent.conversation_key, func.min(AuditEvent.at), func.max(AuditEvent.at),
                func.max(AuditEvent.account_id), flag(("verify_succeeded",)), flag(SERVICE_STEPS),
                flag(CONFIRM_STEPS), flag(("offer_none",)))
-        .where(AuditEvent.conversation_id.in_(ids), AuditEvent.action.in_(CONVERSATION_ACTIONS))
-        .group_by(AuditEvent.conversation_id)
+        .where(AuditEvent.conversation_key.in_(ids), AuditEvent.action.in_(CONVERSATION_ACTIONS))
+        .group_by(AuditEvent.conversation_key)
     ).all()
     conversations: Dict[str, Conversation] = {}
     need_offer_none = []
@@ -149,25 +150,25 @@ def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
         c.tier = tiers.get(c.account_id)
     if need_offer_none:  # the reason given with an offer request that had no offer
         for cid, details in session.execute(
-                select(AuditEvent.conversation_id, AuditEvent.details)
-                .where(AuditEvent.action == "offer_none", AuditEvent.conversation_id.in_(need_offer_none))
+                select(AuditEvent.conversation_key, AuditEvent.details)
+                .where(AuditEvent.action == "offer_none", AuditEvent.conversation_key.in_(need_offer_none))
                 .order_by(AuditEvent.id)):
             if details.get("reason") and not conversations[cid].offer_call_reason:
                 conversations[cid].offer_call_reason = details["reason"]
-    query = (select(CancellationRequest.conversation_id, CancellationRequest.confirmation_number,
+    query = (select(CancellationRequest.conversation_key, CancellationRequest.confirmation_number,
                     CancellationRequest.service_id, CancellationRequest.received_at, CancellationRequest.end_kind,
                     CancellationRequest.status, CancellationRequest.reason, CancellationRequest.channel)
-             .where(CancellationRequest.conversation_id.in_(ids))
+             .where(CancellationRequest.conversation_key.in_(ids))
              .order_by(CancellationRequest.received_at, CancellationRequest.id))
     for cid, *values in session.execute(query):
         conversations[cid].cancellations.append(Cancellation(*values))
     _load_offers(session, conversations, ids)
-    for h in session.execute(select(Handoff).where(Handoff.conversation_id.in_(ids))
+    for h in session.execute(select(Handoff).where(Handoff.conversation_key.in_(ids))
                              .order_by(Handoff.created_at, Handoff.id)).scalars():
-        conversations[h.conversation_id].handoffs.append(
+        conversations[h.conversation_key].handoffs.append(
             HandoffFact(h.id, h.reason, h.channel, h.created_at, h.assigned_at))
-    for cid, status in session.execute(select(RefundRequest.conversation_id, RefundRequest.status)
-                                       .where(RefundRequest.conversation_id.in_(ids)).order_by(RefundRequest.id)):
+    for cid, status in session.execute(select(RefundRequest.conversation_key, RefundRequest.status)
+                                       .where(RefundRequest.conversation_key.in_(ids)).order_by(RefundRequest.id)):
         conversations[cid].refunds.append(status)
     return conversations
 
@@ -176,18 +177,18 @@ def _load_offers(session: Session, conversations: Dict[str, Conversation], ids: 
     offers: Dict[str, Offer] = {}
     query = (select(RetentionOffer, Service.price, Service.billing_period)
              .join(Service, Service.id == RetentionOffer.service_id)
-             .where(RetentionOffer.conversation_id.in_(ids))
+             .where(RetentionOffer.conversation_key.in_(ids))
              .order_by(RetentionOffer.made_at, RetentionOffer.id))
     for o, price, billing in session.execute(query):
         offer = Offer(o.id, o.service_id, o.rule_id, o.title, o.kind, o.reason, o.status, o.made_at,
                       o.decided_at, monthly_price(price, billing), billing)
         offers[o.id] = offer
-        conversations[o.conversation_id].offers.append(offer)
+        conversations[o.conversation_key].offers.append(offer)
     if not offers:
         return
     # What accepting changed (recorded with the outcome): discount end, new plan price, pause end.
     for details in session.execute(select(AuditEvent.details).where(
-            AuditEvent.action == "offer_outcome", AuditEvent.conversation_id.in_(ids))).scalars():
+            AuditEvent.action == "offer_outcome", AuditEvent.conversation_key.in_(ids))).scalars():
         offer = offers.get(details.get("offer_id"))
         if offer is not None and details.get("outcome") == "accepted":
             offer.changes = details.get("changes") or {}

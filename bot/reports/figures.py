@@ -168,7 +168,7 @@ def cancellation_tables(session: Session, where, totals: Dict[str, int]) -> List
         tables.append(table)
     refunds = Table("refunds", "Refund requests by route", ["route", "requests"])
     routes = dict(session.execute(select(RefundRequest.status, func.count())
-                                  .where(*where, RefundRequest.conversation_id == R.conversation_id)
+                                  .where(*where, RefundRequest.conversation_key == R.conversation_key)
                                   .group_by(RefundRequest.status)).all())
     for status, n in _ranked(routes):
         refunds.add([status, n])
@@ -245,8 +245,8 @@ def service_tables(session: Session, where, totals: Dict[str, int]) -> List[Tabl
     total, contained, misunderstood = totals["step:started"], totals["contained"], totals["misunderstood"]
     waits, waiting, triggers = [], set(), defaultdict(set)
     for cid, reason, created, assigned in session.execute(
-            select(Handoff.conversation_id, Handoff.reason, Handoff.created_at, Handoff.assigned_at)
-            .where(*where, Handoff.conversation_id == R.conversation_id)):
+            select(Handoff.conversation_key, Handoff.reason, Handoff.created_at, Handoff.assigned_at)
+            .where(*where, Handoff.conversation_key == R.conversation_key)):
         triggers[trigger_of(reason)].add(cid)
         if assigned:
             waits.append((assigned - created).total_seconds())
@@ -309,16 +309,16 @@ def _row_condition(session: Session, table: str, key: str):
     if table == "holdout":
         return {"offered": R.offer_made, "holdout": R.offer_status == "holdout"}.get(key)
     if table == "refunds":
-        return R.conversation_id.in_(select(RefundRequest.conversation_id).where(RefundRequest.status == key))
+        return R.conversation_key.in_(select(RefundRequest.conversation_key).where(RefundRequest.status == key))
     if table == "handoffs":
         reasons = [r for r in session.execute(select(Handoff.reason).distinct()).scalars() if trigger_of(r) == key]
-        return R.conversation_id.in_(select(Handoff.conversation_id).where(Handoff.reason.in_(reasons)))
+        return R.conversation_key.in_(select(Handoff.conversation_key).where(Handoff.reason.in_(reasons)))
     if table == "service":
-        handed = select(Handoff.conversation_id)
+        handed = select(Handoff.conversation_key)
         return {SERVICE_ROWS[0]: ~R.handoff, SERVICE_ROWS[1]: R.misunderstood,
-                SERVICE_ROWS[2]: R.conversation_id.in_(handed.where(Handoff.assigned_at.is_not(None))),
-                SERVICE_ROWS[3]: R.conversation_id.in_(handed.where(Handoff.assigned_at.is_not(None))),
-                SERVICE_ROWS[4]: R.conversation_id.in_(handed.where(Handoff.assigned_at.is_(None))),
+                SERVICE_ROWS[2]: R.conversation_key.in_(handed.where(Handoff.assigned_at.is_not(None))),
+                SERVICE_ROWS[3]: R.conversation_key.in_(handed.where(Handoff.assigned_at.is_not(None))),
+                SERVICE_ROWS[4]: R.conversation_key.in_(handed.where(Handoff.assigned_at.is_(None))),
                 SERVICE_ROWS[5]: R.filed, SERVICE_ROWS[6]: R.filed}.get(key)
     return None
 
@@ -331,4 +331,4 @@ def members(session: Session, since: date, until: date, filters: Filters, table:
     if condition is None:
         return None
     return list(session.execute(select(R).where(*scope(since, until, filters), condition)
-                                .order_by(R.started_at, R.conversation_id).limit(limit)).scalars())
+                                .order_by(R.started_at, R.conversation_key).limit(limit)).scalars())

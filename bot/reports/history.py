@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot import confirmation
 from bot.handoff.models import Handoff
+from bot.hashing import conversation_key
 from bot.models import (
     Account,
     AuditEvent,
@@ -103,13 +104,13 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
     customers = _customers(session, scripts)
     audit, offers, requests, handoffs, refunds = [], [], [], [], []
 
-    def event(at, action, account_id, cid, **details):
-        audit.append({"at": at, "action": action, "account_id": account_id, "conversation_id": cid,
+    def event(at, action, account_id, key, **details):
+        audit.append({"at": at, "action": action, "account_id": account_id, "conversation_key": key,
                       "details": details})
 
     for s in scripts:
         account_id, service_id = customers[s.customer]
-        cid, t = s.conversation_id, s.started_at
+        cid, t = conversation_key(s.conversation_id), s.started_at  # the tables hold the keyed hash
         tick = itertools.count(1)
         at = lambda: t + timedelta(seconds=s.step * next(tick))  # noqa: E731
         known = account_id if s.identified else None
@@ -129,7 +130,7 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
             else:
                 offer_id = "OFR-" + secrets.token_hex(5).upper()
                 status = "holdout" if s.holdout else "made"
-                row = {"id": offer_id, "account_id": account_id, "service_id": service_id, "conversation_id": cid,
+                row = {"id": offer_id, "account_id": account_id, "service_id": service_id, "conversation_key": cid,
                        "rule_id": rule.id, "kind": rule.kind, "title": rule.title, "description": rule.description,
                        "reason": s.reason, "status": status, "made_at": last, "decided_at": None}
                 event(last, "offer_holdout" if s.holdout else "offer_made", account_id, cid, service_id=service_id,
@@ -153,7 +154,7 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
                     "confirmation_number": number, "account_id": account_id, "service_id": service_id,
                     "idempotency_key": f"history-{cid}", "received_at": last, "end_kind": s.filed,
                     "end_date": last.date(), "status": "revoked" if s.revoked else "received",
-                    "reason": s.filing_reason, "channel": s.channel, "conversation_id": cid,
+                    "reason": s.filing_reason, "channel": s.channel, "conversation_key": cid,
                     "revoked_at": last + timedelta(days=1) if s.revoked else None,
                     "snapshot": {"history": True}})
                 event(last, "cancellation_filed", account_id, cid, confirmation_number=number,
@@ -168,14 +169,15 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
         if s.refund:
             last = at()
             refunds.append({"account_id": account_id, "service_id": service_id, "amount": Decimal("20.00"),
-                            "reason": "history", "status": s.refund, "conversation_id": cid, "created_at": last})
+                            "reason": "history", "status": s.refund, "conversation_key": cid, "created_at": last})
             event(last, "refund_requested", account_id, cid, amount="20.00", status=s.refund,
                   task_owner=policy.billing_owner)
         if s.handoff:
             last = at()
             joined = last + timedelta(seconds=s.handoff_wait) if s.handoff_wait is not None else None
             # closed in any case: a past chat must not wait in today's queue (no person joined: closed later)
-            handoffs.append({"conversation_id": cid, "channel": s.channel, "reason": s.handoff,
+            handoffs.append({"conversation_id": s.conversation_id, "conversation_key": cid,
+                             "channel": s.channel, "reason": s.handoff,
                              "status": "closed", "account_id": known, "paused": False, "on_duty": True,
                              "created_at": last, "assigned_at": joined,
                              "closed_at": (joined or last) + timedelta(minutes=30), "outcome": "closed"})

@@ -10,7 +10,7 @@ from bot.models import Base, Money
 
 class ReportConversation(Base):
     __tablename__ = "report_conversations"
-    conversation_id = Column(String(200), primary_key=True)
+    conversation_key = Column(String(64), primary_key=True)  # keyed hash of the conversation id
     started_at = Column(DateTime, nullable=False, index=True)
     last_at = Column(DateTime, nullable=False)
     channel = Column(String(40), nullable=False)  # of the filing, else of the handoff, else "unknown"

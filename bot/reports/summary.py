@@ -64,7 +64,7 @@ def row_of(c: Conversation) -> Dict[str, Any]:
     }
     furthest = [name for name in FUNNEL_STEPS if steps[name]][-1]
     row: Dict[str, Any] = {
-        "conversation_id": c.id, "started_at": c.started_at, "last_at": c.last_at, "channel": c.channel,
+        "conversation_key": c.id, "started_at": c.started_at, "last_at": c.last_at, "channel": c.channel,
         "tier": c.tier or NOT_IDENTIFIED, "reason": c.reason, "furthest_step": furthest,
         "identified": steps["identified"], "service_chosen": steps["service chosen"],
         "reason_given": steps["reason given"], "offer_made": steps["offer made"],
@@ -92,7 +92,7 @@ def row_of(c: Conversation) -> Dict[str, Any]:
 
 
 def _dirty(session: Session, since: datetime) -> Set[str]:
-    ids = set(session.execute(select(AuditEvent.conversation_id).where(  # no DISTINCT: SQLite then uses ix at
+    ids = set(session.execute(select(AuditEvent.conversation_key).where(  # no DISTINCT: SQLite then uses ix at
         AuditEvent.at >= since)).scalars()) - {None}
     services = set(session.execute(select(CancellationRequest.service_id)
                                    .where(CancellationRequest.received_at >= since)).scalars())
@@ -100,7 +100,7 @@ def _dirty(session: Session, since: datetime) -> Set[str]:
                                     .where(CancellationRequest.revoked_at >= since)).scalars())
     services_list = sorted(services)
     for start in range(0, len(services_list), 500):
-        ids.update(session.execute(select(RetentionOffer.conversation_id).distinct().where(
+        ids.update(session.execute(select(RetentionOffer.conversation_key).distinct().where(
             RetentionOffer.service_id.in_(services_list[start:start + 500]))).scalars())
     return ids
 
@@ -109,7 +109,8 @@ def _rewrite(session: Session, ids: Iterable[str]) -> int:
     ids = list(ids)
     facts = load(session, ids)
     for start in range(0, len(ids), 500):
-        session.execute(delete(ReportConversation).where(ReportConversation.conversation_id.in_(ids[start:start + 500])))
+        session.execute(delete(ReportConversation)
+                        .where(ReportConversation.conversation_key.in_(ids[start:start + 500])))
     rows: List[Dict[str, Any]] = [row_of(c) for c in facts.values()]
     for start in range(0, len(rows), 2000):
         session.execute(insert(ReportConversation), rows[start:start + 2000])
@@ -123,8 +124,8 @@ def refresh(session: Session) -> int:
     if newest is None:
         return 0
     if state is None:
-        ids = set(session.execute(select(AuditEvent.conversation_id).distinct()
-                                  .where(AuditEvent.conversation_id.is_not(None))).scalars())
+        ids = set(session.execute(select(AuditEvent.conversation_key).distinct()
+                                  .where(AuditEvent.conversation_key.is_not(None))).scalars())
     else:
         ids = _dirty(session, state.audit_at - LOOK_BACK)
     written = _rewrite(session, ids) if ids else 0

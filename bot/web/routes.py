@@ -3,9 +3,12 @@
 ``setup_web_routes(app)`` adds to the backend's aiohttp application:
 
 - ``GET /``: the demo page (``templates/index.html``) with the widget loaded and the one-line
-  snippet a company pastes into its own site;
+  snippet a company pastes into its own site. Branding attributes given in the query string
+  (``/?title=Acme+help&color-primary=%23006b3c&position=left``: the ``data-`` attribute names
+  without ``data-``) are put on both, so a company can try its branding on the demo page;
 - ``GET /static/widget.js``: the widget bundle, built by ``npm ci && npm run build`` from
-  ``bot/web/src/`` (a build output, not in git).
+  ``bot/web/src/`` (a build output, not in git);
+- the API reference for developers, ``GET /docs/api`` (``bot/web/api_reference.py``).
 
 The widget connects to Rasa's socket.io channel at ``RASA_PUBLIC_URL`` (default
 ``http://127.0.0.1:5005``): the URL of the Rasa server as the customer's browser reaches it.
@@ -15,18 +18,24 @@ from __future__ import annotations
 
 import html
 import os
-from pathlib import Path
-from typing import Optional
+import re
+from typing import Dict, Mapping, Optional
 
 from aiohttp import web
 
-WEB_DIR = Path(__file__).resolve().parent
-STATIC_DIR = WEB_DIR / "static"
-WIDGET_BUNDLE = STATIC_DIR / "widget.js"
-TEMPLATE = WEB_DIR / "templates" / "index.html"
+from bot.web.api_reference import setup_api_reference
+from bot.web.static_files import TEMPLATES_DIR, static_file
+
+TEMPLATE = TEMPLATES_DIR / "index.html"
 
 DEFAULT_RASA_PUBLIC_URL = "http://127.0.0.1:5005"
 DEFAULT_TITLE = "Cancellation assistant"
+
+# The widget's branding attributes (bot/web/src/config.js reads them), without "data-".
+BRANDING_ATTRIBUTE = re.compile(
+    r"^(title|position|greeting|greeting-intent|open|color-(primary|on-primary|focus)|text-[a-z]+(-[a-z]+)*)$"
+)
+MAX_ATTRIBUTE_VALUE = 300
 
 RASA_PUBLIC_URL_KEY = web.AppKey("rasa_public_url", str) if hasattr(web, "AppKey") else "rasa_public_url"
 
@@ -36,12 +45,22 @@ def rasa_public_url() -> str:
     return (os.environ.get("RASA_PUBLIC_URL") or DEFAULT_RASA_PUBLIC_URL).rstrip("/")
 
 
-def snippet(widget_src: str, socket_url: str, title: Optional[str] = None) -> str:
-    """The one-line ``<script>`` tag that embeds the widget in a page."""
+def snippet(widget_src: str, socket_url: str, branding: Optional[Mapping[str, str]] = None) -> str:
+    """The one-line ``<script>`` tag that embeds the widget in a page; ``branding`` maps attribute
+    names without ``data-`` (e.g. ``title``, ``color-primary``) to their values."""
     attrs = f'src="{html.escape(widget_src)}" data-socket-url="{html.escape(socket_url)}"'
-    if title:
-        attrs += f' data-title="{html.escape(title)}"'
+    for name, value in (branding or {}).items():
+        attrs += f' data-{name}="{html.escape(value)}"'
     return f"<script {attrs} defer></script>"
+
+
+def branding_from_query(query: Mapping[str, str]) -> Dict[str, str]:
+    """The widget's branding attributes among a request's query parameters (others are ignored)."""
+    return {
+        name: value[:MAX_ATTRIBUTE_VALUE]
+        for name, value in query.items()
+        if BRANDING_ATTRIBUTE.match(name) and value.strip()
+    }
 
 
 def _origin(request: web.Request) -> str:
@@ -51,12 +70,13 @@ def _origin(request: web.Request) -> str:
 async def index(request: web.Request) -> web.Response:
     socket_url = request.app[RASA_PUBLIC_URL_KEY]
     widget_src = f"{_origin(request)}/static/widget.js"
-    tag = snippet(widget_src, socket_url)
+    branding = branding_from_query(request.query)
+    tag = snippet(widget_src, socket_url, branding)
     page = (
         TEMPLATE.read_text(encoding="utf-8")
-        .replace("{{title}}", html.escape(DEFAULT_TITLE))
+        .replace("{{title}}", html.escape(branding.get("title", DEFAULT_TITLE)))
         .replace("{{snippet}}", html.escape(tag))
-        .replace("{{script_tag}}", snippet("/static/widget.js", socket_url))
+        .replace("{{script_tag}}", snippet("/static/widget.js", socket_url, branding))
     )
     return web.Response(
         text=page,
@@ -65,28 +85,12 @@ async def index(request: web.Request) -> web.Response:
     )
 
 
-async def widget_js(request: web.Request) -> web.StreamResponse:
-    if not WIDGET_BUNDLE.is_file():
-        return web.Response(
-            status=503,
-            text="// widget not built: run `npm ci && npm run build` in the repository\n",
-            content_type="application/javascript",
-        )
-    return web.FileResponse(
-        WIDGET_BUNDLE,
-        headers={
-            "Content-Type": "application/javascript; charset=utf-8",
-            "Cache-Control": "no-cache",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
-
-
 def setup_web_routes(app: web.Application, *, rasa_url: Optional[str] = None) -> None:
-    """Add ``/`` and ``/static/widget.js`` to ``app``.
+    """Add ``/``, ``/static/widget.js`` and the API reference (``/docs/api``) to ``app``.
 
     ``rasa_url`` overrides ``RASA_PUBLIC_URL`` (tests use it).
     """
     app[RASA_PUBLIC_URL_KEY] = (rasa_url or rasa_public_url()).rstrip("/")
     app.router.add_get("/", index, name="widget_demo")
-    app.router.add_get("/static/widget.js", widget_js, name="widget_js")
+    app.router.add_get("/static/widget.js", static_file("widget.js"), name="widget_js")
+    setup_api_reference(app)

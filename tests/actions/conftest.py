@@ -60,6 +60,7 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
     env.update(
         DATABASE_URL=f"sqlite:///{db}",
         BACKEND_SERVICE_TOKEN=TOKEN,
+        IDENTIFIER_HASH_KEY="test-identifier-hash-key",
         DEV_OUTBOX="1",
         VERIFY_MAX_FAILURES=str(MAX_FAILURES),
         VERIFY_LOCK_SECONDS="900",
@@ -191,16 +192,18 @@ ACCOUNTS = {
     "ivan": ("10000004", "10001", "4444", "Ivan"),
     "judy": ("10000005", "30301", "5555", "Judy"),
     "kim": ("10000006", "73301", "6666", "Kim"),          # several services, bundle
+    "nora": ("10000008", "85001", "8888", "Nora"),        # Email Suite; filed only by the crash test
 }
 
 
-async def verified_slots(who: str, sender: str) -> Dict[str, Any]:
-    """Verify through the API (as the identification step would) -> slots of a verified chat."""
+async def verified_slots(who: str, sender: str, channel: str = "rest") -> Dict[str, Any]:
+    """Verify through the API (as the identification step would, on input ``channel``) -> slots
+    of a verified chat."""
     from bot.client import BackendClient
 
     number, zip_code, _pin, name = ACCOUNTS[who]
     async with BackendClient.from_env() as c:
-        attempt = await c.verify_start(number, sender)
+        attempt = await c.verify_start(number, sender, channel)
         v = await c.verify(attempt["attempt_id"], zip_code)
     return {
         "verification_handle": v["handle"],

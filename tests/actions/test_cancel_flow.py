@@ -152,7 +152,7 @@ async def test_offer_declined_goes_straight_on(live_backend):
     sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="price",
                                requested_slot="offer_response")
     async with BackendClient.from_env() as c:
-        offer = await c.make_offer(Auth(slots["verification_handle"], sender), "SVC-6001", "price")
+        offer = await c.make_offer(Auth(slots["verification_handle"], sender, "rest"), "SVC-6001", "price")
     slots.update(offer_id=offer["id"], offer_title=offer["title"])
     msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
                                                               {"offer_response": "declined"}))
@@ -265,7 +265,7 @@ async def test_final_no_files_nothing(live_backend):
 
 async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):
     sender = new_sender()
-    slots = await verified_slots("grace", sender)
+    slots = await verified_slots("grace", sender, "socketio")
     slots.update(service_id="SVC-3001", service_name="Business Voice", service_confirmed=True,
                  reason="moving", backup_confirmed=True, end_when="end_of_period",
                  final_confirmation=True, requested_slot=None)
@@ -282,9 +282,76 @@ async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):
     assert out["cancel_attempt"] == 1.0 and out["service_id"] is None
     # a retry of the same action run (same tracker) files nothing new
     msgs2, _, _ = await run(ActionCancelFinish(), make_tracker(
-        slots, sender=sender, events=[{"event": "session_started", "timestamp": 1700000000.0}]))
+        slots, sender=sender, channel="socketio",
+        events=[{"event": "session_started", "timestamp": 1700000000.0}]))
     assert f"Confirmation number: {number}" in texts(msgs2)
     async with BackendClient.from_env() as c:
-        filed = await c.get_cancellation(Auth(slots["verification_handle"], sender), number)
+        filed = await c.get_cancellation(Auth(slots["verification_handle"], sender, "socketio"), number)
     assert filed["status"] == "received" and filed["service"]["id"] == "SVC-3001"
     assert filed["reason"] == "moving" and filed["when"] == "end_of_period"
+
+
+async def test_a_handle_verified_on_sms_is_refused_when_the_conversation_continues_over_rest(live_backend):
+    """Issue 14: a REST (or socket.io) message with an SMS conversation's id must not reach the
+    account the SMS customer verified: the services are not shown and nothing is filed."""
+    sender = new_sender()
+    slots = await verified_slots("kim", sender, "twilio")
+    for channel in ("rest", "socketio", "slack"):
+        msgs, events, _ = await run(ActionAskServiceId(), make_tracker(
+            dict(slots, requested_slot="service_id"), sender=sender, channel=channel))
+        text = texts(msgs)
+        assert "Office Internet" not in text and "SVC-6001" not in text, channel
+    filing = dict(slots, service_id="SVC-6001", service_name="Office Internet",
+                  service_confirmed=True, reason="price", backup_confirmed=True,
+                  end_when="end_of_period", final_confirmation=True, requested_slot=None)
+    msgs, _, out = await run(ActionCancelFinish(), make_tracker(filing, sender=sender, channel="rest"))
+    assert "Confirmation number" not in texts(msgs) and "verification has expired" in texts(msgs)
+    assert out["verification_handle"] is None
+    # the legitimate channel still works
+    msgs, _, _ = await run(ActionAskServiceId(), make_tracker(
+        dict(slots, requested_slot="service_id"), sender=sender, channel="twilio"))
+    assert "Office Internet (SVC-6001)" in texts(msgs)
+
+
+async def test_yes_after_a_crash_between_filing_and_answering_gets_the_filed_number(live_backend):
+    """Issue 14: the backend filed the request but the answer never reached the customer (the
+    action server died, or the backend answered too late); the slots still hold the confirmed
+    request. The customer's next "yes" gets the confirmation number of the request already
+    filed, and nothing is filed twice."""
+    from actions.cancel_flow import ActionAffirmOutsideForm
+    from actions.common import idempotency_key
+
+    sender = new_sender()
+    slots = await verified_slots("nora", sender)
+    slots.update(service_id="SVC-8001", service_name="Email Suite", service_confirmed=True,
+                 reason="moving", backup_confirmed=True, end_when="end_of_period",
+                 final_confirmation=True, requested_slot=None)
+    started = [{"event": "session_started", "timestamp": 1700000001.0}]
+    tracker = make_tracker(slots, sender=sender, text="yes", intent="affirm", events=started)
+    # the filing that happened before the crash, exactly as action_cancel_finish sends it
+    async with BackendClient.from_env() as c:
+        filed = await c.file_cancellation(
+            Auth(slots["verification_handle"], sender, "rest"), idempotency_key(tracker, "SVC-8001", 0),
+            service_id="SVC-8001", when="end_of_period", reason="moving")
+    msgs, _, out = await run(ActionAffirmOutsideForm(), tracker)
+    assert f"Confirmation number: {filed['confirmation_number']}" in texts(msgs)
+    assert out["cancel_attempt"] == 1.0 and out["final_confirmation"] is None
+    # an ordinary "yes" afterwards is just a yes
+    slots.update(out)
+    msgs, _, _ = await run(ActionAffirmOutsideForm(), make_tracker(slots, sender=sender, text="yes",
+                                                                   intent="affirm", events=started))
+    assert msgs == [{**msgs[0], "response": "utter_how_can_i_help"}]
+
+
+async def test_filing_without_an_answer_keeps_the_request_for_a_yes(live_backend, monkeypatch):
+    """The backend does not answer in time: the customer is told it is not confirmed yet and
+    that "yes" tries again; the confirmed request is kept (not reset)."""
+    sender = new_sender()
+    slots = await verified_slots("grace", sender)
+    slots.update(service_id="SVC-3001", service_name="Business Voice", service_confirmed=True,
+                 reason="moving", backup_confirmed=True, end_when="end_of_period",
+                 final_confirmation=True, requested_slot=None)
+    monkeypatch.setenv("BACKEND_URL", "http://127.0.0.1:9")  # nothing listens there
+    msgs, _, out = await run(ActionCancelFinish(), make_tracker(slots, sender=sender))
+    assert "can't confirm yet" in texts(msgs) and "Say \"yes\"" in texts(msgs)
+    assert "final_confirmation" not in out and "service_id" not in out

@@ -24,13 +24,24 @@ async def test_health_and_typed_errors(live_backend):
     with pytest.raises(VerificationFailed):
         await c.verify(attempt["attempt_id"], "12345")
     slots = await verified_slots("erin", sender)
-    auth = Auth(slots["verification_handle"], sender)
+    auth = Auth(slots["verification_handle"], sender, "rest")
     with pytest.raises(InvalidConfirmationNumber):
         await c.get_cancellation(auth, "AAAA-AAAA-AAAA")
     with pytest.raises(NotAuthorized):                      # handle bound to its conversation
         await c.services(Auth(slots["verification_handle"], "another-conversation"))
     queued = await c.request_handoff(sender, "customer_request", auth=auth)
     assert isinstance(queued.get("on_duty"), bool)
+
+
+async def test_a_handle_is_only_accepted_from_the_channel_it_was_verified_on(live_backend):
+    c = BackendClient.from_env()
+    sender = new_sender()
+    slots = await verified_slots("erin", sender, "twilio")
+    handle = slots["verification_handle"]
+    assert (await c.services(Auth(handle, sender, "twilio")))
+    for channel in ("rest", "socketio", "slack", ""):
+        with pytest.raises(NotAuthorized):
+            await c.services(Auth(handle, sender, channel))
 
 
 async def test_bad_token_and_unreachable(live_backend):
@@ -125,3 +136,47 @@ async def test_a_read_on_a_connection_the_backend_dropped_is_tried_again(monkeyp
             await client.offer_outcome(Auth("h", "c"), "offer-1", True)
         assert [method for method, _ in seen["requests"]].count(b"POST") == 1
         await _close(server, seen)
+
+
+async def _slow_server(delay: float):
+    """An HTTP server that answers every request after ``delay`` seconds."""
+    import asyncio
+
+    from aiohttp import web
+
+    async def slow(request):
+        await asyncio.sleep(delay)
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", slow)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def test_a_backend_slower_than_the_timeout_is_unavailable_not_a_crash():
+    """Issue 14: on Python 3.10 asyncio.TimeoutError is not the built-in TimeoutError; it escaped
+    the client and the customer got silence."""
+    runner, url = await _slow_server(5)
+    try:
+        with pytest.raises(BackendUnavailable):
+            await BackendClient(url, "t", timeout=0.5).services(Auth("h", "c", "rest"))
+    finally:
+        await runner.cleanup()
+
+
+async def test_rasa_http_api_slower_than_the_timeout_is_a_rasa_error():
+    from bot.handoff.rasa import RasaClient, RasaError
+
+    runner, url = await _slow_server(5)
+    rasa = RasaClient(url, "token", timeout=0.5)
+    try:
+        with pytest.raises(RasaError):
+            await rasa.tracker("+15550100001")
+    finally:
+        await rasa.close()
+        await runner.cleanup()

@@ -47,7 +47,7 @@ async def test_fast_track_declines_a_pending_offer(live_backend):
     sender = new_sender()
     slots = await verified_slots("judy", sender)
     async with BackendClient.from_env() as c:
-        offer = await c.make_offer(Auth(slots["verification_handle"], sender), "SVC-5001",
+        offer = await c.make_offer(Auth(slots["verification_handle"], sender, "rest"), "SVC-5001",
                                    "not_using")
     assert offer
     slots.update(service_id="SVC-5001", offer_id=offer["id"], requested_slot="offer_response")
@@ -150,3 +150,18 @@ async def test_plain_stop_leaves_a_free_text_question(live_backend):
         msgs, _, slots = await run(validator, tracker)
         assert slots == {slot: None, "flow_stopped": "user_stopped", "requested_slot": None}
         assert "Nothing has been changed" in texts(msgs)
+
+
+async def test_handoff_when_the_backend_is_slower_than_the_timeout(monkeypatch):
+    """Issue 14: asyncio.TimeoutError escaped and action_handoff crashed (silence)."""
+    from .test_client import _slow_server
+
+    runner, url = await _slow_server(5)
+    try:
+        monkeypatch.setenv("BACKEND_URL", url)
+        monkeypatch.setenv("BACKEND_TIMEOUT_SECONDS", "0.5")
+        msgs, events, _ = await run(ActionHandoff(), make_tracker(intent="request_human"))
+    finally:
+        await runner.cleanup()
+    assert "no one from our team can be reached right now" in texts(msgs)
+    assert not any(e["event"] == "pause" for e in events)

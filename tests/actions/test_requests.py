@@ -25,7 +25,7 @@ from .conftest import button_payloads, make_tracker, new_sender, run, texts, val
 async def _filed(who, service_id, sender):
     slots = await verified_slots(who, sender)
     async with BackendClient.from_env() as c:
-        filed = await c.file_cancellation(Auth(slots["verification_handle"], sender),
+        filed = await c.file_cancellation(Auth(slots["verification_handle"], sender, "rest"),
                                           f"test-{sender}", service_id=service_id,
                                           when="end_of_period")
     return slots, filed["confirmation_number"]
@@ -87,7 +87,11 @@ async def test_revoke_then_again(live_backend):
     slots["revoke_confirmed"] = True
     msgs, _, _ = await run(ActionRevokeFinish(), make_tracker(slots, sender=sender))
     assert f"cancellation {number} is revoked" in texts(msgs)
+    # the same run again (a retry: same tracker, same Idempotency-Key) gets the first answer
     msgs, _, _ = await run(ActionRevokeFinish(), make_tracker(slots, sender=sender))
+    assert f"cancellation {number} is revoked" in texts(msgs)
+    # revoking again in a later turn is refused
+    msgs, _, _ = await run(ActionRevokeFinish(), make_tracker(slots, sender=sender, text="revoke it again"))
     assert f"I can't revoke {number}" in texts(msgs)
     # saying no changes nothing
     _, _, out = await validate(v, _turn("revoke_form", sender, slots, {"revoke_confirmed": False}))
@@ -155,3 +159,22 @@ async def test_final_bill(live_backend):
     # form itself requests the first one
     _, _, out = await validate(v, make_tracker({}, active_loop="bill_form"))
     assert "requested_slot" not in out
+
+
+async def test_a_retried_refund_run_files_one_refund(live_backend):
+    """The action server crashed after the backend filed the refund: Rasa runs the action again
+    on the same tracker, which sends the same Idempotency-Key: one refund, one billing alert."""
+    import json
+    import urllib.request
+
+    sender = new_sender()
+    slots = await verified_slots("grace", sender)
+    tracker_slots = {**slots, "refund_amount": "1234.00", "refund_reason": "billed for a month of outage"}
+    for _ in range(2):
+        msgs, _, _ = await run(ActionRefundFinish(), make_tracker(tracker_slots, sender=sender))
+        assert "refund request for $1,234.00 is being reviewed" in texts(msgs)
+    request = urllib.request.Request(live_backend["url"] + "/api/v1/dev/outbox?to=Heather",
+                                     headers={"Authorization": f"Bearer {live_backend['token']}"})
+    with urllib.request.urlopen(request) as answer:
+        alerts = [m for m in json.load(answer)["messages"] if "$1234.00" in m["body"]]
+    assert len(alerts) == 1

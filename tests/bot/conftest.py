@@ -25,6 +25,7 @@ from tests.databases import DATABASES, migrated_database
 bot.hashing.PBKDF2_ITERATIONS = 5_000
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "test-service-token"
+IDENTIFIER_HASH_KEY = "test-identifier-hash-key"
 _numbers = itertools.count(secrets.randbelow(10_000_000) * 10)
 
 
@@ -55,7 +56,7 @@ def db(db_url):
 
 @pytest.fixture
 def settings(db_url) -> Settings:
-    return Settings(database_url=db_url, service_token=TOKEN, dev_outbox=True,
+    return Settings(database_url=db_url, service_token=TOKEN, identifier_hash_key=IDENTIFIER_HASH_KEY, dev_outbox=True,
                     verify_max_failures=3, verify_lock_seconds=60, handle_ttl_seconds=900)
 
 

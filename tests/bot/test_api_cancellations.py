@@ -11,6 +11,7 @@ from sqlalchemy import update
 import bot.cancellations
 from bot import confirmation
 from bot.api import create_app
+from bot.hashing import conversation_key
 from bot.models import (
     AuditEvent,
     CancellationRequest,
@@ -47,11 +48,10 @@ async def test_filing_records_request_task_audit_and_receipt(api, db):
     assert (task.kind, task.owner, task.status) == ("sales_callback", "Priya Shah", "open")
     [receipt] = rows(db, OutboxMessage, recipient=account["email"], kind="receipt")
     assert number in receipt.body
-    assert count(db, AuditEvent, action="cancellation_filed", conversation_id=who["X-Conversation-Id"]) == 1
+    assert count(db, AuditEvent, action="cancellation_filed", conversation_key=conversation_key(who["X-Conversation-Id"])) == 1
 
-    # a replay answers 200 with the same request, and writes nothing more
-    status, again = await _file(api, who, service_id)
-    assert status == 200 and again["confirmation_number"] == number
+    # a replay answers the first answer again (status and body), and writes nothing more
+    assert await _file(api, who, service_id) == (201, body)
     assert count(db, CancellationRequest, service_id=service_id) == 1
     assert count(db, OutboxMessage, recipient=account["email"], kind="receipt") == 1
 
@@ -85,9 +85,9 @@ async def test_50_concurrent_filings_with_one_key_give_one_request(api, db):
     service_id = account["services"][0]
     who = await api.verify(account)
     results = await asyncio.gather(*[_file(api, who, service_id, key="same-key") for _ in range(50)])
-    statuses = sorted(status for status, _ in results)
-    assert statuses == [200] * 49 + [201], [b for s, b in results if s not in (200, 201)][:3]
-    assert len({body["confirmation_number"] for _, body in results}) == 1
+    # every one gets the first answer: the same status and body
+    assert all(result == results[0] for result in results), [r for r in results if r != results[0]][:2]
+    assert results[0][0] == 201
     assert count(db, CancellationRequest, service_id=service_id) == 1
     assert count(db, StaffTask, account_id=rows(db, CancellationRequest, service_id=service_id)[0].account_id) == 1
     assert count(db, OutboxMessage, recipient=account["email"], kind="receipt") == 1
@@ -128,7 +128,7 @@ async def test_a_failed_filing_leaves_nothing_behind(api, db, monkeypatch):
     assert count(db, CancellationRequest, service_id=service_id) == 0
     assert count(db, StaffTask, account_id=rows(db, Service, id=service_id)[0].account_id) == 0
     assert count(db, OutboxMessage, recipient=account["email"]) == 0
-    assert count(db, AuditEvent, action="cancellation_filed", conversation_id=who["X-Conversation-Id"]) == 0
+    assert count(db, AuditEvent, action="cancellation_filed", conversation_key=conversation_key(who["X-Conversation-Id"])) == 0
     assert rows(db, Service, id=service_id)[0].status == "active"
 
     monkeypatch.undo()
@@ -222,7 +222,7 @@ async def test_tracking_numbers(api, db):
     assert (await api.post(f"/api/v1/cancellations/{number}/tracking", {"tracking_number": "#!"}, who))[1]["field"] == "tracking_number"
     assert (await api.post(f"/api/v1/cancellations/{number}/tracking",
                            {"tracking_number": "1Z999AA10123456785", "equipment_id": "EQ-OTHER"}, who))[0] == 404
-    assert count(db, AuditEvent, action="tracking_reported", conversation_id=who["X-Conversation-Id"]) == 2
+    assert count(db, AuditEvent, action="tracking_reported", conversation_key=conversation_key(who["X-Conversation-Id"])) == 2
     status, body = await api.get(f"/api/v1/equipment?service_id={account['services'][0]}", who)
     assert body["return_window_days"] == 30 and all(e["tracking_number"] for e in body["equipment"])
 
@@ -242,9 +242,10 @@ async def test_refund_thresholds(api, db, amount, status_text, notify):
     account = make_account(db)
     who = await api.verify(account)
     status, body = await api.post("/api/v1/refunds", {"amount": amount, "reason": "double charge in March",
-                                                      "service_id": account["services"][0]}, who)
+                                                      "service_id": account["services"][0]}, who,
+                                  headers={"Idempotency-Key": "refund-1"})
     assert status == 200 and (body["status"], body["amount"]) == (status_text, amount)
-    [refund] = rows(db, RefundRequest, conversation_id=who["X-Conversation-Id"])
+    [refund] = rows(db, RefundRequest, conversation_key=conversation_key(who["X-Conversation-Id"]))
     [task] = rows(db, StaffTask, refund_id=refund.id)
     assert (task.kind, task.owner, task.status, task.notify_slack) == ("billing_review", "Heather", "billing_in_progress", notify)
     alerts = [m for m in rows(db, OutboxMessage, recipient="Heather", kind="billing_alert") if f"#{task.id})" in m.body]
@@ -257,9 +258,12 @@ async def test_refund_field_errors(api, db):
     for body, field in (({"amount": 12.5, "reason": "x"}, "amount"), ({"amount": "0.00", "reason": "x"}, "amount"),
                         ({"amount": "1.234", "reason": "x"}, "amount"), ({"amount": "-3", "reason": "x"}, "amount"),
                         ({"amount": "5.00"}, "reason"), ({"amount": "5.00", "reason": "x", "service_id": 3}, "service_id")):
-        status, answer = await api.post("/api/v1/refunds", body, who)
+        status, answer = await api.post("/api/v1/refunds", body, who, headers={"Idempotency-Key": "r"})
         assert (status, answer["field"]) == (422, field)
-    assert (await api.post("/api/v1/refunds", {"amount": "5.00", "reason": "x", "service_id": "SVC-NOPE"}, who))[0] == 404
+    assert (await api.post("/api/v1/refunds", {"amount": "5.00", "reason": "x", "service_id": "SVC-NOPE"}, who,
+                           headers={"Idempotency-Key": "r"}))[0] == 404
+    status, answer = await api.post("/api/v1/refunds", {"amount": "5.00", "reason": "x"}, who)
+    assert (status, answer["field"]) == (422, "Idempotency-Key")
 
 
 async def test_quotes(api, db):
@@ -303,7 +307,7 @@ async def test_offers_one_per_conversation_and_accepting_applies_the_save(api, d
     assert (await api.post(f"/api/v1/offers/{offer['id']}/outcome", {"accepted": True}, other_who))[0] == 404
     status, body = await api.post(f"/api/v1/services/{other['services'][0]}/offer", {"reason": None}, other_who)
     assert (status, body) == (200, {"offer": None})
-    assert count(db, AuditEvent, action="offer_outcome", conversation_id="conv-offer") == 1
+    assert count(db, AuditEvent, action="offer_outcome", conversation_key=conversation_key("conv-offer")) == 1
 
 
 async def test_declined_plan_switch_changes_nothing_and_downgrade_applies(api, db):

@@ -3,6 +3,7 @@ import asyncio
 
 from sqlalchemy import delete, update
 
+from bot.hashing import conversation_key
 from bot.models import AuditEvent, OutboxMessage, VerificationHandle, VerificationLockout, utcnow
 from tests.bot.conftest import count, make_account
 
@@ -112,7 +113,7 @@ async def test_audit_trail_never_holds_the_factor(api, db):
     start = await _start(api, account["email"], "conv-audit")
     await _verify(api, start["attempt_id"], "98765")
     await _verify(api, start["attempt_id"], account["pin"])
-    events = db.transaction(lambda s: [(e.action, e.details) for e in s.query(AuditEvent).filter_by(conversation_id="conv-audit")])
+    events = db.transaction(lambda s: [(e.action, e.details) for e in s.query(AuditEvent).filter_by(conversation_key=conversation_key("conv-audit"))])
     assert [a for a, _ in events] == ["verify_started", "verify_failed", "verify_succeeded"]
     text = repr(events)
     for secret in ("98765", account["pin"], account["email"], account["account_number"]):
@@ -130,7 +131,7 @@ async def test_handle_is_bound_to_its_conversation_and_expires(api, db):
     assert (status, body["error"]) == (401, "invalid_handle")
     status, body = await api.get("/api/v1/services", {**who, "X-Verification-Handle": "forged"})
     assert (status, body["error"]) == (401, "invalid_handle")
-    db.transaction(lambda s: s.execute(update(VerificationHandle).where(VerificationHandle.conversation_id == "conv-A")
+    db.transaction(lambda s: s.execute(update(VerificationHandle).where(VerificationHandle.conversation_key == conversation_key("conv-A"))
                                        .values(expires_at=utcnow())))
     assert (await api.get("/api/v1/services", who))[0] == 401
 
@@ -184,3 +185,71 @@ async def test_unknown_and_known_accounts_cost_the_same_hashing(api, db, monkeyp
         work[label, "otp"] = list(calls)
     for key in (5, 4, 6, "otp"):
         assert work["known", key] == work["unknown", key] and len(work["known", key]) >= 1
+
+
+async def test_lockout_is_per_account_whatever_identifier_was_used(api, db, settings):
+    """Failures on the email lock the account: its account number and phone are locked too, and
+    failures spread over the three identifiers add up to one count."""
+    account = make_account(db)
+    wrong_zip = "99999" if account["zip"] != "99999" else "99998"
+    for _ in range(settings.verify_max_failures):
+        await _verify(api, (await _start(api, account["email"]))["attempt_id"], wrong_zip)
+    for identifier in (account["account_number"], account["phone"], account["email"]):
+        status, body = await _verify(api, (await _start(api, identifier))["attempt_id"], account["zip"])
+        assert (status, body["error"]) == (429, "locked"), identifier
+
+    spread = make_account(db)
+    identifiers = [spread["email"], spread["account_number"], spread["phone"]]
+    results = [(await _verify(api, (await _start(api, identifiers[i % 3]))["attempt_id"], "0000"
+                              if spread["pin"] != "0000" else "1111"))[0]
+               for i in range(settings.verify_max_failures)]
+    assert results == [401] * (settings.verify_max_failures - 1) + [429]
+    status, _ = await _verify(api, (await _start(api, spread["phone"]))["attempt_id"], spread["pin"])
+    assert status == 429
+    # another account is not affected
+    other = make_account(db)
+    assert (await _verify(api, (await _start(api, other["phone"]))["attempt_id"], other["zip"]))[0] == 200
+
+
+async def test_identifier_keys_are_keyed_hashes(api, db):
+    """The stored lockout/attempt keys are HMACs with IDENTIFIER_HASH_KEY: enumerating candidate
+    emails with plain SHA-256 (as an attacker with a copy of the database would) finds nothing."""
+    import hashlib
+    import hmac
+
+    from bot.models import VerificationAttempt
+    from tests.bot.conftest import IDENTIFIER_HASH_KEY
+
+    account = make_account(db)
+    await _start(api, account["email"], "conv-keyed")
+    stored = {a.identifier_key for a in db.transaction(
+        lambda s: list(s.query(VerificationAttempt).filter_by(conversation_key=conversation_key("conv-keyed"))))}
+    plain = f"email:{account['email']}".encode()
+    unkeyed = hashlib.sha256(b"cancel-assistant/identifier:" + plain).hexdigest()
+    keyed = hmac.new(IDENTIFIER_HASH_KEY.encode(), b"cancel-assistant/identifier:" + plain, hashlib.sha256).hexdigest()
+    assert stored == {keyed} and unkeyed not in stored and hashlib.sha256(plain).hexdigest() not in stored
+
+
+async def test_one_time_codes_are_capped_per_account_not_per_attempt(api, db, settings):
+    """Ten conversations asking for codes for one customer: at most OTP_MAX_PER_ACCOUNT codes are
+    sent in the window, whichever identifier and conversation asked; the answer never changes."""
+    account = make_account(db)
+    identifiers = [account["email"], account["account_number"], account["phone"]]
+    for i in range(10):
+        start = await _start(api, identifiers[i % 3], f"conv-otp-flood-{i}")
+        for _ in range(3):
+            status, sent = await api.post("/api/v1/verify/otp", {"attempt_id": start["attempt_id"]})
+            assert status == 202 and sent["sent"] is True
+    sent_codes = count(db, OutboxMessage, kind="otp", account_id=_account_id(db, account))
+    assert sent_codes == settings.otp_max_per_account
+    # another customer is not affected
+    other = make_account(db)
+    start = await _start(api, other["email"])
+    await api.post("/api/v1/verify/otp", {"attempt_id": start["attempt_id"]})
+    assert count(db, OutboxMessage, kind="otp", account_id=_account_id(db, other)) == 1
+
+
+def _account_id(db, account):
+    from bot.models import Account
+
+    return db.transaction(lambda s: s.query(Account).filter_by(account_number=account["account_number"]).one().id)

@@ -100,6 +100,9 @@ def test_settings_from_environment():
         load_settings({"VERIFY_LOCK_SECONDS": "soon"})
     with pytest.raises(ConfigError, match="BACKEND_SERVICE_TOKEN"):
         load_settings({}).require_token()
+    with pytest.raises(ConfigError, match="IDENTIFIER_HASH_KEY"):
+        load_settings({"BACKEND_SERVICE_TOKEN": "t"}).require_identifier_hash_key()
+    assert load_settings({"IDENTIFIER_HASH_KEY": "k"}).require_identifier_hash_key() == "k"
 
 
 def test_cli_seed_and_load_print_nothing_secret(tmp_path, monkeypatch, capsys):
@@ -124,6 +127,7 @@ def test_cli_serve_refuses_a_bad_policy(tmp_path, monkeypatch, capsys):
     bad["return_window_days"] = -3
     (tmp_path / "policy.yml").write_text(yaml.safe_dump(bad))
     monkeypatch.setenv("BACKEND_SERVICE_TOKEN", "t")
+    monkeypatch.setenv("IDENTIFIER_HASH_KEY", "k")
     monkeypatch.setenv("POLICY_FILE", str(tmp_path / "policy.yml"))
     assert main(["serve"]) == 2
     assert "policy.return_window_days: must be a positive integer" in capsys.readouterr().err
@@ -133,7 +137,8 @@ def test_cli_serve_runs_the_real_server(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}", "BACKEND_SERVICE_TOKEN": "tok"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}", "BACKEND_SERVICE_TOKEN": "tok",
+           "IDENTIFIER_HASH_KEY": "k"}
     exe = [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())"]
     subprocess.run(exe + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
     server = subprocess.Popen(exe + ["serve", "--port", str(port)], env=env, cwd=ROOT,
@@ -150,6 +155,10 @@ def test_cli_serve_runs_the_real_server(tmp_path):
                 time.sleep(0.2)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
             assert "static/widget.js" in r.read().decode()  # the widget demo page is served too
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/api", timeout=5) as r:
+            assert "/static/api-reference.js" in r.read().decode()  # the API reference, without a token
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/openapi.json", timeout=5) as r:
+            assert "/console/api/handoffs" in json.load(r)["paths"]
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/verify/start", method="POST",
                                          data=json.dumps({"identifier": "erin@example.com", "conversation_id": "c"}).encode(),
                                          headers={"Authorization": "Bearer tok", "Content-Type": "application/json"})
@@ -187,3 +196,30 @@ def test_dotenv_is_read_unless_switched_off(monkeypatch):
     monkeypatch.setenv("LOAD_DOTENV", "0")
     load_settings()
     assert len(loads) == 1
+
+
+def test_env_example_starts_a_backend_once_make_run_fills_in_the_secrets(tmp_path):
+    """scripts/init_env.py turns .env.example into a .env with fresh secrets (the backend needs a
+    service token and IDENTIFIER_HASH_KEY) and the dev outbox off."""
+    import importlib.util
+
+    from dotenv import dotenv_values
+
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / ".env.example").write_text((ROOT / ".env.example").read_text())
+    spec = importlib.util.spec_from_file_location("init_env", ROOT / "scripts" / "init_env.py")
+    init_env = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(init_env)
+    init_env.ROOT = tmp_path
+    assert init_env.main() == 0
+    values = dotenv_values(tmp_path / ".env")
+    settings = load_settings(values)
+    assert settings.require_token() != "change-me" and len(settings.require_identifier_hash_key()) >= 24
+    assert settings.require_identifier_hash_key() != settings.require_token()
+    assert settings.dev_outbox is False
+    # an older .env without the key gets it added, and keeps what it had
+    (tmp_path / ".env").write_text("BACKEND_SERVICE_TOKEN=mine\nDEV_OUTBOX=1\n")
+    assert init_env.main() == 0
+    older = load_settings(dotenv_values(tmp_path / ".env"))
+    assert (older.require_token(), older.dev_outbox) == ("mine", True)
+    assert len(older.require_identifier_hash_key()) >= 24

@@ -9,6 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 import bot.offers
 from bot.api import create_app
+from bot.hashing import conversation_key
 from bot.models import AuditEvent, RetentionOffer, utcnow
 from bot.reports import Filters, members, report
 from tests.bot.conftest import Api, count, filing, make_account
@@ -42,7 +43,8 @@ def _behind(db, table, key, **filters):
     today = utcnow().date()
     found = db.transaction(lambda s: members(s, today - timedelta(days=1), today + timedelta(days=1),
                                              Filters(**filters), table, key))
-    return {m.conversation_id for m in found}
+    names = {conversation_key(name): name for name in ("report-conv-1", "report-conv-2", "report-conv-3")}
+    return {names.get(m.conversation_key, m.conversation_key) for m in found}
 
 
 async def test_conversations_through_the_api_are_counted_in_the_report(holdout_api, db):
@@ -70,9 +72,10 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     assert await api.post(f"/api/v1/services/{svc2}/offer", {"reason": "price"}, who2) == (200, {"offer": None})
     assert await api.post(f"/api/v1/services/{svc2}/offer", {"reason": "price"}, who2) == (200, {"offer": None})
     held = db.transaction(lambda s: s.query(RetentionOffer).filter_by(service_id=svc2).one())
-    assert (held.status, held.rule_id, held.conversation_id) == ("holdout", "price-discount-small", "report-conv-2")
+    assert (held.status, held.rule_id, held.conversation_key) == (
+        "holdout", "price-discount-small", conversation_key("report-conv-2"))
     assert (await api.post(f"/api/v1/offers/{held.id}/outcome", {"accepted": True}, who2))[0] == 404
-    assert count(db, AuditEvent, action="offer_holdout", conversation_id="report-conv-2") == 1
+    assert count(db, AuditEvent, action="offer_holdout", conversation_key=conversation_key("report-conv-2")) == 1
     # 3: confirmed, but the balance blocks filing: recorded as refused
     third = make_account(db, receivables="10.00")
     who3 = await api.verify(third, "report-conv-3")
@@ -80,7 +83,8 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     status, body = await api.post("/api/v1/cancellations", filing(third["services"][0], channel="sms"), who3,
                                   headers={"Idempotency-Key": "report-3"})
     assert (status, body["error"]) == (409, "balance_blocks_filing")
-    assert count(db, AuditEvent, action="cancellation_refused", conversation_id="report-conv-3") == 1
+    assert count(db, AuditEvent, action="cancellation_refused",
+                 conversation_key=conversation_key("report-conv-3")) == 1
 
     rep = db.transaction(lambda s: report(s, today - timedelta(days=1), today + timedelta(days=1)))
     steps = [row[0] for row in rep.tables["funnel"].rows]

@@ -8,16 +8,14 @@ from datetime import date, timedelta
 import pytest
 
 from bot.cli import main
-from bot.reports.history import write
-from tests.bot.test_reports_figures import scripts
+from tests.bot.test_reports_figures import record
 
 PERIOD = ["--since", "2026-03-02", "--until", "2026-03-08"]
 
 
 @pytest.fixture(scope="module")
 def recorded(db, policy):
-    db.transaction(write, policy, scripts())
-    return db
+    return record(db, policy)
 
 
 @pytest.fixture
@@ -68,6 +66,7 @@ def test_bad_dates_are_refused(cli):
 
 def test_seed_history_once(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'demo.sqlite3'}")
+    monkeypatch.setenv("IDENTIFIER_HASH_KEY", "demo-history-key")
     assert main(["seed", "--history", "40"]) == 0
     assert "demo history: 40 conversations over the last 90 days" in capsys.readouterr().out
     assert main(["seed", "--history"]) == 0

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.handoff.models import Handoff
+from bot.hashing import conversation_key, set_identifier_hash_key
 from bot.reports import Filters, members, report
 from bot.reports.history import Script, write
+from tests.bot.conftest import IDENTIFIER_HASH_KEY
 
 D = datetime
 PERIOD = (date(2026, 3, 2), date(2026, 3, 8))
@@ -56,10 +58,16 @@ def scripts():
     ]
 
 
-@pytest.fixture(scope="module")
-def recorded(db, policy):
+def record(db, policy):
+    """Write the scripts' rows; the tables hold keyed conversation hashes, so the key is installed."""
+    set_identifier_hash_key(IDENTIFIER_HASH_KEY)
     db.transaction(write, policy, scripts())
     return db
+
+
+@pytest.fixture(scope="module")
+def recorded(db, policy):
+    return record(db, policy)
 
 
 def figures(db, **filters):
@@ -71,9 +79,11 @@ def rows(rep, table):
 
 
 def behind(db, table, key, **filters):
-    """Conversation ids behind one row (the drill-down)."""
+    """Conversation ids behind one row (the drill-down lists their keys; the scripts' ids are found
+    back from them)."""
     found = db.transaction(lambda s: members(s, *PERIOD, Filters(**filters), table, key))
-    return None if found is None else [m.conversation_id for m in found]
+    names = {conversation_key(s.conversation_id): s.conversation_id for s in scripts()}
+    return None if found is None else [names[m.conversation_key] for m in found]
 
 
 def test_funnel(recorded):

@@ -27,6 +27,10 @@ CHROMIUM_ARGS = [
 ]
 BUNDLE = ROOT / "bot" / "web" / "static" / "widget.js"
 SOURCES = ROOT / "bot" / "web" / "src"
+# Screenshots of the browser tests (look at them): SCREENSHOT_DIR or results/screenshots.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "results" / "screenshots")
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
 
 
 def require_chromium() -> None:
@@ -58,9 +62,42 @@ def _default_loop_policy() -> None:
         asyncio.set_event_loop(loop)
 
 
+async def screenshot(page, name: str) -> Path:
+    """Save a screenshot of the page as <SCREENSHOTS>/<name>.png and print where it is."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    await page.screenshot(path=str(path))
+    print(f"screenshot: {path}")
+    return path
+
+
+def parse_rgb(value: str) -> tuple:
+    """(r, g, b) of a computed CSS colour such as "rgb(31, 78, 121)" or "rgba(0, 0, 0, 0.5)"."""
+    import re
+
+    parts = [float(x) for x in re.findall(r"[\d.]+", value)]
+    assert len(parts) >= 3, value
+    return tuple(parts[:3])
+
+
+def contrast(a: tuple, b: tuple) -> float:
+    """WCAG 2 contrast ratio of two (r, g, b) colours."""
+
+    def luminance(rgb: tuple) -> float:
+        def channel(c: float) -> float:
+            c /= 255
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(c) for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 @asynccontextmanager
-async def chromium_page() -> AsyncIterator["object"]:
-    """A fresh browser context and page in the system Chromium."""
+async def chromium_page(viewport: dict = DESKTOP) -> AsyncIterator["object"]:
+    """A fresh browser context and page in the system Chromium (1280 px wide unless told)."""
     from playwright.async_api import async_playwright
 
     require_chromium()
@@ -68,7 +105,7 @@ async def chromium_page() -> AsyncIterator["object"]:
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = await browser.new_context()
+            context = await browser.new_context(viewport=viewport)
             page = await context.new_page()
             page.set_default_timeout(20000)
             yield page

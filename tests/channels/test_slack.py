@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import tempfile
 import time
 import uuid
 
 import aiohttp
 import pytest
 
+from bot.channels.identity import slack_conversation_id
 from bot.channels.slack import SecureSlackInput
 from tests.channels.conftest import rasa_channel_server, tracebacks
 
@@ -49,12 +51,18 @@ def message_event(text: str, user: str, event_id: str = "") -> bytes:
     ).encode()
 
 
+# where the channel keeps the Slack channel of each pseudonymous conversation (shared by the
+# "replicas" of a test, as in production)
+STORE_URL = f"sqlite:///{tempfile.mkdtemp(prefix='slack-store-')}/channels.sqlite3"
+
+
 def new_user() -> str:
     return "U" + uuid.uuid4().hex[:10].upper()
 
 
 def channel(stand_in, **overrides) -> SecureSlackInput:
-    settings = dict(slack_token=TOKEN, slack_signing_secret=SECRET, api_url=f"{stand_in.url}/api/")
+    settings = dict(slack_token=TOKEN, slack_signing_secret=SECRET, api_url=f"{stand_in.url}/api/",
+                    store_url=STORE_URL)
     settings.update(overrides)
     return SecureSlackInput(**settings)
 
@@ -72,7 +80,8 @@ async def post(http, url, body: bytes, headers: dict, content_type="application/
 
 
 async def stored_user_events(agent, sender: str) -> list:
-    tracker = await agent.tracker_store.retrieve(sender)
+    """User events of the conversation of Slack user ``sender`` (pseudonymous id)."""
+    tracker = await agent.tracker_store.retrieve(slack_conversation_id(sender))
     return [] if tracker is None else [e for e in tracker.events if e.type_name == "user"]
 
 
@@ -226,6 +235,11 @@ async def test_url_verification_answers_the_challenge(slack):
         pytest.param(b"payload=%7Bnot%20json", "application/x-www-form-urlencoded", 400, id="form-payload-not-json"),
         pytest.param(b"hello", "text/plain", 415, id="wrong-content-type"),
         pytest.param(b'{"pad": "' + b"x" * (70 * 1024) + b'"}', "application/json", 413, id="oversized"),
+        pytest.param(b"[" * 30_000 + b"]" * 30_000, "application/json", 400, id="deeply-nested"),
+        pytest.param(b"payload=" + b"%5B" * 20_000, "application/x-www-form-urlencoded", 400,
+                     id="deeply-nested-payload"),
+        pytest.param(b'{"type": "event_callback", "event": {"type": "message", "text": "\\ud800", "user": "U1",'
+                     b' "channel_type": "im"}}', "application/json", 400, id="lone-surrogate"),
     ],
 )
 async def test_malformed_or_oversized_signed_bodies_are_refused(
@@ -259,3 +273,44 @@ def test_settings_come_from_the_environment(monkeypatch):
     assert output.client.base_url == "http://127.0.0.1:9/api/"
     # credentials.yml wins over the environment
     assert SecureSlackInput.from_credentials({"slack_token": "xoxb-file"}).slack_token == "xoxb-file"
+
+
+async def test_the_slack_user_id_is_not_the_conversation_id(slack, stand_in, tiny_agent):
+    """Issue 14: a REST client sending a Slack user id as sender continued that conversation."""
+    http, url = slack
+    user = new_user()
+    body = message_event("hello", user)
+    assert (await post(http, url, body, sign(body)))[0] == 200
+    await stand_in.wait_for(1)
+    assert await tiny_agent.tracker_store.retrieve(user) is None
+    assert user not in slack_conversation_id(user)
+    assert [e.text for e in await stored_user_events(tiny_agent, user)] == ["hello"]
+    # later messages to the conversation (a staff agent's reply) reach the user's channel
+    await channel(stand_in).get_output_channel().send_text_message(slack_conversation_id(user), "An agent writes.")
+    posted = await stand_in.wait_for(2)
+    assert posted[-1]["body"]["channel"] == f"D{user}" and posted[-1]["body"]["text"] == "An agent writes."
+
+
+async def test_an_event_without_event_id_is_handled_once(slack, stand_in, tiny_agent, caplog):
+    http, url = slack
+    user = new_user()
+    event = json.loads(message_event("hello", user))
+    del event["event_id"]
+    body = json.dumps(event).encode()
+    headers = sign(body)
+    assert (await post(http, url, body, headers))[0] == 200
+    await stand_in.wait_for(1)
+    assert (await post(http, url, body, headers))[0] == 200  # replayed within the 5 minutes
+    assert len(await stand_in.settle(1.0)) == 1
+    assert len(await stored_user_events(tiny_agent, user)) == 1
+    assert not tracebacks(caplog)
+
+
+async def test_a_too_long_message_gets_a_clear_answer(slack, stand_in, tiny_agent):
+    http, url = slack
+    user = new_user()
+    body = message_event("x" * 5000, user)
+    assert (await post(http, url, body, sign(body)))[0] == 200
+    posted = await stand_in.wait_for(1)
+    assert "too long" in posted[0]["body"]["text"]
+    assert await stored_user_events(tiny_agent, user) == []

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from bot.channels.identity import sms_conversation_id
 from bot.channels.sms_store import SmsStore, handled, opt_out
 from bot.channels.twilio_signed import SMS_MAX_CHARS, TwilioSignedInput, split_message
 from tests.channels.conftest import LONG_REPLY, rasa_channel_server, tracebacks
@@ -67,7 +68,8 @@ class Sms:
         return [r["body"]["Body"] for r in self.stand_in.requests if r["body"].get("To") == sender]
 
     async def user_events(self, sender: str) -> list:
-        tracker = await self.agent.tracker_store.retrieve(sender)
+        """User events of the conversation of the phone number ``sender`` (pseudonymous id)."""
+        tracker = await self.agent.tracker_store.retrieve(sms_conversation_id(sender))
         return [] if tracker is None else [e for e in tracker.events if e.type_name == "user"]
 
     def handled_count(self, message_sid: str) -> int:
@@ -329,3 +331,45 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
 )
 def test_split_message(text, limit, expected):
     assert split_message(text, limit) == expected
+
+
+async def test_the_phone_number_is_not_the_conversation_id_and_replies_still_reach_it(sms, stand_in):
+    """Issue 14: the SMS conversation id was the phone number, so a REST or socket.io client
+    sending that number continued the conversation; now it is a keyed pseudonym."""
+    sender = new_phone()
+    await sms.say(sender, "hello")
+    await stand_in.wait_for(1)
+    assert await sms.agent.tracker_store.retrieve(sender) is None  # no tracker named after the number
+    conversation_id = sms_conversation_id(sender)
+    assert sender.lstrip("+") not in conversation_id
+    assert [e.text for e in await sms.user_events(sender)] == ["hello"]
+    # a message sent later to the conversation (as a staff agent's reply is) reaches the number
+    out = sms_channel_output(sms)
+    await out.send_text_message(conversation_id, "An agent writes.")
+    await stand_in.wait_for(2)
+    assert sms.sent_to(sender)[-1] == "An agent writes."
+
+
+def sms_channel_output(sms):
+    from bot.channels.twilio_signed import TwilioSignedOutput
+
+    return TwilioSignedOutput(ACCOUNT_SID, AUTH_TOKEN, NUMBER, api_url=sms.stand_in.url, store=sms.store)
+
+
+async def test_a_too_long_sms_gets_a_clear_answer_and_never_reaches_the_assistant(sms, stand_in):
+    sender = new_phone()
+    await sms.say(sender, "x" * 5000)
+    posted = await stand_in.wait_for(1)
+    assert "too long" in posted[0]["body"]["Body"] and posted[0]["body"]["To"] == sender
+    assert await sms.user_events(sender) == []
+
+
+async def test_a_signed_message_without_message_sid_is_handled_once(sms, stand_in, caplog):
+    sender = new_phone()
+    params = {k: v for k, v in form(sender, "hello").items() if k not in ("MessageSid", "SmsMessageSid")}
+    assert (await sms.post(params))[0] == 200
+    await stand_in.wait_for(1)
+    assert (await sms.post(params))[0] == 200  # replayed
+    assert len(await stand_in.settle(1.0)) == 1
+    assert len(await sms.user_events(sender)) == 1
+    assert not tracebacks(caplog)

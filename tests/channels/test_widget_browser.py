@@ -1,7 +1,9 @@
 """The website widget with the whole assistant: backend (serving the demo page), action server and
 Rasa with the real model (tests/stack.py), driven in the system Chromium.
 
-The customer answers whatever the assistant asks (matched on the question's words, so the test
+On open, a new conversation shows the assistant's own greeting and menu (with "Talk to a person"),
+at 1280 and 375 px (screenshots in results/screenshots/, SCREENSHOT_DIR overrides). Then the
+customer answers whatever the assistant asks (matched on the question's words, so the test
 does not depend on exact wording) with the demo account of docs/fixtures.md until a confirmation
 number (XXXX-XXXX-XXXX) is shown."""
 
@@ -16,7 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.channels.browser import ROOT, chromium_page, ensure_widget_bundle, require_chromium
+from tests.channels.browser import (
+    DESKTOP,
+    PHONE,
+    ROOT,
+    chromium_page,
+    ensure_widget_bundle,
+    require_chromium,
+    screenshot,
+)
 from tests.searchable import searchable
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -71,12 +81,14 @@ class Customer:
         self.input = page.get_by_label("Your message")
 
     async def open(self) -> None:
+        """Open the panel; a new conversation waits for the assistant's greeting."""
         from playwright.async_api import expect
 
         launcher = self.page.get_by_role("button", name="Cancellation assistant")
         if await launcher.is_visible():
             await launcher.click()
         await expect(self.page.locator("#cancel-assistant-widget .status")).to_have_text("Connected", timeout=30000)
+        await expect(self.log.locator(".msg.bot").first).to_be_visible(timeout=60000)
 
     async def bot_texts(self) -> list:
         return [t.strip() for t in await self.log.locator(".msg.bot p").all_inner_texts()]
@@ -117,6 +129,37 @@ class Customer:
             replies = await self.say(answer)
         transcript = await self.log.locator(".msg").all_inner_texts()
         raise AssertionError(f"no confirmation number after {max_turns} turns:\n" + "\n".join(transcript))
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "375"])
+async def test_opens_with_the_greeting_and_the_menu(widget_stack, viewport):
+    from playwright.async_api import expect
+
+    async with chromium_page(viewport) as page:
+        await page.goto(f"{widget_stack.backend_url}/")
+        customer = Customer(page, FIRST)
+        await customer.open()
+        greeting = customer.log.locator(".msg.bot").first
+        await expect(greeting).to_contain_text("cancellation assistant")
+        menu = customer.log.get_by_role("group", name="Suggested replies").first.get_by_role("button")
+        await expect(menu.filter(has_text="Talk to a person")).to_be_visible()
+        await expect(menu.filter(has_text="Cancel a service")).to_be_visible()
+        await expect(menu.first).to_be_enabled()
+        # the assistant's own greeting, asked once: the conversation holds one /greet and nothing typed
+        session = await page.evaluate("localStorage.getItem('cancel-assistant:session-id')")
+        texts = [e["text"] for e in widget_stack.tracker(session)["events"] if e["event"] == "user"]
+        assert texts == ["/greet"]
+        await screenshot(page, f"widget-{viewport['width']}-real-greeting")
+        # a reload shows the same greeting without asking again
+        await page.reload()
+        await expect(customer.log.locator(".msg.bot")).to_have_count(1)
+        await expect(customer.log.get_by_role("button", name="Talk to a person")).to_be_visible()
+        # and the menu works: "Talk to a person" is answered by the assistant
+        before = len(await customer.bot_texts())
+        await customer.log.get_by_role("button", name="Talk to a person").click()
+        await expect(customer.log.locator(".msg.bot").nth(before)).to_be_visible(timeout=60000)
+        texts = [e["text"] for e in widget_stack.tracker(session)["events"] if e["event"] == "user"]
+        assert texts == ["/greet", "/request_human"]
 
 
 async def test_cancellation_completed_in_the_widget(widget_stack):

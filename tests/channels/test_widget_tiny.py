@@ -1,6 +1,7 @@
 """The website widget in headless Chromium against Rasa's socket.io channel with the tiny test
-model (independent of the real assistant and the backend): conversation, buttons, keyboard,
-screen-reader labels, typing indicator, reload, reconnection, start over.
+model (independent of the real assistant and the backend): the greeting on open, conversation,
+buttons, keyboard, screen-reader labels, typing indicator, reload, reconnection with messages
+typed offline (marked not delivered, kept over a reload, sent on reconnect), start over.
 
 The page is the demo page served by ``bot.web.routes.setup_web_routes`` on an aiohttp app; Rasa
 runs in-process (real Sanic server, ``SocketIOInput`` with ``session_persistence: true``)."""
@@ -14,27 +15,29 @@ import pytest
 from aiohttp import web
 
 from bot.web.routes import setup_web_routes
-from tests.channels.browser import chromium_page, ensure_widget_bundle, require_chromium
+from tests.channels.browser import chromium_page, ensure_widget_bundle, require_chromium, screenshot
 from tests.channels.conftest import free_port, rasa_channel_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CONNECTED = re.compile("^Connected$")
+GREETING = "Hello from the test bot."  # the tiny bot's utter_greet, the answer to /greet
 
 
 def socketio_channel():
-    from rasa.core.channels.socketio import SocketIOInput
+    """The channel of credentials.yml: server-signed session ids (bot/channels/socketio.py)."""
+    from bot.channels.socketio import SignedSocketIOInput
 
-    return SocketIOInput(session_persistence=True)
+    return SignedSocketIOInput(session_persistence=True)
 
 
 @asynccontextmanager
-async def page_server(rasa_url: str):
+async def page_server(rasa_url: str, port: int = 0):
     app = web.Application()
     setup_web_routes(app, rasa_url=rasa_url)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    port = free_port()
+    port = port or free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         yield f"http://127.0.0.1:{port}/"
@@ -58,8 +61,8 @@ class Widget:
         self.send_button = page.get_by_role("button", name="Send", exact=True)
         self.status = page.locator("#cancel-assistant-widget .status")
 
-    async def open(self) -> None:
-        await self.page.get_by_role("button", name="Cancellation assistant").click()
+    async def open(self, launcher: str = "Cancellation assistant") -> None:
+        await self.page.get_by_role("button", name=launcher).click()
         await self.input.wait_for()
 
     async def connected(self) -> None:
@@ -82,6 +85,9 @@ class Widget:
     async def session_id(self) -> str:
         return await self.page.evaluate("localStorage.getItem('cancel-assistant:session-id')")
 
+    def undelivered(self):
+        return self.log.locator(".msg.user[data-delivery=not-delivered]")
+
 
 async def user_texts(agent, sender: str) -> list:
     tracker = await agent.tracker_store.retrieve(sender)
@@ -103,6 +109,9 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
             await expect(widget.input).to_be_focused()
             await widget.connected()
             await expect(widget.log).to_have_attribute("aria-live", "polite")
+            # opening a new conversation asks the assistant for its greeting (not shown as typed)
+            await widget.bot_says(GREETING)
+            assert await widget.texts() == [GREETING]
 
             # the typing indicator shows while the assistant answers, and goes away
             await page.evaluate(
@@ -115,7 +124,7 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
                 }"""
             )
             await widget.say("hello")
-            await widget.bot_says("Hello from the test bot.")
+            await widget.bot_says(GREETING, count=2)
             assert await page.evaluate("window.typingSeen") is True
             await expect(page.locator("#cancel-assistant-widget .typing")).to_be_hidden()
             await expect(widget.input).to_be_focused()
@@ -138,12 +147,13 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
 
             # clicking with the mouse works too, on a fresh set of buttons
             await widget.say("show me options")
+            await widget.bot_says("Do you want to continue?", count=2)
             await widget.log.get_by_role("button", name="Yes").last.click()
             await widget.bot_says("You chose yes.")
 
             session = await widget.session_id()
             assert await user_texts(tiny_agent, session) == [
-                "hello", "show me options", "/deny", "show me options", "/affirm"
+                "/greet", "hello", "show me options", "/deny", "show me options", "/affirm"
             ]
 
             # Escape closes the panel and gives focus back to the launcher
@@ -162,6 +172,7 @@ async def test_reload_keeps_the_conversation_and_the_transcript(widget_ready, ti
             widget = Widget(page)
             await widget.open()
             await widget.connected()
+            await widget.bot_says(GREETING)
             await widget.say("show me options")
             await widget.bot_says("Do you want to continue?")
             session = await widget.session_id()
@@ -169,44 +180,66 @@ async def test_reload_keeps_the_conversation_and_the_transcript(widget_ready, ti
 
             await page.reload()
             widget = Widget(page)
-            # still open, same transcript, same session, buttons still usable
+            # still open, same transcript, same session, buttons still usable; not greeted again
             await expect(widget.input).to_be_visible()
             await widget.connected()
-            assert await widget.texts() == ["show me options", "Do you want to continue?"]
+            assert await widget.texts() == [GREETING, "show me options", "Do you want to continue?"]
             assert await widget.session_id() == session
             await widget.log.get_by_role("button", name="Yes").click()
             await widget.bot_says("You chose yes.")
-            assert await user_texts(tiny_agent, session) == ["show me options", "/affirm"]
+            assert await user_texts(tiny_agent, session) == ["/greet", "show me options", "/affirm"]
 
-            # Start over: new session, empty transcript
+            # Start over: new session, greeted again, nothing of the old transcript
             await page.get_by_role("button", name="Start over").click()
-            await expect(widget.log.locator(".msg")).to_have_count(0)
+            await widget.bot_says(GREETING)
+            await expect(widget.log.locator(".msg")).to_have_count(1)
             await widget.say("hello")
-            await widget.bot_says("Hello from the test bot.")
-            assert await widget.session_id() not in (None, session)
+            await widget.bot_says(GREETING, count=2)
+            new_session = await widget.session_id()
+            assert new_session not in (None, session)
+            assert await user_texts(tiny_agent, new_session) == ["/greet", "hello"]
 
 
 async def test_reconnects_with_a_visible_status_and_continues(widget_ready, tiny_agent):
+    """A message typed while Rasa is down is shown as not delivered, survives a reload, and is
+    sent (once) when Rasa is back."""
     from playwright.async_api import expect
 
     port = free_port()
-    async with chromium_page() as page:
-        async with rasa_channel_server(tiny_agent, [socketio_channel()], port=port) as rasa_url:
-            async with page_server(rasa_url) as url:
-                await page.goto(url)
-                widget = Widget(page)
-                await widget.open()
-                await widget.connected()
-                await widget.say("hello")
-                await widget.bot_says("Hello from the test bot.")
-                session = await widget.session_id()
+    async with chromium_page() as page, page_server(f"http://127.0.0.1:{port}") as url:
+        async with rasa_channel_server(tiny_agent, [socketio_channel()], port=port):
+            await page.goto(url)
+            widget = Widget(page)
+            await widget.open()
+            await widget.connected()
+            await widget.bot_says(GREETING)
+            await widget.say("hello")
+            await widget.bot_says(GREETING, count=2)
+            await expect(widget.undelivered()).to_have_count(0)
+            session = await widget.session_id()
         # Rasa is down: the customer sees it
+        await page.reload()  # a reload while Rasa is down too
+        widget = Widget(page)
         await expect(widget.status).to_have_text(re.compile("Reconnecting|Retrying"))
-        # a message typed while offline is kept and sent once the connection is back
+        # a message typed while offline is shown as not delivered, and kept over a reload
         await widget.say("show me options")
+        undelivered = widget.undelivered()
+        await expect(undelivered).to_have_count(1)
+        await expect(undelivered).to_contain_text("show me options")
+        await expect(undelivered).to_contain_text("Not delivered yet")
+        await screenshot(page, "widget-1280-not-delivered")
+        await page.reload()
+        widget = Widget(page)
+        await expect(widget.undelivered()).to_have_count(1)
+        await expect(widget.undelivered()).to_contain_text("show me options")
         async with rasa_channel_server(tiny_agent, [socketio_channel()], port=port):
             await expect(widget.status).to_have_text(CONNECTED, timeout=30000)
             await widget.bot_says("Do you want to continue?")
+            await expect(widget.undelivered()).to_have_count(0)
+            sent = widget.log.locator(".msg.user").filter(has_text="show me options")
+            await expect(sent).to_have_attribute("data-delivery", "delivered")
+            await expect(widget.log.locator(".delivery")).to_have_count(0)
+            await screenshot(page, "widget-1280-delivered-after-reconnect")
             await widget.say("hello")
-            await widget.bot_says("Hello from the test bot.", count=2)
-        assert await user_texts(tiny_agent, session) == ["hello", "show me options", "hello"]
+            await widget.bot_says(GREETING, count=3)
+    assert await user_texts(tiny_agent, session) == ["/greet", "hello", "show me options", "hello"]

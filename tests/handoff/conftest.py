@@ -3,6 +3,7 @@ schema when TEST_POSTGRES_URL is set), the backend app with the staff console on
 server, a stand-in for Rasa's HTTP API, staff users, and a console client with its own cookies."""
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import secrets
@@ -21,7 +22,7 @@ from bot.console import setup_console
 from bot.db import Database
 from bot.handoff.auth import upsert_staff
 # Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
-from tests.bot.conftest import TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
+from tests.bot.conftest import IDENTIFIER_HASH_KEY, TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
 
 # Same code paths, cheaper hashing: production uses N=2^15.
 bot.handoff.auth.SCRYPT_N = 2 ** 10
@@ -38,6 +39,7 @@ class RasaStandIn:
         self.trackers: Dict[str, Dict[str, Any]] = {}
         self.appends: List[Dict[str, Any]] = []
         self.down = False
+        self.slow = 0.0  # seconds every answer waits (a Rasa stuck in a long turn)
         self.url = ""
 
     def tracker(self, conversation_id: str) -> Dict[str, Any]:
@@ -48,6 +50,7 @@ class RasaStandIn:
 
     def app(self) -> web.Application:
         async def get_tracker(request: web.Request) -> web.Response:
+            await asyncio.sleep(self.slow)
             if self.down:
                 return web.json_response({"status": "failure"}, status=500)
             if request.query.get("token") != RASA_TOKEN:
@@ -55,6 +58,7 @@ class RasaStandIn:
             return web.json_response(self.tracker(request.match_info["cid"]))
 
         async def append(request: web.Request) -> web.Response:
+            await asyncio.sleep(self.slow)
             if self.down:
                 return web.json_response({"status": "failure"}, status=500)
             if request.query.get("token") != RASA_TOKEN:
@@ -90,7 +94,8 @@ async def rasa():
 
 
 def make_settings(db_url: str, rasa_url: str = "http://127.0.0.1:9", **extra: Any) -> Settings:
-    return Settings(database_url=db_url, service_token=TOKEN, dev_outbox=True, rasa_url=rasa_url,
+    return Settings(database_url=db_url, service_token=TOKEN, identifier_hash_key=IDENTIFIER_HASH_KEY,
+                    dev_outbox=True, rasa_url=rasa_url,
                     rasa_token=RASA_TOKEN, **extra)
 
 
@@ -129,9 +134,11 @@ def add_staff(db: Database, role: str = "agent", password: str = PASSWORD) -> Di
 class Console:
     """A browser-like client of the console: its own cookie jar, CSRF token once signed in."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, local_addr: Optional[str] = None) -> None:
         self.base = base_url.rstrip("/")
-        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+        # local_addr: another loopback address (127.0.0.2, ...) makes this console another client
+        connector = aiohttp.TCPConnector(local_addr=(local_addr, 0)) if local_addr else None
+        self.http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), connector=connector)
         self.csrf: Optional[str] = None
 
     async def close(self) -> None:
@@ -183,8 +190,8 @@ def _maybe_json(text: str):
 async def console_factory(server):
     made: List[Console] = []
 
-    def make() -> Console:
-        c = Console(str(server.make_url("")))
+    def make(local_addr: Optional[str] = None) -> Console:
+        c = Console(str(server.make_url("")), local_addr)
         made.append(c)
         return c
 

@@ -5,8 +5,10 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from bot.handoff.auth import MAX_FAILED_LOGINS, check_password, hash_password
+from bot.config import Settings
+from bot.handoff.auth import check_password, hash_password
 from bot.handoff.models import Handoff, StaffSession
+from bot.hashing import conversation_key
 from bot.models import AuditEvent
 from tests.handoff.conftest import PASSWORD, RASA_TOKEN, add_staff, queue_handoff
 from tests.handoff.test_queue import set_duty
@@ -34,7 +36,6 @@ GUARDED = [
     ("GET", "/console/reports", "redirect"),
     ("GET", "/console/reports/export/funnel.csv", "redirect"),
     ("GET", "/console/reports/conversations?table=funnel&row=started", "redirect"),
-    ("GET", "/console/reports/transcript/0123abcd", "redirect"),
 ]
 
 
@@ -104,16 +105,20 @@ async def test_secure_cookie_behind_https(db, console_factory):
         assert answer.status == 200 and answer.cookies["console_session"]["secure"]
 
 
-async def test_login_failures_look_alike_and_lock(db, console_factory):
-    user = add_staff(db, "agent")
+async def test_login_failures_look_alike_and_throttle_that_client_only(db, console_factory):
+    user = add_staff(db, "supervisor")
     c = console_factory()
     wrong = await c.login(user["username"], "wrong-password!")
     unknown = await c.login("nobody-here", PASSWORD)
     assert wrong.status == unknown.status == 401 and wrong.body == unknown.body
-    for _ in range(MAX_FAILED_LOGINS - 1):
+    for _ in range(Settings().console_login_failures_per_client - 1):
         await c.login(user["username"], "wrong-password!")
-    locked = await c.login(user["username"])  # right password, but locked now
+    locked = await c.login(user["username"])  # right password, but this client is throttled now
     assert locked.status == 401 and locked.body == wrong.body
+    # the real staff member on another client still signs in: the attacker cannot lock them out
+    elsewhere = console_factory("127.0.0.2")
+    assert (await elsewhere.login(user["username"])).status == 200
+    assert (await c.login(user["username"])).status == 401  # still throttled where the guesses came from
     # HTML form: the page again with the message, no session
     token = await c.login_csrf()
     status, page, _ = await c.post("/console/login", data={"username": user["username"], "password": "x",
@@ -210,7 +215,7 @@ async def test_roles(api, db, agent, supervisor, console_factory):
     assert hid in [x["id"] for x in closed]
     assert (await supervisor.post(f"/console/handoffs/{hid}/reply", json={"text": "late"}))[0] == 409
     actions = db.transaction(lambda s: [(e.action, e.details.get("staff")) for e in s.execute(
-        select(AuditEvent).where(AuditEvent.conversation_id == h["conversation_id"]).order_by(AuditEvent.id)).scalars()])
+        select(AuditEvent).where(AuditEvent.conversation_key == conversation_key(h["conversation_id"])).order_by(AuditEvent.id)).scalars()])
     assert [a for a, _ in actions] == ["handoff_requested", "handoff_taken", "handoff_paused", "handoff_assigned",
                                        "handoff_reply", "handoff_closed"]
 
@@ -344,3 +349,62 @@ async def test_a_queued_chat_is_taken_before_anyone_replies(api, db, supervisor,
     await supervisor.post(f"/console/handoffs/{hid}/take", json={})
     status, page, _ = await supervisor.get(f"/console/handoffs/{hid}")
     assert "Take this chat" not in page and "Reply to the customer" in page
+
+
+async def test_slow_rasa_is_a_clear_gateway_error_not_a_500(api, db, agent, rasa, server):
+    """Rasa slower than the client's timeout: JSON 502/503/504 naming Rasa, never a 500."""
+    from bot.handoff.keys import RASA
+    from bot.handoff.rasa import RasaClient
+
+    app = server.app
+    original = app[RASA]
+    app[RASA] = RasaClient(rasa.url, RASA_TOKEN, timeout=0.3)
+    set_duty(db, "on")
+    hid = (await queue_handoff(api))["handoff"]["id"]
+    rasa.slow = 2.0
+    try:
+        status, body, _ = await agent.post(f"/console/handoffs/{hid}/take", json={})
+        assert status in (502, 503, 504) and body["error"] in ("rasa_timeout", "rasa_unavailable"), (status, body)
+        status, body, _ = await agent.get(f"/console/api/handoffs/{hid}")
+        assert status == 200 and body["transcript"] is None
+    finally:
+        rasa.slow = 0.0
+        await app[RASA].close()
+        app[RASA] = original
+
+
+async def test_hostile_bodies_are_4xx(db, agent, console_factory):
+    deep = b"[" * 32_000 + b"]" * 32_000
+    for raw in (deep, b'{"available": "\\ud800"}', b'{"x": ' + deep + b"}", b"[]", b"42"):
+        status, body, _ = await agent.post("/console/availability", data=raw,
+                                           headers={"Content-Type": "application/json"})
+        assert status == 400 and body["error"] == "invalid_json", (raw[:20], status, body)
+    c = console_factory()
+    token = await c.login_csrf()
+    for raw in (deep, b'{"username": "\\ud800", "password": "x", "csrf_token": "%s"}' % token.encode()):
+        status, body, _ = await c.post("/console/login", data=raw, headers={"Content-Type": "application/json"},
+                                       csrf=False)
+        assert status == 400 and body["error"] == "invalid_json", (status, body)
+    status, _, _ = await c.post("/console/login", data=b"username=%ED%A0%80&password=x&csrf_token=" + token.encode(),
+                                headers={"Content-Type": "application/x-www-form-urlencoded"}, csrf=False)
+    assert 400 <= status < 500  # undecodable form bytes: a failed login, never a 500
+    c.http.cookie_jar.update_cookies({"console_session": "\udcff".encode("utf-8", "surrogateescape").decode("latin-1")})
+    status, body, _ = await c.get("/console/api/me")
+    assert status == 401
+
+
+def test_client_address_behind_a_trusted_proxy():
+    from aiohttp.test_utils import make_mocked_request
+
+    from bot.console.routes import client_address
+
+    def request(peer, forwarded=None):
+        headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+        req = make_mocked_request("POST", "/console/login", headers=headers)
+        req._transport_peername = (peer, 1234)
+        return req
+
+    assert client_address(request("10.0.0.5", "1.2.3.4"), ()) == "10.0.0.5"  # untrusted peer: header ignored
+    assert client_address(request("10.0.0.5", "1.2.3.4"), ("10.0.0.5",)) == "1.2.3.4"
+    assert client_address(request("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.9"), ("10.0.0.5", "10.0.0.9")) == "1.2.3.4"
+    assert client_address(request("10.0.0.5"), ("10.0.0.5",)) == "10.0.0.5"

@@ -135,7 +135,8 @@ async def test_refund_over_the_threshold_notifies_billing_and_queues_a_handoff(a
     _clear(db)
     account = make_account(db)
     who = await api.verify(account)
-    status, body = await api.post("/api/v1/refunds", {"amount": "1500.00", "reason": "double charge"}, who=who)
+    status, body = await api.post("/api/v1/refunds", {"amount": "1500.00", "reason": "double charge"}, who=who,
+                                  headers={"Idempotency-Key": "refund-big"})
     assert status == 200 and body["status"] == "under_review"
     notes = pending(db, kind="refund_over_threshold")
     assert len(notes) == 1 and "$1500.00" in notes[0].body and account["account_number"] in notes[0].body
@@ -144,7 +145,8 @@ async def test_refund_over_the_threshold_notifies_billing_and_queues_a_handoff(a
     assert len(handoffs) == 1 and handoffs[0].reason == "policy:refund_over_threshold"
     assert handoffs[0].paused is False and handoffs[0].status == "queued"
     # a small refund: a billing task, but no notification and no handoff
-    status, body = await api.post("/api/v1/refunds", {"amount": "10.00", "reason": "late fee"}, who=who)
+    status, body = await api.post("/api/v1/refunds", {"amount": "10.00", "reason": "late fee"}, who=who,
+                                  headers={"Idempotency-Key": "refund-small"})
     assert body["status"] == "credit_processing"
     assert len(pending(db, kind="refund_over_threshold")) == 1
     tasks = db.transaction(lambda s: s.execute(select(StaffTask).where(StaffTask.kind == "billing_review")).scalars().all())
@@ -171,3 +173,33 @@ async def test_unset_webhook_is_logged_once_at_start_up(db_url, db, policy, capl
         await client.close()
     warnings = [r for r in caplog.records if "SLACK_STAFF_WEBHOOK_URL is not set" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_a_slow_webhook_times_out_and_is_retried_later(db):
+    """Slack slower than the notifier's timeout: asyncio.TimeoutError (not the built-in
+    TimeoutError on Python 3.10) is caught, the row stays pending with a retry time."""
+    _clear(db)
+    db.transaction(lambda s: s.add(StaffNotification(kind="handoff", body="slow-test", status="pending", attempts=0)))
+    release = asyncio.Event()
+
+    async def hook(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = TestServer(app)
+    await server.start_server()
+    notifier = notify.Notifier(db, str(server.make_url("/hook")), timeout=0.3)
+    await notifier.start()  # its delivery loop picks the row up at once
+    try:
+        for _ in range(400):  # up to 20 s on a loaded machine
+            if pending(db, body="slow-test")[0].last_error:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        release.set()
+        await notifier.stop()
+        await server.close()
+    [row] = pending(db, body="slow-test")
+    assert row.status == "pending" and row.attempts == 1 and row.last_error == "TimeoutError"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from bot.handoff import service
 from bot.handoff.auth import Staff
 from bot.handoff.models import ConsoleSetting, Handoff, StaffNotification, StaffUser
+from bot.hashing import conversation_key
 from bot.models import AuditEvent
 from tests.bot.conftest import make_account
 from tests.handoff.conftest import add_staff, queue_handoff
@@ -51,7 +52,7 @@ async def test_on_duty_queues_and_says_so(api, db):
     assert h["reason"] == "customer_request" and h["account_number"] is None and h["created_at"].endswith("Z")
     notes = rows(db, StaffNotification, kind="handoff")
     assert any(f"handoff #{h['id']}" in n.body and n.status == "pending" for n in notes)
-    audit = rows(db, AuditEvent, action="handoff_requested", conversation_id=h["conversation_id"])
+    audit = rows(db, AuditEvent, action="handoff_requested", conversation_key=conversation_key(h["conversation_id"]))
     assert len(audit) == 1 and audit[0].details["reason"] == "customer_request"
 
 

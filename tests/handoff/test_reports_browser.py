@@ -10,8 +10,7 @@ import subprocess
 
 import pytest
 
-from bot.reports.history import write
-from tests.bot.test_reports_figures import scripts
+from tests.bot.test_reports_figures import record
 from tests.channels.browser import ROOT, chromium_page, require_chromium
 from tests.handoff.conftest import PASSWORD, add_staff
 
@@ -32,8 +31,7 @@ def ensure_reports_bundle() -> None:
 
 @pytest.fixture(scope="module")
 def recorded(db, policy):
-    db.transaction(write, policy, scripts())
-    return db
+    return record(db, policy)
 
 
 async def _painted_pixels(page, canvas_id: str) -> int:

@@ -57,7 +57,7 @@ def test_whole_conversations_predict_as_rasa_does(stack, trained_model, tmp_path
     load_fixture(stack, scenario.write_accounts(tmp_path / "accounts.json", 3, first=FIRST))
     agent = Agent.load(
         str(trained_model),
-        action_endpoint=EndpointConfig(f"{stack.action_url}/webhook"),
+        action_endpoint=EndpointConfig(f"{stack.action_url}/webhook", token=stack.action_token),
         tracker_store=RedactingTrackerStore(url=f"sqlite:///{tmp_path}/tracker.db"),
     )
     agent.tracker_store.domain = agent.domain

@@ -137,3 +137,38 @@ async def test_saving_an_unchanged_tracker_writes_nothing(tmp_path):
     with sa.create_engine(url).connect() as conn:
         count = conn.execute(sa.text("select count(*) from events")).scalar()
     assert count == len(tracker.events)
+
+
+def test_pin_shaped_numbers_are_masked_but_ids_amounts_and_dates_are_kept():
+    assert mask_text("my pin is 2222 and my zip is 94110") == f"my pin is {REDACTED} and my zip is {REDACTED}"
+    assert mask_text("pin: 0042.") == f"pin: {REDACTED}."
+    for kept in ("cancel SVC-6001 please", "end in December 2026", "end on Dec 31, 2026", "refund $1000",
+                 "refund 1000.50", "status of 7QMK-4XPT-RH9C", "end on 2026-12-31", "3 months, 45.50"):
+        assert mask_text(kept) == kept, kept
+
+
+async def test_free_text_slots_and_handles_are_not_stored_in_clear(tmp_path, monkeypatch):
+    """Issue 14: the reason slot held "my pin is 2222 and my zip is 94110"; verification handles
+    were in clear in tracker events."""
+    monkeypatch.setenv("CONVERSATION_ID_SECRET", "store-test-key")
+    domain = Domain.from_yaml(
+        'version: "3.1"\nintents: [inform]\nslots:\n'
+        '  reason:\n    type: any\n    mappings: [{type: custom}]\n'
+        '  verification_handle:\n    type: any\n    mappings: [{type: custom}]\n')
+    url = f"sqlite:///{tmp_path}/tracker.db"
+    store = RedactingTrackerStore(domain=domain, url=url)
+    handle = "hNdL3-secret-handle-value-0123456789abcdefghijk"
+    events = [ActionExecuted("action_listen"),
+              UserUttered("my pin is 2222 and my zip is 94110", intent={"name": "inform", "confidence": 1.0}),
+              SlotSet("reason", "my pin is 2222 and my zip is 94110"),
+              SlotSet("verification_handle", handle)]
+    await store.save(DialogueStateTracker.from_events("c2", events, slots=domain.slots))
+    with sa.create_engine(url).connect() as conn:
+        dump = " ".join(row[0] for row in conn.execute(sa.text("select data from events")))
+    assert "2222" not in dump and "94110" not in dump and handle not in dump
+    again = await store.retrieve("c2")
+    assert again.get_slot("verification_handle") == handle  # the next turn still has it
+    monkeypatch.setenv("CONVERSATION_ID_SECRET", "another-key")  # a copy read elsewhere
+    other = RedactingTrackerStore(domain=domain, url=url)
+    other._cache.size = 0
+    assert (await other.retrieve("c2")).get_slot("verification_handle") is None

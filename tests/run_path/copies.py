@@ -21,7 +21,7 @@ from dotenv import dotenv_values
 from tests.stack import ROOT, free_port, http_json
 
 # Built from npm by `make` and ignored by git, but served by the backend.
-BUILT_ASSETS = ("bot/web/static",)
+BUILT_ASSETS = ("bot/web/static", "bot/console/static")
 READY = "The cancellation assistant is running"
 
 
@@ -130,9 +130,11 @@ class RunCopy:
         return dotenv_values(self.directory / ".env")
 
     def say(self, sender: str, text: str) -> List[dict]:
-        """One customer message over the copy's REST channel."""
+        """One customer message over the copy's REST channel (with the token from its .env)."""
+        token = self.settings()["REST_CHANNEL_TOKEN"]
         status, body = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook",
-                                 {"sender": sender, "message": text}, timeout=60)
+                                 {"sender": sender, "message": text}, timeout=60,
+                                 headers={"Authorization": f"Bearer {token}"})
         assert status == 200, f"REST channel answered {status}: {body}"
         return body
 

@@ -6,24 +6,30 @@
 //   client -> server  user_uttered {message, session_id}
 //   server -> client  bot_uttered {text, quick_replies?: [{title, payload}], attachment?}
 //
-// Configuration: data attributes on the <script> tag that loads this file:
-//   data-socket-url   Rasa server base URL (required, e.g. https://bot.example.com)
-//   data-socket-path  socket.io path (default /socket.io)
-//   data-title        panel title (default "Cancellation assistant")
-//   data-open         "true" to open the panel on page load
+// Configuration: data- attributes on the <script> tag that loads this file (config.js and
+// docs/channels.md list them): the Rasa URL, title, colours, position, greeting and every text.
+// A page drives it with window.CancelWidget: open(), close(), startOver(), send(text).
 //
 // Persistence: the session id is kept in localStorage (so the conversation survives a page
 // reload, a new tab or a browser restart); the rendered transcript is kept in sessionStorage
 // (survives a reload of the same tab, is dropped when the tab closes: nothing the customer
-// typed outlives the tab). "Start over" forgets both.
+// typed outlives the tab), with the messages not delivered yet. "Start over" forgets both.
+//
+// Greeting: when the panel opens on a new conversation the widget sends the greeting intent
+// (data-greeting-intent, default /greet) once, so the assistant's own greeting and menu show.
+//
+// Delivery: a message typed while the assistant is unreachable is shown marked "not delivered",
+// kept (sessionStorage, so a reload keeps it too) and sent when the session is confirmed again.
 
 import { io } from "socket.io-client";
+import { readConfig, themeProperties } from "./config.js";
 import { STYLE } from "./style.js";
 
 const STORE_PREFIX = "cancel-assistant:";
 const SESSION_KEY = STORE_PREFIX + "session-id";
 const TRANSCRIPT_KEY = STORE_PREFIX + "transcript";
 const OPEN_KEY = STORE_PREFIX + "open";
+const GREETED_KEY = STORE_PREFIX + "greeted-session";
 const MAX_STORED_MESSAGES = 200;
 const TYPING_TIMEOUT_MS = 30000;
 
@@ -78,14 +84,23 @@ function renderText(text) {
   return frag;
 }
 
+let messageCounter = 0;
+
+function newMessageId() {
+  messageCounter += 1;
+  return `${Date.now().toString(36)}-${messageCounter}`;
+}
+
 class ChatWidget {
   constructor(config) {
     this.config = config;
+    this.texts = config.texts;
     this.sessionId = storageGet(localStorage, SESSION_KEY);
+    this.greetPending = false;
     this.transcript = this.loadTranscript();
     this.sessionConfirmed = false;
-    this.outbox = [];
     this.typingTimer = null;
+    this.messageEls = new Map();
     this.buildDom();
     this.renderTranscript();
     this.connect();
@@ -95,29 +110,34 @@ class ChatWidget {
   // ---------------------------------------------------------------- DOM
 
   buildDom() {
+    const t = this.texts;
     const host = el("div", { id: "cancel-assistant-widget" });
+    for (const [name, value] of Object.entries(themeProperties(this.config.colors))) {
+      host.style.setProperty(name, value);
+    }
     document.body.append(host);
     const root = host.attachShadow({ mode: "open" });
     this.host = host;
     root.append(el("style", { text: STYLE }));
+    const side = this.config.position === "left" ? " left" : "";
 
     this.launcher = el("button", {
       type: "button",
-      class: "launcher",
+      class: "launcher" + side,
       "aria-expanded": "false",
       "aria-controls": "ca-panel",
-      text: this.config.title,
+      text: t.launcher,
     });
     this.launcher.addEventListener("click", () => this.open(true));
 
     const titleId = "ca-title";
     this.statusEl = el("p", { class: "status", role: "status", "aria-live": "polite" });
-    this.restartBtn = el("button", { type: "button", class: "restart", text: "Start over" });
+    this.restartBtn = el("button", { type: "button", class: "restart", text: t.startOver });
     this.restartBtn.addEventListener("click", () => this.restart());
     this.closeBtn = el("button", {
       type: "button",
       class: "close",
-      "aria-label": "Close chat",
+      "aria-label": t.close,
       text: "\u00d7",
     });
     this.closeBtn.addEventListener("click", () => this.close());
@@ -127,7 +147,7 @@ class ChatWidget {
       role: "log",
       "aria-live": "polite",
       "aria-relevant": "additions",
-      "aria-label": "Conversation",
+      "aria-label": t.conversation,
       tabindex: "0",
     });
     this.typingEl = el("div", { class: "typing", hidden: true, "aria-hidden": "true" }, [
@@ -143,11 +163,11 @@ class ChatWidget {
       type: "text",
       autocomplete: "off",
       maxlength: "1000",
-      placeholder: "Type a message\u2026",
+      placeholder: t.placeholder,
     });
-    this.sendBtn = el("button", { type: "submit", class: "send", text: "Send" });
+    this.sendBtn = el("button", { type: "submit", class: "send", text: t.send });
     this.form = el("form", { class: "composer" }, [
-      el("label", { for: inputId, class: "sr-only", text: "Your message" }),
+      el("label", { for: inputId, class: "sr-only", text: t.inputLabel }),
       this.input,
       this.sendBtn,
     ]);
@@ -158,7 +178,7 @@ class ChatWidget {
 
     this.panel = el(
       "section",
-      { id: "ca-panel", class: "panel", hidden: true, "aria-labelledby": titleId },
+      { id: "ca-panel", class: "panel" + side, hidden: true, "aria-labelledby": titleId },
       [
         el("header", {}, [
           el("div", { class: "heading" }, [
@@ -180,11 +200,16 @@ class ChatWidget {
     root.append(this.launcher, this.panel);
   }
 
+  isOpen() {
+    return !this.panel.hidden;
+  }
+
   open(focus) {
     this.panel.hidden = false;
     this.launcher.hidden = true;
     this.launcher.setAttribute("aria-expanded", "true");
     storageSet(sessionStorage, OPEN_KEY, "1");
+    this.maybeGreet();
     this.scrollToEnd();
     if (focus) this.input.focus();
   }
@@ -198,6 +223,7 @@ class ChatWidget {
   }
 
   setStatus(state, text) {
+    this.status = state;
     this.panel.dataset.status = state;
     this.host.dataset.status = state;
     this.statusEl.textContent = text;
@@ -211,11 +237,12 @@ class ChatWidget {
 
   loadTranscript() {
     const raw = storageGet(sessionStorage, TRANSCRIPT_KEY);
-    if (!raw || !this.sessionId) return [];
+    if (!raw) return [];
     try {
       const parsed = JSON.parse(raw);
-      // only show a transcript that belongs to the stored session
-      if (parsed && parsed.sessionId === this.sessionId && Array.isArray(parsed.messages)) {
+      // only show a transcript that belongs to the stored session (none yet: both null)
+      if (parsed && (parsed.sessionId || null) === (this.sessionId || null) && Array.isArray(parsed.messages)) {
+        this.greetPending = parsed.greetPending === true;
         return parsed.messages;
       }
     } catch (_) {
@@ -230,12 +257,13 @@ class ChatWidget {
     storageSet(
       sessionStorage,
       TRANSCRIPT_KEY,
-      JSON.stringify({ sessionId: this.sessionId, messages }),
+      JSON.stringify({ sessionId: this.sessionId, greetPending: this.greetPending, messages }),
     );
   }
 
   renderTranscript() {
     this.log.replaceChildren();
+    this.messageEls.clear();
     this.transcript.forEach((message, index) => this.renderMessage(message, index));
     this.scrollToEnd();
   }
@@ -248,14 +276,17 @@ class ChatWidget {
   }
 
   renderMessage(message, index) {
+    const t = this.texts;
     const who = message.from === "user" ? "user" : "bot";
     const item = el("div", { class: `msg ${who}` }, [
-      el("span", { class: "sr-only", text: who === "user" ? "You: " : "Assistant: " }),
+      el("span", { class: "sr-only", text: who === "user" ? t.you : t.assistant }),
     ]);
     if (message.text) item.append(el("p", {}, [renderText(message.text)]));
     if (message.image) {
-      item.append(el("img", { src: message.image, alt: message.alt || "Image from the assistant" }));
+      item.append(el("img", { src: message.image, alt: message.alt || t.imageAlt }));
     }
+    if (message.id) this.messageEls.set(message.id, item);
+    if (message.pending && !this.ready()) this.markUndelivered(item);
     this.log.append(item);
 
     const buttons = message.buttons || [];
@@ -264,7 +295,7 @@ class ChatWidget {
       const group = el("div", {
         class: "buttons",
         role: "group",
-        "aria-label": "Suggested replies",
+        "aria-label": t.suggestedReplies,
       });
       for (const button of buttons) {
         const b = el("button", {
@@ -278,6 +309,20 @@ class ChatWidget {
       }
       this.log.append(group);
     }
+  }
+
+  markUndelivered(item) {
+    item.classList.add("undelivered");
+    item.dataset.delivery = "not-delivered";
+    item.append(el("p", { class: "delivery", text: this.texts.notDelivered }));
+  }
+
+  markDelivered(message) {
+    const item = this.messageEls.get(message.id);
+    if (!item || !item.classList.contains("undelivered")) return;
+    item.classList.remove("undelivered");
+    item.dataset.delivery = "delivered";
+    for (const note of item.querySelectorAll(".delivery")) note.remove();
   }
 
   // Buttons of earlier messages stay visible but are disabled once anything was sent.
@@ -311,25 +356,56 @@ class ChatWidget {
     this.input.focus();
   }
 
+  // Show the customer's message and send `payload`; kept as pending until it went out.
   send(shownText, payload) {
     this.retireButtons();
-    this.addMessage({ from: "user", text: shownText });
-    this.outbox.push(payload);
-    this.showTyping();
+    this.addMessage({ from: "user", text: shownText, payload, id: newMessageId(), pending: true });
     this.flush();
   }
 
+  // The greeting intent, once per conversation, when the panel opens on an empty one.
+  maybeGreet() {
+    const intent = this.config.greetingIntent;
+    if (this.greetPending || this.transcript.length) return;
+    if (this.sessionId && storageGet(localStorage, GREETED_KEY) === this.sessionId) return;
+    if (intent) this.greetPending = true;
+    if (this.config.greeting) this.addMessage({ from: "bot", text: this.config.greeting });
+    else this.saveTranscript();
+    this.flush();
+  }
+
+  ready() {
+    return Boolean(this.socket && this.socket.connected && this.sessionConfirmed);
+  }
+
+  emit(message) {
+    this.socket.emit("user_uttered", { message, session_id: this.sessionId });
+    this.showTyping();
+  }
+
+  // Send what waits (the greeting first, then the customer's messages in order).
   flush() {
-    if (!this.socket || !this.socket.connected || !this.sessionConfirmed) return;
-    while (this.outbox.length) {
-      const message = this.outbox.shift();
-      this.socket.emit("user_uttered", { message, session_id: this.sessionId });
+    if (!this.ready()) return;
+    let changed = false;
+    if (this.greetPending) {
+      this.emit(this.config.greetingIntent);
+      storageSet(localStorage, GREETED_KEY, this.sessionId);
+      this.greetPending = false;
+      changed = true;
     }
+    for (const message of this.transcript) {
+      if (!message.pending) continue;
+      this.emit(message.payload || message.text);
+      message.pending = false;
+      this.markDelivered(message);
+      changed = true;
+    }
+    if (changed) this.saveTranscript();
   }
 
   showTyping() {
     this.typingEl.hidden = false;
-    this.typingSr.textContent = "The assistant is typing\u2026";
+    this.typingSr.textContent = this.texts.typing;
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_TIMEOUT_MS);
     this.scrollToEnd();
@@ -365,7 +441,8 @@ class ChatWidget {
   // ----------------------------------------------------------- connection
 
   connect() {
-    this.setStatus("connecting", "Connecting\u2026");
+    const t = this.texts;
+    this.setStatus("connecting", t.connecting);
     const socket = io(this.config.socketUrl, {
       path: this.config.socketPath,
       // WebSocket only: no cross-origin long-polling requests, which Rasa's socket.io
@@ -379,7 +456,7 @@ class ChatWidget {
 
     socket.on("connect", () => {
       this.sessionConfirmed = false;
-      this.setStatus("connecting", "Connecting\u2026");
+      this.setStatus("connecting", t.connecting);
       // (re-)join our conversation: a new socket id must re-enter the session room
       socket.emit("session_request", { session_id: this.sessionId });
     });
@@ -393,7 +470,7 @@ class ChatWidget {
         this.saveTranscript();
       }
       this.sessionConfirmed = true;
-      this.setStatus("online", "Connected");
+      this.setStatus("online", t.connected);
       this.flush();
     });
 
@@ -402,14 +479,14 @@ class ChatWidget {
     socket.on("disconnect", (reason) => {
       this.sessionConfirmed = false;
       if (reason === "io client disconnect") {
-        this.setStatus("offline", "Disconnected");
+        this.setStatus("offline", t.disconnected);
       } else {
-        this.setStatus("reconnecting", "Connection lost. Reconnecting\u2026");
+        this.setStatus("reconnecting", t.reconnecting);
       }
     });
 
     socket.on("connect_error", () => {
-      this.setStatus("reconnecting", "Cannot reach the assistant. Retrying\u2026");
+      this.setStatus("reconnecting", t.unreachable);
     });
   }
 
@@ -418,15 +495,42 @@ class ChatWidget {
     storageSet(sessionStorage, TRANSCRIPT_KEY, null);
     this.sessionId = null;
     this.transcript = [];
-    this.outbox = [];
+    this.greetPending = false;
     this.hideTyping();
     this.renderTranscript();
     if (this.socket) {
       this.sessionConfirmed = false;
       if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
     }
-    this.input.focus();
+    if (this.isOpen()) {
+      this.maybeGreet();
+      this.input.focus();
+    }
   }
+}
+
+// The page's handle on the widget (docs/channels.md, "JavaScript API").
+function publicApi(widget) {
+  return Object.freeze({
+    /** Open the panel (greets on a new conversation) and focus the input. */
+    open: () => widget.open(true),
+    /** Close the panel; focus returns to the launcher. */
+    close: () => widget.close(),
+    /** Forget the conversation and start a new one (greeted again when the panel is open). */
+    startOver: () => widget.restart(),
+    /** Open the panel and send `text` as the customer's message; false for empty text. */
+    send: (text) => {
+      const value = typeof text === "string" ? text.trim() : "";
+      if (!value) return false;
+      if (!widget.isOpen()) widget.open(false);
+      widget.send(value, value);
+      return true;
+    },
+    /** Whether the panel is open. */
+    isOpen: () => widget.isOpen(),
+    /** "connecting", "online", "reconnecting" or "offline". */
+    status: () => widget.status,
+  });
 }
 
 // document.currentScript is only set while this script first runs: read the tag now.
@@ -439,13 +543,9 @@ function start() {
     console.error("cancel-assistant widget: data-socket-url is missing on the script tag");
     return;
   }
-  const widget = new ChatWidget({
-    socketUrl: data.socketUrl,
-    socketPath: data.socketPath || "/socket.io",
-    title: data.title || "Cancellation assistant",
-    open: data.open === "true",
-  });
-  window.cancelAssistantWidget = widget;
+  const api = publicApi(new ChatWidget(readConfig(data)));
+  window.CancelWidget = api;
+  window.dispatchEvent(new CustomEvent("cancelwidget:ready", { detail: api }));
 }
 
 if (document.readyState === "loading") {
