@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 WEB   := bot/web/static/widget.js
 # the backend's API reference page (/docs/api): Swagger UI from npm, bundled by the same build
 API_REF := bot/web/static/api-reference.js bot/web/static/api-reference.css
+CHARTS := bot/console/static/reports.js
 
 .PHONY: run shell test bench setup web chromium lock eval model clean
 
@@ -24,7 +25,11 @@ node_modules/.installed: package.json package-lock.json
 $(WEB) $(API_REF) &: node_modules/.installed $(wildcard bot/web/src/*)
 	npm run --silent build
 
-web: $(if $(wildcard package.json),$(WEB) $(API_REF))
+# The reports page's charts (Chart.js from npm, bundled like the widget).
+$(CHARTS): node_modules/.installed $(wildcard bot/console/src/*)
+	npm run --silent build:reports
+
+web: $(if $(wildcard package.json),$(WEB) $(API_REF) $(CHARTS))
 
 # The browser tests drive the system Chromium; Playwright never downloads a browser.
 chromium:
@@ -58,4 +63,4 @@ lock:
 	  --python-platform x86_64-manylinux_2_28 -o requirements.lock
 
 clean:
-	rm -rf $(VENV) node_modules var models $(WEB) $(API_REF)
+	rm -rf $(VENV) node_modules var models $(WEB) $(API_REF) $(CHARTS)

@@ -8,6 +8,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.errors import NotFound
 from bot.models import CancellationRequest, Equipment, Invoice, Service, utcnow
 from bot.policy import Policy, ServiceTerms, current_anniversary, money
@@ -145,10 +146,15 @@ def equipment(session: Session, policy: Policy, account_id: int, service_id: Opt
 
 
 def quote(session: Session, policy: Policy, account_id: int, service_id: str,
-          when: Optional[str], end_date: Optional[date]) -> Dict[str, Any]:
-    """Quotes for one end option, or for immediate and end_of_period when `when` is None."""
+          when: Optional[str], end_date: Optional[date], conversation_id: Optional[str] = None) -> Dict[str, Any]:
+    """Quotes for one end option, or for immediate and end_of_period when `when` is None. With a
+    conversation id, the audit trail records that the customer chose this service (reports' funnel)."""
     service = get_service(session, account_id, service_id)
     has_equipment = any(e.tracking_number is None for e in service.equipment)
     today = today_utc()
     options = [when] if when else ["immediate", "end_of_period"]
-    return {"options": [policy.quote(terms_of(service), w, today, end_date, has_equipment).as_dict() for w in options]}
+    answer = {"options": [policy.quote(terms_of(service), w, today, end_date, has_equipment).as_dict()
+                          for w in options]}
+    if conversation_id:
+        audit.record(session, "service_quoted", account_id, conversation_id, service_id=service.id, when=when)
+    return answer

@@ -216,6 +216,13 @@ def file(db: Database, policy: Policy, who: Verified, data: FilingInput, scope: 
     for _ in range(FILING_ATTEMPTS):
         try:
             return db.transaction(_file_once, policy, who, data, scope, fingerprint)
+        except Conflict as refusal:  # the customer confirmed but the request cannot be filed
+            code = refusal.code
+            if code != "idempotency_key_reused":  # a client's mistake, not a refusal
+                db.transaction(lambda session: audit.record(
+                    session, "cancellation_refused", who.account_id, who.conversation_id,
+                    service_id=data.service_id, refusal=code, channel=data.channel))
+            raise
         except IntegrityError:
             # Either the same Idempotency-Key committed first (answer with that request) or the
             # random confirmation number collided (try again with a new one).

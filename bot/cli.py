@@ -60,7 +60,44 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     from bot.fixtures import DEMO_DATA
 
     cmd_migrate(settings, args)
-    return _load(settings, DEMO_DATA)
+    loaded = _load(settings, DEMO_DATA)
+    if loaded or not args.history:
+        return loaded
+    from bot.hashing import set_identifier_hash_key
+    from bot.reports.demo import seed_history
+
+    try:
+        policy = load_policy(settings.policy_file)
+        set_identifier_hash_key(settings.require_identifier_hash_key())  # the history's conversation keys
+    except (PolicyError, ConfigError) as exc:
+        return _fail(str(exc))
+    print(seed_history(settings.database_url, policy, args.history))
+    return 0
+
+
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the retention and service figures (docs/reports.md) for a period."""
+    from datetime import date
+
+    from bot.db import Database
+    from bot.models import utcnow
+    from bot.reports import Filters, report
+    from bot.reports.render import FORMATS
+
+    try:
+        since = date.fromisoformat(args.since)
+        until = date.fromisoformat(args.until) if args.until else utcnow().date()
+    except ValueError:
+        return _fail("--since and --until take dates YYYY-MM-DD")
+    if until < since:
+        return _fail("--until is before --since")
+    db = Database(settings.database_url)
+    try:
+        result = db.transaction(report, since, until, Filters(args.channel, args.tier, args.reason))
+    finally:
+        db.close()
+    sys.stdout.write(FORMATS[args.format](result))
+    return 0
 
 
 def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
@@ -99,7 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)").set_defaults(func=cmd_migrate)
-    sub.add_parser("seed", help="migrate and load the demo data (bot/demo_data.yml)").set_defaults(func=cmd_seed)
+    seed = sub.add_parser("seed", help="migrate and load the demo data (bot/demo_data.yml)")
+    seed.add_argument("--history", type=int, nargs="?", const=600, default=0, metavar="N",
+                      help="also write N past conversations (default 600 over 90 days) for the reports page, "
+                           "once per database")
+    seed.set_defaults(func=cmd_seed)
+    rep = sub.add_parser("report", help="print the retention and service figures of a period (docs/reports.md)")
+    rep.add_argument("--since", required=True, help="first day, YYYY-MM-DD (conversations started from then)")
+    rep.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
+    rep.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    rep.add_argument("--channel", help="only conversations of this channel (web, slack, sms, ...)")
+    rep.add_argument("--tier", help="only customers of this tier")
+    rep.add_argument("--reason", help="only this cancellation reason (none: no reason given)")
+    rep.set_defaults(func=cmd_report)
     load = sub.add_parser("load", help="load customers/services/invoices/equipment from a YAML or JSON file")
     load.add_argument("file")
     load.set_defaults(func=cmd_load)

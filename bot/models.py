@@ -145,14 +145,14 @@ class CancellationRequest(Base):
     service_id = Column(ForeignKey("services.id"), nullable=False, index=True)
     user_id = Column(ForeignKey("authorized_users.id"))
     idempotency_key = Column(String(200), nullable=False)
-    received_at = Column(DateTime, nullable=False, default=utcnow)
+    received_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     end_kind = Column(String(20), nullable=False)  # immediate | end_of_period | date
     end_date = Column(Date, nullable=False)
     status = Column(String(20), nullable=False, default="received")  # received | revoked
     reason = Column(String(40))
     channel = Column(String(40), nullable=False)
-    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
-    revoked_at = Column(DateTime)
+    conversation_key = Column(String(64), nullable=False, index=True)  # keyed hash of the conversation id
+    revoked_at = Column(DateTime, index=True)
     snapshot = Column(JSON, nullable=False)  # what the customer was told at filing
 
     service = relationship("Service")
@@ -165,14 +165,14 @@ class RetentionOffer(Base):
     id = Column(String(40), primary_key=True)  # OFR-...
     account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
     service_id = Column(ForeignKey("services.id"), nullable=False)
-    conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
+    conversation_key = Column(String(64), nullable=False, index=True)  # keyed hash of the conversation id
     rule_id = Column(String(100), nullable=False)
     kind = Column(String(20), nullable=False)
     title = Column(String(200), nullable=False)
     description = Column(Text, nullable=False)
     reason = Column(String(40))
-    status = Column(String(20), nullable=False, default="made")  # made | accepted | declined
-    made_at = Column(DateTime, nullable=False, default=utcnow)
+    status = Column(String(20), nullable=False, default="made")  # made | accepted | declined | holdout
+    made_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     decided_at = Column(DateTime)
 
 
@@ -207,10 +207,10 @@ class AuditEvent(Base):
 
     __tablename__ = "audit_events"
     id = Column(Integer, primary_key=True)
-    at = Column(DateTime, nullable=False, default=utcnow)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
     action = Column(String(60), nullable=False)
     account_id = Column(ForeignKey("accounts.id"), index=True)
-    conversation_key = Column(String(64))  # keyed hash of the conversation id
+    conversation_key = Column(String(64), index=True)  # keyed hash of the conversation id
     details = Column(JSON, nullable=False)
 
 

@@ -209,8 +209,13 @@ class Policy:
     business_hours: BusinessHours
     offers_by_id: Dict[str, OfferRule] = field(default_factory=dict, compare=False)
     handoff: HandoffPolicy = field(default_factory=HandoffPolicy)
+    offer_holdout_share: float = 0.0  # share of offer-eligible customers who get no offer (docs/reports.md)
 
     # ---- rules
+
+    def in_offer_holdout(self, draw: float) -> bool:
+        """Whether an offer-eligible customer with the random `draw` in [0, 1) is held out."""
+        return draw < self.offer_holdout_share
 
     def tier_rank(self, tier: str) -> int:
         """Position of `tier`, lowest = 0; unknown tiers rank as the lowest tier."""
@@ -564,6 +569,9 @@ def parse_policy(data: Any) -> Policy:
         except ValueError:
             raise PolicyError(f"{hp}.closed_dates[{i}]: must be a date YYYY-MM-DD") from None
     handoff = _handoff_policy(data.get("handoff"), f"{p}.handoff")
+    holdout = data.get("offer_holdout_share", 0)
+    if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or not 0 <= holdout <= 0.5:
+        raise PolicyError(f"{p}.offer_holdout_share: must be a number from 0 to 0.5 (e.g. 0.1 for 10%)")
     policy = Policy(
         currency=_str(data.get("currency", "USD"), f"{p}.currency"),
         tiers=tiers,
@@ -591,6 +599,7 @@ def parse_policy(data: Any) -> Policy:
         business_hours=BusinessHours(tz, days, start, end, tuple(closed)),
         offers_by_id={o.id: o for o in offers},
         handoff=handoff,
+        offer_holdout_share=float(holdout),
     )
     return policy
 

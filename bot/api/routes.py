@@ -197,7 +197,8 @@ async def quote(request: web.Request) -> web.Response:
     end_date = v.iso_date(v.string(query, "date", required=when == "date", max_len=10), "date")
     service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
     return json_response(await as_customer(
-        request, lambda s, p, who: accounts.quote(s, p, who.account_id, service_id, when, end_date)))
+        request, lambda s, p, who: accounts.quote(s, p, who.account_id, service_id, when, end_date,
+                                                  conversation_id=who.conversation_id)))
 
 
 @routes.post("/api/v1/services/{service_id}/offer")

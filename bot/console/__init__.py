@@ -9,6 +9,8 @@ from aiohttp import web
 
 
 def setup_console(app: web.Application) -> None:
+    from bot.console.reports import routes as report_routes
     from bot.console.routes import routes
 
     app.add_routes(routes)
+    app.add_routes(report_routes)  # the supervisors' reports page (docs/reports.md)

@@ -91,6 +91,28 @@ _HANDOFF_ANSWER = obj({"handoff": ref("Handoff")}, ["handoff"])
 _CONFLICT = {"409": json_answer(_ERROR, "Closed, or someone else has the chat")}
 _RASA_DOWN = {"502": json_answer(_ERROR, "Rasa unreachable; nothing was sent")}
 
+_REPORT_FILTERS = [
+    {"name": "since", "in": "query", "required": False, "schema": DATE,
+     "description": "first day (UTC) of the conversations' start; default: 30 days ending on until"},
+    {"name": "until", "in": "query", "required": False, "schema": DATE, "description": "last day; default: today"},
+    *({"name": name, "in": "query", "required": False, "schema": STRING, "description": f"only this {name}"}
+      for name in ("channel", "tier", "reason")),
+]
+_REPORT_TABLE = {"name": "table", "in": "path", "required": True, "schema": STRING,
+                 "description": "the table's id (docs/reports.md)"}
+_REPORT_TABLE_QUERY = {**_REPORT_TABLE, "in": "query"}
+_REPORT_ROW = {"name": "row", "in": "query", "required": True, "schema": STRING, "description": "the row's label"}
+
+
+def _report_read(summary: str, media_type: str, description: str, parameters=(), extra=None) -> Dict[str, Any]:
+    """A reports route (docs/reports.md): supervisors only; period and filters from the query string."""
+    return {"get": operation(summary, {"200": content_answer(media_type, description),
+                                       "303": redirect("No valid session: to /console/login"),
+                                       "403": content_answer("text/plain", "Not a supervisor"),
+                                       "422": content_answer("text/html", "Bad date or range"), **(extra or {})},
+                             tag=PAGES, security=CONSOLE_SESSION, parameters=[*parameters, *_REPORT_FILTERS])}
+
+
 CONSOLE_PATHS: Dict[str, Any] = {
     "/console/login": {
         "get": operation("The sign-in page (sets the login CSRF cookie)",
@@ -159,6 +181,21 @@ CONSOLE_PATHS: Dict[str, Any] = {
         "Override who is on duty (supervisors): auto follows business hours", obj({"duty": ref("Duty")}, ["duty"]),
         {"mode": {"type": "string", "enum": ["auto", "on", "off"]}}, ["mode"],
         handoff=False, extra={"422": json_answer(_ERROR, "Unknown mode")}),
+    "/console/reports": _report_read("The reports page: figures of a period, with filters and charts",
+                                     "text/html", "The page"),
+    "/console/reports/export/{table}.csv": _report_read(
+        "One table of the report as CSV", "text/csv", "The table (attachment)", [_REPORT_TABLE],
+        {"404": content_answer("text/plain", "No such table")}),
+    "/console/reports/conversations": _report_read(
+        "The conversations behind one figure, named by the start of their conversation key (those that "
+        "asked for a person link to their chat)", "text/html", "The list (at most 500)",
+        [_REPORT_TABLE_QUERY, _REPORT_ROW], {"404": content_answer("text/html", "No such figure")}),
+    "/console/reports/static/{name}": {"get": operation(
+        "The reports page's charts (no data in it)",
+        {"200": content_answer("application/javascript", "The bundle"), "404": {"description": "No such file"}},
+        tag=PAGES, security=PUBLIC,
+        parameters=[{"name": "name", "in": "path", "required": True,
+                     "schema": {"type": "string", "enum": ["reports.js"]}}])},
     "/console/static/{name}": {"get": operation(
         "The console's CSS and JavaScript",
         {"200": {"description": "The file", "content": {"text/css": {"schema": STRING},

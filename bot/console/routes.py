@@ -78,6 +78,7 @@ def _page(title: str, body: str, *, page: str = "", staff: Optional[Staff] = Non
         nav = (f'<span>{e(staff.display_name)} <span class="badge">{e(staff.role)}</span></span>'
                f'<a href="/console/queue">Queue</a>'
                + ('<a href="/console/queue?closed=1">Closed</a>' if staff.is_supervisor else "")
+               + ('<a href="/console/reports">Reports</a>' if staff.is_supervisor else "")
                + f'<form method="post" action="/console/logout"><input type="hidden" name="csrf_token" '
                  f'value="{e(staff.csrf_token)}"><button class="secondary" type="submit">Sign out</button></form>')
     text = ((TEMPLATES / "layout.html").read_text(encoding="utf-8")

@@ -44,7 +44,10 @@ class Handoff(Base):
 
     __tablename__ = "handoffs"
     id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(200), nullable=False, index=True)
+    conversation_id = Column(String(200), nullable=False, index=True)  # staff reach the chat with it
+    # its keyed hash (bot.hashing.conversation_key), as the backend's other tables store it: the
+    # reports join handoffs to conversations on it
+    conversation_key = Column(String(64), nullable=False, index=True)
     channel = Column(String(40), nullable=False)
     reason = Column(String(60), nullable=False)
     status = Column(String(20), nullable=False, default="queued")  # queued | assigned | closed
@@ -52,7 +55,7 @@ class Handoff(Base):
     assigned_to = Column(ForeignKey("staff_users.id"), index=True)
     paused = Column(Boolean, nullable=False, default=False)  # the assistant is silent in this chat
     on_duty = Column(Boolean, nullable=False, default=False)  # staff were on duty when requested
-    created_at = Column(DateTime, nullable=False, default=utcnow)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
     assigned_at = Column(DateTime)
     closed_at = Column(DateTime)
     closed_by = Column(ForeignKey("staff_users.id"))

@@ -153,8 +153,9 @@ def queue(session: Session, policy: Policy, conversation_id: str, channel: str, 
     handoff = _open_handoff(session, conversation_id)
     created = handoff is None
     if created:
-        handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=reason, status="queued",
-                          account_id=account_id, paused=status.on_duty, on_duty=status.on_duty,
+        handoff = Handoff(conversation_id=conversation_id, conversation_key=conversation_key(conversation_id),
+                          channel=channel, reason=reason, status="queued", account_id=account_id,
+                          paused=status.on_duty, on_duty=status.on_duty,
                           created_at=utcnow())
         session.add(handoff)
         session.flush()
@@ -361,8 +362,9 @@ def _on_new_task(session: Session, policy: Policy, task: StaffTask) -> None:
                 f"{account.account_number}; it is waiting for your review in the billing queue.")
     notify(session, policy, rule, text)
     if rule in policy.handoff.policy_triggers and conversation_id and _open_handoff(session, conversation_id) is None:
-        handoff = Handoff(conversation_id=conversation_id, channel=channel, reason=f"policy:{rule}",
-                          status="queued", account_id=task.account_id, paused=False,
+        handoff = Handoff(conversation_id=conversation_id, conversation_key=conversation_key(conversation_id),
+                          channel=channel, reason=f"policy:{rule}", status="queued",
+                          account_id=task.account_id, paused=False,
                           on_duty=duty(session, policy).on_duty, created_at=utcnow())
         session.add(handoff)
         audit.record(session, "handoff_requested", task.account_id, conversation_id, reason=f"policy:{rule}",

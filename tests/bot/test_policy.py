@@ -174,6 +174,9 @@ def _mutated(path, value):
     (["offers", 0, "apply"], {"months": 3}, "policy.offers[0].apply.percent_off: is required"),
     (["business_hours", "timezone"], "Mars/Base", "policy.business_hours.timezone: unknown time zone"),
     (["business_hours", "end"], "08:00", "policy.business_hours.end: must be after start"),
+    (["offer_holdout_share"], 0.75, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
+    (["offer_holdout_share"], "10%", "policy.offer_holdout_share: must be a number from 0 to 0.5"),
+    (["offer_holdout_share"], True, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
 ])
 def test_policy_validation_errors_name_the_field(path, value, message):
     with pytest.raises(PolicyError) as info:
@@ -191,6 +194,12 @@ def test_policy_file_errors(tmp_path):
     broken.write_text("- just a list\n")
     with pytest.raises(PolicyError, match="policy: must be a mapping"):
         load_policy(broken)
+
+
+def test_offer_holdout_share_draws_below_the_share_are_held_out(policy):
+    assert policy.offer_holdout_share == 0 and not policy.in_offer_holdout(0.0)
+    tenth = parse_policy(_mutated(["offer_holdout_share"], 0.1))
+    assert tenth.in_offer_holdout(0.0999) and not tenth.in_offer_holdout(0.1)
 
 
 def test_shipped_policy_loads(policy):

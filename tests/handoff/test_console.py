@@ -33,14 +33,20 @@ GUARDED = [
     ("POST", "/console/handoffs/1/assign", "redirect"),
     ("POST", "/console/availability", "redirect"),
     ("POST", "/console/duty", "redirect"),
+    ("GET", "/console/reports", "redirect"),
+    ("GET", "/console/reports/export/funnel.csv", "redirect"),
+    ("GET", "/console/reports/conversations?table=funnel&row=started", "redirect"),
 ]
 
 
 def test_every_console_route_is_in_the_table(server):
     routed = {(r.method, r.resource.canonical) for r in server.app.router.routes()
               if r.resource.canonical.startswith("/console") and r.method != "HEAD"}
+    examples = {"/export/funnel.csv": "/export/{table}.csv", "/transcript/0123abcd": "/transcript/{ref}"}
     guarded = {(m, re.sub(r"/1(/|$)", r"/{handoff_id}\1", p.split("?")[0])) for m, p, _ in GUARDED}
-    public = {("GET", "/console/login"), ("POST", "/console/login"), ("GET", "/console/static/{name}")}
+    guarded = {(m, next((p.replace(k, v) for k, v in examples.items() if k in p), p)) for m, p in guarded}
+    public = {("GET", "/console/login"), ("POST", "/console/login"), ("GET", "/console/static/{name}"),
+              ("GET", "/console/reports/static/{name}")}
     assert routed == guarded | public
 
 
