@@ -206,13 +206,21 @@ _SCHEMAS.update({
         "created_at": DATE_TIME, "assigned_at": NULL_DATE_TIME, "closed_at": NULL_DATE_TIME,
         "closed_by": NULL_STRING,
         "outcome": {"type": "string", "nullable": True, "enum": ["handed_back", "closed", None]},
-        "waiting_seconds": INTEGER}, [
+        "waiting_seconds": INTEGER, "customer_name": NULL_STRING,
+        "reason_text": {**_S, "description": "the reason in words (bot/handoff/words.py)"},
+        "channel_text": _S, "status_text": _S, "outcome_text": NULL_STRING}, [
         "id", "conversation_id", "channel", "reason", "status", "paused", "on_duty", "account_number",
         "assigned_to", "assigned_to_me", "created_at", "assigned_at", "closed_at", "closed_by", "outcome",
         "waiting_seconds"]),
 })
+_SCHEMAS["QueueWait"] = obj({
+    "position": {**INTEGER, "description": "place in the queue, 1 = next"},
+    "expected_wait_minutes": {**INTEGER, "description": "median time to take a chat (last 14 days, else 5 min) "
+                                                        "per chat up to this one, shared by the available staff"},
+    "someone_available": {"type": "boolean", "description": "a staff user is marked available now"}},
+    ["position", "expected_wait_minutes", "someone_available"])
 _SCHEMAS["QueuedHandoff"] = {"allOf": [{"type": "object", "required": ["handoff"],
-                                        "properties": {"handoff": _ref("Handoff")}}, _ref("Duty")]}
+                                        "properties": {"handoff": _ref("Handoff")}}, _ref("Duty"), _ref("QueueWait")]}
 
 
 def _tagged(paths: Dict[str, Any]) -> Dict[str, Any]:

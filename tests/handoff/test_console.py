@@ -170,12 +170,11 @@ async def test_session_expiry_and_logout(db, agent):
     assert (await agent.get("/console/api/me"))[0] == 401
 
 
-async def test_roles(api, db, agent, supervisor, console_factory):
+async def test_roles(api, db, agent, supervisor, console_factory, rasa):
     set_duty(db, "on")
     h = (await queue_handoff(api))["handoff"]
     hid = h["id"]
-    # agents: no closed list, no reassign, no close, no duty override; no reply before taking
-    assert (await agent.get("/console/api/handoffs?closed=1"))[0] == 403
+    # agents: no reassign, no close, no duty override; no reply before taking
     assert (await agent.post(f"/console/handoffs/{hid}/assign", json={"staff": agent.user["username"]}))[0] == 403
     assert (await agent.post(f"/console/handoffs/{hid}/close", json={}))[0] == 403
     assert (await agent.post("/console/duty", json={"mode": "on"}))[0] == 403
@@ -192,20 +191,26 @@ async def test_roles(api, db, agent, supervisor, console_factory):
     # the supervisor reassigns it to the other agent, who may now answer
     status, body, _ = await supervisor.post(f"/console/handoffs/{hid}/assign", json={"staff": other_user["username"]})
     assert status == 200 and body["handoff"]["assigned_to"] == other_user["username"].title()
+    told = rasa.appends[-1]["events"][-1]
+    assert told["data"]["custom"]["data"]["text"] == (f"{other_user['username'].title()} from our support team is taking over this chat and "
+                            "will answer you here.")
     assert (await agent.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"}))[0] == 403
     assert (await other.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"}))[0] == 200
-    # the supervisor closes it; agents no longer see it, the supervisor does
+    # the supervisor closes it; it leaves the queue and stays readable in everyone's history
     status, body, _ = await supervisor.post(f"/console/handoffs/{hid}/close", json={})
     assert status == 200 and body["handoff"]["status"] == "closed" and body["handoff"]["outcome"] == "closed"
-    assert (await agent.get(f"/console/api/handoffs/{hid}"))[0] == 404
     assert hid not in [x["id"] for x in (await agent.get("/console/api/handoffs"))[1]["handoffs"]]
-    closed = (await supervisor.get("/console/api/handoffs?closed=1"))[1]["handoffs"]
-    assert hid in [x["id"] for x in closed]
+    status, body, _ = await agent.get(f"/console/api/handoffs/{hid}")
+    assert status == 200 and body["handoff"]["outcome_text"] == "Closed by a supervisor"
+    for reader in (agent, supervisor):
+        closed = (await reader.get("/console/api/handoffs?closed=1"))[1]["handoffs"]
+        assert hid in [x["id"] for x in closed]
+    assert (await agent.post(f"/console/handoffs/{hid}/handback", json={}))[0] == 409
     assert (await supervisor.post(f"/console/handoffs/{hid}/reply", json={"text": "late"}))[0] == 409
     actions = db.transaction(lambda s: [(e.action, e.details.get("staff")) for e in s.execute(
         select(AuditEvent).where(AuditEvent.conversation_id == h["conversation_id"]).order_by(AuditEvent.id)).scalars()])
     assert [a for a, _ in actions] == ["handoff_requested", "handoff_taken", "handoff_paused", "handoff_assigned",
-                                       "handoff_reply", "handoff_closed"]
+                                       "handoff_paused", "handoff_reply", "handoff_closed"]
 
 
 async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
@@ -228,13 +233,16 @@ async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
     assert take["query"] == {"output_channel": "latest", "execute_side_effects": "true", "token": RASA_TOKEN,
                              "include_events": "NONE"}
     assert [e["event"] for e in take["events"]] == ["bot"]  # already paused by the assistant
-    assert "has joined the chat" in take["events"][0]["text"]
+    joined = take["events"][0]["data"]["custom"]["data"]  # the widget's agent message (socketio)
+    assert joined["from"] == "agent" and "has joined the chat" in joined["text"]
 
     status, body, _ = await agent.post(f"/console/handoffs/{hid}/reply", json={"text": "  Hi, I'm here to help.  "})
     assert status == 200 and body == {"sent": True}
     reply = rasa.appends[-1]
-    assert reply["events"] == [{"event": "bot", "text": "Hi, I'm here to help.",
-                                "metadata": {"agent": agent.user["username"].title()}}]
+    name = agent.user["username"].title()
+    assert reply["events"] == [{"event": "bot", "metadata": {"agent": name},
+                                "data": {"custom": {"data": {"from": "agent", "name": name,
+                                                             "text": "Hi, I'm here to help."}}}}]
     assert reply["query"]["output_channel"] == "latest" and reply["query"]["execute_side_effects"] == "true"
     for bad in ("", "   ", "x" * 2001, 5):
         assert (await agent.post(f"/console/handoffs/{hid}/reply", json={"text": bad}))[0] == 422
@@ -249,7 +257,8 @@ async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
     assert status == 200 and body["handoff"]["outcome"] == "handed_back"
     back = rasa.appends[-1]["events"]
     assert [e["event"] for e in back] == ["resume", "bot", "action"] and back[2]["name"] == "action_listen"
-    assert "back with the assistant" in back[1]["text"] and rasa.tracker(cid)["paused"] is False
+    assert "back with the assistant" in back[1]["data"]["custom"]["data"]["text"]
+    assert back[1]["data"]["custom"]["data"]["handoff"] == "ended" and rasa.tracker(cid)["paused"] is False
     row = db.transaction(lambda s: s.get(Handoff, hid))
     assert row.status == "closed" and row.outcome == "handed_back" and row.paused is False
 
@@ -270,7 +279,7 @@ async def test_form_posts_redirect_back(api, db, agent, rasa):
     assert status == 303 and answer.headers["Location"] == f"/console/handoffs/{hid}"
     status, _, answer = await agent.post(f"/console/handoffs/{hid}/reply", data={"csrf_token": agent.csrf, "text": "Hi"},
                                          csrf=False)
-    assert status == 303 and rasa.appends[-1]["events"][0]["text"] == "Hi"
+    assert status == 303 and rasa.appends[-1]["events"][0]["data"]["custom"]["data"]["text"] == "Hi"
     status, page, _ = await agent.get(f"/console/handoffs/{hid}")
     assert 'name="csrf_token"' in page and agent.csrf in page and "Hand back to the assistant" in page
 

@@ -127,6 +127,40 @@ def test_queue_order_and_waiting_times(db, policy):
     ids = [h["id"] for h in listed]
     assert ids.index(a["handoff"]["id"]) < ids.index(b["handoff"]["id"])
     assert all(h["waiting_seconds"] >= 0 and h["status"] in ("queued", "assigned") for h in listed)
-    with pytest.raises(service.Forbidden):
-        db.transaction(service.list_handoffs, Staff(row.id, row.username, "A", "agent", "x", NY_MONDAY_10), True)
+    # agents read the history too (closed chats, newest first, after the open ones)
+    history = db.transaction(service.list_handoffs, Staff(row.id, row.username, "A", "agent", "x", NY_MONDAY_10), True)
+    assert [h["id"] for h in history][:len(ids)] == ids
     assert db.transaction(lambda s: s.get(Handoff, a["handoff"]["id"])).status == "queued"
+
+
+async def test_position_and_expected_wait_from_the_teams_recent_history(api, db):
+    """The customer hears their place in line and a wait based on how long taking a chat took
+    lately (the median), shared by the staff marked available; 'shortly' needs someone available."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    set_duty(db, "on")
+    db.transaction(lambda s: s.execute(update(StaffUser).values(available=False)))
+    db.transaction(lambda s: s.execute(update(Handoff).where(Handoff.status != "closed").values(status="closed")))
+    first = await queue_handoff(api)
+    second = await queue_handoff(api)
+    assert (first["position"], second["position"]) == (1, 2)
+    assert first["someone_available"] is False
+
+    def history(session):  # three chats taken lately: after 4, 10 and 30 minutes (median 10)
+        session.execute(update(Handoff).where(Handoff.assigned_at.is_not(None)).values(assigned_at=None))
+        now = datetime.utcnow()
+        for minutes in (4, 10, 30):
+            session.add(Handoff(conversation_id=f"old-{minutes}", channel="rest", reason="customer_request",
+                                status="closed", created_at=now - timedelta(hours=1),
+                                assigned_at=now - timedelta(hours=1) + timedelta(minutes=minutes)))
+    db.transaction(history)
+    third = await queue_handoff(api)
+    assert third["position"] == 3 and third["expected_wait_minutes"] == 30 and not third["someone_available"]
+    for _ in range(2):
+        user = add_staff(db, "agent")
+        db.transaction(lambda s: s.execute(update(StaffUser).where(StaffUser.username == user["username"])
+                                           .values(available=True)))
+    fourth = await queue_handoff(api)
+    assert fourth["position"] == 4 and fourth["expected_wait_minutes"] == 20 and fourth["someone_available"]

@@ -28,6 +28,10 @@ export const DEFAULT_TEXTS = {
   disconnected: "Disconnected",
   notDelivered: "Not delivered yet: it is sent when the connection is back.",
   imageAlt: "Image from the assistant",
+  agentLabel: "support team",
+  waitingShortly: "Waiting for a person: someone will be with you shortly.",
+  waitingInLine: "Waiting for a person: you're number {position} in line, about {minutes} min.",
+  personAnswering: "{name} from our support team is answering.",
 };
 
 // The dataset name of a text key: "startOver" -> "textStartOver" (attribute data-text-start-over).

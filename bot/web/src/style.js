@@ -65,6 +65,11 @@ header .close { font-size: 18px; line-height: 1; padding: 2px 8px; }
 }
 .msg.user a { color: var(--ca-on-primary); }
 .msg.bot a { color: var(--ca-focus); }
+.msg.agent { background: #e6f4ea; border: 1px solid #9ccfa9; }
+.msg .sender { display: block; font-size: 12px; font-weight: 600; color: #1d5c2e; margin-bottom: 2px; }
+.handoff-state { margin: 0 16px 8px; padding: 6px 10px; border-radius: 8px; background: #fff7e0; color: #5c4600; font-size: 13px; }
+.handoff-state.person { background: #e6f4ea; color: #1d5c2e; }
+.handoff-state[hidden] { display: none; }
 /* A message typed while the assistant is unreachable: kept, marked, sent on reconnect. */
 .msg.user.undelivered { background: #fff; color: #1a1a1a; border: 2px dashed var(--ca-border); }
 .msg.user.undelivered a { color: #1a1a1a; }
