@@ -19,7 +19,7 @@ def waiting_text(answer: dict) -> str:
     if answer.get("someone_available"):
         return ("I've asked a member of our team to join this chat; a person will be with you shortly. "
                 + seen)
-    line = f"You're number {position} in line" if position else "You're in line"
+    line = f"you're number {position} in line" if position else "you're in line"
     wait = f", and the expected wait is about {minutes} minute{'s' if minutes != 1 else ''}" if minutes else ""
     return (f"I've asked a member of our team to join this chat. Everyone is busy right now: {line}{wait}. "
             + seen)

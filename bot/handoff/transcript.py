@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from bot.handoff.words import clock, moment
+from bot.handoff.words import INTENTS, clock, moment, words
 
 Line = Dict[str, Any]
 PAUSED_TEXT = "The assistant is paused: a person handles this chat."
@@ -40,10 +40,15 @@ def bot_text(event: Dict[str, Any]) -> str:
 
 
 def pressed(text: str, offered: List[Dict[str, Any]]) -> Optional[str]:
-    """The title of the offered button whose payload is `text`, else a readable intent name."""
+    """The title of the offered button whose payload is `text`, else None."""
     for button in offered:
         if str(button.get("payload") or "") == text:
             return str(button.get("title") or "")
+    return None
+
+
+def intent_words(text: str) -> str:
+    """'/deny' -> 'No'; '/inform{"end_when":"date"}' -> 'Inform (date)'."""
     intent, _, entities = text[1:].partition("{")
     extra = ""
     if entities:
@@ -52,7 +57,7 @@ def pressed(text: str, offered: List[Dict[str, Any]]) -> Optional[str]:
             extra = " (" + ", ".join(f"{str(v).replace('_', ' ')}" for v in values.values()) + ")"
         except ValueError:
             extra = ""
-    return intent.replace("_", " ").capitalize() + extra if intent else None
+    return (words(intent, INTENTS) + extra) if intent else text
 
 
 def _slot_event(name: str, value: Any) -> Optional[str]:
@@ -80,7 +85,10 @@ def transcript(tracker: Dict[str, Any], zone: str, customer: Optional[str] = Non
             text = e.get("text") or ""
             if text.startswith("/") and " " not in text:
                 title = pressed(text, offered)
-                add("customer", title or text, at, customer_name, pressed=True)
+                if title is not None:
+                    add("customer", title, at, customer_name, pressed=True)
+                else:
+                    add("customer", intent_words(text), at, customer_name)
             else:
                 add("customer", text, at, customer_name)
             offered = []

@@ -28,6 +28,10 @@ END_KINDS = {"immediate": "right away", "end_of_period": "at the end of the bill
 CANCEL_REASONS = {"price": "Price", "moving": "Moving", "not_using": "Not using it", "switching": "Switching provider",
                   "service_quality": "Service quality", "other": "Other"}
 OFFER_STATUSES = {"made": "Offered, no answer yet", "accepted": "Accepted", "declined": "Declined"}
+# Intents a customer sends as "/intent" without a button offered just before (the widget's greeting
+# on open, a typed shortcut): what they mean.
+INTENTS = {"greet": "(opened the chat)", "request_human": "Asked for a person", "affirm": "Yes", "deny": "No",
+           "cancel_service": "Cancel a service", "restart": "(started over)"}
 REFUND_STATUSES = {"credit_processing": "Credit being processed", "under_review": "Under review by billing"}
 
 

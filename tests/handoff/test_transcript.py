@@ -41,14 +41,15 @@ def test_button_presses_read_as_the_title_of_the_button_offered_just_before():
     lines = transcript(TRACKER, ZONE, "Erin Park")
     said = [(line["who"], line["name"], line["text"]) for line in lines if line["who"] == "customer"]
     assert said == [
-        ("customer", "Erin Park", "Greet"),
+        ("customer", "Erin Park", "(opened the chat)"),  # the widget's greeting on open, no button
         ("customer", "Erin Park", "Cancel a service"),
         ("customer", "Erin Park", "On a date I choose"),
-        ("customer", "Erin Park", "Deny"),
+        ("customer", "Erin Park", "No"),
         ("customer", "Erin Park", "hmm can i talk to someone pls"),
     ]
     assert not any("[pressed" in line["text"] or line["text"].startswith("/") for line in lines)
-    assert [line.get("pressed", False) for line in lines if line["who"] == "customer"] == [True] * 4 + [False]
+    assert [line.get("pressed", False) for line in lines if line["who"] == "customer"] == [False, True, True,
+                                                                                           False, False]
 
 
 def test_times_names_events_and_agent_lines():
@@ -68,7 +69,7 @@ def test_the_backends_events_are_merged_in_by_time():
     lines = transcript(TRACKER, ZONE, None, [(filed, "cancellation filed: ABCD-1234-EFGH")])
     texts = [line["text"] for line in lines]
     at = texts.index("cancellation filed: ABCD-1234-EFGH")
-    assert texts[at - 1] == "On a date I choose" and texts[at + 1] == "Deny"
+    assert texts[at - 1] == "On a date I choose" and texts[at + 1] == "No"
     assert lines[at]["time"] == "14:05" and lines[at]["who"] == "event"
     assert lines[0]["name"] == "Customer"  # not verified: no name
 
