@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from bot.handoff.auth import MAX_FAILED_LOGINS, check_password, hash_password
 from bot.handoff.models import Handoff, StaffSession
 from bot.models import AuditEvent
+from tests.bot.conftest import make_account
 from tests.handoff.conftest import PASSWORD, RASA_TOKEN, add_staff, queue_handoff
 from tests.handoff.test_queue import set_duty
 
@@ -346,3 +347,48 @@ async def test_a_queued_chat_is_taken_before_anyone_replies(api, db, supervisor,
     await supervisor.post(f"/console/handoffs/{hid}/take", json={})
     status, page, _ = await supervisor.get(f"/console/handoffs/{hid}")
     assert "Take this chat" not in page and "Reply to the customer" in page
+
+
+async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_its_events(api, db, agent, rasa):
+    """A verified customer who was offered a discount, declined it and filed: the agent sees it all
+    at a glance, in words, with the contact masked, and the filing as an event in the transcript."""
+    import secrets as _secrets
+
+    set_duty(db, "on")
+    account = make_account(db, tier="Essentials", receivables="1250.00", equipment=1)
+    service_id = account["services"][0]
+    cid = "conv-panel-" + _secrets.token_hex(3)
+    who = await api.verify(account, cid)
+    status, offer = await api.call("POST", f"/api/v1/services/{service_id}/offer", who, json={"reason": "price"})
+    assert status == 200 and offer["offer"] is not None, offer
+    assert (await api.call("POST", f"/api/v1/offers/{offer['offer']['id']}/outcome", who,
+                           json={"accepted": False}))[0] == 200
+    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
+                                   json={"service_id": service_id, "when": "end_of_period", "reason": "price",
+                                         "backup_confirmed": True, "terms_accepted": True, "channel": "socketio"})
+    assert status in (200, 201), filed
+    hid = (await queue_handoff(api, cid, who=who))["handoff"]["id"]
+    rasa.say(cid, "bot", "Anything else?", timestamp=1e10)  # after the filing: the event comes first
+
+    status, body, _ = await agent.get(f"/console/api/handoffs/{hid}")
+    panel = body["account"]
+    assert panel["balance_text"] == "$1,250.00" and panel["reason_text"] == "Price"
+    assert panel["contact"].startswith("Tess ") and "•••@test.example" in panel["contact"]
+    assert account["email"] not in panel["contact"] and account["phone"][-4:] in panel["contact"]
+    assert [s["status_text"] for s in panel["services"]] == ["Cancellation pending"]
+    request = panel["open_cancellations"][0]
+    assert request["confirmation_number"] == filed["confirmation_number"] and request["service_name"] == "Service 0"
+    assert request["when_text"] == "at the end of the billing period" and "," in request["end_date_text"]
+    assert [(o["title"], o["status_text"]) for o in panel["offers"]] == [(offer["offer"]["title"], "Declined")]
+    assert [(q["model"], q["returned"]) for q in panel["equipment"]] == [("Router X", False)]
+    events = [line["text"] for line in body["transcript"] if line["who"] == "event"]
+    assert events[0] == f"offer made: {offer['offer']['title']}" and events[1] == "offer declined"
+    assert events[2].startswith(f"cancellation filed: {filed['confirmation_number']}, ends ")
+    assert body["transcript"][-1]["text"] == "Anything else?"
+    assert body["handoff"]["customer_name"] == panel["name"]
+
+    status, page, _ = await agent.get(f"/console/handoffs/{hid}")
+    for shown in ("$1,250.00", "Cancellation pending", filed["confirmation_number"], "Declined", "Router X",
+                  "Verified in this chat", "cancellation filed: "):
+        assert shown in page, shown
+    assert account["email"] not in page and "cancellation_pending" not in page
