@@ -71,6 +71,9 @@ class ActionHandoff(Action):
                 "with any of these:",
                 [b for b in MENU_BUTTONS if b[1] != "/request_human"],
             )
+            if channel_of(tracker) == "socketio":
+                # the website widget offers an optional email for a reply (docs/handoff.md)
+                dispatcher.utter_message(json_message={"data": {"handoff": "off_duty", "next_opening_text": when}})
             return [SlotSet("misunderstood_count", 0.0)]
         say(dispatcher, "I've asked a member of our team to join this chat; they'll be with "
                         "you as soon as they can. Until then I'm still here to help.")

@@ -41,7 +41,7 @@ _TAGS = [("/api/v1/verify", "Verification"), ("/api/v1/services/", "Ending a ser
          ("/api/v1/offers", "Ending a service"), ("/api/v1/services", "Account"), ("/api/v1/balance", "Account"),
          ("/api/v1/equipment", "Account"), ("/api/v1/cancellations", "Cancellation requests"),
          ("/api/v1/refunds", "Cancellation requests"), ("/api/v1/handoffs", "Handoff to a person"),
-         ("/api/v1/dev", "Development"), ("/", "Service")]
+         ("/api/v1/dev", "Development"), ("/widget/v1/", "Handoff to a person"), ("/", "Service")]
 
 
 def _op(summary: str, responses: Dict[str, Any], *, handle: bool = True, body=None, params=(),
@@ -188,6 +188,18 @@ _PATHS: Dict[str, Any] = {
                 {"name": "X-Conversation-Id", "in": "header", "required": False, "schema": _S}],
         body=_body({"conversation_id": _S, "reason": {"type": "string", "example": "customer_request"},
                     "channel": {"type": "string", "nullable": True}}, ["conversation_id", "reason"]))},
+    "/widget/v1/reply-email": {"post": _op(
+        "The website widget, off duty: the customer leaves an email for a reply (optional). No token: the "
+        "widget's session id authorizes it, so only a waiting `socketio` handoff qualifies; CORS open",
+        {"200": _json(obj({"handoff_id": {"type": "integer"}, "reply_email": {**_S, "description": "masked"},
+                           "next_opening_text": NULL_STRING}, ["handoff_id", "reply_email", "next_opening_text"]),
+               "Kept"),
+         "404": _json(_ref("Error"), "No waiting website-chat handoff in this conversation"),
+         "422": _json(_ref("Error"), "Not an email address")},
+        handle=False, secured=False,
+        body=_body({"conversation_id": _S, "email": _S}, ["conversation_id", "email"])),
+        "options": _op("CORS preflight of the widget's reply email", {"204": {"description": "Allowed"}},
+                       handle=False, secured=False)},
 }
 
 _HANDOFF_STATUS = {"type": "string", "enum": ["queued", "assigned", "closed"]}
@@ -208,7 +220,8 @@ _SCHEMAS.update({
         "outcome": {"type": "string", "nullable": True, "enum": ["handed_back", "closed", None]},
         "waiting_seconds": INTEGER, "customer_name": NULL_STRING,
         "reason_text": {**_S, "description": "the reason in words (bot/handoff/words.py)"},
-        "channel_text": _S, "status_text": _S, "outcome_text": NULL_STRING}, [
+        "channel_text": _S, "status_text": _S, "outcome_text": NULL_STRING,
+        "reply_email": {**NULL_STRING, "description": "left by the customer for a reply (off duty)"}}, [
         "id", "conversation_id", "channel", "reason", "status", "paused", "on_duty", "account_number",
         "assigned_to", "assigned_to_me", "created_at", "assigned_at", "closed_at", "closed_by", "outcome",
         "waiting_seconds"]),

@@ -430,6 +430,7 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
       <h1>Chat #{hid} <span class="muted">{e(_customer(d))}</span></h1>
       <p><strong id="handoff-status">{e(state)}</strong> · {e(d["reason_text"])} · {e(d["channel_text"])}
          · waited {_waited(d["waiting_seconds"])}</p>
+      {f'<p class="reply-email">Reply by email: <strong>{e(d["reply_email"])}</strong></p>' if d["reply_email"] else ""}
       <div class="actions">{"".join(forms)}</div>
     </div>
     <ol class="transcript" id="transcript" aria-label="Transcript" aria-live="polite">{_transcript_html(d["transcript"])}</ol>

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 from bot import identity
 from bot.api import validation as v
 from bot.api.keys import DB, POLICY
-from bot.api.middleware import json_response
-from bot.errors import Unauthorized
+from bot.api.middleware import error_response, json_response
+from bot.errors import ApiError, Unauthorized
 from bot.handoff import service
 from bot.handoff.keys import NOTIFIER
 
@@ -39,3 +39,32 @@ async def request_handoff(request: web.Request) -> web.Response:
     if created:
         request.app[NOTIFIER].wake()
     return json_response(answer, status=201 if created else 200)
+
+
+# The widget (on any site's origin, no cookies) posts the off-duty reply email here; its session id
+# authorizes it (service.leave_reply_email).
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
+         "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
+REPLY_EMAIL_PATH = "/widget/v1/reply-email"
+
+
+@routes.options(REPLY_EMAIL_PATH)
+async def reply_email_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=_CORS)
+
+
+@routes.post(REPLY_EMAIL_PATH)
+async def reply_email(request: web.Request) -> web.Response:
+    """Off duty, the customer may leave an email for a reply (optional): {conversation_id, email}."""
+    try:
+        body = await v.json_object(request)
+        conversation_id = v.string(body, "conversation_id")
+        email = v.string(body, "email", max_len=254)
+        answer = await request.app[DB].run(service.leave_reply_email, request.app[POLICY], conversation_id, email)
+    except ApiError as exc:
+        response = error_response(exc.status, exc.code, exc.message)
+    else:
+        request.app[NOTIFIER].wake()
+        response = json_response(answer)
+    response.headers.update(_CORS)
+    return response

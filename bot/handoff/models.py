@@ -59,6 +59,8 @@ class Handoff(Base):
     closed_at = Column(DateTime)
     closed_by = Column(ForeignKey("staff_users.id"))
     outcome = Column(String(30))  # handed_back | closed
+    # The customer may leave an email for a reply (optional; the widget offers it off duty).
+    reply_email = Column(String(254))
 
 
 class StaffNotification(Base):

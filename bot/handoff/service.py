@@ -155,8 +155,31 @@ def queue(session: Session, policy: Policy, conversation_id: str, channel: str, 
             handoff.account_id = account_id
         if status.on_duty:
             handoff.paused = True
-    return {"handoff": handoff_dict(session, handoff), **status.as_dict(),
-            **expected_wait(session, handoff)}, created
+    return {"handoff": handoff_dict(session, handoff), **status.as_dict(), **expected_wait(session, handoff)}, created
+
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def leave_reply_email(session: Session, policy: Policy, conversation_id: str, email: str) -> Dict[str, Any]:
+    """Keep the customer's email for a reply on their open, not yet taken website-widget handoff.
+    The widget's session id (a random id only that browser holds; the same one that lets it write
+    in the conversation) is what authorizes it, so only `socketio` handoffs qualify: other
+    channels' conversation ids (phone numbers, Slack user ids) can be guessed. Staff see it in the
+    console; the audit trail and Slack only the masked address."""
+    email = (email or "").strip().lower()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise InvalidField("email", "must be an email address")
+    h = _open_handoff(session, conversation_id or "")
+    if h is None or h.channel != "socketio" or h.status != "queued":
+        raise NotFound("No request for a person waiting in this conversation.", "handoff_not_found")
+    h.reply_email = email
+    audit.record(session, "handoff_reply_email", h.account_id, h.conversation_id, handoff_id=h.id,
+                 masked_address=mask(email))
+    notify(session, policy, "handoff", f"Handoff #{h.id}: the customer left an email for a reply "
+                                       f"({mask(email)}); see the staff console.")
+    return {"handoff_id": h.id, "reply_email": mask(email),
+            "next_opening_text": duty(session, policy).as_dict()["next_opening_text"]}
 
 
 DEFAULT_WAIT_MINUTES = 5  # per chat ahead, until the team has a history of taken chats
@@ -209,6 +232,7 @@ def handoff_dict(session: Session, h: Handoff, now: Optional[datetime] = None) -
         "channel_text": words.words(h.channel, words.CHANNELS),
         "status_text": words.words(h.status, words.HANDOFF_STATUSES),
         "outcome_text": words.words(h.outcome, words.OUTCOMES) or None,
+        "reply_email": h.reply_email,
     }
 
 

@@ -174,3 +174,38 @@ async def test_supervisor_sees_no_reply_box_before_taking_and_assign_tells_both(
         await expect(boss.locator("#flash")).to_have_text(f"Chat #{hid} is closed.")
         await boss_context.close()
         await agent_context.close()
+
+
+async def test_off_duty_the_customer_may_leave_an_email_and_is_told_cancelling_needs_no_one(live):  # noqa: F811
+    from playwright.async_api import expect
+
+    from tests.channels.browser import chromium_page
+
+    stack, supervisor = live
+    assert supervisor.post("/console/duty", {"mode": "off"})[0] == 200
+    async with chromium_page() as customer:
+        await customer.goto(f"{stack.backend_url}/")
+        launcher = customer.get_by_role("button", name="Cancellation assistant")
+        if await launcher.is_visible():
+            await launcher.click()
+        await customer.get_by_role("button", name="Talk to a person").click(timeout=30000)
+        await _wait_for_bot_text(customer, "No one from our team is available right now")
+        assert any("carry on with your cancellation" in t for t in await _bot_texts(customer))
+        widget = _widget(customer)
+        state = widget.locator(".handoff-state")
+        await expect(state).to_contain_text("finish cancelling here without anyone")
+        await screenshot(customer, "widget-handoff-off-duty")
+        email = widget.get_by_label("Email for a reply")
+        await email.fill("not an email")
+        await widget.get_by_role("button", name="Send", exact=True).first.click()
+        await expect(state).to_contain_text("Email for a reply")  # the browser's own check keeps the form
+        await email.fill("erin.reply@example.com")
+        await email.press("Enter")
+        await expect(state).to_have_text("Thanks: our team will reply to erin.reply@example.com when they are back.")
+        session_id = await customer.evaluate("localStorage.getItem('cancel-assistant:session-id')")
+        # the assistant still answers right away
+        before = len(await _bot_texts(customer))
+        await customer.get_by_role("button", name="Cancel a service").last.click()
+        await expect(widget.locator(".msg.bot p")).not_to_have_count(before)
+    handoff = _handoff_of(supervisor, session_id)
+    assert handoff["reply_email"] == "erin.reply@example.com" and handoff["status"] == "queued"

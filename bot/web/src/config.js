@@ -32,6 +32,12 @@ export const DEFAULT_TEXTS = {
   waitingShortly: "Waiting for a person: someone will be with you shortly.",
   waitingInLine: "Waiting for a person: you're number {position} in line, about {minutes} min.",
   personAnswering: "{name} from our support team is answering.",
+  offDuty: "No one from our team is on duty now. Want a reply by email? (optional: you can finish cancelling here without anyone)",
+  emailLabel: "Email for a reply",
+  emailSend: "Send",
+  emailSkip: "No thanks",
+  emailThanks: "Thanks: our team will reply to {email} when they are back.",
+  emailFailed: "That did not work; check the address and try again.",
 };
 
 // The dataset name of a text key: "startOver" -> "textStartOver" (attribute data-text-start-over).
@@ -61,6 +67,7 @@ export function readConfig(data) {
   return {
     socketUrl: data.socketUrl,
     socketPath: data.socketPath || "/socket.io",
+    backendUrl: (data.backendUrl || "").trim().replace(/\/+$/, ""),
     title,
     open: data.open === "true",
     position: (data.position || "").trim().toLowerCase() === "left" ? "left" : "right",

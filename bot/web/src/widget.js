@@ -163,7 +163,7 @@ class ChatWidget {
       el("span"),
     ]);
     this.typingSr = el("p", { class: "sr-only", role: "status", "aria-live": "polite" });
-    this.handoffEl = el("p", { class: "handoff-state", role: "status", "aria-live": "polite", hidden: true });
+    this.handoffEl = el("div", { class: "handoff-state", role: "status", "aria-live": "polite", hidden: true });
 
     const inputId = "ca-input";
     this.input = el("input", {
@@ -417,7 +417,8 @@ class ChatWidget {
   }
 
   showTyping() {
-    if (this.handoff) return; // a person answers (or will): no dots pretending someone types
+    // a person answers (or will): no dots pretending someone types
+    if (this.handoff && this.handoff.state !== "off_duty") return;
     this.typingEl.hidden = false;
     this.typingSr.textContent = this.texts.typing;
     clearTimeout(this.typingTimer);
@@ -441,6 +442,10 @@ class ChatWidget {
       this.handoffEl.textContent = "";
       return;
     }
+    if (state.state === "off_duty") {
+      this.renderOffDuty(state);
+      return;
+    }
     let text;
     if (state.state === "person") text = t.personAnswering.replace("{name}", state.name);
     else if (state.someoneAvailable || !state.position) text = t.waitingShortly;
@@ -454,6 +459,46 @@ class ChatWidget {
     this.handoffEl.hidden = false;
   }
 
+  // Off duty: an optional email for a reply (needs data-backend-url), and the reminder that the
+  // assistant can finish the cancellation alone.
+  renderOffDuty(state) {
+    const t = this.texts;
+    this.handoffEl.className = "handoff-state";
+    this.handoffEl.hidden = false;
+    if (state.email) {
+      this.handoffEl.textContent = t.emailThanks.replace("{email}", state.email);
+      return;
+    }
+    const input = el("input", { id: "ca-reply-email", type: "email", autocomplete: "email", maxlength: "254" });
+    const error = el("span", { class: "email-error" });
+    const skip = el("button", { type: "button", class: "secondary", text: t.emailSkip });
+    skip.addEventListener("click", () => this.setHandoff(null));
+    const form = el("form", { class: "reply-email" }, [
+      el("label", { for: "ca-reply-email", text: t.emailLabel }),
+      input,
+      el("button", { type: "submit", text: t.emailSend }),
+      skip,
+      error,
+    ]);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const email = input.value.trim();
+      if (!email) return;
+      try {
+        const answer = await fetch(`${this.config.backendUrl}/widget/v1/reply-email`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ conversation_id: this.sessionId, email }),
+        });
+        if (!answer.ok) throw new Error(String(answer.status));
+        this.setHandoff({ state: "off_duty", email });
+      } catch (_) {
+        error.textContent = t.emailFailed;
+      }
+    });
+    this.handoffEl.replaceChildren(el("p", { text: t.offDuty }), form);
+  }
+
   setHandoff(state) {
     this.handoff = state;
     this.saveTranscript();
@@ -462,6 +507,10 @@ class ChatWidget {
 
   // Custom messages of the handoff (see the header); true when `data` was one.
   onHandoffMessage(data) {
+    if (data.handoff === "off_duty") {
+      if (this.config.backendUrl) this.setHandoff({ state: "off_duty" });
+      return true;
+    }
     if (data.handoff === "waiting") {
       const position = Number(data.position) || 0;
       const minutes = Number(data.expected_wait_minutes) || 0;
