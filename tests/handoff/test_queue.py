@@ -164,3 +164,23 @@ async def test_position_and_expected_wait_from_the_teams_recent_history(api, db)
                                            .values(available=True)))
     fourth = await queue_handoff(api)
     assert fourth["position"] == 4 and fourth["expected_wait_minutes"] == 20 and fourth["someone_available"]
+
+
+async def test_reply_email_only_for_a_waiting_website_chat_and_masked_in_the_audit(api, db):
+    set_duty(db, "off")
+    web_chat = await queue_handoff(api, channel="socketio")
+    sms = await queue_handoff(api, conversation_id="+15550100", channel="twilio")
+    post = api.client.post
+
+    answer = await post("/widget/v1/reply-email", json={"conversation_id": sms["handoff"]["conversation_id"],
+                                                        "email": "x@example.com"})
+    assert answer.status == 404 and answer.headers["Access-Control-Allow-Origin"] == "*"
+    cid = web_chat["handoff"]["conversation_id"]
+    answer = await post("/widget/v1/reply-email", json={"conversation_id": cid, "email": " Erin@Example.com "})
+    assert answer.status == 200 and (await answer.json())["reply_email"] == "e•••@example.com"
+    assert rows(db, Handoff, conversation_id=cid)[0].reply_email == "erin@example.com"
+    audit = rows(db, AuditEvent, action="handoff_reply_email", conversation_id=cid)
+    assert [a.details["masked_address"] for a in audit] == ["e•••@example.com"]
+    assert not any("erin@example.com" in n.body for n in rows(db, StaffNotification, kind="handoff"))
+    preflight = await api.client.options("/widget/v1/reply-email")
+    assert preflight.status == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
