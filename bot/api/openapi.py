@@ -200,6 +200,20 @@ _PATHS: Dict[str, Any] = {
         body=_body({"conversation_id": _S, "email": _S}, ["conversation_id", "email"])),
         "options": _op("CORS preflight of the widget's reply email", {"204": {"description": "Allowed"}},
                        handle=False, secured=False)},
+    "/widget/v1/typing": {"post": _op(
+        "The website widget: the customer is typing in a chat a person handles (the staff console shows it). "
+        "The widget's session id authorizes it: only an open `socketio` handoff qualifies; CORS open",
+        {"200": _json(obj({"handoff_id": {"type": "integer"}}, ["handoff_id"]), "Told the consoles"),
+         "404": _json(_ref("Error"), "No open website-chat handoff in this conversation")},
+        handle=False, secured=False, body=_body({"conversation_id": _S}, ["conversation_id"])),
+        "options": _op("CORS preflight of the widget's typing notice", {"204": {"description": "Allowed"}},
+                       handle=False, secured=False)},
+    "/api/v1/handoffs/activity": {"post": _op(
+        "Rasa's tracker store (bot/rasa_handoff_notice.py): a paused or just-handed-off conversation changed; "
+        "consoles showing its open handoff reload the transcript",
+        {"200": _json(obj({"open_handoff": {"type": "integer", "nullable": True}}, ["open_handoff"]),
+                      "The open handoff's id, or null (nothing to tell)")},
+        handle=False, body=_body({"conversation_id": _S}, ["conversation_id"]))},
 }
 
 _HANDOFF_STATUS = {"type": "string", "enum": ["queued", "assigned", "closed"]}

@@ -151,6 +151,13 @@ CONSOLE_PATHS: Dict[str, Any] = {
         "Active staff users (for reassigning)",
         {"200": json_answer(obj({"staff": array(ref("StaffMember"))}, ["staff"])), **_READ_REFUSALS},
         tag=JSON_API, security=CONSOLE_SESSION)},
+    "/console/api/events": {"get": operation(
+        "Server-sent events for the console's pages: `ready` once, then `queue` (a chat queued, taken, "
+        "assigned, closed; availability or duty changed), `chat` (a chat's transcript changed) and "
+        "`typing` (the customer is typing), each with data `{type, id}` (id: the handoff, or null); "
+        "a comment line every 15 s; the stream ends when the session does",
+        {"200": content_answer("text/event-stream", "The event stream"), **_READ_REFUSALS},
+        tag=JSON_API, security=CONSOLE_SESSION)},
     "/console/handoffs/{handoff_id}/take": _action(
         "Take the chat: pauses the assistant and tells the customer", _HANDOFF_ANSWER, {},
         extra={**_CONFLICT, **_RASA_DOWN}),

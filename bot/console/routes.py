@@ -8,6 +8,7 @@ or field `csrf_token`); the login form uses a double-submit cookie. Action route
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import hmac
 import html
@@ -25,7 +26,7 @@ from bot.api.keys import DB, POLICY, SETTINGS
 from bot.errors import ApiError, Conflict, InvalidField, NotFound
 from bot.handoff import auth, service
 from bot.handoff.auth import Staff
-from bot.handoff.keys import RASA
+from bot.handoff.keys import LIVE, RASA
 from bot.handoff.rasa import RasaError
 from bot.handoff.transcript import transcript
 from bot.handoff.words import dollars
@@ -163,7 +164,11 @@ def _id(request: web.Request) -> int:
     return int(raw)
 
 
-def _after(request: web.Request, handoff_id: Optional[int], answer: Dict[str, Any]) -> web.Response:
+def _after(request: web.Request, handoff_id: Optional[int], answer: Dict[str, Any],
+           changed: Optional[int] = None) -> web.Response:
+    """The answer of an action (JSON, or 303 back to the chat or the queue); every open console
+    page hears that the queue (and chat `changed` or `handoff_id`) changed."""
+    request.app[LIVE].publish("queue", changed or handoff_id)
     if _wants_json(request):
         return _json(answer)
     return _redirect(f"/console/handoffs/{handoff_id}" if handoff_id else "/console/queue")
@@ -434,6 +439,7 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
       <div class="actions">{"".join(forms)}</div>
     </div>
     <ol class="transcript" id="transcript" aria-label="Transcript" aria-live="polite">{_transcript_html(d["transcript"])}</ol>
+    <p id="typing" class="typing" hidden>The customer is typing…</p>
     <p id="status" class="error" role="status"></p>
     {reply}
   </section>
@@ -471,6 +477,34 @@ async def api_handoff(request: web.Request, staff: Staff) -> web.Response:
     d = await _detail(request, staff, _id(request), False)
     transcript_lines = d.pop("transcript")
     return _json({"handoff": d, "account": d.pop("account"), "transcript": transcript_lines})
+
+
+KEEP_ALIVE_SECONDS = 15.0
+
+
+@routes.get("/console/api/events")
+@staff_only
+async def live_events(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """Server-sent events (bot/handoff/live.py) until the browser leaves or the session ends."""
+    response = web.StreamResponse(headers={**SECURITY_HEADERS, "Content-Type": "text/event-stream",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    try:
+        with request.app[LIVE].follow() as queue:
+            await response.write(b"event: ready\ndata: {}\n\n")
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+                except asyncio.TimeoutError:
+                    if await request.app[DB].run(auth.resolve_session, session_id) is None:
+                        break  # signed out or expired: the page's next call goes to the login
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+    except ConnectionResetError:
+        pass
+    return response
 
 
 @routes.get("/console/api/staff")
@@ -559,7 +593,7 @@ async def _give_back(request: web.Request, staff: Staff, handoff_id: int, outcom
             {"event": "action", "name": "action_listen"},
         ])
     answer = await db.run(service.close, staff, handoff_id, outcome)
-    return _after(request, None, {"handoff": answer})
+    return _after(request, None, {"handoff": answer}, changed=handoff_id)
 
 
 @routes.post("/console/handoffs/{handoff_id}/handback")

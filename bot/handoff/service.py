@@ -209,6 +209,12 @@ def expected_wait(session: Session, h: Handoff, now: Optional[datetime] = None) 
     return {"position": position, "expected_wait_minutes": minutes, "someone_available": available > 0}
 
 
+def open_handoff_id(session: Session, conversation_id: str, channel: Optional[str] = None) -> Optional[int]:
+    """The id of the conversation's open handoff (of that channel, if given), else None."""
+    h = _open_handoff(session, conversation_id)
+    return h.id if h is not None and (channel is None or h.channel == channel) else None
+
+
 def _staff_name(session: Session, staff_id: Optional[int]) -> Optional[str]:
     user = session.get(StaffUser, staff_id) if staff_id else None
     return user.display_name if user else None

@@ -209,3 +209,49 @@ async def test_off_duty_the_customer_may_leave_an_email_and_is_told_cancelling_n
         await expect(widget.locator(".msg.bot p")).not_to_have_count(before)
     handoff = _handoff_of(supervisor, session_id)
     assert handoff["reply_email"] == "erin.reply@example.com" and handoff["status"] == "queued"
+
+
+RECORD_INTERVALS = "window.__intervals = []; const _si = window.setInterval; " \
+                   "window.setInterval = function (f, ms) { window.__intervals.push(ms); return _si(f, ms); };"
+
+
+async def test_console_is_live_without_polling_new_chats_messages_and_typing(live):  # noqa: F811
+    from playwright.async_api import expect
+
+    from tests.channels.browser import chromium_page
+
+    stack, supervisor = live
+    async with chromium_page() as customer:
+        context = await customer.context.browser.new_context(viewport={"width": 1280, "height": 800})
+        await context.add_init_script(RECORD_INTERVALS)
+        agent = await context.new_page()
+        agent.set_default_timeout(20000)
+        await _sign_in(agent, stack.backend_url, *AGENT)
+        await expect(agent.locator("body")).to_have_attribute("data-live", "on")
+
+        # a new chat shows up in the open queue by itself (and is announced)
+        session_id = await _customer_asks_for_a_person(customer, stack)
+        hid = _handoff_of(supervisor, session_id)["id"]
+        await expect(agent.get_by_role("link", name=f"#{hid}")).to_be_visible()
+        await expect(agent.locator("#flash")).to_contain_text(f"New chat waiting: #{hid}")
+
+        await agent.get_by_role("link", name=f"#{hid}").click()
+        await expect(agent.locator("body")).to_have_attribute("data-live", "on")
+        await agent.get_by_role("button", name="Take this chat").click()
+        await expect(agent.get_by_label("Reply to the customer")).to_be_visible()  # the page reloaded
+        await expect(agent.locator("body")).to_have_attribute("data-live", "on")
+
+        # the customer types: the console says so; the message appears without a reload
+        box = customer.get_by_label("Your message")
+        await _wait_for_bot_text(customer, "Alex from our support team has joined")
+        await box.type("is my router included in the return", delay=20)
+        await expect(agent.get_by_text("The customer is typing…")).to_be_visible()
+        await screenshot(agent, "console-customer-typing")
+        await box.press("Enter")
+        transcript = agent.get_by_role("list", name="Transcript")
+        await expect(transcript).to_contain_text("is my router included in the return")
+        await expect(agent.get_by_text("The customer is typing…")).to_be_hidden()
+        assert await agent.evaluate("window.__intervals") == [], "the console polls"
+        await agent.get_by_role("button", name="Hand back to the assistant").click()
+        await expect(agent).to_have_url(re.compile(r"/console/queue$"))
+        await context.close()

@@ -105,6 +105,10 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
     body = {"conversation_id": conversation, "reason": "customer_request", "channel": "socketio"}
     await call("POST", "/api/v1/handoffs", json=body, expect=201)
     await call("POST", "/api/v1/handoffs", who, json=body, expect=200)
+    await call("POST", "/api/v1/handoffs/activity", json={"conversation_id": conversation})
+    await call("POST", "/api/v1/handoffs/activity", json={"conversation_id": "conv-none"})
+    await call("POST", "/widget/v1/typing", json={"conversation_id": conversation})
+    await call("POST", "/widget/v1/typing", json={"conversation_id": "conv-none"}, expect=404)
     await call("POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "a@example.com"})
     await call("POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "nope"}, expect=422)
     await call("POST", "/widget/v1/reply-email", json={"conversation_id": "conv-none", "email": "a@example.com"},

@@ -1,4 +1,5 @@
-// Staff console: refreshes the queue and the open chat (alerts on new and newly assigned chats), and sends forms as JSON with the CSRF
+// Staff console: follows the backend's server-sent events (no polling) to refresh the queue and
+// the open chat, shows the customer typing, alerts on new and newly assigned chats, and sends forms as JSON with the CSRF
 // token. Every value from the server is inserted as text (never as HTML).
 (function () {
   "use strict";
@@ -124,11 +125,13 @@
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
+  var leaving = false; // this page is going to the queue (hand back, close): no reload
   async function refreshChat() {
     var chat = document.getElementById("chat");
     if (!chat) return;
     var data = await getJSON("/console/api/handoffs/" + chat.dataset.handoff);
     if (!data) return;
+    if (leaving) return;
     if (data.handoff.status !== chat.dataset.status) { window.location.reload(); return; }
     renderTranscript(data.transcript);
   }
@@ -146,6 +149,7 @@
           if (!answer.ok) { say(answer.message || "That did not work."); return; }
           say("");
           if (form.dataset.ajax === "queue") {
+            leaving = true;
             try { sessionStorage.setItem("console:flash", form.dataset.done || ""); } catch (e) { /* ignore */ }
             window.location.assign("/console/queue"); return;
           }
@@ -175,10 +179,44 @@
       });
     }
     refreshQueue();
-    setInterval(refreshQueue, 3000);
   }
   if (page === "chat") {
     var list = document.getElementById("transcript"); if (list) list.scrollTop = list.scrollHeight;
-    setInterval(refreshChat, 2000);
   }
+
+  // Live: the backend's server-sent events say what changed; the page then reloads only that.
+  var typingTimer = null;
+  function showTyping() {
+    var box = document.getElementById("typing");
+    if (!box) return;
+    box.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  function follow() {
+    if (!("EventSource" in window) || (page !== "queue" && page !== "chat")) return;
+    var source = new EventSource("/console/api/events");
+    var chat = document.getElementById("chat");
+    var mine = chat ? String(chat.dataset.handoff) : null;
+    source.addEventListener("ready", function () { document.body.dataset.live = "on"; });
+    source.addEventListener("queue", function (event) {
+      if (page === "queue") { refreshQueue(); return; }
+      var data = JSON.parse(event.data);
+      if (String(data.id) === mine) refreshChat();
+    });
+    source.addEventListener("chat", function (event) {
+      var data = JSON.parse(event.data);
+      if (page === "queue") { refreshQueue(); return; }
+      if (String(data.id) === mine) {
+        var box = document.getElementById("typing"); if (box) box.hidden = true;
+        refreshChat();
+      }
+    });
+    source.addEventListener("typing", function (event) {
+      if (String(JSON.parse(event.data).id) === mine) showTyping();
+    });
+    source.onerror = function () { document.body.dataset.live = "reconnecting"; };
+  }
+  follow();
 })();

@@ -37,6 +37,7 @@ const OPEN_KEY = STORE_PREFIX + "open";
 const GREETED_KEY = STORE_PREFIX + "greeted-session";
 const MAX_STORED_MESSAGES = 200;
 const TYPING_TIMEOUT_MS = 30000;
+const TYPING_REPORT_MS = 3000;
 
 function findScriptTag() {
   const current = document.currentScript;
@@ -179,6 +180,7 @@ class ChatWidget {
       this.input,
       this.sendBtn,
     ]);
+    this.input.addEventListener("input", () => this.reportTyping());
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.sendTyped();
@@ -457,6 +459,21 @@ class ChatWidget {
     this.handoffEl.className = "handoff-state" + (state.state === "person" ? " person" : "");
     this.handoffEl.textContent = text;
     this.handoffEl.hidden = false;
+  }
+
+  // While a person handles (or is about to handle) the chat, tell the staff console that the
+  // customer is typing (at most every 3 s; needs data-backend-url).
+  reportTyping() {
+    const state = this.handoff;
+    if (!this.config.backendUrl || !state || (state.state !== "person" && state.state !== "waiting")) return;
+    const now = Date.now();
+    if (this.typingSentAt && now - this.typingSentAt < TYPING_REPORT_MS) return;
+    this.typingSentAt = now;
+    fetch(`${this.config.backendUrl}/widget/v1/typing`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: this.sessionId }),
+    }).catch(() => {});
   }
 
   // Off duty: an optional email for a reply (needs data-backend-url), and the reminder that the
