@@ -47,8 +47,9 @@ _REFUSALS = {
 _READ_REFUSALS = {"401": json_answer(_ERROR, "No valid session")}
 
 CONSOLE_SCHEMAS: Dict[str, Any] = {
-    "StaffMember": obj({"username": STRING, "display_name": STRING, "role": _ROLE, "available": BOOLEAN},
-                       ["username", "display_name", "role", "available"]),
+    "StaffMember": obj({"username": STRING, "display_name": STRING, "role": _ROLE, "available": BOOLEAN,
+                        "open_chats": {"type": "integer", "description": "chats assigned to them now"}},
+                       ["username", "display_name", "role", "available", "open_chats"]),
     "ConsoleAccount": obj({
         "account_number": STRING, "name": STRING, "tier": STRING, "sales_rep": NULL_STRING, "balance": MONEY,
         "balance_text": {**STRING, "description": "e.g. $1,250.00"},
@@ -101,7 +102,14 @@ def _page(summary: str, parameters=()) -> Dict[str, Any]:
 
 
 _CLOSED = {"name": "closed", "in": "query", "required": False, "schema": {"type": "string", "enum": ["1"]},
-           "description": "1: closed handoffs too (supervisors only)"}
+           "description": "1: the closed handoffs too (the history)"}
+_FILTERS = [
+    _CLOSED,
+    {"name": "q", "in": "query", "required": False, "schema": STRING,
+     "description": "search: account number, customer name, confirmation number or conversation id"},
+    {"name": "view", "in": "query", "required": False, "schema": {"type": "string", "enum": ["all", "waiting", "mine"]}},
+    {"name": "channel", "in": "query", "required": False, "schema": STRING, "description": "socketio, rest, slack, twilio"},
+]
 _HANDOFF_ANSWER = obj({"handoff": ref("Handoff")}, ["handoff"])
 _CONFLICT = {"409": json_answer(_ERROR, "Closed, or someone else has the chat")}
 _RASA_DOWN = {"502": json_answer(_ERROR, "Rasa unreachable; nothing was sent")}
@@ -126,7 +134,7 @@ CONSOLE_PATHS: Dict[str, Any] = {
     "/console/logout": _action("Sign out", obj({"signed_out": BOOLEAN}, ["signed_out"]), {}, handoff=False),
     "/console": _page("Redirects to the queue"),
     "/console/": _page("Redirects to the queue"),
-    "/console/queue": _page("The queue page", [_CLOSED]),
+    "/console/queue": _page("The queue page (search and filters; supervisors: staff and their load)", _FILTERS),
     "/console/handoffs/{handoff_id}": _page("One chat: transcript, account, reply and actions", [_HANDOFF_ID]),
     "/console/api/me": {"get": operation(
         "The signed-in staff member and the session's CSRF token",
@@ -134,10 +142,11 @@ CONSOLE_PATHS: Dict[str, Any] = {
                                 ["username", "display_name", "role", "csrf_token"])), **_READ_REFUSALS},
         tag=JSON_API, security=CONSOLE_SESSION)},
     "/console/api/handoffs": {"get": operation(
-        "Open handoffs, oldest first (supervisors: closed ones too with closed=1), and who is on duty",
+        "Open handoffs, oldest first (closed=1: the last 200 closed ones too), searched and filtered, and who is "
+        "on duty",
         {"200": json_answer(obj({"handoffs": array(ref("Handoff")), "duty": ref("Duty")}, ["handoffs", "duty"])),
-         **_READ_REFUSALS, "403": json_answer(_ERROR, "closed=1 for an agent")},
-        tag=JSON_API, security=CONSOLE_SESSION, parameters=[_CLOSED])},
+         **_READ_REFUSALS},
+        tag=JSON_API, security=CONSOLE_SESSION, parameters=_FILTERS)},
     "/console/api/handoffs/{handoff_id}": {"get": operation(
         "One handoff with the verified account (if any) and the transcript from Rasa (null when Rasa is down)",
         {"200": json_answer(obj({

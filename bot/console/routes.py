@@ -29,7 +29,7 @@ from bot.handoff.auth import Staff
 from bot.handoff.keys import LIVE, RASA
 from bot.handoff.rasa import RasaError
 from bot.handoff.transcript import transcript
-from bot.handoff.words import dollars
+from bot.handoff import words
 
 log = logging.getLogger("bot.console")
 routes = web.RouteTableDef()
@@ -281,18 +281,41 @@ def _queue_row(h: Dict[str, Any]) -> str:
             f'<td>{e(h["channel_text"])}</td><td>{_waited(h["waiting_seconds"])}</td></tr>')
 
 
+def _filters(request: web.Request) -> Dict[str, Any]:
+    """The queue's search and filters from the query string (service.list_handoffs)."""
+    q = request.query
+    return {"include_closed": q.get("closed") == "1", "search": q.get("q", "")[:100],
+            "view": q.get("view", "all") if q.get("view") in service.VIEWS else "all",
+            "channel": q.get("channel", "") if q.get("channel") in words.CHANNELS else ""}
+
+
+def _select(name: str, label: str, options, chosen: str) -> str:
+    items = "".join(f'<option value="{e(v)}"{" selected" if v == chosen else ""}>{e(t)}</option>' for v, t in options)
+    return f'<label for="f-{name}">{e(label)}</label> <select id="f-{name}" name="{name}">{items}</select>'
+
+
+def _staff_table(people) -> str:
+    rows = "".join(f'<tr><td>{e(p["display_name"])}</td><td>{e(p["role"])}</td>'
+                   f'<td>{"available" if p["available"] else "not available"}</td><td>{p["open_chats"]}</td></tr>'
+                   for p in people)
+    return ('<section class="card"><h2>Staff</h2><table aria-label="Staff and their load"><thead><tr><th>Name</th>'
+            f'<th>Role</th><th>Now</th><th>Open chats</th></tr></thead><tbody id="staff-rows">{rows}</tbody>'
+            '</table></section>')
+
+
 @routes.get("/console/queue")
 @staff_only
 async def queue_page(request: web.Request, staff: Staff) -> web.Response:
-    closed = request.query.get("closed") == "1"
+    filters = _filters(request)
+    closed = filters["include_closed"]
     policy = request.app[POLICY]
 
     def work(session: Session):
-        return (service.list_handoffs(session, staff, include_closed=closed), service.duty(session, policy),
+        return (service.list_handoffs(session, staff, **filters), service.duty(session, policy),
                 service.staff_list(session))
 
     handoffs, duty, people = await request.app[DB].run(work)
-    rows = "".join(_queue_row(h) for h in handoffs) or '<tr><td colspan="6" class="notice">No chats waiting.</td></tr>'
+    rows = "".join(_queue_row(h) for h in handoffs) or '<tr><td colspan="6" class="notice">No chats here.</td></tr>'
     me = next((p for p in people if p["username"] == staff.username), {"available": False})
     duty_text = "On duty" if duty.on_duty else "Off duty" + (
         f" until {service.opening_text(duty.next_opening)}" if duty.next_opening else "")
@@ -304,9 +327,16 @@ async def queue_page(request: web.Request, staff: Staff) -> web.Response:
         override = (f'<form method="post" action="/console/duty" data-ajax="reload">{_hidden(staff)}'
                     f'<label for="duty-mode">Duty</label> <select id="duty-mode" name="mode">{options}</select> '
                     f'<button type="submit" class="secondary">Set</button></form>')
+    search = (f'<form method="get" action="/console/queue" class="filters" role="search">'
+              f'{"<input type=hidden name=closed value=1>" if closed else ""}'
+              f'<label for="f-q">Search</label> <input id="f-q" name="q" value="{e(filters["search"])}" '
+              f'placeholder="account, name, confirmation number, conversation id" maxlength="100">'
+              + _select("view", "Show", (("all", "All"), ("waiting", "Waiting"), ("mine", "Mine")), filters["view"])
+              + _select("channel", "Channel", [("", "Any")] + list(words.CHANNELS.items()), filters["channel"])
+              + '<button type="submit" class="secondary">Filter</button></form>')
     body = f"""
 <section class="card">
-  <h1>{"Open and closed chats" if closed else "Queue"}</h1>
+  <h1>{"History: open and closed chats" if closed else "Queue"}</h1>
   <p id="flash" class="ok" role="status"></p>
   <p><strong id="duty-text">{e(duty_text)}</strong></p>
   <div class="actions">
@@ -316,12 +346,14 @@ async def queue_page(request: web.Request, staff: Staff) -> web.Response:
     </form>
     {override}
   </div>
+  {search}
   <p id="status" class="error" role="status"></p>
-  <table aria-label="Chats waiting for a person">
+  <table aria-label="Chats">
     <thead><tr><th>Chat</th><th>Customer</th><th>Status</th><th>Reason</th><th>Channel</th><th>Waited</th></tr></thead>
     <tbody id="queue-rows">{rows}</tbody>
   </table>
-</section>"""
+</section>
+{_staff_table(people) if staff.is_supervisor else ""}"""
     return _page("Queue", body, page="queue", staff=staff)
 
 
@@ -461,11 +493,11 @@ async def me(request: web.Request, staff: Staff) -> web.Response:
 @routes.get("/console/api/handoffs")
 @staff_only
 async def api_handoffs(request: web.Request, staff: Staff) -> web.Response:
-    closed = request.query.get("closed") == "1"
+    filters = _filters(request)
     policy = request.app[POLICY]
 
     def work(session: Session):
-        return service.list_handoffs(session, staff, include_closed=closed), service.duty(session, policy).as_dict()
+        return service.list_handoffs(session, staff, **filters), service.duty(session, policy).as_dict()
 
     handoffs, duty = await request.app[DB].run(work)
     return _json({"handoffs": handoffs, "duty": duty})

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -247,14 +247,42 @@ def _for(staff: Staff, item: Dict[str, Any], h: Handoff) -> Dict[str, Any]:
     return item
 
 
-def list_handoffs(session: Session, staff: Staff, include_closed: bool = False) -> List[Dict[str, Any]]:
+VIEWS = ("all", "waiting", "mine")
+
+
+def _filtered(query, staff: Staff, search: str, view: str, channel: str):
+    """Narrow a handoff query: `view` waiting (queued) / mine (assigned to me) / all; `channel`;
+    `search` an account number, the customer's name, a confirmation number or a conversation id."""
+    if view == "waiting":
+        query = query.where(Handoff.status == "queued")
+    elif view == "mine":
+        query = query.where(Handoff.assigned_to == staff.id)
+    if channel:
+        query = query.where(Handoff.channel == channel)
+    term = search.strip()
+    if term:
+        like = f"%{term.lower()}%"
+        by_request = select(CancellationRequest.conversation_id).where(
+            CancellationRequest.confirmation_number == term.upper().replace(" ", ""))
+        by_account = select(Account.id).where(or_(Account.account_number == term,
+                                                  func.lower(Account.name).like(like)))
+        query = query.where(or_(Handoff.conversation_id == term, Handoff.conversation_id.in_(by_request),
+                                Handoff.account_id.in_(by_account)))
+    return query
+
+
+def list_handoffs(session: Session, staff: Staff, include_closed: bool = False, *, search: str = "",
+                  view: str = "all", channel: str = "") -> List[Dict[str, Any]]:
     """Open handoffs, oldest first; with `include_closed` also the last 200 closed ones (newest
-    first), the history every staff user may read."""
+    first), the history every staff user may read. Search and filters: `_filtered`."""
+    if view not in VIEWS:
+        raise InvalidField("view", f"must be one of {', '.join(VIEWS)}")
     query = select(Handoff).where(Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.created_at, Handoff.id)
-    rows = list(session.execute(query).scalars())
-    if include_closed:
-        rows += list(session.execute(select(Handoff).where(Handoff.status == "closed")
-                                     .order_by(Handoff.closed_at.desc(), Handoff.id.desc()).limit(200)).scalars())
+    rows = list(session.execute(_filtered(query, staff, search, view, channel)).scalars())
+    if include_closed and view != "waiting":
+        closed = select(Handoff).where(Handoff.status == "closed").order_by(Handoff.closed_at.desc(),
+                                                                            Handoff.id.desc()).limit(200)
+        rows += list(session.execute(_filtered(closed, staff, search, view, channel)).scalars())
     now = utcnow()
     return [_for(staff, handoff_dict(session, h, now), h) for h in rows]
 
@@ -431,9 +459,12 @@ def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict
 
 
 def staff_list(session: Session) -> List[Dict[str, Any]]:
+    """Active staff with their availability and load (open chats assigned to them)."""
     users = session.execute(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)).scalars()
-    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "available": u.available}
-            for u in users]
+    load = dict(session.execute(select(Handoff.assigned_to, func.count()).where(Handoff.status == "assigned")
+                                .group_by(Handoff.assigned_to)).all())
+    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "available": u.available,
+             "open_chats": int(load.get(u.id, 0))} for u in users]
 
 
 # --------------------------------------------------------------------------- SOP hooks

@@ -427,3 +427,42 @@ async def test_server_sent_events_tell_the_console_what_changed(api, db, agent, 
         assert await next_event() == ("typing", {"type": "typing", "id": h["id"]})
     nobody = await api.client.get("/console/api/events")
     assert nobody.status == 401
+
+
+async def test_search_filters_and_the_staff_load(api, db, agent, supervisor):
+    import secrets as _secrets
+
+    set_duty(db, "on")
+    account = make_account(db)
+    cid = "conv-search-" + _secrets.token_hex(3)
+    who = await api.verify(account, cid)
+    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
+                                   json={"service_id": account["services"][0], "when": "end_of_period",
+                                         "reason": "price", "backup_confirmed": True, "terms_accepted": True,
+                                         "channel": "twilio"})
+    assert status in (200, 201), filed
+    verified = (await queue_handoff(api, cid, channel="twilio", who=who))["handoff"]
+    other = (await queue_handoff(api, channel="socketio"))["handoff"]
+    assert (await agent.post(f"/console/handoffs/{other['id']}/take", json={}))[0] == 200
+
+    async def ids(query):
+        status, body, _ = await agent.get("/console/api/handoffs?" + query)
+        assert status == 200, body
+        return {h["id"] for h in body["handoffs"]}
+
+    name = verified["customer_name"]
+    for term in (account["account_number"], name.upper(), filed["confirmation_number"].lower(), cid):
+        assert await ids("q=" + term.replace(" ", "+")) == {verified["id"]}, term
+    assert await ids("q=nobody-like-this") == set()
+    assert other["id"] in await ids("view=mine") and verified["id"] not in await ids("view=mine")
+    assert verified["id"] in await ids("view=waiting") and other["id"] not in await ids("view=waiting")
+    assert verified["id"] in await ids("channel=twilio") and other["id"] not in await ids("channel=twilio")
+    status, page, _ = await agent.get("/console/queue?view=mine")
+    assert f"#{other['id']}" in page and f"#{verified['id']}<" not in page
+
+    status, staff, _ = await supervisor.get("/console/api/staff")
+    load = {p["username"]: p["open_chats"] for p in staff["staff"]}
+    assert load[agent.user["username"]] >= 1
+    status, page, _ = await supervisor.get("/console/queue")
+    assert "Staff and their load" in page
+    assert "Staff and their load" not in (await agent.get("/console/queue"))[1]

@@ -78,8 +78,7 @@
   }
 
   async function refreshQueue() {
-    var closed = new URLSearchParams(window.location.search).get("closed") === "1";
-    var data = await getJSON("/console/api/handoffs" + (closed ? "?closed=1" : ""));
+    var data = await getJSON("/console/api/handoffs" + window.location.search);
     var body = document.getElementById("queue-rows");
     if (!data || !body) return;
     alertNew(data.handoffs);
@@ -97,7 +96,7 @@
       body.appendChild(row);
     });
     if (!data.handoffs.length) {
-      var empty = el("tr"); var cell = el("td", "notice", "No chats waiting."); cell.colSpan = 6;
+      var empty = el("tr"); var cell = el("td", "notice", "No chats here."); cell.colSpan = 6;
       empty.appendChild(cell); body.appendChild(empty);
     }
     var duty = document.getElementById("duty-text");
