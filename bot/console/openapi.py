@@ -69,6 +69,7 @@ CONSOLE_SCHEMAS: Dict[str, Any] = {
                                ["model", "serial_last4", "returned"]))},
         ["account_number", "name", "tier", "sales_rep", "balance", "balance_text", "contact", "services",
          "open_cancellations", "offers", "equipment"]),
+    "HandoffNote": obj({"by": NULL_STRING, "text": STRING, "at": DATE_TIME}, ["by", "text", "at"]),
     "TranscriptLine": obj({
         "who": {"type": "string", "enum": ["customer", "assistant", "agent", "event", "system"],
                 "description": "event: what the assistant or the backend did (verified, offer declined, ...)"},
@@ -153,8 +154,10 @@ CONSOLE_PATHS: Dict[str, Any] = {
             "handoff": {"allOf": [ref("Handoff"), obj({"rasa_paused": {"type": "boolean", "nullable": True}},
                                                       ["rasa_paused"])]},
             "account": {**ref("ConsoleAccount"), "nullable": True},
-            "transcript": {**array(ref("TranscriptLine")), "nullable": True}}, ["handoff", "account", "transcript"])),
-         **_READ_REFUSALS, "404": json_answer(_ERROR, "No such open handoff")},
+            "notes": array(ref("HandoffNote")),
+            "transcript": {**array(ref("TranscriptLine")), "nullable": True}},
+            ["handoff", "account", "notes", "transcript"])),
+         **_READ_REFUSALS, "404": json_answer(_ERROR, "No such handoff")},
         tag=JSON_API, security=CONSOLE_SESSION, parameters=[_HANDOFF_ID])},
     "/console/api/staff": {"get": operation(
         "Active staff users (for reassigning)",
@@ -174,6 +177,10 @@ CONSOLE_PATHS: Dict[str, Any] = {
         "Send a message to the customer (after taking the chat)", obj({"sent": BOOLEAN}, ["sent"]),
         {"text": {**STRING, "maxLength": 2000}}, ["text"],
         extra={**_CONFLICT, **_RASA_DOWN, "422": json_answer(_ERROR, "Empty or too long")}),
+    "/console/handoffs/{handoff_id}/notes": _action(
+        "Add an internal note (staff only; never sent to the customer); answers the chat's notes",
+        obj({"notes": array(ref("HandoffNote"))}, ["notes"]), {"text": {**STRING, "maxLength": 2000}}, ["text"],
+        extra={"422": json_answer(_ERROR, "Empty or too long")}),
     "/console/handoffs/{handoff_id}/handback": _action(
         "Hand the chat back to the assistant (closes the handoff)", _HANDOFF_ANSWER, {},
         extra={**_CONFLICT, **_RASA_DOWN}),

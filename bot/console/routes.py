@@ -377,6 +377,7 @@ def _transcript_html(lines) -> str:
 async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_view: bool) -> Dict[str, Any]:
     data = await request.app[DB].run(service.detail, staff, handoff_id, audit_view)
     activity = data.pop("activity")
+    data["notes"] = data.pop("notes")
     zone = request.app[POLICY].business_hours.timezone
     try:
         tracker = await request.app[RASA].tracker(data["conversation_id"])
@@ -385,6 +386,12 @@ async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_vie
     except RasaError:
         data["transcript"], data["rasa_paused"] = None, None
     return data
+
+
+def _notes_html(notes, zone: str) -> str:
+    items = "".join(f'<li><time>{e(words.clock(n["at"], zone))}</time><span class="who">{e(n["by"])}</span>'
+                    f'<span class="text">{e(n["text"])}</span></li>' for n in notes)
+    return items or '<li class="muted">No notes yet.</li>'
 
 
 def _account_html(account: Optional[Dict[str, Any]]) -> str:
@@ -475,7 +482,14 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
     <p id="status" class="error" role="status"></p>
     {reply}
   </section>
-  <aside class="card panel"><h2>Customer</h2>{_account_html(d["account"])}</aside>
+  <aside class="card panel"><h2>Customer</h2>{_account_html(d["account"])}
+    <h2>Internal notes</h2><p class="muted">For staff only: the customer never sees these.</p>
+    <ul id="notes" class="notes">{_notes_html(d["notes"], request.app[POLICY].business_hours.timezone)}</ul>
+    <form id="note" method="post" action="/console/handoffs/{hid}/notes" data-ajax="reload" class="stack">{_hidden(staff)}
+      <label for="note-text" class="sr-only">Internal note</label>
+      <textarea id="note-text" name="text" maxlength="{service.MAX_NOTE}" required placeholder="Internal note"></textarea>
+      <button type="submit" class="secondary">Add note</button></form>
+  </aside>
 </div>"""
     return _page(f"Chat #{hid}", body, page="chat", staff=staff, extra_attrs=f' data-handoff="{hid}"')
 
@@ -508,7 +522,7 @@ async def api_handoffs(request: web.Request, staff: Staff) -> web.Response:
 async def api_handoff(request: web.Request, staff: Staff) -> web.Response:
     d = await _detail(request, staff, _id(request), False)
     transcript_lines = d.pop("transcript")
-    return _json({"handoff": d, "account": d.pop("account"), "transcript": transcript_lines})
+    return _json({"handoff": d, "account": d.pop("account"), "notes": d.pop("notes"), "transcript": transcript_lines})
 
 
 KEEP_ALIVE_SECONDS = 15.0
@@ -609,6 +623,19 @@ async def reply(request: web.Request, staff: Staff) -> web.Response:
     await request.app[RASA].append(handoff.conversation_id, [_agent_event(staff.display_name, text, handoff.channel)])
     await db.run(service.record_reply, staff, handoff_id, len(text))
     return _after(request, handoff_id, {"sent": True})
+
+
+@routes.post("/console/handoffs/{handoff_id}/notes")
+@staff_only
+async def add_note(request: web.Request, staff: Staff) -> web.Response:
+    """An internal note on the chat: for staff only, never sent to Rasa or the customer."""
+    handoff_id = _id(request)
+    text = request["body"].get("text")
+    if not isinstance(text, str):
+        raise InvalidField("text", "is required")
+    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
+    answer = await request.app[DB].run(service.add_note, staff, handoff_id, text)
+    return _after(request, handoff_id, {"notes": answer})
 
 
 async def _give_back(request: web.Request, staff: Staff, handoff_id: int, outcome: str) -> web.Response:

@@ -63,6 +63,17 @@ class Handoff(Base):
     reply_email = Column(String(254))
 
 
+class HandoffNote(Base):
+    """A staff member's internal note on a chat: shown in the console, never sent to the customer."""
+
+    __tablename__ = "handoff_notes"
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(ForeignKey("handoffs.id"), nullable=False, index=True)
+    staff_id = Column(ForeignKey("staff_users.id"), nullable=False)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+
+
 class StaffNotification(Base):
     """A message for the staff Slack channel, written in the transaction of what it reports and
     delivered afterwards by bot.handoff.notify.Notifier (with retries)."""

@@ -21,7 +21,7 @@ from bot.contact import mask
 from bot.db import Database
 from bot.errors import ApiError, Conflict, InvalidField, NotFound
 from bot.handoff.auth import Staff
-from bot.handoff.models import OPEN_STATUSES, ConsoleSetting, Handoff, StaffNotification, StaffUser
+from bot.handoff.models import OPEN_STATUSES, ConsoleSetting, Handoff, HandoffNote, StaffNotification, StaffUser
 from bot.handoff import words
 from bot.handoff.words import dollars
 from bot.models import (Account, AuthorizedUser, CancellationRequest, RefundRequest, RetentionOffer,
@@ -306,6 +306,7 @@ def detail(session: Session, staff: Staff, handoff_id: int, audit_view: bool = T
     out = _for(staff, handoff_dict(session, h), h)
     out["account"] = account_summary(session, h.account_id, h.conversation_id) if h.account_id else None
     out["activity"] = conversation_activity(session, h.conversation_id)
+    out["notes"] = notes(session, h.id)
     if audit_view:
         audit.record(session, "handoff_viewed", h.account_id, h.conversation_id, handoff_id=h.id,
                      staff=staff.username)
@@ -456,6 +457,30 @@ def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict
     h.status, h.closed_at, h.closed_by, h.outcome, h.paused = "closed", utcnow(), staff.id, outcome, False
     audit.record(session, f"handoff_{outcome}", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username)
     return _for(staff, handoff_dict(session, h), h)
+
+
+MAX_NOTE = 2000
+
+
+def notes(session: Session, handoff_id: int) -> List[Dict[str, Any]]:
+    """A chat's internal notes, oldest first."""
+    rows = session.execute(select(HandoffNote).where(HandoffNote.handoff_id == handoff_id)
+                           .order_by(HandoffNote.id)).scalars()
+    return [{"by": _staff_name(session, n.staff_id), "text": n.body, "at": iso_utc(n.created_at)} for n in rows]
+
+
+def add_note(session: Session, staff: Staff, handoff_id: int, text: str) -> List[Dict[str, Any]]:
+    """Any staff user may note something on any chat (open or closed); the customer never sees it.
+    Audited with its length only."""
+    h = get(session, staff, handoff_id)
+    text = (text or "").strip()
+    if not text or len(text) > MAX_NOTE:
+        raise InvalidField("text", f"must be 1 to {MAX_NOTE} characters")
+    session.add(HandoffNote(handoff_id=h.id, staff_id=staff.id, body=text, created_at=utcnow()))
+    session.flush()
+    audit.record(session, "handoff_note", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
+                 characters=len(text))
+    return notes(session, h.id)
 
 
 def staff_list(session: Session) -> List[Dict[str, Any]]:

@@ -25,6 +25,7 @@ GUARDED = [
     ("GET", "/console/api/handoffs/1", 401),
     ("GET", "/console/api/staff", 401),
     ("GET", "/console/api/events", 401),
+    ("POST", "/console/handoffs/1/notes", "redirect"),
     ("POST", "/console/logout", "redirect"),
     ("POST", "/console/handoffs/1/take", "redirect"),
     ("POST", "/console/handoffs/1/reply", "redirect"),
@@ -466,3 +467,23 @@ async def test_search_filters_and_the_staff_load(api, db, agent, supervisor):
     status, page, _ = await supervisor.get("/console/queue")
     assert "Staff and their load" in page
     assert "Staff and their load" not in (await agent.get("/console/queue"))[1]
+
+
+async def test_internal_notes_stay_in_the_console(api, db, agent, supervisor, rasa):
+    set_duty(db, "on")
+    h = (await queue_handoff(api))["handoff"]
+    appended = len(rasa.appends)
+    status, body, _ = await agent.post(f"/console/handoffs/{h['id']}/notes", json={"text": "Wants a callback <b>"})
+    assert status == 200 and [n["text"] for n in body["notes"]] == ["Wants a callback <b>"]
+    assert body["notes"][0]["by"] == agent.user["username"].title()
+    assert len(rasa.appends) == appended  # nothing went to Rasa (so nothing to the customer)
+    status, detail, _ = await supervisor.get(f"/console/api/handoffs/{h['id']}")
+    assert [n["text"] for n in detail["notes"]] == ["Wants a callback <b>"]
+    assert not any("Wants a callback" in (line["text"] or "") for line in detail["transcript"] or [])
+    status, page, _ = await supervisor.get(f"/console/handoffs/{h['id']}")
+    assert "Wants a callback &lt;b&gt;" in page and "the customer never sees these" in page
+    assert (await agent.post(f"/console/handoffs/{h['id']}/notes", json={"text": "x" * 2001}))[0] == 422
+    audit = db.transaction(lambda s: [e.details for e in s.execute(
+        select(AuditEvent).where(AuditEvent.action == "handoff_note", AuditEvent.conversation_id == h["conversation_id"])
+    ).scalars()])
+    assert audit == [{"handoff_id": h["id"], "staff": agent.user["username"], "characters": 20}]

@@ -160,6 +160,8 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     assert [line["who"] for line in detail["transcript"]][:2] == ["customer", "assistant"]
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": "Hi, Alex here."})
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": " "}, expect=422)
+    await call(agent, "POST", f"/console/handoffs/{handoff_id}/notes", json={"text": "Wants a call back"})
+    await call(agent, "POST", f"/console/handoffs/{handoff_id}/notes", json={"text": " "}, expect=422)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/take", csrf="wrong", expect=403)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/handback")
     await call(agent, "GET", "/console/api/handoffs/999999", expect=404)
