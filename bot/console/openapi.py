@@ -69,6 +69,7 @@ CONSOLE_SCHEMAS: Dict[str, Any] = {
                                ["model", "serial_last4", "returned"]))},
         ["account_number", "name", "tier", "sales_rep", "balance", "balance_text", "contact", "services",
          "open_cancellations", "offers", "equipment"]),
+    "CannedReply": obj({"title": STRING, "text": STRING}, ["title", "text"]),
     "HandoffNote": obj({"by": NULL_STRING, "text": STRING, "at": DATE_TIME}, ["by", "text", "at"]),
     "TranscriptLine": obj({
         "who": {"type": "string", "enum": ["customer", "assistant", "agent", "event", "system"],
@@ -163,6 +164,16 @@ CONSOLE_PATHS: Dict[str, Any] = {
         "Active staff users (for reassigning)",
         {"200": json_answer(obj({"staff": array(ref("StaffMember"))}, ["staff"])), **_READ_REFUSALS},
         tag=JSON_API, security=CONSOLE_SESSION)},
+    "/console/canned": {
+        "get": _page("Canned replies: the list; supervisors also edit the file", [])["get"],
+        "post": _action("Supervisor: replace the canned replies file (YAML: a list of title and text); answers the "
+                        "replies it now holds",
+                        obj({"replies": array(ref("CannedReply"))}, ["replies"]),
+                        {"replies": {**STRING, "description": "the whole file"}}, ["replies"], handoff=False,
+                        extra={"422": json_answer(_ERROR, "Not a valid list of replies")})["post"]},
+    "/console/api/canned": {"get": operation(
+        "The canned replies", {"200": json_answer(obj({"replies": array(ref("CannedReply"))}, ["replies"])),
+                               **_READ_REFUSALS}, tag=JSON_API, security=CONSOLE_SESSION)},
     "/console/api/events": {"get": operation(
         "Server-sent events for the console's pages: `ready` once, then `queue` (a chat queued, taken, "
         "assigned, closed; availability or duty changed), `chat` (a chat's transcript changed) and "

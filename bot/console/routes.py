@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot.api.keys import DB, POLICY, SETTINGS
 from bot.errors import ApiError, Conflict, InvalidField, NotFound
+from bot import audit
+from bot.console import CANNED_PATH, canned
 from bot.handoff import auth, service
 from bot.handoff.auth import Staff
 from bot.handoff.keys import LIVE, RASA
@@ -78,7 +80,7 @@ def _page(title: str, body: str, *, page: str = "", staff: Optional[Staff] = Non
     if staff is not None:
         nav = (f'<span>{e(staff.display_name)} <span class="badge">{e(staff.role)}</span></span>'
                f'<a href="/console/queue">Queue</a>'
-               + '<a href="/console/queue?closed=1">History</a>'
+               + '<a href="/console/queue?closed=1">History</a><a href="/console/canned">Canned replies</a>'
                + f'<form method="post" action="/console/logout"><input type="hidden" name="csrf_token" '
                  f'value="{e(staff.csrf_token)}"><button class="secondary" type="submit">Sign out</button></form>')
     text = ((TEMPLATES / "layout.html").read_text(encoding="utf-8")
@@ -451,8 +453,13 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
                      f'<label for="assign-to">Assign to</label> <select id="assign-to" name="staff">{options}</select> '
                      f'<button type="submit" class="secondary">Assign</button></form>')
     if can_write and d["status"] == "assigned":
+        replies = canned.load(request.app[CANNED_PATH])
+        picker = ('<label for="canned" class="sr-only">Canned reply</label><select id="canned" class="canned-pick">'
+                  '<option value="">Canned reply…</option>'
+                  + "".join(f'<option value="{i}" data-text="{e(r["text"])}">{e(r["title"])}</option>'
+                            for i, r in enumerate(replies)) + '</select>') if replies else ""
         reply = (f'<form id="reply" method="post" action="/console/handoffs/{hid}/reply" data-ajax="clear" '
-                 f'class="composer">{_hidden(staff)}<label for="reply-text" class="sr-only">Reply to the customer'
+                 f'class="composer">{_hidden(staff)}{picker}<label for="reply-text" class="sr-only">Reply to the customer'
                  f'</label><textarea id="reply-text" name="text" maxlength="{MAX_REPLY}" required '
                  f'placeholder="Reply to the customer (Enter sends, Shift+Enter for a new line)"></textarea>'
                  f'<button type="submit">Send</button></form>')
@@ -707,6 +714,46 @@ async def duty_mode(request: web.Request, staff: Staff) -> web.Response:
         return service.duty(session, policy).as_dict()
 
     return _after(request, None, {"duty": await request.app[DB].run(work)})
+
+
+# --------------------------------------------------------------------------- canned replies
+
+
+@routes.get("/console/canned")
+@staff_only
+async def canned_page(request: web.Request, staff: Staff) -> web.Response:
+    """The canned replies; a supervisor edits the file here (YAML: a list of title and text)."""
+    path = request.app[CANNED_PATH]
+    items = "".join(f'<li><strong>{e(r["title"])}</strong><br>{e(r["text"])}</li>' for r in canned.load(path))
+    editor = ""
+    if staff.is_supervisor:
+        editor = (f'<form method="post" action="/console/canned" data-ajax="reload" class="stack">{_hidden(staff)}'
+                  f'<label for="canned-file">The file ({e(path.name)}): a list of entries with title and text</label>'
+                  f'<textarea id="canned-file" name="replies" rows="16" spellcheck="false">'
+                  f'{e(canned.read_text(path))}</textarea><button type="submit">Save canned replies</button></form>')
+    body = (f'<section class="card"><h1>Canned replies</h1><p id="status" class="error" role="status"></p>'
+            f'<ul class="canned">{items or "<li>none yet</li>"}</ul>{editor}</section>')
+    return _page("Canned replies", body, page="canned", staff=staff)
+
+
+@routes.get("/console/api/canned")
+@staff_only
+async def api_canned(request: web.Request, staff: Staff) -> web.Response:
+    return _json({"replies": canned.load(request.app[CANNED_PATH])})
+
+
+@routes.post("/console/canned")
+@staff_only
+async def save_canned(request: web.Request, staff: Staff) -> web.Response:
+    if not staff.is_supervisor:
+        raise service.Forbidden("Only a supervisor can change the canned replies.")
+    text = request["body"].get("replies")
+    if not isinstance(text, str) or len(text) > 200_000:
+        raise InvalidField("replies", "is required (the file's text)")
+    replies = canned.save(request.app[CANNED_PATH], text.replace("\r\n", "\n"))
+    await request.app[DB].run(lambda session: audit.record(session, "canned_replies_updated", staff=staff.username,
+                                                           replies=len(replies)))
+    return _json({"replies": replies}) if _wants_json(request) else _redirect("/console/canned")
 
 
 # --------------------------------------------------------------------------- static

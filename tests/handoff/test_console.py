@@ -26,6 +26,9 @@ GUARDED = [
     ("GET", "/console/api/staff", 401),
     ("GET", "/console/api/events", 401),
     ("POST", "/console/handoffs/1/notes", "redirect"),
+    ("GET", "/console/canned", "redirect"),
+    ("GET", "/console/api/canned", 401),
+    ("POST", "/console/canned", "redirect"),
     ("POST", "/console/logout", "redirect"),
     ("POST", "/console/handoffs/1/take", "redirect"),
     ("POST", "/console/handoffs/1/reply", "redirect"),
@@ -487,3 +490,28 @@ async def test_internal_notes_stay_in_the_console(api, db, agent, supervisor, ra
         select(AuditEvent).where(AuditEvent.action == "handoff_note", AuditEvent.conversation_id == h["conversation_id"])
     ).scalars()])
     assert audit == [{"handoff_id": h["id"], "staff": agent.user["username"], "characters": 20}]
+
+
+async def test_canned_replies_a_supervisor_edits_from_the_console(api, db, server, agent, supervisor):
+    from bot.console import CANNED_PATH
+
+    path = server.app[CANNED_PATH]
+    status, body, _ = await agent.get("/console/api/canned")
+    assert status == 200 and body["replies"][0]["title"] == "Greeting"
+    new = "- title: Hours\n  text: We answer on weekdays from 9 to 5.\n"
+    assert (await agent.post("/console/canned", json={"replies": new}))[0] == 403
+    for broken in ("- title: x", "not: a list", "- [unclosed", "- title: ''\n  text: y"):
+        status, body, _ = await supervisor.post("/console/canned", json={"replies": broken})
+        assert status == 422 and body["error"] == "invalid_field" and "replies" in body["message"], broken
+    assert "Greeting" in path.read_text(encoding="utf-8")  # unchanged after refusals
+    status, body, _ = await supervisor.post("/console/canned", json={"replies": new})
+    assert status == 200 and body["replies"] == [{"title": "Hours", "text": "We answer on weekdays from 9 to 5."}]
+    assert path.read_text(encoding="utf-8") == new
+    # the agent's reply box offers it
+    set_duty(db, "on")
+    h = (await queue_handoff(api))["handoff"]
+    assert (await agent.post(f"/console/handoffs/{h['id']}/take", json={}))[0] == 200
+    status, page, _ = await agent.get(f"/console/handoffs/{h['id']}")
+    assert 'data-text="We answer on weekdays from 9 to 5."' in page and ">Hours</option>" in page
+    assert db.transaction(lambda s: s.execute(select(AuditEvent).where(AuditEvent.action == "canned_replies_updated"))
+                          .scalars().all()[-1].details) == {"staff": supervisor.user["username"], "replies": 1}

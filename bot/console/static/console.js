@@ -165,6 +165,13 @@
   }
 
   ajaxForms();
+  var picker = document.getElementById("canned");
+  if (picker) picker.addEventListener("change", function () {
+    var option = picker.options[picker.selectedIndex];
+    var box = document.getElementById("reply-text");
+    if (option && option.dataset.text && box) { box.value = option.dataset.text; box.focus(); }
+    picker.selectedIndex = 0;
+  });
   if (page === "queue") {
     var flash = document.getElementById("flash");
     try {
