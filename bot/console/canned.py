@@ -50,8 +50,10 @@ def load(path: Path) -> List[Dict[str, str]]:
 def save(path: Path, text: str) -> List[Dict[str, str]]:
     """Validate and write the file atomically; the replies it now holds."""
     replies = parse(text)
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".canned-", suffix=".yml")
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(text if text.endswith("\n") else text + "\n")
+    os.chmod(tmp, mode)  # keep the file's permissions (mkstemp makes it 0600)
     os.replace(tmp, path)
     return replies

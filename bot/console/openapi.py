@@ -111,6 +111,8 @@ _FILTERS = [
      "description": "search: account number, customer name, confirmation number or conversation id"},
     {"name": "view", "in": "query", "required": False, "schema": {"type": "string", "enum": ["all", "waiting", "mine"]}},
     {"name": "channel", "in": "query", "required": False, "schema": STRING, "description": "socketio, rest, slack, twilio"},
+    {"name": "reason", "in": "query", "required": False, "schema": STRING,
+     "description": "customer_request, fallback, verification_locked, policy:..."},
 ]
 _HANDOFF_ANSWER = obj({"handoff": ref("Handoff")}, ["handoff"])
 _CONFLICT = {"409": json_answer(_ERROR, "Closed, or someone else has the chat")}

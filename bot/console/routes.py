@@ -288,7 +288,8 @@ def _filters(request: web.Request) -> Dict[str, Any]:
     q = request.query
     return {"include_closed": q.get("closed") == "1", "search": q.get("q", "")[:100],
             "view": q.get("view", "all") if q.get("view") in service.VIEWS else "all",
-            "channel": q.get("channel", "") if q.get("channel") in words.CHANNELS else ""}
+            "channel": q.get("channel", "") if q.get("channel") in words.CHANNELS else "",
+            "reason": q.get("reason", "") if q.get("reason") in words.HANDOFF_REASONS else ""}
 
 
 def _select(name: str, label: str, options, chosen: str) -> str:
@@ -335,6 +336,7 @@ async def queue_page(request: web.Request, staff: Staff) -> web.Response:
               f'placeholder="account, name, confirmation number, conversation id" maxlength="100">'
               + _select("view", "Show", (("all", "All"), ("waiting", "Waiting"), ("mine", "Mine")), filters["view"])
               + _select("channel", "Channel", [("", "Any")] + list(words.CHANNELS.items()), filters["channel"])
+              + _select("reason", "Reason", [("", "Any")] + list(words.HANDOFF_REASONS.items()), filters["reason"])
               + '<button type="submit" class="secondary">Filter</button></form>')
     body = f"""
 <section class="card">

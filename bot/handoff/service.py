@@ -250,9 +250,12 @@ def _for(staff: Staff, item: Dict[str, Any], h: Handoff) -> Dict[str, Any]:
 VIEWS = ("all", "waiting", "mine")
 
 
-def _filtered(query, staff: Staff, search: str, view: str, channel: str):
+def _filtered(query, staff: Staff, search: str, view: str, channel: str, reason: str = ""):
     """Narrow a handoff query: `view` waiting (queued) / mine (assigned to me) / all; `channel`;
-    `search` an account number, the customer's name, a confirmation number or a conversation id."""
+    `reason`; `search` an account number, the customer's name, a confirmation number or a
+    conversation id."""
+    if reason:
+        query = query.where(Handoff.reason == reason)
     if view == "waiting":
         query = query.where(Handoff.status == "queued")
     elif view == "mine":
@@ -272,17 +275,17 @@ def _filtered(query, staff: Staff, search: str, view: str, channel: str):
 
 
 def list_handoffs(session: Session, staff: Staff, include_closed: bool = False, *, search: str = "",
-                  view: str = "all", channel: str = "") -> List[Dict[str, Any]]:
+                  view: str = "all", channel: str = "", reason: str = "") -> List[Dict[str, Any]]:
     """Open handoffs, oldest first; with `include_closed` also the last 200 closed ones (newest
     first), the history every staff user may read. Search and filters: `_filtered`."""
     if view not in VIEWS:
         raise InvalidField("view", f"must be one of {', '.join(VIEWS)}")
     query = select(Handoff).where(Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.created_at, Handoff.id)
-    rows = list(session.execute(_filtered(query, staff, search, view, channel)).scalars())
+    rows = list(session.execute(_filtered(query, staff, search, view, channel, reason)).scalars())
     if include_closed and view != "waiting":
         closed = select(Handoff).where(Handoff.status == "closed").order_by(Handoff.closed_at.desc(),
                                                                             Handoff.id.desc()).limit(200)
-        rows += list(session.execute(_filtered(closed, staff, search, view, channel)).scalars())
+        rows += list(session.execute(_filtered(closed, staff, search, view, channel, reason)).scalars())
     now = utcnow()
     return [_for(staff, handoff_dict(session, h, now), h) for h in rows]
 

@@ -461,6 +461,8 @@ async def test_search_filters_and_the_staff_load(api, db, agent, supervisor):
     assert other["id"] in await ids("view=mine") and verified["id"] not in await ids("view=mine")
     assert verified["id"] in await ids("view=waiting") and other["id"] not in await ids("view=waiting")
     assert verified["id"] in await ids("channel=twilio") and other["id"] not in await ids("channel=twilio")
+    assert not {verified["id"], other["id"]} & await ids("reason=fallback")
+    assert {verified["id"], other["id"]} <= await ids("reason=customer_request")
     status, page, _ = await agent.get("/console/queue?view=mine")
     assert f"#{other['id']}" in page and f"#{verified['id']}<" not in page
 
@@ -506,7 +508,7 @@ async def test_canned_replies_a_supervisor_edits_from_the_console(api, db, serve
     assert "Greeting" in path.read_text(encoding="utf-8")  # unchanged after refusals
     status, body, _ = await supervisor.post("/console/canned", json={"replies": new})
     assert status == 200 and body["replies"] == [{"title": "Hours", "text": "We answer on weekdays from 9 to 5."}]
-    assert path.read_text(encoding="utf-8") == new
+    assert path.read_text(encoding="utf-8") == new and path.stat().st_mode & 0o777 == 0o644
     # the agent's reply box offers it
     set_duty(db, "on")
     h = (await queue_handoff(api))["handoff"]

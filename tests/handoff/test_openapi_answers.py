@@ -8,6 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.openapi import openapi_document
+from bot.console import CANNED_PATH
+from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
 from bot.server import build_app
 from tests.bot.conftest import TOKEN, Api, make_account
 from tests.handoff.conftest import Console, add_staff, make_settings
@@ -19,8 +21,11 @@ NOT_CALLED = {("GET", "/openapi.json")}  # called, but with a free-form schema: 
 
 
 @pytest.fixture
-async def backend(db_url, db, policy, rasa):
+async def backend(db_url, db, policy, rasa, tmp_path):
     app = build_app(make_settings(db_url, rasa.url), policy=policy, db=db)
+    canned = tmp_path / "canned_replies.yml"  # the test changes it: never the repository's file
+    canned.write_text(DEFAULT_CANNED.read_text(encoding="utf-8"), encoding="utf-8")
+    app[CANNED_PATH] = canned
     server = TestServer(app)
     await server.start_server()
     client = TestClient(server)
