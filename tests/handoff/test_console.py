@@ -401,34 +401,40 @@ async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_i
 
 async def test_server_sent_events_tell_the_console_what_changed(api, db, agent, supervisor):
     """The console's event stream: `ready`, then a `queue` event when a chat is queued or taken, a
-    `chat` event when Rasa's tracker store reports the conversation changed, `typing` from the widget."""
+    `chat` event when Rasa's tracker store reports the conversation changed, `typing` from the
+    widget; two staff users following the same chat get the same events."""
     import asyncio
     import json as _json
 
     set_duty(db, "on")
-    async with agent.http.get(agent.base + "/console/api/events") as stream:
+
+    async def next_event(stream):
+        kind = None
+        while True:
+            line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().strip()
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind:
+                return kind, _json.loads(line[6:])
+
+    async with agent.http.get(agent.base + "/console/api/events") as stream, \
+            supervisor.http.get(supervisor.base + "/console/api/events") as other:
         assert stream.status == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
-
-        async def next_event():
-            kind = None
-            while True:
-                line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().strip()
-                if line.startswith("event: "):
-                    kind = line[7:]
-                elif line.startswith("data: ") and kind:
-                    return kind, _json.loads(line[6:])
-
-        assert (await next_event())[0] == "ready"
+        assert (await next_event(stream))[0] == "ready" and (await next_event(other))[0] == "ready"
         h = (await queue_handoff(api, channel="socketio"))["handoff"]
-        assert await next_event() == ("queue", {"type": "queue", "id": h["id"]})
+        for follower in (stream, other):
+            assert await next_event(follower) == ("queue", {"type": "queue", "id": h["id"]})
         assert (await supervisor.post(f"/console/handoffs/{h['id']}/take", json={}))[0] == 200
-        assert await next_event() == ("queue", {"type": "queue", "id": h["id"]})
+        assert await next_event(stream) == ("queue", {"type": "queue", "id": h["id"]})
         status, body = await api.post("/api/v1/handoffs/activity", {"conversation_id": h["conversation_id"]})
         assert status == 200 and body == {"open_handoff": h["id"]}
-        assert await next_event() == ("chat", {"type": "chat", "id": h["id"]})
+        assert await next_event(stream) == ("chat", {"type": "chat", "id": h["id"]})
         answer = await api.client.post("/widget/v1/typing", json={"conversation_id": h["conversation_id"]})
         assert answer.status == 200
-        assert await next_event() == ("typing", {"type": "typing", "id": h["id"]})
+        assert await next_event(stream) == ("typing", {"type": "typing", "id": h["id"]})
+        seen = [await next_event(other) for _ in range(3)]
+        assert seen == [("queue", {"type": "queue", "id": h["id"]}), ("chat", {"type": "chat", "id": h["id"]}),
+                        ("typing", {"type": "typing", "id": h["id"]})]
     nobody = await api.client.get("/console/api/events")
     assert nobody.status == 401
 
