@@ -190,6 +190,13 @@ CONSOLE_PATHS: Dict[str, Any] = {
         "Send a message to the customer (after taking the chat)", obj({"sent": BOOLEAN}, ["sent"]),
         {"text": {**STRING, "maxLength": 2000}}, ["text"],
         extra={**_CONFLICT, **_RASA_DOWN, "422": json_answer(_ERROR, "Empty or too long")}),
+    "/console/handoffs/{handoff_id}/revoke": _action(
+        "Revoke one of the verified customer's cancellation requests, by the assistant's rule (before the end "
+        "date, once), in a chat I hold (supervisor: any)",
+        obj({"cancellation": ref("Cancellation")}, ["cancellation"]),
+        {"confirmation_number": STRING}, ["confirmation_number"],
+        extra={**_CONFLICT, "404": json_answer(_ERROR, "No such request of this customer"),
+               "422": json_answer(_ERROR, "No confirmation number")}),
     "/console/handoffs/{handoff_id}/notes": _action(
         "Add an internal note (staff only; never sent to the customer); answers the chat's notes",
         obj({"notes": array(ref("HandoffNote"))}, ["notes"]), {"text": {**STRING, "maxLength": 2000}}, ["text"],

@@ -398,7 +398,7 @@ def _notes_html(notes, zone: str) -> str:
     return items or '<li class="muted">No notes yet.</li>'
 
 
-def _account_html(account: Optional[Dict[str, Any]]) -> str:
+def _account_html(account: Optional[Dict[str, Any]], revoke: str = "", hidden: str = "") -> str:
     """The customer panel: the cancellation's state at a glance (service.account_summary)."""
     if not account:
         return ('<p class="notice"><strong>Not verified.</strong> The customer has not verified an account in '
@@ -407,7 +407,11 @@ def _account_html(account: Optional[Dict[str, Any]]) -> str:
                        f'<strong>{e(s["status_text"])}</strong></li>' for s in account["services"]) or "<li>none</li>"
     requests = "".join(
         f'<li><strong>{e(c["confirmation_number"])}</strong>: {e(c["service_name"] or c["service_id"])}, '
-        f'ends {e(c["end_date_text"])} ({e(c["when_text"])})</li>'
+        f'ends {e(c["end_date_text"])} ({e(c["when_text"])})'
+        + (f'<form method="post" action="{revoke}" data-ajax="reload" class="inline">{hidden}'
+           f'<input type="hidden" name="confirmation_number" value="{e(c["confirmation_number"])}">'
+           f'<button type="submit" class="secondary small">Revoke {e(c["confirmation_number"])}</button></form>'
+           if revoke else "") + '</li>'
         for c in account["open_cancellations"]) or "<li>none</li>"
     offers = "".join(f'<li>{e(o["title"])}: <strong>{e(o["status_text"])}</strong></li>'
                      for o in account["offers"]) or "<li>none in this chat</li>"
@@ -476,6 +480,7 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
         reply = (f'<p class="notice">Closed {e(d["closed_at"] and "by " + (d["closed_by"] or "staff"))}: '
                  f'{e(d["outcome_text"])}.</p>')
     state = _handoff_state(d)
+    revoke_url = f"/console/handoffs/{hid}/revoke" if can_write and d["status"] == "assigned" else ""
     body = f"""
 <div class="grid chat" id="chat" data-handoff="{hid}" data-status="{e(d["status"])}">
   <section class="card conversation">
@@ -491,7 +496,7 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
     <p id="status" class="error" role="status"></p>
     {reply}
   </section>
-  <aside class="card panel"><h2>Customer</h2>{_account_html(d["account"])}
+  <aside class="card panel"><h2>Customer</h2>{_account_html(d["account"], revoke_url, _hidden(staff))}
     <h2>Internal notes</h2><p class="muted">For staff only: the customer never sees these.</p>
     <ul id="notes" class="notes">{_notes_html(d["notes"], request.app[POLICY].business_hours.timezone)}</ul>
     <form id="note" method="post" action="/console/handoffs/{hid}/notes" data-ajax="reload" class="stack">{_hidden(staff)}
@@ -632,6 +637,19 @@ async def reply(request: web.Request, staff: Staff) -> web.Response:
     await request.app[RASA].append(handoff.conversation_id, [_agent_event(staff.display_name, text, handoff.channel)])
     await db.run(service.record_reply, staff, handoff_id, len(text))
     return _after(request, handoff_id, {"sent": True})
+
+
+@routes.post("/console/handoffs/{handoff_id}/revoke")
+@staff_only
+async def revoke_request(request: web.Request, staff: Staff) -> web.Response:
+    """Revoke one of the verified customer's cancellation requests (service.revoke_for_customer)."""
+    handoff_id = _id(request)
+    number = request["body"].get("confirmation_number")
+    if not isinstance(number, str) or not number.strip() or len(number) > 20:
+        raise InvalidField("confirmation_number", "is required")
+    policy = request.app[POLICY]
+    answer = await request.app[DB].run(service.revoke_for_customer, policy, staff, handoff_id, number.strip())
+    return _after(request, handoff_id, {"cancellation": answer})
 
 
 @routes.post("/console/handoffs/{handoff_id}/notes")

@@ -462,6 +462,30 @@ def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict
     return _for(staff, handoff_dict(session, h), h)
 
 
+def revoke_for_customer(session: Session, policy: Policy, staff: Staff, handoff_id: int,
+                        confirmation_number: str) -> Dict[str, Any]:
+    """An agent revokes a cancellation request for the customer they are answering: only in a chat
+    they hold (or any, for a supervisor) whose customer verified in it, for that customer's own
+    request; the same rule as the assistant's (bot.cancellations.revoke: before the end date,
+    once), acting as the user who verified."""
+    from bot import cancellations
+    from bot.identity import Verified
+
+    h = check_can_answer(session, staff, handoff_id)
+    if h.status != "assigned":
+        raise Conflict("Take this chat first: it is still waiting in the queue.", "not_taken")
+    handle = session.execute(select(VerificationHandle).where(
+        VerificationHandle.conversation_id == h.conversation_id, VerificationHandle.account_id == h.account_id)
+        .order_by(VerificationHandle.created_at.desc())).scalars().first() if h.account_id else None
+    if handle is None:
+        raise Conflict("The customer has not verified their account in this chat.", "not_verified")
+    who = Verified(account_id=h.account_id, user_id=handle.user_id, conversation_id=h.conversation_id)
+    answer = cancellations.revoke(session, policy, who, confirmation_number)
+    audit.record(session, "handoff_revoke", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
+                 confirmation_number=answer["confirmation_number"])
+    return answer
+
+
 MAX_NOTE = 2000
 
 

@@ -26,6 +26,7 @@ GUARDED = [
     ("GET", "/console/api/staff", 401),
     ("GET", "/console/api/events", 401),
     ("POST", "/console/handoffs/1/notes", "redirect"),
+    ("POST", "/console/handoffs/1/revoke", "redirect"),
     ("GET", "/console/canned", "redirect"),
     ("GET", "/console/api/canned", 401),
     ("POST", "/console/canned", "redirect"),
@@ -523,3 +524,48 @@ async def test_canned_replies_a_supervisor_edits_from_the_console(api, db, serve
     assert 'data-text="We answer on weekdays from 9 to 5."' in page and ">Hours</option>" in page
     assert db.transaction(lambda s: s.execute(select(AuditEvent).where(AuditEvent.action == "canned_replies_updated"))
                           .scalars().all()[-1].details) == {"staff": supervisor.user["username"], "replies": 1}
+
+
+async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rule(api, db, agent, supervisor,
+                                                                                rasa):
+    import secrets as _secrets
+
+    from bot.models import CancellationRequest, Service
+
+    set_duty(db, "on")
+    account = make_account(db)
+    cid = "conv-revoke-" + _secrets.token_hex(3)
+    who = await api.verify(account, cid)
+    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
+                                   json={"service_id": account["services"][0], "when": "end_of_period",
+                                         "reason": "moving", "backup_confirmed": True, "terms_accepted": True,
+                                         "channel": "socketio"})
+    assert status in (200, 201), filed
+    number = filed["confirmation_number"]
+    hid = (await queue_handoff(api, cid, who=who))["handoff"]["id"]
+    unverified = (await queue_handoff(api))["handoff"]["id"]
+    # not before taking the chat; not in a chat without a verified customer
+    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    assert status == 403
+    assert (await agent.post(f"/console/handoffs/{hid}/take", json={}))[0] == 200
+    status, page, _ = await agent.get(f"/console/handoffs/{hid}")
+    assert f"Revoke {number}" in page
+    assert (await supervisor.post(f"/console/handoffs/{unverified}/take", json={}))[0] == 200
+    status, body, _ = await supervisor.post(f"/console/handoffs/{unverified}/revoke",
+                                            json={"confirmation_number": number})
+    assert status == 409 and body["error"] == "not_verified"
+
+    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    assert status == 200 and body["cancellation"]["confirmation_number"] == number
+    row = db.transaction(lambda s: s.execute(select(CancellationRequest).where(
+        CancellationRequest.confirmation_number == number)).scalar_one())
+    assert row.status == "revoked"
+    assert db.transaction(lambda s: s.get(Service, account["services"][0]).status) == "active"
+    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    assert status == 409 and body["error"] == "already_revoked"  # the assistant's rule, once
+    status, detail, _ = await agent.get(f"/console/api/handoffs/{hid}")
+    assert detail["account"]["open_cancellations"] == []
+    assert any(line["text"] == f"cancellation revoked: {number}" for line in detail["transcript"])
+    actions = db.transaction(lambda s: [e.action for e in s.execute(
+        select(AuditEvent).where(AuditEvent.conversation_id == cid).order_by(AuditEvent.id)).scalars()])
+    assert "cancellation_revoked" in actions and "handoff_revoke" in actions

@@ -166,6 +166,8 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": "Hi, Alex here."})
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": " "}, expect=422)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/notes", json={"text": "Wants a call back"})
+    await call(agent, "POST", f"/console/handoffs/{handoff_id}/revoke", json={"confirmation_number": "X"},
+               expect=409)  # the customer has not verified in this chat
     await call(agent, "GET", "/console/api/canned")
     await call(boss, "POST", "/console/canned", json={"replies": "- title: Hi\n  text: Hello there.\n"})
     await call(boss, "POST", "/console/canned", json={"replies": "- nope"}, expect=422)
