@@ -12,10 +12,9 @@ import copy
 from typing import Any, Dict
 
 from bot.api.openapi_schema import DATE as _DATE
-from bot.api.openapi_schema import DATE_TIME, INTEGER, NULL_DATE_TIME, NULL_STRING, obj, operation
+from bot.api.openapi_schema import DATE_TIME, INTEGER, NULL_DATE_TIME, NULL_STRING, PUBLIC, obj, operation
 from bot.api.openapi_schema import MONEY as _MONEY
 from bot.api.openapi_schema import NULL_DATE as _NULL_DATE
-from bot.api.openapi_schema import PUBLIC
 from bot.api.openapi_schema import STRING as _S
 from bot.api.openapi_schema import json_answer as _json
 from bot.api.openapi_schema import json_body as _body

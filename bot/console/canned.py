@@ -21,7 +21,8 @@ def parse(text: str) -> List[Dict[str, str]]:
     try:
         data = yaml.safe_load(text) or []
     except yaml.YAMLError as exc:
-        raise InvalidField("replies", f"is not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})")
+        raise InvalidField("replies", f"is not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})") \
+            from None
     if not isinstance(data, list) or len(data) > MAX_REPLIES:
         raise InvalidField("replies", f"must be a list of at most {MAX_REPLIES} entries with title and text")
     out = []

@@ -23,8 +23,8 @@ from bot.api.openapi_schema import (
     json_body,
     obj,
     operation,
-    ref,
     redirect,
+    ref,
 )
 
 PAGES, JSON_API, ACTIONS = "Staff console: pages", "Staff console: JSON reads", "Staff console: actions"

@@ -22,16 +22,15 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from bot.api.keys import DB, POLICY, SETTINGS
-from bot.errors import ApiError, Conflict, InvalidField, NotFound
 from bot import audit
+from bot.api.keys import DB, POLICY, SETTINGS
 from bot.console import CANNED_PATH, canned
-from bot.handoff import auth, service
+from bot.errors import ApiError, Conflict, InvalidField, NotFound
+from bot.handoff import auth, service, words
 from bot.handoff.auth import Staff
 from bot.handoff.keys import LIVE, RASA
 from bot.handoff.rasa import RasaError
 from bot.handoff.transcript import transcript
-from bot.handoff import words
 
 log = logging.getLogger("bot.console")
 routes = web.RouteTableDef()

@@ -20,12 +20,29 @@ from bot.accounts import account_balance, leased_equipment
 from bot.contact import mask
 from bot.db import Database
 from bot.errors import ApiError, Conflict, InvalidField, NotFound
-from bot.handoff.auth import Staff
-from bot.handoff.models import OPEN_STATUSES, ConsoleSetting, Handoff, HandoffNote, StaffNotification, StaffUser
 from bot.handoff import words
+from bot.handoff.auth import Staff
+from bot.handoff.models import (
+    OPEN_STATUSES,
+    ConsoleSetting,
+    Handoff,
+    HandoffNote,
+    StaffNotification,
+    StaffUser,
+)
 from bot.handoff.words import dollars
-from bot.models import (Account, AuthorizedUser, CancellationRequest, RefundRequest, RetentionOffer,
-                        Service, StaffTask, VerificationHandle, iso_utc, utcnow)
+from bot.models import (
+    Account,
+    AuthorizedUser,
+    CancellationRequest,
+    RefundRequest,
+    RetentionOffer,
+    Service,
+    StaffTask,
+    VerificationHandle,
+    iso_utc,
+    utcnow,
+)
 from bot.policy import Policy
 
 REASON_RE = re.compile(r"^[a-z][a-z0-9_:.\-]{0,59}$")

@@ -4,10 +4,9 @@ import socket
 
 from aiohttp import web
 
-from bot.client import Auth, BackendClient
-
 from actions.fallback import ActionFallback, ActionFastTrack, ActionStopForm, ActionSwitchToCancel
 from actions.handoff import ActionHandoff
+from bot.client import Auth, BackendClient
 
 from .conftest import button_payloads, make_tracker, new_sender, run, texts, verified_slots
 

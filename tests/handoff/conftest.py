@@ -21,6 +21,7 @@ from bot.console import setup_console
 from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
 from bot.db import Database
 from bot.handoff.auth import upsert_staff
+
 # Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
 from tests.bot.conftest import TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
 

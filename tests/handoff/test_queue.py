@@ -2,7 +2,6 @@
 conversation, the verified account attached, the notification written with it."""
 from datetime import datetime
 
-import pytest
 from sqlalchemy import select
 
 from bot.handoff import service
@@ -158,10 +157,8 @@ async def test_position_and_expected_wait_from_the_teams_recent_history(api, db)
     db.transaction(history)
     third = await queue_handoff(api)
     assert third["position"] == 3 and third["expected_wait_minutes"] == 30 and not third["someone_available"]
-    for _ in range(2):
-        user = add_staff(db, "agent")
-        db.transaction(lambda s: s.execute(update(StaffUser).where(StaffUser.username == user["username"])
-                                           .values(available=True)))
+    names = [add_staff(db, "agent")["username"] for _ in range(2)]
+    db.transaction(lambda s: s.execute(update(StaffUser).where(StaffUser.username.in_(names)).values(available=True)))
     fourth = await queue_handoff(api)
     assert fourth["position"] == 4 and fourth["expected_wait_minutes"] == 20 and fourth["someone_available"]
 

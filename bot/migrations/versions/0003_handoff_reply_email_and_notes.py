@@ -8,9 +8,8 @@ Create Date: 2026-12-01 22:25:00
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0003'
 down_revision: Union[str, None] = '0002'
