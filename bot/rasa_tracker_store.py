@@ -18,14 +18,15 @@ from typing import Any, Optional, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import REQUESTED_SLOT
-from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActiveLoop, Event, SlotSet
-from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.events import ActiveLoop, Event, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_handoff_notice, rasa_speedups
 from bot.rasa_redaction import redact_events
