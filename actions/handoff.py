@@ -11,6 +11,20 @@ from bot.client import BackendError, NotFound
 from .common import MENU_BUTTONS, auth_for, channel_of, client, say
 
 
+def waiting_text(answer: dict) -> str:
+    """What the customer is told while waiting: 'shortly' only when someone is available now,
+    otherwise their place in line and the backend's expected wait."""
+    position, minutes = answer.get("position"), answer.get("expected_wait_minutes")
+    seen = "They will see everything written here, so you don't need to repeat anything."
+    if answer.get("someone_available"):
+        return ("I've asked a member of our team to join this chat; a person will be with you shortly. "
+                + seen)
+    line = f"you're number {position} in line" if position else "you're in line"
+    wait = f", and the expected wait is about {minutes} minute{'s' if minutes != 1 else ''}" if minutes else ""
+    return (f"I've asked a member of our team to join this chat. Everyone is busy right now: {line}{wait}. "
+            + seen)
+
+
 class ActionHandoff(Action):
     def name(self) -> Text:
         return "action_handoff"
@@ -39,9 +53,12 @@ class ActionHandoff(Action):
         if answer.get("on_duty") is True:
             # Someone is on duty: the assistant stops answering (Rasa still records the customer's
             # messages) until staff hand the chat back from the console (docs/handoff.md).
-            say(dispatcher, "I've asked a member of our team to join this chat; a person will be with "
-                            "you shortly and will see everything written here, so you don't need to "
-                            "repeat anything.")
+            say(dispatcher, waiting_text(answer))
+            if channel_of(tracker) == "socketio":
+                # the website widget shows a waiting state (position, expected wait) instead of typing
+                # dots; Rasa's socket.io output emits a custom message as sio.emit(event, **custom).
+                dispatcher.utter_message(json_message={"data": {"handoff": "waiting", **{
+                    k: answer.get(k) for k in ("position", "expected_wait_minutes", "someone_available")}}})
             return [SlotSet("misunderstood_count", 0.0), ConversationPaused()]
         if answer.get("on_duty") is False:
             when = answer.get("next_opening_text")
@@ -54,6 +71,9 @@ class ActionHandoff(Action):
                 "with any of these:",
                 [b for b in MENU_BUTTONS if b[1] != "/request_human"],
             )
+            if channel_of(tracker) == "socketio":
+                # the website widget offers an optional email for a reply (docs/handoff.md)
+                dispatcher.utter_message(json_message={"data": {"handoff": "off_duty", "next_opening_text": when}})
             return [SlotSet("misunderstood_count", 0.0)]
         say(dispatcher, "I've asked a member of our team to join this chat; they'll be with "
                         "you as soon as they can. Until then I'm still here to help.")

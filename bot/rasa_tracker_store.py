@@ -29,7 +29,7 @@ from rasa.shared.core.constants import REQUESTED_SLOT
 from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import rasa_action_failures, rasa_speedups
+from bot import rasa_action_failures, rasa_handoff_notice, rasa_speedups
 from bot.rasa_redaction import redact_events, unseal_events
 from bot.rasa_tracker_cache import Entry, TrackerCache, cache_size_from_env
 
@@ -176,6 +176,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         if self.event_broker is not None:
             for data in redacted:
                 self.event_broker.publish({"sender_id": sender_id, **data})
+        rasa_handoff_notice.conversation_saved(sender_id, tracker.is_paused(), events)
 
     def _fingerprint(self, session: Any, sender_id: str) -> Tuple[int, Optional[int]]:
         """Number and largest id of the conversation's stored rows (changes on any write)."""

@@ -12,10 +12,9 @@ import copy
 from typing import Any, Dict
 
 from bot.api.openapi_schema import DATE as _DATE
-from bot.api.openapi_schema import DATE_TIME, INTEGER, NULL_DATE_TIME, NULL_STRING, obj, operation
+from bot.api.openapi_schema import DATE_TIME, INTEGER, NULL_DATE_TIME, NULL_STRING, PUBLIC, obj, operation
 from bot.api.openapi_schema import MONEY as _MONEY
 from bot.api.openapi_schema import NULL_DATE as _NULL_DATE
-from bot.api.openapi_schema import PUBLIC
 from bot.api.openapi_schema import STRING as _S
 from bot.api.openapi_schema import json_answer as _json
 from bot.api.openapi_schema import json_body as _body
@@ -52,7 +51,7 @@ _TAGS = [("/api/v1/verify", "Verification"), ("/api/v1/services/", "Ending a ser
          ("/api/v1/offers", "Ending a service"), ("/api/v1/services", "Account"), ("/api/v1/balance", "Account"),
          ("/api/v1/equipment", "Account"), ("/api/v1/cancellations", "Cancellation requests"),
          ("/api/v1/refunds", "Cancellation requests"), ("/api/v1/handoffs", "Handoff to a person"),
-         ("/api/v1/dev", "Development"), ("/", "Service")]
+         ("/api/v1/dev", "Development"), ("/widget/v1/", "Handoff to a person"), ("/", "Service")]
 
 
 def _op(summary: str, responses: Dict[str, Any], *, handle: bool = True, body=None, params=(),
@@ -207,6 +206,32 @@ _PATHS: Dict[str, Any] = {
                 {"name": "X-Conversation-Id", "in": "header", "required": False, "schema": _S}],
         body=_body({"conversation_id": _S, "reason": {"type": "string", "example": "customer_request"},
                     "channel": {"type": "string", "nullable": True}}, ["conversation_id", "reason"]))},
+    "/widget/v1/reply-email": {"post": _op(
+        "The website widget, off duty: the customer leaves an email for a reply (optional). No token: the "
+        "widget's session id authorizes it, so only a waiting `socketio` handoff qualifies; CORS open",
+        {"200": _json(obj({"handoff_id": {"type": "integer"}, "reply_email": {**_S, "description": "masked"},
+                           "next_opening_text": NULL_STRING}, ["handoff_id", "reply_email", "next_opening_text"]),
+               "Kept"),
+         "404": _json(_ref("Error"), "No waiting website-chat handoff in this conversation"),
+         "422": _json(_ref("Error"), "Not an email address")},
+        handle=False, secured=False,
+        body=_body({"conversation_id": _S, "email": _S}, ["conversation_id", "email"])),
+        "options": _op("CORS preflight of the widget's reply email", {"204": {"description": "Allowed"}},
+                       handle=False, secured=False)},
+    "/widget/v1/typing": {"post": _op(
+        "The website widget: the customer is typing in a chat a person handles (the staff console shows it). "
+        "The widget's session id authorizes it: only an open `socketio` handoff qualifies; CORS open",
+        {"200": _json(obj({"handoff_id": {"type": "integer"}}, ["handoff_id"]), "Told the consoles"),
+         "404": _json(_ref("Error"), "No open website-chat handoff in this conversation")},
+        handle=False, secured=False, body=_body({"conversation_id": _S}, ["conversation_id"])),
+        "options": _op("CORS preflight of the widget's typing notice", {"204": {"description": "Allowed"}},
+                       handle=False, secured=False)},
+    "/api/v1/handoffs/activity": {"post": _op(
+        "Rasa's tracker store (bot/rasa_handoff_notice.py): a paused or just-handed-off conversation changed; "
+        "consoles showing its open handoff reload the transcript",
+        {"200": _json(obj({"open_handoff": {"type": "integer", "nullable": True}}, ["open_handoff"]),
+                      "The open handoff's id, or null (nothing to tell)")},
+        handle=False, body=_body({"conversation_id": _S}, ["conversation_id"]))},
 }
 
 _HANDOFF_STATUS = {"type": "string", "enum": ["queued", "assigned", "closed"]}
@@ -225,13 +250,22 @@ _SCHEMAS.update({
         "created_at": DATE_TIME, "assigned_at": NULL_DATE_TIME, "closed_at": NULL_DATE_TIME,
         "closed_by": NULL_STRING,
         "outcome": {"type": "string", "nullable": True, "enum": ["handed_back", "closed", None]},
-        "waiting_seconds": INTEGER}, [
+        "waiting_seconds": INTEGER, "customer_name": NULL_STRING,
+        "reason_text": {**_S, "description": "the reason in words (bot/handoff/words.py)"},
+        "channel_text": _S, "status_text": _S, "outcome_text": NULL_STRING,
+        "reply_email": {**NULL_STRING, "description": "left by the customer for a reply (off duty)"}}, [
         "id", "conversation_id", "channel", "reason", "status", "paused", "on_duty", "account_number",
         "assigned_to", "assigned_to_me", "created_at", "assigned_at", "closed_at", "closed_by", "outcome",
         "waiting_seconds"]),
 })
+_SCHEMAS["QueueWait"] = obj({
+    "position": {**INTEGER, "description": "place in the queue, 1 = next"},
+    "expected_wait_minutes": {**INTEGER, "description": "median time to take a chat (last 14 days, else 5 min) "
+                                                        "per chat up to this one, shared by the available staff"},
+    "someone_available": {"type": "boolean", "description": "a staff user is marked available now"}},
+    ["position", "expected_wait_minutes", "someone_available"])
 _SCHEMAS["QueuedHandoff"] = {"allOf": [{"type": "object", "required": ["handoff"],
-                                        "properties": {"handoff": _ref("Handoff")}}, _ref("Duty")]}
+                                        "properties": {"handoff": _ref("Handoff")}}, _ref("Duty"), _ref("QueueWait")]}
 
 
 def _tagged(paths: Dict[str, Any]) -> Dict[str, Any]:

@@ -23,8 +23,8 @@ from bot.api.openapi_schema import (
     json_body,
     obj,
     operation,
-    ref,
     redirect,
+    ref,
 )
 
 PAGES, JSON_API, ACTIONS = "Staff console: pages", "Staff console: JSON reads", "Staff console: actions"
@@ -47,21 +47,39 @@ _REFUSALS = {
 _READ_REFUSALS = {"401": json_answer(_ERROR, "No valid session")}
 
 CONSOLE_SCHEMAS: Dict[str, Any] = {
-    "StaffMember": obj({"username": STRING, "display_name": STRING, "role": _ROLE, "available": BOOLEAN},
-                       ["username", "display_name", "role", "available"]),
+    "StaffMember": obj({"username": STRING, "display_name": STRING, "role": _ROLE, "available": BOOLEAN,
+                        "open_chats": {"type": "integer", "description": "chats assigned to them now"}},
+                       ["username", "display_name", "role", "available", "open_chats"]),
     "ConsoleAccount": obj({
         "account_number": STRING, "name": STRING, "tier": STRING, "sales_rep": NULL_STRING, "balance": MONEY,
-        "services": array(obj({"id": STRING, "name": STRING, "plan": STRING, "status": STRING},
-                              ["id", "name", "plan", "status"])),
+        "balance_text": {**STRING, "description": "e.g. $1,250.00"},
+        "contact": {**NULL_STRING, "description": "the verified user's name and masked email / phone"},
+        "reason_text": {**NULL_STRING, "description": "the cancellation reason in words"},
+        "services": array(obj({"id": STRING, "name": STRING, "plan": STRING, "status": STRING,
+                               "status_text": STRING}, ["id", "name", "plan", "status", "status_text"])),
         "open_cancellations": array(obj({
-            "confirmation_number": STRING, "service_id": STRING, "received_at": DATE_TIME, "end_date": DATE,
-            "when": STRING, "reason": NULL_STRING, "channel": STRING},
-            ["confirmation_number", "service_id", "received_at", "end_date", "when", "reason", "channel"]))},
-        ["account_number", "name", "tier", "sales_rep", "balance", "services", "open_cancellations"]),
+            "confirmation_number": STRING, "service_id": STRING, "service_name": NULL_STRING,
+            "received_at": DATE_TIME, "end_date": DATE, "end_date_text": STRING, "when": STRING, "when_text": STRING,
+            "reason": NULL_STRING, "reason_text": STRING, "channel": STRING},
+            ["confirmation_number", "service_id", "received_at", "end_date", "when", "reason", "channel"])),
+        "offers": array(obj({"title": STRING, "status": STRING, "status_text": STRING},
+                            ["title", "status", "status_text"])),
+        "equipment": array(obj({"model": STRING, "serial_last4": STRING, "service_name": NULL_STRING,
+                                "returned": BOOLEAN, "tracking_number": NULL_STRING},
+                               ["model", "serial_last4", "returned"]))},
+        ["account_number", "name", "tier", "sales_rep", "balance", "balance_text", "contact", "services",
+         "open_cancellations", "offers", "equipment"]),
+    "CannedReply": obj({"title": STRING, "text": STRING}, ["title", "text"]),
+    "HandoffNote": obj({"by": NULL_STRING, "text": STRING, "at": DATE_TIME}, ["by", "text", "at"]),
     "TranscriptLine": obj({
-        "who": {"type": "string", "enum": ["customer", "assistant", "agent", "system"]},
-        "name": {**NULL_STRING, "description": "the staff member's display name on agent lines"},
-        "text": STRING, "at": {"type": "number", "nullable": True, "description": "Unix time"}},
+        "who": {"type": "string", "enum": ["customer", "assistant", "agent", "event", "system"],
+                "description": "event: what the assistant or the backend did (verified, offer declined, ...)"},
+        "name": {**NULL_STRING, "description": "who wrote it: the customer's name, Assistant, the agent's name"},
+        "text": {**STRING, "description": "a button press shows as the title of the button pressed"},
+        "time": {**STRING, "description": "HH:MM in the staff time zone"},
+        "pressed": {"type": "boolean", "description": "the customer pressed a button"},
+        "options": {**array(STRING), "description": "titles of the buttons the assistant offered"},
+        "at": {"type": "number", "nullable": True, "description": "Unix time"}},
         ["who", "text", "at"]),
 }
 
@@ -86,7 +104,16 @@ def _page(summary: str, parameters=()) -> Dict[str, Any]:
 
 
 _CLOSED = {"name": "closed", "in": "query", "required": False, "schema": {"type": "string", "enum": ["1"]},
-           "description": "1: closed handoffs too (supervisors only)"}
+           "description": "1: the closed handoffs too (the history)"}
+_FILTERS = [
+    _CLOSED,
+    {"name": "q", "in": "query", "required": False, "schema": STRING,
+     "description": "search: account number, customer name, confirmation number or conversation id"},
+    {"name": "view", "in": "query", "required": False, "schema": {"type": "string", "enum": ["all", "waiting", "mine"]}},
+    {"name": "channel", "in": "query", "required": False, "schema": STRING, "description": "socketio, rest, slack, twilio"},
+    {"name": "reason", "in": "query", "required": False, "schema": STRING,
+     "description": "customer_request, fallback, verification_locked, policy:..."},
+]
 _HANDOFF_ANSWER = obj({"handoff": ref("Handoff")}, ["handoff"])
 _CONFLICT = {"409": json_answer(_ERROR, "Closed, or someone else has the chat")}
 _RASA_DOWN = {"502": json_answer(_ERROR, "Rasa unreachable; nothing was sent")}
@@ -133,7 +160,7 @@ CONSOLE_PATHS: Dict[str, Any] = {
     "/console/logout": _action("Sign out", obj({"signed_out": BOOLEAN}, ["signed_out"]), {}, handoff=False),
     "/console": _page("Redirects to the queue"),
     "/console/": _page("Redirects to the queue"),
-    "/console/queue": _page("The queue page", [_CLOSED]),
+    "/console/queue": _page("The queue page (search and filters; supervisors: staff and their load)", _FILTERS),
     "/console/handoffs/{handoff_id}": _page("One chat: transcript, account, reply and actions", [_HANDOFF_ID]),
     "/console/api/me": {"get": operation(
         "The signed-in staff member and the session's CSRF token",
@@ -141,22 +168,42 @@ CONSOLE_PATHS: Dict[str, Any] = {
                                 ["username", "display_name", "role", "csrf_token"])), **_READ_REFUSALS},
         tag=JSON_API, security=CONSOLE_SESSION)},
     "/console/api/handoffs": {"get": operation(
-        "Open handoffs, oldest first (supervisors: closed ones too with closed=1), and who is on duty",
+        "Open handoffs, oldest first (closed=1: the last 200 closed ones too), searched and filtered, and who is "
+        "on duty",
         {"200": json_answer(obj({"handoffs": array(ref("Handoff")), "duty": ref("Duty")}, ["handoffs", "duty"])),
-         **_READ_REFUSALS, "403": json_answer(_ERROR, "closed=1 for an agent")},
-        tag=JSON_API, security=CONSOLE_SESSION, parameters=[_CLOSED])},
+         **_READ_REFUSALS},
+        tag=JSON_API, security=CONSOLE_SESSION, parameters=_FILTERS)},
     "/console/api/handoffs/{handoff_id}": {"get": operation(
         "One handoff with the verified account (if any) and the transcript from Rasa (null when Rasa is down)",
         {"200": json_answer(obj({
             "handoff": {"allOf": [ref("Handoff"), obj({"rasa_paused": {"type": "boolean", "nullable": True}},
                                                       ["rasa_paused"])]},
             "account": {**ref("ConsoleAccount"), "nullable": True},
-            "transcript": {**array(ref("TranscriptLine")), "nullable": True}}, ["handoff", "account", "transcript"])),
-         **_READ_REFUSALS, "404": json_answer(_ERROR, "No such open handoff")},
+            "notes": array(ref("HandoffNote")),
+            "transcript": {**array(ref("TranscriptLine")), "nullable": True}},
+            ["handoff", "account", "notes", "transcript"])),
+         **_READ_REFUSALS, "404": json_answer(_ERROR, "No such handoff")},
         tag=JSON_API, security=CONSOLE_SESSION, parameters=[_HANDOFF_ID])},
     "/console/api/staff": {"get": operation(
         "Active staff users (for reassigning)",
         {"200": json_answer(obj({"staff": array(ref("StaffMember"))}, ["staff"])), **_READ_REFUSALS},
+        tag=JSON_API, security=CONSOLE_SESSION)},
+    "/console/canned": {
+        "get": _page("Canned replies: the list; supervisors also edit the file", [])["get"],
+        "post": _action("Supervisor: replace the canned replies file (YAML: a list of title and text); answers the "
+                        "replies it now holds",
+                        obj({"replies": array(ref("CannedReply"))}, ["replies"]),
+                        {"replies": {**STRING, "description": "the whole file"}}, ["replies"], handoff=False,
+                        extra={"422": json_answer(_ERROR, "Not a valid list of replies")})["post"]},
+    "/console/api/canned": {"get": operation(
+        "The canned replies", {"200": json_answer(obj({"replies": array(ref("CannedReply"))}, ["replies"])),
+                               **_READ_REFUSALS}, tag=JSON_API, security=CONSOLE_SESSION)},
+    "/console/api/events": {"get": operation(
+        "Server-sent events for the console's pages: `ready` once, then `queue` (a chat queued, taken, "
+        "assigned, closed; availability or duty changed), `chat` (a chat's transcript changed) and "
+        "`typing` (the customer is typing), each with data `{type, id}` (id: the handoff, or null); "
+        "a comment line every 15 s; the stream ends when the session does",
+        {"200": content_answer("text/event-stream", "The event stream"), **_READ_REFUSALS},
         tag=JSON_API, security=CONSOLE_SESSION)},
     "/console/handoffs/{handoff_id}/take": _action(
         "Take the chat: pauses the assistant and tells the customer", _HANDOFF_ANSWER, {},
@@ -165,6 +212,17 @@ CONSOLE_PATHS: Dict[str, Any] = {
         "Send a message to the customer (after taking the chat)", obj({"sent": BOOLEAN}, ["sent"]),
         {"text": {**STRING, "maxLength": 2000}}, ["text"],
         extra={**_CONFLICT, **_RASA_DOWN, "422": json_answer(_ERROR, "Empty or too long")}),
+    "/console/handoffs/{handoff_id}/revoke": _action(
+        "Revoke one of the verified customer's cancellation requests, by the assistant's rule (before the end "
+        "date, once), in a chat I hold (supervisor: any)",
+        obj({"cancellation": ref("Cancellation")}, ["cancellation"]),
+        {"confirmation_number": STRING}, ["confirmation_number"],
+        extra={**_CONFLICT, "404": json_answer(_ERROR, "No such request of this customer"),
+               "422": json_answer(_ERROR, "No confirmation number")}),
+    "/console/handoffs/{handoff_id}/notes": _action(
+        "Add an internal note (staff only; never sent to the customer); answers the chat's notes",
+        obj({"notes": array(ref("HandoffNote"))}, ["notes"]), {"text": {**STRING, "maxLength": 2000}}, ["text"],
+        extra={"422": json_answer(_ERROR, "Empty or too long")}),
     "/console/handoffs/{handoff_id}/handback": _action(
         "Hand the chat back to the assistant (closes the handoff)", _HANDOFF_ANSWER, {},
         extra={**_CONFLICT, **_RASA_DOWN}),

@@ -22,13 +22,16 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.validation import is_unicode_text, parse_json_object
+from bot.console import CANNED_PATH, canned
 from bot.errors import ApiError, Conflict, InvalidField, NotFound
-from bot.handoff import auth, service
+from bot.handoff import auth, service, words
 from bot.handoff.auth import Staff
-from bot.handoff.keys import RASA
-from bot.handoff.rasa import RasaError, transcript
+from bot.handoff.keys import LIVE, RASA
+from bot.handoff.rasa import RasaError
+from bot.handoff.transcript import transcript
 
 log = logging.getLogger("bot.console")
 routes = web.RouteTableDef()
@@ -77,7 +80,7 @@ def _page(title: str, body: str, *, page: str = "", staff: Optional[Staff] = Non
     if staff is not None:
         nav = (f'<span>{e(staff.display_name)} <span class="badge">{e(staff.role)}</span></span>'
                f'<a href="/console/queue">Queue</a>'
-               + ('<a href="/console/queue?closed=1">Closed</a>' if staff.is_supervisor else "")
+               + '<a href="/console/queue?closed=1">History</a><a href="/console/canned">Canned replies</a>'
                + ('<a href="/console/reports">Reports</a>' if staff.is_supervisor else "")
                + f'<form method="post" action="/console/logout"><input type="hidden" name="csrf_token" '
                  f'value="{e(staff.csrf_token)}"><button class="secondary" type="submit">Sign out</button></form>')
@@ -168,7 +171,11 @@ def _id(request: web.Request) -> int:
     return int(raw)
 
 
-def _after(request: web.Request, handoff_id: Optional[int], answer: Dict[str, Any]) -> web.Response:
+def _after(request: web.Request, handoff_id: Optional[int], answer: Dict[str, Any],
+           changed: Optional[int] = None) -> web.Response:
+    """The answer of an action (JSON, or 303 back to the chat or the queue); every open console
+    page hears that the queue (and chat `changed` or `handoff_id`) changed."""
+    request.app[LIVE].publish("queue", changed or handoff_id)
     if _wants_json(request):
         return _json(answer)
     return _redirect(f"/console/handoffs/{handoff_id}" if handoff_id else "/console/queue")
@@ -277,23 +284,63 @@ def _hidden(staff: Staff) -> str:
     return f'<input type="hidden" name="csrf_token" value="{e(staff.csrf_token)}">'
 
 
+def _customer(h: Dict[str, Any]) -> str:
+    if h["account_number"]:
+        return f'{h["customer_name"]} · {h["account_number"]}'
+    return "Not verified"
+
+
+def _handoff_state(h: Dict[str, Any]) -> str:
+    """'Waiting', 'With Alex', 'Closed: handed back to the assistant'."""
+    if h["status"] == "assigned" and h["assigned_to"]:
+        return f'With {h["assigned_to"]}'
+    if h["status"] == "closed" and h["outcome_text"]:
+        return f'Closed: {h["outcome_text"][0].lower()}{h["outcome_text"][1:]}'
+    return h["status_text"]
+
+
+def _queue_row(h: Dict[str, Any]) -> str:
+    return (f'<tr><td><a href="/console/handoffs/{h["id"]}">#{h["id"]}</a></td>'
+            f'<td>{e(_customer(h))}</td><td>{e(_handoff_state(h))}</td><td>{e(h["reason_text"])}</td>'
+            f'<td>{e(h["channel_text"])}</td><td>{_waited(h["waiting_seconds"])}</td></tr>')
+
+
+def _filters(request: web.Request) -> Dict[str, Any]:
+    """The queue's search and filters from the query string (service.list_handoffs)."""
+    q = request.query
+    return {"include_closed": q.get("closed") == "1", "search": q.get("q", "")[:100],
+            "view": q.get("view", "all") if q.get("view") in service.VIEWS else "all",
+            "channel": q.get("channel", "") if q.get("channel") in words.CHANNELS else "",
+            "reason": q.get("reason", "") if q.get("reason") in words.HANDOFF_REASONS else ""}
+
+
+def _select(name: str, label: str, options, chosen: str) -> str:
+    items = "".join(f'<option value="{e(v)}"{" selected" if v == chosen else ""}>{e(t)}</option>' for v, t in options)
+    return f'<label for="f-{name}">{e(label)}</label> <select id="f-{name}" name="{name}">{items}</select>'
+
+
+def _staff_table(people) -> str:
+    rows = "".join(f'<tr><td>{e(p["display_name"])}</td><td>{e(p["role"])}</td>'
+                   f'<td>{"available" if p["available"] else "not available"}</td><td>{p["open_chats"]}</td></tr>'
+                   for p in people)
+    return ('<section class="card"><h2>Staff</h2><table aria-label="Staff and their load"><thead><tr><th>Name</th>'
+            f'<th>Role</th><th>Now</th><th>Open chats</th></tr></thead><tbody id="staff-rows">{rows}</tbody>'
+            '</table></section>')
+
+
 @routes.get("/console/queue")
 @staff_only
 async def queue_page(request: web.Request, staff: Staff) -> web.Response:
-    closed = request.query.get("closed") == "1"
+    filters = _filters(request)
+    closed = filters["include_closed"]
     policy = request.app[POLICY]
 
     def work(session: Session):
-        return (service.list_handoffs(session, staff, include_closed=closed), service.duty(session, policy),
+        return (service.list_handoffs(session, staff, **filters), service.duty(session, policy),
                 service.staff_list(session))
 
     handoffs, duty, people = await request.app[DB].run(work)
-    rows = "".join(
-        f'<tr><td><a href="/console/handoffs/{h["id"]}">#{h["id"]}</a></td>'
-        f'<td>{e(h["status"])}{" (" + e(h["assigned_to"]) + ")" if h["assigned_to"] else ""}</td>'
-        f'<td>{e(h["reason"])}</td><td>{e(h["channel"])}</td><td>{e(h["account_number"] or "not verified")}</td>'
-        f'<td>{_waited(h["waiting_seconds"])}</td></tr>'
-        for h in handoffs) or '<tr><td colspan="6" class="notice">No chats waiting.</td></tr>'
+    rows = "".join(_queue_row(h) for h in handoffs) or '<tr><td colspan="6" class="notice">No chats here.</td></tr>'
     me = next((p for p in people if p["username"] == staff.username), {"available": False})
     duty_text = "On duty" if duty.on_duty else "Off duty" + (
         f" until {service.opening_text(duty.next_opening)}" if duty.next_opening else "")
@@ -305,9 +352,18 @@ async def queue_page(request: web.Request, staff: Staff) -> web.Response:
         override = (f'<form method="post" action="/console/duty" data-ajax="reload">{_hidden(staff)}'
                     f'<label for="duty-mode">Duty</label> <select id="duty-mode" name="mode">{options}</select> '
                     f'<button type="submit" class="secondary">Set</button></form>')
+    search = (f'<form method="get" action="/console/queue" class="filters" role="search">'
+              f'{"<input type=hidden name=closed value=1>" if closed else ""}'
+              f'<label for="f-q">Search</label> <input id="f-q" name="q" value="{e(filters["search"])}" '
+              f'placeholder="account, name, confirmation number, conversation id" maxlength="100">'
+              + _select("view", "Show", (("all", "All"), ("waiting", "Waiting"), ("mine", "Mine")), filters["view"])
+              + _select("channel", "Channel", [("", "Any")] + list(words.CHANNELS.items()), filters["channel"])
+              + _select("reason", "Reason", [("", "Any")] + list(words.HANDOFF_REASONS.items()), filters["reason"])
+              + '<button type="submit" class="secondary">Filter</button></form>')
     body = f"""
 <section class="card">
-  <h1>{"All handoffs" if closed else "Queue"}</h1>
+  <h1>{"History: open and closed chats" if closed else "Queue"}</h1>
+  <p id="flash" class="ok" role="status"></p>
   <p><strong id="duty-text">{e(duty_text)}</strong></p>
   <div class="actions">
     <form method="post" action="/console/availability" data-ajax="reload">{_hidden(staff)}
@@ -316,12 +372,14 @@ async def queue_page(request: web.Request, staff: Staff) -> web.Response:
     </form>
     {override}
   </div>
+  {search}
   <p id="status" class="error" role="status"></p>
-  <table aria-label="Chats waiting for a person">
-    <thead><tr><th>Chat</th><th>Status</th><th>Reason</th><th>Channel</th><th>Account</th><th>Waiting</th></tr></thead>
+  <table aria-label="Chats">
+    <thead><tr><th>Chat</th><th>Customer</th><th>Status</th><th>Reason</th><th>Channel</th><th>Waited</th></tr></thead>
     <tbody id="queue-rows">{rows}</tbody>
   </table>
-</section>"""
+</section>
+{_staff_table(people) if staff.is_supervisor else ""}"""
     return _page("Queue", body, page="queue", staff=staff)
 
 
@@ -330,20 +388,70 @@ def _transcript_html(lines) -> str:
         return '<li class="system">The transcript cannot be loaded right now (Rasa unreachable).</li>'
     out = []
     for line in lines:
-        who = {"customer": "Customer", "assistant": "Assistant", "agent": line.get("name") or "Agent"}.get(line["who"])
-        label = f'<span class="who">{e(who)}:</span>' if who else ""
-        out.append(f'<li class="{e(line["who"])}">{label}<span class="text">{e(line["text"])}</span></li>')
+        time = f'<time>{e(line["time"])}</time>' if line.get("time") else ""
+        if line["who"] in ("event", "system"):
+            out.append(f'<li class="{e(line["who"])}">{time}<span class="text">{e(line["text"])}</span></li>')
+            continue
+        options = line.get("options") or []
+        offered = (f'<span class="options">Offered: {e(" · ".join(options))}</span>' if options else "")
+        pressed = ' <span class="badge">button</span>' if line.get("pressed") else ""
+        out.append(f'<li class="{e(line["who"])}">{time}<span class="who">{e(line["name"])}</span>{pressed}'
+                   f'<span class="text">{e(line["text"])}</span>{offered}</li>')
     return "".join(out) or '<li class="system">No messages yet.</li>'
 
 
 async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_view: bool) -> Dict[str, Any]:
     data = await request.app[DB].run(service.detail, staff, handoff_id, audit_view)
+    activity = data.pop("activity")
+    data["notes"] = data.pop("notes")
+    zone = request.app[POLICY].business_hours.timezone
     try:
         tracker = await request.app[RASA].tracker(data["conversation_id"])
-        data["transcript"], data["rasa_paused"] = transcript(tracker), bool(tracker.get("paused"))
+        data["transcript"] = transcript(tracker, zone, data["customer_name"], activity)
+        data["rasa_paused"] = bool(tracker.get("paused"))
     except (RasaError, asyncio.TimeoutError):
         data["transcript"], data["rasa_paused"] = None, None
     return data
+
+
+def _notes_html(notes, zone: str) -> str:
+    items = "".join(f'<li><time>{e(words.clock(n["at"], zone))}</time><span class="who">{e(n["by"])}</span>'
+                    f'<span class="text">{e(n["text"])}</span></li>' for n in notes)
+    return items or '<li class="muted">No notes yet.</li>'
+
+
+def _account_html(account: Optional[Dict[str, Any]], revoke: str = "", hidden: str = "") -> str:
+    """The customer panel: the cancellation's state at a glance (service.account_summary)."""
+    if not account:
+        return ('<p class="notice"><strong>Not verified.</strong> The customer has not verified an account in '
+                'this chat: do not discuss account details.</p>')
+    services = "".join(f'<li>{e(s["name"])} <span class="muted">({e(s["plan"])})</span>: '
+                       f'<strong>{e(s["status_text"])}</strong></li>' for s in account["services"]) or "<li>none</li>"
+    requests = "".join(
+        f'<li><strong>{e(c["confirmation_number"])}</strong>: {e(c["service_name"] or c["service_id"])}, '
+        f'ends {e(c["end_date_text"])} ({e(c["when_text"])})'
+        + (f'<form method="post" action="{revoke}" data-ajax="reload" class="inline">{hidden}'
+           f'<input type="hidden" name="confirmation_number" value="{e(c["confirmation_number"])}">'
+           f'<button type="submit" class="secondary small">Revoke {e(c["confirmation_number"])}</button></form>'
+           if revoke else "") + '</li>'
+        for c in account["open_cancellations"]) or "<li>none</li>"
+    offers = "".join(f'<li>{e(o["title"])}: <strong>{e(o["status_text"])}</strong></li>'
+                     for o in account["offers"]) or "<li>none in this chat</li>"
+    equipment = "".join(
+        f'<li>{e(q["model"])} (serial …{e(q["serial_last4"])}): '
+        f'{"on its way back, tracking " + e(q["tracking_number"]) if q["returned"] else "to return"}</li>'
+        for q in account["equipment"]) or "<li>none</li>"
+    return (f'<p class="verified">Verified in this chat</p>'
+            f'<dl><dt>Account</dt><dd>{e(account["account_number"])} · {e(account["name"])}</dd>'
+            f'<dt>Contact</dt><dd>{e(account["contact"] or "none on file")}</dd>'
+            f'<dt>Tier</dt><dd>{e(account["tier"])}</dd>'
+            f'<dt>Balance</dt><dd>{e(account["balance_text"])}</dd>'
+            f'<dt>Reason</dt><dd>{e(account["reason_text"] or "not given")}</dd>'
+            f'<dt>Sales rep</dt><dd>{e(account["sales_rep"] or "none")}</dd></dl>'
+            f'<h3>Services</h3><ul>{services}</ul>'
+            f'<h3>Open cancellation requests</h3><ul>{requests}</ul>'
+            f'<h3>Offer</h3><ul>{offers}</ul>'
+            f'<h3>Equipment</h3><ul>{equipment}</ul>')
 
 
 @routes.get("/console/handoffs/{handoff_id}")
@@ -353,57 +461,71 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
     d = await _detail(request, staff, handoff_id, True)
     hid = d["id"]
     is_open = d["status"] != "closed"
-    mine = d["assigned_to_me"]
+    can_write = is_open and (d["assigned_to_me"] or staff.is_supervisor)
     forms = []
     if d["status"] == "queued":
         forms.append(f'<form method="post" action="/console/handoffs/{hid}/take" data-ajax="reload">{_hidden(staff)}'
                      f'<button type="submit">Take this chat</button></form>')
-    if is_open and (mine or staff.is_supervisor):
-        forms.append(f'<form method="post" action="/console/handoffs/{hid}/handback" data-ajax="reload">'
-                     f'{_hidden(staff)}<button type="submit" class="secondary">Hand back to the assistant</button></form>')
+    if can_write:
+        forms.append(f'<form method="post" action="/console/handoffs/{hid}/handback" data-ajax="queue" '
+                     f'data-done="Chat #{hid} is back with the assistant.">{_hidden(staff)}'
+                     f'<button type="submit" class="secondary">Hand back to the assistant</button></form>')
     if is_open and staff.is_supervisor:
-        forms.append(f'<form method="post" action="/console/handoffs/{hid}/close" data-ajax="reload">{_hidden(staff)}'
+        forms.append(f'<form method="post" action="/console/handoffs/{hid}/close" data-ajax="queue" '
+                     f'data-done="Chat #{hid} is closed.">{_hidden(staff)}'
                      f'<button type="submit" class="secondary">Close</button></form>')
         people = await request.app[DB].run(service.staff_list)
-        options = "".join(f'<option value="{e(p["username"])}">{e(p["display_name"])} ({e(p["role"])})</option>'
-                          for p in people)
+        options = "".join(f'<option value="{e(p["username"])}">{e(p["display_name"])} ({e(p["role"])}'
+                          f'{", available" if p["available"] else ""})</option>' for p in people)
         forms.append(f'<form method="post" action="/console/handoffs/{hid}/assign" data-ajax="reload">{_hidden(staff)}'
                      f'<label for="assign-to">Assign to</label> <select id="assign-to" name="staff">{options}</select> '
                      f'<button type="submit" class="secondary">Assign</button></form>')
-    reply = ""
-    if is_open and (mine or staff.is_supervisor):
-        reply = (f'<form id="reply" method="post" action="/console/handoffs/{hid}/reply" data-ajax="clear" class="stack">'
-                 f'{_hidden(staff)}<label for="reply-text">Reply to the customer</label>'
-                 f'<textarea id="reply-text" name="text" maxlength="{MAX_REPLY}" required></textarea>'
+    if can_write and d["status"] == "assigned":
+        replies = canned.load(request.app[CANNED_PATH])
+        picker = ('<label for="canned" class="sr-only">Canned reply</label><select id="canned" class="canned-pick">'
+                  '<option value="">Canned reply…</option>'
+                  + "".join(f'<option value="{i}" data-text="{e(r["text"])}">{e(r["title"])}</option>'
+                            for i, r in enumerate(replies)) + '</select>') if replies else ""
+        reply = (f'<form id="reply" method="post" action="/console/handoffs/{hid}/reply" data-ajax="clear" '
+                 f'class="composer">{_hidden(staff)}{picker}<label for="reply-text" class="sr-only">Reply to the customer'
+                 f'</label><textarea id="reply-text" name="text" maxlength="{MAX_REPLY}" required '
+                 f'placeholder="Reply to the customer (Enter sends, Shift+Enter for a new line)"></textarea>'
                  f'<button type="submit">Send</button></form>')
+    elif d["status"] == "queued":
+        reply = ('<p class="notice">The customer is waiting and the assistant is paused for them. '
+                 'Take this chat to answer.</p>' if d["paused"] else
+                 '<p class="notice">The assistant is still answering this customer; take this chat to answer '
+                 'yourself (the assistant then pauses).</p>')
     elif is_open:
-        reply = '<p class="notice">Take this chat to answer the customer.</p>'
-    account = d["account"]
-    if account:
-        cancellations = "".join(
-            f'<li>{e(c["confirmation_number"])}: {e(c["service_id"])}, ends {e(c["end_date"])} ({e(c["when"])})</li>'
-            for c in account["open_cancellations"]) or "<li>none</li>"
-        services = "".join(f'<li>{e(s["name"])} ({e(s["id"])}, {e(s["plan"])}): {e(s["status"])}</li>'
-                           for s in account["services"])
-        account_html = (f'<dl><dt>Account</dt><dd>{e(account["account_number"])} · {e(account["name"])}</dd>'
-                        f'<dt>Tier</dt><dd>{e(account["tier"])}</dd><dt>Balance</dt><dd>${e(account["balance"])}</dd>'
-                        f'<dt>Sales rep</dt><dd>{e(account["sales_rep"] or "none")}</dd></dl>'
-                        f'<h3>Services</h3><ul>{services}</ul><h3>Open cancellation requests</h3><ul>{cancellations}</ul>')
+        reply = f'<p class="notice">{e(d["assigned_to"])} is answering this chat.</p>'
     else:
-        account_html = '<p class="notice">The customer has not verified their account in this chat.</p>'
-    status = d["status"] + (f' · {d["assigned_to"]}' if d["assigned_to"] else "")
+        reply = (f'<p class="notice">Closed {e(d["closed_at"] and "by " + (d["closed_by"] or "staff"))}: '
+                 f'{e(d["outcome_text"])}.</p>')
+    state = _handoff_state(d)
+    revoke_url = f"/console/handoffs/{hid}/revoke" if can_write and d["status"] == "assigned" else ""
     body = f"""
-<div class="grid" id="chat" data-handoff="{hid}">
-  <section class="card">
-    <h1>Chat #{hid}</h1>
-    <p>Status: <strong id="handoff-status">{e(status)}</strong> · reason {e(d["reason"])} · channel {e(d["channel"])}
-       · waited {_waited(d["waiting_seconds"])}</p>
+<div class="grid chat" id="chat" data-handoff="{hid}" data-status="{e(d["status"])}">
+  <section class="card conversation">
+    <div class="chat-head">
+      <h1>Chat #{hid} <span class="muted">{e(_customer(d))}</span></h1>
+      <p><strong id="handoff-status">{e(state)}</strong> · {e(d["reason_text"])} · {e(d["channel_text"])}
+         · waited {_waited(d["waiting_seconds"])}</p>
+      {f'<p class="reply-email">Reply by email: <strong>{e(d["reply_email"])}</strong></p>' if d["reply_email"] else ""}
+      <div class="actions">{"".join(forms)}</div>
+    </div>
     <ol class="transcript" id="transcript" aria-label="Transcript" aria-live="polite">{_transcript_html(d["transcript"])}</ol>
+    <p id="typing" class="typing" hidden>The customer is typing…</p>
     <p id="status" class="error" role="status"></p>
     {reply}
-    <div class="actions">{"".join(forms)}</div>
   </section>
-  <aside class="card"><h2>Customer</h2>{account_html}</aside>
+  <aside class="card panel"><h2>Customer</h2>{_account_html(d["account"], revoke_url, _hidden(staff))}
+    <h2>Internal notes</h2><p class="muted">For staff only: the customer never sees these.</p>
+    <ul id="notes" class="notes">{_notes_html(d["notes"], request.app[POLICY].business_hours.timezone)}</ul>
+    <form id="note" method="post" action="/console/handoffs/{hid}/notes" data-ajax="reload" class="stack">{_hidden(staff)}
+      <label for="note-text" class="sr-only">Internal note</label>
+      <textarea id="note-text" name="text" maxlength="{service.MAX_NOTE}" required placeholder="Internal note"></textarea>
+      <button type="submit" class="secondary">Add note</button></form>
+  </aside>
 </div>"""
     return _page(f"Chat #{hid}", body, page="chat", staff=staff, extra_attrs=f' data-handoff="{hid}"')
 
@@ -421,11 +543,11 @@ async def me(request: web.Request, staff: Staff) -> web.Response:
 @routes.get("/console/api/handoffs")
 @staff_only
 async def api_handoffs(request: web.Request, staff: Staff) -> web.Response:
-    closed = request.query.get("closed") == "1"
+    filters = _filters(request)
     policy = request.app[POLICY]
 
     def work(session: Session):
-        return service.list_handoffs(session, staff, include_closed=closed), service.duty(session, policy).as_dict()
+        return service.list_handoffs(session, staff, **filters), service.duty(session, policy).as_dict()
 
     handoffs, duty = await request.app[DB].run(work)
     return _json({"handoffs": handoffs, "duty": duty})
@@ -436,7 +558,35 @@ async def api_handoffs(request: web.Request, staff: Staff) -> web.Response:
 async def api_handoff(request: web.Request, staff: Staff) -> web.Response:
     d = await _detail(request, staff, _id(request), False)
     transcript_lines = d.pop("transcript")
-    return _json({"handoff": d, "account": d.pop("account"), "transcript": transcript_lines})
+    return _json({"handoff": d, "account": d.pop("account"), "notes": d.pop("notes"), "transcript": transcript_lines})
+
+
+KEEP_ALIVE_SECONDS = 15.0
+
+
+@routes.get("/console/api/events")
+@staff_only
+async def live_events(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """Server-sent events (bot/handoff/live.py) until the browser leaves or the session ends."""
+    response = web.StreamResponse(headers={**SECURITY_HEADERS, "Content-Type": "text/event-stream",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    try:
+        with request.app[LIVE].follow() as queue:
+            await response.write(b"event: ready\ndata: {}\n\n")
+            while True:
+                try:
+                    event = await asyncio.wait_for(queue.get(), KEEP_ALIVE_SECONDS)
+                except asyncio.TimeoutError:
+                    if await request.app[DB].run(auth.resolve_session, session_id) is None:
+                        break  # signed out or expired: the page's next call goes to the login
+                    await response.write(b": keep-alive\n\n")
+                    continue
+                await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
+    except ConnectionResetError:
+        pass
+    return response
 
 
 @routes.get("/console/api/staff")
@@ -448,21 +598,45 @@ async def api_staff(request: web.Request, staff: Staff) -> web.Response:
 # --------------------------------------------------------------------------- actions
 
 
-def _agent_event(staff: Staff, text: str) -> Dict[str, Any]:
-    return {"event": "bot", "text": text, "metadata": {"agent": staff.display_name}}
+def _agent_event(name: str, text: str, channel: str) -> Dict[str, Any]:
+    """A message from a person. On the website widget (socketio) it goes as custom data only, so the
+    widget shows it with the agent's name and its own style: Rasa sends `text` and `custom` as two
+    separate messages, and its socket.io output emits `custom` as `sio.emit("bot_uttered", **custom)`,
+    so the widget receives `custom["data"]` = `{"from": "agent", "name", "text"}`. Other channels get
+    the text."""
+    event: Dict[str, Any] = {"event": "bot", "metadata": {"agent": name}}
+    if channel == "socketio":
+        event["data"] = {"custom": {"data": {"from": "agent", "name": name, "text": text}}}
+    else:
+        event["text"] = text
+    return event
+
+
+def _assistant_back_event(outcome: str, channel: str) -> Dict[str, Any]:
+    event: Dict[str, Any] = {"event": "bot", "text": BACK_WITH_ASSISTANT, "metadata": {"handoff": outcome}}
+    if channel == "socketio":
+        event = {"event": "bot", "metadata": {"handoff": outcome},
+                 "data": {"custom": {"data": {"from": "assistant", "handoff": "ended", "text": BACK_WITH_ASSISTANT}}}}
+    return event
+
+
+async def _pause_and_say(request: web.Request, handoff: Dict[str, Any], name: str, text: str) -> None:
+    """Pause the assistant (unless it already is) and tell the customer who answers."""
+    rasa = request.app[RASA]
+    tracker = await rasa.tracker(handoff["conversation_id"])
+    events = [] if tracker.get("paused") else [{"event": "pause"}]
+    events.append(_agent_event(name, text, handoff["channel"]))
+    await rasa.append(handoff["conversation_id"], events)
 
 
 @routes.post("/console/handoffs/{handoff_id}/take")
 @staff_only
 async def take(request: web.Request, staff: Staff) -> web.Response:
     handoff_id = _id(request)
-    db, rasa = request.app[DB], request.app[RASA]
+    db = request.app[DB]
     handoff = await db.run(service.take, staff, handoff_id)
-    # Pause the assistant (unless the handoff action already did) and tell the customer.
-    tracker = await rasa.tracker(handoff["conversation_id"])
-    events = [] if tracker.get("paused") else [{"event": "pause"}]
-    events.append(_agent_event(staff, f"{staff.display_name} from our support team has joined the chat."))
-    await rasa.append(handoff["conversation_id"], events)
+    await _pause_and_say(request, handoff, staff.display_name,
+                         f"{staff.display_name} from our support team has joined the chat.")
     await db.run(service.mark_paused, staff, handoff_id, True)
     handoff["paused"] = True
     return _after(request, handoff_id, {"handoff": handoff})
@@ -481,10 +655,36 @@ async def reply(request: web.Request, staff: Staff) -> web.Response:
     db = request.app[DB]
     handoff = await db.run(service.check_can_answer, staff, handoff_id)
     if handoff.status != "assigned":
-        raise Conflict("Take this chat first: the assistant is still answering it.", "not_taken")
-    await request.app[RASA].append(handoff.conversation_id, [_agent_event(staff, text)])
+        raise Conflict("Take this chat first: it is still waiting in the queue.", "not_taken")
+    await request.app[RASA].append(handoff.conversation_id, [_agent_event(staff.display_name, text, handoff.channel)])
     await db.run(service.record_reply, staff, handoff_id, len(text))
     return _after(request, handoff_id, {"sent": True})
+
+
+@routes.post("/console/handoffs/{handoff_id}/revoke")
+@staff_only
+async def revoke_request(request: web.Request, staff: Staff) -> web.Response:
+    """Revoke one of the verified customer's cancellation requests (service.revoke_for_customer)."""
+    handoff_id = _id(request)
+    number = request["body"].get("confirmation_number")
+    if not isinstance(number, str) or not number.strip() or len(number) > 20:
+        raise InvalidField("confirmation_number", "is required")
+    policy = request.app[POLICY]
+    answer = await request.app[DB].run(service.revoke_for_customer, policy, staff, handoff_id, number.strip())
+    return _after(request, handoff_id, {"cancellation": answer})
+
+
+@routes.post("/console/handoffs/{handoff_id}/notes")
+@staff_only
+async def add_note(request: web.Request, staff: Staff) -> web.Response:
+    """An internal note on the chat: for staff only, never sent to Rasa or the customer."""
+    handoff_id = _id(request)
+    text = request["body"].get("text")
+    if not isinstance(text, str):
+        raise InvalidField("text", "is required")
+    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
+    answer = await request.app[DB].run(service.add_note, staff, handoff_id, text)
+    return _after(request, handoff_id, {"notes": answer})
 
 
 async def _give_back(request: web.Request, staff: Staff, handoff_id: int, outcome: str) -> web.Response:
@@ -497,11 +697,11 @@ async def _give_back(request: web.Request, staff: Staff, handoff_id: int, outcom
         # Resume, tell the customer, and listen: the next message gets the assistant's answer.
         await rasa.append(handoff.conversation_id, [
             {"event": "resume"},
-            {"event": "bot", "text": BACK_WITH_ASSISTANT, "metadata": {"handoff": outcome}},
+            _assistant_back_event(outcome, handoff.channel),
             {"event": "action", "name": "action_listen"},
         ])
     answer = await db.run(service.close, staff, handoff_id, outcome)
-    return _after(request, None, {"handoff": answer})
+    return _after(request, None, {"handoff": answer}, changed=handoff_id)
 
 
 @routes.post("/console/handoffs/{handoff_id}/handback")
@@ -523,7 +723,14 @@ async def assign(request: web.Request, staff: Staff) -> web.Response:
     username = request["body"].get("staff")
     if not isinstance(username, str):
         raise InvalidField("staff", "is required")
-    answer = await request.app[DB].run(service.assign, staff, handoff_id, username)
+    db = request.app[DB]
+    answer = await db.run(service.assign, staff, handoff_id, username)
+    # The customer hears who is coming (and the assistant pauses for that person).
+    name = answer["assigned_to"]
+    await _pause_and_say(request, answer, name, f"{name} from our support team is taking over this chat and "
+                                                f"will answer you here.")
+    await db.run(service.mark_paused, staff, handoff_id, True)
+    answer["paused"] = True
     return _after(request, handoff_id, {"handoff": answer})
 
 
@@ -549,6 +756,46 @@ async def duty_mode(request: web.Request, staff: Staff) -> web.Response:
         return service.duty(session, policy).as_dict()
 
     return _after(request, None, {"duty": await request.app[DB].run(work)})
+
+
+# --------------------------------------------------------------------------- canned replies
+
+
+@routes.get("/console/canned")
+@staff_only
+async def canned_page(request: web.Request, staff: Staff) -> web.Response:
+    """The canned replies; a supervisor edits the file here (YAML: a list of title and text)."""
+    path = request.app[CANNED_PATH]
+    items = "".join(f'<li><strong>{e(r["title"])}</strong><br>{e(r["text"])}</li>' for r in canned.load(path))
+    editor = ""
+    if staff.is_supervisor:
+        editor = (f'<form method="post" action="/console/canned" data-ajax="reload" class="stack">{_hidden(staff)}'
+                  f'<label for="canned-file">The file ({e(path.name)}): a list of entries with title and text</label>'
+                  f'<textarea id="canned-file" name="replies" rows="16" spellcheck="false">'
+                  f'{e(canned.read_text(path))}</textarea><button type="submit">Save canned replies</button></form>')
+    body = (f'<section class="card"><h1>Canned replies</h1><p id="status" class="error" role="status"></p>'
+            f'<ul class="canned">{items or "<li>none yet</li>"}</ul>{editor}</section>')
+    return _page("Canned replies", body, page="canned", staff=staff)
+
+
+@routes.get("/console/api/canned")
+@staff_only
+async def api_canned(request: web.Request, staff: Staff) -> web.Response:
+    return _json({"replies": canned.load(request.app[CANNED_PATH])})
+
+
+@routes.post("/console/canned")
+@staff_only
+async def save_canned(request: web.Request, staff: Staff) -> web.Response:
+    if not staff.is_supervisor:
+        raise service.Forbidden("Only a supervisor can change the canned replies.")
+    text = request["body"].get("replies")
+    if not isinstance(text, str) or len(text) > 200_000:
+        raise InvalidField("replies", "is required (the file's text)")
+    replies = canned.save(request.app[CANNED_PATH], text.replace("\r\n", "\n"))
+    await request.app[DB].run(lambda session: audit.record(session, "canned_replies_updated", staff=staff.username,
+                                                           replies=len(replies)))
+    return _json({"replies": replies}) if _wants_json(request) else _redirect("/console/canned")
 
 
 # --------------------------------------------------------------------------- static

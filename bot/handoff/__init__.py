@@ -14,7 +14,8 @@ from bot.handoff import models  # noqa: F401  (registers the tables on bot.model
 def setup_handoff(app: web.Application) -> None:
     from bot.api.keys import DB, POLICY, SETTINGS
     from bot.handoff.api import routes
-    from bot.handoff.keys import NOTIFIER, RASA
+    from bot.handoff.keys import LIVE, NOTIFIER, RASA
+    from bot.handoff.live import LiveHub
     from bot.handoff.notify import Notifier
     from bot.handoff.rasa import RasaClient
     from bot.handoff.service import install_hooks
@@ -23,6 +24,7 @@ def setup_handoff(app: web.Application) -> None:
     install_hooks(app[DB], app[POLICY])
     app[RASA] = RasaClient(settings.rasa_url, settings.rasa_token)
     app[NOTIFIER] = Notifier(app[DB], settings.slack_staff_webhook_url)
+    app[LIVE] = LiveHub()
     app.add_routes(routes)
 
     async def start(app: web.Application) -> None:

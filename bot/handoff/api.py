@@ -1,18 +1,21 @@
 """`POST /api/v1/handoffs` (service token): the action server queues a chat for a person."""
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 from sqlalchemy.orm import Session
 
 from bot import identity
 from bot.api import validation as v
 from bot.api.keys import DB, POLICY, SETTINGS
+from bot.api.middleware import error_response, json_response
 from bot.api.routes import idempotent
-from bot.errors import Unauthorized
+from bot.errors import ApiError, NotFound, Unauthorized
 from bot.hashing import conversation_key
 from bot.idempotency import Answer
 from bot.handoff import service
-from bot.handoff.keys import NOTIFIER
+from bot.handoff.keys import LIVE, NOTIFIER
 
 routes = web.RouteTableDef()
 
@@ -49,4 +52,75 @@ async def request_handoff(request: web.Request) -> web.Response:
     response = await idempotent(request, lambda _s: "conversation:" + conversation_key(conversation_id), body, work)
     if response.status == 201:
         request.app[NOTIFIER].wake()
+    if response.status in (200, 201):
+        request.app[LIVE].publish("queue", json.loads(response.body)["handoff"]["id"])
+    return response
+
+
+@routes.post("/api/v1/handoffs/activity")
+async def handoff_activity(request: web.Request) -> web.Response:
+    """Rasa's tracker store: this conversation changed (bot/rasa_handoff_notice.py). Consoles that
+    have its open handoff on screen reload its transcript."""
+    body = await v.json_object(request)
+    conversation_id = v.string(body, "conversation_id")
+    handoff_id = await request.app[DB].run(service.open_handoff_id, conversation_id)
+    if handoff_id is not None:
+        request.app[LIVE].publish("chat", handoff_id)
+    return json_response({"open_handoff": handoff_id})
+
+
+# The widget (on any site's origin, no cookies) posts the off-duty reply email here; its session id
+# authorizes it (service.leave_reply_email).
+_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
+         "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
+REPLY_EMAIL_PATH = "/widget/v1/reply-email"
+
+
+@routes.options(REPLY_EMAIL_PATH)
+async def reply_email_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=_CORS)
+
+
+@routes.post(REPLY_EMAIL_PATH)
+async def reply_email(request: web.Request) -> web.Response:
+    """Off duty, the customer may leave an email for a reply (optional): {conversation_id, email}."""
+    try:
+        body = await v.json_object(request)
+        conversation_id = v.string(body, "conversation_id")
+        email = v.string(body, "email", max_len=254)
+        answer = await request.app[DB].run(service.leave_reply_email, request.app[POLICY], conversation_id, email)
+    except ApiError as exc:
+        response = error_response(exc.status, exc.code, exc.message)
+    else:
+        request.app[NOTIFIER].wake()
+        request.app[LIVE].publish("chat", answer["handoff_id"])
+        response = json_response(answer)
+    response.headers.update(_CORS)
+    return response
+
+
+TYPING_PATH = "/widget/v1/typing"
+
+
+@routes.options(TYPING_PATH)
+async def typing_preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers=_CORS)
+
+
+@routes.post(TYPING_PATH)
+async def customer_typing(request: web.Request) -> web.Response:
+    """The widget: the customer is typing in a chat a person handles ({conversation_id}; the
+    widget's session id authorizes it, as for the reply email). Consoles show it for a few seconds."""
+    try:
+        body = await v.json_object(request)
+        conversation_id = v.string(body, "conversation_id")
+        handoff_id = await request.app[DB].run(service.open_handoff_id, conversation_id, "socketio")
+        if handoff_id is None:
+            raise NotFound("No open request for a person in this conversation.", "handoff_not_found")
+    except ApiError as exc:
+        response = error_response(exc.status, exc.code, exc.message)
+    else:
+        request.app[LIVE].publish("typing", handoff_id)
+        response = json_response({"handoff_id": handoff_id})
+    response.headers.update(_CORS)
     return response

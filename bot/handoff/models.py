@@ -60,6 +60,19 @@ class Handoff(Base):
     closed_at = Column(DateTime)
     closed_by = Column(ForeignKey("staff_users.id"))
     outcome = Column(String(30))  # handed_back | closed
+    # The customer may leave an email for a reply (optional; the widget offers it off duty).
+    reply_email = Column(String(254))
+
+
+class HandoffNote(Base):
+    """A staff member's internal note on a chat: shown in the console, never sent to the customer."""
+
+    __tablename__ = "handoff_notes"
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(ForeignKey("handoffs.id"), nullable=False, index=True)
+    staff_id = Column(ForeignKey("staff_users.id"), nullable=False)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
 
 
 class StaffNotification(Base):

@@ -94,29 +94,5 @@ def _path(conversation_id: str) -> str:
     return quote(conversation_id, safe=_PATH_SAFE)
 
 
-def transcript(tracker: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Customer / assistant / agent lines (and pause/resume marks) of a tracker's events."""
-    lines: List[Dict[str, Any]] = []
-    for e in tracker.get("events") or []:
-        kind, at = e.get("event"), e.get("timestamp")
-        if kind == "user":
-            text = e.get("text") or ""
-            if text.startswith("/") and " " not in text:  # a button press
-                text = f"[pressed {text[1:]}]"
-            lines.append({"who": "customer", "text": text, "at": at})
-        elif kind == "bot":
-            agent = (e.get("metadata") or {}).get("agent")
-            text = e.get("text") or ""
-            buttons = (e.get("data") or {}).get("buttons") or []
-            if buttons:
-                text += " [options: " + " | ".join(str(b.get("title", "")) for b in buttons) + "]"
-            lines.append({"who": "agent" if agent else "assistant", "name": agent, "text": text, "at": at})
-        elif kind == "pause":
-            lines.append({"who": "system", "text": "The assistant is paused: a person handles this chat.", "at": at})
-        elif kind == "resume":
-            lines.append({"who": "system", "text": "The assistant is back.", "at": at})
-    return lines
-
-
 def is_paused(tracker: Dict[str, Any]) -> bool:
     return bool(tracker.get("paused"))

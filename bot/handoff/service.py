@@ -6,22 +6,44 @@ rules are testable without Rasa. Every staff action is appended to the audit tra
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot import audit, ratelimit
-from bot.accounts import account_balance
+from bot.accounts import account_balance, leased_equipment
+from bot.contact import mask
 from bot.db import Database
 from bot.errors import ApiError, Conflict, InvalidField, NotFound, TooManyRequests
-from bot.hashing import conversation_key
+from bot.handoff import words
 from bot.handoff.auth import Staff
-from bot.handoff.models import OPEN_STATUSES, ConsoleSetting, Handoff, StaffNotification, StaffUser
-from bot.models import Account, CancellationRequest, Service, StaffTask, iso_utc, utcnow
+from bot.handoff.models import (
+    OPEN_STATUSES,
+    ConsoleSetting,
+    Handoff,
+    HandoffNote,
+    StaffNotification,
+    StaffUser,
+)
+from bot.handoff.words import dollars
+from bot.hashing import conversation_key
+from bot.models import (
+    Account,
+    AuthorizedUser,
+    CancellationRequest,
+    RefundRequest,
+    RetentionOffer,
+    Service,
+    StaffTask,
+    VerificationHandle,
+    iso_utc,
+    utcnow,
+)
 from bot.policy import Policy, money
 
 REASON_RE = re.compile(r"^[a-z][a-z0-9_:.\-]{0,59}$")
@@ -172,7 +194,64 @@ def queue(session: Session, policy: Policy, conversation_id: str, channel: str, 
             handoff.account_id = account_id
         if status.on_duty:
             handoff.paused = True
-    return {"handoff": handoff_dict(session, handoff), **status.as_dict()}, created
+    return {"handoff": handoff_dict(session, handoff), **status.as_dict(), **expected_wait(session, handoff)}, created
+
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+
+
+def leave_reply_email(session: Session, policy: Policy, conversation_id: str, email: str) -> Dict[str, Any]:
+    """Keep the customer's email for a reply on their open, not yet taken website-widget handoff.
+    The widget's session id (a random id only that browser holds; the same one that lets it write
+    in the conversation) is what authorizes it, so only `socketio` handoffs qualify: other
+    channels' conversation ids (phone numbers, Slack user ids) can be guessed. Staff see it in the
+    console; the audit trail and Slack only the masked address."""
+    email = (email or "").strip().lower()
+    if len(email) > 254 or not EMAIL_RE.match(email):
+        raise InvalidField("email", "must be an email address")
+    h = _open_handoff(session, conversation_id or "")
+    if h is None or h.channel != "socketio" or h.status != "queued":
+        raise NotFound("No request for a person waiting in this conversation.", "handoff_not_found")
+    h.reply_email = email
+    audit.record(session, "handoff_reply_email", h.account_id, h.conversation_id, handoff_id=h.id,
+                 masked_address=mask(email))
+    notify(session, policy, "handoff", f"Handoff #{h.id}: the customer left an email for a reply "
+                                       f"({mask(email)}); see the staff console.")
+    return {"handoff_id": h.id, "reply_email": mask(email),
+            "next_opening_text": duty(session, policy).as_dict()["next_opening_text"]}
+
+
+DEFAULT_WAIT_MINUTES = 5  # per chat ahead, until the team has a history of taken chats
+WAIT_HISTORY_DAYS = 14
+
+
+def available_staff(session: Session) -> int:
+    """Staff users marked available in the console right now."""
+    return len(session.execute(select(StaffUser.id).where(StaffUser.active.is_(True),
+                                                          StaffUser.available.is_(True))).all())
+
+
+def expected_wait(session: Session, h: Handoff, now: Optional[datetime] = None) -> Dict[str, Any]:
+    """Queue position (1 = next) and an honest expected wait: the median time to take a chat over
+    the last two weeks (else DEFAULT_WAIT_MINUTES) per chat up to this one, shared by the
+    available staff. `someone_available`: at least one staff user is marked available."""
+    now = now or utcnow()
+    position = len(session.execute(select(Handoff.id).where(
+        Handoff.status == "queued", Handoff.created_at <= h.created_at, Handoff.id <= h.id)).all()) or 1
+    since = now - timedelta(days=WAIT_HISTORY_DAYS)
+    taken = session.execute(select(Handoff.created_at, Handoff.assigned_at).where(
+        Handoff.assigned_at.is_not(None), Handoff.created_at >= since)).all()
+    waits = sorted((assigned - created).total_seconds() / 60 for created, assigned in taken)
+    per_chat = waits[len(waits) // 2] if waits else DEFAULT_WAIT_MINUTES
+    available = available_staff(session)
+    minutes = max(1, math.ceil(max(per_chat, 1) * position / max(available, 1)))
+    return {"position": position, "expected_wait_minutes": minutes, "someone_available": available > 0}
+
+
+def open_handoff_id(session: Session, conversation_id: str, channel: Optional[str] = None) -> Optional[int]:
+    """The id of the conversation's open handoff (of that channel, if given), else None."""
+    h = _open_handoff(session, conversation_id)
+    return h.id if h is not None and (channel is None or h.channel == channel) else None
 
 
 def _staff_name(session: Session, staff_id: Optional[int]) -> Optional[str]:
@@ -193,6 +272,12 @@ def handoff_dict(session: Session, h: Handoff, now: Optional[datetime] = None) -
         "created_at": iso_utc(h.created_at), "assigned_at": iso_utc(h.assigned_at),
         "closed_at": iso_utc(h.closed_at), "closed_by": _staff_name(session, h.closed_by), "outcome": h.outcome,
         "waiting_seconds": max(0, int(((h.assigned_at or end) - h.created_at).total_seconds())),
+        "customer_name": account.name if account else None,
+        "reason_text": words.words(h.reason, words.HANDOFF_REASONS),
+        "channel_text": words.words(h.channel, words.CHANNELS),
+        "status_text": words.words(h.status, words.HANDOFF_STATUSES),
+        "outcome_text": words.words(h.outcome, words.OUTCOMES) or None,
+        "reply_email": h.reply_email,
     }
 
 
@@ -201,61 +286,154 @@ def _for(staff: Staff, item: Dict[str, Any], h: Handoff) -> Dict[str, Any]:
     return item
 
 
-def list_handoffs(session: Session, staff: Staff, include_closed: bool = False) -> List[Dict[str, Any]]:
-    """Open handoffs, oldest first; supervisors may also ask for the closed ones (newest first)."""
+VIEWS = ("all", "waiting", "mine")
+
+
+def _filtered(query, staff: Staff, search: str, view: str, channel: str, reason: str = ""):
+    """Narrow a handoff query: `view` waiting (queued) / mine (assigned to me) / all; `channel`;
+    `reason`; `search` an account number, the customer's name, a confirmation number or a
+    conversation id."""
+    if reason:
+        query = query.where(Handoff.reason == reason)
+    if view == "waiting":
+        query = query.where(Handoff.status == "queued")
+    elif view == "mine":
+        query = query.where(Handoff.assigned_to == staff.id)
+    if channel:
+        query = query.where(Handoff.channel == channel)
+    term = search.strip()
+    if term:
+        like = f"%{term.lower()}%"
+        by_request = select(CancellationRequest.conversation_key).where(
+            CancellationRequest.confirmation_number == term.upper().replace(" ", ""))
+        by_account = select(Account.id).where(or_(Account.account_number == term,
+                                                  func.lower(Account.name).like(like)))
+        query = query.where(or_(Handoff.conversation_id == term, Handoff.conversation_key.in_(by_request),
+                                Handoff.account_id.in_(by_account)))
+    return query
+
+
+def list_handoffs(session: Session, staff: Staff, include_closed: bool = False, *, search: str = "",
+                  view: str = "all", channel: str = "", reason: str = "") -> List[Dict[str, Any]]:
+    """Open handoffs, oldest first; with `include_closed` also the last 200 closed ones (newest
+    first), the history every staff user may read. Search and filters: `_filtered`."""
+    if view not in VIEWS:
+        raise InvalidField("view", f"must be one of {', '.join(VIEWS)}")
     query = select(Handoff).where(Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.created_at, Handoff.id)
-    rows = list(session.execute(query).scalars())
-    if include_closed:
-        if not staff.is_supervisor:
-            raise Forbidden("Only a supervisor sees closed handoffs.")
-        rows += list(session.execute(select(Handoff).where(Handoff.status == "closed")
-                                     .order_by(Handoff.closed_at.desc(), Handoff.id.desc()).limit(200)).scalars())
+    rows = list(session.execute(_filtered(query, staff, search, view, channel, reason)).scalars())
+    if include_closed and view != "waiting":
+        closed = select(Handoff).where(Handoff.status == "closed").order_by(Handoff.closed_at.desc(),
+                                                                            Handoff.id.desc()).limit(200)
+        rows += list(session.execute(_filtered(closed, staff, search, view, channel, reason)).scalars())
     now = utcnow()
     return [_for(staff, handoff_dict(session, h, now), h) for h in rows]
 
 
 def get(session: Session, staff: Staff, handoff_id: int, lock: bool = False) -> Handoff:
-    """A handoff this staff user may see: agents see open ones, supervisors all."""
+    """A handoff by id (open or closed: closed chats are the history staff read)."""
     query = select(Handoff).where(Handoff.id == handoff_id)
     if lock:
         query = query.with_for_update()
     h = session.execute(query).scalar_one_or_none()
-    if h is None or (h.status == "closed" and not staff.is_supervisor):
-        raise NotFound("No such open handoff.", "handoff_not_found")
+    if h is None:
+        raise NotFound("No such handoff.", "handoff_not_found")
     return h
 
 
 def detail(session: Session, staff: Staff, handoff_id: int, audit_view: bool = True) -> Dict[str, Any]:
-    """The handoff, the customer's account (when verified) and their open cancellation requests.
-    Opening the chat page is audited (`audit_view`); the page's refreshes are not."""
+    """The handoff, the customer's account (when verified: the cancellation's state, see
+    `account_summary`) and what the backend did in this conversation (`activity`, for the
+    transcript). Opening the chat page is audited (`audit_view`); the page's refreshes are not."""
     h = get(session, staff, handoff_id)
     out = _for(staff, handoff_dict(session, h), h)
-    out["account"] = account_summary(session, h.account_id) if h.account_id else None
+    out["account"] = account_summary(session, h.account_id, h.conversation_id) if h.account_id else None
+    out["activity"] = conversation_activity(session, h.conversation_id)
+    out["notes"] = notes(session, h.id)
     if audit_view:
         audit.record(session, "handoff_viewed", h.account_id, h.conversation_id, handoff_id=h.id,
                      staff=staff.username)
     return out
 
 
-def account_summary(session: Session, account_id: int) -> Dict[str, Any]:
+def _primary_contact(session: Session, account_id: int, conversation_id: Optional[str]) -> Optional[str]:
+    """The masked email (else phone) of the user verified in this chat, else of the primary user."""
+    user = None
+    if conversation_id:
+        handle = session.execute(select(VerificationHandle).where(VerificationHandle.conversation_key == conversation_key(conversation_id),
+                                                                  VerificationHandle.account_id == account_id)
+                                 .order_by(VerificationHandle.created_at.desc())).scalars().first()
+        user = session.get(AuthorizedUser, handle.user_id) if handle else None
+    if user is None:
+        user = session.execute(select(AuthorizedUser).where(AuthorizedUser.account_id == account_id)
+                               .order_by(AuthorizedUser.is_primary.desc(), AuthorizedUser.id)).scalars().first()
+    if user is None:
+        return None
+    contacts = [mask(c) for c in (user.email, user.phone) if c]
+    return f"{user.first_name} {user.last_name}".strip() + (" · " + " · ".join(contacts) if contacts else "")
+
+
+def account_summary(session: Session, account_id: int, conversation_id: Optional[str] = None) -> Dict[str, Any]:
+    """The cancellation's state at a glance: account, services and their status, open requests with
+    confirmation numbers, the reason and the offer made in this chat (and its outcome), balance,
+    equipment to return, and the customer's masked contact. Codes come with their words."""
     account = session.get(Account, account_id)
-    services = session.execute(select(Service).where(Service.account_id == account_id).order_by(Service.id)).scalars()
+    services = list(session.execute(select(Service).where(Service.account_id == account_id)
+                                    .order_by(Service.id)).scalars())
+    names = {s.id: s.name for s in services}
     requests = session.execute(
         select(CancellationRequest).where(CancellationRequest.account_id == account_id,
                                           CancellationRequest.status == "received")
         .order_by(CancellationRequest.received_at.desc())
     ).scalars()
+    offers = list(session.execute(
+        select(RetentionOffer).where(RetentionOffer.account_id == account_id,
+                                     RetentionOffer.conversation_key == conversation_key(conversation_id or ""))
+        .order_by(RetentionOffer.made_at.desc())).scalars())
+    open_requests = [
+        {"confirmation_number": r.confirmation_number, "service_id": r.service_id,
+         "service_name": names.get(r.service_id), "received_at": iso_utc(r.received_at),
+         "end_date": r.end_date.isoformat(), "end_date_text": words.day(r.end_date), "when": r.end_kind,
+         "when_text": words.words(r.end_kind, words.END_KINDS), "reason": r.reason,
+         "reason_text": words.words(r.reason, words.CANCEL_REASONS), "channel": r.channel}
+        for r in requests
+    ]
+    reason = next((o.reason for o in offers if o.reason), None) or next(
+        (r["reason"] for r in open_requests if r["reason"]), None)
+    balance = account_balance(session, account_id)
     return {
         "account_number": account.account_number, "name": account.name, "tier": account.tier,
-        "sales_rep": account.sales_rep, "balance": money(account_balance(session, account_id)),
-        "services": [{"id": s.id, "name": s.name, "plan": s.plan, "status": s.status} for s in services],
-        "open_cancellations": [
-            {"confirmation_number": r.confirmation_number, "service_id": r.service_id,
-             "received_at": iso_utc(r.received_at), "end_date": r.end_date.isoformat(), "when": r.end_kind,
-             "reason": r.reason, "channel": r.channel}
-            for r in requests
-        ],
+        "sales_rep": account.sales_rep, "balance": str(balance), "balance_text": dollars(balance),
+        "contact": _primary_contact(session, account_id, conversation_id),
+        "reason_text": words.words(reason, words.CANCEL_REASONS) or None,
+        "services": [{"id": s.id, "name": s.name, "plan": s.plan, "status": s.status,
+                      "status_text": words.words(s.status, words.SERVICE_STATUSES)} for s in services],
+        "open_cancellations": open_requests,
+        "offers": [{"title": o.title, "status": o.status, "status_text": words.words(o.status, words.OFFER_STATUSES)}
+                   for o in offers],
+        "equipment": [{"model": e.model, "serial_last4": e.serial[-4:], "service_name": names.get(e.service_id),
+                       "returned": bool(e.tracking_number), "tracking_number": e.tracking_number}
+                      for e in leased_equipment(session, account_id)],
     }
+
+
+def conversation_activity(session: Session, conversation_id: str) -> List[Tuple[datetime, str]]:
+    """What the backend recorded for this conversation, as (time, short text) for the transcript:
+    cancellations filed and revoked, offers made and answered, refunds requested."""
+    out: List[Tuple[datetime, str]] = []
+    key = conversation_key(conversation_id)
+    for r in session.execute(select(CancellationRequest)
+                             .where(CancellationRequest.conversation_key == key)).scalars():
+        out.append((r.received_at, f"cancellation filed: {r.confirmation_number}, ends {words.day(r.end_date)}"))
+        if r.revoked_at:
+            out.append((r.revoked_at, f"cancellation revoked: {r.confirmation_number}"))
+    for o in session.execute(select(RetentionOffer).where(RetentionOffer.conversation_key == key)).scalars():
+        out.append((o.made_at, f"offer made: {o.title}"))
+        if o.decided_at and o.status in ("accepted", "declined"):
+            out.append((o.decided_at, f"offer {o.status}"))
+    for f in session.execute(select(RefundRequest).where(RefundRequest.conversation_key == key)).scalars():
+        out.append((f.created_at, f"refund requested: {dollars(f.amount)} "
+                                  f"({words.words(f.status, words.REFUND_STATUSES).lower()})"))
+    return sorted(out, key=lambda item: item[0])
 
 
 def take(session: Session, staff: Staff, handoff_id: int) -> Dict[str, Any]:
@@ -324,10 +502,62 @@ def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict
     return _for(staff, handoff_dict(session, h), h)
 
 
+def revoke_for_customer(session: Session, policy: Policy, staff: Staff, handoff_id: int,
+                        confirmation_number: str) -> Dict[str, Any]:
+    """An agent revokes a cancellation request for the customer they are answering: only in a chat
+    they hold (or any, for a supervisor) whose customer verified in it, for that customer's own
+    request; the same rule as the assistant's (bot.cancellations.revoke: before the end date,
+    once), acting as the user who verified."""
+    from bot import cancellations
+    from bot.identity import Verified
+
+    h = check_can_answer(session, staff, handoff_id)
+    if h.status != "assigned":
+        raise Conflict("Take this chat first: it is still waiting in the queue.", "not_taken")
+    handle = session.execute(select(VerificationHandle).where(
+        VerificationHandle.conversation_key == conversation_key(h.conversation_id),
+        VerificationHandle.account_id == h.account_id)
+        .order_by(VerificationHandle.created_at.desc())).scalars().first() if h.account_id else None
+    if handle is None:
+        raise Conflict("The customer has not verified their account in this chat.", "not_verified")
+    who = Verified(account_id=h.account_id, user_id=handle.user_id, conversation_id=h.conversation_id)
+    answer = cancellations.revoke(session, policy, who, confirmation_number)
+    audit.record(session, "handoff_revoke", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
+                 confirmation_number=answer["confirmation_number"])
+    return answer
+
+
+MAX_NOTE = 2000
+
+
+def notes(session: Session, handoff_id: int) -> List[Dict[str, Any]]:
+    """A chat's internal notes, oldest first."""
+    rows = session.execute(select(HandoffNote).where(HandoffNote.handoff_id == handoff_id)
+                           .order_by(HandoffNote.id)).scalars()
+    return [{"by": _staff_name(session, n.staff_id), "text": n.body, "at": iso_utc(n.created_at)} for n in rows]
+
+
+def add_note(session: Session, staff: Staff, handoff_id: int, text: str) -> List[Dict[str, Any]]:
+    """Any staff user may note something on any chat (open or closed); the customer never sees it.
+    Audited with its length only."""
+    h = get(session, staff, handoff_id)
+    text = (text or "").strip()
+    if not text or len(text) > MAX_NOTE:
+        raise InvalidField("text", f"must be 1 to {MAX_NOTE} characters")
+    session.add(HandoffNote(handoff_id=h.id, staff_id=staff.id, body=text, created_at=utcnow()))
+    session.flush()
+    audit.record(session, "handoff_note", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
+                 characters=len(text))
+    return notes(session, h.id)
+
+
 def staff_list(session: Session) -> List[Dict[str, Any]]:
+    """Active staff with their availability and load (open chats assigned to them)."""
     users = session.execute(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)).scalars()
-    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "available": u.available}
-            for u in users]
+    load = dict(session.execute(select(Handoff.assigned_to, func.count()).where(Handoff.status == "assigned")
+                                .group_by(Handoff.assigned_to)).all())
+    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "available": u.available,
+             "open_chats": int(load.get(u.id, 0))} for u in users]
 
 
 # --------------------------------------------------------------------------- SOP hooks

@@ -45,10 +45,14 @@ def rasa_public_url() -> str:
     return (os.environ.get("RASA_PUBLIC_URL") or DEFAULT_RASA_PUBLIC_URL).rstrip("/")
 
 
-def snippet(widget_src: str, socket_url: str, branding: Optional[Mapping[str, str]] = None) -> str:
+def snippet(widget_src: str, socket_url: str, branding: Optional[Mapping[str, str]] = None,
+            backend_url: Optional[str] = None) -> str:
     """The one-line ``<script>`` tag that embeds the widget in a page; ``branding`` maps attribute
-    names without ``data-`` (e.g. ``title``, ``color-primary``) to their values."""
+    names without ``data-`` (e.g. ``title``, ``color-primary``) to their values; ``backend_url``
+    lets the widget offer an email for a reply when no one is on duty (docs/handoff.md)."""
     attrs = f'src="{html.escape(widget_src)}" data-socket-url="{html.escape(socket_url)}"'
+    if backend_url:
+        attrs += f' data-backend-url="{html.escape(backend_url)}"'
     for name, value in (branding or {}).items():
         attrs += f' data-{name}="{html.escape(value)}"'
     return f"<script {attrs} defer></script>"
@@ -71,12 +75,12 @@ async def index(request: web.Request) -> web.Response:
     socket_url = request.app[RASA_PUBLIC_URL_KEY]
     widget_src = f"{_origin(request)}/static/widget.js"
     branding = branding_from_query(request.query)
-    tag = snippet(widget_src, socket_url, branding)
+    tag = snippet(widget_src, socket_url, branding, _origin(request))
     page = (
         TEMPLATE.read_text(encoding="utf-8")
         .replace("{{title}}", html.escape(branding.get("title", DEFAULT_TITLE)))
         .replace("{{snippet}}", html.escape(tag))
-        .replace("{{script_tag}}", snippet("/static/widget.js", socket_url, branding))
+        .replace("{{script_tag}}", snippet("/static/widget.js", socket_url, branding, _origin(request)))
     )
     return web.Response(
         text=page,

@@ -1,12 +1,12 @@
 """Fallback counter, stop, cancel_now, switching to a cancellation, handoff."""
+import re
 import socket
 
 from aiohttp import web
 
-from bot.client import Auth, BackendClient
-
 from actions.fallback import ActionFallback, ActionFastTrack, ActionStopForm, ActionSwitchToCancel
 from actions.handoff import ActionHandoff
+from bot.client import Auth, BackendClient
 
 from .conftest import button_payloads, make_tracker, new_sender, run, texts, verified_slots
 
@@ -73,8 +73,8 @@ async def test_handoff_against_the_real_queue(live_backend):
     msgs, events, slots = await run(ActionHandoff(), make_tracker(intent="request_human"))
     text = texts(msgs)
     paused = any(e["event"] == "pause" for e in events)
-    if paused:
-        assert "a person will be with you shortly" in text
+    if paused:  # on duty: "shortly" only when someone is marked available, else the place in line
+        assert ("a person will be with you shortly" in text) or re.search(r"you're number \d+ in line", text)
     else:       # off duty (depends on the clock and the duty roster)
         assert "No one from our team is available right now" in text
         assert "/cancel_service" in button_payloads(msgs)
@@ -117,7 +117,8 @@ async def test_handoff_when_no_queue_is_deployed(monkeypatch):
 
 
 async def test_handoff_on_duty_pauses_the_chat(monkeypatch):
-    async with _FakeQueue(201, {"on_duty": True}) as queue:
+    async with _FakeQueue(201, {"on_duty": True, "someone_available": True, "position": 1,
+                                "expected_wait_minutes": 2}) as queue:
         monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{queue.port}")
         tracker = make_tracker({"flow_stopped": "locked"}, sender="conv-7", intent="request_human")
         msgs, events, _ = await run(ActionHandoff(), tracker)
@@ -125,6 +126,17 @@ async def test_handoff_on_duty_pauses_the_chat(monkeypatch):
     assert any(e["event"] == "pause" for e in events)
     assert queue.received == [{"conversation_id": "conv-7", "reason": "verification_locked",
                                "channel": "rest"}]
+
+
+async def test_handoff_with_nobody_available_gives_the_place_in_line_and_the_wait(monkeypatch):
+    async with _FakeQueue(201, {"on_duty": True, "someone_available": False, "position": 3,
+                                "expected_wait_minutes": 12}) as queue:
+        monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{queue.port}")
+        msgs, events, _ = await run(ActionHandoff(), make_tracker(intent="request_human"))
+    text = texts(msgs)
+    assert "shortly" not in text
+    assert "you're number 3 in line, and the expected wait is about 12 minutes" in text
+    assert any(e["event"] == "pause" for e in events)
 
 
 async def test_handoff_off_duty_says_when_and_carries_on(monkeypatch):

@@ -102,8 +102,9 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
             await page.goto(url)
             widget = Widget(page)
             snippet = await page.locator("#snippet").inner_text()
-            assert snippet == (
-                f'<script src="{url}static/widget.js" data-socket-url="{rasa_url}" defer></script>'
+            assert snippet == (  # the backend's URL: the widget offers a reply email off duty (docs/handoff.md)
+                f'<script src="{url}static/widget.js" data-socket-url="{rasa_url}" '
+                f'data-backend-url="{url.rstrip("/")}" defer></script>'
             )
             await widget.open()
             await expect(widget.input).to_be_focused()

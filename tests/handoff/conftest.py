@@ -19,8 +19,10 @@ import bot.handoff.auth
 from bot.api import create_app
 from bot.config import Settings
 from bot.console import setup_console
+from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
 from bot.db import Database
 from bot.handoff.auth import upsert_staff
+
 # Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
 from tests.bot.conftest import IDENTIFIER_HASH_KEY, TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
 
@@ -100,10 +102,13 @@ def make_settings(db_url: str, rasa_url: str = "http://127.0.0.1:9", **extra: An
 
 
 @pytest.fixture
-async def server(db_url, db, policy, rasa):
-    """The backend with the console (what `cancel-backend serve` runs), on a free port."""
+async def server(db_url, db, policy, rasa, tmp_path):
+    """The backend with the console (what `cancel-backend serve` runs), on a free port; its canned
+    replies file is a copy of the repository's (tests may change it)."""
     app = create_app(make_settings(db_url, rasa.url), policy=policy, db=db)
-    setup_console(app)
+    canned = tmp_path / "canned_replies.yml"
+    canned.write_text(DEFAULT_CANNED.read_text(encoding="utf-8"), encoding="utf-8")
+    setup_console(app, canned_path=canned)
     test_server = TestServer(app)
     await test_server.start_server()
     try:

@@ -10,6 +10,7 @@ from bot.handoff.auth import check_password, hash_password
 from bot.handoff.models import Handoff, StaffSession
 from bot.hashing import conversation_key
 from bot.models import AuditEvent
+from tests.bot.conftest import make_account
 from tests.handoff.conftest import PASSWORD, RASA_TOKEN, add_staff, queue_handoff
 from tests.handoff.test_queue import set_duty
 
@@ -25,6 +26,12 @@ GUARDED = [
     ("GET", "/console/api/handoffs?closed=1", 401),
     ("GET", "/console/api/handoffs/1", 401),
     ("GET", "/console/api/staff", 401),
+    ("GET", "/console/api/events", 401),
+    ("POST", "/console/handoffs/1/notes", "redirect"),
+    ("POST", "/console/handoffs/1/revoke", "redirect"),
+    ("GET", "/console/canned", "redirect"),
+    ("GET", "/console/api/canned", 401),
+    ("POST", "/console/canned", "redirect"),
     ("POST", "/console/logout", "redirect"),
     ("POST", "/console/handoffs/1/take", "redirect"),
     ("POST", "/console/handoffs/1/reply", "redirect"),
@@ -182,12 +189,11 @@ async def test_session_expiry_and_logout(db, agent):
     assert (await agent.get("/console/api/me"))[0] == 401
 
 
-async def test_roles(api, db, agent, supervisor, console_factory):
+async def test_roles(api, db, agent, supervisor, console_factory, rasa):
     set_duty(db, "on")
     h = (await queue_handoff(api))["handoff"]
     hid = h["id"]
-    # agents: no closed list, no reassign, no close, no duty override; no reply before taking
-    assert (await agent.get("/console/api/handoffs?closed=1"))[0] == 403
+    # agents: no reassign, no close, no duty override; no reply before taking
     assert (await agent.post(f"/console/handoffs/{hid}/assign", json={"staff": agent.user["username"]}))[0] == 403
     assert (await agent.post(f"/console/handoffs/{hid}/close", json={}))[0] == 403
     assert (await agent.post("/console/duty", json={"mode": "on"}))[0] == 403
@@ -204,20 +210,26 @@ async def test_roles(api, db, agent, supervisor, console_factory):
     # the supervisor reassigns it to the other agent, who may now answer
     status, body, _ = await supervisor.post(f"/console/handoffs/{hid}/assign", json={"staff": other_user["username"]})
     assert status == 200 and body["handoff"]["assigned_to"] == other_user["username"].title()
+    told = rasa.appends[-1]["events"][-1]
+    assert told["data"]["custom"]["data"]["text"] == (f"{other_user['username'].title()} from our support team is taking over this chat and "
+                            "will answer you here.")
     assert (await agent.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"}))[0] == 403
     assert (await other.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"}))[0] == 200
-    # the supervisor closes it; agents no longer see it, the supervisor does
+    # the supervisor closes it; it leaves the queue and stays readable in everyone's history
     status, body, _ = await supervisor.post(f"/console/handoffs/{hid}/close", json={})
     assert status == 200 and body["handoff"]["status"] == "closed" and body["handoff"]["outcome"] == "closed"
-    assert (await agent.get(f"/console/api/handoffs/{hid}"))[0] == 404
     assert hid not in [x["id"] for x in (await agent.get("/console/api/handoffs"))[1]["handoffs"]]
-    closed = (await supervisor.get("/console/api/handoffs?closed=1"))[1]["handoffs"]
-    assert hid in [x["id"] for x in closed]
+    status, body, _ = await agent.get(f"/console/api/handoffs/{hid}")
+    assert status == 200 and body["handoff"]["outcome_text"] == "Closed by a supervisor"
+    for reader in (agent, supervisor):
+        closed = (await reader.get("/console/api/handoffs?closed=1"))[1]["handoffs"]
+        assert hid in [x["id"] for x in closed]
+    assert (await agent.post(f"/console/handoffs/{hid}/handback", json={}))[0] == 409
     assert (await supervisor.post(f"/console/handoffs/{hid}/reply", json={"text": "late"}))[0] == 409
     actions = db.transaction(lambda s: [(e.action, e.details.get("staff")) for e in s.execute(
         select(AuditEvent).where(AuditEvent.conversation_key == conversation_key(h["conversation_id"])).order_by(AuditEvent.id)).scalars()])
     assert [a for a, _ in actions] == ["handoff_requested", "handoff_taken", "handoff_paused", "handoff_assigned",
-                                       "handoff_reply", "handoff_closed"]
+                                       "handoff_paused", "handoff_reply", "handoff_closed"]
 
 
 async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
@@ -240,13 +252,16 @@ async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
     assert take["query"] == {"output_channel": "latest", "execute_side_effects": "true", "token": RASA_TOKEN,
                              "include_events": "NONE"}
     assert [e["event"] for e in take["events"]] == ["bot"]  # already paused by the assistant
-    assert "has joined the chat" in take["events"][0]["text"]
+    joined = take["events"][0]["data"]["custom"]["data"]  # the widget's agent message (socketio)
+    assert joined["from"] == "agent" and "has joined the chat" in joined["text"]
 
     status, body, _ = await agent.post(f"/console/handoffs/{hid}/reply", json={"text": "  Hi, I'm here to help.  "})
     assert status == 200 and body == {"sent": True}
     reply = rasa.appends[-1]
-    assert reply["events"] == [{"event": "bot", "text": "Hi, I'm here to help.",
-                                "metadata": {"agent": agent.user["username"].title()}}]
+    name = agent.user["username"].title()
+    assert reply["events"] == [{"event": "bot", "metadata": {"agent": name},
+                                "data": {"custom": {"data": {"from": "agent", "name": name,
+                                                             "text": "Hi, I'm here to help."}}}}]
     assert reply["query"]["output_channel"] == "latest" and reply["query"]["execute_side_effects"] == "true"
     for bad in ("", "   ", "x" * 2001, 5):
         assert (await agent.post(f"/console/handoffs/{hid}/reply", json={"text": bad}))[0] == 422
@@ -261,7 +276,8 @@ async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
     assert status == 200 and body["handoff"]["outcome"] == "handed_back"
     back = rasa.appends[-1]["events"]
     assert [e["event"] for e in back] == ["resume", "bot", "action"] and back[2]["name"] == "action_listen"
-    assert "back with the assistant" in back[1]["text"] and rasa.tracker(cid)["paused"] is False
+    assert "back with the assistant" in back[1]["data"]["custom"]["data"]["text"]
+    assert back[1]["data"]["custom"]["data"]["handoff"] == "ended" and rasa.tracker(cid)["paused"] is False
     row = db.transaction(lambda s: s.get(Handoff, hid))
     assert row.status == "closed" and row.outcome == "handed_back" and row.paused is False
 
@@ -282,7 +298,7 @@ async def test_form_posts_redirect_back(api, db, agent, rasa):
     assert status == 303 and answer.headers["Location"] == f"/console/handoffs/{hid}"
     status, _, answer = await agent.post(f"/console/handoffs/{hid}/reply", data={"csrf_token": agent.csrf, "text": "Hi"},
                                          csrf=False)
-    assert status == 303 and rasa.appends[-1]["events"][0]["text"] == "Hi"
+    assert status == 303 and rasa.appends[-1]["events"][0]["data"]["custom"]["data"]["text"] == "Hi"
     status, page, _ = await agent.get(f"/console/handoffs/{hid}")
     assert 'name="csrf_token"' in page and agent.csrf in page and "Hand back to the assistant" in page
 
@@ -408,3 +424,219 @@ def test_client_address_behind_a_trusted_proxy():
     assert client_address(request("10.0.0.5", "1.2.3.4"), ("10.0.0.5",)) == "1.2.3.4"
     assert client_address(request("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.9"), ("10.0.0.5", "10.0.0.9")) == "1.2.3.4"
     assert client_address(request("10.0.0.5"), ("10.0.0.5",)) == "10.0.0.5"
+
+
+async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_its_events(api, db, agent, rasa):
+    """A verified customer who was offered a discount, declined it and filed: the agent sees it all
+    at a glance, in words, with the contact masked, and the filing as an event in the transcript."""
+    import secrets as _secrets
+
+    set_duty(db, "on")
+    account = make_account(db, tier="Essentials", receivables="1250.00", equipment=1)
+    service_id = account["services"][0]
+    cid = "conv-panel-" + _secrets.token_hex(3)
+    who = await api.verify(account, cid)
+    status, offer = await api.call("POST", f"/api/v1/services/{service_id}/offer", who, json={"reason": "price"})
+    assert status == 200 and offer["offer"] is not None, offer
+    assert (await api.call("POST", f"/api/v1/offers/{offer['offer']['id']}/outcome", who,
+                           json={"accepted": False}))[0] == 200
+    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
+                                   json={"service_id": service_id, "when": "end_of_period", "reason": "price",
+                                         "backup_confirmed": True, "terms_accepted": True, "channel": "socketio"})
+    assert status in (200, 201), filed
+    hid = (await queue_handoff(api, cid, who=who))["handoff"]["id"]
+    rasa.say(cid, "bot", "Anything else?", timestamp=1e10)  # after the filing: the event comes first
+
+    status, body, _ = await agent.get(f"/console/api/handoffs/{hid}")
+    panel = body["account"]
+    assert panel["balance_text"] == "$1,250.00" and panel["reason_text"] == "Price"
+    assert panel["contact"].startswith("Tess ") and "•••@test.example" in panel["contact"]
+    assert account["email"] not in panel["contact"] and account["phone"][-4:] in panel["contact"]
+    assert [s["status_text"] for s in panel["services"]] == ["Cancellation pending"]
+    request = panel["open_cancellations"][0]
+    assert request["confirmation_number"] == filed["confirmation_number"] and request["service_name"] == "Service 0"
+    assert request["when_text"] == "at the end of the billing period" and "," in request["end_date_text"]
+    assert [(o["title"], o["status_text"]) for o in panel["offers"]] == [(offer["offer"]["title"], "Declined")]
+    assert [(q["model"], q["returned"]) for q in panel["equipment"]] == [("Router X", False)]
+    events = [line["text"] for line in body["transcript"] if line["who"] == "event"]
+    assert events[0] == f"offer made: {offer['offer']['title']}" and events[1] == "offer declined"
+    assert events[2].startswith(f"cancellation filed: {filed['confirmation_number']}, ends ")
+    assert body["transcript"][-1]["text"] == "Anything else?"
+    assert body["handoff"]["customer_name"] == panel["name"]
+
+    status, page, _ = await agent.get(f"/console/handoffs/{hid}")
+    for shown in ("$1,250.00", "Cancellation pending", filed["confirmation_number"], "Declined", "Router X",
+                  "Verified in this chat", "cancellation filed: "):
+        assert shown in page, shown
+    assert account["email"] not in page and "cancellation_pending" not in page
+
+
+async def test_server_sent_events_tell_the_console_what_changed(api, db, agent, supervisor):
+    """The console's event stream: `ready`, then a `queue` event when a chat is queued or taken, a
+    `chat` event when Rasa's tracker store reports the conversation changed, `typing` from the
+    widget; two staff users following the same chat get the same events."""
+    import asyncio
+    import json as _json
+
+    set_duty(db, "on")
+
+    async def next_event(stream):
+        kind = None
+        while True:
+            line = (await asyncio.wait_for(stream.content.readline(), 10)).decode().strip()
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: ") and kind:
+                return kind, _json.loads(line[6:])
+
+    async with agent.http.get(agent.base + "/console/api/events") as stream, \
+            supervisor.http.get(supervisor.base + "/console/api/events") as other:
+        assert stream.status == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
+        assert (await next_event(stream))[0] == "ready" and (await next_event(other))[0] == "ready"
+        h = (await queue_handoff(api, channel="socketio"))["handoff"]
+        for follower in (stream, other):
+            assert await next_event(follower) == ("queue", {"type": "queue", "id": h["id"]})
+        assert (await supervisor.post(f"/console/handoffs/{h['id']}/take", json={}))[0] == 200
+        assert await next_event(stream) == ("queue", {"type": "queue", "id": h["id"]})
+        status, body = await api.post("/api/v1/handoffs/activity", {"conversation_id": h["conversation_id"]})
+        assert status == 200 and body == {"open_handoff": h["id"]}
+        assert await next_event(stream) == ("chat", {"type": "chat", "id": h["id"]})
+        answer = await api.client.post("/widget/v1/typing", json={"conversation_id": h["conversation_id"]})
+        assert answer.status == 200
+        assert await next_event(stream) == ("typing", {"type": "typing", "id": h["id"]})
+        seen = [await next_event(other) for _ in range(3)]
+        assert seen == [("queue", {"type": "queue", "id": h["id"]}), ("chat", {"type": "chat", "id": h["id"]}),
+                        ("typing", {"type": "typing", "id": h["id"]})]
+    nobody = await api.client.get("/console/api/events")
+    assert nobody.status == 401
+
+
+async def test_search_filters_and_the_staff_load(api, db, agent, supervisor):
+    import secrets as _secrets
+
+    set_duty(db, "on")
+    account = make_account(db)
+    cid = "conv-search-" + _secrets.token_hex(3)
+    who = await api.verify(account, cid)
+    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
+                                   json={"service_id": account["services"][0], "when": "end_of_period",
+                                         "reason": "price", "backup_confirmed": True, "terms_accepted": True,
+                                         "channel": "twilio"})
+    assert status in (200, 201), filed
+    verified = (await queue_handoff(api, cid, channel="twilio", who=who))["handoff"]
+    other = (await queue_handoff(api, channel="socketio"))["handoff"]
+    assert (await agent.post(f"/console/handoffs/{other['id']}/take", json={}))[0] == 200
+
+    async def ids(query):
+        status, body, _ = await agent.get("/console/api/handoffs?" + query)
+        assert status == 200, body
+        return {h["id"] for h in body["handoffs"]}
+
+    name = verified["customer_name"]
+    for term in (account["account_number"], name.upper(), filed["confirmation_number"].lower(), cid):
+        assert await ids("q=" + term.replace(" ", "+")) == {verified["id"]}, term
+    assert await ids("q=nobody-like-this") == set()
+    assert other["id"] in await ids("view=mine") and verified["id"] not in await ids("view=mine")
+    assert verified["id"] in await ids("view=waiting") and other["id"] not in await ids("view=waiting")
+    assert verified["id"] in await ids("channel=twilio") and other["id"] not in await ids("channel=twilio")
+    assert not {verified["id"], other["id"]} & await ids("reason=fallback")
+    assert {verified["id"], other["id"]} <= await ids("reason=customer_request")
+    status, page, _ = await agent.get("/console/queue?view=mine")
+    assert f"#{other['id']}" in page and f"#{verified['id']}<" not in page
+
+    status, staff, _ = await supervisor.get("/console/api/staff")
+    load = {p["username"]: p["open_chats"] for p in staff["staff"]}
+    assert load[agent.user["username"]] >= 1
+    status, page, _ = await supervisor.get("/console/queue")
+    assert "Staff and their load" in page
+    assert "Staff and their load" not in (await agent.get("/console/queue"))[1]
+
+
+async def test_internal_notes_stay_in_the_console(api, db, agent, supervisor, rasa):
+    set_duty(db, "on")
+    h = (await queue_handoff(api))["handoff"]
+    appended = len(rasa.appends)
+    status, body, _ = await agent.post(f"/console/handoffs/{h['id']}/notes", json={"text": "Wants a callback <b>"})
+    assert status == 200 and [n["text"] for n in body["notes"]] == ["Wants a callback <b>"]
+    assert body["notes"][0]["by"] == agent.user["username"].title()
+    assert len(rasa.appends) == appended  # nothing went to Rasa (so nothing to the customer)
+    status, detail, _ = await supervisor.get(f"/console/api/handoffs/{h['id']}")
+    assert [n["text"] for n in detail["notes"]] == ["Wants a callback <b>"]
+    assert not any("Wants a callback" in (line["text"] or "") for line in detail["transcript"] or [])
+    status, page, _ = await supervisor.get(f"/console/handoffs/{h['id']}")
+    assert "Wants a callback &lt;b&gt;" in page and "the customer never sees these" in page
+    assert (await agent.post(f"/console/handoffs/{h['id']}/notes", json={"text": "x" * 2001}))[0] == 422
+    audit = db.transaction(lambda s: [e.details for e in s.execute(
+        select(AuditEvent).where(AuditEvent.action == "handoff_note", AuditEvent.conversation_id == h["conversation_id"])
+    ).scalars()])
+    assert audit == [{"handoff_id": h["id"], "staff": agent.user["username"], "characters": 20}]
+
+
+async def test_canned_replies_a_supervisor_edits_from_the_console(api, db, server, agent, supervisor):
+    from bot.console import CANNED_PATH
+
+    path = server.app[CANNED_PATH]
+    status, body, _ = await agent.get("/console/api/canned")
+    assert status == 200 and body["replies"][0]["title"] == "Greeting"
+    new = "- title: Hours\n  text: We answer on weekdays from 9 to 5.\n"
+    assert (await agent.post("/console/canned", json={"replies": new}))[0] == 403
+    for broken in ("- title: x", "not: a list", "- [unclosed", "- title: ''\n  text: y"):
+        status, body, _ = await supervisor.post("/console/canned", json={"replies": broken})
+        assert status == 422 and body["error"] == "invalid_field" and "replies" in body["message"], broken
+    assert "Greeting" in path.read_text(encoding="utf-8")  # unchanged after refusals
+    status, body, _ = await supervisor.post("/console/canned", json={"replies": new})
+    assert status == 200 and body["replies"] == [{"title": "Hours", "text": "We answer on weekdays from 9 to 5."}]
+    assert path.read_text(encoding="utf-8") == new and path.stat().st_mode & 0o777 == 0o644
+    # the agent's reply box offers it
+    set_duty(db, "on")
+    h = (await queue_handoff(api))["handoff"]
+    assert (await agent.post(f"/console/handoffs/{h['id']}/take", json={}))[0] == 200
+    status, page, _ = await agent.get(f"/console/handoffs/{h['id']}")
+    assert 'data-text="We answer on weekdays from 9 to 5."' in page and ">Hours</option>" in page
+    assert db.transaction(lambda s: s.execute(select(AuditEvent).where(AuditEvent.action == "canned_replies_updated"))
+                          .scalars().all()[-1].details) == {"staff": supervisor.user["username"], "replies": 1}
+
+
+async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rule(api, db, agent, supervisor,
+                                                                                rasa):
+    import secrets as _secrets
+
+    from bot.models import CancellationRequest, Service
+
+    set_duty(db, "on")
+    account = make_account(db)
+    cid = "conv-revoke-" + _secrets.token_hex(3)
+    who = await api.verify(account, cid)
+    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
+                                   json={"service_id": account["services"][0], "when": "end_of_period",
+                                         "reason": "moving", "backup_confirmed": True, "terms_accepted": True,
+                                         "channel": "socketio"})
+    assert status in (200, 201), filed
+    number = filed["confirmation_number"]
+    hid = (await queue_handoff(api, cid, who=who))["handoff"]["id"]
+    unverified = (await queue_handoff(api))["handoff"]["id"]
+    # not before taking the chat; not in a chat without a verified customer
+    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    assert status == 403
+    assert (await agent.post(f"/console/handoffs/{hid}/take", json={}))[0] == 200
+    status, page, _ = await agent.get(f"/console/handoffs/{hid}")
+    assert f"Revoke {number}" in page
+    assert (await supervisor.post(f"/console/handoffs/{unverified}/take", json={}))[0] == 200
+    status, body, _ = await supervisor.post(f"/console/handoffs/{unverified}/revoke",
+                                            json={"confirmation_number": number})
+    assert status == 409 and body["error"] == "not_verified"
+
+    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    assert status == 200 and body["cancellation"]["confirmation_number"] == number
+    row = db.transaction(lambda s: s.execute(select(CancellationRequest).where(
+        CancellationRequest.confirmation_number == number)).scalar_one())
+    assert row.status == "revoked"
+    assert db.transaction(lambda s: s.get(Service, account["services"][0]).status) == "active"
+    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    assert status == 409 and body["error"] == "already_revoked"  # the assistant's rule, once
+    status, detail, _ = await agent.get(f"/console/api/handoffs/{hid}")
+    assert detail["account"]["open_cancellations"] == []
+    assert any(line["text"] == f"cancellation revoked: {number}" for line in detail["transcript"])
+    actions = db.transaction(lambda s: [e.action for e in s.execute(
+        select(AuditEvent).where(AuditEvent.conversation_id == cid).order_by(AuditEvent.id)).scalars()])
+    assert "cancellation_revoked" in actions and "handoff_revoke" in actions

@@ -8,6 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.api.openapi import openapi_document
+from bot.console import CANNED_PATH
+from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
 from bot.server import build_app
 from tests.bot.conftest import TOKEN, Api, make_account
 from tests.handoff.conftest import Console, add_staff, make_settings
@@ -19,8 +21,11 @@ NOT_CALLED = {("GET", "/openapi.json")}  # called, but with a free-form schema: 
 
 
 @pytest.fixture
-async def backend(db_url, db, policy, rasa):
+async def backend(db_url, db, policy, rasa, tmp_path):
     app = build_app(make_settings(db_url, rasa.url), policy=policy, db=db)
+    canned = tmp_path / "canned_replies.yml"  # the test changes it: never the repository's file
+    canned.write_text(DEFAULT_CANNED.read_text(encoding="utf-8"), encoding="utf-8")
+    app[CANNED_PATH] = canned
     server = TestServer(app)
     await server.start_server()
     client = TestClient(server)
@@ -107,6 +112,14 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
     body = {"conversation_id": conversation, "reason": "customer_request", "channel": "socketio"}
     await call("POST", "/api/v1/handoffs", json=body, expect=201)
     await call("POST", "/api/v1/handoffs", who, json=body, expect=200)
+    await call("POST", "/api/v1/handoffs/activity", json={"conversation_id": conversation})
+    await call("POST", "/api/v1/handoffs/activity", json={"conversation_id": "conv-none"})
+    await call("POST", "/widget/v1/typing", json={"conversation_id": conversation})
+    await call("POST", "/widget/v1/typing", json={"conversation_id": "conv-none"}, expect=404)
+    await call("POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "a@example.com"})
+    await call("POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "nope"}, expect=422)
+    await call("POST", "/widget/v1/reply-email", json={"conversation_id": "conv-none", "email": "a@example.com"},
+               expect=404)
 
 
 async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, rasa) -> None:
@@ -143,7 +156,7 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     assert me["username"] == agent_user["username"]
     listing = await call(agent, "GET", "/console/api/handoffs")
     assert handoff_id in [h["id"] for h in listing["handoffs"]]
-    await call(agent, "GET", "/console/api/handoffs?closed=1", expect=403)
+    await call(agent, "GET", "/console/api/handoffs?closed=1")
     await call(boss, "GET", "/console/api/handoffs?closed=1")
     await call(agent, "GET", "/console/api/staff")
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": "hello"}, expect=403)
@@ -154,6 +167,14 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     assert [line["who"] for line in detail["transcript"]][:2] == ["customer", "assistant"]
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": "Hi, Alex here."})
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": " "}, expect=422)
+    await call(agent, "POST", f"/console/handoffs/{handoff_id}/notes", json={"text": "Wants a call back"})
+    await call(agent, "POST", f"/console/handoffs/{handoff_id}/revoke", json={"confirmation_number": "X"},
+               expect=409)  # the customer has not verified in this chat
+    await call(agent, "GET", "/console/api/canned")
+    await call(boss, "POST", "/console/canned", json={"replies": "- title: Hi\n  text: Hello there.\n"})
+    await call(boss, "POST", "/console/canned", json={"replies": "- nope"}, expect=422)
+    await call(agent, "POST", "/console/canned", json={"replies": "- title: Hi\n  text: Hello.\n"}, expect=403)
+    await call(agent, "POST", f"/console/handoffs/{handoff_id}/notes", json={"text": " "}, expect=422)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/take", csrf="wrong", expect=403)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/handback")
     await call(agent, "GET", "/console/api/handoffs/999999", expect=404)

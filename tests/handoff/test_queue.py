@@ -2,7 +2,6 @@
 conversation, the verified account attached, the notification written with it."""
 from datetime import datetime
 
-import pytest
 from sqlalchemy import select
 
 from bot.handoff import service
@@ -128,6 +127,58 @@ def test_queue_order_and_waiting_times(db, policy):
     ids = [h["id"] for h in listed]
     assert ids.index(a["handoff"]["id"]) < ids.index(b["handoff"]["id"])
     assert all(h["waiting_seconds"] >= 0 and h["status"] in ("queued", "assigned") for h in listed)
-    with pytest.raises(service.Forbidden):
-        db.transaction(service.list_handoffs, Staff(row.id, row.username, "A", "agent", "x", NY_MONDAY_10), True)
+    # agents read the history too (closed chats, newest first, after the open ones)
+    history = db.transaction(service.list_handoffs, Staff(row.id, row.username, "A", "agent", "x", NY_MONDAY_10), True)
+    assert [h["id"] for h in history][:len(ids)] == ids
     assert db.transaction(lambda s: s.get(Handoff, a["handoff"]["id"])).status == "queued"
+
+
+async def test_position_and_expected_wait_from_the_teams_recent_history(api, db):
+    """The customer hears their place in line and a wait based on how long taking a chat took
+    lately (the median), shared by the staff marked available; 'shortly' needs someone available."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    set_duty(db, "on")
+    db.transaction(lambda s: s.execute(update(StaffUser).values(available=False)))
+    db.transaction(lambda s: s.execute(update(Handoff).where(Handoff.status != "closed").values(status="closed")))
+    first = await queue_handoff(api)
+    second = await queue_handoff(api)
+    assert (first["position"], second["position"]) == (1, 2)
+    assert first["someone_available"] is False
+
+    def history(session):  # three chats taken lately: after 4, 10 and 30 minutes (median 10)
+        session.execute(update(Handoff).where(Handoff.assigned_at.is_not(None)).values(assigned_at=None))
+        now = datetime.utcnow()
+        for minutes in (4, 10, 30):
+            session.add(Handoff(conversation_id=f"old-{minutes}", channel="rest", reason="customer_request",
+                                status="closed", created_at=now - timedelta(hours=1),
+                                assigned_at=now - timedelta(hours=1) + timedelta(minutes=minutes)))
+    db.transaction(history)
+    third = await queue_handoff(api)
+    assert third["position"] == 3 and third["expected_wait_minutes"] == 30 and not third["someone_available"]
+    names = [add_staff(db, "agent")["username"] for _ in range(2)]
+    db.transaction(lambda s: s.execute(update(StaffUser).where(StaffUser.username.in_(names)).values(available=True)))
+    fourth = await queue_handoff(api)
+    assert fourth["position"] == 4 and fourth["expected_wait_minutes"] == 20 and fourth["someone_available"]
+
+
+async def test_reply_email_only_for_a_waiting_website_chat_and_masked_in_the_audit(api, db):
+    set_duty(db, "off")
+    web_chat = await queue_handoff(api, channel="socketio")
+    sms = await queue_handoff(api, conversation_id="+15550100", channel="twilio")
+    post = api.client.post
+
+    answer = await post("/widget/v1/reply-email", json={"conversation_id": sms["handoff"]["conversation_id"],
+                                                        "email": "x@example.com"})
+    assert answer.status == 404 and answer.headers["Access-Control-Allow-Origin"] == "*"
+    cid = web_chat["handoff"]["conversation_id"]
+    answer = await post("/widget/v1/reply-email", json={"conversation_id": cid, "email": " Erin@Example.com "})
+    assert answer.status == 200 and (await answer.json())["reply_email"] == "e•••@example.com"
+    assert rows(db, Handoff, conversation_id=cid)[0].reply_email == "erin@example.com"
+    audit = rows(db, AuditEvent, action="handoff_reply_email", conversation_id=cid)
+    assert [a.details["masked_address"] for a in audit] == ["e•••@example.com"]
+    assert not any("erin@example.com" in n.body for n in rows(db, StaffNotification, kind="handoff"))
+    preflight = await api.client.options("/widget/v1/reply-email")
+    assert preflight.status == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]

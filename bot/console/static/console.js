@@ -1,4 +1,5 @@
-// Staff console: refreshes the queue and the open chat, and sends forms as JSON with the CSRF
+// Staff console: follows the backend's server-sent events (no polling) to refresh the queue and
+// the open chat, shows the customer typing, alerts on new and newly assigned chats, and sends forms as JSON with the CSRF
 // token. Every value from the server is inserted as text (never as HTML).
 (function () {
   "use strict";
@@ -43,26 +44,59 @@
   }
 
   // ---- queue page
+  function queueState(h) {
+    if (h.status === "assigned" && h.assigned_to) return "With " + h.assigned_to;
+    if (h.status === "closed" && h.outcome_text) return "Closed: " + h.outcome_text.charAt(0).toLowerCase() + h.outcome_text.slice(1);
+    return h.status_text;
+  }
+
+  // A chat newly assigned to me (by a supervisor) or newly waiting: a banner and, when the
+  // browser allows it, a notification.
+  var known = null;
+  function alertNew(handoffs) {
+    var now = {};
+    handoffs.forEach(function (h) { now[h.id] = h.assigned_to_me ? "mine" : h.status; });
+    if (known) {
+      handoffs.forEach(function (h) {
+        var before = known[h.id];
+        if (h.assigned_to_me && before !== "mine" && h.status === "assigned") {
+          notify("Chat #" + h.id + " was assigned to you", (h.customer_name || "Customer not verified") + " · " + h.reason_text);
+        } else if (before === undefined && h.status === "queued") {
+          notify("New chat waiting: #" + h.id, (h.customer_name || "Customer not verified") + " · " + h.reason_text);
+        }
+      });
+    }
+    known = now;
+  }
+
+  function notify(title, body) {
+    var flash = document.getElementById("flash");
+    if (flash) flash.textContent = title + " (" + body + ")";
+    if ("Notification" in window && Notification.permission === "granted") {
+      try { new Notification(title, { body: body }); } catch (e) { /* not allowed here */ }
+    }
+  }
+
   async function refreshQueue() {
-    var closed = new URLSearchParams(window.location.search).get("closed") === "1";
-    var data = await getJSON("/console/api/handoffs" + (closed ? "?closed=1" : ""));
+    var data = await getJSON("/console/api/handoffs" + window.location.search);
     var body = document.getElementById("queue-rows");
     if (!data || !body) return;
+    alertNew(data.handoffs);
     body.textContent = "";
     data.handoffs.forEach(function (h) {
       var row = el("tr");
       var link = el("a", null, "#" + h.id);
       link.href = "/console/handoffs/" + h.id;
       var first = el("td"); first.appendChild(link); row.appendChild(first);
-      row.appendChild(el("td", null, h.status + (h.assigned_to ? " (" + h.assigned_to + ")" : "")));
-      row.appendChild(el("td", null, h.reason));
-      row.appendChild(el("td", null, h.channel));
-      row.appendChild(el("td", null, h.account_number || "not verified"));
+      row.appendChild(el("td", null, h.account_number ? h.customer_name + " · " + h.account_number : "Not verified"));
+      row.appendChild(el("td", null, queueState(h)));
+      row.appendChild(el("td", null, h.reason_text));
+      row.appendChild(el("td", null, h.channel_text));
       row.appendChild(el("td", null, waited(h.waiting_seconds)));
       body.appendChild(row);
     });
     if (!data.handoffs.length) {
-      var empty = el("tr"); var cell = el("td", "notice", "No chats waiting."); cell.colSpan = 6;
+      var empty = el("tr"); var cell = el("td", "notice", "No chats here."); cell.colSpan = 6;
       empty.appendChild(cell); body.appendChild(empty);
     }
     var duty = document.getElementById("duty-text");
@@ -78,23 +112,27 @@
     list.textContent = "";
     lines.forEach(function (line) {
       var item = el("li", line.who);
-      var who = line.who === "agent" ? (line.name || "Agent") : line.who === "customer" ? "Customer" :
-        line.who === "assistant" ? "Assistant" : "";
-      if (who) item.appendChild(el("span", "who", who + ":"));
+      if (line.time) item.appendChild(el("time", null, line.time));
+      if (line.who !== "event" && line.who !== "system") {
+        item.appendChild(el("span", "who", line.name || ""));
+        if (line.pressed) { item.appendChild(document.createTextNode(" ")); item.appendChild(el("span", "badge", "button")); }
+      }
       item.appendChild(el("span", "text", line.text));
+      if (line.options && line.options.length) item.appendChild(el("span", "options", "Offered: " + line.options.join(" · ")));
       list.appendChild(item);
     });
     if (atBottom) list.scrollTop = list.scrollHeight;
   }
 
+  var leaving = false; // this page is going to the queue (hand back, close): no reload
   async function refreshChat() {
-    var id = document.body.getAttribute("data-handoff") || (document.getElementById("chat") || {}).dataset.handoff;
-    if (!id) return;
-    var data = await getJSON("/console/api/handoffs/" + id);
+    var chat = document.getElementById("chat");
+    if (!chat) return;
+    var data = await getJSON("/console/api/handoffs/" + chat.dataset.handoff);
     if (!data) return;
+    if (leaving) return;
+    if (data.handoff.status !== chat.dataset.status) { window.location.reload(); return; }
     renderTranscript(data.transcript);
-    var status = document.getElementById("handoff-status");
-    if (status) status.textContent = data.handoff.status + (data.handoff.assigned_to ? " · " + data.handoff.assigned_to : "");
   }
 
   function ajaxForms() {
@@ -109,6 +147,11 @@
           if (!answer) return;
           if (!answer.ok) { say(answer.message || "That did not work."); return; }
           say("");
+          if (form.dataset.ajax === "queue") {
+            leaving = true;
+            try { sessionStorage.setItem("console:flash", form.dataset.done || ""); } catch (e) { /* ignore */ }
+            window.location.assign("/console/queue"); return;
+          }
           if (form.dataset.ajax === "reload") { window.location.reload(); return; }
           var text = form.querySelector("textarea"); if (text) { text.value = ""; text.focus(); }
           await refreshChat();
@@ -122,9 +165,64 @@
   }
 
   ajaxForms();
-  if (page === "queue") { setInterval(refreshQueue, 3000); }
+  var picker = document.getElementById("canned");
+  if (picker) picker.addEventListener("change", function () {
+    var option = picker.options[picker.selectedIndex];
+    var box = document.getElementById("reply-text");
+    if (option && option.dataset.text && box) { box.value = option.dataset.text; box.focus(); }
+    picker.selectedIndex = 0;
+  });
+  if (page === "queue") {
+    var flash = document.getElementById("flash");
+    try {
+      var done = sessionStorage.getItem("console:flash");
+      if (flash && done) flash.textContent = done;
+      sessionStorage.removeItem("console:flash");
+    } catch (e) { /* storage off */ }
+    if ("Notification" in window && Notification.permission === "default") {
+      document.addEventListener("click", function ask() {
+        Notification.requestPermission(); document.removeEventListener("click", ask);
+      });
+    }
+    refreshQueue();
+  }
   if (page === "chat") {
     var list = document.getElementById("transcript"); if (list) list.scrollTop = list.scrollHeight;
-    setInterval(refreshChat, 2000);
   }
+
+  // Live: the backend's server-sent events say what changed; the page then reloads only that.
+  var typingTimer = null;
+  function showTyping() {
+    var box = document.getElementById("typing");
+    if (!box) return;
+    box.hidden = false;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  function follow() {
+    if (!("EventSource" in window) || (page !== "queue" && page !== "chat")) return;
+    var source = new EventSource("/console/api/events");
+    var chat = document.getElementById("chat");
+    var mine = chat ? String(chat.dataset.handoff) : null;
+    source.addEventListener("ready", function () { document.body.dataset.live = "on"; });
+    source.addEventListener("queue", function (event) {
+      if (page === "queue") { refreshQueue(); return; }
+      var data = JSON.parse(event.data);
+      if (String(data.id) === mine) refreshChat();
+    });
+    source.addEventListener("chat", function (event) {
+      var data = JSON.parse(event.data);
+      if (page === "queue") { refreshQueue(); return; }
+      if (String(data.id) === mine) {
+        var box = document.getElementById("typing"); if (box) box.hidden = true;
+        refreshChat();
+      }
+    });
+    source.addEventListener("typing", function (event) {
+      if (String(JSON.parse(event.data).id) === mine) showTyping();
+    });
+    source.onerror = function () { document.body.dataset.live = "reconnecting"; };
+  }
+  follow();
 })();

@@ -28,6 +28,16 @@ export const DEFAULT_TEXTS = {
   disconnected: "Disconnected",
   notDelivered: "Not delivered yet: it is sent when the connection is back.",
   imageAlt: "Image from the assistant",
+  agentLabel: "support team",
+  waitingShortly: "Waiting for a person: someone will be with you shortly.",
+  waitingInLine: "Waiting for a person: you're number {position} in line, about {minutes} min.",
+  personAnswering: "{name} from our support team is answering.",
+  offDuty: "No one from our team is on duty now. Want a reply by email? (optional: you can finish cancelling here without anyone)",
+  emailLabel: "Email for a reply",
+  emailSend: "Send",
+  emailSkip: "No thanks",
+  emailThanks: "Thanks: our team will reply to {email} when they are back.",
+  emailFailed: "That did not work; check the address and try again.",
 };
 
 // The dataset name of a text key: "startOver" -> "textStartOver" (attribute data-text-start-over).
@@ -57,6 +67,7 @@ export function readConfig(data) {
   return {
     socketUrl: data.socketUrl,
     socketPath: data.socketPath || "/socket.io",
+    backendUrl: (data.backendUrl || "").trim().replace(/\/+$/, ""),
     title,
     open: data.open === "true",
     position: (data.position || "").trim().toLowerCase() === "left" ? "left" : "right",

@@ -65,6 +65,18 @@ header .close { font-size: 18px; line-height: 1; padding: 2px 8px; }
 }
 .msg.user a { color: var(--ca-on-primary); }
 .msg.bot a { color: var(--ca-focus); }
+.msg.agent { background: #e6f4ea; border: 1px solid #9ccfa9; }
+.msg .sender { display: block; font-size: 12px; font-weight: 600; color: #1d5c2e; margin-bottom: 2px; }
+.handoff-state { margin: 0 16px 8px; padding: 6px 10px; border-radius: 8px; background: #fff7e0; color: #5c4600; font-size: 13px; }
+.handoff-state.person { background: #e6f4ea; color: #1d5c2e; }
+.handoff-state[hidden] { display: none; }
+.handoff-state p { margin: 0 0 6px; }
+.reply-email { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.reply-email label { width: 100%; font-weight: 600; }
+.reply-email input { flex: 1; min-width: 140px; padding: 6px 8px; border: 1px solid var(--ca-border); border-radius: 6px; font: inherit; }
+.reply-email button { padding: 6px 10px; border-radius: 6px; border: 1px solid var(--ca-primary); background: var(--ca-primary); color: var(--ca-on-primary); font: inherit; cursor: pointer; }
+.reply-email button.secondary { background: #fff; color: #1a1a1a; border-color: var(--ca-border); }
+.reply-email .email-error { width: 100%; color: #a01818; }
 /* A message typed while the assistant is unreachable: kept, marked, sent on reconnect. */
 .msg.user.undelivered { background: #fff; color: #1a1a1a; border: 2px dashed var(--ca-border); }
 .msg.user.undelivered a { color: #1a1a1a; }

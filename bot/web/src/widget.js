@@ -18,6 +18,11 @@
 // Greeting: when the panel opens on a new conversation the widget sends the greeting intent
 // (data-greeting-intent, default /greet) once, so the assistant's own greeting and menu show.
 //
+// A person: while the chat waits for staff the widget shows the place in line and the expected
+// wait (custom message {handoff: "waiting", position, expected_wait_minutes, someone_available}
+// from action_handoff) instead of typing dots; messages from staff ({from: "agent", name, text},
+// sent by the console) carry the agent's name and their own style; {handoff: "ended"} ends it.
+//
 // Delivery: a message typed while the assistant is unreachable is shown marked "not delivered",
 // kept (sessionStorage, so a reload keeps it too) and sent when the session is confirmed again.
 
@@ -32,6 +37,7 @@ const OPEN_KEY = STORE_PREFIX + "open";
 const GREETED_KEY = STORE_PREFIX + "greeted-session";
 const MAX_STORED_MESSAGES = 200;
 const TYPING_TIMEOUT_MS = 30000;
+const TYPING_REPORT_MS = 3000;
 
 function findScriptTag() {
   const current = document.currentScript;
@@ -97,12 +103,14 @@ class ChatWidget {
     this.texts = config.texts;
     this.sessionId = storageGet(localStorage, SESSION_KEY);
     this.greetPending = false;
+    this.handoff = null; // null | {state: "waiting", ...} | {state: "person", name}
     this.transcript = this.loadTranscript();
     this.sessionConfirmed = false;
     this.typingTimer = null;
     this.messageEls = new Map();
     this.buildDom();
     this.renderTranscript();
+    this.renderHandoff();
     this.connect();
     if (config.open || storageGet(sessionStorage, OPEN_KEY) === "1") this.open(false);
   }
@@ -156,6 +164,7 @@ class ChatWidget {
       el("span"),
     ]);
     this.typingSr = el("p", { class: "sr-only", role: "status", "aria-live": "polite" });
+    this.handoffEl = el("div", { class: "handoff-state", role: "status", "aria-live": "polite", hidden: true });
 
     const inputId = "ca-input";
     this.input = el("input", {
@@ -171,6 +180,7 @@ class ChatWidget {
       this.input,
       this.sendBtn,
     ]);
+    this.input.addEventListener("input", () => this.reportTyping());
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.sendTyped();
@@ -191,6 +201,7 @@ class ChatWidget {
         this.log,
         this.typingEl,
         this.typingSr,
+        this.handoffEl,
         this.form,
       ],
     );
@@ -243,6 +254,7 @@ class ChatWidget {
       // only show a transcript that belongs to the stored session (none yet: both null)
       if (parsed && (parsed.sessionId || null) === (this.sessionId || null) && Array.isArray(parsed.messages)) {
         this.greetPending = parsed.greetPending === true;
+        this.handoff = parsed.handoff && typeof parsed.handoff === "object" ? parsed.handoff : null;
         return parsed.messages;
       }
     } catch (_) {
@@ -257,7 +269,7 @@ class ChatWidget {
     storageSet(
       sessionStorage,
       TRANSCRIPT_KEY,
-      JSON.stringify({ sessionId: this.sessionId, greetPending: this.greetPending, messages }),
+      JSON.stringify({ sessionId: this.sessionId, greetPending: this.greetPending, handoff: this.handoff, messages }),
     );
   }
 
@@ -278,8 +290,11 @@ class ChatWidget {
   renderMessage(message, index) {
     const t = this.texts;
     const who = message.from === "user" ? "user" : "bot";
-    const item = el("div", { class: `msg ${who}` }, [
-      el("span", { class: "sr-only", text: who === "user" ? t.you : t.assistant }),
+    const agent = message.from === "agent";
+    const item = el("div", { class: `msg ${who}${agent ? " agent" : ""}` }, [
+      agent
+        ? el("span", { class: "sender", text: `${message.name} \u00b7 ${t.agentLabel}` })
+        : el("span", { class: "sr-only", text: who === "user" ? t.you : t.assistant }),
     ]);
     if (message.text) item.append(el("p", {}, [renderText(message.text)]));
     if (message.image) {
@@ -404,6 +419,8 @@ class ChatWidget {
   }
 
   showTyping() {
+    // a person answers (or will): no dots pretending someone types
+    if (this.handoff && this.handoff.state !== "off_duty") return;
     this.typingEl.hidden = false;
     this.typingSr.textContent = this.texts.typing;
     clearTimeout(this.typingTimer);
@@ -419,9 +436,122 @@ class ChatWidget {
 
   // ------------------------------------------------------------ receiving
 
+  renderHandoff() {
+    const t = this.texts;
+    const state = this.handoff;
+    if (!state) {
+      this.handoffEl.hidden = true;
+      this.handoffEl.textContent = "";
+      return;
+    }
+    if (state.state === "off_duty") {
+      this.renderOffDuty(state);
+      return;
+    }
+    let text;
+    if (state.state === "person") text = t.personAnswering.replace("{name}", state.name);
+    else if (state.someoneAvailable || !state.position) text = t.waitingShortly;
+    else {
+      text = t.waitingInLine
+        .replace("{position}", String(state.position))
+        .replace("{minutes}", String(state.minutes || "?"));
+    }
+    this.handoffEl.className = "handoff-state" + (state.state === "person" ? " person" : "");
+    this.handoffEl.textContent = text;
+    this.handoffEl.hidden = false;
+  }
+
+  // While a person handles (or is about to handle) the chat, tell the staff console that the
+  // customer is typing (at most every 3 s; needs data-backend-url).
+  reportTyping() {
+    const state = this.handoff;
+    if (!this.config.backendUrl || !state || (state.state !== "person" && state.state !== "waiting")) return;
+    const now = Date.now();
+    if (this.typingSentAt && now - this.typingSentAt < TYPING_REPORT_MS) return;
+    this.typingSentAt = now;
+    fetch(`${this.config.backendUrl}/widget/v1/typing`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: this.sessionId }),
+    }).catch(() => {});
+  }
+
+  // Off duty: an optional email for a reply (needs data-backend-url), and the reminder that the
+  // assistant can finish the cancellation alone.
+  renderOffDuty(state) {
+    const t = this.texts;
+    this.handoffEl.className = "handoff-state";
+    this.handoffEl.hidden = false;
+    if (state.email) {
+      this.handoffEl.textContent = t.emailThanks.replace("{email}", state.email);
+      return;
+    }
+    const input = el("input", { id: "ca-reply-email", type: "email", autocomplete: "email", maxlength: "254" });
+    const error = el("span", { class: "email-error" });
+    const skip = el("button", { type: "button", class: "secondary", text: t.emailSkip });
+    skip.addEventListener("click", () => this.setHandoff(null));
+    const form = el("form", { class: "reply-email" }, [
+      el("label", { for: "ca-reply-email", text: t.emailLabel }),
+      input,
+      el("button", { type: "submit", text: t.emailSend }),
+      skip,
+      error,
+    ]);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const email = input.value.trim();
+      if (!email) return;
+      try {
+        const answer = await fetch(`${this.config.backendUrl}/widget/v1/reply-email`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ conversation_id: this.sessionId, email }),
+        });
+        if (!answer.ok) throw new Error(String(answer.status));
+        this.setHandoff({ state: "off_duty", email });
+      } catch (_) {
+        error.textContent = t.emailFailed;
+      }
+    });
+    this.handoffEl.replaceChildren(el("p", { text: t.offDuty }), form);
+  }
+
+  setHandoff(state) {
+    this.handoff = state;
+    this.saveTranscript();
+    this.renderHandoff();
+  }
+
+  // Custom messages of the handoff (see the header); true when `data` was one.
+  onHandoffMessage(data) {
+    if (data.handoff === "off_duty") {
+      if (this.config.backendUrl) this.setHandoff({ state: "off_duty" });
+      return true;
+    }
+    if (data.handoff === "waiting") {
+      const position = Number(data.position) || 0;
+      const minutes = Number(data.expected_wait_minutes) || 0;
+      this.setHandoff({ state: "waiting", position, minutes, someoneAvailable: data.someone_available === true });
+      return true;
+    }
+    if (data.from === "agent" && typeof data.text === "string") {
+      const name = typeof data.name === "string" && data.name ? data.name : "Support";
+      this.setHandoff({ state: "person", name });
+      this.addMessage({ from: "agent", name, text: data.text });
+      return true;
+    }
+    if (data.handoff === "ended") {
+      this.setHandoff(null);
+      if (typeof data.text === "string") this.addMessage({ from: "bot", text: data.text });
+      return true;
+    }
+    return false;
+  }
+
   onBotUttered(data) {
     if (!data || typeof data !== "object") return;
     this.hideTyping();
+    if (this.onHandoffMessage(data)) return;
     const message = { from: "bot" };
     if (typeof data.text === "string") message.text = data.text;
     const replies = data.quick_replies || data.buttons || [];
@@ -496,8 +626,10 @@ class ChatWidget {
     this.sessionId = null;
     this.transcript = [];
     this.greetPending = false;
+    this.handoff = null;
     this.hideTyping();
     this.renderTranscript();
+    this.renderHandoff();
     if (this.socket) {
       this.sessionConfirmed = false;
       if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
