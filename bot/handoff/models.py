@@ -10,6 +10,13 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, T
 
 from bot.models import Base, utcnow
 
+
+def _key_of_conversation(context) -> str:
+    """Default of ``Handoff.conversation_key``: the keyed hash of the row's conversation id."""
+    from bot.hashing import conversation_key
+
+    return conversation_key(context.get_current_parameters()["conversation_id"])
+
 ROLES = ("agent", "supervisor")
 OPEN_STATUSES = ("queued", "assigned")
 
@@ -47,7 +54,7 @@ class Handoff(Base):
     conversation_id = Column(String(200), nullable=False, index=True)  # staff reach the chat with it
     # its keyed hash (bot.hashing.conversation_key), as the backend's other tables store it: the
     # reports join handoffs to conversations on it
-    conversation_key = Column(String(64), nullable=False, index=True)
+    conversation_key = Column(String(64), nullable=False, index=True, default=_key_of_conversation)
     channel = Column(String(40), nullable=False)
     reason = Column(String(60), nullable=False)
     status = Column(String(20), nullable=False, default="queued")  # queued | assigned | closed

@@ -567,7 +567,8 @@ async def test_internal_notes_stay_in_the_console(api, db, agent, supervisor, ra
     assert "Wants a callback &lt;b&gt;" in page and "the customer never sees these" in page
     assert (await agent.post(f"/console/handoffs/{h['id']}/notes", json={"text": "x" * 2001}))[0] == 422
     audit = db.transaction(lambda s: [e.details for e in s.execute(
-        select(AuditEvent).where(AuditEvent.action == "handoff_note", AuditEvent.conversation_id == h["conversation_id"])
+        select(AuditEvent).where(AuditEvent.action == "handoff_note",
+               AuditEvent.conversation_key == conversation_key(h["conversation_id"]))
     ).scalars()])
     assert audit == [{"handoff_id": h["id"], "staff": agent.user["username"], "characters": 20}]
 
@@ -638,5 +639,5 @@ async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rul
     assert detail["account"]["open_cancellations"] == []
     assert any(line["text"] == f"cancellation revoked: {number}" for line in detail["transcript"])
     actions = db.transaction(lambda s: [e.action for e in s.execute(
-        select(AuditEvent).where(AuditEvent.conversation_id == cid).order_by(AuditEvent.id)).scalars()])
+        select(AuditEvent).where(AuditEvent.conversation_key == conversation_key(cid)).order_by(AuditEvent.id)).scalars()])
     assert "cancellation_revoked" in actions and "handoff_revoke" in actions

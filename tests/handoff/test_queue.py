@@ -177,7 +177,7 @@ async def test_reply_email_only_for_a_waiting_website_chat_and_masked_in_the_aud
     answer = await post("/widget/v1/reply-email", json={"conversation_id": cid, "email": " Erin@Example.com "})
     assert answer.status == 200 and (await answer.json())["reply_email"] == "e•••@example.com"
     assert rows(db, Handoff, conversation_id=cid)[0].reply_email == "erin@example.com"
-    audit = rows(db, AuditEvent, action="handoff_reply_email", conversation_id=cid)
+    audit = rows(db, AuditEvent, action="handoff_reply_email", conversation_key=conversation_key(cid))
     assert [a.details["masked_address"] for a in audit] == ["e•••@example.com"]
     assert not any("erin@example.com" in n.body for n in rows(db, StaffNotification, kind="handoff"))
     preflight = await api.client.options("/widget/v1/reply-email")
