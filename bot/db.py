@@ -5,6 +5,7 @@ with `BEGIN IMMEDIATE` so that concurrent writers queue instead of failing with 
 locked". PostgreSQL is used as is (READ COMMITTED; rows that must be serialised are locked with
 SELECT ... FOR UPDATE).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,7 +18,7 @@ from typing import Any, Callable, Optional, TypeVar
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
 T = TypeVar("T")

@@ -14,6 +14,7 @@ out_of_scope), out-of-scope recall, a per-label table and the most frequent conf
 Exit codes: 0 ok, 2 missing/invalid input (data, mapping or model), 3 unmapped intent.
 The metric functions import nothing from Rasa, so they can be tested without a model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,7 +86,7 @@ def compute_metrics(gold: Sequence[str], pred: Sequence[str], oos_label: str = O
     fp: Counter = Counter()
     fn: Counter = Counter()
     confusions: Counter = Counter()
-    for g, p in zip(gold, pred):
+    for g, p in zip(gold, pred, strict=False):
         if g == p:
             tp[g] += 1
         else:
@@ -105,7 +106,7 @@ def compute_metrics(gold: Sequence[str], pred: Sequence[str], oos_label: str = O
         }
     # macro-F1 over the in-scope labels present in the gold data
     in_scope = sorted({g for g in gold if g != oos_label})
-    macro_f1 = sum(per_label[l]["f1"] for l in in_scope) / len(in_scope) if in_scope else 0.0
+    macro_f1 = sum(per_label[label]["f1"] for label in in_scope) / len(in_scope) if in_scope else 0.0
     oos_support = tp[oos_label] + fn[oos_label]
     return {
         "n": n,
@@ -132,9 +133,7 @@ def format_report(metrics: dict, top: int = 20) -> str:
         f"{'label':<24}{'prec':>8}{'recall':>8}{'f1':>8}{'support':>9}",
     ]
     for lab, m in sorted(metrics["per_label"].items()):
-        lines.append(
-            f"{lab:<24}{m['precision']:>8.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9d}"
-        )
+        lines.append(f"{lab:<24}{m['precision']:>8.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9d}")
     lines += ["", f"top {top} confusions (gold -> predicted):"]
     for c in metrics["confusions"][:top]:
         lines.append(f"  {c['count']:>4}  {c['gold']} -> {c['pred']}")
@@ -173,8 +172,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--mapping", default=str(DEFAULT_MAPPING), help="intent mapping YAML")
     ap.add_argument("--json", help="write metrics (and predictions) to this JSON file")
     ap.add_argument("--top", type=int, default=20, help="number of confusions to print")
-    ap.add_argument("--show-errors", type=int, default=0, metavar="N",
-                    help="print up to N misclassified rows (for error analysis only)")
+    ap.add_argument(
+        "--show-errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print up to N misclassified rows (for error analysis only)",
+    )
     args = ap.parse_args(argv)
 
     try:
@@ -192,8 +196,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     unmapped = sorted({i for i, _ in preds if i and i not in mapping})
     if unmapped:
-        print(f"error: intents missing from {args.mapping}: {', '.join(unmapped)}",
-              file=sys.stderr)
+        print(f"error: intents missing from {args.mapping}: {', '.join(unmapped)}", file=sys.stderr)
         return 3
     gold = [g for _, g in rows]
     pred = [map_intent(i, mapping) for i, _ in preds]
@@ -203,14 +206,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.show_errors:
         print(f"\nmisclassified (up to {args.show_errors}):")
         shown = 0
-        for (text, g), (intent, conf), p in zip(rows, preds, pred):
+        for (text, g), (intent, conf), p in zip(rows, preds, pred, strict=False):
             if g != p and shown < args.show_errors:
                 print(f"  [{g} -> {p} ({intent} {conf:.2f})] {text}")
                 shown += 1
     if args.json:
         metrics["predictions"] = [
             {"text": t, "gold": g, "intent": i, "confidence": c, "pred": p}
-            for (t, g), (i, c), p in zip(rows, preds, pred)
+            for (t, g), (i, c), p in zip(rows, preds, pred, strict=False)
         ]
         Path(args.json).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return 0

@@ -61,7 +61,9 @@ def tiny_agent(tiny_model):
 
 
 @asynccontextmanager
-async def rasa_channel_server(agent, input_channels: List[Any], port: Optional[int] = None) -> AsyncIterator[str]:
+async def rasa_channel_server(
+    agent, input_channels: List[Any], port: Optional[int] = None
+) -> AsyncIterator[str]:
     """A real Sanic server with Rasa's channel routes (``/webhooks/<name>/webhook``)."""
     from rasa.core.channels.channel import register
     from sanic import Sanic
@@ -189,3 +191,12 @@ def tracebacks(caplog) -> List[str]:
 
 
 __all__ = ["LONG_REPLY", "StandIn", "rasa_channel_server", "tracebacks", "free_port", "textwrap"]
+
+
+@pytest.fixture
+def widget_ready():
+    """The system Chromium is there and the widget's bundle is built (the browser tests need both)."""
+    from tests.channels.browser import ensure_widget_bundle, require_chromium
+
+    require_chromium()
+    ensure_widget_bundle()

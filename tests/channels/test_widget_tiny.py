@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from bot.web.routes import setup_web_routes
-from tests.channels.browser import chromium_page, ensure_widget_bundle, require_chromium, screenshot
+from tests.channels.browser import chromium_page, screenshot
 from tests.channels.conftest import free_port, rasa_channel_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -43,12 +43,6 @@ async def page_server(rasa_url: str, port: int = 0):
         yield f"http://127.0.0.1:{port}/"
     finally:
         await runner.cleanup()
-
-
-@pytest.fixture
-def widget_ready():
-    require_chromium()
-    ensure_widget_bundle()
 
 
 class Widget:
@@ -102,9 +96,12 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
             await page.goto(url)
             widget = Widget(page)
             snippet = await page.locator("#snippet").inner_text()
-            assert snippet == (  # the backend's URL: the widget offers a reply email off duty (docs/handoff.md)
-                f'<script src="{url}static/widget.js" data-socket-url="{rasa_url}" '
-                f'data-backend-url="{url.rstrip("/")}" defer></script>'
+            assert (
+                snippet
+                == (  # the backend's URL: the widget offers a reply email off duty (docs/handoff.md)
+                    f'<script src="{url}static/widget.js" data-socket-url="{rasa_url}" '
+                    f'data-backend-url="{url.rstrip("/")}" defer></script>'
+                )
             )
             await widget.open()
             await expect(widget.input).to_be_focused()
@@ -154,7 +151,12 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
 
             session = await widget.session_id()
             assert await user_texts(tiny_agent, session) == [
-                "/greet", "hello", "show me options", "/deny", "show me options", "/affirm"
+                "/greet",
+                "hello",
+                "show me options",
+                "/deny",
+                "show me options",
+                "/affirm",
             ]
 
             # Escape closes the panel and gives focus back to the launcher
