@@ -1,6 +1,7 @@
 # make run   install if needed, train if the model is stale, seed demo data, start everything
 # make test  the whole test suite (PostgreSQL/Redis/RabbitMQ tests skip unless their TEST_* URL is set)
 # make bench benchmark figures (see docs/performance.md)
+# make check formatter (ruff format), linter (ruff) and type checker (mypy); part of make test
 SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
@@ -10,7 +11,7 @@ WEB   := bot/web/static/widget.js
 API_REF := bot/web/static/api-reference.js bot/web/static/api-reference.css
 CHARTS := bot/console/static/reports.js
 
-.PHONY: run shell test bench setup web chromium lock eval model clean
+.PHONY: run shell check test bench setup web chromium lock eval model clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $$(scripts/find_python310.sh) -m venv $(VENV)
@@ -47,8 +48,14 @@ run: setup
 shell: setup
 	@scripts/shell.sh
 
+# Formatter, linter and type checker (settings in pyproject.toml); make test runs them first.
+check: setup
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
 # The run-path tests train the model in a fresh copy first; the rest of the suite reuses it.
-test: setup chromium
+test: setup chromium check
 	$(PY) -m pytest -q -ra --timeout=900
 
 bench: setup model

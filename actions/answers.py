@@ -88,7 +88,7 @@ class ActionAnswerFee(_Answer):
             items = o.get("final_bill_items") or []
             bill = "; ".join(f"{i.get('description')} {money(i.get('amount'))}" for i in items)
             lines.append(
-                f"- {WHEN_NAMES.get(o.get('when'), o.get('when'))} ({human_date(o.get('end_date'))}): "
+                f"- {WHEN_NAMES.get(str(o.get('when')), o.get('when'))} ({human_date(o.get('end_date'))}): "
                 + (bill or "nothing further")
             )
         async with client() as backend:
@@ -119,7 +119,7 @@ class ActionAnswerRefund(_Answer):
         for o in options:
             refund = o.get("refund")
             lines.append(
-                f"- {WHEN_NAMES.get(o.get('when'), o.get('when'))}: "
+                f"- {WHEN_NAMES.get(str(o.get('when')), o.get('when'))}: "
                 + (f"refund of {money(refund)}" if is_positive(refund) else "no refund")
                 + (f". {o['explanation']}" if o.get("explanation") else "")
             )

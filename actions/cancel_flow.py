@@ -280,9 +280,9 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
             return {"service_id": None, "service_name": None}
         return await _chosen(dispatcher, tracker, auth, named, services)
     for text in [latest_text(tracker), *earlier_user_texts(tracker)]:
-        named = match_services(services, text)
-        if len(named) == 1:
-            return await _chosen(dispatcher, tracker, auth, named[0], services)
+        matches = match_services(services, text)
+        if len(matches) == 1:
+            return await _chosen(dispatcher, tracker, auth, matches[0], services)
         if len(active) > 1 and wants_all(text) and re.search(r"\b(cancel|close|end)", text, re.I):
             return await _take_all(dispatcher, tracker, auth, active)
     if not active:

@@ -243,7 +243,7 @@ class StopWordsMixin:
     that the NLU took for something else and that a free-text slot would otherwise swallow.
     """
 
-    async def run(self, dispatcher, tracker, domain):  # type: ignore[override]
+    async def run(self, dispatcher, tracker, domain):
         requested = tracker.get_slot("requested_slot")
         candidate = tracker.slots_to_validate().get(requested) if requested else None
         if candidate is not None and is_stop(tracker.latest_message.get("text")):
@@ -255,4 +255,4 @@ class StopWordsMixin:
                 SlotSet("flow_stopped", "user_stopped"),
                 SlotSet("requested_slot", None),
             ]
-        return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]
+        return await super().run(dispatcher, tracker, domain)

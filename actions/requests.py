@@ -67,7 +67,8 @@ def _normalise_confirmation(value: Any) -> Optional[str]:
 
 def _status_text(c: Dict[str, Any]) -> str:
     service = c.get("service") or {}
-    status = STATUS_WORDS.get(c.get("status"), c.get("status"))
+    code = str(c.get("status") or "")
+    status = STATUS_WORDS.get(code, code)
     text = (
         f"Request {c.get('confirmation_number')} for {service_label(service)} is {status}. "
         f"Received {human_date(str(c.get('received_at') or '')[:10] or None)}; it ends on "

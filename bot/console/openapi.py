@@ -7,7 +7,7 @@ Every route but the login page, the login itself and the static files needs the 
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from bot.api.openapi_schema import (
     BOOLEAN,
@@ -254,7 +254,7 @@ _HANDOFF_ANSWER = obj({"handoff": ref("Handoff")}, ["handoff"])
 _CONFLICT = {"409": json_answer(_ERROR, "Closed, or someone else has the chat")}
 _RASA_DOWN = {"502": json_answer(_ERROR, "Rasa unreachable; nothing was sent")}
 
-_REPORT_FILTERS = [
+_REPORT_FILTERS: List[Dict[str, Any]] = [
     {
         "name": "since",
         "in": "query",

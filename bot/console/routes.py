@@ -311,7 +311,8 @@ async def login(request: web.Request) -> web.Response:
         return (
             _error(401, "login_failed", message) if wants_json else _login_form(request, message, status=401)
         )
-    staff = result.staff
+    staff, session_id = result.staff, result.session_id
+    assert staff is not None and session_id is not None  # a successful login has both
     response = (
         _json(
             {
@@ -322,9 +323,7 @@ async def login(request: web.Request) -> web.Response:
         if wants_json
         else _redirect("/console/queue")
     )
-    _set_cookie(
-        response, request, SESSION_COOKIE, result.session_id, request.app[SETTINGS].console_session_seconds
-    )
+    _set_cookie(response, request, SESSION_COOKIE, session_id, request.app[SETTINGS].console_session_seconds)
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/console")
     return response
 

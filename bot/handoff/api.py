@@ -60,7 +60,7 @@ async def request_handoff(request: web.Request) -> web.Response:
     if response.status == 201:
         request.app[NOTIFIER].wake()
     if response.status in (200, 201):
-        request.app[LIVE].publish("queue", json.loads(response.body)["handoff"]["id"])
+        request.app[LIVE].publish("queue", json.loads(response.text or "{}")["handoff"]["id"])
     return response
 
 

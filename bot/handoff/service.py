@@ -202,9 +202,9 @@ def queue(
     if not REASON_RE.match(reason):
         raise InvalidField("reason", "must be a short lowercase code such as customer_request")
     status = duty(session, policy, now)
-    handoff = _open_handoff(session, conversation_id)
-    created = handoff is None
-    if created:
+    found = _open_handoff(session, conversation_id)
+    created = found is None
+    if found is None:
         handoff = Handoff(
             conversation_id=conversation_id,
             conversation_key=conversation_key(conversation_id),
@@ -243,6 +243,7 @@ def queue(
             f"{who}; {when}. Take it in the staff console.",
         )
     else:
+        handoff = found
         if account_id and handoff.account_id is None:
             handoff.account_id = account_id
         if status.on_duty:

@@ -259,9 +259,9 @@ def _load_offers(session: Session, conversations: Dict[str, Conversation], ids: 
             AuditEvent.action == "offer_outcome", AuditEvent.conversation_key.in_(ids)
         )
     ).scalars():
-        offer = offers.get(details.get("offer_id"))
-        if offer is not None and details.get("outcome") == "accepted":
-            offer.changes = details.get("changes") or {}
+        decided = offers.get(details.get("offer_id"))
+        if decided is not None and details.get("outcome") == "accepted":
+            decided.changes = details.get("changes") or {}
     # Did the customer cancel the service anyway, at or after the offer point (any time until now)?
     later = (
         select(RetentionOffer.id, CancellationRequest.received_at, CancellationRequest.status)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.orm import Session
@@ -185,7 +185,7 @@ def cancellation_tables(session: Session, where, totals: Dict[str, int]) -> List
     summary.add(["filed", totals["step:filed"]])
     summary.add(["revoked since", totals["revoked"]])
     summary.add(["confirmed but refused", totals["refused"]])
-    by = {name: defaultdict(int) for name in ("reason", "tier", "channel", "end")}
+    by: Dict[str, Dict[str, int]] = {name: defaultdict(int) for name in ("reason", "tier", "channel", "end")}
     weeks: Dict[date, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for reason, tier, channel, end, week, n in session.execute(
         select(R.filed_reason, R.tier, R.filed_channel, R.filed_end_kind, R.filed_week, func.count())
@@ -227,9 +227,12 @@ def cancellation_tables(session: Session, where, totals: Dict[str, int]) -> List
 
 
 def offer_tables(session: Session, where) -> List[Table]:
-    offers = defaultdict(lambda: [0, 0, 0, 0])  # made, accepted, declined, later cancelled
-    cells = defaultdict(lambda: [0, 0])  # (reason, tier) -> made, accepted
-    months = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])  # saves, later cancelled, month, year
+    offers: Dict[str, List[int]] = defaultdict(
+        lambda: [0, 0, 0, 0]
+    )  # made, accepted, declined, later cancelled
+    cells: Dict[Tuple[str, str], List[int]] = defaultdict(lambda: [0, 0])  # (reason, tier) -> made, accepted
+    # month -> saves, later cancelled, revenue kept that month, over the year
+    months: Dict[str, List[Any]] = defaultdict(lambda: [0, 0, Decimal(0), Decimal(0)])
     for title, reason, tier, month, accepted, declined, stayed, n, first, year in session.execute(
         select(
             R.offer_title,

@@ -267,9 +267,11 @@ def human_date(value: "date | str | None", today: Optional[date] = None) -> str:
         return "the date shown in your confirmation"
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
         except ValueError:
             return value
+    else:
+        day = value
     today = today or company_today()
-    text = f"{WEEKDAYS[value.weekday()].capitalize()}, {value:%B} {value.day}"
-    return text if value.year == today.year else f"{text}, {value.year}"
+    text = f"{WEEKDAYS[day.weekday()].capitalize()}, {day:%B} {day.day}"
+    return text if day.year == today.year else f"{text}, {day.year}"

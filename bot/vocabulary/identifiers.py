@@ -87,7 +87,7 @@ def find_identifier(text: Optional[str]) -> Optional[Tuple[str, str]]:
 
 def looks_like_identifier_attempt(text: Optional[str]) -> bool:
     """True when ``text`` holds an @ or at least 6 digits: an identifier typed wrongly."""
-    return bool(text) and ("@" in text or len(re.sub(r"\D", "", text)) >= 6)
+    return text is not None and ("@" in text or len(re.sub(r"\D", "", text)) >= 6)
 
 
 _ZIP_WORDS = re.compile(r"\b(zip|postal|post code|postcode)\b", re.I)
