@@ -8,8 +8,8 @@ eval "$(.venv/bin/python scripts/settings_env.py)"
 # Hides the deprecation warnings that pinned dependencies print at every start (see the module).
 export PYTHONPATH="$PWD/scripts/startup${PYTHONPATH:+:$PYTHONPATH}"
 mkdir -p var
-echo "Migrating and seeding the demo database ($DATABASE_URL)..."
-.venv/bin/cancel-backend seed
+echo "Migrating and seeding the demo database ($DATABASE_URL), with 90 days of demo history for the reports..."
+.venv/bin/cancel-backend seed --history
 # ensure_model.py prints only the model's path on stdout (training output goes to stderr).
 RASA_MODEL=$(.venv/bin/python scripts/ensure_model.py)
 export RASA_MODEL

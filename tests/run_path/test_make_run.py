@@ -80,7 +80,7 @@ def test_first_make_run_answers_a_cancellation(first_run):
         cached.with_suffix(".partial").rename(cached)
     assert f"Rasa REST channel:           {first_run.rasa_url}" in first_run.text
     number = _cancel(first_run, "newcomer-1", "erin@example.com", "02139")
-    assert _filed(first_run) == [number]
+    assert number in _filed(first_run)  # beside the demo history make run seeds for the reports
 
 
 def test_the_logs_hold_no_dependency_noise_and_no_errors(first_run):
@@ -103,11 +103,11 @@ def test_two_copies_on_other_ports_do_not_see_each_other(first_run, tmp_path_fac
     try:
         second.wait_for(READY, timeout=600)
         assert set(second.ports.values()).isdisjoint(first_run.ports.values())
-        before = _filed(first_run)
+        before = set(_filed(first_run))
         number = _cancel(second, "newcomer-2", "10000003", "60614")
         # the second copy's Rasa used its own action server, which filed in its own backend
-        assert _filed(second) == [number]
-        assert _filed(first_run) == before
+        assert number in _filed(second)
+        assert set(_filed(first_run)) == before and number not in before
         assert "newcomer-2" not in "\n".join(first_run.process_lines("actions"))
     finally:
         assert second.stop() == 0, second.text[-3000:]
