@@ -29,7 +29,11 @@ from tests.bot.conftest import (
     IDENTIFIER_HASH_KEY,
     TOKEN,
     Api,
-)  # noqa: F401
+    _quiet_sqlite_decimal_warning,  # noqa: F401  (fixture)
+    db,  # noqa: F401  (fixture)
+    db_url,  # noqa: F401  (fixture)
+    policy,  # noqa: F401  (fixture)
+)
 
 # Same code paths, cheaper hashing: production uses N=2^15.
 bot.handoff.auth.SCRYPT_N = 2**10
