@@ -217,3 +217,9 @@ def test_env_example_starts_a_backend_once_make_run_fills_in_the_secrets(tmp_pat
     assert settings.require_token() != "change-me" and len(settings.require_identifier_hash_key()) >= 24
     assert settings.require_identifier_hash_key() != settings.require_token()
     assert settings.dev_outbox is False
+    # an older .env without the key gets it added, and keeps what it had
+    (tmp_path / ".env").write_text("BACKEND_SERVICE_TOKEN=mine\nDEV_OUTBOX=1\n")
+    assert init_env.main() == 0
+    older = load_settings(dotenv_values(tmp_path / ".env"))
+    assert (older.require_token(), older.dev_outbox) == ("mine", True)
+    assert len(older.require_identifier_hash_key()) >= 24
