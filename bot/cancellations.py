@@ -124,7 +124,8 @@ def write_receipt(session: Session, request: CancellationRequest, destination: s
         lines.append(f"Return leased equipment by {snap['return_deadline']}.")
     lines += snap["next_steps"]
     outbox.send(session, outbox.recipient_key(destination), "email" if "@" in destination else "sms",
-                "receipt", "\n".join(lines), account_id=request.account_id)
+                "receipt", "\n".join(lines), account_id=request.account_id,
+                reference=request.confirmation_number)
 
 
 def _replay(session: Session, policy: Policy, who: Verified, data: FilingInput, scope: str,

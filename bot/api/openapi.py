@@ -255,6 +255,7 @@ _TAG_DESCRIPTIONS = [
 def openapi_document() -> Dict[str, Any]:
     """The OpenAPI 3.0 document of every route of the backend (a fresh copy)."""
     from bot.console.openapi import CONSOLE_PATHS, CONSOLE_SCHEMAS, CONSOLE_TAGS
+    from bot.delivery.openapi import DELIVERY_PATHS, DELIVERY_TAGS
     from bot.web.openapi import PAGE_PATHS, PAGE_TAGS
 
     return copy.deepcopy({
@@ -265,7 +266,7 @@ def openapi_document() -> Dict[str, Any]:
                                 "and `/openapi.json` need the service token (`Authorization: Bearer <BACKEND_SERVICE_TOKEN>`); "
                                 "console routes need a staff session cookie (and `X-CSRF-Token` on POST). "
                                 "Errors: `{\"error\": code, \"message\": sentence}`."},
-        "tags": _TAG_DESCRIPTIONS + CONSOLE_TAGS + PAGE_TAGS,
+        "tags": _TAG_DESCRIPTIONS + CONSOLE_TAGS + PAGE_TAGS + DELIVERY_TAGS,
         "components": {"schemas": {**_SCHEMAS, **CONSOLE_SCHEMAS},
                        "securitySchemes": {
                            "serviceToken": {"type": "http", "scheme": "bearer",
@@ -273,5 +274,5 @@ def openapi_document() -> Dict[str, Any]:
                            "consoleSession": {"type": "apiKey", "in": "cookie", "name": "console_session",
                                               "description": "set by POST /console/login"}}},
         "security": [{"serviceToken": []}],
-        "paths": {**_PATHS, **CONSOLE_PATHS, **PAGE_PATHS},
+        "paths": {**_PATHS, **CONSOLE_PATHS, **PAGE_PATHS, **DELIVERY_PATHS},
     })
