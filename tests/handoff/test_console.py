@@ -33,13 +33,16 @@ GUARDED = [
     ("POST", "/console/handoffs/1/assign", "redirect"),
     ("POST", "/console/availability", "redirect"),
     ("POST", "/console/duty", "redirect"),
+    ("GET", "/console/outbox", "redirect"),  # message delivery (bot/delivery)
+    ("POST", "/console/outbox/1/retry", "redirect"),
 ]
 
 
 def test_every_console_route_is_in_the_table(server):
     routed = {(r.method, r.resource.canonical) for r in server.app.router.routes()
               if r.resource.canonical.startswith("/console") and r.method != "HEAD"}
-    guarded = {(m, re.sub(r"/1(/|$)", r"/{handoff_id}\1", p.split("?")[0])) for m, p, _ in GUARDED}
+    guarded = {(m, re.sub(r"/handoffs/1(/|$)", r"/handoffs/{handoff_id}\1",
+                          p.split("?")[0].replace("/outbox/1/", "/outbox/{message_id}/"))) for m, p, _ in GUARDED}
     public = {("GET", "/console/login"), ("POST", "/console/login"), ("GET", "/console/static/{name}")}
     assert routed == guarded | public
 
