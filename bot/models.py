@@ -133,6 +133,7 @@ class Equipment(Base):
     retail_price = Column(Money, nullable=False)
     tracking_number = Column(String(60))
     tracking_reported_at = Column(DateTime)
+    rma = Column(String(20), unique=True)  # return authorisation, issued when its cancellation is filed
 
     service = relationship("Service", back_populates="equipment")
 

@@ -75,7 +75,8 @@ _SCHEMAS: Dict[str, Any] = {
         "status": {"type": "string", "enum": ["active", "cancellation_pending", "cancelled"]}}},
     "Equipment": {"type": "object", "properties": {
         "id": _S, "service_id": _S, "model": _S, "serial_last4": _S, "kind": _S, "retail_price": _MONEY,
-        "non_return_fee": _MONEY, "tracking_number": {"type": "string", "nullable": True}}},
+        "non_return_fee": _MONEY, "tracking_number": {"type": "string", "nullable": True},
+        "rma": {"type": "string", "nullable": True, "description": "return authorisation, issued at filing"}}},
     "BillItem": {"type": "object", "properties": {"description": _S, "amount": _MONEY}},
     "Quote": {"type": "object", "properties": {
         "when": {"type": "string", "enum": ["immediate", "end_of_period", "date"]},
@@ -94,7 +95,12 @@ _SCHEMAS: Dict[str, Any] = {
         "equipment": {"type": "array", "items": _ref("Equipment")}, "return_deadline": _NULL_DATE,
         "non_return_fee_total": _MONEY, "next_steps": {"type": "array", "items": _S}, "survey_url": _S,
         "receipt_sent_to": {"type": "string", "nullable": True},
-        "revoked_at": {"type": "string", "format": "date-time", "nullable": True}}},
+        "revoked_at": {"type": "string", "format": "date-time", "nullable": True},
+        "receipt_url": {"type": "string", "nullable": True, "description": "signed, expiring link to the PDF receipt"},
+        "label_url": {"type": "string", "nullable": True,
+                      "description": "signed link to the prepaid return label (devices to return)"},
+        "return_directions": {"type": "string", "nullable": True,
+                              "description": "written return directions where no label can be produced"}}},
 }
 
 _PATHS: Dict[str, Any] = {

@@ -12,9 +12,12 @@ from aiohttp import web
 def setup_delivery(app: web.Application) -> None:
     """Start the delivery worker with the app and add /console/outbox."""
     from bot.api.keys import DB, POLICY, SETTINGS
+    from bot.delivery import links
     from bot.delivery.console import routes
     from bot.delivery.worker import DELIVERER, Deliverer
 
+    settings = app[SETTINGS]
+    links.configure(settings.outbox_key, settings.public_url or settings.backend_url)
     app[DELIVERER] = Deliverer(app[DB], app[SETTINGS], app[POLICY])
     app.add_routes(routes)
 

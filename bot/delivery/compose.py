@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.delivery import links
+from bot.delivery.label import label_pdf
 from bot.delivery.receipt import receipt_lines, receipt_pdf
 from bot.models import CancellationRequest, OutboxMessage
 from bot.policy import Policy
@@ -29,12 +29,6 @@ def _request(session: Session, row: OutboxMessage) -> Optional[CancellationReque
                            .where(CancellationRequest.confirmation_number == row.reference)).scalar_one_or_none()
 
 
-def _link(settings: Settings, request: CancellationRequest) -> Optional[str]:
-    if not settings.outbox_key:
-        return None
-    return links.receipt_url(settings.public_url or settings.backend_url, settings.outbox_key, request.id)
-
-
 def _receipt(session: Session, policy: Policy, request: CancellationRequest) -> Dict[str, Any]:
     from bot.cancellations import cancellation_dict
 
@@ -44,6 +38,15 @@ def _receipt(session: Session, policy: Policy, request: CancellationRequest) -> 
 def receipt_pdf_of(session: Session, policy: Policy, request: CancellationRequest) -> bytes:
     """The PDF receipt of one request."""
     return receipt_pdf(_receipt(session, policy, request), policy.how_to_pay, REVOKE)
+
+
+def label_pdf_of(session: Session, policy: Policy, request: CancellationRequest) -> Optional[bytes]:
+    """The return label PDF of one request, or None when it has nothing to return or no label can be made."""
+    c = _receipt(session, policy, request)
+    devices = [d for d in c["equipment"] if d.get("rma") and not d.get("tracking_number")]
+    if not devices or not policy.returns.label_possible:
+        return None
+    return label_pdf(policy.returns, request.account.name, request.confirmation_number, devices)
 
 
 def email(session: Session, settings: Settings, policy: Policy, row: OutboxMessage, text: str) -> EmailMessage:
@@ -62,7 +65,7 @@ def email(session: Session, settings: Settings, policy: Policy, row: OutboxMessa
         return message
     c = _receipt(session, policy, request)
     lines = receipt_lines(c, policy.how_to_pay, REVOKE)
-    link = _link(settings, request)
+    link = c["receipt_url"]
     plain = "Your cancellation receipt\n\n" + "\n".join(f"{k}: {v}" for k, v in lines)
     if link:
         plain += f"\n\nDownload this receipt (PDF): {link}"
@@ -73,14 +76,19 @@ def email(session: Session, settings: Settings, policy: Policy, row: OutboxMessa
                             "<p>The receipt is also attached as a PDF.</p></body></html>", subtype="html")
     message.add_attachment(receipt_pdf(c, policy.how_to_pay, REVOKE), maintype="application", subtype="pdf",
                            filename=f"receipt-{request.confirmation_number}.pdf")
+    label = label_pdf_of(session, policy, request)
+    if label is not None:
+        message.add_attachment(label, maintype="application", subtype="pdf",
+                               filename=f"return-label-{request.confirmation_number}.pdf")
     return message
 
 
-def sms_text(session: Session, settings: Settings, row: OutboxMessage, text: str) -> str:
-    """The SMS of one row: a receipt is short (number, end date, link); others as written."""
+def sms_text(session: Session, policy: Policy, row: OutboxMessage, text: str) -> str:
+    """The SMS of one row: a receipt is short (number, end date, links); others as written."""
     request = _request(session, row)
     if request is None:
         return text
-    link = _link(settings, request)
+    c = _receipt(session, policy, request)
     return (f"Cancellation received. Confirmation {request.confirmation_number}, ends "
-            f"{request.end_date.isoformat()}." + (f" Receipt: {link}" if link else ""))
+            f"{request.end_date.isoformat()}." + (f" Receipt: {c['receipt_url']}" if c["receipt_url"] else "")
+            + (f" Return label: {c['label_url']}" if c["label_url"] else ""))

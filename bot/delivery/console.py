@@ -8,10 +8,10 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.api.keys import DB, POLICY, SETTINGS
+from bot.api.keys import DB, POLICY
 from bot.console.routes import SECURITY_HEADERS, _error, _json, _page, _redirect, _wants_json, e, staff_only
 from bot.delivery import links, worker
-from bot.delivery.compose import receipt_pdf_of
+from bot.delivery.compose import label_pdf_of, receipt_pdf_of
 from bot.handoff.auth import Staff
 from bot.models import CancellationRequest, OutboxMessage, iso_utc
 
@@ -81,19 +81,29 @@ async def retry_message(request: web.Request, staff: Staff) -> web.StreamRespons
     return _redirect("/console/outbox")
 
 
-@routes.get("/receipts/{token}")
-async def receipt_download(request: web.Request) -> web.StreamResponse:
-    """The receipt PDF of the request a valid, unexpired signed link names."""
-    settings = request.app[SETTINGS]
-    request_id = links.verify(settings.outbox_key, "receipt", request.match_info["token"].removesuffix(".pdf"))
+async def _document(request: web.Request, kind: str, make) -> web.StreamResponse:
+    request_id = links.verify(links.key(), kind, request.match_info["token"].removesuffix(".pdf"))
 
     def work(session: Session):
         found = session.get(CancellationRequest, request_id) if request_id is not None else None
-        return None if found is None else (found.confirmation_number, receipt_pdf_of(session, request.app[POLICY], found))
+        pdf = make(session, request.app[POLICY], found) if found is not None else None
+        return None if pdf is None else (found.confirmation_number, pdf)
 
     found = await request.app[DB].run(work)
     if found is None:
         return web.Response(status=404, text="This link is not valid or has expired.", headers=SECURITY_HEADERS)
     number, pdf = found
     return web.Response(body=pdf, content_type="application/pdf", headers={
-        **SECURITY_HEADERS, "Content-Disposition": f'inline; filename="receipt-{number}.pdf"'})
+        **SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{kind}-{number}.pdf"'})
+
+
+@routes.get("/receipts/{token}")
+async def receipt_download(request: web.Request) -> web.StreamResponse:
+    """The receipt PDF of the request a valid, unexpired signed link names."""
+    return await _document(request, "receipt", receipt_pdf_of)
+
+
+@routes.get("/labels/{token}")
+async def label_download(request: web.Request) -> web.StreamResponse:
+    """The prepaid return label PDF of the request a valid, unexpired signed link names."""
+    return await _document(request, "label", label_pdf_of)

@@ -40,6 +40,21 @@ def verify(key: Optional[str], kind: str, token: str, now: Optional[float] = Non
     return item_id
 
 
-def receipt_url(base_url: str, key: str, request_id: int) -> str:
-    """Public URL of the receipt PDF of one cancellation request."""
-    return f"{base_url.rstrip('/')}/receipts/{sign(key, 'receipt', request_id)}.pdf"
+PATHS = {"receipt": "receipts", "label": "labels"}
+_config: dict = {"key": None, "base": ""}
+
+
+def configure(key: Optional[str], base_url: str) -> None:
+    """Set the key and public base URL of the links (the backend app does at start-up)."""
+    _config["key"], _config["base"] = key, base_url.rstrip("/")
+
+
+def key() -> Optional[str]:
+    return _config["key"]
+
+
+def url(kind: str, item_id: int) -> Optional[str]:
+    """Public URL of the receipt or return label PDF of one cancellation request (None without OUTBOX_KEY)."""
+    if not _config["key"]:
+        return None
+    return f"{_config['base']}/{PATHS[kind]}/{sign(_config['key'], kind, item_id)}.pdf"

@@ -53,4 +53,10 @@ DELIVERY_PATHS: Dict[str, Any] = {
          "404": content_answer("text/plain", "Invalid or expired link")},
         tag=RECEIPTS, security=PUBLIC,
         parameters=[{"name": "token", "in": "path", "required": True, "schema": STRING}])},
+    "/labels/{token}": {"get": operation(
+        "The prepaid return label (PDF, an RMA barcode per device) through the signed link sent to the customer",
+        {"200": content_answer("application/pdf", "The label"),
+         "404": content_answer("text/plain", "Invalid or expired link, or nothing to return")},
+        tag=RECEIPTS, security=PUBLIC,
+        parameters=[{"name": "token", "in": "path", "required": True, "schema": STRING}])},
 }

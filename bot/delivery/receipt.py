@@ -24,8 +24,13 @@ def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple
     for device in c["equipment"]:
         if device.get("tracking_number"):
             continue
-        rows.append(("Equipment to return", f"{device['model']} (serial ending {device['serial_last4']}) by "
-                                            f"{c['return_deadline']}, or a ${device['non_return_fee']} fee"))
+        rows.append(("Equipment to return", f"{device['model']} (serial ending {device['serial_last4']}), "
+                                            f"RMA {device.get('rma') or 'pending'}, by {c['return_deadline']}, "
+                                            f"or a ${device['non_return_fee']} fee"))
+    if c.get("label_url"):
+        rows.append(("Return label", f"Prepaid label (PDF): {c['label_url']}"))
+    if c.get("return_directions"):
+        rows.append(("How to return", c["return_directions"]))
     rows.append(("Terms acknowledged", "You confirmed that you backed up your data and accepted the "
                                        "cancellation terms when you filed."))
     rows.append(("How to revoke", revoke))

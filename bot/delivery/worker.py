@@ -89,7 +89,7 @@ def claim(session: Session, settings: Settings, policy: Policy, channels: Tuple[
         if row.channel == "email":
             job.email = compose.email(session, settings, policy, row, text)
         else:
-            job.text = compose.sms_text(session, settings, row, text)
+            job.text = compose.sms_text(session, policy, row, text)
         jobs.append(job)
     return jobs
 

@@ -4,14 +4,20 @@ checked, the signed receipt link, SMS receipts."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import re
 import time
 
+from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
 
+from bot.delivery.worker import DELIVERER
+from bot.policy import ReturnsPolicy
+from bot.server import build_app
+
 from bot.models import OutboxMessage
-from tests.bot.conftest import filing, make_account, rows
+from tests.bot.conftest import Api, filing, make_account, rows
 from tests.bot.test_at_rest import holds, text_at_rest
 
 
@@ -72,14 +78,21 @@ async def test_the_receipt_email_has_text_html_and_the_pdf(api, db, sink, delive
     await deliverer.deliver_due()
     [mail] = sink.mail_to(account["email"])
     assert mail.get_content_type() == "multipart/mixed"
-    alternative, attachment = list(mail.iter_parts())
+    alternative, attachment, label = list(mail.iter_parts())
     assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
-    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content_type() == "application/pdf" == label.get_content_type()
     assert attachment.get_filename() == f"receipt-{filed['confirmation_number']}.pdf"
+    assert label.get_filename() == f"return-label-{filed['confirmation_number']}.pdf"
+    [device] = filed["equipment"]
+    assert re.fullmatch(r"RMA-[A-Z2-9]{8}", device["rma"])
     text = pdf_text(attachment.get_content())
     for expected in (filed["confirmation_number"], filed["end_date"], filed["return_deadline"], "Router X",
-                     "How to revoke"):
+                     device["rma"], "How to revoke"):
         assert expected in text, expected
+    label_text = pdf_text(label.get_content())
+    assert device["rma"] in label_text and "Returns Center" in label_text and "PREPAID RETURN" in label_text
+    assert filed["label_url"] and filed["receipt_url"] and filed["return_directions"] is None
+    assert (await api.client.get(filed["label_url"].removeprefix("http://receipts.test"))).status == 200
     plain = alternative.get_body(("plain",)).get_content()
     assert filed["confirmation_number"] in plain
     assert filed["confirmation_number"] in alternative.get_body(("html",)).get_content()
@@ -107,3 +120,26 @@ async def test_an_sms_customer_gets_the_number_and_the_link(api, db, twilio, del
     assert filed["confirmation_number"] in sms and filed["end_date"] in sms
     link = re.search(r"http://receipts\.test(/receipts/\S+\.pdf)", sms).group(1)
     assert (await api.client.get(link)).status == 200
+
+
+async def test_where_no_label_can_be_made_the_customer_gets_return_directions(db, sink, delivery_settings, policy):
+    """A policy file without a return address: no label, written directions in the chat and the email."""
+    no_label = dataclasses.replace(policy, returns=ReturnsPolicy(directions="Bring the router to any store of ours."))
+    client = TestClient(TestServer(build_app(delivery_settings, policy=no_label, db=db)))
+    await client.start_server()
+    try:
+        api = Api(client)
+        await client.app[DELIVERER].stop()
+        account = make_account(db, equipment=1)
+        who = await api.verify(account)
+        status, filed = await api.post("/api/v1/cancellations", filing(account["services"][0]), who,
+                                       headers={"Idempotency-Key": "k-directions"})
+        assert status == 201, filed
+        assert filed["label_url"] is None and filed["return_directions"] == "Bring the router to any store of ours."
+        assert filed["equipment"][0]["rma"]
+        await client.app[DELIVERER].deliver_due()
+    finally:
+        await client.close()
+    [mail] = sink.mail_to(account["email"])
+    assert [p.get_filename() for p in mail.iter_attachments()] == [f"receipt-{filed['confirmation_number']}.pdf"]
+    assert "Bring the router to any store of ours." in mail.get_body(("plain",)).get_content()

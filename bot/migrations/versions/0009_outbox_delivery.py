@@ -1,7 +1,8 @@
 """outbox delivery (issue 11): each customer message gets a delivery state (status, attempts,
 lease/next attempt, sent time, last error, provider id), the sealed one-time code until delivery
 (bot/delivery/sealing.py) and the confirmation number a receipt is about. Messages written before
-this revision were never sent and are marked `expired` (not sent late).
+this revision were never sent and are marked `expired` (not sent late). Leased equipment gets its
+return authorisation number (`rma`), issued at filing.
 
 Revision ID: 0009
 Revises: 0008
@@ -32,9 +33,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column('sealed_code', sa.Text(), nullable=True))
         batch.add_column(sa.Column('reference', sa.String(length=40), nullable=True))
         batch.create_index('ix_outbox_messages_status', ['status', 'next_attempt_at'])
+    with op.batch_alter_table('equipment') as batch:
+        batch.add_column(sa.Column('rma', sa.String(length=20), nullable=True))
+        batch.create_unique_constraint('uq_equipment_rma', ['rma'])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('equipment') as batch:
+        batch.drop_constraint('uq_equipment_rma', type_='unique')
+        batch.drop_column('rma')
     with op.batch_alter_table('outbox_messages') as batch:
         batch.drop_index('ix_outbox_messages_status')
         for column in ('reference', 'sealed_code', 'provider_id', 'last_error', 'sent_at', 'next_attempt_at',
