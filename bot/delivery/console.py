@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.api.keys import DB, POLICY
 from bot.console.routes import SECURITY_HEADERS, _error, _json, _page, _redirect, _wants_json, e, staff_only
-from bot.delivery import links, worker
+from bot.delivery import links, returns, worker
 from bot.delivery.compose import label_pdf_of, receipt_pdf_of
 from bot.handoff.auth import Staff
 from bot.models import CancellationRequest, OutboxMessage, iso_utc
@@ -79,6 +79,22 @@ async def retry_message(request: web.Request, staff: Staff) -> web.StreamRespons
     if _wants_json(request):
         return _json({"retried": True})
     return _redirect("/console/outbox")
+
+
+@routes.get("/console/returns")
+@staff_only
+async def returns_page(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """Devices due back, overdue and in transit (any staff member)."""
+    items = await request.app[DB].run(returns.returns)
+    if _wants_json(request):
+        return _json({"returns": items})
+    rows = "".join(f"<tr><td>{e(r['state'].replace('_', ' '))}</td><td>{e(r['rma'])}</td><td>{e(r['model'])} "
+                   f"(…{e(r['serial_last4'])})</td><td>{e(r['confirmation_number'])}</td>"
+                   f"<td>{e(r['return_deadline'])}</td><td>{e(r['tracking_number'] or '')}</td></tr>" for r in items)
+    body = ("<h1>Equipment returns</h1>"
+            + ("<table><tr><th>State</th><th>RMA</th><th>Device</th><th>Request</th><th>Due by</th>"
+               f"<th>Tracking</th></tr>{rows}</table>" if items else "<p>No equipment is due back.</p>"))
+    return _page("Equipment returns", body, page="returns", staff=staff)
 
 
 async def _document(request: web.Request, kind: str, make) -> web.StreamResponse:

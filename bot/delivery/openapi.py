@@ -25,6 +25,11 @@ _MESSAGE = obj({"id": {"type": "integer"}, "status": STRING, "channel": STRING, 
                 "next_attempt_at": {**STRING, "nullable": True}, "retryable": BOOLEAN},
                ["id", "status", "channel", "kind", "to", "attempts", "error", "created_at", "retryable"])
 
+_RETURN = obj({"rma": STRING, "model": STRING, "serial_last4": STRING, "confirmation_number": STRING,
+               "return_deadline": {**STRING, "nullable": True}, "tracking_number": {**STRING, "nullable": True},
+               "state": {"type": "string", "enum": ["due", "overdue", "in_transit"]}},
+              ["rma", "model", "serial_last4", "confirmation_number", "return_deadline", "tracking_number", "state"])
+
 DELIVERY_PATHS: Dict[str, Any] = {
     "/console/outbox": {"get": operation(
         "Customer messages not delivered: given up, or retrying after an error (supervisors)",
@@ -47,6 +52,14 @@ DELIVERY_PATHS: Dict[str, Any] = {
         tag=ACTIONS, security=CONSOLE_SESSION,
         parameters=[{"name": "message_id", "in": "path", "required": True, "schema": {"type": "integer"}},
                     {"name": "X-CSRF-Token", "in": "header", "required": False, "schema": STRING}])},
+    "/console/returns": {"get": operation(
+        "Equipment returns: each RMA due, overdue or in transit (tracking reported)",
+        {"200": {"description": "The page (HTML), or the list (JSON)",
+                 "content": {"text/html": {"schema": STRING},
+                             "application/json": {"schema": obj({"returns": array(_RETURN)}, ["returns"])}}},
+         "303": redirect("No valid session: to /console/login"),
+         "401": json_answer(_ERROR, "No valid session (JSON requests)")},
+        tag=PAGES, security=CONSOLE_SESSION)},
     "/receipts/{token}": {"get": operation(
         "A cancellation receipt (PDF) through the signed, expiring link sent to the customer",
         {"200": content_answer("application/pdf", "The receipt"),

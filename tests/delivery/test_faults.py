@@ -166,3 +166,35 @@ async def supervisor(app_client, db):
             return r.status, await r.json()
 
     return Session()
+
+
+async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db, supervisor):
+    account = make_account(db, equipment=2)
+    who = await api.verify(account)
+    status, filed = await api.post("/api/v1/cancellations", filing(account["services"][0]), who,
+                                   headers={"Idempotency-Key": "k-returns"})
+    assert status == 201, filed
+    first, second = filed["equipment"]
+    assert first["rma"] != second["rma"]
+
+    async def states():
+        status, listed = await supervisor.get("/console/returns")
+        assert status == 200
+        return {r["rma"]: r["state"] for r in listed["returns"]}
+
+    assert {s for rma, s in (await states()).items() if rma in (first["rma"], second["rma"])} == {"due"}
+    status, _ = await api.post(f"/api/v1/cancellations/{filed['confirmation_number']}/tracking",
+                               {"tracking_number": "1Z999AA10123456784", "equipment_id": first["id"]}, who)
+    assert status == 200
+    # the deadline passes for the device still at the customer's
+    from sqlalchemy import select
+
+    from bot.models import CancellationRequest
+
+    def backdate(session):
+        request = session.execute(select(CancellationRequest).filter_by(
+            confirmation_number=filed["confirmation_number"])).scalar_one()
+        request.snapshot = {**request.snapshot, "return_deadline": "2020-01-01"}
+    db.transaction(backdate)
+    now = await states()
+    assert now[first["rma"]] == "in_transit" and now[second["rma"]] == "overdue"

@@ -35,6 +35,7 @@ GUARDED = [
     ("POST", "/console/duty", "redirect"),
     ("GET", "/console/outbox", "redirect"),  # message delivery (bot/delivery)
     ("POST", "/console/outbox/1/retry", "redirect"),
+    ("GET", "/console/returns", "redirect"),
 ]
 
 
