@@ -86,10 +86,15 @@ def claim(session: Session, settings: Settings, policy: Policy, channels: Tuple[
         row.attempts += 1
         row.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
         job = Job(row.id, row.channel, row.attempts, row.recipient, text)
-        if row.channel == "email":
-            job.email = compose.email(session, settings, policy, row, text)
-        else:
-            job.text = compose.sms_text(session, policy, row, text)
+        try:
+            if row.channel == "email":
+                job.email = compose.email(session, settings, policy, row, text)
+            else:
+                job.text = compose.sms_text(session, policy, row, text)
+        except Exception as exc:  # noqa: BLE001 - one message that cannot be written must not stop the others
+            log.error("outbox message %s could not be composed: %s", row.id, type(exc).__name__)
+            _end(row, "failed", f"could not be composed: {type(exc).__name__}")
+            continue
         jobs.append(job)
     return jobs
 

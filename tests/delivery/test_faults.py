@@ -198,3 +198,22 @@ async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db
     db.transaction(backdate)
     now = await states()
     assert now[first["rma"]] == "in_transit" and now[second["rma"]] == "overdue"
+
+
+async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_sent(api, db, sink, deliverer,
+                                                                                    monkeypatch):
+    from bot.delivery import compose
+
+    first, second = await file_for(api, db, 2)
+    real = compose.email
+
+    def broken_for_first(session, settings, policy, row, text):
+        if row.recipient == first[0]["email"]:
+            raise KeyError("final_bill_items")
+        return real(session, settings, policy, row, text)
+
+    monkeypatch.setattr(compose, "email", broken_for_first)
+    assert await deliverer.deliver_due() == 1
+    assert len(sink.mail_to(second[0]["email"])) == 1
+    [row] = receipt_rows(db, first[0])
+    assert row.status == "failed" and row.last_error == "could not be composed: KeyError"
