@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox, ratelimit
+from bot.delivery import sealing
 from bot.config import Settings
 from bot.contact import classify_identifier, mask, mask_email
 from bot.errors import InvalidField, NotFound, Unauthorized
@@ -191,6 +192,7 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
             f"Your verification code is {outbox.CODE_MASK}. It expires in 10 minutes. "
             "If you did not ask for it, you can ignore this message.",
             account_id=attempt.account_id,
+            sealed_code=sealing.seal(settings.outbox_key, code) if settings.outbox_key else None,
         )
         if settings.dev_outbox:
             outbox.remember_dev_code(session, message, code, attempt.otp_expires_at)

@@ -76,7 +76,8 @@ _SCHEMAS: Dict[str, Any] = {
             "confirmation_number": _S, "end_date": _DATE}}}},
     "Equipment": {"type": "object", "properties": {
         "id": _S, "service_id": _S, "model": _S, "serial_last4": _S, "kind": _S, "retail_price": _MONEY,
-        "non_return_fee": _MONEY, "tracking_number": {"type": "string", "nullable": True}}},
+        "non_return_fee": _MONEY, "tracking_number": {"type": "string", "nullable": True},
+        "rma": {"type": "string", "nullable": True, "description": "return authorisation, issued at filing"}}},
     "BillItem": {"type": "object", "properties": {"description": _S, "amount": _MONEY}},
     "Quote": {"type": "object", "properties": {
         "when": {"type": "string", "enum": ["immediate", "end_of_period", "date"]},
@@ -95,7 +96,12 @@ _SCHEMAS: Dict[str, Any] = {
         "equipment": {"type": "array", "items": _ref("Equipment")}, "return_deadline": _NULL_DATE,
         "non_return_fee_total": _MONEY, "next_steps": {"type": "array", "items": _S}, "survey_url": _S,
         "receipt_sent_to": {"type": "string", "nullable": True},
-        "revoked_at": {"type": "string", "format": "date-time", "nullable": True}}},
+        "revoked_at": {"type": "string", "format": "date-time", "nullable": True},
+        "receipt_url": {"type": "string", "nullable": True, "description": "signed, expiring link to the PDF receipt"},
+        "label_url": {"type": "string", "nullable": True,
+                      "description": "signed link to the prepaid return label (devices to return)"},
+        "return_directions": {"type": "string", "nullable": True,
+                              "description": "written return directions where no label can be produced"}}},
 }
 
 _PATHS: Dict[str, Any] = {
@@ -291,6 +297,7 @@ _TAG_DESCRIPTIONS = [
 def openapi_document() -> Dict[str, Any]:
     """The OpenAPI 3.0 document of every route of the backend (a fresh copy)."""
     from bot.console.openapi import CONSOLE_PATHS, CONSOLE_SCHEMAS, CONSOLE_TAGS
+    from bot.delivery.openapi import DELIVERY_PATHS, DELIVERY_TAGS
     from bot.web.openapi import PAGE_PATHS, PAGE_TAGS
 
     return copy.deepcopy({
@@ -301,7 +308,7 @@ def openapi_document() -> Dict[str, Any]:
                                 "and `/openapi.json` need the service token (`Authorization: Bearer <BACKEND_SERVICE_TOKEN>`); "
                                 "console routes need a staff session cookie (and `X-CSRF-Token` on POST). "
                                 "Errors: `{\"error\": code, \"message\": sentence}`."},
-        "tags": _TAG_DESCRIPTIONS + CONSOLE_TAGS + PAGE_TAGS,
+        "tags": _TAG_DESCRIPTIONS + CONSOLE_TAGS + PAGE_TAGS + DELIVERY_TAGS,
         "components": {"schemas": {**_SCHEMAS, **CONSOLE_SCHEMAS},
                        "securitySchemes": {
                            "serviceToken": {"type": "http", "scheme": "bearer",
@@ -309,5 +316,5 @@ def openapi_document() -> Dict[str, Any]:
                            "consoleSession": {"type": "apiKey", "in": "cookie", "name": "console_session",
                                               "description": "set by POST /console/login"}}},
         "security": [{"serviceToken": []}],
-        "paths": {**_PATHS, **CONSOLE_PATHS, **PAGE_PATHS},
+        "paths": {**_PATHS, **CONSOLE_PATHS, **PAGE_PATHS, **DELIVERY_PATHS},
     })
