@@ -3,10 +3,10 @@
 With a verified customer the figures come from the backend; without, a general answer that
 promises the exact figures once the account is identified. The form (if any) continues after.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -14,7 +14,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.client import BackendError, NotAuthorized
-
 from bot.vocabulary.dates import human_date
 
 from .common import (
@@ -28,8 +27,11 @@ from .common import (
 )
 from .requests import balance_text
 
-WHEN_NAMES = {"immediate": "Ending immediately", "end_of_period": "Ending at the end of the "
-              "billing period", "date": "Ending on a chosen date"}
+WHEN_NAMES = {
+    "immediate": "Ending immediately",
+    "end_of_period": "Ending at the end of the billing period",
+    "date": "Ending on a chosen date",
+}
 
 
 async def _quotes(auth, tracker) -> List[Dict[str, Any]]:
@@ -42,10 +44,9 @@ async def _quotes(auth, tracker) -> List[Dict[str, Any]]:
 
 
 class _Answer(Action, ABC):
-
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> Text: ...
+
     general = ""
 
     async def figures(self, dispatcher, tracker, auth) -> bool:
@@ -86,13 +87,16 @@ class ActionAnswerFee(_Answer):
         for o in options:
             items = o.get("final_bill_items") or []
             bill = "; ".join(f"{i.get('description')} {money(i.get('amount'))}" for i in items)
-            lines.append(f"- {WHEN_NAMES.get(o.get('when'), o.get('when'))} ({human_date(o.get('end_date'))}): "
-                         + (bill or "nothing further"))
+            lines.append(
+                f"- {WHEN_NAMES.get(o.get('when'), o.get('when'))} ({human_date(o.get('end_date'))}): "
+                + (bill or "nothing further")
+            )
         async with client() as backend:
             eq = await backend.equipment(auth, tracker.get_slot("service_id"))
         for e in eq.get("equipment") or []:
-            lines.append(f"- {e.get('model')}: {money(e.get('non_return_fee'))} only if it isn't "
-                         "returned in time")
+            lines.append(
+                f"- {e.get('model')}: {money(e.get('non_return_fee'))} only if it isn't returned in time"
+            )
         say(dispatcher, "\n".join(lines))
         return True
 
@@ -154,8 +158,11 @@ class ActionAnswerEquipment(_Answer):
             eq = await backend.equipment(auth, service_id)
         devices = eq.get("equipment") or []
         if not devices:
-            say(dispatcher, "There's no leased equipment to return"
-                            + (" for this service." if service_id else " on your account."))
+            say(
+                dispatcher,
+                "There's no leased equipment to return"
+                + (" for this service." if service_id else " on your account."),
+            )
             return True
         lines = [
             f"Equipment to return (within {eq.get('return_window_days', 30)} days after the "
@@ -163,8 +170,10 @@ class ActionAnswerEquipment(_Answer):
             "is filed):"
         ]
         for e in devices:
-            lines.append(f"- {e.get('model')} (serial ending {e.get('serial_last4')}): "
-                         f"{money(e.get('non_return_fee'))} fee if not returned")
-        lines.append("After shipping, tell me the tracking number (\"report a tracking number\").")
+            lines.append(
+                f"- {e.get('model')} (serial ending {e.get('serial_last4')}): "
+                f"{money(e.get('non_return_fee'))} fee if not returned"
+            )
+        lines.append('After shipping, tell me the tracking number ("report a tracking number").')
         say(dispatcher, "\n".join(lines))
         return True

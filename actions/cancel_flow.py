@@ -1,4 +1,5 @@
 """The cancellation form (design steps 2-10): validation, questions, summary and filing."""
+
 from __future__ import annotations
 
 import logging
@@ -20,21 +21,22 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
+from bot.vocabulary.dates import human_date, parse_date
+from bot.vocabulary.reasons import find_reason, normalize_reason
 
 from .common import (
     CANCEL_SLOTS,
-    StopWordsMixin,
     EXPIRED_TEXT,
     FLOW_SLOTS,
     REASONS,
     UNAVAILABLE_TEXT,
+    StopWordsMixin,
     auth_for,
     bundle_warning,
     channel_of,
     client,
     find_service,
     forget_verification,
-    step_key,
     forget_verification_dict,
     idempotency_key,
     is_positive,
@@ -42,10 +44,8 @@ from .common import (
     reset,
     say,
     service_label,
+    step_key,
 )
-from bot.vocabulary.dates import human_date, parse_date
-from bot.vocabulary.reasons import find_reason, normalize_reason
-
 from .details import ActionTakeDetails
 from .identify import IdentificationMixin
 from .listening import (
@@ -85,19 +85,31 @@ WHEN_WORDS = {
     "choose a date": "date",
     "later": "date",
 }
-_IMMEDIATE = re.compile(r"\b(immediate(ly)?|right (now|away)|straight away|asap|as soon as "
-                        r"possible|at once|effective (now|today)|today)\b|^now$", re.I)
-_END_OF_PERIOD = re.compile(r"\bend of (the |my |this |current )?(billing |bill |payment )?"
-                            r"(period|cycle|term|month i paid for|paid period)\b|\banniversary\b"
-                            r"|\bwhen (the|my) (billing )?(period|cycle|term) ends\b"
-                            r"|\bnext (bill|billing date|renewal)\b", re.I)
-_CANCEL_CONTEXT = re.compile(r"\b(cancel\w*|end\w*|stop\w*|close|terminat\w*|effective|as of|"
-                             r"from|by|on|until|at)\b", re.I)
+_IMMEDIATE = re.compile(
+    r"\b(immediate(ly)?|right (now|away)|straight away|asap|as soon as "
+    r"possible|at once|effective (now|today)|today)\b|^now$",
+    re.I,
+)
+_END_OF_PERIOD = re.compile(
+    r"\bend of (the |my |this |current )?(billing |bill |payment )?"
+    r"(period|cycle|term|month i paid for|paid period)\b|\banniversary\b"
+    r"|\bwhen (the|my) (billing )?(period|cycle|term) ends\b"
+    r"|\bnext (bill|billing date|renewal)\b",
+    re.I,
+)
+_CANCEL_CONTEXT = re.compile(
+    r"\b(cancel\w*|end\w*|stop\w*|close|terminat\w*|effective|as of|"
+    r"from|by|on|until|at)\b",
+    re.I,
+)
 
 
-_PICK_DATE = re.compile(r"\b(a|specific|another|different|later|custom|particular|my own|certain|"
-                        r"the) date\b|\bdate (i|you|we) (choose|pick|say)\b|\b(choose|pick|set|"
-                        r"give you) (a|the|my own) date\b", re.I)
+_PICK_DATE = re.compile(
+    r"\b(a|specific|another|different|later|custom|particular|my own|certain|"
+    r"the) date\b|\bdate (i|you|we) (choose|pick|say)\b|\b(choose|pick|set|"
+    r"give you) (a|the|my own) date\b",
+    re.I,
+)
 
 
 def read_end_when(text: str, asked: bool) -> Optional[tuple]:
@@ -160,8 +172,11 @@ async def _offer_slots(
         return {}
     if not offer:
         return {}
-    return {"offer_id": offer.get("id"), "offer_title": offer.get("title"),
-            "offer_description": offer.get("description")}
+    return {
+        "offer_id": offer.get("id"),
+        "offer_title": offer.get("title"),
+        "offer_description": offer.get("description"),
+    }
 
 
 async def _service_fixed(
@@ -190,23 +205,33 @@ def pending_text(service: Dict[str, Any]) -> str:
 def pending_buttons(service: Dict[str, Any]) -> List[tuple]:
     number = (service.get("pending_cancellation") or {}).get("confirmation_number")
     extra = f'{{"confirmation_number":"{number}"}}' if number else ""
-    return [("Check its status", f"/check_status{extra}"),
-            ("Revoke it", f"/revoke_cancellation{extra}"),
-            ("Something else", "/greet")]
+    return [
+        ("Check its status", f"/check_status{extra}"),
+        ("Revoke it", f"/revoke_cancellation{extra}"),
+        ("Something else", "/greet"),
+    ]
 
 
 def is_pending(service: Dict[str, Any]) -> bool:
     return service.get("status") == "cancellation_pending"
 
 
-async def _chosen(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Optional[Auth],
-                  service: Dict[str, Any], services: List[Dict[str, Any]],
-                  confirmed: bool = False) -> Dict[Text, Any]:
+async def _chosen(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    auth: Optional[Auth],
+    service: Dict[str, Any],
+    services: List[Dict[str, Any]],
+    confirmed: bool = False,
+) -> Dict[Text, Any]:
     """Slots once ``service`` is picked: a pending one is explained and the flow ends there."""
     if is_pending(service):
         say(dispatcher, pending_text(service), pending_buttons(service))
-        return {"service_id": service["id"], "service_name": service.get("name"),
-                "flow_stopped": "already_pending"}
+        return {
+            "service_id": service["id"],
+            "service_name": service.get("name"),
+            "flow_stopped": "already_pending",
+        }
     active = [s for s in services if not is_pending(s)]
     slots: Dict[Text, Any] = {"service_id": service["id"], "service_name": service.get("name")}
     if confirmed or len(active) == 1:
@@ -215,22 +240,28 @@ async def _chosen(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Opti
     return slots
 
 
-async def _take_all(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth,
-                    active: List[Dict[str, Any]]) -> Dict[Text, Any]:
-    """"both" / "all of them": one at a time, each with its own summary and confirmation."""
+async def _take_all(
+    dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, active: List[Dict[str, Any]]
+) -> Dict[Text, Any]:
+    """ "both" / "all of them": one at a time, each with its own summary and confirmation."""
     first, rest = active[0], active[1:]
     names = ", ".join(s.get("name", s["id"]) for s in active)
-    say(dispatcher, f"Okay, all {len(active)}: {names}. I'll take them one at a time, with one "
-                    "summary and one confirmation number each. The answers you give now count "
-                    "for all of them.")
-    return {"service_id": first["id"], "service_name": first.get("name"),
-            "service_confirmed": True, "service_queue": ",".join(s["id"] for s in rest),
-            **await _service_fixed(dispatcher, tracker, auth, first["id"])}
+    say(
+        dispatcher,
+        f"Okay, all {len(active)}: {names}. I'll take them one at a time, with one "
+        "summary and one confirmation number each. The answers you give now count "
+        "for all of them.",
+    )
+    return {
+        "service_id": first["id"],
+        "service_name": first.get("name"),
+        "service_confirmed": True,
+        "service_queue": ",".join(s["id"] for s in rest),
+        **await _service_fixed(dispatcher, tracker, auth, first["id"]),
+    }
 
 
-async def _settle_service(
-    dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth
-) -> Dict[Text, Any]:
+async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth) -> Dict[Text, Any]:
     """Pick the service without asking when the conversation already says which: the only
     active one, or one named in this or an earlier message. None active: said, form ends."""
     try:
@@ -259,16 +290,18 @@ async def _settle_service(
             for service in services:
                 say(dispatcher, pending_text(service), pending_buttons(service))
             return {"flow_stopped": "already_pending"}
-        say(dispatcher, "I don't see any active service on this account, so there is nothing "
-                        "to cancel.")
+        say(dispatcher, "I don't see any active service on this account, so there is nothing to cancel.")
         return {"flow_stopped": "no_services"}
     if len(active) == 1:
         for service in services:
             if is_pending(service):  # say why the only choice left is the one taken
                 number = (service.get("pending_cancellation") or {}).get("confirmation_number")
-                say(dispatcher, f"{service.get('name')}: cancellation already requested"
-                                + (f" (confirmation number {number})" if number else "")
-                                + f". So this is about {active[0].get('name')}.")
+                say(
+                    dispatcher,
+                    f"{service.get('name')}: cancellation already requested"
+                    + (f" (confirmation number {number})" if number else "")
+                    + f". So this is about {active[0].get('name')}.",
+                )
         return await _chosen(dispatcher, tracker, auth, active[0], services)
     return {}
 
@@ -320,7 +353,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     async def extract_service_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """"yes that one", "no, the other one" (two services), or another service's name."""
+        """ "yes that one", "no, the other one" (two services), or another service's name."""
         if requested(tracker) != "service_confirmed":
             return {}
         text = latest_text(tracker)
@@ -337,8 +370,11 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             if wants_other(text) and len(others) == 1:
                 named = others
             if len(named) == 1 and named[0].get("id") != current:
-                return {"service_id": named[0]["id"], "service_name": named[0].get("name"),
-                        "service_confirmed": True}
+                return {
+                    "service_id": named[0]["id"],
+                    "service_name": named[0].get("name"),
+                    "service_confirmed": True,
+                }
             if len(named) == 1 and yes_no(tracker) is None:
                 return {"service_confirmed": True}
         answer = yes_no(tracker)
@@ -374,18 +410,25 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             named = match_services(services, text)
             chosen = named[0] if len(named) == 1 else None
         if chosen is None:
-            refuse(dispatcher, tracker, "I couldn't match that to one of your services. Please "
-                                        "pick one from the list (you can also type its number).")
+            refuse(
+                dispatcher,
+                tracker,
+                "I couldn't match that to one of your services. Please "
+                "pick one from the list (you can also type its number).",
+            )
             return {"service_id": None, "service_name": None}
-        return await _chosen(dispatcher, tracker, auth, chosen, services,
-                             confirmed=len(active) == 1)
+        return await _chosen(dispatcher, tracker, auth, chosen, services, confirmed=len(active) == 1)
 
     async def validate_service_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if value is True:
-            return {"service_confirmed": True, **await _service_fixed(
-                dispatcher, tracker, auth_for(tracker), tracker.get_slot("service_id"))}
+            return {
+                "service_confirmed": True,
+                **await _service_fixed(
+                    dispatcher, tracker, auth_for(tracker), tracker.get_slot("service_id")
+                ),
+            }
         return {"service_confirmed": None, "service_id": None, "service_name": None}
 
     # -- reason and offer -----------------------------------------------------------------
@@ -426,22 +469,31 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if value == "skipped":
             reason = None
         else:
-            reason = (normalize_reason(entity) or normalize_reason(str(value or ""))
-                      or find_reason(latest_text(tracker)) or "other")
+            reason = (
+                normalize_reason(entity)
+                or normalize_reason(str(value or ""))
+                or find_reason(latest_text(tracker))
+                or "other"
+            )
         slots: Dict[Text, Any] = {"reason": reason or "skipped"}
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
         if auth is None or not service_id or requested(tracker) != "reason":
-            return {**slots, **(await _offer_slots(dispatcher, auth, service_id, reason)
-                                if auth is not None and service_id and reason
-                                and not tracker.get_slot("offer_id") else {})}
+            return {
+                **slots,
+                **(
+                    await _offer_slots(dispatcher, auth, service_id, reason)
+                    if auth is not None and service_id and reason and not tracker.get_slot("offer_id")
+                    else {}
+                ),
+            }
         say(dispatcher, "Thanks for telling me." if reason else "No problem.")
         return {**slots, **await _offer_slots(dispatcher, auth, service_id, reason)}
 
     async def extract_offer_response(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """"ok fine, I'll take the offer" accepts; "no thanks, we're leaving the country"
+        """ "ok fine, I'll take the offer" accepts; "no thanks, we're leaving the country"
         declines and files the reason it gives."""
         if requested(tracker) != "offer_response":
             return {}
@@ -467,8 +519,9 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {"offer_response": value}
         try:
             async with client() as backend:
-                await backend.offer_outcome(auth, offer_id, accepted,
-                                            idempotency_key=step_key(tracker, "offer_outcome", offer_id))
+                await backend.offer_outcome(
+                    auth, offer_id, accepted, idempotency_key=step_key(tracker, "offer_outcome", offer_id)
+                )
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
             return {"offer_response": None, **forget_verification_dict()}
@@ -483,8 +536,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
                 f"{tracker.get_slot('service_name') or 'your service'}. Your service stays "
                 "active and nothing has been cancelled.",
             )
-            return {"offer_response": "accepted", "flow_stopped": "offer_accepted",
-                    "service_queue": None}
+            return {"offer_response": "accepted", "flow_stopped": "offer_accepted", "service_queue": None}
         say(dispatcher, "Understood, I've noted that. Let's continue.")
         return {"offer_response": "declined"}
 
@@ -527,8 +579,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {}
         if tracker.get_slot("end_when") or tracker.get_slot("fast_track"):
             return {}
-        texts = [latest_text(tracker)] if asked else [latest_text(tracker),
-                                                      *earlier_user_texts(tracker)]
+        texts = [latest_text(tracker)] if asked else [latest_text(tracker), *earlier_user_texts(tracker)]
         for text in texts:
             found = read_end_when(text, asked)
             if found:
@@ -539,16 +590,19 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        found = (text.lower() in WHEN_WORDS and (WHEN_WORDS[text.lower()], None)) or \
-            read_end_when(text, True)
+        found = (text.lower() in WHEN_WORDS and (WHEN_WORDS[text.lower()], None)) or read_end_when(text, True)
         if not found:
             entity_date = next(tracker.get_latest_entity_values("date"), None)
             parsed = parse_date(entity_date) if entity_date else None
             found = ("date", parsed) if parsed else None
         if not found:
-            refuse(dispatcher, tracker, "Sorry, I didn't get that. Choose immediately, the end of "
-                                        "the billing period, or type a date like \"Dec 15\" or "
-                                        "\"end of next month\".")
+            refuse(
+                dispatcher,
+                tracker,
+                "Sorry, I didn't get that. Choose immediately, the end of "
+                'the billing period, or type a date like "Dec 15" or '
+                '"end of next month".',
+            )
             return {"end_when": None, "end_date": None}
         when, end_date = found
         if when == "date" and end_date is None:
@@ -573,9 +627,13 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         entity_date = next(tracker.get_latest_entity_values("date"), None)
         parsed = parse_date(str(value or "")) or (parse_date(entity_date) if entity_date else None)
         if parsed is None:
-            refuse(dispatcher, tracker, "Sorry, I couldn't read that date. Try something like "
-                                        "\"Dec 15\", \"the 15th of next month\" or \"end of "
-                                        "next month\".")
+            refuse(
+                dispatcher,
+                tracker,
+                "Sorry, I couldn't read that date. Try something like "
+                '"Dec 15", "the 15th of next month" or "end of '
+                'next month".',
+            )
             return {"end_date": None}
         return await self._quoted(dispatcher, tracker, "date", parsed)
 
@@ -654,8 +712,10 @@ class ActionAskServiceId(Action):
             async with client() as backend:
                 services = await backend.services(auth)
         except BackendError:
-            say(dispatcher, "Which service would you like to cancel? Please type its ID "
-                            "(it starts with SVC-).")
+            say(
+                dispatcher,
+                "Which service would you like to cancel? Please type its ID (it starts with SVC-).",
+            )
             return []
         active = [s for s in services if not is_pending(s)]
         lines = [
@@ -666,11 +726,15 @@ class ActionAskServiceId(Action):
         for s in services:
             if is_pending(s):
                 pending = s.get("pending_cancellation") or {}
-                lines.append(f"- {service_label(s)}: cancellation already requested"
-                             + (f", ends {human_date(pending['end_date'])}"
-                                if pending.get("end_date") else "")
-                             + (f" (confirmation number {pending['confirmation_number']})"
-                                if pending.get("confirmation_number") else ""))
+                lines.append(
+                    f"- {service_label(s)}: cancellation already requested"
+                    + (f", ends {human_date(pending['end_date'])}" if pending.get("end_date") else "")
+                    + (
+                        f" (confirmation number {pending['confirmation_number']})"
+                        if pending.get("confirmation_number")
+                        else ""
+                    )
+                )
         pairs = [(service_label(s), f'/inform{{"service":"{s["id"]}"}}') for s in active]
         if len(active) > 1:
             pairs.append((f"All {len(active)}" if len(active) > 2 else "Both", "all of them"))
@@ -723,17 +787,22 @@ class ActionAskEndWhen(Action):
         eop = by_when.get("end_of_period", {})
         lines = ["When should the service end?"]
         lines.append(
-            "1. Immediately" + (f": {imm['explanation']}" if imm.get("explanation") else
-                                 " (no refund for the rest of the period)")
+            "1. Immediately"
+            + (
+                f": {imm['explanation']}"
+                if imm.get("explanation")
+                else " (no refund for the rest of the period)"
+            )
         )
         lines.append(
             "2. At the end of the billing period"
             + (f", on {human_date(eop['end_date'])}" if eop.get("end_date") else "")
             + (f": {eop['explanation']}" if eop.get("explanation") else "")
         )
-        lines.append("3. On a date you choose (type it, e.g. \"Dec 15\" or \"end of next month\")")
+        lines.append('3. On a date you choose (type it, e.g. "Dec 15" or "end of next month")')
         eop_title = "End of billing period" + (
-            f" ({human_date(eop['end_date'])})" if eop.get("end_date") else "")
+            f" ({human_date(eop['end_date'])})" if eop.get("end_date") else ""
+        )
         say(
             dispatcher,
             "\n".join(lines),
@@ -760,8 +829,7 @@ class ActionAskFinalConfirmation(Action):
         fast = bool(tracker.get_slot("fast_track"))
         when = tracker.get_slot("end_when") or "end_of_period"
         chosen = bool(tracker.get_slot("end_when"))
-        confirm_buttons = [("Yes, cancel it. I accept the terms", "/affirm"),
-                           ("No, don't cancel", "/deny")]
+        confirm_buttons = [("Yes, cancel it. I accept the terms", "/affirm"), ("No, don't cancel", "/deny")]
         if auth is None or not service_id:
             say(dispatcher, "Shall I file the cancellation?", confirm_buttons)
             return []
@@ -777,11 +845,17 @@ class ActionAskFinalConfirmation(Action):
             say(dispatcher, EXPIRED_TEXT)
             return forget_verification()
         except BackendError:
-            say(dispatcher, "I couldn't load the final figures just now. Shall I still file the "
-                            "cancellation? The confirmation will list them.", confirm_buttons)
+            say(
+                dispatcher,
+                "I couldn't load the final figures just now. Shall I still file the "
+                "cancellation? The confirmation will list them.",
+                confirm_buttons,
+            )
             return []
-        service = find_service(services, service_id) or {"id": service_id,
-                                                         "name": tracker.get_slot("service_name")}
+        service = find_service(services, service_id) or {
+            "id": service_id,
+            "name": tracker.get_slot("service_name"),
+        }
         quote = options[0] if options else {}
         currency = balance.get("currency", "USD")
         devices = equipment.get("equipment") or []
@@ -801,7 +875,7 @@ class ActionAskFinalConfirmation(Action):
             f"{human_date(deadline) if deadline else 'the return deadline'}: "
             f"{_equipment_lines(devices)}. After you confirm, you'll get a prepaid return label "
             "by email. Once you've shipped it, tell me the tracking number here "
-            "(say \"report a tracking number\")."
+            '(say "report a tracking number").'
         )
 
         if not fast:
@@ -838,17 +912,21 @@ class ActionAskFinalConfirmation(Action):
             )
             if devices:
                 count = len(devices)
-                lines.append(f"- Equipment to return by {human_date(deadline)}: {count} "
-                             f"device{'' if count == 1 else 's'}"
-                             if deadline else f"- Equipment to return: {count} "
-                             f"device{'' if count == 1 else 's'}")
+                lines.append(
+                    f"- Equipment to return by {human_date(deadline)}: {count} "
+                    f"device{'' if count == 1 else 's'}"
+                    if deadline
+                    else f"- Equipment to return: {count} device{'' if count == 1 else 's'}"
+                )
         terms = (
             "Terms: data on this service can't be retrieved after cancellation"
-            + (" (you confirmed your backup)" if tracker.get_slot("backup_confirmed") else
-               ", so by confirming you confirm it's backed up")
+            + (
+                " (you confirmed your backup)"
+                if tracker.get_slot("backup_confirmed")
+                else ", so by confirming you confirm it's backed up"
+            )
             + "; the service ends on the date above; any balance is due at cancellation"
-            + ("; leased equipment must be returned by the deadline or the fee applies" if devices
-               else "")
+            + ("; leased equipment must be returned by the deadline or the fee applies" if devices else "")
             + "."
         )
         lines.append(terms)
@@ -873,8 +951,11 @@ class ActionCancelFinish(Action):
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
         if stopped == "declined":
-            say(dispatcher, "Okay, I haven't cancelled anything. If you change your mind, just "
-                            "say \"cancel\" and we'll pick it up again.")
+            say(
+                dispatcher,
+                "Okay, I haven't cancelled anything. If you change your mind, just "
+                'say "cancel" and we\'ll pick it up again.',
+            )
         elif stopped:
             pass  # already explained when it happened
         elif tracker.get_slot("final_confirmation") is True and auth is not None and service_id:
@@ -886,7 +967,7 @@ class ActionCancelFinish(Action):
             if queue and filed:
                 return events + await self._next_in_queue(dispatcher, tracker, auth, queue)
         elif auth is None and tracker.get_slot("final_confirmation") is True:
-            say(dispatcher, EXPIRED_TEXT + " Say \"cancel\" to start again.")
+            say(dispatcher, EXPIRED_TEXT + ' Say "cancel" to start again.')
         return events + reset(CANCEL_SLOTS + FLOW_SLOTS)
 
     @staticmethod
@@ -908,14 +989,19 @@ class ActionCancelFinish(Action):
         # form asks exactly that question (the summary of this service).
         when = tracker.get_slot("end_when") or "end_of_period"
         return [
-            SlotSet("service_id", next_id), SlotSet("service_name", name),
+            SlotSet("service_id", next_id),
+            SlotSet("service_name", name),
             SlotSet("service_confirmed", True),
             SlotSet("reason", tracker.get_slot("reason") or "skipped"),
-            SlotSet("offer_id", None), SlotSet("offer_title", None),
-            SlotSet("offer_description", None), SlotSet("offer_response", "not_offered"),
-            SlotSet("backup_confirmed", True), SlotSet("end_when", when),
+            SlotSet("offer_id", None),
+            SlotSet("offer_title", None),
+            SlotSet("offer_description", None),
+            SlotSet("offer_response", "not_offered"),
+            SlotSet("backup_confirmed", True),
+            SlotSet("end_when", when),
             SlotSet("end_date", tracker.get_slot("end_date") or "not_needed"),
-            SlotSet("final_confirmation", None), SlotSet("flow_stopped", None),
+            SlotSet("final_confirmation", None),
+            SlotSet("flow_stopped", None),
             SlotSet("service_queue", ",".join(rest) or None),
             ActiveLoop("cancel_form"),
         ]
@@ -946,7 +1032,7 @@ class ActionCancelFinish(Action):
                     channel=channel_of(tracker),
                 )
         except NotAuthorized:
-            say(dispatcher, EXPIRED_TEXT + " Nothing was filed; say \"cancel\" to start again.")
+            say(dispatcher, EXPIRED_TEXT + ' Nothing was filed; say "cancel" to start again.')
             return False, forget_verification()
         except (Conflict, InvalidInput, NotFound) as exc:
             why = (exc.message or "the request was refused").rstrip(". ")
@@ -978,7 +1064,7 @@ class ActionAffirmOutsideForm(Action):
 
 FILING_UNANSWERED_TEXT = (
     "I couldn't get an answer from our system, so I can't confirm yet that your cancellation is "
-    "filed. Say \"yes\" in a minute and I'll try again: it will never be filed twice."
+    'filed. Say "yes" in a minute and I\'ll try again: it will never be filed twice.'
 )
 
 
@@ -999,8 +1085,7 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
         amount, currency = balance, "USD"
     if amount is not None:
         lines.append(
-            f"Balance: {money(amount, currency)}" + (" due at cancellation" if is_positive(amount)
-                                                     else "")
+            f"Balance: {money(amount, currency)}" + (" due at cancellation" if is_positive(amount) else "")
         )
     equipment = filed.get("equipment") or []
     if equipment:
@@ -1013,11 +1098,17 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
             extra.append(" ".join(bits))
         lines.append(
             "Equipment: "
-            + (f"return by {human_date(filed['return_deadline'])}: "
-               if filed.get("return_deadline") else "to return: ")
+            + (
+                f"return by {human_date(filed['return_deadline'])}: "
+                if filed.get("return_deadline")
+                else "to return: "
+            )
             + "; ".join(extra)
-            + (f" (non-return fees up to {money(filed.get('non_return_fee_total'))})"
-               if is_positive(filed.get("non_return_fee_total")) else "")
+            + (
+                f" (non-return fees up to {money(filed.get('non_return_fee_total'))})"
+                if is_positive(filed.get("non_return_fee_total"))
+                else ""
+            )
         )
         if filed.get("label_url"):
             lines.append(f"Prepaid return label: {filed['label_url']}")
@@ -1031,7 +1122,5 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
     if filed.get("receipt_sent_to"):
         lines.append(f"A receipt is on its way to {filed['receipt_sent_to']}.")
     if filed.get("survey_url") and not any(filed["survey_url"] in str(s) for s in steps):
-        lines.append(
-            f"Would you tell us why you left? It takes two minutes: {filed['survey_url']}"
-        )
+        lines.append(f"Would you tell us why you left? It takes two minutes: {filed['survey_url']}")
     return "\n".join(lines)

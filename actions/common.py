@@ -3,6 +3,7 @@
 Nothing here decides anything about the business: figures, dates, offers and fees are the
 backend's; this module only formats them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,8 +52,14 @@ REQUEST_SLOTS = [
     "refund_reason",
 ]
 # Slots a form run leaves behind whatever the outcome.
-FLOW_SLOTS = ["flow_stopped", "requested_slot", "account_identifier", "verification_factor",
-              "verification_attempt_id", "otp_sent_to"]
+FLOW_SLOTS = [
+    "flow_stopped",
+    "requested_slot",
+    "account_identifier",
+    "verification_factor",
+    "verification_attempt_id",
+    "otp_sent_to",
+]
 
 REASONS = VOCABULARY_REASONS
 
@@ -204,10 +211,24 @@ def first_name_greeting(tracker: Tracker) -> str:
     return f", {name}" if name else ""
 
 
-STOP_WORDS = frozenset({
-    "stop", "stop it", "stop this", "quit", "exit", "never mind", "nevermind", "forget it",
-    "cancel that", "abort", "leave it", "i changed my mind", "changed my mind", "no stop",
-})
+STOP_WORDS = frozenset(
+    {
+        "stop",
+        "stop it",
+        "stop this",
+        "quit",
+        "exit",
+        "never mind",
+        "nevermind",
+        "forget it",
+        "cancel that",
+        "abort",
+        "leave it",
+        "i changed my mind",
+        "changed my mind",
+        "no stop",
+    }
+)
 
 
 def is_stop(text: Optional[str]) -> bool:
@@ -226,8 +247,12 @@ class StopWordsMixin:
         requested = tracker.get_slot("requested_slot")
         candidate = tracker.slots_to_validate().get(requested) if requested else None
         if candidate is not None and is_stop(tracker.latest_message.get("text")):
-            say(dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?",
-                MENU_BUTTONS)
-            return [SlotSet(requested, None), SlotSet("flow_stopped", "user_stopped"),
-                    SlotSet("requested_slot", None)]
+            say(
+                dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?", MENU_BUTTONS
+            )
+            return [
+                SlotSet(requested, None),
+                SlotSet("flow_stopped", "user_stopped"),
+                SlotSet("requested_slot", None),
+            ]
         return await super().run(dispatcher, tracker, domain)  # type: ignore[misc]

@@ -5,6 +5,7 @@ The identifier is sent to the backend at once (only the attempt id and markers a
 every form), a named ZIP or code verifies right away, and a message that asks to cancel or
 gives a reason to leave starts the cancellation with all of it.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,12 +25,18 @@ from .fallback import ActionFallback
 from .identify import IdentificationMixin
 from .listening import latest_intent, latest_text
 
-_WANTS_CANCEL = re.compile(r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
-                           r"discontinue|shut (it|my \w+) (down|off)|end my (service|account))\b", re.I)
+_WANTS_CANCEL = re.compile(
+    r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
+    r"discontinue|shut (it|my \w+) (down|off)|end my (service|account))\b",
+    re.I,
+)
 
 
-_ABOUT_REVOKE = re.compile(r"\b(revok\w*|undo|withdraw|keep (it|my)|don'?t cancel|changed my mind"
-                           r"|take (it )?back|reverse)\b", re.I)
+_ABOUT_REVOKE = re.compile(
+    r"\b(revok\w*|undo|withdraw|keep (it|my)|don'?t cancel|changed my mind"
+    r"|take (it )?back|reverse)\b",
+    re.I,
+)
 
 
 def wants_cancel(text: str) -> bool:
@@ -53,16 +60,18 @@ class ActionTakeDetails(Action):
         identify = _Identification()
         found = find_identifier(text)
         if found and not is_verified(tracker):
-            slots.update(await identify.validate_account_identifier(found[1], dispatcher, tracker,
-                                                                   domain))
+            slots.update(await identify.validate_account_identifier(found[1], dispatcher, tracker, domain))
             tracker.slots.update(slots)
         # after "I've noted your details", a bare ZIP or code is the answer (a PIN only where it
         # is asked for: other messages keep 4 digits in clear)
         factor = find_factor(text, asked=bool(tracker.get_slot("verification_attempt_id")))
-        if (factor and len(factor) != 4 and not is_verified(tracker)
-                and tracker.get_slot("verification_attempt_id")):
-            slots.update(await identify.validate_verification_factor(factor, dispatcher, tracker,
-                                                                    domain))
+        if (
+            factor
+            and len(factor) != 4
+            and not is_verified(tracker)
+            and tracker.get_slot("verification_attempt_id")
+        ):
+            slots.update(await identify.validate_verification_factor(factor, dispatcher, tracker, domain))
         events: List[Dict[str, Any]] = [SlotSet(k, v) for k, v in slots.items()]
         if slots.get("flow_stopped"):
             return events + [SlotSet("flow_stopped", None)]
@@ -71,15 +80,17 @@ class ActionTakeDetails(Action):
             form = "revoke_form" if _ABOUT_REVOKE.search(text) else "status_form"
             return events + [SlotSet("confirmation_number", number), FollowupAction(form)]
         reason = find_reason(text)
-        if latest_intent(tracker) == "give_reason" or wants_cancel(text) or (
-                reason and found is None):
+        if latest_intent(tracker) == "give_reason" or wants_cancel(text) or (reason and found is None):
             if reason:
                 events.append(SlotSet("reason", reason))
             return events + [FollowupAction("cancel_form")]
         if slots.get("account_identifier") == PROVIDED:
             if not slots.get("verified"):
-                say(dispatcher, "Thanks, I've noted your account details. What would you like to "
-                                "do?", MENU_BUTTONS)
+                say(
+                    dispatcher,
+                    "Thanks, I've noted your account details. What would you like to do?",
+                    MENU_BUTTONS,
+                )
             else:
                 say(dispatcher, "What would you like to do?", MENU_BUTTONS)
             return events

@@ -1,4 +1,5 @@
 """Misunderstandings, stopping a form, the fast path and switching to a cancellation."""
+
 from __future__ import annotations
 
 from typing import Text
@@ -8,7 +9,6 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot.client import BackendError
 
-from .listening import answers_to_this_question
 from .common import (
     CANCEL_SLOTS,
     FLOW_SLOTS,
@@ -20,6 +20,7 @@ from .common import (
     say,
     step_key,
 )
+from .listening import answers_to_this_question
 
 LONG_MESSAGE = 250
 
@@ -44,12 +45,17 @@ class ActionFallback(Action):
 
             # not understood as a whole, but it holds account details or (at length, or when
             # the classifier hesitated) asks to cancel: use that
-            if find_identifier(text) or find_confirmation(text) or (wants_cancel(text) and (
-                    len(text) > LONG_MESSAGE or intent == "nlu_fallback")):
+            if (
+                find_identifier(text)
+                or find_confirmation(text)
+                or (wants_cancel(text) and (len(text) > LONG_MESSAGE or intent == "nlu_fallback"))
+            ):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)
         if len(text) > LONG_MESSAGE:
-            opening = ("I read your whole message but couldn't tell what you'd like me to do. "
-                       "Could you say it in one sentence?")
+            opening = (
+                "I read your whole message but couldn't tell what you'd like me to do. "
+                "Could you say it in one sentence?"
+            )
         elif intent == "out_of_scope":
             opening = "Sorry, that's not something I can help with."
         else:
@@ -77,13 +83,12 @@ class ActionStopForm(Action):
         return "action_stop_form"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?",
-            MENU_BUTTONS)
+        say(dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?", MENU_BUTTONS)
         return [ActiveLoop(None)] + reset(CANCEL_SLOTS + REQUEST_SLOTS + FLOW_SLOTS)
 
 
 class ActionFastTrack(Action):
-    """"Just cancel it": skip the optional steps and go to the summary. A pending offer
+    """ "Just cancel it": skip the optional steps and go to the summary. A pending offer
     counts as declined."""
 
     def name(self) -> Text:
@@ -96,8 +101,9 @@ class ActionFastTrack(Action):
         if auth is not None and offer_id and not tracker.get_slot("offer_response"):
             try:
                 async with client() as backend:
-                    await backend.offer_outcome(auth, offer_id, False,
-                                                idempotency_key=step_key(tracker, "offer_outcome", offer_id))
+                    await backend.offer_outcome(
+                        auth, offer_id, False, idempotency_key=step_key(tracker, "offer_outcome", offer_id)
+                    )
                 events.append(SlotSet("offer_response", "declined"))
             except BackendError:
                 pass

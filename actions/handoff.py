@@ -1,4 +1,5 @@
 """Talking to a person. One action; the backend owns the queue (POST /api/v1/handoffs)."""
+
 from __future__ import annotations
 
 from typing import Text
@@ -17,12 +18,15 @@ def waiting_text(answer: dict) -> str:
     position, minutes = answer.get("position"), answer.get("expected_wait_minutes")
     seen = "They will see everything written here, so you don't need to repeat anything."
     if answer.get("someone_available"):
-        return ("I've asked a member of our team to join this chat; a person will be with you shortly. "
-                + seen)
+        return "I've asked a member of our team to join this chat; a person will be with you shortly. " + seen
     line = f"you're number {position} in line" if position else "you're in line"
-    wait = f", and the expected wait is about {minutes} minute{'s' if minutes != 1 else ''}" if minutes else ""
-    return (f"I've asked a member of our team to join this chat. Everyone is busy right now: {line}{wait}. "
-            + seen)
+    wait = (
+        f", and the expected wait is about {minutes} minute{'s' if minutes != 1 else ''}" if minutes else ""
+    )
+    return (
+        f"I've asked a member of our team to join this chat. Everyone is busy right now: {line}{wait}. "
+        + seen
+    )
 
 
 class ActionHandoff(Action):
@@ -57,8 +61,17 @@ class ActionHandoff(Action):
             if channel_of(tracker) == "socketio":
                 # the website widget shows a waiting state (position, expected wait) instead of typing
                 # dots; Rasa's socket.io output emits a custom message as sio.emit(event, **custom).
-                dispatcher.utter_message(json_message={"data": {"handoff": "waiting", **{
-                    k: answer.get(k) for k in ("position", "expected_wait_minutes", "someone_available")}}})
+                dispatcher.utter_message(
+                    json_message={
+                        "data": {
+                            "handoff": "waiting",
+                            **{
+                                k: answer.get(k)
+                                for k in ("position", "expected_wait_minutes", "someone_available")
+                            },
+                        }
+                    }
+                )
             return [SlotSet("misunderstood_count", 0.0), ConversationPaused()]
         if answer.get("on_duty") is False:
             when = answer.get("next_opening_text")
@@ -73,8 +86,13 @@ class ActionHandoff(Action):
             )
             if channel_of(tracker) == "socketio":
                 # the website widget offers an optional email for a reply (docs/handoff.md)
-                dispatcher.utter_message(json_message={"data": {"handoff": "off_duty", "next_opening_text": when}})
+                dispatcher.utter_message(
+                    json_message={"data": {"handoff": "off_duty", "next_opening_text": when}}
+                )
             return [SlotSet("misunderstood_count", 0.0)]
-        say(dispatcher, "I've asked a member of our team to join this chat; they'll be with "
-                        "you as soon as they can. Until then I'm still here to help.")
+        say(
+            dispatcher,
+            "I've asked a member of our team to join this chat; they'll be with "
+            "you as soon as they can. Until then I'm still here to help.",
+        )
         return [SlotSet("misunderstood_count", 0.0)]

@@ -3,6 +3,7 @@
 The identifier and the second factor are sent to the backend and replaced in the slots by a
 marker right away: only the attempt id, the verification handle and the first name stay.
 """
+
 from __future__ import annotations
 
 import math
@@ -19,10 +20,8 @@ from bot.client import (
     Locked,
     VerificationFailed,
 )
-
 from bot.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
 
-from .listening import refuse
 from .common import (
     IDENTIFICATION_SLOTS,
     PROVIDED,
@@ -33,6 +32,7 @@ from .common import (
     is_verified,
     say,
 )
+from .listening import refuse
 
 _OTP_REQUEST = "otp"
 
@@ -101,8 +101,9 @@ class IdentificationMixin:
         asked = tracker.get_slot("requested_slot") == "verification_factor"
         if asked and tracker.slots_to_validate().get("verification_factor") is not None:
             return {}
-        if not asked and not (tracker.get_slot("verification_attempt_id") or
-                              tracker.get_slot("account_identifier")):
+        if not asked and not (
+            tracker.get_slot("verification_attempt_id") or tracker.get_slot("account_identifier")
+        ):
             return {}
         text = tracker.latest_message.get("text") or ""
         # A PIN is only taken when asked for: a message answering another question is kept
@@ -162,21 +163,28 @@ class IdentificationMixin:
                 say(dispatcher, UNAVAILABLE_TEXT)
                 return {"verification_factor": None, "flow_stopped": "unavailable"}
             except InvalidInput:
-                say(dispatcher, "I couldn't send a code to the contact on this account. Please "
-                                "give the billing ZIP code or the account PIN instead.")
+                say(
+                    dispatcher,
+                    "I couldn't send a code to the contact on this account. Please "
+                    "give the billing ZIP code or the account PIN instead.",
+                )
                 return {"verification_factor": None}
             return {"verification_factor": None, "otp_sent_to": sent.get("to") or "your contact"}
 
         factor = parse_factor(value)
         if factor is None:
-            refuse(dispatcher, tracker, "Please type just the digits: the 5-digit billing ZIP, "
-                                        "the 4-digit PIN, or the 6-digit code.")
+            refuse(
+                dispatcher,
+                tracker,
+                "Please type just the digits: the 5-digit billing ZIP, the 4-digit PIN, or the 6-digit code.",
+            )
             return {"verification_factor": None}
         try:
             async with client() as backend:
                 verified = await backend.verify(attempt_id, factor)
-                auth = Auth(handle=verified["handle"], conversation_id=tracker.sender_id,
-                            channel=channel_of(tracker))
+                auth = Auth(
+                    handle=verified["handle"], conversation_id=tracker.sender_id, channel=channel_of(tracker)
+                )
                 name = verified.get("customer_first_name") or ""
                 say(dispatcher, f"Thanks{', ' + name if name else ''}, you're verified.")
                 slots: Dict[Text, Any] = {
@@ -206,8 +214,11 @@ class IdentificationMixin:
         except Locked as exc:
             return self._locked(dispatcher, exc)
         except InvalidInput:
-            say(dispatcher, "That doesn't look right: please type the 5-digit billing ZIP, the "
-                            "4-digit PIN or the 6-digit code.")
+            say(
+                dispatcher,
+                "That doesn't look right: please type the 5-digit billing ZIP, the "
+                "4-digit PIN or the 6-digit code.",
+            )
             return {"verification_factor": None}
         except BackendUnavailable:
             say(dispatcher, UNAVAILABLE_TEXT)

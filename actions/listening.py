@@ -5,6 +5,7 @@ asks for X, X's reader runs on the message, so "sorry, I already said it: jo@x.e
 fine, I'll take the offer" fill X whatever intent the classifier chose. The readers themselves
 (identifiers, reasons, dates, yes/no) are `bot.vocabulary`, shared with the backend.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -20,11 +21,23 @@ PERSON_BUTTON = ("Talk to a person", "/request_human")
 
 # Intents that ask something or change the subject: a free-text slot does not swallow them
 # unless the message also holds what was asked.
-QUESTION_INTENTS = frozenset({
-    "ask_cancellation_fee", "ask_refund", "ask_balance", "ask_equipment_return",
-    "request_human", "check_status", "revoke_cancellation", "report_tracking", "bot_challenge",
-    "greet", "thanks", "goodbye", "cancel_now",
-})
+QUESTION_INTENTS = frozenset(
+    {
+        "ask_cancellation_fee",
+        "ask_refund",
+        "ask_balance",
+        "ask_equipment_return",
+        "request_human",
+        "check_status",
+        "revoke_cancellation",
+        "report_tracking",
+        "bot_challenge",
+        "greet",
+        "thanks",
+        "goodbye",
+        "cancel_now",
+    }
+)
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -68,12 +81,15 @@ def earlier_user_texts(tracker: Tracker) -> Iterator[str]:
                 yield text
 
 
-_JUST_CANCEL = re.compile(r"\bjust (cancel|end|close)|\bcancel (it )?(now|already|right now)\b"
-                          r"|\bskip (the|all|ahead|everything)", re.I)
+_JUST_CANCEL = re.compile(
+    r"\bjust (cancel|end|close)|\bcancel (it )?(now|already|right now)\b"
+    r"|\bskip (the|all|ahead|everything)",
+    re.I,
+)
 
 
 def wants_fast_track(tracker: Tracker) -> bool:
-    """"just cancel it": not an answer to the question but the fast path (rule cancel_now)."""
+    """ "just cancel it": not an answer to the question but the fast path (rule cancel_now)."""
     return latest_intent(tracker) == "cancel_now" and bool(_JUST_CANCEL.search(latest_text(tracker)))
 
 
@@ -91,9 +107,12 @@ def yes_no(tracker: Tracker) -> Optional[str]:
     return read_yes_no(text)
 
 
-_SKIP = re.compile(r"^(skip( (it|this|that|the question))?|pass|rather not (say|tell)"
-                   r"|prefer not to (say|tell)|no comment|none of your business|n/?a"
-                   r"|i'?d rather not( say)?|don'?t want to say|not telling)\b", re.I)
+_SKIP = re.compile(
+    r"^(skip( (it|this|that|the question))?|pass|rather not (say|tell)"
+    r"|prefer not to (say|tell)|no comment|none of your business|n/?a"
+    r"|i'?d rather not( say)?|don'?t want to say|not telling)\b",
+    re.I,
+)
 
 
 def is_skip(text: str) -> bool:
@@ -113,10 +132,22 @@ _SYNONYMS = {
     "email": {"email", "mail", "e-mail"},
     "vps": {"vps", "server"},
 }
-_ALL = re.compile(r"\b(both|all( of)?( them| three| 3| my services| the services| services)?"
-                  r"|every(thing| one|one of them| service)|each( of them)?|the lot)\b", re.I)
-_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3,
-             "fourth": 4, "4th": 4, "last": -1}
+_ALL = re.compile(
+    r"\b(both|all( of)?( them| three| 3| my services| the services| services)?"
+    r"|every(thing| one|one of them| service)|each( of them)?|the lot)\b",
+    re.I,
+)
+_ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": -1,
+}
 
 
 def _words(text: str) -> List[str]:
@@ -130,8 +161,8 @@ def _name_score(service: Dict[str, Any], words: List[str]) -> int:
         if any(w in variants for w in words):
             score += 2 if token not in ("office", "home", "business", "starter") else 1
         elif len(token) >= 5 and any(
-                len(w) >= 4 and difflib.SequenceMatcher(None, w, token).ratio() >= 0.8
-                for w in words):
+            len(w) >= 4 and difflib.SequenceMatcher(None, w, token).ratio() >= 0.8 for w in words
+        ):
             score += 2
     return score
 
@@ -178,12 +209,12 @@ def _match_in(services: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]
 
 
 def wants_all(text: str) -> bool:
-    """"both", "all of them", "everything": every service listed."""
+    """ "both", "all of them", "everything": every service listed."""
     return bool(_ALL.search(text))
 
 
 def wants_other(text: str) -> bool:
-    """"no, the other one", "the other service"."""
+    """ "no, the other one", "the other service"."""
     return bool(re.search(r"\b(the )?other (one|service)\b|\bnot (that|this) one\b", text, re.I))
 
 
@@ -194,8 +225,11 @@ def answers_to_this_question(tracker: Tracker) -> int:
     for event in reversed(list(tracker.events or [])):
         if event.get("event") == "user":
             count += 1
-        elif (event.get("event") == "slot" and event.get("name") == "requested_slot"
-              and event.get("value") != current):
+        elif (
+            event.get("event") == "slot"
+            and event.get("name") == "requested_slot"
+            and event.get("value") != current
+        ):
             break
         elif event.get("event") == "session_started":
             break
@@ -208,6 +242,7 @@ def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Non
     if answers_to_this_question(tracker) >= 2:
         dispatcher.utter_message(
             text=text + " If you'd rather, a person can help you with this.",
-            buttons=[{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}])
+            buttons=[{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}],
+        )
     else:
         dispatcher.utter_message(text=text)

@@ -3,25 +3,17 @@
 Each is a small form (identification first when the chat is not verified yet) and a finish
 action that makes the backend call and tells the customer the answer.
 """
+
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
-
 import re
+from abc import ABC, abstractmethod
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
-
-from bot.vocabulary.dates import human_date
-from bot.vocabulary.numbers import (
-    find_confirmation,
-    find_tracking,
-    normalize_confirmation,
-    parse_amount,
-)
 
 from bot.client import (
     BackendError,
@@ -32,13 +24,20 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
+from bot.vocabulary.dates import human_date
+from bot.vocabulary.numbers import (
+    find_confirmation,
+    find_tracking,
+    normalize_confirmation,
+    parse_amount,
+)
 
 from .common import (
     EXPIRED_TEXT,
     FLOW_SLOTS,
     REQUEST_SLOTS,
-    StopWordsMixin,
     UNAVAILABLE_TEXT,
+    StopWordsMixin,
     auth_for,
     client,
     forget_verification,
@@ -46,9 +45,9 @@ from .common import (
     is_positive,
     money,
     reset,
-    step_key,
     say,
     service_label,
+    step_key,
 )
 from .identify import IdentificationMixin
 from .listening import earlier_user_texts, is_question, latest_text, refuse, requested
@@ -83,8 +82,7 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
     """Identification, then the form's own slots."""
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> Text: ...
 
     own_slots: List[Text] = []
 
@@ -113,8 +111,12 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
         """Check a confirmation number with the backend; re-ask when malformed."""
         number = _normalise_confirmation(value)
         if number is None:
-            refuse(dispatcher, tracker, "A confirmation number has 12 letters and digits, like "
-                                        "ABCD-EFGH-JKLM. Could you type it again?")
+            refuse(
+                dispatcher,
+                tracker,
+                "A confirmation number has 12 letters and digits, like "
+                "ABCD-EFGH-JKLM. Could you type it again?",
+            )
             return {"confirmation_number": None}
         auth = auth_for(tracker)
         if auth is None:
@@ -123,12 +125,18 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
             async with client() as backend:
                 await backend.get_cancellation(auth, number)
         except InvalidConfirmationNumber:
-            say(dispatcher, "That confirmation number doesn't check out; a character may be "
-                            "mistyped. Could you type it again?")
+            say(
+                dispatcher,
+                "That confirmation number doesn't check out; a character may be "
+                "mistyped. Could you type it again?",
+            )
             return {"confirmation_number": None}
         except NotFound:
-            say(dispatcher, f"I couldn't find a request {number} on this account. Please check "
-                            "the number in your receipt.")
+            say(
+                dispatcher,
+                f"I couldn't find a request {number} on this account. Please check "
+                "the number in your receipt.",
+            )
             return {"confirmation_number": None, "flow_stopped": "not_found"}
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
@@ -182,11 +190,13 @@ class ValidateTrackingForm(_RequestForm):
     async def validate_tracking_number(self, value, dispatcher, tracker, domain):
         entity = next(tracker.get_latest_entity_values("tracking_number"), None)
         text = str(entity or value or "").strip()
-        token = find_tracking(text) or max(re.findall(r"[A-Za-z0-9]{8,40}", text), key=len,
-                                           default=None)
+        token = find_tracking(text) or max(re.findall(r"[A-Za-z0-9]{8,40}", text), key=len, default=None)
         if token is None:
-            refuse(dispatcher, tracker, "A tracking number is usually 8 to 40 letters and "
-                                        "digits. Could you type it again?")
+            refuse(
+                dispatcher,
+                tracker,
+                "A tracking number is usually 8 to 40 letters and digits. Could you type it again?",
+            )
             return {"tracking_number": None}
         return {"tracking_number": token.upper()}
 
@@ -212,8 +222,7 @@ class ValidateRefundForm(_RequestForm):
         entity = next(tracker.get_latest_entity_values("amount"), None)
         amount = _parse_amount(entity) or _parse_amount(value)
         if amount is None:
-            refuse(dispatcher, tracker, "How much should be refunded? Please type an amount like "
-                                        "49.99.")
+            refuse(dispatcher, tracker, "How much should be refunded? Please type an amount like 49.99.")
             return {"refund_amount": None}
         return {"refund_amount": amount}
 
@@ -254,8 +263,11 @@ class ActionAskConfirmationNumber(Action):
         return "action_ask_confirmation_number"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, "What's the confirmation number? It's 12 letters and digits, like "
-                        "ABCD-EFGH-JKLM, and it's in your receipt.")
+        say(
+            dispatcher,
+            "What's the confirmation number? It's 12 letters and digits, like "
+            "ABCD-EFGH-JKLM, and it's in your receipt.",
+        )
         return []
 
 
@@ -271,8 +283,9 @@ class ActionAskRevokeConfirmed(Action):
             try:
                 async with client() as backend:
                     c = await backend.get_cancellation(auth, number)
-                detail = (f" for {service_label(c.get('service') or {})}, ending "
-                          f"{human_date(c.get('end_date'))}")
+                detail = (
+                    f" for {service_label(c.get('service') or {})}, ending {human_date(c.get('end_date'))}"
+                )
             except BackendError:
                 detail = ""
         say(
@@ -306,8 +319,7 @@ class ActionAskRefundReason(Action):
         return "action_ask_refund_reason"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, "And why is the refund due? A sentence is enough, e.g. \"charged twice "
-                        "in October\".")
+        say(dispatcher, 'And why is the refund due? A sentence is enough, e.g. "charged twice in October".')
         return []
 
 
@@ -318,8 +330,7 @@ class _Finish(Action, ABC):
     """Common end of a request form: stop messages, expired handle, slot reset."""
 
     @abstractmethod
-    def name(self) -> Text:
-        ...
+    def name(self) -> Text: ...
 
     async def do(self, dispatcher, tracker, auth) -> List[Dict[str, Any]]:
         raise NotImplementedError
@@ -369,18 +380,24 @@ class ActionRevokeFinish(_Finish):
         number = tracker.get_slot("confirmation_number")
         try:
             async with client() as backend:
-                c = await backend.revoke_cancellation(auth, number,
-                                                      idempotency_key=step_key(tracker, "revoke", number))
+                c = await backend.revoke_cancellation(
+                    auth, number, idempotency_key=step_key(tracker, "revoke", number)
+                )
         except Conflict as exc:
-            say(dispatcher, f"I can't revoke {number}: "
-                            f"{exc.message or 'it has already ended or was already revoked'}.")
+            say(
+                dispatcher,
+                f"I can't revoke {number}: {exc.message or 'it has already ended or was already revoked'}.",
+            )
             return []
         except (NotFound, InvalidConfirmationNumber):
             say(dispatcher, f"I couldn't find a request {number} on this account.")
             return []
         service = c.get("service") or {}
-        say(dispatcher, f"Done: cancellation {c.get('confirmation_number')} is revoked. "
-                        f"{service_label(service)} stays active as before.")
+        say(
+            dispatcher,
+            f"Done: cancellation {c.get('confirmation_number')} is revoked. "
+            f"{service_label(service)} stays active as before.",
+        )
         return []
 
 
@@ -394,18 +411,21 @@ class ActionTrackingFinish(_Finish):
         try:
             async with client() as backend:
                 result = await backend.report_tracking(
-                    auth, number, tracking, idempotency_key=step_key(tracker, "tracking", number))
+                    auth, number, tracking, idempotency_key=step_key(tracker, "tracking", number)
+                )
         except (NotFound, InvalidConfirmationNumber):
             say(dispatcher, f"I couldn't find a request {number} on this account.")
             return []
         except (Conflict, InvalidInput) as exc:
-            say(dispatcher, f"I couldn't record that tracking number: "
-                            f"{exc.message or 'it was refused'}.")
+            say(dispatcher, f"I couldn't record that tracking number: {exc.message or 'it was refused'}.")
             return []
         models = ", ".join(str(e.get("model")) for e in result.get("equipment") or [])
-        say(dispatcher, f"Thanks, tracking number {tracking} is recorded"
-                        + (f" for {models}" if models else "")
-                        + ". We'll confirm once the equipment arrives.")
+        say(
+            dispatcher,
+            f"Thanks, tracking number {tracking} is recorded"
+            + (f" for {models}" if models else "")
+            + ". We'll confirm once the equipment arrives.",
+        )
         return []
 
 
@@ -418,7 +438,9 @@ class ActionRefundFinish(_Finish):
         try:
             async with client() as backend:
                 result = await backend.request_refund(
-                    auth, amount, tracker.get_slot("refund_reason"),
+                    auth,
+                    amount,
+                    tracker.get_slot("refund_reason"),
                     tracker.get_slot("service_id"),
                     idempotency_key=step_key(tracker, "refund", amount, tracker.get_slot("service_id")),
                 )
@@ -428,11 +450,12 @@ class ActionRefundFinish(_Finish):
             return []
         shown = money(result.get("amount", amount))
         if result.get("status") == "credit_processing":
-            text = (f"I'm sorry for the trouble. A credit of {shown} will be processed for your "
-                    "account.")
+            text = f"I'm sorry for the trouble. A credit of {shown} will be processed for your account."
         else:
-            text = (f"I'm sorry for the trouble. Your refund request for {shown} is being "
-                    "reviewed by our billing team; they'll get back to you.")
+            text = (
+                f"I'm sorry for the trouble. Your refund request for {shown} is being "
+                "reviewed by our billing team; they'll get back to you."
+            )
         # (the backend's `message` says the same in other words: one apology, not two)
         say(dispatcher, text)
         return []
@@ -463,16 +486,21 @@ async def balance_text(auth, service_id: Optional[str]) -> str:
             f"{i.get('number')} {money(i.get('amount_due'), currency)} due {human_date(i.get('due_date'))}"
             for i in balance.get("invoices") or []
         )
-        text = (f"Your outstanding balance is {money(balance.get('balance'), currency)}"
-                + (f" ({invoices})" if invoices else "") + ". "
-                + ("It's due at cancellation. " if balance.get("due_at_cancellation") else "")
-                + str(balance.get("how_to_pay") or ""))
+        text = (
+            f"Your outstanding balance is {money(balance.get('balance'), currency)}"
+            + (f" ({invoices})" if invoices else "")
+            + ". "
+            + ("It's due at cancellation. " if balance.get("due_at_cancellation") else "")
+            + str(balance.get("how_to_pay") or "")
+        )
     else:
         text = "You have no outstanding balance."
     if quote:
         items = quote[0].get("final_bill_items") or []
         if items:
-            text += " Final bill if the service ends at the end of the billing period: " + "; ".join(
-                f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items
-            ) + "."
+            text += (
+                " Final bill if the service ends at the end of the billing period: "
+                + "; ".join(f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items)
+                + "."
+            )
     return text.strip()

@@ -6,6 +6,7 @@ full cancellation over the REST channel. The same load shape (as many turns) the
 the assistant that ``rasa init`` creates, trained with Rasa's default config. Prints the figures
 and the ratios, and writes ``results.json`` and ``latency.png`` to the output folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,13 @@ def _levels(text: str):
 def time_training(workdir: Path) -> float:
     """Seconds for a full (forced) training of the assistant's model."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--quiet", "--out",
-                    str(workdir / "models")], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "train", "--force", "--quiet", "--out", str(workdir / "models")],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -47,8 +52,10 @@ def drive(rest_url: str, customer, levels, per_user: int, tag: str, pids) -> lis
     results, first = [], 0
     for level in levels:
         total = level * per_user
-        with tqdm(total=total, desc=f"{tag} x{level:>3}", unit="conv", leave=False) as bar, \
-                PeakSampler(pids) as memory:
+        with (
+            tqdm(total=total, desc=f"{tag} x{level:>3}", unit="conv", leave=False) as bar,
+            PeakSampler(pids) as memory,
+        ):
             result = asyncio.run(run_level(rest_url, customer, level, per_user, first, tag, bar))
         first += total
         summary = result.summary()
@@ -63,10 +70,12 @@ def drive(rest_url: str, customer, levels, per_user: int, tag: str, pids) -> lis
 
 
 def _line(tag: str, s: dict) -> str:
-    return (f"{tag:>9} x{s['concurrency']:>3}: {s['turns_per_s']:>7} turns/s  "
-            f"p50 {s['p50_ms']:>7} ms  p95 {s['p95_ms']:>7} ms  p99 {s['p99_ms']:>7} ms  "
-            f"{s['conversations_per_s']:>6} conv/s  errors {s['errors']}  "
-            f"rss {s['peak_rss_mb']}  cpu ms/turn {s['cpu_ms_per_turn']}")
+    return (
+        f"{tag:>9} x{s['concurrency']:>3}: {s['turns_per_s']:>7} turns/s  "
+        f"p50 {s['p50_ms']:>7} ms  p95 {s['p95_ms']:>7} ms  p99 {s['p99_ms']:>7} ms  "
+        f"{s['conversations_per_s']:>6} conv/s  errors {s['errors']}  "
+        f"rss {s['peak_rss_mb']}  cpu ms/turn {s['cpu_ms_per_turn']}"
+    )
 
 
 def plot(results: dict, path: Path) -> None:
@@ -105,8 +114,12 @@ def check_targets(results: dict) -> list:
     one, twenty = _level(ours, 1), _level(ours, 20)
     ratio20 = _level(ratios, 20)
     rows = [
-        ("throughput at 20 customers >= 5x reference", 5.0, ">=",
-         ratio20["throughput_ratio"] if ratio20 else None),
+        (
+            "throughput at 20 customers >= 5x reference",
+            5.0,
+            ">=",
+            ratio20["throughput_ratio"] if ratio20 else None,
+        ),
         ("single-customer p50 <= 15 ms", 15.0, "<=", one["p50_ms"] if one else None),
         ("p95 at 20 customers <= 150 ms", 150.0, "<=", twenty["p95_ms"] if twenty else None),
         ("training <= 60 s", 60.0, "<=", results.get("training_s")),
@@ -132,7 +145,11 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
-    results: dict = {"levels": args.levels, "per_user": args.per_user, "turns_per_conversation": scenario.TURNS}
+    results: dict = {
+        "levels": args.levels,
+        "per_user": args.per_user,
+        "turns_per_conversation": scenario.TURNS,
+    }
 
     if not args.no_train:
         print("Timing a full training of the assistant...", flush=True)
@@ -149,8 +166,14 @@ def main() -> int:
         results["start_to_first_answer_s"] = round(time.perf_counter() - started, 1)
         print(f"  start to first answer: {results['start_to_first_answer_s']} s", flush=True)
         pids = {name: [p.pid] for name, p in stack.processes.items()}
-        results["assistant"] = drive(f"{stack.rasa_url}/webhooks/rest/webhook",
-                                     scenario.cancellation, args.levels, args.per_user, "assistant", pids)
+        results["assistant"] = drive(
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            scenario.cancellation,
+            args.levels,
+            args.per_user,
+            "assistant",
+            pids,
+        )
     finally:
         stack.stop()
 
@@ -161,31 +184,44 @@ def main() -> int:
         server = reference.ReferenceServer(ref_dir).start()
         try:
             first_answer = server.first_answer_s
-            results["reference_start_to_first_answer_s"] = round(first_answer, 1) if first_answer is not None else None
+            results["reference_start_to_first_answer_s"] = (
+                round(first_answer, 1) if first_answer is not None else None
+            )
 
             async def moodbot(say, n):
                 return await reference.moodbot_customer(say, n, scenario.TURNS)
 
-            results["reference"] = drive(f"{server.url}/webhooks/rest/webhook", moodbot,
-                                         args.levels, args.per_user, "reference", {"rasa": server.pids()})
+            results["reference"] = drive(
+                f"{server.url}/webhooks/rest/webhook",
+                moodbot,
+                args.levels,
+                args.per_user,
+                "reference",
+                {"rasa": server.pids()},
+            )
         finally:
             server.stop()
         results["ratios"] = [
             {
                 "concurrency": ours["concurrency"],
                 "throughput_ratio": round(ours["turns_per_s"] / ref["turns_per_s"], 2)
-                if ours["turns_per_s"] and ref["turns_per_s"] else None,
+                if ours["turns_per_s"] and ref["turns_per_s"]
+                else None,
                 "p50_latency_ratio": round(ours["p50_ms"] / ref["p50_ms"], 2)
-                if ours["p50_ms"] and ref["p50_ms"] else None,
+                if ours["p50_ms"] and ref["p50_ms"]
+                else None,
                 "p95_latency_ratio": round(ours["p95_ms"] / ref["p95_ms"], 2)
-                if ours["p95_ms"] and ref["p95_ms"] else None,
+                if ours["p95_ms"] and ref["p95_ms"]
+                else None,
             }
             for ours, ref in zip(results["assistant"], results["reference"])
         ]
         print("\nassistant / reference (throughput: higher is better; latency: lower is better)")
         for ratio in results["ratios"]:
-            print(f"  x{ratio['concurrency']:>3}: throughput {ratio['throughput_ratio']}x, "
-                  f"p50 latency {ratio['p50_latency_ratio']}x, p95 latency {ratio['p95_latency_ratio']}x")
+            print(
+                f"  x{ratio['concurrency']:>3}: throughput {ratio['throughput_ratio']}x, "
+                f"p50 latency {ratio['p50_latency_ratio']}x, p95 latency {ratio['p95_latency_ratio']}x"
+            )
 
     results["targets"] = check_targets(results)
     print("\ntargets (issue 5; accuracy and out-of-scope recall: make eval)")

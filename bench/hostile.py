@@ -7,6 +7,7 @@ prints the hostile request's answer and time and the bystander's latencies durin
 baseline without any hostile request. Figures only: nothing is asserted (the tests assert that
 the process survives and the bystander is answered).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,9 @@ HOSTILE: Dict[str, bytes] = {
 
 
 def _post_raw(url: str, body: bytes, headers: Dict[str, str]) -> Tuple[int, float]:
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=300) as answer:
@@ -58,8 +60,13 @@ def _bystander(stack: Stack, until: Callable[[], bool], sender: str) -> List[flo
     latencies: List[float] = []
     while True:
         started = time.perf_counter()
-        status, body = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook",
-                                 {"sender": sender, "message": "hi"}, stack.rest_headers(), timeout=300)
+        status, body = http_json(
+            "POST",
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            {"sender": sender, "message": "hi"},
+            stack.rest_headers(),
+            timeout=300,
+        )
         latencies.append(time.perf_counter() - started)
         if status != 200 or not body:
             latencies[-1] = float("inf")  # not answered
@@ -72,8 +79,10 @@ def _summary(latencies: List[float]) -> str:
     unanswered = len(latencies) - len(finite)
     if not finite:
         return f"{len(latencies)} turns, none answered"
-    return (f"{len(latencies):3d} turns, p50 {1000 * statistics.median(finite):7.1f} ms, "
-            f"max {1000 * max(finite):7.1f} ms" + (f", {unanswered} unanswered" if unanswered else ""))
+    return (
+        f"{len(latencies):3d} turns, p50 {1000 * statistics.median(finite):7.1f} ms, "
+        f"max {1000 * max(finite):7.1f} ms" + (f", {unanswered} unanswered" if unanswered else "")
+    )
 
 
 def main() -> int:
@@ -86,7 +95,7 @@ def main() -> int:
     url = f"{stack.rasa_url}/webhooks/rest/webhook"
     try:
         stack.say("warm-up", "hi")
-        count = iter(range(10 ** 9))
+        count = iter(range(10**9))
         baseline = _bystander(stack, lambda: next(count) >= args.baseline_turns - 1, "bystander-baseline")
         print(f"{'baseline (no hostile request)':34s} {'':22s} bystander: {_summary(baseline)}")
         for n, (name, body) in enumerate(HOSTILE.items()):
@@ -103,8 +112,10 @@ def main() -> int:
             thread.join()
             status, seconds = result["answer"]
             alive = stack.processes["rasa"].poll() is None
-            print(f"{name:34s} HTTP {status:3d} in {1000 * seconds:7.1f} ms  bystander: {_summary(latencies)}"
-                  + ("" if alive else "  RASA EXITED"))
+            print(
+                f"{name:34s} HTTP {status:3d} in {1000 * seconds:7.1f} ms  bystander: {_summary(latencies)}"
+                + ("" if alive else "  RASA EXITED")
+            )
             if not alive:
                 return 1
     finally:

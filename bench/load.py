@@ -1,4 +1,5 @@
 """Concurrent simulated customers over Rasa's REST channel, and the figures they produce."""
+
 from __future__ import annotations
 
 import asyncio
@@ -61,8 +62,15 @@ def _round(value: Optional[float]) -> Optional[float]:
     return None if value is None else round(value, 2)
 
 
-async def run_level(rest_url: str, scenario: Scenario, concurrency: int, per_user: int,
-                    first_customer: int, tag: str, progress=None) -> LevelResult:
+async def run_level(
+    rest_url: str,
+    scenario: Scenario,
+    concurrency: int,
+    per_user: int,
+    first_customer: int,
+    tag: str,
+    progress=None,
+) -> LevelResult:
     """Run ``concurrency`` customers at once, each completing ``per_user`` conversations."""
     result = LevelResult(concurrency, concurrency * per_user, 0, 0, 0, 0.0)
     timeout = aiohttp.ClientTimeout(total=120)

@@ -1,4 +1,5 @@
 """Resident memory and CPU time of the benchmarked processes while the load runs."""
+
 from __future__ import annotations
 
 import threading

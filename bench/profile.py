@@ -8,6 +8,7 @@ process (``--idle`` off: only samples where a thread is on the CPU), then prints
 the share of samples per frame (inclusive) for the hottest frames and writes the collapsed
 stacks (``<process>.txt``, usable with any flame-graph tool) to the output folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,30 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from ensure_model import ensure_model  # noqa: E402
 
 
-def summarise(path: Path, top: int, prefixes=("rasa", "bot", "actions", "sqlalchemy", "aiohttp",
-                                                "sanic", "tensorflow", "sklearn", "json", "sqlite3",
-                                                "rasa_sdk", "copy", "asyncio", "logging", "structlog",
-                                                "jsonschema", "ssl", "pydantic")) -> str:
+def summarise(
+    path: Path,
+    top: int,
+    prefixes=(
+        "rasa",
+        "bot",
+        "actions",
+        "sqlalchemy",
+        "aiohttp",
+        "sanic",
+        "tensorflow",
+        "sklearn",
+        "json",
+        "sqlite3",
+        "rasa_sdk",
+        "copy",
+        "asyncio",
+        "logging",
+        "structlog",
+        "jsonschema",
+        "ssl",
+        "pydantic",
+    ),
+) -> str:
     """Inclusive share of samples per frame, hottest first."""
     inclusive: Counter[str] = Counter()
     total = 0
@@ -72,24 +93,61 @@ def main() -> int:
     stack = Stack(work / "stack", model).start()
     recorders = []
     try:
-        load_fixture(stack, scenario.write_accounts(work / "accounts.json",
-                                                    args.users * args.per_user * 2 + 1))
+        load_fixture(
+            stack, scenario.write_accounts(work / "accounts.json", args.users * args.per_user * 2 + 1)
+        )
         stack.say("profile-warmup", "hello")
         # one untimed round so that lazy imports and first-call caches are out of the samples
-        asyncio.run(run_level(f"{stack.rasa_url}/webhooks/rest/webhook", scenario.cancellation,
-                              args.users, args.per_user, 0, "warm"))
+        asyncio.run(
+            run_level(
+                f"{stack.rasa_url}/webhooks/rest/webhook",
+                scenario.cancellation,
+                args.users,
+                args.per_user,
+                0,
+                "warm",
+            )
+        )
         for name, process in stack.processes.items():
-            recorders.append((name, subprocess.Popen(
-                [py_spy, "record", "--pid", str(process.pid), "--format", "raw", "--rate", "200",
-                 "--output", str(args.out / f"{name}.txt"), "--nonblocking", "--subprocesses"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)))
+            recorders.append(
+                (
+                    name,
+                    subprocess.Popen(
+                        [
+                            py_spy,
+                            "record",
+                            "--pid",
+                            str(process.pid),
+                            "--format",
+                            "raw",
+                            "--rate",
+                            "200",
+                            "--output",
+                            str(args.out / f"{name}.txt"),
+                            "--nonblocking",
+                            "--subprocesses",
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    ),
+                )
+            )
         time.sleep(1.5)
-        result = asyncio.run(run_level(f"{stack.rasa_url}/webhooks/rest/webhook",
-                                       scenario.cancellation, args.users, args.per_user,
-                                       args.users * args.per_user, "prof"))
+        result = asyncio.run(
+            run_level(
+                f"{stack.rasa_url}/webhooks/rest/webhook",
+                scenario.cancellation,
+                args.users,
+                args.per_user,
+                args.users * args.per_user,
+                "prof",
+            )
+        )
         summary = result.summary()
-        print(f"load: {summary['turns_per_s']} turns/s, p50 {summary['p50_ms']} ms, "
-              f"p95 {summary['p95_ms']} ms, errors {summary['errors']}")
+        print(
+            f"load: {summary['turns_per_s']} turns/s, p50 {summary['p50_ms']} ms, "
+            f"p95 {summary['p95_ms']} ms, errors {summary['errors']}"
+        )
     finally:
         for _, recorder in recorders:
             recorder.send_signal(2)  # SIGINT: py-spy writes its output and exits

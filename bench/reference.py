@@ -1,4 +1,5 @@
 """The reference assistant: the stock bot that ``rasa init`` creates, with Rasa's default config."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,16 +13,30 @@ from tests.stack import free_port, http_json
 BIN = Path(sys.executable).parent
 
 # Same load shape as a cancellation: as many turns, cycling through what the stock bot knows.
-MOODBOT_TURNS = ["hello", "I am sad", "yes", "great, thanks", "bye", "hi there", "very good",
-                 "no", "are you a bot?", "goodbye"]
+MOODBOT_TURNS = [
+    "hello",
+    "I am sad",
+    "yes",
+    "great, thanks",
+    "bye",
+    "hi there",
+    "very good",
+    "no",
+    "are you a bot?",
+    "goodbye",
+]
 
 
 def create(workdir: Path) -> float:
     """Create and train the stock assistant in ``workdir``; return the training seconds."""
     workdir.mkdir(parents=True, exist_ok=True)  # `rasa init --init-dir` refuses a missing folder
     started = time.perf_counter()
-    subprocess.run([str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(workdir)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(workdir)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
@@ -39,16 +54,31 @@ class ReferenceServer:
         started = time.perf_counter()
         log = open(self.workdir / "rasa.log", "ab")
         self.process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--port", str(self.port), "--model", "models",
-             "--credentials", "credentials.yml"],
-            cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--port",
+                str(self.port),
+                "--model",
+                "models",
+                "--credentials",
+                "credentials.yml",
+            ],
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"reference Rasa exited: see {self.workdir}/rasa.log")
             try:
-                status, body = http_json("POST", f"{self.url}/webhooks/rest/webhook",
-                                         {"sender": "warmup", "message": "hello"}, timeout=5)
+                status, body = http_json(
+                    "POST",
+                    f"{self.url}/webhooks/rest/webhook",
+                    {"sender": "warmup", "message": "hello"},
+                    timeout=5,
+                )
                 if status == 200 and body:
                     self.first_answer_s = time.perf_counter() - started
                     return self

@@ -8,6 +8,7 @@ supervisor) and the CLI (`cancel-backend report`, a new process, start-up includ
 PostgreSQL is used when --postgres or TEST_POSTGRES_URL is given. Prints a Markdown table for
 docs/performance.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,11 @@ def _database(kind: str, postgres_url: str, tmp: Path):
     admin = create_engine(postgres_url, future=True)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(postgres_url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
+    url = (
+        make_url(postgres_url)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
     try:
         upgrade(url)
         yield url
@@ -75,7 +79,7 @@ def _fill(db: Database, policy, count: int, days: int) -> float:
     started = time.perf_counter()
     scripts = synthetic(policy, count, days)
     for i in range(0, count, 10_000):
-        db.transaction(write, policy, scripts[i:i + 10_000])
+        db.transaction(write, policy, scripts[i : i + 10_000])
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
@@ -93,7 +97,9 @@ async def _page_seconds(url: str, policy, since, until) -> float:
 
     db = Database(url)
     db.transaction(upsert_staff, "bench-supervisor", "Bench", "supervisor", "bench-password-123")
-    app = create_app(Settings(database_url=url, service_token="bench", identifier_hash_key=HASH_KEY), policy=policy, db=db)
+    app = create_app(
+        Settings(database_url=url, service_token="bench", identifier_hash_key=HASH_KEY), policy=policy, db=db
+    )
     setup_console(app)
     server = TestServer(app)
     await server.start_server()
@@ -103,9 +109,10 @@ async def _page_seconds(url: str, policy, since, until) -> float:
             async with http.get(base + "/console/login") as answer:
                 page = await answer.text()
             token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-            async with http.post(base + "/console/login", json={"username": "bench-supervisor",
-                                                                "password": "bench-password-123",
-                                                                "csrf_token": token}) as answer:
+            async with http.post(
+                base + "/console/login",
+                json={"username": "bench-supervisor", "password": "bench-password-123", "csrf_token": token},
+            ) as answer:
                 assert answer.status == 200, await answer.text()
             times = []
             for _ in range(RUNS):
@@ -125,8 +132,14 @@ def _cli_seconds(url: str, since, until) -> float:
     env = {**os.environ, "DATABASE_URL": url}
 
     def run():
-        subprocess.run([exe, "report", "--since", str(since), "--until", str(until), "--format", "json"],
-                       env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run(
+            [exe, "report", "--since", str(since), "--until", str(until), "--format", "json"],
+            env=env,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+
     return _median_seconds(run)
 
 
@@ -147,15 +160,27 @@ def bench(kind: str, url: str, policy, count: int, days: int, fill_it: bool = Tr
     db.close()
     page = asyncio.run(_page_seconds(url, policy, since, until))
     cli = _cli_seconds(url, since, until)
-    return {"database": kind, "conversations": count, "load_average": round(os.getloadavg()[0], 1),
-            "python_cpu_s": round(cpu, 3), "audit_events": events, "in_90_days": in_period,
-            "fill_s": fill, "build_s": build, "query_s": query, "page_s": page, "cli_s": cli}
+    return {
+        "database": kind,
+        "conversations": count,
+        "load_average": round(os.getloadavg()[0], 1),
+        "python_cpu_s": round(cpu, 3),
+        "audit_events": events,
+        "in_90_days": in_period,
+        "fill_s": fill,
+        "build_s": build,
+        "query_s": query,
+        "page_s": page,
+        "cli_s": cli,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--conversations", type=int, default=100_000)
-    parser.add_argument("--days", type=int, default=180, help="the history spans this many days (default 180)")
+    parser.add_argument(
+        "--days", type=int, default=180, help="the history spans this many days (default 180)"
+    )
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"))
     parser.add_argument("--existing", help="time the reports of this already filled database instead")
     args = parser.parse_args()
@@ -171,13 +196,17 @@ def main() -> None:
             with _database(kind, args.postgres, Path(tmp)) as url:
                 results.append(bench(kind, url, policy, args.conversations, args.days))
                 print(results[-1], flush=True)
-    print("\n| database | conversations (audit events) | in the 90 days | summary build (once) | report (in process) "
-          "| page (HTTP) | CLI (new process) | load average |")
+    print(
+        "\n| database | conversations (audit events) | in the 90 days | summary build (once) | report (in process) "
+        "| page (HTTP) | CLI (new process) | load average |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['database']} | {r['conversations']:,} ({r['audit_events']:,}) | {r['in_90_days']:,} | "
-              f"{r['build_s']:.1f} s | {r['query_s']:.2f} s | {r['page_s']:.2f} s | {r['cli_s']:.2f} s | "
-              f"{r['load_average']} |")
+        print(
+            f"| {r['database']} | {r['conversations']:,} ({r['audit_events']:,}) | {r['in_90_days']:,} | "
+            f"{r['build_s']:.1f} s | {r['query_s']:.2f} s | {r['page_s']:.2f} s | {r['cli_s']:.2f} s | "
+            f"{r['load_average']} |"
+        )
 
 
 if __name__ == "__main__":

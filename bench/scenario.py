@@ -1,4 +1,5 @@
 """The benchmark's simulated customers: synthetic accounts and one full cancellation each."""
+
 from __future__ import annotations
 
 import json
@@ -22,26 +23,47 @@ def write_accounts(path: Path, count: int, first: int = 0) -> Path:
     balance and a router."""
     accounts = []
     for n in range(first, first + count):
-        accounts.append({
-            "account_number": account_number(n),
-            "name": f"Bench Customer {n}",
-            "tier": "Professional",
-            "sales_rep": "Bench Rep",
-            "sales_rep_active": True,
-            "server": "us-east",
-            "billing_zip": zip_code(n),
-            "users": [{"first_name": "Sam", "last_name": f"Bench{n}",
-                       "email": f"bench{n}@example.com", "primary": True}],
-            "services": [{
-                "id": f"SVC-B{n}", "name": "Business Internet", "plan": "Fiber 300",
-                "price": "59.00", "billing_period": "monthly", "next_anniversary": "+20d",
-                "equipment": [{"id": f"EQ-B{n}", "model": "Arris SB8200",
-                               "serial": f"BENCH{n:08d}", "kind": "modem",
-                               "retail_price": "150.00"}],
-            }],
-            "invoices": [{"number": f"INV-B{n}", "amount_due": "42.50", "due_date": "+10d",
-                          "status": "open"}],
-        })
+        accounts.append(
+            {
+                "account_number": account_number(n),
+                "name": f"Bench Customer {n}",
+                "tier": "Professional",
+                "sales_rep": "Bench Rep",
+                "sales_rep_active": True,
+                "server": "us-east",
+                "billing_zip": zip_code(n),
+                "users": [
+                    {
+                        "first_name": "Sam",
+                        "last_name": f"Bench{n}",
+                        "email": f"bench{n}@example.com",
+                        "primary": True,
+                    }
+                ],
+                "services": [
+                    {
+                        "id": f"SVC-B{n}",
+                        "name": "Business Internet",
+                        "plan": "Fiber 300",
+                        "price": "59.00",
+                        "billing_period": "monthly",
+                        "next_anniversary": "+20d",
+                        "equipment": [
+                            {
+                                "id": f"EQ-B{n}",
+                                "model": "Arris SB8200",
+                                "serial": f"BENCH{n:08d}",
+                                "kind": "modem",
+                                "retail_price": "150.00",
+                            }
+                        ],
+                    }
+                ],
+                "invoices": [
+                    {"number": f"INV-B{n}", "amount_due": "42.50", "due_date": "+10d", "status": "open"}
+                ],
+            }
+        )
     path.write_text(json.dumps({"accounts": accounts}))
     return path
 

@@ -6,6 +6,7 @@ Starts the stack like ``make bench`` and lets one customer at a time complete th
 ``--conversations`` times (after one untimed conversation), then prints the median and maximum
 latency of each turn, so that the expensive steps of a conversation stand out.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,8 @@ def main() -> int:
                 answer = stack.say(f"turns-{n}", text)
                 if n:  # the first conversation warms caches up
                     timings[(turn, text if not text[0].isdigit() else "<digits>")].append(
-                        (time.perf_counter() - started) * 1000)
+                        (time.perf_counter() - started) * 1000
+                    )
                 turn += 1
                 return answer
 

@@ -6,6 +6,7 @@ database with one demo-shaped account, then alternates ``verify/start`` and a wr
 Figures only, no assertion: the two medians of each pair should be close (same queries and the
 same hashing on both paths).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,13 +27,38 @@ from bot.fixtures import load_data
 from bot.models import VerificationLockout
 
 TOKEN = "bench-token"
-ACCOUNT = {"accounts": [{
-    "account_number": "31415926", "name": "Bench Account", "tier": "Essentials", "sales_rep": "Rita",
-    "sales_rep_active": True, "server": "us-east", "billing_zip": "02139", "pin": "4321",
-    "users": [{"first_name": "Ben", "last_name": "Ch", "email": "bench@example.com", "phone": "+1 617 555 0100"}],
-    "services": [{"id": "SVC-BENCH", "name": "Bench", "plan": "Plan", "price": "10.00",
-                  "billing_period": "monthly", "next_anniversary": "+20d"}],
-}]}
+ACCOUNT = {
+    "accounts": [
+        {
+            "account_number": "31415926",
+            "name": "Bench Account",
+            "tier": "Essentials",
+            "sales_rep": "Rita",
+            "sales_rep_active": True,
+            "server": "us-east",
+            "billing_zip": "02139",
+            "pin": "4321",
+            "users": [
+                {
+                    "first_name": "Ben",
+                    "last_name": "Ch",
+                    "email": "bench@example.com",
+                    "phone": "+1 617 555 0100",
+                }
+            ],
+            "services": [
+                {
+                    "id": "SVC-BENCH",
+                    "name": "Bench",
+                    "plan": "Plan",
+                    "price": "10.00",
+                    "billing_period": "monthly",
+                    "next_anniversary": "+20d",
+                }
+            ],
+        }
+    ]
+}
 PAIRS = {
     "email": ("bench@example.com", "nobody-bench@example.com"),
     "account number": ("31415926", "27182818"),
@@ -46,8 +72,12 @@ async def _measure(rounds: int) -> Dict[str, Dict[str, List[float]]]:
         upgrade(url)
         db = Database(url)
         db.transaction(load_data, ACCOUNT)
-        settings = Settings(database_url=url, service_token=TOKEN, verify_max_failures=10 ** 6,
-                            identifier_hash_key="bench-identifier-key")
+        settings = Settings(
+            database_url=url,
+            service_token=TOKEN,
+            verify_max_failures=10**6,
+            identifier_hash_key="bench-identifier-key",
+        )
         client = TestClient(TestServer(create_app(settings, db=db)))
         await client.start_server()
         auth = {"Authorization": f"Bearer {TOKEN}"}
@@ -57,12 +87,16 @@ async def _measure(rounds: int) -> Dict[str, Dict[str, List[float]]]:
                 for kind, (known, unknown) in PAIRS.items():
                     for label, identifier in (("known", known), ("unknown", unknown))[:: 1 if i % 2 else -1]:
                         started = time.perf_counter()
-                        answer = await client.post("/api/v1/verify/start", headers=auth, json={
-                            "identifier": identifier, "conversation_id": f"bench-{i}"})
+                        answer = await client.post(
+                            "/api/v1/verify/start",
+                            headers=auth,
+                            json={"identifier": identifier, "conversation_id": f"bench-{i}"},
+                        )
                         attempt = (await answer.json())["attempt_id"]
                         middle = time.perf_counter()
-                        answer = await client.post("/api/v1/verify", headers=auth, json={
-                            "attempt_id": attempt, "factor": "99999"})
+                        answer = await client.post(
+                            "/api/v1/verify", headers=auth, json={"attempt_id": attempt, "factor": "99999"}
+                        )
                         await answer.read()
                         ended = time.perf_counter()
                         bucket = times.setdefault(kind, {})
@@ -86,8 +120,10 @@ def main() -> None:
         for step in ("start", "verify"):
             known = statistics.median(bucket[f"{step} known"])
             unknown = statistics.median(bucket[f"{step} unknown"])
-            print(f"  {kind:15s} {step:7s} known {known:7.2f}  unknown {unknown:7.2f}  "
-                  f"difference {known - unknown:+6.2f}")
+            print(
+                f"  {kind:15s} {step:7s} known {known:7.2f}  unknown {unknown:7.2f}  "
+                f"difference {known - unknown:+6.2f}"
+            )
 
 
 if __name__ == "__main__":

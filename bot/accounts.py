@@ -1,4 +1,5 @@
 """Read side of an account: services, balance, equipment, quotes, and their JSON shapes."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -42,14 +43,19 @@ def service_dict(service: Service, today: Optional[date] = None) -> Dict[str, An
         "status": service.status,
     }
     if service.discount_percent and service.discount_until and service.discount_until >= today:
-        out["discount"] = {"percent_off": service.discount_percent, "until": service.discount_until.isoformat()}
+        out["discount"] = {
+            "percent_off": service.discount_percent,
+            "until": service.discount_until.isoformat(),
+        }
     if service.paused_until and service.paused_until >= today:
         out["paused_until"] = service.paused_until.isoformat()
     return out
 
 
 def terms_of(service: Service) -> ServiceTerms:
-    return ServiceTerms(service.name, Decimal(service.price), service.billing_period, service.next_anniversary)
+    return ServiceTerms(
+        service.name, Decimal(service.price), service.billing_period, service.next_anniversary
+    )
 
 
 def get_service(session: Session, account_id: int, service_id: str, lock: bool = False) -> Service:
@@ -65,16 +71,25 @@ def get_service(session: Session, account_id: int, service_id: str, lock: bool =
 
 def list_services(session: Session, account_id: int) -> Dict[str, Any]:
     """Services that are still running (active, or with a cancellation pending)."""
-    rows = session.execute(
-        select(Service).where(Service.account_id == account_id, Service.status.in_(LISTED_STATUSES)).order_by(Service.id)
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(Service)
+            .where(Service.account_id == account_id, Service.status.in_(LISTED_STATUSES))
+            .order_by(Service.id)
+        )
+        .scalars()
+        .all()
+    )
     today = today_utc()
     pending = {
-        r.service_id: r for r in session.execute(
-            select(CancellationRequest).where(
+        r.service_id: r
+        for r in session.execute(
+            select(CancellationRequest)
+            .where(
                 CancellationRequest.account_id == account_id,
                 CancellationRequest.status == "received",
-            ).order_by(CancellationRequest.id)
+            )
+            .order_by(CancellationRequest.id)
         ).scalars()
     }
     listed = []
@@ -83,8 +98,10 @@ def list_services(session: Session, account_id: int) -> Dict[str, Any]:
         request = pending.get(service.id)
         if service.status == "cancellation_pending" and request is not None:
             # the request already filed: the assistant offers its status or revoke, not a new one
-            item["pending_cancellation"] = {"confirmation_number": request.confirmation_number,
-                                            "end_date": request.end_date.isoformat()}
+            item["pending_cancellation"] = {
+                "confirmation_number": request.confirmation_number,
+                "end_date": request.end_date.isoformat(),
+            }
         listed.append(item)
     return {"services": listed}
 
@@ -99,9 +116,15 @@ def account_balance(session: Session, account_id: int) -> Decimal:
 
 def balance(session: Session, policy: Policy, account_id: int) -> Dict[str, Any]:
     """The contract's balance answer: amount, open invoices, whether it blocks filing, how to pay."""
-    invoices = session.execute(
-        select(Invoice).where(Invoice.account_id == account_id, Invoice.status == "open").order_by(Invoice.due_date)
-    ).scalars().all()
+    invoices = (
+        session.execute(
+            select(Invoice)
+            .where(Invoice.account_id == account_id, Invoice.status == "open")
+            .order_by(Invoice.due_date)
+        )
+        .scalars()
+        .all()
+    )
     total = account_balance(session, account_id)
     return {
         "balance": money(total),
@@ -142,20 +165,32 @@ def equipment(session: Session, policy: Policy, account_id: int, service_id: Opt
     if service_id is not None:
         get_service(session, account_id, service_id)
     items = leased_equipment(session, account_id, service_id)
-    return {"equipment": [equipment_dict(e, policy) for e in items],
-            "return_window_days": policy.return_window_days}
+    return {
+        "equipment": [equipment_dict(e, policy) for e in items],
+        "return_window_days": policy.return_window_days,
+    }
 
 
-def quote(session: Session, policy: Policy, account_id: int, service_id: str,
-          when: Optional[str], end_date: Optional[date], conversation_id: Optional[str] = None) -> Dict[str, Any]:
+def quote(
+    session: Session,
+    policy: Policy,
+    account_id: int,
+    service_id: str,
+    when: Optional[str],
+    end_date: Optional[date],
+    conversation_id: Optional[str] = None,
+) -> Dict[str, Any]:
     """Quotes for one end option, or for immediate and end_of_period when `when` is None. With a
     conversation id, the audit trail records that the customer chose this service (reports' funnel)."""
     service = get_service(session, account_id, service_id)
     has_equipment = any(e.tracking_number is None for e in service.equipment)
     today = today_utc()
     options = [when] if when else ["immediate", "end_of_period"]
-    answer = {"options": [policy.quote(terms_of(service), w, today, end_date, has_equipment).as_dict()
-                          for w in options]}
+    answer = {
+        "options": [
+            policy.quote(terms_of(service), w, today, end_date, has_equipment).as_dict() for w in options
+        ]
+    }
     if conversation_id:
         audit.record(session, "service_quoted", account_id, conversation_id, service_id=service.id, when=when)
     return answer

@@ -10,6 +10,7 @@ or start a verification with the backend's service token (issue 14). Here:
   ``token: ${ACTION_SERVER_TOKEN}`` (``rasa.utils.endpoints.EndpointConfig``); a bearer header
   is accepted too. Without the setting every call is refused (503): the server never runs open.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -32,7 +33,7 @@ def presented_token(request: Request) -> str:
     """The token of a request: ``?token=`` (as Rasa sends it) or ``Authorization: Bearer``."""
     header = request.headers.get("Authorization") or ""
     if header.startswith("Bearer "):
-        return header[len("Bearer "):]
+        return header[len("Bearer ") :]
     return request.args.get("token") or ""
 
 
@@ -44,11 +45,14 @@ def protect(app: Sanic, token: Optional[str]) -> None:
         if request.path in OPEN_PATHS:
             return None
         if not token:
-            return response.json({"error": "not_configured", "message": "ACTION_SERVER_TOKEN is not set."},
-                                 status=503)
+            return response.json(
+                {"error": "not_configured", "message": "ACTION_SERVER_TOKEN is not set."}, status=503
+            )
         if not hmac.compare_digest(presented_token(request).encode("utf-8", "replace"), token.encode()):
             logger.warning("action server: call without a valid token refused")
-            return response.json({"error": "unauthorized", "message": "A valid token is required."}, status=401)
+            return response.json(
+                {"error": "unauthorized", "message": "A valid token is required."}, status=401
+            )
         return None
 
 

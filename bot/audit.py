@@ -1,4 +1,5 @@
 """The append-only audit trail: one row per step, never holding a factor, code or handle."""
+
 from __future__ import annotations
 
 from typing import Any, Optional
@@ -11,8 +12,15 @@ from bot.models import AuditEvent
 FORBIDDEN_KEYS = {"factor", "pin", "zip", "code", "handle", "token", "identifier", "email", "phone"}
 
 
-def record(session: Session, action: str, account_id: Optional[int] = None,
-           conversation_id: Optional[str] = None, *, conversation_key: Optional[str] = None, **details: Any) -> None:
+def record(
+    session: Session,
+    action: str,
+    account_id: Optional[int] = None,
+    conversation_id: Optional[str] = None,
+    *,
+    conversation_key: Optional[str] = None,
+    **details: Any,
+) -> None:
     """Append an audit event to the current transaction. The conversation is stored as its keyed
     hash: give the conversation id, or its `conversation_key` when only that is known."""
     leaked = FORBIDDEN_KEYS.intersection(details)
@@ -20,5 +28,6 @@ def record(session: Session, action: str, account_id: Optional[int] = None,
         raise ValueError(f"audit details must not hold {sorted(leaked)}")
     if conversation_key is None and conversation_id:
         conversation_key = hashing.conversation_key(conversation_id)
-    session.add(AuditEvent(action=action, account_id=account_id, conversation_key=conversation_key,
-                           details=details))
+    session.add(
+        AuditEvent(action=action, account_id=account_id, conversation_key=conversation_key, details=details)
+    )

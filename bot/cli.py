@@ -1,4 +1,5 @@
 """`cancel-backend`: serve the API, migrate the database, load demo or fixture data."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return _fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = build_app(settings, policy=policy)  # API, widget pages, API reference, staff console
-    web.run_app(app, host=args.host or settings.backend_host, port=args.port or settings.backend_port,
-                access_log=None)
+    web.run_app(
+        app, host=args.host or settings.backend_host, port=args.port or settings.backend_port, access_log=None
+    )
     return 0
 
 
@@ -119,7 +121,9 @@ def cmd_add_staff(settings: Settings, args: argparse.Namespace) -> int:
         password = sys.stdin.readline().rstrip("\n")
     db = Database(settings.database_url)
     try:
-        _user, created = db.transaction(upsert_staff, args.username, args.name or args.username, args.role, password)
+        _user, created = db.transaction(
+            upsert_staff, args.username, args.name or args.username, args.role, password
+        )
     except ValueError as exc:
         return _fail(str(exc))
     finally:
@@ -177,13 +181,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
-    sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)").set_defaults(func=cmd_migrate)
+    sub.add_parser("migrate", help="apply database migrations (alembic upgrade head)").set_defaults(
+        func=cmd_migrate
+    )
     seed = sub.add_parser("seed", help="migrate and load the demo data (bot/demo_data.yml)")
-    seed.add_argument("--history", type=int, nargs="?", const=600, default=0, metavar="N",
-                      help="also write N past conversations (default 600 over 90 days) for the reports page, "
-                           "once per database")
+    seed.add_argument(
+        "--history",
+        type=int,
+        nargs="?",
+        const=600,
+        default=0,
+        metavar="N",
+        help="also write N past conversations (default 600 over 90 days) for the reports page, "
+        "once per database",
+    )
     seed.set_defaults(func=cmd_seed)
-    rep = sub.add_parser("report", help="print the retention and service figures of a period (docs/reports.md)")
+    rep = sub.add_parser(
+        "report", help="print the retention and service figures of a period (docs/reports.md)"
+    )
     rep.add_argument("--since", required=True, help="first day, YYYY-MM-DD (conversations started from then)")
     rep.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
     rep.add_argument("--format", choices=["table", "csv", "json"], default="table")
@@ -194,12 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="load customers/services/invoices/equipment from a YAML or JSON file")
     load.add_argument("file")
     load.set_defaults(func=cmd_load)
-    staff = sub.add_parser("add-staff", help="create/update a staff console user (password from the terminal or stdin)")
+    staff = sub.add_parser(
+        "add-staff", help="create/update a staff console user (password from the terminal or stdin)"
+    )
     staff.add_argument("username")
     staff.add_argument("--name", help="display name shown to customers (default: the username)")
     staff.add_argument("--role", choices=["agent", "supervisor"], default="agent")
     staff.set_defaults(func=cmd_add_staff)
-    sink = sub.add_parser("mail-sink", help="run the local SMTP mail sink on loopback (SMTP_PORT; keeps mail in MAIL_DIR)")
+    sink = sub.add_parser(
+        "mail-sink", help="run the local SMTP mail sink on loopback (SMTP_PORT; keeps mail in MAIL_DIR)"
+    )
     sink.add_argument("--port", type=int)
     sink.set_defaults(func=cmd_mail_sink)
     mail = sub.add_parser("mail", help="list the mail the local sink kept, or show one (number or file name)")

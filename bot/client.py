@@ -4,6 +4,7 @@ One method per endpoint of ``docs/contracts.md``; every backend error becomes a 
 so that the actions stay thin. Nothing here logs a token, a verification handle, an identifier,
 a factor or any other customer value: log lines name the endpoint and the status only.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -77,8 +78,11 @@ class Auth:
     channel: str = ""
 
     def headers(self) -> Dict[str, str]:
-        return {"X-Verification-Handle": self.handle, "X-Conversation-Id": self.conversation_id,
-                "X-Conversation-Channel": self.channel}
+        return {
+            "X-Verification-Handle": self.handle,
+            "X-Conversation-Id": self.conversation_id,
+            "X-Conversation-Channel": self.channel,
+        }
 
     def __repr__(self) -> str:  # never print the handle
         return f"Auth(handle=***, conversation_id=***, channel={self.channel!r})"
@@ -194,7 +198,10 @@ class BackendClient:
             for attempt in range(attempts):
                 try:
                     async with session.request(
-                        method, self.base_url + path, json=json, params=params,
+                        method,
+                        self.base_url + path,
+                        json=json,
+                        params=params,
                         headers=all_headers,
                     ) as response:
                         status = response.status
@@ -240,9 +247,7 @@ class BackendClient:
             "POST", f"{API}/verify/otp", endpoint="verify/otp", json={"attempt_id": attempt_id}
         )
 
-    async def verify(
-        self, attempt_id: str, factor: str, factor_type: Optional[str] = None
-    ) -> Dict[str, Any]:
+    async def verify(self, attempt_id: str, factor: str, factor_type: Optional[str] = None) -> Dict[str, Any]:
         """-> ``{"handle", "expires_at", "customer_first_name"}``.
 
         Raises VerificationFailed (401) or Locked (429).
@@ -261,9 +266,7 @@ class BackendClient:
 
     async def equipment(self, auth: Auth, service_id: Optional[str] = None) -> Dict[str, Any]:
         params = {"service_id": service_id} if service_id else None
-        return await self._request(
-            "GET", f"{API}/equipment", endpoint="equipment", auth=auth, params=params
-        )
+        return await self._request("GET", f"{API}/equipment", endpoint="equipment", auth=auth, params=params)
 
     async def quote(
         self,
@@ -288,7 +291,10 @@ class BackendClient:
         return list(body.get("options") or [])
 
     async def make_offer(
-        self, auth: Auth, service_id: str, reason: Optional[str],
+        self,
+        auth: Auth,
+        service_id: str,
+        reason: Optional[str],
         idempotency_key: Optional[str] = None,
     ) -> Optional[Dict[str, Any]]:
         body = await self._request(
@@ -387,7 +393,12 @@ class BackendClient:
         )
 
     async def request_refund(
-        self, auth: Auth, amount: str, reason: str, service_id: Optional[str] = None, *,
+        self,
+        auth: Auth,
+        amount: str,
+        reason: str,
+        service_id: Optional[str] = None,
+        *,
         idempotency_key: str,
     ) -> Dict[str, Any]:
         """File a refund request once per ``idempotency_key`` (required: a retry never files a
@@ -396,7 +407,11 @@ class BackendClient:
         if service_id:
             body["service_id"] = service_id
         return await self._request(
-            "POST", f"{API}/refunds", endpoint="refunds", auth=auth, json=body,
+            "POST",
+            f"{API}/refunds",
+            endpoint="refunds",
+            auth=auth,
+            json=body,
             headers={"Idempotency-Key": idempotency_key},
         )
 
@@ -416,7 +431,11 @@ class BackendClient:
         if channel:
             body["channel"] = channel
         return await self._request(
-            "POST", f"{API}/handoffs", endpoint="handoffs", auth=auth, json=body,
+            "POST",
+            f"{API}/handoffs",
+            endpoint="handoffs",
+            auth=auth,
+            json=body,
             headers=_key_header(idempotency_key),
         )
 
@@ -432,9 +451,7 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
-def _error_for(
-    status: int, body: Dict[str, Any], retry_header: Optional[str], endpoint: str
-) -> BackendError:
+def _error_for(status: int, body: Dict[str, Any], retry_header: Optional[str], endpoint: str) -> BackendError:
     code = str(body.get("error") or "")
     message = str(body.get("message") or "")
     logger.info("backend %s answered %s %s", endpoint, status, code)

@@ -2,6 +2,7 @@
 
 The names and defaults are fixed by docs/contracts.md.
 """
+
 from __future__ import annotations
 
 import os
@@ -80,10 +81,17 @@ class Settings:
         return self.identifier_hash_key
 
 
-LIMIT_SETTINGS = ("otp_max_per_account", "otp_window_seconds", "handoff_anonymous_per_conversation",
-                  "handoff_anonymous_window_seconds", "handoff_anonymous_max_open",
-                  "console_login_failures_per_client", "console_login_failures_per_ip",
-                  "console_login_backoff_seconds", "console_login_backoff_max_seconds")
+LIMIT_SETTINGS = (
+    "otp_max_per_account",
+    "otp_window_seconds",
+    "handoff_anonymous_per_conversation",
+    "handoff_anonymous_window_seconds",
+    "handoff_anonymous_max_open",
+    "console_login_failures_per_client",
+    "console_login_failures_per_ip",
+    "console_login_backoff_seconds",
+    "console_login_backoff_max_seconds",
+)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -140,7 +148,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         rasa_url=(env.get("RASA_URL") or defaults.rasa_url).rstrip("/"),
         rasa_token=env.get("RASA_TOKEN") or None,
         slack_staff_webhook_url=env.get("SLACK_STAFF_WEBHOOK_URL") or None,
-        console_session_seconds=_int(env, "CONSOLE_SESSION_SECONDS", defaults.console_session_seconds, minimum=60),
+        console_session_seconds=_int(
+            env, "CONSOLE_SESSION_SECONDS", defaults.console_session_seconds, minimum=60
+        ),
         outbox_key=env.get("OUTBOX_KEY") or None,
         public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
         smtp_host=env.get("SMTP_HOST") or None,

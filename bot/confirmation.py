@@ -3,6 +3,7 @@
 The alphabet leaves out 0/O/1/I so that numbers read aloud or typed from a receipt are not
 confused; the check character catches every single-character typo before a database lookup.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -1,5 +1,6 @@
 """Contact points: normalise and mask. The identifier rules themselves (account number, email,
 phone) live in `bot.vocabulary.identifiers`, shared with the action server."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ with `BEGIN IMMEDIATE` so that concurrent writers queue instead of failing with 
 locked". PostgreSQL is used as is (READ COMMITTED; rows that must be serialised are locked with
 SELECT ... FOR UPDATE).
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Errors the business layer raises; the API turns each into `{"error", "message"}` + status."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional

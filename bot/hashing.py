@@ -1,6 +1,7 @@
 """Hashing of secrets the backend must check but never store in clear: PINs, one-time codes,
 verification handles (plain SHA-256 of a random token), identifiers used as lockout keys and
 conversation ids (HMAC keyed with IDENTIFIER_HASH_KEY)."""
+
 from __future__ import annotations
 
 import hashlib

@@ -9,6 +9,7 @@ verified account, or the conversation for calls without a handle):
 Only answers that committed are stored: an error leaves nothing behind and may be retried.
 Stored answers are kept for RETENTION (24 hours, as payment APIs do), then deleted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -34,25 +35,37 @@ class Answer:
     body: Dict[str, Any]
 
 
-def request_hash(method: str, route: str, path_params: Mapping[str, str], body: Optional[Mapping[str, Any]]) -> str:
+def request_hash(
+    method: str, route: str, path_params: Mapping[str, str], body: Optional[Mapping[str, Any]]
+) -> str:
     """SHA-256 of the request as the business code sees it (key order and spacing do not count)."""
-    canonical = json.dumps([method.upper(), route, dict(path_params), body], sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=True)
+    canonical = json.dumps(
+        [method.upper(), route, dict(path_params), body],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
 def replay(session: Session, scope: str, key: str, fingerprint: str) -> Optional[Answer]:
     """The stored answer of `key` in `scope` (None: first use); Conflict when the key was used
     for another request."""
-    row = session.execute(select(IdempotencyRecord).where(IdempotencyRecord.scope == scope,
-                                                          IdempotencyRecord.idempotency_key == key,
-                                                          IdempotencyRecord.created_at > utcnow() - RETENTION)
-                          ).scalar_one_or_none()
+    row = session.execute(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.scope == scope,
+            IdempotencyRecord.idempotency_key == key,
+            IdempotencyRecord.created_at > utcnow() - RETENTION,
+        )
+    ).scalar_one_or_none()
     if row is None:
         return None
     if row.request_hash != fingerprint:
-        raise Conflict("This Idempotency-Key was already used with a different request; use a new key "
-                       "for a new request.", "idempotency_key_reused")
+        raise Conflict(
+            "This Idempotency-Key was already used with a different request; use a new key "
+            "for a new request.",
+            "idempotency_key_reused",
+        )
     return Answer(row.status, row.response)
 
 
@@ -61,6 +74,14 @@ def remember(session: Session, scope: str, key: str, fingerprint: str, answer: A
     the flush fail with IntegrityError (the caller then replays the winner's answer)."""
     now = utcnow()
     session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - RETENTION))
-    session.add(IdempotencyRecord(scope=scope, idempotency_key=key, request_hash=fingerprint,
-                                  status=answer.status, response=answer.body, created_at=now))
+    session.add(
+        IdempotencyRecord(
+            scope=scope,
+            idempotency_key=key,
+            request_hash=fingerprint,
+            status=answer.status,
+            response=answer.body,
+            created_at=now,
+        )
+    )
     session.flush()

@@ -11,6 +11,7 @@ Rules (docs/design.md step 2, docs/contracts.md):
 Functions run inside a transaction (`bot.db.Database.transaction`) and return results rather than
 raising for failed verifications, so that the failure count is committed.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -25,9 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import audit, outbox, ratelimit
-from bot.delivery import sealing
 from bot.config import Settings
 from bot.contact import classify_identifier, mask, mask_email
+from bot.delivery import sealing
 from bot.errors import InvalidField, NotFound, Unauthorized
 from bot.hashing import burn_time, conversation_key, hash_secret, identifier_key, token_digest, verify_secret
 from bot.models import (
@@ -61,13 +62,21 @@ def _find_user(session: Session, kind: str, value: str) -> Tuple[Optional[Accoun
     """The account and user behind an identifier, in one query whether it is known or not (the
     same database work either way: no timing difference between known and unknown identifiers)."""
     if kind == "account_number":
-        query = (select(Account, AuthorizedUser).outerjoin(AuthorizedUser, AuthorizedUser.account_id == Account.id)
-                 .where(Account.account_number == value)
-                 .order_by(AuthorizedUser.is_primary.desc(), AuthorizedUser.id).limit(1))
+        query = (
+            select(Account, AuthorizedUser)
+            .outerjoin(AuthorizedUser, AuthorizedUser.account_id == Account.id)
+            .where(Account.account_number == value)
+            .order_by(AuthorizedUser.is_primary.desc(), AuthorizedUser.id)
+            .limit(1)
+        )
     else:
         column = AuthorizedUser.email if kind == "email" else AuthorizedUser.phone
-        query = select(Account, AuthorizedUser).join(Account, AuthorizedUser.account_id == Account.id).where(
-            column == value).limit(1)
+        query = (
+            select(Account, AuthorizedUser)
+            .join(Account, AuthorizedUser.account_id == Account.id)
+            .where(column == value)
+            .limit(1)
+        )
     row = session.execute(query).first()
     if row is None:
         return None, None
@@ -84,16 +93,21 @@ def _destination(user: AuthorizedUser, kind: str) -> Optional[str]:
 def _decoy_mask(key: str) -> str:
     """A stable, plausible masked email for an unknown account number."""
     n = int(key[:8], 16)
-    return mask_email(f"{_DECOY_LETTERS[n % len(_DECOY_LETTERS)]}x@{_DECOY_DOMAINS[n // 97 % len(_DECOY_DOMAINS)]}")
+    return mask_email(
+        f"{_DECOY_LETTERS[n % len(_DECOY_LETTERS)]}x@{_DECOY_DOMAINS[n // 97 % len(_DECOY_DOMAINS)]}"
+    )
 
 
-def start(session: Session, settings: Settings, identifier: str, conversation_id: str,
-          channel: str = "") -> Dict[str, Any]:
+def start(
+    session: Session, settings: Settings, identifier: str, conversation_id: str, channel: str = ""
+) -> Dict[str, Any]:
     """Open a verification attempt for an account number, email or phone (known or not), on the
     input ``channel`` of the conversation (its handle will only be accepted from that channel)."""
     classified = classify_identifier(identifier)
     if classified is None:
-        raise InvalidField("identifier", "must be an 8-digit account number, an email address or a phone number")
+        raise InvalidField(
+            "identifier", "must be an 8-digit account number, an email address or a phone number"
+        )
     kind, value = classified
     key = identifier_key(f"{kind}:{value}")
     account, user = _find_user(session, kind, value)
@@ -120,8 +134,14 @@ def start(session: Session, settings: Settings, identifier: str, conversation_id
         expires_at=now + timedelta(seconds=settings.handle_ttl_seconds),
     )
     session.add(attempt)
-    audit.record(session, "verify_started", attempt.account_id, conversation_id,
-                 identifier_kind=kind, known=attempt.account_id is not None)
+    audit.record(
+        session,
+        "verify_started",
+        attempt.account_id,
+        conversation_id,
+        identifier_kind=kind,
+        known=attempt.account_id is not None,
+    )
     return {"attempt_id": attempt.id, "factors": list(FACTORS)}
 
 
@@ -172,7 +192,7 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
     if attempt is None:
         raise NotFound("This verification has expired; please start again.", "attempt_not_found")
     outbox.purge_expired_codes(session, OTP_TTL)
-    code = f"{secrets.randbelow(10 ** 6):06d}"
+    code = f"{secrets.randbelow(10**6):06d}"
     code_hash = hash_secret(code)
     key = lockout_key(attempt)
     locked = _retry_after(_lockout(session, key)) > 0
@@ -180,7 +200,9 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
     destination = _destination(user, attempt.identifier_kind) if user else None
     sendable = not locked and attempt.otp_sent_count < OTP_MAX_SENDS
     # Codes per account (or unknown identifier) per window, over every attempt and conversation.
-    if sendable and ratelimit.take(session, "otp:" + key, settings.otp_max_per_account, settings.otp_window_seconds):
+    if sendable and ratelimit.take(
+        session, "otp:" + key, settings.otp_max_per_account, settings.otp_window_seconds
+    ):
         sendable = False
         audit.record(session, "otp_capped", attempt.account_id, conversation_key=attempt.conversation_key)
     if destination and sendable:
@@ -188,7 +210,10 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
         attempt.otp_expires_at = utcnow() + OTP_TTL
         attempt.otp_sent_count += 1
         message = outbox.send(
-            session, outbox.recipient_key(destination), "email" if "@" in destination else "sms", "otp",
+            session,
+            outbox.recipient_key(destination),
+            "email" if "@" in destination else "sms",
+            "otp",
             f"Your verification code is {outbox.CODE_MASK}. It expires in 10 minutes. "
             "If you did not ask for it, you can ignore this message.",
             account_id=attempt.account_id,
@@ -227,8 +252,9 @@ class HashWork:
     ok: bool
 
 
-def _stored_hash(attempt: Optional[VerificationAttempt], account: Optional[Account], kind: str,
-                 now) -> Optional[str]:
+def _stored_hash(
+    attempt: Optional[VerificationAttempt], account: Optional[Account], kind: str, now
+) -> Optional[str]:
     """The hash ``verify`` compares a PIN or one-time code with (None for ZIP and failures)."""
     if attempt is None or kind == "zip":
         return None
@@ -245,8 +271,9 @@ def _account_of(session: Session, attempt: Optional[VerificationAttempt]) -> Opt
     return session.get(Account, attempt.account_id or 0)
 
 
-def verify_target(session: Session, attempt_id: str, factor: str,
-                  factor_type: Optional[str] = None) -> Optional[str]:
+def verify_target(
+    session: Session, attempt_id: str, factor: str, factor_type: Optional[str] = None
+) -> Optional[str]:
     """The stored hash ``verify`` will compare ``factor`` with (None: nothing to compare). Reads
     only; the route then calls ``hash_work`` outside any transaction."""
     kind = factor_type_of(factor, factor_type)
@@ -276,8 +303,14 @@ def _check(factor: str, stored: Optional[str], work: Optional[HashWork]) -> bool
     return verify_secret(factor, stored)
 
 
-def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
-           factor_type: Optional[str] = None, work: Optional[HashWork] = None) -> VerifyResult:
+def verify(
+    session: Session,
+    settings: Settings,
+    attempt_id: str,
+    factor: str,
+    factor_type: Optional[str] = None,
+    work: Optional[HashWork] = None,
+) -> VerifyResult:
     """Check the second factor; on success issue a handle bound to the attempt's conversation.
 
     ``work``: the hashing already done by ``hash_work`` (not repeated here when it matches)."""
@@ -290,14 +323,21 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
     retry_after = _retry_after(row)
     if retry_after:
         _burn(factor, work)
-        audit.record(session, "verify_refused_locked", attempt.account_id, conversation_key=attempt.conversation_key,
-                     factor_type=kind)
+        audit.record(
+            session,
+            "verify_refused_locked",
+            attempt.account_id,
+            conversation_key=attempt.conversation_key,
+            factor_type=kind,
+        )
         return VerifyResult("locked", retry_after=retry_after)
     account = _account_of(session, attempt)
     now = utcnow()
     if kind == "zip":
         _burn(factor, work)
-        ok = account is not None and hmac.compare_digest(factor.encode(), (account.billing_zip or "").encode())
+        ok = account is not None and hmac.compare_digest(
+            factor.encode(), (account.billing_zip or "").encode()
+        )
     else:
         ok = _check(factor, _stored_hash(attempt, account, kind, now), work) and account is not None
     if ok and account is not None:
@@ -305,23 +345,42 @@ def verify(session: Session, settings: Settings, attempt_id: str, factor: str,
         attempt.used_at, attempt.otp_hash, attempt.otp_expires_at = now, None, None  # a used code is erased
         handle = secrets.token_urlsafe(32)
         expires = now + timedelta(seconds=settings.handle_ttl_seconds)
-        session.add(VerificationHandle(handle_hash=token_digest(handle), account_id=account.id,
-                                       user_id=attempt.user_id, conversation_key=attempt.conversation_key,
-                                       channel=attempt.channel or "",
-                                       created_at=now, expires_at=expires))
-        audit.record(session, "verify_succeeded", account.id, conversation_key=attempt.conversation_key,
-                     factor_type=kind)
+        session.add(
+            VerificationHandle(
+                handle_hash=token_digest(handle),
+                account_id=account.id,
+                user_id=attempt.user_id,
+                conversation_key=attempt.conversation_key,
+                channel=attempt.channel or "",
+                created_at=now,
+                expires_at=expires,
+            )
+        )
+        audit.record(
+            session,
+            "verify_succeeded",
+            account.id,
+            conversation_key=attempt.conversation_key,
+            factor_type=kind,
+        )
         user = session.get(AuthorizedUser, attempt.user_id)
-        return VerifyResult("ok", {"handle": handle, "expires_at": iso_utc(expires),
-                                   "customer_first_name": user.first_name})
+        return VerifyResult(
+            "ok", {"handle": handle, "expires_at": iso_utc(expires), "customer_first_name": user.first_name}
+        )
     if (now - row.window_started_at).total_seconds() > settings.verify_lock_seconds:
         row.failures, row.window_started_at = 0, now
     row.failures += 1
     locked = row.failures >= settings.verify_max_failures
     if locked:
         row.locked_until = now + timedelta(seconds=settings.verify_lock_seconds)
-    audit.record(session, "verify_locked" if locked else "verify_failed", attempt.account_id,
-                 conversation_key=attempt.conversation_key, factor_type=kind, failures=row.failures)
+    audit.record(
+        session,
+        "verify_locked" if locked else "verify_failed",
+        attempt.account_id,
+        conversation_key=attempt.conversation_key,
+        factor_type=kind,
+        failures=row.failures,
+    )
     if locked:
         return VerifyResult("locked", retry_after=settings.verify_lock_seconds)
     return VerifyResult("failed")
@@ -336,8 +395,9 @@ class Verified:
     conversation_id: str
 
 
-def resolve_handle(session: Session, handle: Optional[str], conversation_id: Optional[str],
-                   channel: Optional[str] = None) -> Verified:
+def resolve_handle(
+    session: Session, handle: Optional[str], conversation_id: Optional[str], channel: Optional[str] = None
+) -> Verified:
     """The account behind a handle used with its own conversation id, from the input channel it
     was issued on; else 401 invalid_handle."""
     refused = Unauthorized("Verification is missing or has expired; please verify again.", "invalid_handle")

@@ -5,6 +5,7 @@ Secrets (PIN, one-time codes, handles) are stored only as hashes; conversation i
 the customer's phone number) only as keyed hashes, `conversation_key` (bot.hashing), except in the
 handoff queue, which must reach the conversation in Rasa.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -224,7 +225,9 @@ class VerificationAttempt(Base):
     account_id = Column(ForeignKey("accounts.id"))  # NULL: unknown identifier, can never succeed
     user_id = Column(ForeignKey("authorized_users.id"))
     conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id
-    channel = Column(String(40), nullable=False, default="", server_default="")  # input channel it was started on
+    channel = Column(
+        String(40), nullable=False, default="", server_default=""
+    )  # input channel it was started on
     masked_destination = Column(String(100), nullable=False)  # where a code would go, masked
     otp_hash = Column(String(200))
     otp_sent_count = Column(Integer, nullable=False, default=0)
@@ -248,7 +251,9 @@ class VerificationHandle(Base):
     account_id = Column(ForeignKey("accounts.id"), nullable=False, index=True)
     user_id = Column(ForeignKey("authorized_users.id"), nullable=False)
     conversation_key = Column(String(64), nullable=False)  # keyed hash of the conversation id it works in
-    channel = Column(String(40), nullable=False, default="", server_default="")  # only usable from this input channel
+    channel = Column(
+        String(40), nullable=False, default="", server_default=""
+    )  # only usable from this input channel
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
 
@@ -259,7 +264,9 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_messages_status", "status", "next_attempt_at"),)
     id = Column(Integer, primary_key=True)
-    recipient = Column(String(254), nullable=False, index=True)  # email lowercase, phone digits, or staff name
+    recipient = Column(
+        String(254), nullable=False, index=True
+    )  # email lowercase, phone digits, or staff name
     channel = Column(String(20), nullable=False)  # email | sms | slack
     kind = Column(String(30), nullable=False)  # otp | receipt | billing_alert
     body = Column(Text, nullable=False)  # one-time codes masked: never stored in clear (bot/outbox.py)
@@ -273,7 +280,9 @@ class OutboxMessage(Base):
     sent_at = Column(DateTime)
     last_error = Column(String(200))
     provider_id = Column(String(200))  # Twilio message SID or the email's Message-ID
-    sealed_code = Column(Text)  # one-time code encrypted with OUTBOX_KEY until delivered (bot/delivery/sealing.py)
+    sealed_code = Column(
+        Text
+    )  # one-time code encrypted with OUTBOX_KEY until delivered (bot/delivery/sealing.py)
     reference = Column(String(40))  # confirmation number of a receipt
 
 

@@ -1,4 +1,5 @@
 """Retention offers: at most one per service per conversation, chosen by policy; outcome recorded."""
+
 from __future__ import annotations
 
 import random
@@ -26,8 +27,10 @@ def offer_dict(offer: RetentionOffer) -> Dict[str, Any]:
 
 def _existing(session: Session, service_id: str, conversation_id: str) -> Optional[RetentionOffer]:
     return session.execute(
-        select(RetentionOffer).where(RetentionOffer.service_id == service_id,
-                                     RetentionOffer.conversation_key == conversation_key(conversation_id))
+        select(RetentionOffer).where(
+            RetentionOffer.service_id == service_id,
+            RetentionOffer.conversation_key == conversation_key(conversation_id),
+        )
     ).scalar_one_or_none()
 
 
@@ -39,8 +42,14 @@ def _answer(offer: Optional[RetentionOffer]) -> Dict[str, Any]:
     return {"offer": None if offer is None or offer.status == HOLDOUT else offer_dict(offer)}
 
 
-def make_offer(session: Session, policy: Policy, who: Verified, service_id: str,
-               reason: Optional[str], draw: Optional[Callable[[], float]] = None) -> Dict[str, Any]:
+def make_offer(
+    session: Session,
+    policy: Policy,
+    who: Verified,
+    service_id: str,
+    reason: Optional[str],
+    draw: Optional[Callable[[], float]] = None,
+) -> Dict[str, Any]:
     """Record and return the policy's offer for this reason and tier (or null). Repeat calls in the
     same conversation return the offer already made. An eligible customer drawn into the holdout
     (policy `offer_holdout_share`) gets null; the offer they would have had is stored as `holdout`."""
@@ -51,26 +60,45 @@ def make_offer(session: Session, policy: Policy, who: Verified, service_id: str,
     account = session.get(Account, who.account_id)
     rule = policy.choose_offer(reason, account.tier)
     if rule is None or service.status != "active":
-        audit.record(session, "offer_none", who.account_id, who.conversation_id, service_id=service.id, reason=reason)
+        audit.record(
+            session, "offer_none", who.account_id, who.conversation_id, service_id=service.id, reason=reason
+        )
         return {"offer": None}
     held_out = policy.in_offer_holdout((draw or _draws.random)())
     offer = RetentionOffer(
-        id="OFR-" + secrets.token_hex(5).upper(), account_id=who.account_id, service_id=service.id,
-        conversation_key=conversation_key(who.conversation_id), rule_id=rule.id, kind=rule.kind, title=rule.title,
-        description=rule.description, reason=reason, status=HOLDOUT if held_out else "made",
+        id="OFR-" + secrets.token_hex(5).upper(),
+        account_id=who.account_id,
+        service_id=service.id,
+        conversation_key=conversation_key(who.conversation_id),
+        rule_id=rule.id,
+        kind=rule.kind,
+        title=rule.title,
+        description=rule.description,
+        reason=reason,
+        status=HOLDOUT if held_out else "made",
     )
     try:
         with session.begin_nested():
             session.add(offer)
     except IntegrityError:  # the same conversation asked twice at once
         return _answer(_existing(session, service.id, who.conversation_id))
-    audit.record(session, "offer_holdout" if held_out else "offer_made", who.account_id, who.conversation_id,
-                 service_id=service.id, offer_id=offer.id, rule_id=rule.id, kind=rule.kind, reason=reason)
+    audit.record(
+        session,
+        "offer_holdout" if held_out else "offer_made",
+        who.account_id,
+        who.conversation_id,
+        service_id=service.id,
+        offer_id=offer.id,
+        rule_id=rule.id,
+        kind=rule.kind,
+        reason=reason,
+    )
     return _answer(offer)
 
 
-def apply_save(policy: Policy, offer: RetentionOffer, service: Service,
-               today: Optional[date] = None) -> Dict[str, Any]:
+def apply_save(
+    policy: Policy, offer: RetentionOffer, service: Service, today: Optional[date] = None
+) -> Dict[str, Any]:
     """Apply an accepted offer's `apply` settings to the service (as of `today`); return what changed."""
     rule = policy.offers_by_id.get(offer.rule_id)
     settings = rule.apply if rule else {}
@@ -79,7 +107,10 @@ def apply_save(policy: Policy, offer: RetentionOffer, service: Service,
     if offer.kind == "discount":
         service.discount_percent = settings["percent_off"]
         service.discount_until = add_months(today, settings.get("months", 1))
-        changes = {"discount_percent": service.discount_percent, "discount_until": service.discount_until.isoformat()}
+        changes = {
+            "discount_percent": service.discount_percent,
+            "discount_until": service.discount_until.isoformat(),
+        }
     elif offer.kind in ("downgrade", "plan_switch"):
         old_price = Decimal(service.price)
         pct = Decimal(settings.get("percent_off", 0))
@@ -95,7 +126,8 @@ def apply_save(policy: Policy, offer: RetentionOffer, service: Service,
 def decide(session: Session, policy: Policy, who: Verified, offer_id: str, accepted: bool) -> Dict[str, Any]:
     """Record the customer's answer; accepting applies the save. Repeating the same answer is a no-op."""
     offer = session.execute(
-        select(RetentionOffer).where(RetentionOffer.id == offer_id, RetentionOffer.account_id == who.account_id)
+        select(RetentionOffer)
+        .where(RetentionOffer.id == offer_id, RetentionOffer.account_id == who.account_id)
         .with_for_update()
     ).scalar_one_or_none()
     if offer is None or offer.status == HOLDOUT:
@@ -112,6 +144,13 @@ def decide(session: Session, policy: Policy, who: Verified, offer_id: str, accep
             raise Conflict("The service already has a cancellation request.", "service_not_active")
         changes = apply_save(policy, offer, service)
     offer.status, offer.decided_at = status, utcnow()
-    audit.record(session, "offer_outcome", who.account_id, who.conversation_id, offer_id=offer.id,
-                 outcome=status, changes=changes)
+    audit.record(
+        session,
+        "offer_outcome",
+        who.account_id,
+        who.conversation_id,
+        offer_id=offer.id,
+        outcome=status,
+        changes=changes,
+    )
     return {"offer": offer_dict(offer), "status": status}

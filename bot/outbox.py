@@ -10,6 +10,7 @@ is also kept in this process's memory until it expires (`remember_dev_code`), so
 outbox (`GET /api/v1/dev/outbox`) can show it to a developer or a test; with DEV_OUTBOX=0 nothing
 keeps it. Code messages are purged from the table once their code has expired (`purge_expired_codes`).
 """
+
 from __future__ import annotations
 
 import threading
@@ -34,14 +35,29 @@ def recipient_key(destination: str) -> str:
     return normalize_email(destination) if "@" in destination else normalize_phone(destination)
 
 
-def send(session: Session, to: str, channel: str, kind: str, body: str,
-         account_id: Optional[int] = None, *, sealed_code: Optional[str] = None,
-         reference: Optional[str] = None) -> OutboxMessage:
+def send(
+    session: Session,
+    to: str,
+    channel: str,
+    kind: str,
+    body: str,
+    account_id: Optional[int] = None,
+    *,
+    sealed_code: Optional[str] = None,
+    reference: Optional[str] = None,
+) -> OutboxMessage:
     """Queue one message in the current transaction (email/sms rows: for the delivery worker,
     bot/delivery; `sealed_code`: the one-time code sealed with OUTBOX_KEY)."""
-    message = OutboxMessage(recipient=to, channel=channel, kind=kind, body=body, account_id=account_id,
-                            status="pending" if channel in DELIVERED_CHANNELS else "none",
-                            sealed_code=sealed_code, reference=reference)
+    message = OutboxMessage(
+        recipient=to,
+        channel=channel,
+        kind=kind,
+        body=body,
+        account_id=account_id,
+        status="pending" if channel in DELIVERED_CHANNELS else "none",
+        sealed_code=sealed_code,
+        reference=reference,
+    )
     session.add(message)
     return message
 
@@ -58,8 +74,9 @@ def remember_dev_code(session: Session, message: OutboxMessage, code: str, expir
 
 def purge_expired_codes(session: Session, ttl: timedelta) -> None:
     """Delete code messages older than the codes' lifetime (their code is useless by then)."""
-    session.execute(delete(OutboxMessage).where(OutboxMessage.kind == "otp",
-                                                OutboxMessage.created_at <= utcnow() - ttl))
+    session.execute(
+        delete(OutboxMessage).where(OutboxMessage.kind == "otp", OutboxMessage.created_at <= utcnow() - ttl)
+    )
 
 
 def _dev_key(session: Session, message_id: int) -> Tuple[str, int]:
@@ -83,8 +100,13 @@ def list_messages(session: Session, to: Optional[str] = None, limit: int = 100) 
     rows = session.execute(query).scalars().all()
     out = []
     for m in rows:
-        item = {"to": m.recipient, "channel": m.channel, "kind": m.kind, "body": m.body,
-                "created_at": iso_utc(m.created_at)}
+        item = {
+            "to": m.recipient,
+            "channel": m.channel,
+            "kind": m.kind,
+            "body": m.body,
+            "created_at": iso_utc(m.created_at),
+        }
         code = dev_code(session, m.id) if m.kind == "otp" else None
         if code:
             item["code"], item["body"] = code, m.body.replace(CODE_MASK, code)

@@ -3,6 +3,7 @@
 Everything here is free of database and HTTP so that the SOP (seed 002) can be tested directly:
 `Policy.choose_offer`, `Policy.sop_routing`, `Policy.refund_routing`, `Policy.quote`.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -193,8 +194,10 @@ class ReturnsPolicy:
 
     ship_to: Tuple[str, ...] = ()
     carrier: str = ""
-    directions: str = ("Pack each device with its RMA number written on the box and send it to us; "
-                       "call us if you need the return address.")
+    directions: str = (
+        "Pack each device with its RMA number written on the box and send it to us; "
+        "call us if you need the return address."
+    )
 
     @property
     def label_possible(self) -> bool:
@@ -477,7 +480,10 @@ def _offer(raw: Any, path: str, tiers: Sequence[str]) -> OfferRule:
     kind = _str(_get(raw, "kind", path), f"{path}.kind")
     if kind not in OFFER_KINDS:
         raise PolicyError(f"{path}.kind: must be one of {', '.join(OFFER_KINDS)}")
-    reasons = tuple(_str(r, f"{path}.reasons[{i}]") for i, r in enumerate(_list(_get(raw, "reasons", path), f"{path}.reasons")))
+    reasons = tuple(
+        _str(r, f"{path}.reasons[{i}]")
+        for i, r in enumerate(_list(_get(raw, "reasons", path), f"{path}.reasons"))
+    )
     for i, reason in enumerate(reasons):
         if reason not in REASONS:
             raise PolicyError(f"{path}.reasons[{i}]: unknown reason {reason!r} (one of {', '.join(REASONS)})")
@@ -531,8 +537,11 @@ def _handoff_policy(raw: Any, path: str) -> HandoffPolicy:
         raise PolicyError(f"{path}.require_available_staff: must be true or false")
     return HandoffPolicy(
         require_available_staff=require,
-        policy_triggers=_names(raw.get("policy_triggers", list(defaults.policy_triggers)),
-                               f"{path}.policy_triggers", HANDOFF_RULES),
+        policy_triggers=_names(
+            raw.get("policy_triggers", list(defaults.policy_triggers)),
+            f"{path}.policy_triggers",
+            HANDOFF_RULES,
+        ),
         notify=_names(raw.get("notify", list(defaults.notify)), f"{path}.notify", HANDOFF_NOTICES),
     )
 
@@ -541,7 +550,9 @@ def parse_policy(data: Any) -> Policy:
     """Validate a policy mapping (as read from YAML) and build a Policy; raise PolicyError."""
     p = "policy"
     data = _dict(data, p)
-    tiers = tuple(_str(t, f"{p}.tiers[{i}]") for i, t in enumerate(_list(_get(data, "tiers", p), f"{p}.tiers")))
+    tiers = tuple(
+        _str(t, f"{p}.tiers[{i}]") for i, t in enumerate(_list(_get(data, "tiers", p), f"{p}.tiers"))
+    )
     if len(set(tiers)) != len(tiers):
         raise PolicyError(f"{p}.tiers: tiers must be unique")
     callback = _dict(_get(data, "sales_callback", p), f"{p}.sales_callback")
@@ -558,9 +569,7 @@ def parse_policy(data: Any) -> Policy:
     by_kind = _dict(fees.get("by_kind") or {}, f"{p}.non_return_fees.by_kind")
     survey = _dict(_get(data, "survey", p), f"{p}.survey")
     by_server = _dict(survey.get("by_server") or {}, f"{p}.survey.by_server")
-    offers = tuple(
-        _offer(o, f"{p}.offers[{i}]", tiers) for i, o in enumerate(data.get("offers") or [])
-    )
+    offers = tuple(_offer(o, f"{p}.offers[{i}]", tiers) for i, o in enumerate(data.get("offers") or []))
     ids = [o.id for o in offers]
     if len(set(ids)) != len(ids):
         raise PolicyError(f"{p}.offers: offer ids must be unique")
@@ -599,17 +608,22 @@ def parse_policy(data: Any) -> Policy:
         refund_threshold=_money(_get(data, "refund_threshold", p), f"{p}.refund_threshold"),
         balance_blocks_filing=blocks,
         how_to_pay=_str(_get(data, "how_to_pay", p), f"{p}.how_to_pay"),
-        renewal_warning_days=_posint(_get(data, "renewal_warning_days", p), f"{p}.renewal_warning_days", allow_zero=True),
+        renewal_warning_days=_posint(
+            _get(data, "renewal_warning_days", p), f"{p}.renewal_warning_days", allow_zero=True
+        ),
         max_future_days=_posint(_get(data, "max_future_days", p), f"{p}.max_future_days"),
         return_window_days=_posint(_get(data, "return_window_days", p), f"{p}.return_window_days"),
-        default_non_return_fee=_money(_get(fees, "default", f"{p}.non_return_fees"), f"{p}.non_return_fees.default"),
+        default_non_return_fee=_money(
+            _get(fees, "default", f"{p}.non_return_fees"), f"{p}.non_return_fees.default"
+        ),
         non_return_fees={
             _str(k, f"{p}.non_return_fees.by_kind"): _money(v, f"{p}.non_return_fees.by_kind.{k}")
             for k, v in by_kind.items()
         },
         default_survey_url=_url(_get(survey, "default", f"{p}.survey"), f"{p}.survey.default"),
         survey_urls={
-            _str(k, f"{p}.survey.by_server"): _url(v, f"{p}.survey.by_server.{k}") for k, v in by_server.items()
+            _str(k, f"{p}.survey.by_server"): _url(v, f"{p}.survey.by_server.{k}")
+            for k, v in by_server.items()
         },
         offers=offers,
         business_hours=BusinessHours(tz, days, start, end, tuple(closed)),
@@ -629,9 +643,11 @@ def _returns_policy(data: Any, p: str) -> ReturnsPolicy:
     ship_to = data.get("ship_to") or []
     if not isinstance(ship_to, list):
         raise PolicyError(f"{p}.ship_to: must be a list of address lines")
-    return ReturnsPolicy(ship_to=tuple(_str(line, f"{p}.ship_to[{i}]") for i, line in enumerate(ship_to)),
-                         carrier=_str(data.get("carrier", ""), f"{p}.carrier") if data.get("carrier") else "",
-                         directions=_str(_get(data, "directions", p), f"{p}.directions"))
+    return ReturnsPolicy(
+        ship_to=tuple(_str(line, f"{p}.ship_to[{i}]") for i, line in enumerate(ship_to)),
+        carrier=_str(data.get("carrier", ""), f"{p}.carrier") if data.get("carrier") else "",
+        directions=_str(_get(data, "directions", p), f"{p}.directions"),
+    )
 
 
 def load_policy(path: str | Path) -> Policy:

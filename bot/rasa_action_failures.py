@@ -10,6 +10,7 @@ while a cancellation was being filed: a confirmed cancellation is filed again wi
 idempotency key when the customer says "yes" (``actions.cancel_flow.ActionAffirmOutsideForm``),
 which answers with the request already filed or files it now.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 ACTION_FAILED_TEXT = (
     "Sorry, part of our system isn't answering right now, so I couldn't finish that. "
     "Nothing is confirmed until I give you a confirmation number. Please try again in a minute; "
-    "if you had just confirmed a cancellation, say \"yes\" and I'll check whether it went through."
+    'if you had just confirmed a cancellation, say "yes" and I\'ll check whether it went through.'
 )
 _installed = False
 

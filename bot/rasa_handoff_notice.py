@@ -6,6 +6,7 @@ commit. Only conversations that are paused (a person handles them) or that just 
 are reported; the POST (`/api/v1/handoffs/activity`, service token) is fire-and-forget and never
 delays or fails the customer's turn. Off without BACKEND_URL / BACKEND_SERVICE_TOKEN.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,8 +31,9 @@ async def _post(url: str, token: str, conversation_id: str) -> None:
     try:
         if _session is None or _session.closed:
             _session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-        async with _session.post(url, json={"conversation_id": conversation_id},
-                                 headers={"Authorization": f"Bearer {token}"}) as answer:
+        async with _session.post(
+            url, json={"conversation_id": conversation_id}, headers={"Authorization": f"Bearer {token}"}
+        ) as answer:
             await answer.read()
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         log.debug("handoff activity not delivered: %s", type(exc).__name__)
@@ -43,6 +45,7 @@ def conversation_saved(conversation_id: str, paused: bool, events: Iterable[Dict
     if not base or not token or not worth_telling(paused, events):
         return
     task = asyncio.get_running_loop().create_task(
-        _post(base.rstrip("/") + "/api/v1/handoffs/activity", token, conversation_id))
+        _post(base.rstrip("/") + "/api/v1/handoffs/activity", token, conversation_id)
+    )
     _pending.add(task)  # keep a reference until done
     task.add_done_callback(_pending.discard)

@@ -9,6 +9,7 @@ name or an amount after "$") masked. The verification handle is sealed (``bot/ra
 before it is stored: a copy of the database does not hold a usable handle. Works on Rasa's event
 dictionaries (``Event.as_dict()``), so it has no dependency on a running Rasa.
 """
+
 from __future__ import annotations
 
 import copy
@@ -23,15 +24,14 @@ SENSITIVE_ENTITIES = frozenset({"account_number", "email", "phone"})
 FREE_TEXT_SLOTS = frozenset({"reason", "refund_reason"})
 SEALED_SLOTS = frozenset({"verification_handle"})
 _MONTH_BEFORE = re.compile(
-    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s*(\d{1,2}(st|nd|rd|th)?,?\s*)?$", re.I)
+    r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s*(\d{1,2}(st|nd|rd|th)?,?\s*)?$", re.I
+)
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 # A run of 5+ digits (ZIP, one-time code, account number) or a phone number written with
 # separators (7+ digits in all). ISO dates are matched first so that they survive.
-_PATTERN = re.compile(
-    rf"(?P<date>\b{_ISO_DATE}\b)|(?P<email>{_EMAIL})|(?P<digits>[+(]?\d(?:[\d\s().-]*\d)?)"
-)
+_PATTERN = re.compile(rf"(?P<date>\b{_ISO_DATE}\b)|(?P<email>{_EMAIL})|(?P<digits>[+(]?\d(?:[\d\s().-]*\d)?)")
 
 
 def mask_text(text: Optional[str]) -> Optional[str]:
@@ -62,10 +62,10 @@ def _pin_shaped(match: "re.Match[str]") -> bool:
     token, text, start, end = match.group("digits"), match.string, match.start(), match.end()
     if not re.fullmatch(r"\d{4}", token):
         return False
-    before, after = text[max(0, start - 1):start], text[end:end + 2]
+    before, after = text[max(0, start - 1) : start], text[end : end + 2]
     if re.match(r"[\w$€£-]", before) or re.match(r"[\w-]|[.,]\d", after):
         return False
-    if token[:2] in ("19", "20") and _MONTH_BEFORE.search(text[max(0, start - 24):start]):
+    if token[:2] in ("19", "20") and _MONTH_BEFORE.search(text[max(0, start - 24) : start]):
         return False
     return True
 
@@ -121,6 +121,10 @@ def unseal_events(events: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Stored event dicts with the sealed slots (the handle) back in clear, in place; a value
     that does not unseal becomes None (the customer verifies again)."""
     for event in events:
-        if event.get("event") == "slot" and event.get("name") in SEALED_SLOTS and isinstance(event.get("value"), str):
+        if (
+            event.get("event") == "slot"
+            and event.get("name") in SEALED_SLOTS
+            and isinstance(event.get("value"), str)
+        ):
             event["value"] = unseal(event["value"])
     return events

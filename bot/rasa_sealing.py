@@ -8,6 +8,7 @@ standard library only); ``unseal`` restores it when the tracker store reads the 
 value that does not unseal (another key, tampered, or a handle stored before sealing) reads as
 no handle: the customer is asked to verify again.
 """
+
 from __future__ import annotations
 
 import base64
@@ -30,13 +31,17 @@ def _keys() -> tuple:
         if _fallback is None:
             _fallback = secrets.token_bytes(32)
         secret = _fallback
-    return (hmac.new(secret, b"tracker-seal-encrypt", hashlib.sha256).digest(),
-            hmac.new(secret, b"tracker-seal-mac", hashlib.sha256).digest())
+    return (
+        hmac.new(secret, b"tracker-seal-encrypt", hashlib.sha256).digest(),
+        hmac.new(secret, b"tracker-seal-mac", hashlib.sha256).digest(),
+    )
 
 
 def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    blocks = (hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
-              for i in range(0, (length + 31) // 32))
+    blocks = (
+        hmac.new(key, nonce + i.to_bytes(4, "big"), hashlib.sha256).digest()
+        for i in range(0, (length + 31) // 32)
+    )
     return b"".join(blocks)[:length]
 
 
@@ -57,11 +62,15 @@ def unseal(value: Any) -> Optional[str]:
     if not isinstance(value, str) or not value.startswith(PREFIX):
         return None
     try:
-        raw = base64.urlsafe_b64decode(value[len(PREFIX):].encode("ascii"))
+        raw = base64.urlsafe_b64decode(value[len(PREFIX) :].encode("ascii"))
     except ValueError:
         return None
-    nonce, tag, cipher = raw[:_NONCE], raw[_NONCE:_NONCE + _TAG], raw[_NONCE + _TAG:]
+    nonce, tag, cipher = raw[:_NONCE], raw[_NONCE : _NONCE + _TAG], raw[_NONCE + _TAG :]
     encrypt, mac = _keys()
-    if len(nonce) != _NONCE or not hmac.compare_digest(tag, hmac.new(mac, nonce + cipher, hashlib.sha256).digest()[:_TAG]):
+    if len(nonce) != _NONCE or not hmac.compare_digest(
+        tag, hmac.new(mac, nonce + cipher, hashlib.sha256).digest()[:_TAG]
+    ):
         return None
-    return bytes(a ^ b for a, b in zip(cipher, _keystream(encrypt, nonce, len(cipher)))).decode("utf-8", "replace")
+    return bytes(a ^ b for a, b in zip(cipher, _keystream(encrypt, nonce, len(cipher)))).decode(
+        "utf-8", "replace"
+    )

@@ -19,6 +19,7 @@ Rules that keep this equivalent to reading the database:
 * ``fingerprint`` (count and largest id of the conversation's rows) must be unchanged, and the
   tracker must still have exactly the events that were saved.
 """
+
 from __future__ import annotations
 
 import os

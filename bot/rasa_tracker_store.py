@@ -9,6 +9,7 @@ Configured in ``endpoints.yml``::
 ``TRACKER_DB_URL`` in the environment overrides ``url`` (e.g. ``postgresql://user@host/db``),
 so the same endpoints file serves SQLite on a laptop and PostgreSQL in production.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -19,15 +20,14 @@ from typing import Any, Generator, Optional, Tuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import QueuePool
-
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActiveLoop, Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 
 from bot import rasa_action_failures, rasa_handoff_notice, rasa_speedups
 from bot.rasa_redaction import redact_events, unseal_events
@@ -114,7 +114,10 @@ class RedactingTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         engine = sa.create_engine(
-            url, poolclass=QueuePool, pool_size=4, max_overflow=4,
+            url,
+            poolclass=QueuePool,
+            pool_size=4,
+            max_overflow=4,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
 
@@ -144,9 +147,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         trusted = stored is not None
         with self.session_scope() as session:
             if not trusted:
-                stored = self._event_query(
-                    session, sender_id, fetch_events_from_all_sessions=False
-                ).count()
+                stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
             events = [e.as_dict() for e in itertools.islice(tracker.events, stored, None)]
             if not events:
                 if trusted and stored is not None:
@@ -168,8 +169,10 @@ class RedactingTrackerStore(SQLTrackerStore):
                     for data in redacted
                 ],
             )
-            if (trusted or stored == 0) and redacted == events and not any(
-                e["event"] == "session_started" for e in events
+            if (
+                (trusted or stored == 0)
+                and redacted == events
+                and not any(e["event"] == "session_started" for e in events)
             ):
                 self._keep(session, tracker, len(tracker.events))
             session.commit()
@@ -183,7 +186,8 @@ class RedactingTrackerStore(SQLTrackerStore):
         if self._fingerprint_sql is None:  # plain SQL: the ORM query cost more than the read
             table = self.SQLEvent.__table__.name
             self._fingerprint_sql = sa.text(
-                f"SELECT count(id), max(id) FROM {table} WHERE sender_id = :sender_id")
+                f"SELECT count(id), max(id) FROM {table} WHERE sender_id = :sender_id"
+            )
         count, largest = session.execute(self._fingerprint_sql, {"sender_id": sender_id}).one()
         return int(count), largest
 
@@ -216,7 +220,8 @@ class RedactingTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             rows = (
                 self._event_query(
-                    session, sender_id,
+                    session,
+                    sender_id,
                     fetch_events_from_all_sessions=fetch_events_from_all_sessions,
                 )
                 .with_entities(self.SQLEvent.data)
@@ -239,14 +244,9 @@ def requested_slot_after(events) -> Optional[str]:
     return None
 
 
-def redacted_tracker(
-    tracker: DialogueStateTracker, domain: Optional[Domain]
-) -> DialogueStateTracker:
+def redacted_tracker(tracker: DialogueStateTracker, domain: Optional[Domain]) -> DialogueStateTracker:
     """Return a tracker with the same number of events, each redacted."""
-    events = [
-        Event.from_parameters(e)
-        for e in redact_events(event.as_dict() for event in tracker.events)
-    ]
+    events = [Event.from_parameters(e) for e in redact_events(event.as_dict() for event in tracker.events)]
     return DialogueStateTracker.from_events(
         tracker.sender_id,
         events,

@@ -3,6 +3,7 @@ and failure back-off (console logins per user and client). One row per key in `r
 are keyed hashes (bot.hashing.identifier_key), so no IP address, username or account id is stored
 in clear. Functions run inside the caller's transaction and lock the row they change.
 """
+
 from __future__ import annotations
 
 import math
@@ -58,8 +59,14 @@ def blocked_for(session: Session, name: str, now: Optional[datetime] = None) -> 
     return _seconds_until(row.blocked_until, now)
 
 
-def fail(session: Session, name: str, free_failures: int, base_seconds: int, max_seconds: int,
-         now: Optional[datetime] = None) -> int:
+def fail(
+    session: Session,
+    name: str,
+    free_failures: int,
+    base_seconds: int,
+    max_seconds: int,
+    now: Optional[datetime] = None,
+) -> int:
     """Count a failure of `name`. From the `free_failures`-th failure on, block it for
     `base_seconds`, doubled with each further failure up to `max_seconds` (exponential back-off).
     Failures are forgotten `max_seconds` after the last one. Returns the block in seconds (0: none)."""

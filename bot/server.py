@@ -1,5 +1,6 @@
 """The whole backend application as `cancel-backend serve` runs it: the API (bot.api), the website
 widget's pages and the API reference (bot.web), and the staff console (bot.console)."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -11,8 +12,13 @@ from bot.db import Database
 from bot.policy import Policy
 
 
-def build_app(settings: Settings, policy: Optional[Policy] = None, db: Optional[Database] = None,
-              *, rasa_public_url: Optional[str] = None) -> web.Application:
+def build_app(
+    settings: Settings,
+    policy: Optional[Policy] = None,
+    db: Optional[Database] = None,
+    *,
+    rasa_public_url: Optional[str] = None,
+) -> web.Application:
     """The API app with the web pages and the staff console added (``rasa_public_url`` overrides
     ``RASA_PUBLIC_URL`` for the widget: tests use it)."""
     from bot.api import create_app

@@ -6,6 +6,7 @@ if importable: it needs an old ``emoji``, so it is run from a scratch virtualenv
 project's), and the project's reader (`bot.vocabulary.dates.parse_date`: a few rules, then
 dateparser). Usage: ``python scripts/compare_date_parsers.py [--only recognizers]``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,26 +17,46 @@ from pathlib import Path
 TODAY = date(2026, 12, 1)  # a Tuesday
 D = lambda y, m, d: date(y, m, d)  # noqa: E731
 CASES = [
-    ("the 15th of next month", D(2027, 1, 15)), ("15th of next month", D(2027, 1, 15)),
-    ("on the 15th next month", D(2027, 1, 15)), ("end of next month", D(2027, 1, 31)),
-    ("the end of next month", D(2027, 1, 31)), ("the last day of next month", D(2027, 1, 31)),
-    ("last day of this month", D(2026, 12, 31)), ("end of the month", D(2026, 12, 31)),
-    ("end of this month", D(2026, 12, 31)), ("next Friday", D(2026, 12, 4)),
-    ("friday", D(2026, 12, 4)), ("this saturday", D(2026, 12, 5)),
-    ("next monday please", D(2026, 12, 7)), ("Dec 19", D(2026, 12, 19)),
-    ("December 19th", D(2026, 12, 19)), ("19 December", D(2026, 12, 19)),
-    ("the 19th of december", D(2026, 12, 19)), ("dec. 31", D(2026, 12, 31)),
-    ("Jan 5", D(2027, 1, 5)), ("january 15 2027", D(2027, 1, 15)),
-    ("2027-01-31", D(2027, 1, 31)), ("12/24", D(2026, 12, 24)),
-    ("12/24/2026", D(2026, 12, 24)), ("1/15/27", D(2027, 1, 15)),
-    ("tomorrow", D(2026, 12, 2)), ("today", D(2026, 12, 1)),
-    ("in two weeks", D(2026, 12, 15)), ("in 10 days", D(2026, 12, 11)),
-    ("in a month", D(2027, 1, 1)), ("a week from today", D(2026, 12, 8)),
-    ("end of january", D(2027, 1, 31)), ("the end of February", D(2027, 2, 28)),
-    ("Christmas eve", D(2026, 12, 24)), ("new year's eve", D(2026, 12, 31)),
-    ("can it end on the 20th?", D(2026, 12, 20)), ("on the 3rd", D(2026, 12, 3)),
-    ("by december 15 please", D(2026, 12, 15)), ("let's say the 28th of december", D(2026, 12, 28)),
-    ("first of next month", D(2027, 1, 1)), ("march 1st", D(2027, 3, 1)),
+    ("the 15th of next month", D(2027, 1, 15)),
+    ("15th of next month", D(2027, 1, 15)),
+    ("on the 15th next month", D(2027, 1, 15)),
+    ("end of next month", D(2027, 1, 31)),
+    ("the end of next month", D(2027, 1, 31)),
+    ("the last day of next month", D(2027, 1, 31)),
+    ("last day of this month", D(2026, 12, 31)),
+    ("end of the month", D(2026, 12, 31)),
+    ("end of this month", D(2026, 12, 31)),
+    ("next Friday", D(2026, 12, 4)),
+    ("friday", D(2026, 12, 4)),
+    ("this saturday", D(2026, 12, 5)),
+    ("next monday please", D(2026, 12, 7)),
+    ("Dec 19", D(2026, 12, 19)),
+    ("December 19th", D(2026, 12, 19)),
+    ("19 December", D(2026, 12, 19)),
+    ("the 19th of december", D(2026, 12, 19)),
+    ("dec. 31", D(2026, 12, 31)),
+    ("Jan 5", D(2027, 1, 5)),
+    ("january 15 2027", D(2027, 1, 15)),
+    ("2027-01-31", D(2027, 1, 31)),
+    ("12/24", D(2026, 12, 24)),
+    ("12/24/2026", D(2026, 12, 24)),
+    ("1/15/27", D(2027, 1, 15)),
+    ("tomorrow", D(2026, 12, 2)),
+    ("today", D(2026, 12, 1)),
+    ("in two weeks", D(2026, 12, 15)),
+    ("in 10 days", D(2026, 12, 11)),
+    ("in a month", D(2027, 1, 1)),
+    ("a week from today", D(2026, 12, 8)),
+    ("end of january", D(2027, 1, 31)),
+    ("the end of February", D(2027, 2, 28)),
+    ("Christmas eve", D(2026, 12, 24)),
+    ("new year's eve", D(2026, 12, 31)),
+    ("can it end on the 20th?", D(2026, 12, 20)),
+    ("on the 3rd", D(2026, 12, 3)),
+    ("by december 15 please", D(2026, 12, 15)),
+    ("let's say the 28th of december", D(2026, 12, 28)),
+    ("first of next month", D(2027, 1, 1)),
+    ("march 1st", D(2027, 3, 1)),
 ]
 
 
@@ -72,8 +93,7 @@ def with_project(text: str):
     return parse_date(text, TODAY)
 
 
-PARSERS = {"dateparser": with_dateparser, "recognizers": with_recognizers,
-           "project": with_project}
+PARSERS = {"dateparser": with_dateparser, "recognizers": with_recognizers, "project": with_project}
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ empty); ``--pythonpath DIR`` puts DIR first on PYTHONPATH of every child process
 dependencies of a configuration that are not in the lock file, see docs/configs/embeddings.yml).
 Run one at a time: it trains, and the machine's load changes the figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,17 +41,40 @@ DEFAULT_OUT = ROOT / "bench" / "out" / "compare"  # docs/configs/measured/: the 
 
 def train(config: Path, out: Path, name: str) -> float:
     started = time.perf_counter()
-    subprocess.run([str(BIN / "rasa"), "train", "--force", "--config", str(config), "--domain", "domain.yml",
-                    "--data", "data", "--out", str(out), "--fixed-model-name", name, "--quiet"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(BIN / "rasa"),
+            "train",
+            "--force",
+            "--config",
+            str(config),
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
+            "--quiet",
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - started
 
 
 def public_eval(model: Path, work: Path) -> dict:
     path = work / "eval.json"
-    subprocess.run([sys.executable, str(ROOT / "scripts" / "eval_nlu.py"), "--model", str(model),
-                    "--json", str(path)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "eval_nlu.py"), "--model", str(model), "--json", str(path)],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     metrics = json.loads(path.read_text())
     return {k: metrics[k] for k in ("n", "accuracy", "macro_f1_in_scope", "oos_recall")}
 
@@ -58,14 +82,34 @@ def public_eval(model: Path, work: Path) -> dict:
 def cross_validate(config: Path, folds: int, work: Path) -> dict:
     out = work / "cv"
     started = time.perf_counter()
-    subprocess.run([str(BIN / "rasa"), "test", "nlu", "--config", str(config), "--nlu", "data/nlu",
-                    "--cross-validation", "--folds", str(folds), "--out", str(out)],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(BIN / "rasa"),
+            "test",
+            "nlu",
+            "--config",
+            str(config),
+            "--nlu",
+            "data/nlu",
+            "--cross-validation",
+            "--folds",
+            str(folds),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     report = json.loads((out / "intent_report.json").read_text())
-    return {"folds": folds, "accuracy": report.get("accuracy"),
-            "macro_f1": report["macro avg"]["f1-score"],
-            "weighted_f1": report["weighted avg"]["f1-score"],
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "folds": folds,
+        "accuracy": report.get("accuracy"),
+        "macro_f1": report["macro avg"]["f1-score"],
+        "weighted_f1": report["weighted avg"]["f1-score"],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def speed(model: Path, users: int, single_conversations: int, work: Path) -> dict:
@@ -75,22 +119,26 @@ def speed(model: Path, users: int, single_conversations: int, work: Path) -> dic
 
     stack = Stack(work / "stack", model).start()
     try:
-        load_fixture(stack, scenario.write_accounts(work / "accounts.json",
-                                                    2 * (users + single_conversations) + 2))
+        load_fixture(
+            stack, scenario.write_accounts(work / "accounts.json", 2 * (users + single_conversations) + 2)
+        )
         stack.say("compare-warmup", "hello")
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         asyncio.run(run_level(url, scenario.cancellation, 2, 1, 0, "warm"))  # untimed
         one = asyncio.run(run_level(url, scenario.cancellation, 1, single_conversations, 2, "one"))
-        many = asyncio.run(run_level(url, scenario.cancellation, users, 1,
-                                     2 + single_conversations, "many"))
+        many = asyncio.run(run_level(url, scenario.cancellation, users, 1, 2 + single_conversations, "many"))
     finally:
         stack.stop()
     s1, sn = one.summary(), many.summary()
     return {
-        "single_p50_ms": s1["p50_ms"], "single_p95_ms": s1["p95_ms"],
+        "single_p50_ms": s1["p50_ms"],
+        "single_p95_ms": s1["p95_ms"],
         "single_turns_per_s": s1["turns_per_s"],
-        "users": users, "turns_per_s": sn["turns_per_s"], "p50_ms": sn["p50_ms"],
-        "p95_ms": sn["p95_ms"], "errors": s1["errors"] + sn["errors"],
+        "users": users,
+        "turns_per_s": sn["turns_per_s"],
+        "p50_ms": sn["p50_ms"],
+        "p95_ms": sn["p95_ms"],
+        "errors": s1["errors"] + sn["errors"],
     }
 
 
@@ -100,20 +148,26 @@ def load_average() -> str:
 
 def table(out: Path) -> str:
     rows = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
-    head = ("| configuration | public accuracy | in-scope macro-F1 | OOS recall | CV intent F1 "
-            "(macro / weighted) | training | 1 user p50 | 20 users turns/s | 20 users p95 | "
-            "load |\n|---|---|---|---|---|---|---|---|---|---|")
+    head = (
+        "| configuration | public accuracy | in-scope macro-F1 | OOS recall | CV intent F1 "
+        "(macro / weighted) | training | 1 user p50 | 20 users turns/s | 20 users p95 | "
+        "load |\n|---|---|---|---|---|---|---|---|---|---|"
+    )
     lines = [head]
     for r in rows:
         ev, cv, sp = r.get("eval") or {}, r.get("cv") or {}, r.get("speed") or {}
         fmt = lambda v, f="{:.3f}": f.format(v) if isinstance(v, (int, float)) else "n/a"  # noqa: E731
-        cvs = (f"{fmt(cv.get('macro_f1'))} / {fmt(cv.get('weighted_f1'))} ({cv.get('folds')}-fold)"
-               if cv else "not run")
+        cvs = (
+            f"{fmt(cv.get('macro_f1'))} / {fmt(cv.get('weighted_f1'))} ({cv.get('folds')}-fold)"
+            if cv
+            else "not run"
+        )
         lines.append(
             f"| {r['name']} | {fmt(ev.get('accuracy'))} | {fmt(ev.get('macro_f1_in_scope'))} | "
             f"{fmt(ev.get('oos_recall'))} | {cvs} | {fmt(r.get('training_s'), '{:.0f} s')} | "
             f"{fmt(sp.get('single_p50_ms'), '{:.1f} ms')} | {fmt(sp.get('turns_per_s'), '{:.1f}')} | "
-            f"{fmt(sp.get('p95_ms'), '{:.0f} ms')} | {r.get('load_before', '')} |")
+            f"{fmt(sp.get('p95_ms'), '{:.0f} ms')} | {r.get('load_before', '')} |"
+        )
     return "\n".join(lines)
 
 
@@ -136,8 +190,9 @@ def main() -> int:
     if not (args.name and args.config):
         parser.error("--name and --config are needed")
     if args.pythonpath:
-        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [args.pythonpath,
-                                                                 os.environ.get("PYTHONPATH")]))
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [args.pythonpath, os.environ.get("PYTHONPATH")])
+        )
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -162,8 +217,9 @@ def main() -> int:
             result["cv"] = cross_validate(args.config.resolve(), args.folds, work)
             print(f"[{args.name}] cross-validation {result['cv']}", flush=True)
         result["load_after"] = load_average()
-        result["data_commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                               capture_output=True, text=True).stdout.strip()
+        result["data_commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
         path.write_text(json.dumps(result, indent=2))
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -5,6 +5,7 @@ Rasa version), so a model is trained at most once per content, whichever command
 (``make run``, ``make test``, ``make bench``). A file lock keeps concurrent callers from
 training twice.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,12 +44,28 @@ def ensure_model(root: Path = ROOT, out: Path | None = None) -> Path:
         if not model.exists():
             print(f"Training model {name} (inputs changed)...", file=sys.stderr, flush=True)
             subprocess.run(
-                [sys.executable, "-m", "rasa", "train", "--config", "config.yml",
-                 "--domain", "domain.yml", "--data", "data", "--out", str(out),
-                 "--fixed-model-name", name, "--quiet"],
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa",
+                    "train",
+                    "--config",
+                    "config.yml",
+                    "--domain",
+                    "domain.yml",
+                    "--data",
+                    "data",
+                    "--out",
+                    str(out),
+                    "--fixed-model-name",
+                    name,
+                    "--quiet",
+                ],
                 # Rasa's own output goes to stderr: stdout carries only the model's path,
                 # which `make run` captures (scripts/run.sh).
-                cwd=root, check=True, stdout=sys.stderr.fileno(),
+                cwd=root,
+                check=True,
+                stdout=sys.stderr.fileno(),
             )
         else:
             print(f"Model {name} is up to date.", file=sys.stderr, flush=True)

@@ -14,6 +14,7 @@ out_of_scope), out-of-scope recall, a per-label table and the most frequent conf
 Exit codes: 0 ok, 2 missing/invalid input (data, mapping or model), 3 unmapped intent.
 The metric functions import nothing from Rasa, so they can be tested without a model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -132,9 +133,7 @@ def format_report(metrics: dict, top: int = 20) -> str:
         f"{'label':<24}{'prec':>8}{'recall':>8}{'f1':>8}{'support':>9}",
     ]
     for lab, m in sorted(metrics["per_label"].items()):
-        lines.append(
-            f"{lab:<24}{m['precision']:>8.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9d}"
-        )
+        lines.append(f"{lab:<24}{m['precision']:>8.3f}{m['recall']:>8.3f}{m['f1']:>8.3f}{m['support']:>9d}")
     lines += ["", f"top {top} confusions (gold -> predicted):"]
     for c in metrics["confusions"][:top]:
         lines.append(f"  {c['count']:>4}  {c['gold']} -> {c['pred']}")
@@ -173,8 +172,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--mapping", default=str(DEFAULT_MAPPING), help="intent mapping YAML")
     ap.add_argument("--json", help="write metrics (and predictions) to this JSON file")
     ap.add_argument("--top", type=int, default=20, help="number of confusions to print")
-    ap.add_argument("--show-errors", type=int, default=0, metavar="N",
-                    help="print up to N misclassified rows (for error analysis only)")
+    ap.add_argument(
+        "--show-errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print up to N misclassified rows (for error analysis only)",
+    )
     args = ap.parse_args(argv)
 
     try:
@@ -192,8 +196,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     unmapped = sorted({i for i, _ in preds if i and i not in mapping})
     if unmapped:
-        print(f"error: intents missing from {args.mapping}: {', '.join(unmapped)}",
-              file=sys.stderr)
+        print(f"error: intents missing from {args.mapping}: {', '.join(unmapped)}", file=sys.stderr)
         return 3
     gold = [g for _, g in rows]
     pred = [map_intent(i, mapping) for i, _ in preds]

@@ -4,6 +4,7 @@ existing ``.env`` the settings it lacks (e.g. a secret a newer version needs).
 Values named ``change-me`` in the example are replaced by ``secrets.token_urlsafe``; values an
 existing ``.env`` already has are never touched.
 """
+
 import secrets
 import sys
 from pathlib import Path

@@ -5,6 +5,7 @@ payload back out of that text. Here the menu shows ``1: Too expensive`` and the 
 payload travels as the menu item's value. Use it as ``make shell`` does:
 ``python scripts/rasa_shell.py shell --model models/ ...`` (any ``rasa`` arguments).
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,15 +20,20 @@ def button_to_string(button: Dict[str, Any], idx: int = 0) -> str:
     return f"{idx + 1}: {button.get('title') or button.get('payload', '')}"
 
 
-def button_choices_from_message_data(message: Dict[str, Any],
-                                     allow_free_text_input: bool = True) -> List[questionary.Choice]:
+def button_choices_from_message_data(
+    message: Dict[str, Any], allow_free_text_input: bool = True
+) -> List[questionary.Choice]:
     """Menu entries titled like the buttons, each carrying its payload as value."""
-    choices = [questionary.Choice(title=button_to_string(button, idx),
-                                  value=button.get("payload") or button.get("title", ""))
-               for idx, button in enumerate(message.get("buttons") or [])]
+    choices = [
+        questionary.Choice(
+            title=button_to_string(button, idx), value=button.get("payload") or button.get("title", "")
+        )
+        for idx, button in enumerate(message.get("buttons") or [])
+    ]
     if allow_free_text_input:
-        choices.append(questionary.Choice(title=cli_utils.FREE_TEXT_INPUT_PROMPT,
-                                          value=cli_utils.FREE_TEXT_INPUT_PROMPT))
+        choices.append(
+            questionary.Choice(title=cli_utils.FREE_TEXT_INPUT_PROMPT, value=cli_utils.FREE_TEXT_INPUT_PROMPT)
+        )
     return choices
 
 

@@ -6,6 +6,7 @@ wrapper passes honcho's output through unchanged, keeps the last lines of each p
 after honcho stops prints, for every process that exited with an error, its name, exit code
 and last log lines. Ctrl-C (SIGINT) and SIGTERM are passed on to honcho, which stops everything.
 """
+
 from __future__ import annotations
 
 import collections
@@ -59,19 +60,33 @@ class FailureReport:
     def render(self, name: str) -> str:
         """The failure message for one process."""
         lines = "\n".join(f"    {line}" for line in self.tails.get(name, [])) or "    (no output)"
-        return (f"\n*** {name} exited with code {self.exits[name]}; every process was stopped. "
-                f"Last lines of {name}:\n{lines}\n")
+        return (
+            f"\n*** {name} exited with code {self.exits[name]}; every process was stopped. "
+            f"Last lines of {name}:\n{lines}\n"
+        )
 
 
 def main(argv: List[str]) -> int:
     procfile = argv[0] if argv else "Procfile"
     honcho = Path(sys.executable).parent / "honcho"
-    process = subprocess.Popen([str(honcho), "--no-colour", "start", "-f", procfile,
-                                # scripts/run.sh already exported .env, below the environment:
-                                # honcho's own .env loading would override the environment
-                                "--env", os.devnull],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               bufsize=1, errors="replace")
+    process = subprocess.Popen(
+        [
+            str(honcho),
+            "--no-colour",
+            "start",
+            "-f",
+            procfile,
+            # scripts/run.sh already exported .env, below the environment:
+            # honcho's own .env loading would override the environment
+            "--env",
+            os.devnull,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        bufsize=1,
+        errors="replace",
+    )
     report = FailureReport()
     stopping = False
 

@@ -6,6 +6,7 @@ defaults derived here. The URLs that only say where a process of this copy liste
 loopback on the configured ports, so changing a port in ``.env`` moves every URL that points
 at it and two copies of the project on different ports never talk to each other.
 """
+
 from __future__ import annotations
 
 import os

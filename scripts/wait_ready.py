@@ -3,6 +3,7 @@
 Runs as the ``ready`` entry of the Procfile and then stays idle: the Procfile runner stops all
 processes as soon as one exits.
 """
+
 import os
 import signal
 import sys
@@ -41,8 +42,8 @@ def main() -> None:
         f"  Rasa HTTP API (token):       {rasa}/\n"
         f"  Action server:               {actions}/webhook\n"
         "Talk to it in the widget, or:\n"
-        f"  curl -s {rasa}/webhooks/rest/webhook -H \"Authorization: Bearer $REST_CHANNEL_TOKEN\" "
-        f"-d '{{\"sender\": \"me\", \"message\": \"I want to cancel\"}}'\n"
+        f'  curl -s {rasa}/webhooks/rest/webhook -H "Authorization: Bearer $REST_CHANNEL_TOKEN" '
+        f'-d \'{{"sender": "me", "message": "I want to cancel"}}\'\n'
         "  (REST_CHANNEL_TOKEN is in .env)\n"
         "Demo accounts and their ZIP/PIN: docs/fixtures.md. Ctrl-C stops everything.\n",
         flush=True,

@@ -1,4 +1,5 @@
 """Session-wide fixtures: the trained model (once per content) and the running stack."""
+
 from __future__ import annotations
 
 import os
@@ -44,5 +45,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         for marker, (variable, name) in needs.items():
             if marker in item.keywords and not os.environ.get(variable):
-                item.add_marker(pytest.mark.skip(
-                    reason=f"needs {name}: set {variable} (CI sets it in .ci/run)"))
+                item.add_marker(
+                    pytest.mark.skip(reason=f"needs {name}: set {variable} (CI sets it in .ci/run)")
+                )

@@ -1,4 +1,5 @@
 """Freshly migrated backend databases for tests: an SQLite file, or a PostgreSQL schema."""
+
 from __future__ import annotations
 
 import contextlib
@@ -31,8 +32,11 @@ def migrated_database(kind: str, tmp_dir, schema_prefix: str = "t_") -> Iterator
     admin = create_engine(base, future=True)
     with admin.begin() as conn:
         conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-        hide_password=False)
+    url = (
+        make_url(base)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
     try:
         upgrade(url)
         yield url

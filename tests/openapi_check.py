@@ -4,6 +4,7 @@ OpenAPI 3.0 schemas become JSON Schema (draft 7, validated with jsonschema): `$r
 `nullable` turned into a null type, `allOf` of objects merged. Objects that list their properties
 get `additionalProperties: false`, so a field the document does not describe fails the check too.
 """
+
 from __future__ import annotations
 
 import copy
@@ -88,8 +89,10 @@ class SpecChecker:
         try:
             jsonschema.validate(body, schema, format_checker=jsonschema.FormatChecker())
         except jsonschema.ValidationError as error:
-            raise AssertionError(f"{method} {template} {status}: {error.message} at "
-                                 f"{list(error.absolute_path)}\nanswer: {body}") from None
+            raise AssertionError(
+                f"{method} {template} {status}: {error.message} at "
+                f"{list(error.absolute_path)}\nanswer: {body}"
+            ) from None
         self.checked.add((method.upper(), template, status))
         return body
 
@@ -98,7 +101,9 @@ class SpecChecker:
         found = set()
         for path, operations in self.document["paths"].items():
             for method, op in operations.items():
-                if any(code.startswith("2") and "application/json" in answer.get("content", {})
-                       for code, answer in op["responses"].items()):
+                if any(
+                    code.startswith("2") and "application/json" in answer.get("content", {})
+                    for code, answer in op["responses"].items()
+                ):
                     found.add((method.upper(), path))
         return found

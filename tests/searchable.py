@@ -1,5 +1,6 @@
 """Stored conversations as text to search for secrets, without the event timestamps (their
 digits may hold a ZIP or a PIN by chance, e.g. 1795330402.13912 and "02139")."""
+
 import json
 from typing import Any
 

@@ -4,6 +4,7 @@
 server and the Rasa server with a trained model, waits until each answers, and stops them all.
 Logs go to ``<workdir>/<process>.log`` and the tail is shown when a process fails to start.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,14 +33,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http_json(method: str, url: str, body: Optional[dict] = None, headers: Optional[dict] = None,
-              timeout: float = 30, opener=None) -> tuple[int, object]:
+def http_json(
+    method: str,
+    url: str,
+    body: Optional[dict] = None,
+    headers: Optional[dict] = None,
+    timeout: float = 30,
+    opener=None,
+) -> tuple[int, object]:
     """Send a JSON request; return (status, decoded body or text).
 
     ``opener`` (a urllib opener, e.g. with a cookie jar) replaces the default one."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method,
-                                     headers={"Content-Type": "application/json", **(headers or {})})
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"Content-Type": "application/json", **(headers or {})}
+    )
     try:
         with (opener.open if opener else urllib.request.urlopen)(request, timeout=timeout) as answer:
             status, raw = answer.status, answer.read()
@@ -54,8 +62,15 @@ def http_json(method: str, url: str, body: Optional[dict] = None, headers: Optio
 class Stack:
     """Backend, action server and Rasa server for one test session."""
 
-    def __init__(self, workdir: Path, model: Path, *, env: Optional[Dict[str, str]] = None,
-                 credentials: Optional[Path] = None, endpoints_file: Optional[Path] = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        model: Path,
+        *,
+        env: Optional[Dict[str, str]] = None,
+        credentials: Optional[Path] = None,
+        endpoints_file: Optional[Path] = None,
+    ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.model = Path(model)
@@ -106,7 +121,11 @@ class Stack:
     def _spawn(self, name: str, args: List[str]) -> None:
         log = open(self.workdir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            args,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
@@ -132,23 +151,50 @@ class Stack:
     def start(self, timeout: float = 240) -> "Stack":
         """Seed the database, start the three processes and wait until all answer."""
         self.vendors.start()
-        subprocess.run([str(BIN / "cancel-backend"), "seed"], cwd=ROOT, env=self.env, check=True,
-                       stdout=subprocess.DEVNULL)
-        self._spawn("backend", [str(BIN / "cancel-backend"), "serve", "--host", "127.0.0.1",
-                                "--port", str(self.backend_port)])
+        subprocess.run(
+            [str(BIN / "cancel-backend"), "seed"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self._spawn(
+            "backend",
+            [str(BIN / "cancel-backend"), "serve", "--host", "127.0.0.1", "--port", str(self.backend_port)],
+        )
         # bot/action_server.py: loopback, ACTION_PORT, ACTION_SERVER_TOKEN from self.env
         self._spawn("actions", [sys.executable, "-m", "bot.action_server"])
-        self._spawn("rasa", [str(BIN / "rasa"), "run", "--enable-api", f"--auth-token={self.rasa_token}",
-                             "--port", str(self.rasa_port), "--interface", "127.0.0.1", "--cors", "*",
-                             "--model", str(self.model),
-                             "--endpoints", str(self.endpoints_file),
-                             "--credentials", str(self.credentials)])
+        self._spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--enable-api",
+                f"--auth-token={self.rasa_token}",
+                "--port",
+                str(self.rasa_port),
+                "--interface",
+                "127.0.0.1",
+                "--cors",
+                "*",
+                "--model",
+                str(self.model),
+                "--endpoints",
+                str(self.endpoints_file),
+                "--credentials",
+                str(self.credentials),
+            ],
+        )
         deadline = time.monotonic() + timeout
         try:
             self._wait("backend", f"{self.backend_url}/health", deadline)
             self._wait("actions", f"{self.action_url}/health", deadline)
-            self._wait("rasa", f"{self.rasa_url}/status?token={self.rasa_token}", deadline,
-                       ok=lambda status, body: status == 200 and bool(body.get("model_id")))
+            self._wait(
+                "rasa",
+                f"{self.rasa_url}/status?token={self.rasa_token}",
+                deadline,
+                ok=lambda status, body: status == 200 and bool(body.get("model_id")),
+            )
         except Exception:
             self.stop()
             raise
@@ -177,8 +223,13 @@ class Stack:
     # -- talking to it ---------------------------------------------------------------------
     def say(self, sender: str, text: str) -> List[dict]:
         """Send one customer message over the REST channel; return the bot's messages."""
-        status, body = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook",
-                                 {"sender": sender, "message": text}, self.rest_headers(), timeout=60)
+        status, body = http_json(
+            "POST",
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            {"sender": sender, "message": text},
+            self.rest_headers(),
+            timeout=60,
+        )
         assert status == 200 and isinstance(body, list), f"REST channel answered {status}: {body}"
         return body
 
@@ -186,21 +237,32 @@ class Stack:
         """What a trusted client of the REST channel sends."""
         return {"Authorization": f"Bearer {self.rest_token}"}
 
-    def backend(self, method: str, path: str, body: Optional[dict] = None,
-                headers: Optional[dict] = None) -> tuple[int, object]:
+    def backend(
+        self, method: str, path: str, body: Optional[dict] = None, headers: Optional[dict] = None
+    ) -> tuple[int, object]:
         """Call the backend API with the service token."""
-        return http_json(method, f"{self.backend_url}{path}", body,
-                         {"Authorization": f"Bearer {self.token}", **(headers or {})})
+        return http_json(
+            method,
+            f"{self.backend_url}{path}",
+            body,
+            {"Authorization": f"Bearer {self.token}", **(headers or {})},
+        )
 
     def tracker(self, sender: str) -> dict:
         """The stored tracker of a conversation, from Rasa's HTTP API."""
-        status, body = http_json("GET", f"{self.rasa_url}/conversations/{sender}/tracker"
-                                        f"?token={self.rasa_token}")
+        status, body = http_json(
+            "GET", f"{self.rasa_url}/conversations/{sender}/tracker?token={self.rasa_token}"
+        )
         assert status == 200 and isinstance(body, dict), body
         return body
 
 
 def load_fixture(stack: "Stack", path: Path) -> None:
     """Load a customer fixture file into the stack's backend database."""
-    subprocess.run([str(BIN / "cancel-backend"), "load", str(path)], cwd=ROOT, env=stack.env,
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(BIN / "cancel-backend"), "load", str(path)],
+        cwd=ROOT,
+        env=stack.env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )

@@ -1,4 +1,5 @@
 """The README's settings table is one table and names every setting of .env.example."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from tests.stack import ROOT
 
 def _settings_table() -> str:
     text = (ROOT / "README.md").read_text()
-    section = text[text.index("## Settings"):]
+    section = text[text.index("## Settings") :]
     start = section.index("| setting |")
     lines = []
     for line in section[start:].splitlines():

@@ -1,4 +1,5 @@
 """What customer-facing text must never contain (issue 10, class 10), for every text test."""
+
 from __future__ import annotations
 
 import re

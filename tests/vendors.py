@@ -1,6 +1,7 @@
 """Local stand-ins for Twilio's and Slack's web APIs for the full stack (tests/stack.py), with the
 helpers a test needs to send signed SMS and Slack webhooks to the Rasa server like the vendors do.
 Runs in a thread (the stack's tests are synchronous)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -45,17 +46,33 @@ class VendorStandIn:
                 with stand_in._lock:
                     # Twilio answers a repeated idempotency token with the first message, sending nothing
                     repeat = token is not None and token in stand_in._by_token
-                    stand_in.requests.append({"path": self.path, "body": body, "idempotency_token": token,
-                                              "repeat": repeat})
+                    stand_in.requests.append(
+                        {"path": self.path, "body": body, "idempotency_token": token, "repeat": repeat}
+                    )
                     stand_in._lock.notify_all()
                 if self.path.startswith("/2010-04-01/"):
-                    answer, status = stand_in._by_token.get(token) if repeat else (
-                        {"sid": "SM" + uuid.uuid4().hex, "account_sid": TWILIO_ACCOUNT_SID, "to": body.get("To"),
-                         "from": body.get("From"), "body": body.get("Body"), "status": "queued"}, 201)
+                    answer, status = (
+                        stand_in._by_token.get(token)
+                        if repeat
+                        else (
+                            {
+                                "sid": "SM" + uuid.uuid4().hex,
+                                "account_sid": TWILIO_ACCOUNT_SID,
+                                "to": body.get("To"),
+                                "from": body.get("From"),
+                                "body": body.get("Body"),
+                                "status": "queued",
+                            },
+                            201,
+                        )
+                    )
                     if token is not None:
                         stand_in._by_token[token] = (answer, status)
                 else:
-                    answer, status = {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"}, 200
+                    answer, status = (
+                        {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"},
+                        200,
+                    )
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -77,13 +94,21 @@ class VendorStandIn:
     def sms_to(self, phone: str) -> List[str]:
         """Bodies of the SMS sent to ``phone`` so far."""
         with self._lock:
-            return [r["body"].get("Body", "") for r in self.requests
-                    if r["path"].startswith("/2010-04-01/") and r["body"].get("To") == phone and not r.get("repeat")]
+            return [
+                r["body"].get("Body", "")
+                for r in self.requests
+                if r["path"].startswith("/2010-04-01/")
+                and r["body"].get("To") == phone
+                and not r.get("repeat")
+            ]
 
     def slack_posts(self, channel: str) -> List[str]:
         with self._lock:
-            return [r["body"].get("text") or "" for r in self.requests
-                    if r["path"].endswith("chat.postMessage") and r["body"].get("channel") == channel]
+            return [
+                r["body"].get("text") or ""
+                for r in self.requests
+                if r["path"].endswith("chat.postMessage") and r["body"].get("channel") == channel
+            ]
 
     def wait(self, condition: Callable[[], Any], timeout: float = 60.0) -> Any:
         """Wait until ``condition()`` is truthy (re-checked on every request); return its value."""
@@ -113,26 +138,56 @@ def vendor_env(stand_in_url: str, rasa_url: str, workdir: str) -> Dict[str, str]
 
 def post_sms(env: Dict[str, str], phone: str, text: str, message_sid: Optional[str] = None) -> int:
     """Send a signed Twilio webhook for an SMS from ``phone``; return the HTTP status."""
-    params = {"MessageSid": message_sid or "SM" + uuid.uuid4().hex, "AccountSid": env["TWILIO_ACCOUNT_SID"],
-              "From": phone, "To": env["TWILIO_NUMBER"], "Body": text, "NumMedia": "0"}
+    params = {
+        "MessageSid": message_sid or "SM" + uuid.uuid4().hex,
+        "AccountSid": env["TWILIO_ACCOUNT_SID"],
+        "From": phone,
+        "To": env["TWILIO_NUMBER"],
+        "Body": text,
+        "NumMedia": "0",
+    }
     url = env["TWILIO_WEBHOOK_URL"]
     signature = RequestValidator(env["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
-    request = urllib.request.Request(url, data=urlencode(params).encode(), method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature})
+    request = urllib.request.Request(
+        url,
+        data=urlencode(params).encode(),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
+    )
     with urllib.request.urlopen(request, timeout=60) as answer:
         return answer.status
 
 
 def post_slack(env: Dict[str, str], rasa_url: str, user: str, channel: str, text: str) -> int:
     """Send a signed Slack message event from ``user`` in ``channel``; return the HTTP status."""
-    body = json.dumps({"type": "event_callback", "event_id": "Ev" + uuid.uuid4().hex, "authed_users": ["UBOT"],
-                       "event": {"type": "message", "channel_type": "im", "user": user, "text": text,
-                                 "channel": channel, "ts": f"{time.time():.6f}"}}).encode()
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex,
+            "authed_users": ["UBOT"],
+            "event": {
+                "type": "message",
+                "channel_type": "im",
+                "user": user,
+                "text": text,
+                "channel": channel,
+                "ts": f"{time.time():.6f}",
+            },
+        }
+    ).encode()
     timestamp = str(int(time.time()))
-    digest = hmac.new(env["SLACK_SIGNING_SECRET"].encode(), b"v0:" + timestamp.encode() + b":" + body,
-                      hashlib.sha256).hexdigest()
-    request = urllib.request.Request(f"{rasa_url}/webhooks/slack/webhook", data=body, method="POST", headers={
-        "Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={digest}"})
+    digest = hmac.new(
+        env["SLACK_SIGNING_SECRET"].encode(), b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256
+    ).hexdigest()
+    request = urllib.request.Request(
+        f"{rasa_url}/webhooks/slack/webhook",
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": f"v0={digest}",
+        },
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         return answer.status

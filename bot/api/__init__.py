@@ -1,4 +1,5 @@
 """The backend's aiohttp application."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -14,12 +15,14 @@ from bot.api.middleware import (
 )
 from bot.config import Settings
 from bot.db import Database
-from bot.hashing import set_identifier_hash_key
 from bot.handoff import models as _handoff_models  # noqa: F401  (handoff tables on bot.models.Base)
+from bot.hashing import set_identifier_hash_key
 from bot.policy import Policy, load_policy
 
 
-def create_app(settings: Settings, policy: Optional[Policy] = None, db: Optional[Database] = None) -> web.Application:
+def create_app(
+    settings: Settings, policy: Optional[Policy] = None, db: Optional[Database] = None
+) -> web.Application:
     """Build the app. Raises ConfigError without a service token and PolicyError for a bad policy.
 
     Other parts (web pages, staff console) may add routes to the returned app; only `/api/...` and

@@ -1,4 +1,5 @@
 """Typed keys of what the app holds: settings, policy, database."""
+
 from aiohttp import web
 
 from bot.config import Settings

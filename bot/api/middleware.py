@@ -3,6 +3,7 @@
 No log line holds a token, handle, identifier, factor, email, phone or query string: requests are
 logged by route pattern (e.g. `/api/v1/cancellations/{confirmation_number}`).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -21,8 +22,15 @@ log = logging.getLogger("bot.api")
 MAX_BODY_BYTES = 64 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-               405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+}
 
 
 def json_response(body, status: int = 200) -> web.Response:
@@ -55,16 +63,31 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if exc.status < 400:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
-        message = {413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
-                   404: "No such endpoint.", 405: "Method not allowed on this endpoint."}.get(exc.status, exc.reason)
+        message = {
+            413: f"The request body is larger than {MAX_BODY_BYTES // 1024} KiB.",
+            404: "No such endpoint.",
+            405: "Method not allowed on this endpoint.",
+        }.get(exc.status, exc.reason)
         response = error_response(exc.status, code, message)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         # Only the exception type and stack: messages may quote SQL parameters (personal data).
-        log.error("unhandled %s on %s %s\n%s", type(exc).__name__, request.method, _route(request),
-                  "".join(traceback.format_tb(exc.__traceback__)))
-        response = error_response(500, "internal_error", "Something went wrong on our side; please try again.")
-    log.info("%s %s -> %s (%.0f ms)", request.method, _route(request), response.status,
-             (time.monotonic() - started) * 1000)
+        log.error(
+            "unhandled %s on %s %s\n%s",
+            type(exc).__name__,
+            request.method,
+            _route(request),
+            "".join(traceback.format_tb(exc.__traceback__)),
+        )
+        response = error_response(
+            500, "internal_error", "Something went wrong on our side; please try again."
+        )
+    log.info(
+        "%s %s -> %s (%.0f ms)",
+        request.method,
+        _route(request),
+        response.status,
+        (time.monotonic() - started) * 1000,
+    )
     return response
 
 

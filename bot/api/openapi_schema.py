@@ -1,5 +1,6 @@
 """Building blocks of the OpenAPI document (bot/api/openapi.py and the parts describing the staff
 console and the web pages): schema snippets, JSON bodies and answers, operations."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional
@@ -45,11 +46,15 @@ def content_answer(media_type: str, description: str) -> Dict[str, Any]:
 
 
 def redirect(description: str) -> Dict[str, Any]:
-    return {"description": description,
-            "headers": {"Location": {"schema": STRING, "description": "where the browser goes next"}}}
+    return {
+        "description": description,
+        "headers": {"Location": {"schema": STRING, "description": "where the browser goes next"}},
+    }
 
 
-def json_body(properties: Dict[str, Any], required: Iterable[str] = (), *, form: bool = False) -> Dict[str, Any]:
+def json_body(
+    properties: Dict[str, Any], required: Iterable[str] = (), *, form: bool = False
+) -> Dict[str, Any]:
     """A required JSON request body (``form``: an HTML form with the same fields is accepted too)."""
     schema = obj(properties, required)
     content = {"application/json": {"schema": schema}}
@@ -58,9 +63,16 @@ def json_body(properties: Dict[str, Any], required: Iterable[str] = (), *, form:
     return {"required": True, "content": content}
 
 
-def operation(summary: str, responses: Dict[str, Any], *, tag: str, security: Optional[list] = None,
-              parameters: Iterable[Dict[str, Any]] = (), body: Optional[Dict[str, Any]] = None,
-              description: Optional[str] = None) -> Dict[str, Any]:
+def operation(
+    summary: str,
+    responses: Dict[str, Any],
+    *,
+    tag: str,
+    security: Optional[list] = None,
+    parameters: Iterable[Dict[str, Any]] = (),
+    body: Optional[Dict[str, Any]] = None,
+    description: Optional[str] = None,
+) -> Dict[str, Any]:
     """One operation; ``security`` None keeps the document's default (the service token)."""
     op: Dict[str, Any] = {"summary": summary, "tags": [tag], "responses": responses}
     if description:

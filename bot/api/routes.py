@@ -1,5 +1,6 @@
 """HTTP handlers of the backend API (docs/contracts.md). Each one validates its input, runs the
 business function in a worker thread inside one transaction, and answers JSON."""
+
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, Optional
@@ -8,7 +9,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import accounts, cancellations, identity, idempotency, offers, outbox
+from bot import accounts, cancellations, idempotency, identity, offers, outbox
 from bot.api import validation as v
 from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.middleware import json_response
@@ -38,9 +39,14 @@ def _settings(request: web.Request) -> Settings:
 def _handle_headers(request: web.Request):
     """Handle, conversation id and input channel the action presents the handle from (None for a
     value that is not valid text, which then fails verification like a missing one)."""
-    return tuple(value if value is not None and v.is_unicode_text(value) else None
-                 for value in (request.headers.get("X-Verification-Handle"), request.headers.get("X-Conversation-Id"),
-                               request.headers.get("X-Conversation-Channel")))
+    return tuple(
+        value if value is not None and v.is_unicode_text(value) else None
+        for value in (
+            request.headers.get("X-Verification-Handle"),
+            request.headers.get("X-Conversation-Id"),
+            request.headers.get("X-Conversation-Channel"),
+        )
+    )
 
 
 async def as_customer(request: web.Request, fn: Callable[..., Any], *args: Any) -> Any:
@@ -62,8 +68,14 @@ def _fingerprint(request: web.Request, body: Optional[Dict[str, Any]]) -> str:
     return idempotency.request_hash(request.method, route, dict(info), body)
 
 
-async def idempotent(request: web.Request, scope_of: Callable[[Session], str], body: Optional[Dict[str, Any]],
-                     fn: Callable[[Session], idempotency.Answer], *, key_required: bool = False) -> web.Response:
+async def idempotent(
+    request: web.Request,
+    scope_of: Callable[[Session], str],
+    body: Optional[Dict[str, Any]],
+    fn: Callable[[Session], idempotency.Answer],
+    *,
+    key_required: bool = False,
+) -> web.Response:
     """Run the change `fn(session) -> Answer` once per Idempotency-Key (bot/idempotency.py): a
     replay with the same request answers the first status and body, another request with the key
     gets 409. `scope_of(session)` names whose keys these are (and checks the handle)."""
@@ -88,15 +100,23 @@ async def idempotent(request: web.Request, scope_of: Callable[[Session], str], b
         if not key:
             raise
         # The same key committed first in a concurrent call: answer what it got.
-        replayed = await db.run(lambda session: idempotency.replay(session, scope_of(session), key, fingerprint))
+        replayed = await db.run(
+            lambda session: idempotency.replay(session, scope_of(session), key, fingerprint)
+        )
         if replayed is None:
             raise
         answer = replayed
     return json_response(answer.body, status=answer.status)
 
 
-async def customer_change(request: web.Request, body: Optional[Dict[str, Any]], fn: Callable[..., Any], *args: Any,
-                          status: int = 200, key_required: bool = False) -> web.Response:
+async def customer_change(
+    request: web.Request,
+    body: Optional[Dict[str, Any]],
+    fn: Callable[..., Any],
+    *args: Any,
+    status: int = 200,
+    key_required: bool = False,
+) -> web.Response:
     """`as_customer` for a state-changing route: `fn(session, policy, who, *args)` under the
     Idempotency-Key rules, keys scoped to the verified account."""
     handle, conversation, channel = _handle_headers(request)
@@ -108,9 +128,12 @@ async def customer_change(request: web.Request, body: Optional[Dict[str, Any]], 
         return account_scope(verified["who"].account_id)
 
     return await idempotent(
-        request, scope_of, body,
+        request,
+        scope_of,
+        body,
         lambda session: idempotency.Answer(status, fn(session, policy, verified["who"], *args)),
-        key_required=key_required)
+        key_required=key_required,
+    )
 
 
 def account_scope(account_id: int) -> str:
@@ -167,8 +190,9 @@ async def verify(request: web.Request) -> web.Response:
     if result.status == "ok":
         return json_response(result.body)
     if result.status == "locked":
-        raise Locked("Too many failed attempts; verification is locked for a while.",
-                     retry_after=result.retry_after)
+        raise Locked(
+            "Too many failed attempts; verification is locked for a while.", retry_after=result.retry_after
+        )
     raise Unauthorized("We could not verify those details.", "verification_failed")
 
 
@@ -177,7 +201,9 @@ async def verify(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/services")
 async def services(request: web.Request) -> web.Response:
-    return json_response(await as_customer(request, lambda s, p, who: accounts.list_services(s, who.account_id)))
+    return json_response(
+        await as_customer(request, lambda s, p, who: accounts.list_services(s, who.account_id))
+    )
 
 
 @routes.get("/api/v1/balance")
@@ -188,8 +214,9 @@ async def balance(request: web.Request) -> web.Response:
 @routes.get("/api/v1/equipment")
 async def equipment(request: web.Request) -> web.Response:
     service_id = v.string(dict(request.query), "service_id", required=False, max_len=40)
-    return json_response(await as_customer(
-        request, lambda s, p, who: accounts.equipment(s, p, who.account_id, service_id)))
+    return json_response(
+        await as_customer(request, lambda s, p, who: accounts.equipment(s, p, who.account_id, service_id))
+    )
 
 
 @routes.get("/api/v1/services/{service_id}/quote")
@@ -198,9 +225,14 @@ async def quote(request: web.Request) -> web.Response:
     when = v.string(query, "when", required=False, choices=END_KINDS)
     end_date = v.iso_date(v.string(query, "date", required=when == "date", max_len=10), "date")
     service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
-    return json_response(await as_customer(
-        request, lambda s, p, who: accounts.quote(s, p, who.account_id, service_id, when, end_date,
-                                                  conversation_id=who.conversation_id)))
+    return json_response(
+        await as_customer(
+            request,
+            lambda s, p, who: accounts.quote(
+                s, p, who.account_id, service_id, when, end_date, conversation_id=who.conversation_id
+            ),
+        )
+    )
 
 
 @routes.post("/api/v1/services/{service_id}/offer")
@@ -215,8 +247,13 @@ async def offer(request: web.Request) -> web.Response:
 async def offer_outcome(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     accepted = v.boolean(body, "accepted")
-    return await customer_change(request, body, offers.decide,
-                                 v.path_id(request, "offer_id", "offer_not_found", "No such offer."), accepted)
+    return await customer_change(
+        request,
+        body,
+        offers.decide,
+        v.path_id(request, "offer_id", "offer_not_found", "No such offer."),
+        accepted,
+    )
 
 
 # --------------------------------------------------------------------------- cancellations
@@ -240,8 +277,9 @@ async def file_cancellation(request: web.Request) -> web.Response:
     handle, conversation, channel = _handle_headers(request)
     db, policy = _db(request), _policy(request)
     who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation, channel))
-    answer = await db.in_thread(cancellations.file, db, policy, who, data,
-                                account_scope(who.account_id), _fingerprint(request, body))
+    answer = await db.in_thread(
+        cancellations.file, db, policy, who, data, account_scope(who.account_id), _fingerprint(request, body)
+    )
     _wake_delivery(request)
     return json_response(answer.body, status=answer.status)
 
@@ -257,12 +295,16 @@ def _wake_delivery(request: web.Request) -> None:
 
 @routes.get("/api/v1/cancellations/{confirmation_number}")
 async def cancellation_status(request: web.Request) -> web.Response:
-    return json_response(await as_customer(request, cancellations.status, request.match_info["confirmation_number"]))
+    return json_response(
+        await as_customer(request, cancellations.status, request.match_info["confirmation_number"])
+    )
 
 
 @routes.post("/api/v1/cancellations/{confirmation_number}/revoke")
 async def revoke(request: web.Request) -> web.Response:
-    return await customer_change(request, None, cancellations.revoke, request.match_info["confirmation_number"])
+    return await customer_change(
+        request, None, cancellations.revoke, request.match_info["confirmation_number"]
+    )
 
 
 @routes.post("/api/v1/cancellations/{confirmation_number}/tracking")
@@ -270,8 +312,14 @@ async def tracking(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     tracking_number = v.string(body, "tracking_number", max_len=60)
     equipment_id: Optional[str] = v.string(body, "equipment_id", required=False, nullable=True, max_len=40)
-    return await customer_change(request, body, cancellations.report_tracking,
-                                 request.match_info["confirmation_number"], tracking_number, equipment_id)
+    return await customer_change(
+        request,
+        body,
+        cancellations.report_tracking,
+        request.match_info["confirmation_number"],
+        tracking_number,
+        equipment_id,
+    )
 
 
 @routes.post("/api/v1/refunds")
@@ -281,8 +329,9 @@ async def refunds(request: web.Request) -> web.Response:
     reason = v.string(body, "reason", max_len=1000)
     service_id = v.string(body, "service_id", required=False, nullable=True, max_len=40)
     # A refund is money: the key is required, so that a retried request never files a second one.
-    return await customer_change(request, body, cancellations.request_refund, amount, reason, service_id,
-                                 key_required=True)
+    return await customer_change(
+        request, body, cancellations.request_refund, amount, reason, service_id, key_required=True
+    )
 
 
 # --------------------------------------------------------------------------- development

@@ -3,6 +3,7 @@
 Every failure raises `InvalidField` (422, naming the field) or `BadRequest` (400, body is not a
 JSON object).
 """
+
 from __future__ import annotations
 
 import json
@@ -57,17 +58,38 @@ async def json_object(request: web.Request) -> Dict[str, Any]:
 
 
 @overload
-def string(source: Dict[str, Any], name: str, *, required: Literal[True] = ..., max_len: int = ...,
-           nullable: Literal[False] = ..., choices: Optional[Sequence[str]] = ...) -> str: ...
+def string(
+    source: Dict[str, Any],
+    name: str,
+    *,
+    required: Literal[True] = ...,
+    max_len: int = ...,
+    nullable: Literal[False] = ...,
+    choices: Optional[Sequence[str]] = ...,
+) -> str: ...
 
 
 @overload
-def string(source: Dict[str, Any], name: str, *, required: bool = ..., max_len: int = ...,
-           nullable: bool = ..., choices: Optional[Sequence[str]] = ...) -> Optional[str]: ...
+def string(
+    source: Dict[str, Any],
+    name: str,
+    *,
+    required: bool = ...,
+    max_len: int = ...,
+    nullable: bool = ...,
+    choices: Optional[Sequence[str]] = ...,
+) -> Optional[str]: ...
 
 
-def string(source: Dict[str, Any], name: str, *, required: bool = True, max_len: int = 200,
-           nullable: bool = False, choices: Optional[Sequence[str]] = None) -> Optional[str]:
+def string(
+    source: Dict[str, Any],
+    name: str,
+    *,
+    required: bool = True,
+    max_len: int = 200,
+    nullable: bool = False,
+    choices: Optional[Sequence[str]] = None,
+) -> Optional[str]:
     """A non-empty string field (trimmed), or None when optional and absent/null."""
     value = source.get(name, _MISSING)
     if value is _MISSING or (value is None and nullable):

@@ -10,6 +10,7 @@ The key is ``CONVERSATION_ID_SECRET`` (``make run`` generates one in ``.env``; e
 needs the same). Unset, a random key is drawn at start: ids then change when Rasa restarts (a
 warning says so).
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -8,6 +8,7 @@ characters other than line breaks and tabs, and at most ``MAX_MESSAGE_CHARS`` ch
 customer's long but real request, ~700 characters, is well inside). JSON bodies are limited in
 bytes and nesting depth. Limits can be changed with ``MAX_MESSAGE_CHARS`` and ``MAX_BODY_BYTES``.
 """
+
 from __future__ import annotations
 
 import json

@@ -18,6 +18,7 @@ Answers are collected (no streaming). credentials.yml::
 
     bot.channels.rest.TokenRestInput:
 """
+
 from __future__ import annotations
 
 import hmac
@@ -87,8 +88,9 @@ class TokenRestInput(RestInput):
             sender = "default"  # as Rasa's REST channel
         if not limits.valid_sender_id(sender):
             raise limits.BadMessage(
-                "invalid_sender", f"sender must be 1 to {limits.MAX_SENDER_ID_CHARS} characters "
-                "of A-Z a-z 0-9 _ . : @ + = -")
+                "invalid_sender",
+                f"sender must be 1 to {limits.MAX_SENDER_ID_CHARS} characters of A-Z a-z 0-9 _ . : @ + = -",
+            )
         if is_other_channels_id(sender):
             raise limits.BadMessage("invalid_sender", "sender is reserved for another channel")
         text = limits.check_message(body.get("message"))
@@ -116,9 +118,15 @@ class TokenRestInput(RestInput):
                 return _error(bad.status, bad.code, bad.reply)
             collector = CollectingOutputChannel()
             try:
-                await on_new_message(UserMessage(
-                    parsed["message"], collector, parsed["sender"],
-                    input_channel=self.name(), metadata=parsed["metadata"]))
+                await on_new_message(
+                    UserMessage(
+                        parsed["message"],
+                        collector,
+                        parsed["sender"],
+                        input_channel=self.name(),
+                        metadata=parsed["metadata"],
+                    )
+                )
             except CancelledError:
                 logger.error("REST message timed out")
             except Exception:

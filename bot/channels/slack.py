@@ -48,8 +48,6 @@ from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels import limits
-from bot.channels.identity import SLACK_ID_PREFIX, slack_conversation_id
-from bot.channels.sms_store import SmsStore
 from bot.channels.common import (
     DEFAULT_MAX_BODY_BYTES,
     SeenIds,
@@ -58,6 +56,8 @@ from bot.channels.common import (
     refuse,
     setting,
 )
+from bot.channels.identity import SLACK_ID_PREFIX, slack_conversation_id
+from bot.channels.sms_store import SmsStore
 
 logger = logging.getLogger(__name__)
 
@@ -304,15 +304,21 @@ class SecureSlackInput(SlackInput):
             return response.text("channel not supported.")
         conversation_id = await self.conversation_id(
             self._get_conversation_id(user, metadata["out_channel"], metadata["thread_id"]),
-            metadata["out_channel"])
+            metadata["out_channel"],
+        )
 
         event_id = output.get("event_id")
         if not (isinstance(event_id, str) and event_id):
             # Slack always sends one; a signed event without it is deduplicated on its signed
             # bytes (a replay must come within the 5 minutes the signature is fresh).
-            event_id = "body-" + hashlib.sha256(
-                (request.headers.get("X-Slack-Request-Timestamp") or "").encode() + b":" + (request.body or b"")
-            ).hexdigest()[:40]
+            event_id = (
+                "body-"
+                + hashlib.sha256(
+                    (request.headers.get("X-Slack-Request-Timestamp") or "").encode()
+                    + b":"
+                    + (request.body or b"")
+                ).hexdigest()[:40]
+            )
         metadata[EVENT_ID_KEY] = event_id
         duplicate = not self._seen.add(event_id)
         if not duplicate and (request.headers.get(self.retry_num_header)):
@@ -330,7 +336,8 @@ class SecureSlackInput(SlackInput):
             text = limits.check_message(text)
         except limits.BadMessage as bad:
             await self.get_output_channel(metadata["out_channel"], metadata["thread_id"]).send_text_message(
-                conversation_id, bad.reply)
+                conversation_id, bad.reply
+            )
             return response.text("")
         self._dispatch(
             on_new_message,
@@ -378,7 +385,8 @@ class SecureSlackInput(SlackInput):
         }
         out_channel = channel.get("id") if isinstance(channel, dict) else None
         conversation_id = await self.conversation_id(
-            self._get_conversation_id(sender_id, metadata["out_channel"], metadata["thread_id"]), out_channel)
+            self._get_conversation_id(sender_id, metadata["out_channel"], metadata["thread_id"]), out_channel
+        )
         try:
             text = limits.check_message(text)
         except limits.BadMessage:

@@ -64,7 +64,7 @@ class SmsStore:
     def __init__(self, url: Optional[Text] = None) -> None:
         self.url = url or os.environ.get("SMS_STORE_URL") or DEFAULT_URL
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
-            Path(self.url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
         metadata.create_all(self.engine)
 
@@ -95,20 +95,27 @@ class SmsStore:
     def remember_address_sync(self, conversation_id: Text, where: Text) -> None:
         """Record where the customer of ``conversation_id`` is reached (phone or Slack channel)."""
         with self.engine.begin() as conn:
-            updated = conn.execute(address.update().where(address.c.conversation_id == conversation_id)
-                                   .values(address=where, updated_at=_now())).rowcount
+            updated = conn.execute(
+                address.update()
+                .where(address.c.conversation_id == conversation_id)
+                .values(address=where, updated_at=_now())
+            ).rowcount
             if not updated:
                 try:
                     with conn.begin_nested():
-                        conn.execute(address.insert().values(conversation_id=conversation_id, address=where,
-                                                             updated_at=_now()))
+                        conn.execute(
+                            address.insert().values(
+                                conversation_id=conversation_id, address=where, updated_at=_now()
+                            )
+                        )
                 except IntegrityError:  # recorded concurrently
                     pass
 
     def address_of_sync(self, conversation_id: Text) -> Optional[Text]:
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(address.c.address)
-                                .where(address.c.conversation_id == conversation_id)).scalar()
+            return conn.execute(
+                sa.select(address.c.address).where(address.c.conversation_id == conversation_id)
+            ).scalar()
 
     # -- async ----------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ credentials.yml::
       bot_message_evt: bot_uttered
       session_persistence: true
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,9 @@ class SignedSocketIOInput(SocketIOInput):
         return session_id
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[],
-                          max_http_buffer_size=limits.max_body_bytes())
+        sio = AsyncServer(
+            async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=limits.max_body_bytes()
+        )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
 
@@ -105,8 +107,9 @@ class SignedSocketIOInput(SocketIOInput):
                 await output.send_text_message(sender_id, bad.reply)
                 return
             try:
-                await on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(),
-                                                 metadata=metadata))
+                await on_new_message(
+                    UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+                )
             except Exception:
                 logger.exception("socket.io message could not be handled")
 

@@ -82,8 +82,7 @@ STOP_TEXT = (
     "Reply START to subscribe again."
 )
 START_TEXT = (
-    "You are subscribed to {service} again. How can we help? Reply HELP for help, STOP to "
-    "unsubscribe."
+    "You are subscribed to {service} again. How can we help? Reply HELP for help, STOP to unsubscribe."
 )
 
 TWIML_EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -242,7 +241,9 @@ class TwilioSignedOutput(TwilioOutput):
             return
         await self._send_message({"to": phone, "media_url": [image], **self._sender_fields()})
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
         phone = await self.recipient(recipient_id)
         if phone is None:
             return
@@ -268,7 +269,9 @@ class TwilioSignedInput(TwilioInput):
             account_sid=setting(credentials, "account_sid", "TWILIO_ACCOUNT_SID"),
             auth_token=setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
             twilio_number=setting(credentials, "twilio_number", "TWILIO_NUMBER"),
-            messaging_service_sid=setting(credentials, "messaging_service_sid", "TWILIO_MESSAGING_SERVICE_SID"),
+            messaging_service_sid=setting(
+                credentials, "messaging_service_sid", "TWILIO_MESSAGING_SERVICE_SID"
+            ),
             webhook_url=setting(credentials, "webhook_url", "TWILIO_WEBHOOK_URL"),
             api_url=setting(credentials, "api_url", "TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
             store_url=setting(credentials, "store_url", "SMS_STORE_URL"),
@@ -314,7 +317,9 @@ class TwilioSignedInput(TwilioInput):
 
     @property
     def configured(self) -> bool:
-        return bool(self.account_sid and self.auth_token and (self.twilio_number or self.messaging_service_sid))
+        return bool(
+            self.account_sid and self.auth_token and (self.twilio_number or self.messaging_service_sid)
+        )
 
     @property
     def store(self) -> SmsStore:

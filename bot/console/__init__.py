@@ -4,6 +4,7 @@
 bot.api.create_app (which already holds the database, policy, settings and the Rasa client).
 `canned_path`: the canned replies file (default bot/console/canned_replies.yml).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Optional
 from aiohttp import web
 
 CANNED_PATH = web.AppKey("console_canned_path", Path)
+
 
 def setup_console(app: web.Application, canned_path: Optional[Path] = None) -> None:
     from bot.console.canned import DEFAULT_PATH

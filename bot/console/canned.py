@@ -1,6 +1,7 @@
 """Canned replies: a YAML list of {title, text} in a file (bot/console/canned_replies.yml unless
 setup_console is given another), read on each use so edits show at once; a supervisor replaces it
 from the console after validation (`parse`), written atomically."""
+
 from __future__ import annotations
 
 import os
@@ -21,17 +22,25 @@ def parse(text: str) -> List[Dict[str, str]]:
     try:
         data = yaml.safe_load(text) or []
     except yaml.YAMLError as exc:
-        raise InvalidField("replies", f"is not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})") \
-            from None
+        raise InvalidField(
+            "replies", f"is not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})"
+        ) from None
     if not isinstance(data, list) or len(data) > MAX_REPLIES:
         raise InvalidField("replies", f"must be a list of at most {MAX_REPLIES} entries with title and text")
     out = []
     for i, item in enumerate(data, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("title"), str) or not isinstance(item.get("text"), str) \
-                or not item["title"].strip() or not item["text"].strip():
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("title"), str)
+            or not isinstance(item.get("text"), str)
+            or not item["title"].strip()
+            or not item["text"].strip()
+        ):
             raise InvalidField("replies", f"entry {i} needs a title and a text")
         if len(item["title"]) > MAX_TITLE or len(item["text"]) > MAX_TEXT:
-            raise InvalidField("replies", f"entry {i}: title up to {MAX_TITLE}, text up to {MAX_TEXT} characters")
+            raise InvalidField(
+                "replies", f"entry {i}: title up to {MAX_TITLE}, text up to {MAX_TEXT} characters"
+            )
         out.append({"title": item["title"].strip(), "text": item["text"].strip()})
     return out
 

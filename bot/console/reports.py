@@ -5,6 +5,7 @@ conversations behind it (those that asked for a person link to the chat view and
 No account number, email or phone is shown; a conversation is named by the start of its
 conversation key (the keyed hash the backend stores instead of its id).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,14 +52,23 @@ def _query(request: web.Request) -> Dict[str, Any]:
         raise InvalidField("since", "dates are YYYY-MM-DD") from None
     if since > until or (until - since).days >= MAX_DAYS:
         raise InvalidField("since", f"must be on or before until, at most {MAX_DAYS} days apart")
-    return {"since": since, "until": until,
-            "filters": Filters(q.get("channel") or None, q.get("tier") or None, q.get("reason") or None)}
+    return {
+        "since": since,
+        "until": until,
+        "filters": Filters(q.get("channel") or None, q.get("tier") or None, q.get("reason") or None),
+    }
 
 
 def _params(query: Dict[str, Any], **extra: str) -> str:
     f: Filters = query["filters"]
-    values = {"since": query["since"].isoformat(), "until": query["until"].isoformat(),
-              "channel": f.channel, "tier": f.tier, "reason": f.reason, **extra}
+    values = {
+        "since": query["since"].isoformat(),
+        "until": query["until"].isoformat(),
+        "channel": f.channel,
+        "tier": f.tier,
+        "reason": f.reason,
+        **extra,
+    }
     return urlencode({k: v for k, v in values.items() if v})
 
 
@@ -76,8 +86,10 @@ def ref_of(key: str) -> str:
 
 
 def _select(name: str, label: str, current: Optional[str], choices: List[tuple]) -> str:
-    options = "".join(f'<option value="{e(v)}"{" selected" if v == current else ""}>{e(text)}</option>'
-                      for v, text in [("", "all")] + choices)
+    options = "".join(
+        f'<option value="{e(v)}"{" selected" if v == current else ""}>{e(text)}</option>'
+        for v, text in [("", "all")] + choices
+    )
     return f'<label>{e(label)} <select name="{name}" id="filter-{name}">{options}</select></label>'
 
 
@@ -90,7 +102,8 @@ def _filters_form(query: Dict[str, Any], tiers) -> str:
         + _select("channel", "Channel", f.channel, [(c, c) for c in CHANNEL_CHOICES])
         + _select("tier", "Tier", f.tier, [(t, t) for t in tiers] + [(NOT_IDENTIFIED, NOT_IDENTIFIED)])
         + _select("reason", "Reason", f.reason, [(r, r) for r in REASONS] + [("none", NO_REASON)])
-        + '<button type="submit" id="apply-filters">Apply</button></form>')
+        + '<button type="submit" id="apply-filters">Apply</button></form>'
+    )
 
 
 def _table_html(table, query: Dict[str, Any]) -> str:
@@ -105,29 +118,47 @@ def _table_html(table, query: Dict[str, Any]) -> str:
     if not body:
         body.append(f'<tr><td colspan="{len(table.columns)}">Nothing recorded in this period.</td></tr>')
     export = "/console/reports/export/" + table.id + ".csv?" + _params(query)
-    return (f'<section class="card report-table" id="table-{e(table.id)}"><h2>{e(table.title)}</h2>'
-            f'<p><a class="export" href="{e(export)}" download>Export CSV</a></p>'
-            f'<table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></section>')
+    return (
+        f'<section class="card report-table" id="table-{e(table.id)}"><h2>{e(table.title)}</h2>'
+        f'<p><a class="export" href="{e(export)}" download>Export CSV</a></p>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></section>"
+    )
 
 
 def _chart_data(rep: Report) -> str:
     """The figures the charts draw, as JSON for a non-executed script element (CSP allows it)."""
+
     def plain(value):
         return str(value) if isinstance(value, Decimal) else value
-    tables = {t: {"columns": rep.tables[t].columns, "rows": rep.tables[t].rows}
-              for t in ("funnel", "reasons_over_time", "offers")}
+
+    tables = {
+        t: {"columns": rep.tables[t].columns, "rows": rep.tables[t].rows}
+        for t in ("funnel", "reasons_over_time", "offers")
+    }
     return json.dumps(tables, default=plain).replace("<", "\\u003c")
 
 
-_TITLES = {"funnel": "Funnel", "cancellations": "Cancellations", "by_reason": "Cancellations by reason",
-           "by_tier": "Cancellations by tier", "by_channel": "Cancellations by channel",
-           "by_end_option": "Cancellations by end option", "refunds": "Refund requests by route",
-           "reasons_over_time": "Cancellations per week", "offers": "Offers",
-           "save_rate_reason_tier": "Save rate per reason and tier", "revenue_kept": "Revenue kept",
-           "holdout": "Holdout", "service": "Service", "handoffs": "Handoffs by trigger"}
-CHARTS = (("chart-funnel", "Funnel: conversations reaching each step"),
-          ("chart-reasons", "Cancellations per week by reason"),
-          ("chart-offers", "Save rate per offer"))
+_TITLES = {
+    "funnel": "Funnel",
+    "cancellations": "Cancellations",
+    "by_reason": "Cancellations by reason",
+    "by_tier": "Cancellations by tier",
+    "by_channel": "Cancellations by channel",
+    "by_end_option": "Cancellations by end option",
+    "refunds": "Refund requests by route",
+    "reasons_over_time": "Cancellations per week",
+    "offers": "Offers",
+    "save_rate_reason_tier": "Save rate per reason and tier",
+    "revenue_kept": "Revenue kept",
+    "holdout": "Holdout",
+    "service": "Service",
+    "handoffs": "Handoffs by trigger",
+}
+CHARTS = (
+    ("chart-funnel", "Funnel: conversations reaching each step"),
+    ("chart-reasons", "Cancellations per week by reason"),
+    ("chart-offers", "Save rate per offer"),
+)
 
 
 @routes.get("/console/reports")
@@ -136,17 +167,22 @@ async def reports_page(request: web.Request, staff: Staff) -> web.Response:
     _forbid(staff)
     query = _query(request)
     rep = await _report(request, query)
-    charts = "".join(f'<figure class="card chart"><figcaption>{e(title)}</figcaption>'
-                     f'<div class="chart-box"><canvas id="{cid}" role="img" aria-label="{e(title)}"></canvas></div>'
-                     f'</figure>' for cid, title in CHARTS)
-    body = (f'<h1>Reports</h1>{_filters_form(query, request.app[POLICY].tiers)}'
-            f'<p class="muted">Conversations that started from {query["since"]} to {query["until"]}. Reasons, '
-            f'offers and outcomes are what the backend recorded; a conversation without a recorded reason counts '
-            f'as "{NO_REASON}". Rates are shares of the row\'s conversations.</p>'
-            f'<script type="application/json" id="report-data">{_chart_data(rep)}</script>'
-            f'<div class="charts">{charts}</div>'
-            + "".join(_table_html(t, query) for t in rep.tables.values())
-            + '<script src="/console/reports/static/reports.js" defer></script>')
+    charts = "".join(
+        f'<figure class="card chart"><figcaption>{e(title)}</figcaption>'
+        f'<div class="chart-box"><canvas id="{cid}" role="img" aria-label="{e(title)}"></canvas></div>'
+        f"</figure>"
+        for cid, title in CHARTS
+    )
+    body = (
+        f"<h1>Reports</h1>{_filters_form(query, request.app[POLICY].tiers)}"
+        f'<p class="muted">Conversations that started from {query["since"]} to {query["until"]}. Reasons, '
+        f"offers and outcomes are what the backend recorded; a conversation without a recorded reason counts "
+        f'as "{NO_REASON}". Rates are shares of the row\'s conversations.</p>'
+        f'<script type="application/json" id="report-data">{_chart_data(rep)}</script>'
+        f'<div class="charts">{charts}</div>'
+        + "".join(_table_html(t, query) for t in rep.tables.values())
+        + '<script src="/console/reports/static/reports.js" defer></script>'
+    )
     return _page("Reports", body, page="reports", staff=staff)
 
 
@@ -160,8 +196,12 @@ async def export_csv(request: web.Request, staff: Staff) -> web.Response:
     if table is None:
         raise NotFound("No such report table.", "table_not_found")
     name = f"{table.id}_{query['since']}_{query['until']}.csv"
-    return web.Response(text=table_csv(table), content_type="text/csv", charset="utf-8",
-                        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'})
+    return web.Response(
+        text=table_csv(table),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # --------------------------------------------------------------------------- drill-down
@@ -172,9 +212,13 @@ def _behind(session, query: Dict[str, Any], table: str, row: str):
     if rows is None:
         raise NotFound("No such figure in this report.", "figure_not_found")
     keys = [r.conversation_key for r in rows]
-    handoffs = dict(session.execute(select(Handoff.conversation_key, func.max(Handoff.id))
-                                    .where(Handoff.conversation_key.in_(keys))
-                                    .group_by(Handoff.conversation_key)).all())
+    handoffs = dict(
+        session.execute(
+            select(Handoff.conversation_key, func.max(Handoff.id))
+            .where(Handoff.conversation_key.in_(keys))
+            .group_by(Handoff.conversation_key)
+        ).all()
+    )
     return rows, handoffs
 
 
@@ -205,17 +249,22 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
         if key in handoffs:
             name = f'<a href="/console/handoffs/{handoffs[key]}">{name}</a>'
         offer = f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-"
-        items.append(f"<tr><td>{name}</td>"
-                     f"<td>{e(c.started_at.isoformat(' ', 'minutes'))}</td><td>{e(c.channel)}</td><td>{e(c.tier)}</td>"
-                     f"<td>{e(c.reason or NO_REASON)}</td><td>{e(offer)}</td><td>{e(_outcome(c))}</td></tr>")
+        items.append(
+            f"<tr><td>{name}</td>"
+            f"<td>{e(c.started_at.isoformat(' ', 'minutes'))}</td><td>{e(c.channel)}</td><td>{e(c.tier)}</td>"
+            f"<td>{e(c.reason or NO_REASON)}</td><td>{e(offer)}</td><td>{e(_outcome(c))}</td></tr>"
+        )
     back = "/console/reports?" + _params(query)
-    body = (f'<h1>{e(title)}: {e(row)}</h1><p><a href="{e(back)}">Back to the reports</a></p>'
-            f'<section class="card"><p>{len(conversations)} conversations (at most 500 listed). '
-            'Conversations that asked for a person open in the chat view; the backend keeps no '
-            'conversation id for the others, so they have no transcript here.</p>'
-            '<table id="drill-down"><thead><tr><th>conversation</th><th>started (UTC)</th><th>channel</th><th>tier</th>'
-            '<th>reason</th><th>offer</th><th>outcome</th></tr></thead><tbody>' + "".join(items)
-            + "</tbody></table></section>")
+    body = (
+        f'<h1>{e(title)}: {e(row)}</h1><p><a href="{e(back)}">Back to the reports</a></p>'
+        f'<section class="card"><p>{len(conversations)} conversations (at most 500 listed). '
+        "Conversations that asked for a person open in the chat view; the backend keeps no "
+        "conversation id for the others, so they have no transcript here.</p>"
+        '<table id="drill-down"><thead><tr><th>conversation</th><th>started (UTC)</th><th>channel</th><th>tier</th>'
+        "<th>reason</th><th>offer</th><th>outcome</th></tr></thead><tbody>"
+        + "".join(items)
+        + "</tbody></table></section>"
+    )
     return _page("Report details", body, page="report-details", staff=staff)
 
 
@@ -226,6 +275,9 @@ async def reports_static(request: web.Request) -> web.StreamResponse:
     path = STATIC / name
     if name not in STATIC_FILES or not path.exists():
         raise web.HTTPNotFound()
-    return web.Response(body=path.read_bytes(), content_type=STATIC_FILES[name], charset="utf-8",
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
-
+    return web.Response(
+        body=path.read_bytes(),
+        content_type=STATIC_FILES[name],
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )

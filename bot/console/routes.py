@@ -6,6 +6,7 @@ login page, JSON calls get 401. Every POST needs the session's CSRF token (heade
 or field `csrf_token`); the login form uses a double-submit cookie. Action routes take a form
 (answer: 303 back to the page) or JSON (answer: JSON).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,14 +45,16 @@ MAX_REPLY = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-                               "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-BACK_WITH_ASSISTANT = ("You're back with the assistant. I can carry on with your cancellation or help with "
-                       "anything else: just tell me what you need.")
+BACK_WITH_ASSISTANT = (
+    "You're back with the assistant. I can carry on with your cancellation or help with "
+    "anything else: just tell me what you need."
+)
 
 
 def e(value: Any) -> str:
@@ -66,34 +69,52 @@ def _secure(request: web.Request) -> bool:
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, headers=SECURITY_HEADERS,
-                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    return web.json_response(
+        body, status=status, headers=SECURITY_HEADERS, dumps=lambda o: json.dumps(o, ensure_ascii=False)
+    )
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
     return _json({"error": code, "message": message}, status=status)
 
 
-def _page(title: str, body: str, *, page: str = "", staff: Optional[Staff] = None, status: int = 200,
-          extra_attrs: str = "") -> web.Response:
+def _page(
+    title: str,
+    body: str,
+    *,
+    page: str = "",
+    staff: Optional[Staff] = None,
+    status: int = 200,
+    extra_attrs: str = "",
+) -> web.Response:
     nav = ""
     if staff is not None:
-        nav = (f'<span>{e(staff.display_name)} <span class="badge">{e(staff.role)}</span></span>'
-               f'<a href="/console/queue">Queue</a>'
-               + '<a href="/console/queue?closed=1">History</a><a href="/console/canned">Canned replies</a>'
-               + ('<a href="/console/reports">Reports</a>' if staff.is_supervisor else "")
-               + f'<form method="post" action="/console/logout"><input type="hidden" name="csrf_token" '
-                 f'value="{e(staff.csrf_token)}"><button class="secondary" type="submit">Sign out</button></form>')
-    text = ((TEMPLATES / "layout.html").read_text(encoding="utf-8")
-            .replace("{{title}}", e(title)).replace("{{csrf}}", e(staff.csrf_token if staff else ""))
-            .replace("{{nav}}", nav).replace('data-page="{{page}}"', f'data-page="{e(page)}"{extra_attrs}')
-            .replace("{{body}}", body))
+        nav = (
+            f'<span>{e(staff.display_name)} <span class="badge">{e(staff.role)}</span></span>'
+            f'<a href="/console/queue">Queue</a>'
+            + '<a href="/console/queue?closed=1">History</a><a href="/console/canned">Canned replies</a>'
+            + ('<a href="/console/reports">Reports</a>' if staff.is_supervisor else "")
+            + f'<form method="post" action="/console/logout"><input type="hidden" name="csrf_token" '
+            f'value="{e(staff.csrf_token)}"><button class="secondary" type="submit">Sign out</button></form>'
+        )
+    text = (
+        (TEMPLATES / "layout.html")
+        .read_text(encoding="utf-8")
+        .replace("{{title}}", e(title))
+        .replace("{{csrf}}", e(staff.csrf_token if staff else ""))
+        .replace("{{nav}}", nav)
+        .replace('data-page="{{page}}"', f'data-page="{e(page)}"{extra_attrs}')
+        .replace("{{body}}", body)
+    )
     return web.Response(text=text, content_type="text/html", status=status, headers=SECURITY_HEADERS)
 
 
 def _wants_json(request: web.Request) -> bool:
-    return (request.path.startswith("/console/api/") or request.content_type == "application/json"
-            or "application/json" in request.headers.get("Accept", ""))
+    return (
+        request.path.startswith("/console/api/")
+        or request.content_type == "application/json"
+        or "application/json" in request.headers.get("Accept", "")
+    )
 
 
 def _redirect(location: str) -> web.Response:
@@ -146,20 +167,31 @@ def staff_only(handler: Handler) -> Callable[[web.Request], Awaitable[web.Stream
         except ApiError as exc:
             if _wants_json(request):
                 return _error(exc.status, exc.code, exc.message)
-            return _page("Not possible", f'<section class="card"><p class="error">{e(exc.message)}</p>'
-                                         f'<p><a href="/console/queue">Back to the queue</a></p></section>',
-                         staff=staff, status=exc.status)
+            return _page(
+                "Not possible",
+                f'<section class="card"><p class="error">{e(exc.message)}</p>'
+                f'<p><a href="/console/queue">Back to the queue</a></p></section>',
+                staff=staff,
+                status=exc.status,
+            )
         except (RasaError, asyncio.TimeoutError) as exc:
             # asyncio.TimeoutError is not the built-in TimeoutError on Python 3.10: a slow Rasa is a
             # 504, an unreachable or refusing one a 502; neither is a 500.
             timed_out = isinstance(exc, asyncio.TimeoutError)
-            message = ("The assistant (Rasa) did not answer in time; it may not have received this. Try again."
-                       if timed_out else "The assistant (Rasa) cannot be reached right now; nothing was sent. Try again.")
+            message = (
+                "The assistant (Rasa) did not answer in time; it may not have received this. Try again."
+                if timed_out
+                else "The assistant (Rasa) cannot be reached right now; nothing was sent. Try again."
+            )
             status, code = (504, "rasa_timeout") if timed_out else (502, "rasa_unavailable")
             if _wants_json(request):
                 return _error(status, code, message)
-            return _page("Rasa unavailable", f'<section class="card"><p class="error">{e(message)}</p></section>',
-                         staff=staff, status=status)
+            return _page(
+                "Rasa unavailable",
+                f'<section class="card"><p class="error">{e(message)}</p></section>',
+                staff=staff,
+                status=status,
+            )
 
     return wrapped
 
@@ -171,8 +203,9 @@ def _id(request: web.Request) -> int:
     return int(raw)
 
 
-def _after(request: web.Request, handoff_id: Optional[int], answer: Dict[str, Any],
-           changed: Optional[int] = None) -> web.Response:
+def _after(
+    request: web.Request, handoff_id: Optional[int], answer: Dict[str, Any], changed: Optional[int] = None
+) -> web.Response:
     """The answer of an action (JSON, or 303 back to the chat or the queue); every open console
     page hears that the queue (and chat `changed` or `handoff_id`) changed."""
     request.app[LIVE].publish("queue", changed or handoff_id)
@@ -184,9 +217,18 @@ def _after(request: web.Request, handoff_id: Optional[int], answer: Dict[str, An
 # --------------------------------------------------------------------------- login / logout
 
 
-def _set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/console", httponly=True, samesite="Strict",
-                        secure=_secure(request))
+def _set_cookie(
+    response: web.StreamResponse, request: web.Request, name: str, value: str, max_age: int
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/console",
+        httponly=True,
+        samesite="Strict",
+        secure=_secure(request),
+    )
 
 
 @routes.get("/console/login")
@@ -196,9 +238,12 @@ async def login_page(request: web.Request) -> web.Response:
 
 def _login_form(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     token = secrets.token_urlsafe(32)
-    body = ((TEMPLATES / "login.html").read_text(encoding="utf-8")
-            .replace("{{login_csrf}}", e(token))
-            .replace("{{error}}", f'<p class="error" role="alert">{e(error)}</p>' if error else ""))
+    body = (
+        (TEMPLATES / "login.html")
+        .read_text(encoding="utf-8")
+        .replace("{{login_csrf}}", e(token))
+        .replace("{{error}}", f'<p class="error" role="alert">{e(error)}</p>' if error else "")
+    )
     response = _page("Sign in", body, page="login", status=status)
     _set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
     return response
@@ -226,29 +271,60 @@ async def login(request: web.Request) -> web.Response:
         return _error(400, exc.code, exc.message)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     given = body.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
-    if not cookie or not isinstance(given, str) or not (cookie + given).isascii() \
-            or not hmac.compare_digest(cookie.encode(), given.encode()):
+    if (
+        not cookie
+        or not isinstance(given, str)
+        or not (cookie + given).isascii()
+        or not hmac.compare_digest(cookie.encode(), given.encode())
+    ):
         if wants_json:
             return _error(403, "csrf", "Missing or wrong login CSRF token; load the login page first.")
         return _login_form(request, "Your sign-in form expired; please try again.", status=403)
     username, password = body.get("username"), body.get("password")
-    if not isinstance(username, str) or not isinstance(password, str) or not username or not password \
-            or len(username) > 60 or len(password) > 200:
+    if (
+        not isinstance(username, str)
+        or not isinstance(password, str)
+        or not username
+        or not password
+        or len(username) > 60
+        or len(password) > 200
+    ):
         result = auth.LoginResult(False)
     else:
         settings = request.app[SETTINGS]
-        limits = auth.LoginLimits(settings.console_login_failures_per_client, settings.console_login_failures_per_ip,
-                                  settings.console_login_backoff_seconds, settings.console_login_backoff_max_seconds)
-        result = await request.app[DB].run(auth.login, username, password, settings.console_session_seconds,
-                                           client_address(request, settings.trusted_proxies), limits)
+        limits = auth.LoginLimits(
+            settings.console_login_failures_per_client,
+            settings.console_login_failures_per_ip,
+            settings.console_login_backoff_seconds,
+            settings.console_login_backoff_max_seconds,
+        )
+        result = await request.app[DB].run(
+            auth.login,
+            username,
+            password,
+            settings.console_session_seconds,
+            client_address(request, settings.trusted_proxies),
+            limits,
+        )
     if not result.ok:
         message = "Wrong username or password, or too many attempts: try again later."
-        return _error(401, "login_failed", message) if wants_json else _login_form(request, message, status=401)
+        return (
+            _error(401, "login_failed", message) if wants_json else _login_form(request, message, status=401)
+        )
     staff = result.staff
-    response = (_json({"staff": {"username": staff.username, "display_name": staff.display_name, "role": staff.role},
-                       "csrf_token": staff.csrf_token})
-                if wants_json else _redirect("/console/queue"))
-    _set_cookie(response, request, SESSION_COOKIE, result.session_id, request.app[SETTINGS].console_session_seconds)
+    response = (
+        _json(
+            {
+                "staff": {"username": staff.username, "display_name": staff.display_name, "role": staff.role},
+                "csrf_token": staff.csrf_token,
+            }
+        )
+        if wants_json
+        else _redirect("/console/queue")
+    )
+    _set_cookie(
+        response, request, SESSION_COOKIE, result.session_id, request.app[SETTINGS].console_session_seconds
+    )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/console")
     return response
 
@@ -286,46 +362,57 @@ def _hidden(staff: Staff) -> str:
 
 def _customer(h: Dict[str, Any]) -> str:
     if h["account_number"]:
-        return f'{h["customer_name"]} · {h["account_number"]}'
+        return f"{h['customer_name']} · {h['account_number']}"
     return "Not verified"
 
 
 def _handoff_state(h: Dict[str, Any]) -> str:
     """'Waiting', 'With Alex', 'Closed: handed back to the assistant'."""
     if h["status"] == "assigned" and h["assigned_to"]:
-        return f'With {h["assigned_to"]}'
+        return f"With {h['assigned_to']}"
     if h["status"] == "closed" and h["outcome_text"]:
-        return f'Closed: {h["outcome_text"][0].lower()}{h["outcome_text"][1:]}'
+        return f"Closed: {h['outcome_text'][0].lower()}{h['outcome_text'][1:]}"
     return h["status_text"]
 
 
 def _queue_row(h: Dict[str, Any]) -> str:
-    return (f'<tr><td><a href="/console/handoffs/{h["id"]}">#{h["id"]}</a></td>'
-            f'<td>{e(_customer(h))}</td><td>{e(_handoff_state(h))}</td><td>{e(h["reason_text"])}</td>'
-            f'<td>{e(h["channel_text"])}</td><td>{_waited(h["waiting_seconds"])}</td></tr>')
+    return (
+        f'<tr><td><a href="/console/handoffs/{h["id"]}">#{h["id"]}</a></td>'
+        f"<td>{e(_customer(h))}</td><td>{e(_handoff_state(h))}</td><td>{e(h['reason_text'])}</td>"
+        f"<td>{e(h['channel_text'])}</td><td>{_waited(h['waiting_seconds'])}</td></tr>"
+    )
 
 
 def _filters(request: web.Request) -> Dict[str, Any]:
     """The queue's search and filters from the query string (service.list_handoffs)."""
     q = request.query
-    return {"include_closed": q.get("closed") == "1", "search": q.get("q", "")[:100],
-            "view": q.get("view", "all") if q.get("view") in service.VIEWS else "all",
-            "channel": q.get("channel", "") if q.get("channel") in words.CHANNELS else "",
-            "reason": q.get("reason", "") if q.get("reason") in words.HANDOFF_REASONS else ""}
+    return {
+        "include_closed": q.get("closed") == "1",
+        "search": q.get("q", "")[:100],
+        "view": q.get("view", "all") if q.get("view") in service.VIEWS else "all",
+        "channel": q.get("channel", "") if q.get("channel") in words.CHANNELS else "",
+        "reason": q.get("reason", "") if q.get("reason") in words.HANDOFF_REASONS else "",
+    }
 
 
 def _select(name: str, label: str, options, chosen: str) -> str:
-    items = "".join(f'<option value="{e(v)}"{" selected" if v == chosen else ""}>{e(t)}</option>' for v, t in options)
+    items = "".join(
+        f'<option value="{e(v)}"{" selected" if v == chosen else ""}>{e(t)}</option>' for v, t in options
+    )
     return f'<label for="f-{name}">{e(label)}</label> <select id="f-{name}" name="{name}">{items}</select>'
 
 
 def _staff_table(people) -> str:
-    rows = "".join(f'<tr><td>{e(p["display_name"])}</td><td>{e(p["role"])}</td>'
-                   f'<td>{"available" if p["available"] else "not available"}</td><td>{p["open_chats"]}</td></tr>'
-                   for p in people)
-    return ('<section class="card"><h2>Staff</h2><table aria-label="Staff and their load"><thead><tr><th>Name</th>'
-            f'<th>Role</th><th>Now</th><th>Open chats</th></tr></thead><tbody id="staff-rows">{rows}</tbody>'
-            '</table></section>')
+    rows = "".join(
+        f"<tr><td>{e(p['display_name'])}</td><td>{e(p['role'])}</td>"
+        f"<td>{'available' if p['available'] else 'not available'}</td><td>{p['open_chats']}</td></tr>"
+        for p in people
+    )
+    return (
+        '<section class="card"><h2>Staff</h2><table aria-label="Staff and their load"><thead><tr><th>Name</th>'
+        f'<th>Role</th><th>Now</th><th>Open chats</th></tr></thead><tbody id="staff-rows">{rows}</tbody>'
+        "</table></section>"
+    )
 
 
 @routes.get("/console/queue")
@@ -336,30 +423,48 @@ async def queue_page(request: web.Request, staff: Staff) -> web.Response:
     policy = request.app[POLICY]
 
     def work(session: Session):
-        return (service.list_handoffs(session, staff, **filters), service.duty(session, policy),
-                service.staff_list(session))
+        return (
+            service.list_handoffs(session, staff, **filters),
+            service.duty(session, policy),
+            service.staff_list(session),
+        )
 
     handoffs, duty, people = await request.app[DB].run(work)
-    rows = "".join(_queue_row(h) for h in handoffs) or '<tr><td colspan="6" class="notice">No chats here.</td></tr>'
+    rows = (
+        "".join(_queue_row(h) for h in handoffs)
+        or '<tr><td colspan="6" class="notice">No chats here.</td></tr>'
+    )
     me = next((p for p in people if p["username"] == staff.username), {"available": False})
-    duty_text = "On duty" if duty.on_duty else "Off duty" + (
-        f" until {service.opening_text(duty.next_opening)}" if duty.next_opening else "")
+    duty_text = (
+        "On duty"
+        if duty.on_duty
+        else "Off duty" + (f" until {service.opening_text(duty.next_opening)}" if duty.next_opening else "")
+    )
     override = ""
     if staff.is_supervisor:
-        options = "".join(f'<option value="{m}"{" selected" if m == duty.mode else ""}>{label}</option>'
-                          for m, label in (("auto", "Business hours (auto)"), ("on", "On duty now"),
-                                           ("off", "Off duty now")))
-        override = (f'<form method="post" action="/console/duty" data-ajax="reload">{_hidden(staff)}'
-                    f'<label for="duty-mode">Duty</label> <select id="duty-mode" name="mode">{options}</select> '
-                    f'<button type="submit" class="secondary">Set</button></form>')
-    search = (f'<form method="get" action="/console/queue" class="filters" role="search">'
-              f'{"<input type=hidden name=closed value=1>" if closed else ""}'
-              f'<label for="f-q">Search</label> <input id="f-q" name="q" value="{e(filters["search"])}" '
-              f'placeholder="account, name, confirmation number, conversation id" maxlength="100">'
-              + _select("view", "Show", (("all", "All"), ("waiting", "Waiting"), ("mine", "Mine")), filters["view"])
-              + _select("channel", "Channel", [("", "Any")] + list(words.CHANNELS.items()), filters["channel"])
-              + _select("reason", "Reason", [("", "Any")] + list(words.HANDOFF_REASONS.items()), filters["reason"])
-              + '<button type="submit" class="secondary">Filter</button></form>')
+        options = "".join(
+            f'<option value="{m}"{" selected" if m == duty.mode else ""}>{label}</option>'
+            for m, label in (
+                ("auto", "Business hours (auto)"),
+                ("on", "On duty now"),
+                ("off", "Off duty now"),
+            )
+        )
+        override = (
+            f'<form method="post" action="/console/duty" data-ajax="reload">{_hidden(staff)}'
+            f'<label for="duty-mode">Duty</label> <select id="duty-mode" name="mode">{options}</select> '
+            f'<button type="submit" class="secondary">Set</button></form>'
+        )
+    search = (
+        f'<form method="get" action="/console/queue" class="filters" role="search">'
+        f"{'<input type=hidden name=closed value=1>' if closed else ''}"
+        f'<label for="f-q">Search</label> <input id="f-q" name="q" value="{e(filters["search"])}" '
+        f'placeholder="account, name, confirmation number, conversation id" maxlength="100">'
+        + _select("view", "Show", (("all", "All"), ("waiting", "Waiting"), ("mine", "Mine")), filters["view"])
+        + _select("channel", "Channel", [("", "Any")] + list(words.CHANNELS.items()), filters["channel"])
+        + _select("reason", "Reason", [("", "Any")] + list(words.HANDOFF_REASONS.items()), filters["reason"])
+        + '<button type="submit" class="secondary">Filter</button></form>'
+    )
     body = f"""
 <section class="card">
   <h1>{"History: open and closed chats" if closed else "Queue"}</h1>
@@ -388,15 +493,17 @@ def _transcript_html(lines) -> str:
         return '<li class="system">The transcript cannot be loaded right now (Rasa unreachable).</li>'
     out = []
     for line in lines:
-        time = f'<time>{e(line["time"])}</time>' if line.get("time") else ""
+        time = f"<time>{e(line['time'])}</time>" if line.get("time") else ""
         if line["who"] in ("event", "system"):
             out.append(f'<li class="{e(line["who"])}">{time}<span class="text">{e(line["text"])}</span></li>')
             continue
         options = line.get("options") or []
-        offered = (f'<span class="options">Offered: {e(" · ".join(options))}</span>' if options else "")
+        offered = f'<span class="options">Offered: {e(" · ".join(options))}</span>' if options else ""
         pressed = ' <span class="badge">button</span>' if line.get("pressed") else ""
-        out.append(f'<li class="{e(line["who"])}">{time}<span class="who">{e(line["name"])}</span>{pressed}'
-                   f'<span class="text">{e(line["text"])}</span>{offered}</li>')
+        out.append(
+            f'<li class="{e(line["who"])}">{time}<span class="who">{e(line["name"])}</span>{pressed}'
+            f'<span class="text">{e(line["text"])}</span>{offered}</li>'
+        )
     return "".join(out) or '<li class="system">No messages yet.</li>'
 
 
@@ -415,43 +522,72 @@ async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_vie
 
 
 def _notes_html(notes, zone: str) -> str:
-    items = "".join(f'<li><time>{e(words.clock(n["at"], zone))}</time><span class="who">{e(n["by"])}</span>'
-                    f'<span class="text">{e(n["text"])}</span></li>' for n in notes)
+    items = "".join(
+        f'<li><time>{e(words.clock(n["at"], zone))}</time><span class="who">{e(n["by"])}</span>'
+        f'<span class="text">{e(n["text"])}</span></li>'
+        for n in notes
+    )
     return items or '<li class="muted">No notes yet.</li>'
 
 
 def _account_html(account: Optional[Dict[str, Any]], revoke: str = "", hidden: str = "") -> str:
     """The customer panel: the cancellation's state at a glance (service.account_summary)."""
     if not account:
-        return ('<p class="notice"><strong>Not verified.</strong> The customer has not verified an account in '
-                'this chat: do not discuss account details.</p>')
-    services = "".join(f'<li>{e(s["name"])} <span class="muted">({e(s["plan"])})</span>: '
-                       f'<strong>{e(s["status_text"])}</strong></li>' for s in account["services"]) or "<li>none</li>"
-    requests = "".join(
-        f'<li><strong>{e(c["confirmation_number"])}</strong>: {e(c["service_name"] or c["service_id"])}, '
-        f'ends {e(c["end_date_text"])} ({e(c["when_text"])})'
-        + (f'<form method="post" action="{revoke}" data-ajax="reload" class="inline">{hidden}'
-           f'<input type="hidden" name="confirmation_number" value="{e(c["confirmation_number"])}">'
-           f'<button type="submit" class="secondary small">Revoke {e(c["confirmation_number"])}</button></form>'
-           if revoke else "") + '</li>'
-        for c in account["open_cancellations"]) or "<li>none</li>"
-    offers = "".join(f'<li>{e(o["title"])}: <strong>{e(o["status_text"])}</strong></li>'
-                     for o in account["offers"]) or "<li>none in this chat</li>"
-    equipment = "".join(
-        f'<li>{e(q["model"])} (serial …{e(q["serial_last4"])}): '
-        f'{"on its way back, tracking " + e(q["tracking_number"]) if q["returned"] else "to return"}</li>'
-        for q in account["equipment"]) or "<li>none</li>"
-    return (f'<p class="verified">Verified in this chat</p>'
-            f'<dl><dt>Account</dt><dd>{e(account["account_number"])} · {e(account["name"])}</dd>'
-            f'<dt>Contact</dt><dd>{e(account["contact"] or "none on file")}</dd>'
-            f'<dt>Tier</dt><dd>{e(account["tier"])}</dd>'
-            f'<dt>Balance</dt><dd>{e(account["balance_text"])}</dd>'
-            f'<dt>Reason</dt><dd>{e(account["reason_text"] or "not given")}</dd>'
-            f'<dt>Sales rep</dt><dd>{e(account["sales_rep"] or "none")}</dd></dl>'
-            f'<h3>Services</h3><ul>{services}</ul>'
-            f'<h3>Open cancellation requests</h3><ul>{requests}</ul>'
-            f'<h3>Offer</h3><ul>{offers}</ul>'
-            f'<h3>Equipment</h3><ul>{equipment}</ul>')
+        return (
+            '<p class="notice"><strong>Not verified.</strong> The customer has not verified an account in '
+            "this chat: do not discuss account details.</p>"
+        )
+    services = (
+        "".join(
+            f'<li>{e(s["name"])} <span class="muted">({e(s["plan"])})</span>: '
+            f"<strong>{e(s['status_text'])}</strong></li>"
+            for s in account["services"]
+        )
+        or "<li>none</li>"
+    )
+    requests = (
+        "".join(
+            f"<li><strong>{e(c['confirmation_number'])}</strong>: {e(c['service_name'] or c['service_id'])}, "
+            f"ends {e(c['end_date_text'])} ({e(c['when_text'])})"
+            + (
+                f'<form method="post" action="{revoke}" data-ajax="reload" class="inline">{hidden}'
+                f'<input type="hidden" name="confirmation_number" value="{e(c["confirmation_number"])}">'
+                f'<button type="submit" class="secondary small">Revoke {e(c["confirmation_number"])}</button></form>'
+                if revoke
+                else ""
+            )
+            + "</li>"
+            for c in account["open_cancellations"]
+        )
+        or "<li>none</li>"
+    )
+    offers = (
+        "".join(
+            f"<li>{e(o['title'])}: <strong>{e(o['status_text'])}</strong></li>" for o in account["offers"]
+        )
+        or "<li>none in this chat</li>"
+    )
+    equipment = (
+        "".join(
+            f"<li>{e(q['model'])} (serial …{e(q['serial_last4'])}): "
+            f"{'on its way back, tracking ' + e(q['tracking_number']) if q['returned'] else 'to return'}</li>"
+            for q in account["equipment"]
+        )
+        or "<li>none</li>"
+    )
+    return (
+        f'<p class="verified">Verified in this chat</p>'
+        f"<dl><dt>Account</dt><dd>{e(account['account_number'])} · {e(account['name'])}</dd>"
+        f"<dt>Contact</dt><dd>{e(account['contact'] or 'none on file')}</dd>"
+        f"<dt>Tier</dt><dd>{e(account['tier'])}</dd>"
+        f"<dt>Balance</dt><dd>{e(account['balance_text'])}</dd>"
+        f"<dt>Reason</dt><dd>{e(account['reason_text'] or 'not given')}</dd>"
+        f"<dt>Sales rep</dt><dd>{e(account['sales_rep'] or 'none')}</dd></dl>"
+        f"<h3>Services</h3><ul>{services}</ul>"
+        f"<h3>Open cancellation requests</h3><ul>{requests}</ul>"
+        f"<h3>Offer</h3><ul>{offers}</ul>"
+        f"<h3>Equipment</h3><ul>{equipment}</ul>"
+    )
 
 
 @routes.get("/console/handoffs/{handoff_id}")
@@ -464,43 +600,70 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
     can_write = is_open and (d["assigned_to_me"] or staff.is_supervisor)
     forms = []
     if d["status"] == "queued":
-        forms.append(f'<form method="post" action="/console/handoffs/{hid}/take" data-ajax="reload">{_hidden(staff)}'
-                     f'<button type="submit">Take this chat</button></form>')
+        forms.append(
+            f'<form method="post" action="/console/handoffs/{hid}/take" data-ajax="reload">{_hidden(staff)}'
+            f'<button type="submit">Take this chat</button></form>'
+        )
     if can_write:
-        forms.append(f'<form method="post" action="/console/handoffs/{hid}/handback" data-ajax="queue" '
-                     f'data-done="Chat #{hid} is back with the assistant.">{_hidden(staff)}'
-                     f'<button type="submit" class="secondary">Hand back to the assistant</button></form>')
+        forms.append(
+            f'<form method="post" action="/console/handoffs/{hid}/handback" data-ajax="queue" '
+            f'data-done="Chat #{hid} is back with the assistant.">{_hidden(staff)}'
+            f'<button type="submit" class="secondary">Hand back to the assistant</button></form>'
+        )
     if is_open and staff.is_supervisor:
-        forms.append(f'<form method="post" action="/console/handoffs/{hid}/close" data-ajax="queue" '
-                     f'data-done="Chat #{hid} is closed.">{_hidden(staff)}'
-                     f'<button type="submit" class="secondary">Close</button></form>')
+        forms.append(
+            f'<form method="post" action="/console/handoffs/{hid}/close" data-ajax="queue" '
+            f'data-done="Chat #{hid} is closed.">{_hidden(staff)}'
+            f'<button type="submit" class="secondary">Close</button></form>'
+        )
         people = await request.app[DB].run(service.staff_list)
-        options = "".join(f'<option value="{e(p["username"])}">{e(p["display_name"])} ({e(p["role"])}'
-                          f'{", available" if p["available"] else ""})</option>' for p in people)
-        forms.append(f'<form method="post" action="/console/handoffs/{hid}/assign" data-ajax="reload">{_hidden(staff)}'
-                     f'<label for="assign-to">Assign to</label> <select id="assign-to" name="staff">{options}</select> '
-                     f'<button type="submit" class="secondary">Assign</button></form>')
+        options = "".join(
+            f'<option value="{e(p["username"])}">{e(p["display_name"])} ({e(p["role"])}'
+            f"{', available' if p['available'] else ''})</option>"
+            for p in people
+        )
+        forms.append(
+            f'<form method="post" action="/console/handoffs/{hid}/assign" data-ajax="reload">{_hidden(staff)}'
+            f'<label for="assign-to">Assign to</label> <select id="assign-to" name="staff">{options}</select> '
+            f'<button type="submit" class="secondary">Assign</button></form>'
+        )
     if can_write and d["status"] == "assigned":
         replies = canned.load(request.app[CANNED_PATH])
-        picker = ('<label for="canned" class="sr-only">Canned reply</label><select id="canned" class="canned-pick">'
-                  '<option value="">Canned reply…</option>'
-                  + "".join(f'<option value="{i}" data-text="{e(r["text"])}">{e(r["title"])}</option>'
-                            for i, r in enumerate(replies)) + '</select>') if replies else ""
-        reply = (f'<form id="reply" method="post" action="/console/handoffs/{hid}/reply" data-ajax="clear" '
-                 f'class="composer">{_hidden(staff)}{picker}<label for="reply-text" class="sr-only">Reply to the customer'
-                 f'</label><textarea id="reply-text" name="text" maxlength="{MAX_REPLY}" required '
-                 f'placeholder="Reply to the customer (Enter sends, Shift+Enter for a new line)"></textarea>'
-                 f'<button type="submit">Send</button></form>')
+        picker = (
+            (
+                '<label for="canned" class="sr-only">Canned reply</label><select id="canned" class="canned-pick">'
+                '<option value="">Canned reply…</option>'
+                + "".join(
+                    f'<option value="{i}" data-text="{e(r["text"])}">{e(r["title"])}</option>'
+                    for i, r in enumerate(replies)
+                )
+                + "</select>"
+            )
+            if replies
+            else ""
+        )
+        reply = (
+            f'<form id="reply" method="post" action="/console/handoffs/{hid}/reply" data-ajax="clear" '
+            f'class="composer">{_hidden(staff)}{picker}<label for="reply-text" class="sr-only">Reply to the customer'
+            f'</label><textarea id="reply-text" name="text" maxlength="{MAX_REPLY}" required '
+            f'placeholder="Reply to the customer (Enter sends, Shift+Enter for a new line)"></textarea>'
+            f'<button type="submit">Send</button></form>'
+        )
     elif d["status"] == "queued":
-        reply = ('<p class="notice">The customer is waiting and the assistant is paused for them. '
-                 'Take this chat to answer.</p>' if d["paused"] else
-                 '<p class="notice">The assistant is still answering this customer; take this chat to answer '
-                 'yourself (the assistant then pauses).</p>')
+        reply = (
+            '<p class="notice">The customer is waiting and the assistant is paused for them. '
+            "Take this chat to answer.</p>"
+            if d["paused"]
+            else '<p class="notice">The assistant is still answering this customer; take this chat to answer '
+            "yourself (the assistant then pauses).</p>"
+        )
     elif is_open:
         reply = f'<p class="notice">{e(d["assigned_to"])} is answering this chat.</p>'
     else:
-        reply = (f'<p class="notice">Closed {e(d["closed_at"] and "by " + (d["closed_by"] or "staff"))}: '
-                 f'{e(d["outcome_text"])}.</p>')
+        reply = (
+            f'<p class="notice">Closed {e(d["closed_at"] and "by " + (d["closed_by"] or "staff"))}: '
+            f"{e(d['outcome_text'])}.</p>"
+        )
     state = _handoff_state(d)
     revoke_url = f"/console/handoffs/{hid}/revoke" if can_write and d["status"] == "assigned" else ""
     body = f"""
@@ -536,8 +699,14 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
 @routes.get("/console/api/me")
 @staff_only
 async def me(request: web.Request, staff: Staff) -> web.Response:
-    return _json({"username": staff.username, "display_name": staff.display_name, "role": staff.role,
-                  "csrf_token": staff.csrf_token})
+    return _json(
+        {
+            "username": staff.username,
+            "display_name": staff.display_name,
+            "role": staff.role,
+            "csrf_token": staff.csrf_token,
+        }
+    )
 
 
 @routes.get("/console/api/handoffs")
@@ -558,7 +727,9 @@ async def api_handoffs(request: web.Request, staff: Staff) -> web.Response:
 async def api_handoff(request: web.Request, staff: Staff) -> web.Response:
     d = await _detail(request, staff, _id(request), False)
     transcript_lines = d.pop("transcript")
-    return _json({"handoff": d, "account": d.pop("account"), "notes": d.pop("notes"), "transcript": transcript_lines})
+    return _json(
+        {"handoff": d, "account": d.pop("account"), "notes": d.pop("notes"), "transcript": transcript_lines}
+    )
 
 
 KEEP_ALIVE_SECONDS = 15.0
@@ -568,8 +739,9 @@ KEEP_ALIVE_SECONDS = 15.0
 @staff_only
 async def live_events(request: web.Request, staff: Staff) -> web.StreamResponse:
     """Server-sent events (bot/handoff/live.py) until the browser leaves or the session ends."""
-    response = web.StreamResponse(headers={**SECURITY_HEADERS, "Content-Type": "text/event-stream",
-                                           "X-Accel-Buffering": "no"})
+    response = web.StreamResponse(
+        headers={**SECURITY_HEADERS, "Content-Type": "text/event-stream", "X-Accel-Buffering": "no"}
+    )
     await response.prepare(request)
     session_id = request.cookies.get(SESSION_COOKIE)
     try:
@@ -615,8 +787,13 @@ def _agent_event(name: str, text: str, channel: str) -> Dict[str, Any]:
 def _assistant_back_event(outcome: str, channel: str) -> Dict[str, Any]:
     event: Dict[str, Any] = {"event": "bot", "text": BACK_WITH_ASSISTANT, "metadata": {"handoff": outcome}}
     if channel == "socketio":
-        event = {"event": "bot", "metadata": {"handoff": outcome},
-                 "data": {"custom": {"data": {"from": "assistant", "handoff": "ended", "text": BACK_WITH_ASSISTANT}}}}
+        event = {
+            "event": "bot",
+            "metadata": {"handoff": outcome},
+            "data": {
+                "custom": {"data": {"from": "assistant", "handoff": "ended", "text": BACK_WITH_ASSISTANT}}
+            },
+        }
     return event
 
 
@@ -635,8 +812,12 @@ async def take(request: web.Request, staff: Staff) -> web.Response:
     handoff_id = _id(request)
     db = request.app[DB]
     handoff = await db.run(service.take, staff, handoff_id)
-    await _pause_and_say(request, handoff, staff.display_name,
-                         f"{staff.display_name} from our support team has joined the chat.")
+    await _pause_and_say(
+        request,
+        handoff,
+        staff.display_name,
+        f"{staff.display_name} from our support team has joined the chat.",
+    )
     await db.run(service.mark_paused, staff, handoff_id, True)
     handoff["paused"] = True
     return _after(request, handoff_id, {"handoff": handoff})
@@ -656,7 +837,9 @@ async def reply(request: web.Request, staff: Staff) -> web.Response:
     handoff = await db.run(service.check_can_answer, staff, handoff_id)
     if handoff.status != "assigned":
         raise Conflict("Take this chat first: it is still waiting in the queue.", "not_taken")
-    await request.app[RASA].append(handoff.conversation_id, [_agent_event(staff.display_name, text, handoff.channel)])
+    await request.app[RASA].append(
+        handoff.conversation_id, [_agent_event(staff.display_name, text, handoff.channel)]
+    )
     await db.run(service.record_reply, staff, handoff_id, len(text))
     return _after(request, handoff_id, {"sent": True})
 
@@ -695,11 +878,14 @@ async def _give_back(request: web.Request, staff: Staff, handoff_id: int, outcom
     tracker = await rasa.tracker(handoff.conversation_id)
     if outcome == "handed_back" or tracker.get("paused"):
         # Resume, tell the customer, and listen: the next message gets the assistant's answer.
-        await rasa.append(handoff.conversation_id, [
-            {"event": "resume"},
-            _assistant_back_event(outcome, handoff.channel),
-            {"event": "action", "name": "action_listen"},
-        ])
+        await rasa.append(
+            handoff.conversation_id,
+            [
+                {"event": "resume"},
+                _assistant_back_event(outcome, handoff.channel),
+                {"event": "action", "name": "action_listen"},
+            ],
+        )
     answer = await db.run(service.close, staff, handoff_id, outcome)
     return _after(request, None, {"handoff": answer}, changed=handoff_id)
 
@@ -727,8 +913,12 @@ async def assign(request: web.Request, staff: Staff) -> web.Response:
     answer = await db.run(service.assign, staff, handoff_id, username)
     # The customer hears who is coming (and the assistant pauses for that person).
     name = answer["assigned_to"]
-    await _pause_and_say(request, answer, name, f"{name} from our support team is taking over this chat and "
-                                                f"will answer you here.")
+    await _pause_and_say(
+        request,
+        answer,
+        name,
+        f"{name} from our support team is taking over this chat and will answer you here.",
+    )
     await db.run(service.mark_paused, staff, handoff_id, True)
     answer["paused"] = True
     return _after(request, handoff_id, {"handoff": answer})
@@ -766,15 +956,19 @@ async def duty_mode(request: web.Request, staff: Staff) -> web.Response:
 async def canned_page(request: web.Request, staff: Staff) -> web.Response:
     """The canned replies; a supervisor edits the file here (YAML: a list of title and text)."""
     path = request.app[CANNED_PATH]
-    items = "".join(f'<li><strong>{e(r["title"])}</strong><br>{e(r["text"])}</li>' for r in canned.load(path))
+    items = "".join(f"<li><strong>{e(r['title'])}</strong><br>{e(r['text'])}</li>" for r in canned.load(path))
     editor = ""
     if staff.is_supervisor:
-        editor = (f'<form method="post" action="/console/canned" data-ajax="reload" class="stack">{_hidden(staff)}'
-                  f'<label for="canned-file">The file ({e(path.name)}): a list of entries with title and text</label>'
-                  f'<textarea id="canned-file" name="replies" rows="16" spellcheck="false">'
-                  f'{e(canned.read_text(path))}</textarea><button type="submit">Save canned replies</button></form>')
-    body = (f'<section class="card"><h1>Canned replies</h1><p id="status" class="error" role="status"></p>'
-            f'<ul class="canned">{items or "<li>none yet</li>"}</ul>{editor}</section>')
+        editor = (
+            f'<form method="post" action="/console/canned" data-ajax="reload" class="stack">{_hidden(staff)}'
+            f'<label for="canned-file">The file ({e(path.name)}): a list of entries with title and text</label>'
+            f'<textarea id="canned-file" name="replies" rows="16" spellcheck="false">'
+            f'{e(canned.read_text(path))}</textarea><button type="submit">Save canned replies</button></form>'
+        )
+    body = (
+        f'<section class="card"><h1>Canned replies</h1><p id="status" class="error" role="status"></p>'
+        f'<ul class="canned">{items or "<li>none yet</li>"}</ul>{editor}</section>'
+    )
     return _page("Canned replies", body, page="canned", staff=staff)
 
 
@@ -793,8 +987,11 @@ async def save_canned(request: web.Request, staff: Staff) -> web.Response:
     if not isinstance(text, str) or len(text) > 200_000:
         raise InvalidField("replies", "is required (the file's text)")
     replies = canned.save(request.app[CANNED_PATH], text.replace("\r\n", "\n"))
-    await request.app[DB].run(lambda session: audit.record(session, "canned_replies_updated", staff=staff.username,
-                                                           replies=len(replies)))
+    await request.app[DB].run(
+        lambda session: audit.record(
+            session, "canned_replies_updated", staff=staff.username, replies=len(replies)
+        )
+    )
     return _json({"replies": replies}) if _wants_json(request) else _redirect("/console/canned")
 
 
@@ -808,5 +1005,9 @@ async def static(request: web.Request) -> web.StreamResponse:
     types = {"console.css": "text/css", "console.js": "application/javascript"}
     if name not in types:
         raise web.HTTPNotFound()
-    return web.Response(body=(STATIC / name).read_bytes(), content_type=types[name], charset="utf-8",
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"})
+    return web.Response(
+        body=(STATIC / name).read_bytes(),
+        content_type=types[name],
+        charset="utf-8",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"},
+    )

@@ -4,6 +4,7 @@ development, and the supervisor's page of failed messages. See docs/delivery.md.
 `setup_delivery(app)` (called by bot.server.build_app) runs the delivery worker with the backend
 and adds the console page; nothing heavy is imported here (bot.identity imports `sealing`).
 """
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,6 +1,7 @@
 """What a customer receives for an outbox row: the email (plain text and HTML; a receipt also has
 its PDF attached and a signed download link) or the SMS text (a receipt: the confirmation number
 and the link)."""
+
 from __future__ import annotations
 
 import html
@@ -17,16 +18,20 @@ from bot.delivery.receipt import receipt_lines, receipt_pdf
 from bot.models import CancellationRequest, OutboxMessage
 from bot.policy import Policy
 
-SUBJECTS = {"otp": "Your verification code", "receipt": "Your cancellation receipt",
-            "revoked": "Your cancellation request was revoked"}
-REVOKE = "Reply to the assistant with \"revoke my cancellation\" and your confirmation number any time before the end date."
+SUBJECTS = {
+    "otp": "Your verification code",
+    "receipt": "Your cancellation receipt",
+    "revoked": "Your cancellation request was revoked",
+}
+REVOKE = 'Reply to the assistant with "revoke my cancellation" and your confirmation number any time before the end date.'
 
 
 def _request(session: Session, row: OutboxMessage) -> Optional[CancellationRequest]:
     if row.kind != "receipt" or not row.reference:
         return None
-    return session.execute(select(CancellationRequest)
-                           .where(CancellationRequest.confirmation_number == row.reference)).scalar_one_or_none()
+    return session.execute(
+        select(CancellationRequest).where(CancellationRequest.confirmation_number == row.reference)
+    ).scalar_one_or_none()
 
 
 def _receipt(session: Session, policy: Policy, request: CancellationRequest) -> Dict[str, Any]:
@@ -49,7 +54,9 @@ def label_pdf_of(session: Session, policy: Policy, request: CancellationRequest)
     return label_pdf(policy.returns, request.account.name, request.confirmation_number, devices)
 
 
-def email(session: Session, settings: Settings, policy: Policy, row: OutboxMessage, text: str) -> EmailMessage:
+def email(
+    session: Session, settings: Settings, policy: Policy, row: OutboxMessage, text: str
+) -> EmailMessage:
     """The email of one row; the Message-ID is the same on every attempt (repeats are recognisable)."""
     message = EmailMessage()
     message["From"] = settings.smtp_sender
@@ -60,8 +67,9 @@ def email(session: Session, settings: Settings, policy: Policy, row: OutboxMessa
     request = _request(session, row)
     if request is None:
         message.set_content(text)
-        message.add_alternative(f"<html><body><p>{html.escape(text).replace(chr(10), '<br>')}</p></body></html>",
-                                subtype="html")
+        message.add_alternative(
+            f"<html><body><p>{html.escape(text).replace(chr(10), '<br>')}</p></body></html>", subtype="html"
+        )
         return message
     c = _receipt(session, policy, request)
     lines = receipt_lines(c, policy.how_to_pay, REVOKE)
@@ -70,16 +78,29 @@ def email(session: Session, settings: Settings, policy: Policy, row: OutboxMessa
     if link:
         plain += f"\n\nDownload this receipt (PDF): {link}"
     message.set_content(plain + "\n\nThe receipt is also attached as a PDF.\n")
-    rows = "".join(f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in lines)
+    rows = "".join(
+        f"<tr><th align=left>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in lines
+    )
     anchor = f'<p><a href="{html.escape(link)}">Download this receipt (PDF)</a></p>' if link else ""
-    message.add_alternative(f"<html><body><h1>Your cancellation receipt</h1><table>{rows}</table>{anchor}"
-                            "<p>The receipt is also attached as a PDF.</p></body></html>", subtype="html")
-    message.add_attachment(receipt_pdf(c, policy.how_to_pay, REVOKE), maintype="application", subtype="pdf",
-                           filename=f"receipt-{request.confirmation_number}.pdf")
+    message.add_alternative(
+        f"<html><body><h1>Your cancellation receipt</h1><table>{rows}</table>{anchor}"
+        "<p>The receipt is also attached as a PDF.</p></body></html>",
+        subtype="html",
+    )
+    message.add_attachment(
+        receipt_pdf(c, policy.how_to_pay, REVOKE),
+        maintype="application",
+        subtype="pdf",
+        filename=f"receipt-{request.confirmation_number}.pdf",
+    )
     label = label_pdf_of(session, policy, request)
     if label is not None:
-        message.add_attachment(label, maintype="application", subtype="pdf",
-                               filename=f"return-label-{request.confirmation_number}.pdf")
+        message.add_attachment(
+            label,
+            maintype="application",
+            subtype="pdf",
+            filename=f"return-label-{request.confirmation_number}.pdf",
+        )
     return message
 
 
@@ -89,6 +110,9 @@ def sms_text(session: Session, policy: Policy, row: OutboxMessage, text: str) ->
     if request is None:
         return text
     c = _receipt(session, policy, request)
-    return (f"Cancellation received. Confirmation {request.confirmation_number}, ends "
-            f"{request.end_date.isoformat()}." + (f" Receipt: {c['receipt_url']}" if c["receipt_url"] else "")
-            + (f" Return label: {c['label_url']}" if c["label_url"] else ""))
+    return (
+        f"Cancellation received. Confirmation {request.confirmation_number}, ends "
+        f"{request.end_date.isoformat()}."
+        + (f" Receipt: {c['receipt_url']}" if c["receipt_url"] else "")
+        + (f" Return label: {c['label_url']}" if c["label_url"] else "")
+    )

@@ -1,5 +1,6 @@
 """Routes of the delivery: the supervisor's page of customer messages that failed (with the error
 and a retry button), and the public, signed download of a receipt PDF (bot/delivery/links.py)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -24,18 +25,38 @@ def problem_messages(session: Session) -> List[Dict[str, Any]]:
     Recipients are shown masked, bodies not at all."""
     from bot.contact import mask
 
-    query = (select(OutboxMessage)
-             .where((OutboxMessage.status == "failed")
-                    | ((OutboxMessage.status == "pending") & OutboxMessage.last_error.isnot(None)))
-             .order_by(OutboxMessage.id.desc()).limit(SHOWN))
-    return [{"id": m.id, "status": m.status, "channel": m.channel, "kind": m.kind, "to": mask(m.recipient),
-             "attempts": m.attempts, "error": m.last_error, "created_at": iso_utc(m.created_at),
-             "next_attempt_at": iso_utc(m.next_attempt_at), "retryable": m.status == "failed" and m.kind != "otp"}
-            for m in session.execute(query).scalars()]
+    query = (
+        select(OutboxMessage)
+        .where(
+            (OutboxMessage.status == "failed")
+            | ((OutboxMessage.status == "pending") & OutboxMessage.last_error.isnot(None))
+        )
+        .order_by(OutboxMessage.id.desc())
+        .limit(SHOWN)
+    )
+    return [
+        {
+            "id": m.id,
+            "status": m.status,
+            "channel": m.channel,
+            "kind": m.kind,
+            "to": mask(m.recipient),
+            "attempts": m.attempts,
+            "error": m.last_error,
+            "created_at": iso_utc(m.created_at),
+            "next_attempt_at": iso_utc(m.next_attempt_at),
+            "retryable": m.status == "failed" and m.kind != "otp",
+        }
+        for m in session.execute(query).scalars()
+    ]
 
 
 def _forbidden(staff: Staff):
-    return None if staff.is_supervisor else _error(403, "forbidden", "Only a supervisor can see message delivery.")
+    return (
+        None
+        if staff.is_supervisor
+        else _error(403, "forbidden", "Only a supervisor can see message delivery.")
+    )
 
 
 @routes.get("/console/outbox")
@@ -50,14 +71,25 @@ async def outbox_page(request: web.Request, staff: Staff) -> web.StreamResponse:
     rows = "".join(
         f"<tr><td>{m['id']}</td><td>{e(m['status'])}</td><td>{e(m['channel'])} {e(m['kind'])}</td>"
         f"<td>{e(m['to'])}</td><td>{m['attempts']}</td><td>{e(m['error'])}</td><td>{e(m['created_at'])}</td><td>"
-        + (f'<form method="post" action="/console/outbox/{m["id"]}/retry"><input type="hidden" name="csrf_token" '
-           f'value="{e(staff.csrf_token)}"><button type="submit">Retry</button></form>' if m["retryable"]
-           else ("code erased: the customer asks for a new code" if m["kind"] == "otp" and m["status"] == "failed"
-                 else "retrying"))
-        + "</td></tr>" for m in items)
-    body = ("<h1>Customer messages not delivered</h1>"
-            + ("<table><tr><th>#</th><th>Status</th><th>Message</th><th>To</th><th>Attempts</th><th>Error</th>"
-               f"<th>Queued</th><th></th></tr>{rows}</table>" if items else "<p>Every message was delivered.</p>"))
+        + (
+            f'<form method="post" action="/console/outbox/{m["id"]}/retry"><input type="hidden" name="csrf_token" '
+            f'value="{e(staff.csrf_token)}"><button type="submit">Retry</button></form>'
+            if m["retryable"]
+            else (
+                "code erased: the customer asks for a new code"
+                if m["kind"] == "otp" and m["status"] == "failed"
+                else "retrying"
+            )
+        )
+        + "</td></tr>"
+        for m in items
+    )
+    body = "<h1>Customer messages not delivered</h1>" + (
+        "<table><tr><th>#</th><th>Status</th><th>Message</th><th>To</th><th>Attempts</th><th>Error</th>"
+        f"<th>Queued</th><th></th></tr>{rows}</table>"
+        if items
+        else "<p>Every message was delivered.</p>"
+    )
     return _page("Message delivery", body, page="outbox", staff=staff)
 
 
@@ -72,7 +104,9 @@ async def retry_message(request: web.Request, staff: Staff) -> web.StreamRespons
     except ValueError:
         return _error(404, "not_found", "No such message.")
     if not await request.app[DB].run(worker.retry, message_id):
-        return _error(409, "not_retryable", "Only a failed message that is not a one-time code can be retried.")
+        return _error(
+            409, "not_retryable", "Only a failed message that is not a one-time code can be retried."
+        )
     deliverer = request.app.get(worker.DELIVERER)
     if deliverer is not None:
         deliverer.wake()
@@ -88,12 +122,18 @@ async def returns_page(request: web.Request, staff: Staff) -> web.StreamResponse
     items = await request.app[DB].run(returns.returns)
     if _wants_json(request):
         return _json({"returns": items})
-    rows = "".join(f"<tr><td>{e(r['state'].replace('_', ' '))}</td><td>{e(r['rma'])}</td><td>{e(r['model'])} "
-                   f"(…{e(r['serial_last4'])})</td><td>{e(r['confirmation_number'])}</td>"
-                   f"<td>{e(r['return_deadline'])}</td><td>{e(r['tracking_number'] or '')}</td></tr>" for r in items)
-    body = ("<h1>Equipment returns</h1>"
-            + ("<table><tr><th>State</th><th>RMA</th><th>Device</th><th>Request</th><th>Due by</th>"
-               f"<th>Tracking</th></tr>{rows}</table>" if items else "<p>No equipment is due back.</p>"))
+    rows = "".join(
+        f"<tr><td>{e(r['state'].replace('_', ' '))}</td><td>{e(r['rma'])}</td><td>{e(r['model'])} "
+        f"(…{e(r['serial_last4'])})</td><td>{e(r['confirmation_number'])}</td>"
+        f"<td>{e(r['return_deadline'])}</td><td>{e(r['tracking_number'] or '')}</td></tr>"
+        for r in items
+    )
+    body = "<h1>Equipment returns</h1>" + (
+        "<table><tr><th>State</th><th>RMA</th><th>Device</th><th>Request</th><th>Due by</th>"
+        f"<th>Tracking</th></tr>{rows}</table>"
+        if items
+        else "<p>No equipment is due back.</p>"
+    )
     return _page("Equipment returns", body, page="returns", staff=staff)
 
 
@@ -107,10 +147,15 @@ async def _document(request: web.Request, kind: str, make) -> web.StreamResponse
 
     found = await request.app[DB].run(work)
     if found is None:
-        return web.Response(status=404, text="This link is not valid or has expired.", headers=SECURITY_HEADERS)
+        return web.Response(
+            status=404, text="This link is not valid or has expired.", headers=SECURITY_HEADERS
+        )
     number, pdf = found
-    return web.Response(body=pdf, content_type="application/pdf", headers={
-        **SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{kind}-{number}.pdf"'})
+    return web.Response(
+        body=pdf,
+        content_type="application/pdf",
+        headers={**SECURITY_HEADERS, "Content-Disposition": f'inline; filename="{kind}-{number}.pdf"'},
+    )
 
 
 @routes.get("/receipts/{token}")

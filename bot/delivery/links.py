@@ -4,6 +4,7 @@ A link names only the request's internal id, an expiry time and an HMAC-SHA-256 
 with OUTBOX_KEY: no confirmation number, account or contact data. It works for that request only
 and until it expires (LINK_TTL); a changed key or a touched token gives 404.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ reads what a customer would have received with `cancel-backend mail` — no mail
 
 A message whose Message-ID was already received is kept once (a delivery repeated after a crash).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +20,7 @@ from aiosmtpd.controller import Controller
 def _name(raw: bytes, message_id: Optional[str]) -> str:
     key = (message_id or "").strip() or hashlib.sha256(raw).hexdigest()
     now = time.time_ns()
-    stamp = time.strftime('%Y%m%dT%H%M%S', time.gmtime(now / 1e9)) + f".{now % 10**9:09d}"
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now / 1e9)) + f".{now % 10**9:09d}"
     return f"{stamp}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.eml"
 
 
@@ -62,14 +63,28 @@ def summary(path: Path) -> str:
     """One line: file, date, recipient, subject, attachments."""
     m = read(path)
     files = [p.get_filename() for p in m.iter_attachments() if p.get_filename()]
-    return f"{path.name}  {m['Date']}  to {m['To']}  {m['Subject']}" + (f"  [{', '.join(files)}]" if files else "")
+    return f"{path.name}  {m['Date']}  to {m['To']}  {m['Subject']}" + (
+        f"  [{', '.join(files)}]" if files else ""
+    )
 
 
 def show(path: Path) -> str:
     """Headers, the plain-text part and the attachment names of one message."""
     m = read(path)
     body = m.get_body(preferencelist=("plain", "html"))
-    files = [f"attachment: {p.get_filename()} ({len(p.get_content())} bytes)" for p in m.iter_attachments()
-             if p.get_filename()]
-    return "\n".join([f"From: {m['From']}", f"To: {m['To']}", f"Date: {m['Date']}", f"Subject: {m['Subject']}", "",
-                      body.get_content() if body is not None else "", *files])
+    files = [
+        f"attachment: {p.get_filename()} ({len(p.get_content())} bytes)"
+        for p in m.iter_attachments()
+        if p.get_filename()
+    ]
+    return "\n".join(
+        [
+            f"From: {m['From']}",
+            f"To: {m['To']}",
+            f"Date: {m['Date']}",
+            f"Subject: {m['Subject']}",
+            "",
+            body.get_content() if body is not None else "",
+            *files,
+        ]
+    )

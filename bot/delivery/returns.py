@@ -1,6 +1,7 @@
 """Where each return authorisation (RMA) stands, for the staff console's returns page: a device
 with an RMA is `due` until its return deadline, then `overdue`; once the customer reports the
 shipment's tracking number (POST /api/v1/cancellations/{number}/tracking) it is `in_transit`."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -32,9 +33,16 @@ def returns(session: Session) -> List[Dict[str, Any]]:
     for device, request in rows:
         raw = request.snapshot.get("return_deadline")
         deadline = date.fromisoformat(raw) if raw else None
-        out.append({"rma": device.rma, "model": device.model, "serial_last4": device.serial[-4:],
-                    "confirmation_number": request.confirmation_number, "return_deadline": raw,
-                    "tracking_number": device.tracking_number,
-                    "state": rma_state(device.tracking_number, deadline, today)})
+        out.append(
+            {
+                "rma": device.rma,
+                "model": device.model,
+                "serial_last4": device.serial[-4:],
+                "confirmation_number": request.confirmation_number,
+                "return_deadline": raw,
+                "tracking_number": device.tracking_number,
+                "state": rma_state(device.tracking_number, deadline, today),
+            }
+        )
     order = {"overdue": 0, "due": 1, "in_transit": 2}
     return sorted(out, key=lambda r: (order[r["state"]], r["return_deadline"] or "", r["rma"]))

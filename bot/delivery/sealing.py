@@ -5,6 +5,7 @@ the row also holds it encrypted (Fernet: AES-128-CBC + HMAC-SHA-256) under a key
 OUTBOX_KEY, which lives only in the environment. The sealed value is erased (set to NULL) once the
 message is delivered, given up or expired, and the row itself is purged when the code expires.
 """
+
 from __future__ import annotations
 
 import base64

@@ -3,6 +3,7 @@
 Each `send` returns the provider's id of the message or raises `DeliveryError` with a short
 reason (never a secret: no password, token or message body in it).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -28,10 +29,16 @@ class SmtpTransport:
     async def send(self, message: EmailMessage) -> str:
         s = self.settings
         try:
-            await aiosmtplib.send(message, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_user,
-                                  password=s.smtp_password, use_tls=s.smtp_security == "tls",
-                                  start_tls=True if s.smtp_security == "starttls" else False,
-                                  timeout=self.timeout)
+            await aiosmtplib.send(
+                message,
+                hostname=s.smtp_host,
+                port=s.smtp_port,
+                username=s.smtp_user,
+                password=s.smtp_password,
+                use_tls=s.smtp_security == "tls",
+                start_tls=True if s.smtp_security == "starttls" else False,
+                timeout=self.timeout,
+            )
         except aiosmtplib.SMTPResponseException as exc:
             raise DeliveryError(f"SMTP {exc.code}") from None
         except (aiosmtplib.SMTPException, OSError, asyncio.TimeoutError) as exc:
@@ -64,9 +71,12 @@ class TwilioTransport:
             form["From"] = s.twilio_number or ""
         url = f"{s.twilio_api_url}/2010-04-01/Accounts/{s.twilio_account_sid}/Messages.json"
         try:
-            async with self._http.post(url, data=form, auth=aiohttp.BasicAuth(s.twilio_account_sid or "",
-                                                                               s.twilio_auth_token or ""),
-                                       headers={"I-Twilio-Idempotency-Token": idempotency_token}) as answer:
+            async with self._http.post(
+                url,
+                data=form,
+                auth=aiohttp.BasicAuth(s.twilio_account_sid or "", s.twilio_auth_token or ""),
+                headers={"I-Twilio-Idempotency-Token": idempotency_token},
+            ) as answer:
                 if answer.status not in (200, 201):
                     raise DeliveryError(f"Twilio HTTP {answer.status}")
                 data = await answer.json(content_type=None)

@@ -10,6 +10,7 @@ Failures are retried with exponential back-off and given up (`failed`) after MAX
 messages expire with their code, other messages after MAX_AGE. A settled or expired code message
 no longer holds its sealed code.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -65,10 +66,16 @@ def _end(row: OutboxMessage, status: str, error: Optional[str] = None) -> None:
 def claim(session: Session, settings: Settings, policy: Policy, channels: Tuple[str, ...]) -> List[Job]:
     """Lease up to BATCH due messages of `channels`; expire old ones on the way."""
     now = utcnow()
-    query = (select(OutboxMessage)
-             .where(OutboxMessage.status == "pending", OutboxMessage.channel.in_(channels),
-                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
-             .order_by(OutboxMessage.id).limit(BATCH))
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == "pending",
+            OutboxMessage.channel.in_(channels),
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(BATCH)
+    )
     if session.bind.dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True)
     jobs = []
@@ -118,10 +125,11 @@ def settle(session: Session, job: Job, error: Optional[str], provider_id: Option
 def retry(session: Session, message_id: int) -> bool:
     """Put a failed message back in the queue (supervisor); False for a code message, whose code is
     erased (the customer asks for a new code), or a message that is not failed."""
-    done = session.execute(update(OutboxMessage)
-                           .where(OutboxMessage.id == message_id, OutboxMessage.status == "failed",
-                                  OutboxMessage.kind != "otp")
-                           .values(status="pending", attempts=0, next_attempt_at=utcnow()))
+    done = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == "failed", OutboxMessage.kind != "otp")
+        .values(status="pending", attempts=0, next_attempt_at=utcnow())
+    )
     return done.rowcount == 1
 
 
@@ -136,8 +144,13 @@ class Deliverer:
     def __init__(self, db: Database, settings: Settings, policy: Policy, *, interval: float = 2.0):
         self.db, self.settings, self.policy, self.interval = db, settings, policy, interval
         self.smtp = SmtpTransport(settings) if settings.smtp_host else None
-        self.sms = (TwilioTransport(settings) if settings.twilio_account_sid and settings.twilio_auth_token
-                    and (settings.twilio_number or settings.twilio_messaging_service_sid) else None)
+        self.sms = (
+            TwilioTransport(settings)
+            if settings.twilio_account_sid
+            and settings.twilio_auth_token
+            and (settings.twilio_number or settings.twilio_messaging_service_sid)
+            else None
+        )
         self._wake = asyncio.Event()
         self._task: Optional[asyncio.Task] = None
 
@@ -151,7 +164,9 @@ class Deliverer:
 
     async def start(self) -> None:
         if not self.channels:
-            log.warning("neither SMTP_HOST nor the Twilio settings are set: customer messages stay in the outbox")
+            log.warning(
+                "neither SMTP_HOST nor the Twilio settings are set: customer messages stay in the outbox"
+            )
             return
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-delivery")
 
@@ -198,7 +213,9 @@ class Deliverer:
                 if error is None:
                     delivered += 1
                 else:  # no recipient or body in the log
-                    log.warning("outbox message %s not delivered (attempt %s): %s", job.id, job.attempts, error)
+                    log.warning(
+                        "outbox message %s not delivered (attempt %s): %s", job.id, job.attempts, error
+                    )
                 await self.db.run(settle, job, error, provider_id)
             if len(batch) < BATCH:
                 break

@@ -4,6 +4,7 @@
 hooks that turn SOP staff tasks into notifications (and policy-triggered handoffs), and runs the
 notification delivery task. The staff console itself is in bot.console. See docs/handoff.md.
 """
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,4 +1,5 @@
 """`POST /api/v1/handoffs` (service token): the action server queues a chat for a person."""
+
 from __future__ import annotations
 
 import json
@@ -12,10 +13,10 @@ from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.middleware import error_response, json_response
 from bot.api.routes import idempotent
 from bot.errors import ApiError, NotFound, Unauthorized
-from bot.hashing import conversation_key
-from bot.idempotency import Answer
 from bot.handoff import service
 from bot.handoff.keys import LIVE, NOTIFIER
+from bot.hashing import conversation_key
+from bot.idempotency import Answer
 
 routes = web.RouteTableDef()
 
@@ -36,20 +37,26 @@ async def request_handoff(request: web.Request) -> web.Response:
             # The account is attached only for a valid handle of this very conversation; an expired
             # one never blocks the request for a person.
             try:
-                account_id = identity.resolve_handle(session, handle, conversation_id,
-                                                         request.headers.get("X-Conversation-Channel")).account_id
+                account_id = identity.resolve_handle(
+                    session, handle, conversation_id, request.headers.get("X-Conversation-Channel")
+                ).account_id
             except Unauthorized:
                 account_id = None
         if account_id is None:
             service.check_anonymous_limits(
-                session, conversation_id, per_conversation=settings.handoff_anonymous_per_conversation,
+                session,
+                conversation_id,
+                per_conversation=settings.handoff_anonymous_per_conversation,
                 window_seconds=settings.handoff_anonymous_window_seconds,
-                max_open=settings.handoff_anonymous_max_open)
+                max_open=settings.handoff_anonymous_max_open,
+            )
         answer, created = service.queue(session, policy, conversation_id, channel, reason, account_id)
         return Answer(201 if created else 200, answer)
 
     # Keys of calls without a handle belong to the conversation (bot/idempotency.py).
-    response = await idempotent(request, lambda _s: "conversation:" + conversation_key(conversation_id), body, work)
+    response = await idempotent(
+        request, lambda _s: "conversation:" + conversation_key(conversation_id), body, work
+    )
     if response.status == 201:
         request.app[NOTIFIER].wake()
     if response.status in (200, 201):
@@ -71,8 +78,12 @@ async def handoff_activity(request: web.Request) -> web.Response:
 
 # The widget (on any site's origin, no cookies) posts the off-duty reply email here; its session id
 # authorizes it (service.leave_reply_email).
-_CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST, OPTIONS",
-         "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
+_CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "600",
+}
 REPLY_EMAIL_PATH = "/widget/v1/reply-email"
 
 
@@ -88,7 +99,9 @@ async def reply_email(request: web.Request) -> web.Response:
         body = await v.json_object(request)
         conversation_id = v.string(body, "conversation_id")
         email = v.string(body, "email", max_len=254)
-        answer = await request.app[DB].run(service.leave_reply_email, request.app[POLICY], conversation_id, email)
+        answer = await request.app[DB].run(
+            service.leave_reply_email, request.app[POLICY], conversation_id, email
+        )
     except ApiError as exc:
         response = error_response(exc.status, exc.code, exc.message)
     else:

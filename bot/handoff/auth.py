@@ -5,6 +5,7 @@ token, absolute expiry after CONSOLE_SESSION_SECONDS).
 
 Blocking functions taking a SQLAlchemy session; run them with Database.run.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,7 +25,7 @@ from bot.hashing import token_digest
 from bot.models import utcnow
 
 # scrypt cost (RFC 7914): N=2^15, r=8, p=1 is about 32 MiB and ~0.1 s per check. Tests lower N.
-SCRYPT_N = 2 ** 15
+SCRYPT_N = 2**15
 SCRYPT_R = 8
 SCRYPT_P = 1
 SCRYPT_DKLEN = 32
@@ -34,8 +35,9 @@ _DUMMY = None  # a real hash to compare against for unknown users (same work eit
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=n, r=r, p=p,
-                          maxmem=256 * 1024 * 1024, dklen=SCRYPT_DKLEN)
+    return hashlib.scrypt(
+        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=SCRYPT_DKLEN
+    )
 
 
 def hash_password(password: str) -> str:
@@ -84,8 +86,14 @@ def upsert_staff(session: Session, username: str, display_name: str, role: str, 
     user = session.execute(select(StaffUser).where(StaffUser.username == key)).scalar_one_or_none()
     created = user is None
     if created:
-        user = StaffUser(username=key, display_name=display_name.strip(), role=role,
-                         password_hash=hash_password(password), active=True, available=False)
+        user = StaffUser(
+            username=key,
+            display_name=display_name.strip(),
+            role=role,
+            password_hash=hash_password(password),
+            active=True,
+            available=False,
+        )
         session.add(user)
     else:
         user.display_name, user.role, user.active = display_name.strip(), role, True
@@ -139,8 +147,14 @@ def _throttle_keys(username: str, client: str) -> tuple:
     return f"console-login:{username}|{client}", f"console-login-client:{client}"
 
 
-def login(session: Session, username: str, password: str, lifetime_seconds: int, client: str = "unknown",
-          limits: LoginLimits = LoginLimits()) -> LoginResult:
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    lifetime_seconds: int,
+    client: str = "unknown",
+    limits: LoginLimits = LoginLimits(),
+) -> LoginResult:
     """Check the password and open a session. Wrong password, unknown user, inactive user and a
     throttled client all look the same to the caller except `locked` (shown as the same message).
     `client` is the address the request came from."""
@@ -154,16 +168,30 @@ def login(session: Session, username: str, password: str, lifetime_seconds: int,
         return LoginResult(False, locked=True)
     good = check_password(password, user.password_hash if user is not None else None)
     if user is None or not user.active or not good:
-        ratelimit.fail(session, pair, limits.failures_per_client, limits.backoff_seconds, limits.backoff_max_seconds, now)
-        ratelimit.fail(session, whole_client, limits.failures_per_ip, limits.backoff_seconds,
-                       limits.backoff_max_seconds, now)
+        ratelimit.fail(
+            session, pair, limits.failures_per_client, limits.backoff_seconds, limits.backoff_max_seconds, now
+        )
+        ratelimit.fail(
+            session,
+            whole_client,
+            limits.failures_per_ip,
+            limits.backoff_seconds,
+            limits.backoff_max_seconds,
+            now,
+        )
         audit.record(session, "staff_login_failed", staff=key if user is not None else None)
         return LoginResult(False)
     ratelimit.clear(session, pair)
     user.last_login_at = now
     session_id = secrets.token_urlsafe(32)
-    row = StaffSession(id_hash=token_digest(session_id), staff_id=user.id, csrf_token=secrets.token_urlsafe(32),
-                       created_at=now, expires_at=now + timedelta(seconds=lifetime_seconds), last_seen_at=now)
+    row = StaffSession(
+        id_hash=token_digest(session_id),
+        staff_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(seconds=lifetime_seconds),
+        last_seen_at=now,
+    )
     session.add(row)
     # Expired sessions of everyone are dropped now and then (here: at each login).
     session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
@@ -205,4 +233,6 @@ def logout(session: Session, session_id: Optional[str]) -> None:
 
 
 def csrf_ok(staff: Staff, given: Optional[str]) -> bool:
-    return given is not None and given != "" and hmac.compare_digest(given.encode(), staff.csrf_token.encode())
+    return (
+        given is not None and given != "" and hmac.compare_digest(given.encode(), staff.csrf_token.encode())
+    )

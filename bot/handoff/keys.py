@@ -1,5 +1,6 @@
 """Typed keys of what the app holds for the handoff: the Rasa client, the Slack notifier and the
 console's live-update hub."""
+
 from aiohttp import web
 
 from bot.handoff.live import LiveHub

@@ -5,6 +5,7 @@ console page follows over server-sent events (`GET /console/api/events`).
 One backend process: with several replicas, each console sees the changes made through its own
 replica only (docs/handoff.md, "Not done").
 """
+
 from __future__ import annotations
 
 import asyncio

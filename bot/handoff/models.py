@@ -4,6 +4,7 @@ notifications waiting for delivery to Slack, and console-wide settings (the on-d
 They live on bot.models.Base, so Alembic (revision 0002) and tests/bot/test_migrations.py see them
 once this module is imported (bot.api imports it).
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Text
@@ -16,6 +17,7 @@ def _key_of_conversation(context) -> str:
     from bot.hashing import conversation_key
 
     return conversation_key(context.get_current_parameters()["conversation_id"])
+
 
 ROLES = ("agent", "supervisor")
 OPEN_STATUSES = ("queued", "assigned")
@@ -90,7 +92,9 @@ class StaffNotification(Base):
     id = Column(Integer, primary_key=True)
     kind = Column(String(40), nullable=False)  # handoff | refund_over_threshold | sales_callback
     body = Column(Text, nullable=False)
-    status = Column(String(20), nullable=False, default="pending", index=True)  # pending | sent | failed | expired
+    status = Column(
+        String(20), nullable=False, default="pending", index=True
+    )  # pending | sent | failed | expired
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(DateTime, nullable=False, default=utcnow)
     created_at = Column(DateTime, nullable=False, default=utcnow)

@@ -6,6 +6,7 @@ never delays or breaks a filing. Each row is leased before it is sent (safe with
 backend replicas; delivery is at least once), retried with exponential back-off, given up after
 MAX_ATTEMPTS, and dropped as `expired` when older than MAX_AGE (e.g. the URL was set later).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,9 +36,12 @@ def backoff_seconds(attempts: int) -> int:
 
 def _claim(session: Session) -> List[Tuple[int, str, int]]:
     now = utcnow()
-    query = (select(StaffNotification)
-             .where(StaffNotification.status == "pending", StaffNotification.next_attempt_at <= now)
-             .order_by(StaffNotification.id).limit(BATCH))
+    query = (
+        select(StaffNotification)
+        .where(StaffNotification.status == "pending", StaffNotification.next_attempt_at <= now)
+        .order_by(StaffNotification.id)
+        .limit(BATCH)
+    )
     if session.bind.dialect.name != "sqlite":
         query = query.with_for_update(skip_locked=True)
     claimed = []
@@ -66,7 +70,9 @@ def _settle(session: Session, notification_id: int, attempts: int, error: Option
 class Notifier:
     """Background delivery task of one backend process."""
 
-    def __init__(self, db: Database, webhook_url: Optional[str], *, interval: float = 5.0, timeout: float = 10.0):
+    def __init__(
+        self, db: Database, webhook_url: Optional[str], *, interval: float = 5.0, timeout: float = 10.0
+    ):
         self.db, self.url, self.interval, self.timeout = db, webhook_url, interval, timeout
         self._wake = asyncio.Event()
         self._task: Optional[asyncio.Task] = None
@@ -78,8 +84,10 @@ class Notifier:
 
     async def start(self) -> None:
         if not self.url:
-            log.warning("SLACK_STAFF_WEBHOOK_URL is not set: staff notifications (handoffs, refunds over the "
-                        "threshold, sales callbacks) are recorded in the database but not sent to Slack")
+            log.warning(
+                "SLACK_STAFF_WEBHOOK_URL is not set: staff notifications (handoffs, refunds over the "
+                "threshold, sales callbacks) are recorded in the database but not sent to Slack"
+            )
             return
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         self._task = asyncio.get_running_loop().create_task(self._run(), name="staff-notifier")
@@ -135,8 +143,12 @@ class Notifier:
                 error = await self._post(body)
                 if error is not None:
                     # The webhook URL is a secret: log the notification id and error only.
-                    log.warning("staff notification %s not delivered (attempt %s): %s", notification_id,
-                                attempts, error)
+                    log.warning(
+                        "staff notification %s not delivered (attempt %s): %s",
+                        notification_id,
+                        attempts,
+                        error,
+                    )
                 else:
                     delivered += 1
                 await self.db.run(_settle, notification_id, attempts, error)

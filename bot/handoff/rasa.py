@@ -10,6 +10,7 @@ customer's number. The REST channel has no output channel (Rasa falls back to a 
 so a REST customer only sees agent messages in the tracker, not pushed.
 The token goes in the query string as Rasa expects; URLs are never logged.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,7 +56,9 @@ class RasaClient:
 
     async def _call(self, method: str, path: str, what: str, params: Dict[str, str], json: Any = None) -> Any:
         try:
-            async with self._session().request(method, self.base_url + path, params=params, json=json) as answer:
+            async with self._session().request(
+                method, self.base_url + path, params=params, json=json
+            ) as answer:
                 status = answer.status
                 try:
                     body = await answer.json(content_type=None)
@@ -71,16 +74,27 @@ class RasaClient:
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
         """The (redacted) stored tracker of the conversation with all its events."""
-        return await self._call("GET", f"/conversations/{_path(conversation_id)}/tracker", "tracker",
-                                self._params(include_events="AFTER_RESTART"))
+        return await self._call(
+            "GET",
+            f"/conversations/{_path(conversation_id)}/tracker",
+            "tracker",
+            self._params(include_events="AFTER_RESTART"),
+        )
 
-    async def append(self, conversation_id: str, events: List[Dict[str, Any]], *, send: bool = True) -> Dict[str, Any]:
+    async def append(
+        self, conversation_id: str, events: List[Dict[str, Any]], *, send: bool = True
+    ) -> Dict[str, Any]:
         """Append events; with `send`, bot events go out on the customer's latest channel."""
         params = self._params(include_events="NONE")
         if send:
             params.update(output_channel="latest", execute_side_effects="true")
-        return await self._call("POST", f"/conversations/{_path(conversation_id)}/tracker/events",
-                                "append events", params, json=events)
+        return await self._call(
+            "POST",
+            f"/conversations/{_path(conversation_id)}/tracker/events",
+            "append events",
+            params,
+            json=events,
+        )
 
 
 # Rasa's Sanic routes match the raw path without percent-decoding it: a conversation id must

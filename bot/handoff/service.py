@@ -4,6 +4,7 @@ notifications written in the same transaction as what they report.
 Blocking functions taking a SQLAlchemy session (run them with Database.run); no HTTP here, so the
 rules are testable without Rasa. Every staff action is appended to the audit trail.
 """
+
 from __future__ import annotations
 
 import math
@@ -66,9 +67,13 @@ class Duty:
     why: str
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"on_duty": self.on_duty, "mode": self.mode, "why": self.why,
-                "next_opening": self.next_opening.isoformat() if self.next_opening else None,
-                "next_opening_text": opening_text(self.next_opening)}
+        return {
+            "on_duty": self.on_duty,
+            "mode": self.mode,
+            "why": self.why,
+            "next_opening": self.next_opening.isoformat() if self.next_opening else None,
+            "next_opening_text": opening_text(self.next_opening),
+        }
 
 
 def opening_text(moment: Optional[datetime]) -> Optional[str]:
@@ -133,19 +138,28 @@ def notify(session: Session, policy: Optional[Policy], kind: str, body: str) -> 
     """Queue a staff Slack notification in the current transaction (if the policy wants this kind)."""
     if policy is not None and kind not in policy.handoff.notify:
         return
-    session.add(StaffNotification(kind=kind, body=body, status="pending", attempts=0, next_attempt_at=utcnow(),
-                                  created_at=utcnow()))
+    session.add(
+        StaffNotification(
+            kind=kind, body=body, status="pending", attempts=0, next_attempt_at=utcnow(), created_at=utcnow()
+        )
+    )
 
 
 def _open_handoff(session: Session, conversation_id: str) -> Optional[Handoff]:
-    return session.execute(
-        select(Handoff).where(Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN_STATUSES))
-        .order_by(Handoff.id.desc())
-    ).scalars().first()
+    return (
+        session.execute(
+            select(Handoff)
+            .where(Handoff.conversation_id == conversation_id, Handoff.status.in_(OPEN_STATUSES))
+            .order_by(Handoff.id.desc())
+        )
+        .scalars()
+        .first()
+    )
 
 
-def check_anonymous_limits(session: Session, conversation_id: str, *, per_conversation: int, window_seconds: int,
-                           max_open: int) -> None:
+def check_anonymous_limits(
+    session: Session, conversation_id: str, *, per_conversation: int, window_seconds: int, max_open: int
+) -> None:
     """Limits on handoffs requested without a verified account (a chat already queued is never
     limited, nor are verified customers): at most `per_conversation` new handoffs per conversation
     per `window_seconds`, and at most `max_open` anonymous handoffs open at once (queue flooding).
@@ -153,19 +167,35 @@ def check_anonymous_limits(session: Session, conversation_id: str, *, per_conver
     if _open_handoff(session, conversation_id) is not None:
         return
     open_anonymous = session.execute(
-        select(func.count()).select_from(Handoff).where(Handoff.status.in_(OPEN_STATUSES),
-                                                       Handoff.account_id.is_(None))).scalar_one()
+        select(func.count())
+        .select_from(Handoff)
+        .where(Handoff.status.in_(OPEN_STATUSES), Handoff.account_id.is_(None))
+    ).scalar_one()
     if open_anonymous >= max_open:
-        raise TooManyRequests("Our team's queue is full right now; please try again in a few minutes, or verify "
-                              "your account first.", retry_after=60)
-    wait = ratelimit.take(session, "handoff:" + conversation_key(conversation_id), per_conversation, window_seconds)
+        raise TooManyRequests(
+            "Our team's queue is full right now; please try again in a few minutes, or verify "
+            "your account first.",
+            retry_after=60,
+        )
+    wait = ratelimit.take(
+        session, "handoff:" + conversation_key(conversation_id), per_conversation, window_seconds
+    )
     if wait:
-        raise TooManyRequests("You have asked for a person several times already; please wait before asking "
-                              "again.", retry_after=wait)
+        raise TooManyRequests(
+            "You have asked for a person several times already; please wait before asking again.",
+            retry_after=wait,
+        )
 
 
-def queue(session: Session, policy: Policy, conversation_id: str, channel: str, reason: str,
-          account_id: Optional[int], now: Optional[datetime] = None) -> Tuple[Dict[str, Any], bool]:
+def queue(
+    session: Session,
+    policy: Policy,
+    conversation_id: str,
+    channel: str,
+    reason: str,
+    account_id: Optional[int],
+    now: Optional[datetime] = None,
+) -> Tuple[Dict[str, Any], bool]:
     """Queue the chat for a person (one open handoff per conversation: a repeat answers the open
     one). Returns (answer, created); the answer says whether staff are on duty and, if not, when
     they are back. A paused conversation is recorded when staff are on duty (the action pauses it)."""
@@ -175,26 +205,53 @@ def queue(session: Session, policy: Policy, conversation_id: str, channel: str, 
     handoff = _open_handoff(session, conversation_id)
     created = handoff is None
     if created:
-        handoff = Handoff(conversation_id=conversation_id, conversation_key=conversation_key(conversation_id),
-                          channel=channel, reason=reason, status="queued", account_id=account_id,
-                          paused=status.on_duty, on_duty=status.on_duty,
-                          created_at=utcnow())
+        handoff = Handoff(
+            conversation_id=conversation_id,
+            conversation_key=conversation_key(conversation_id),
+            channel=channel,
+            reason=reason,
+            status="queued",
+            account_id=account_id,
+            paused=status.on_duty,
+            on_duty=status.on_duty,
+            created_at=utcnow(),
+        )
         session.add(handoff)
         session.flush()
-        audit.record(session, "handoff_requested", account_id, conversation_id, handoff_id=handoff.id,
-                     reason=reason, channel=channel, on_duty=status.on_duty)
+        audit.record(
+            session,
+            "handoff_requested",
+            account_id,
+            conversation_id,
+            handoff_id=handoff.id,
+            reason=reason,
+            channel=channel,
+            on_duty=status.on_duty,
+        )
         account = session.get(Account, account_id) if account_id else None
         who = f"account {account.account_number} (verified)" if account else "customer not verified"
-        when = "staff on duty" if status.on_duty else f"off duty, next opening {opening_text(status.next_opening)}"
-        notify(session, policy, "handoff",
-               f"Chat waiting for a person (handoff #{handoff.id}): reason {reason}, channel {channel}, "
-               f"{who}; {when}. Take it in the staff console.")
+        when = (
+            "staff on duty"
+            if status.on_duty
+            else f"off duty, next opening {opening_text(status.next_opening)}"
+        )
+        notify(
+            session,
+            policy,
+            "handoff",
+            f"Chat waiting for a person (handoff #{handoff.id}): reason {reason}, channel {channel}, "
+            f"{who}; {when}. Take it in the staff console.",
+        )
     else:
         if account_id and handoff.account_id is None:
             handoff.account_id = account_id
         if status.on_duty:
             handoff.paused = True
-    return {"handoff": handoff_dict(session, handoff), **status.as_dict(), **expected_wait(session, handoff)}, created
+    return {
+        "handoff": handoff_dict(session, handoff),
+        **status.as_dict(),
+        **expected_wait(session, handoff),
+    }, created
 
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -213,12 +270,25 @@ def leave_reply_email(session: Session, policy: Policy, conversation_id: str, em
     if h is None or h.channel != "socketio" or h.status != "queued":
         raise NotFound("No request for a person waiting in this conversation.", "handoff_not_found")
     h.reply_email = email
-    audit.record(session, "handoff_reply_email", h.account_id, h.conversation_id, handoff_id=h.id,
-                 masked_address=mask(email))
-    notify(session, policy, "handoff", f"Handoff #{h.id}: the customer left an email for a reply "
-                                       f"({mask(email)}); see the staff console.")
-    return {"handoff_id": h.id, "reply_email": mask(email),
-            "next_opening_text": duty(session, policy).as_dict()["next_opening_text"]}
+    audit.record(
+        session,
+        "handoff_reply_email",
+        h.account_id,
+        h.conversation_id,
+        handoff_id=h.id,
+        masked_address=mask(email),
+    )
+    notify(
+        session,
+        policy,
+        "handoff",
+        f"Handoff #{h.id}: the customer left an email for a reply ({mask(email)}); see the staff console.",
+    )
+    return {
+        "handoff_id": h.id,
+        "reply_email": mask(email),
+        "next_opening_text": duty(session, policy).as_dict()["next_opening_text"],
+    }
 
 
 DEFAULT_WAIT_MINUTES = 5  # per chat ahead, until the team has a history of taken chats
@@ -227,8 +297,11 @@ WAIT_HISTORY_DAYS = 14
 
 def available_staff(session: Session) -> int:
     """Staff users marked available in the console right now."""
-    return len(session.execute(select(StaffUser.id).where(StaffUser.active.is_(True),
-                                                          StaffUser.available.is_(True))).all())
+    return len(
+        session.execute(
+            select(StaffUser.id).where(StaffUser.active.is_(True), StaffUser.available.is_(True))
+        ).all()
+    )
 
 
 def expected_wait(session: Session, h: Handoff, now: Optional[datetime] = None) -> Dict[str, Any]:
@@ -236,11 +309,22 @@ def expected_wait(session: Session, h: Handoff, now: Optional[datetime] = None) 
     the last two weeks (else DEFAULT_WAIT_MINUTES) per chat up to this one, shared by the
     available staff. `someone_available`: at least one staff user is marked available."""
     now = now or utcnow()
-    position = len(session.execute(select(Handoff.id).where(
-        Handoff.status == "queued", Handoff.created_at <= h.created_at, Handoff.id <= h.id)).all()) or 1
+    position = (
+        len(
+            session.execute(
+                select(Handoff.id).where(
+                    Handoff.status == "queued", Handoff.created_at <= h.created_at, Handoff.id <= h.id
+                )
+            ).all()
+        )
+        or 1
+    )
     since = now - timedelta(days=WAIT_HISTORY_DAYS)
-    taken = session.execute(select(Handoff.created_at, Handoff.assigned_at).where(
-        Handoff.assigned_at.is_not(None), Handoff.created_at >= since)).all()
+    taken = session.execute(
+        select(Handoff.created_at, Handoff.assigned_at).where(
+            Handoff.assigned_at.is_not(None), Handoff.created_at >= since
+        )
+    ).all()
     waits = sorted((assigned - created).total_seconds() / 60 for created, assigned in taken)
     per_chat = waits[len(waits) // 2] if waits else DEFAULT_WAIT_MINUTES
     available = available_staff(session)
@@ -264,13 +348,21 @@ def handoff_dict(session: Session, h: Handoff, now: Optional[datetime] = None) -
     end = h.closed_at or now
     account = session.get(Account, h.account_id) if h.account_id else None
     return {
-        "id": h.id, "conversation_id": h.conversation_id, "channel": h.channel, "reason": h.reason,
-        "status": h.status, "paused": h.paused, "on_duty": h.on_duty,
+        "id": h.id,
+        "conversation_id": h.conversation_id,
+        "channel": h.channel,
+        "reason": h.reason,
+        "status": h.status,
+        "paused": h.paused,
+        "on_duty": h.on_duty,
         "account_number": account.account_number if account else None,
         "assigned_to": _staff_name(session, h.assigned_to),
         "assigned_to_me": None,
-        "created_at": iso_utc(h.created_at), "assigned_at": iso_utc(h.assigned_at),
-        "closed_at": iso_utc(h.closed_at), "closed_by": _staff_name(session, h.closed_by), "outcome": h.outcome,
+        "created_at": iso_utc(h.created_at),
+        "assigned_at": iso_utc(h.assigned_at),
+        "closed_at": iso_utc(h.closed_at),
+        "closed_by": _staff_name(session, h.closed_by),
+        "outcome": h.outcome,
         "waiting_seconds": max(0, int(((h.assigned_at or end) - h.created_at).total_seconds())),
         "customer_name": account.name if account else None,
         "reason_text": words.words(h.reason, words.HANDOFF_REASONS),
@@ -305,16 +397,31 @@ def _filtered(query, staff: Staff, search: str, view: str, channel: str, reason:
     if term:
         like = f"%{term.lower()}%"
         by_request = select(CancellationRequest.conversation_key).where(
-            CancellationRequest.confirmation_number == term.upper().replace(" ", ""))
-        by_account = select(Account.id).where(or_(Account.account_number == term,
-                                                  func.lower(Account.name).like(like)))
-        query = query.where(or_(Handoff.conversation_id == term, Handoff.conversation_key.in_(by_request),
-                                Handoff.account_id.in_(by_account)))
+            CancellationRequest.confirmation_number == term.upper().replace(" ", "")
+        )
+        by_account = select(Account.id).where(
+            or_(Account.account_number == term, func.lower(Account.name).like(like))
+        )
+        query = query.where(
+            or_(
+                Handoff.conversation_id == term,
+                Handoff.conversation_key.in_(by_request),
+                Handoff.account_id.in_(by_account),
+            )
+        )
     return query
 
 
-def list_handoffs(session: Session, staff: Staff, include_closed: bool = False, *, search: str = "",
-                  view: str = "all", channel: str = "", reason: str = "") -> List[Dict[str, Any]]:
+def list_handoffs(
+    session: Session,
+    staff: Staff,
+    include_closed: bool = False,
+    *,
+    search: str = "",
+    view: str = "all",
+    channel: str = "",
+    reason: str = "",
+) -> List[Dict[str, Any]]:
     """Open handoffs, oldest first; with `include_closed` also the last 200 closed ones (newest
     first), the history every staff user may read. Search and filters: `_filtered`."""
     if view not in VIEWS:
@@ -322,8 +429,12 @@ def list_handoffs(session: Session, staff: Staff, include_closed: bool = False, 
     query = select(Handoff).where(Handoff.status.in_(OPEN_STATUSES)).order_by(Handoff.created_at, Handoff.id)
     rows = list(session.execute(_filtered(query, staff, search, view, channel, reason)).scalars())
     if include_closed and view != "waiting":
-        closed = select(Handoff).where(Handoff.status == "closed").order_by(Handoff.closed_at.desc(),
-                                                                            Handoff.id.desc()).limit(200)
+        closed = (
+            select(Handoff)
+            .where(Handoff.status == "closed")
+            .order_by(Handoff.closed_at.desc(), Handoff.id.desc())
+            .limit(200)
+        )
         rows += list(session.execute(_filtered(closed, staff, search, view, channel, reason)).scalars())
     now = utcnow()
     return [_for(staff, handoff_dict(session, h, now), h) for h in rows]
@@ -350,8 +461,9 @@ def detail(session: Session, staff: Staff, handoff_id: int, audit_view: bool = T
     out["activity"] = conversation_activity(session, h.conversation_id)
     out["notes"] = notes(session, h.id)
     if audit_view:
-        audit.record(session, "handoff_viewed", h.account_id, h.conversation_id, handoff_id=h.id,
-                     staff=staff.username)
+        audit.record(
+            session, "handoff_viewed", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username
+        )
     return out
 
 
@@ -359,60 +471,117 @@ def _primary_contact(session: Session, account_id: int, conversation_id: Optiona
     """The masked email (else phone) of the user verified in this chat, else of the primary user."""
     user = None
     if conversation_id:
-        handle = session.execute(select(VerificationHandle).where(VerificationHandle.conversation_key == conversation_key(conversation_id),
-                                                                  VerificationHandle.account_id == account_id)
-                                 .order_by(VerificationHandle.created_at.desc())).scalars().first()
+        handle = (
+            session.execute(
+                select(VerificationHandle)
+                .where(
+                    VerificationHandle.conversation_key == conversation_key(conversation_id),
+                    VerificationHandle.account_id == account_id,
+                )
+                .order_by(VerificationHandle.created_at.desc())
+            )
+            .scalars()
+            .first()
+        )
         user = session.get(AuthorizedUser, handle.user_id) if handle else None
     if user is None:
-        user = session.execute(select(AuthorizedUser).where(AuthorizedUser.account_id == account_id)
-                               .order_by(AuthorizedUser.is_primary.desc(), AuthorizedUser.id)).scalars().first()
+        user = (
+            session.execute(
+                select(AuthorizedUser)
+                .where(AuthorizedUser.account_id == account_id)
+                .order_by(AuthorizedUser.is_primary.desc(), AuthorizedUser.id)
+            )
+            .scalars()
+            .first()
+        )
     if user is None:
         return None
     contacts = [mask(c) for c in (user.email, user.phone) if c]
     return f"{user.first_name} {user.last_name}".strip() + (" · " + " · ".join(contacts) if contacts else "")
 
 
-def account_summary(session: Session, account_id: int, conversation_id: Optional[str] = None) -> Dict[str, Any]:
+def account_summary(
+    session: Session, account_id: int, conversation_id: Optional[str] = None
+) -> Dict[str, Any]:
     """The cancellation's state at a glance: account, services and their status, open requests with
     confirmation numbers, the reason and the offer made in this chat (and its outcome), balance,
     equipment to return, and the customer's masked contact. Codes come with their words."""
     account = session.get(Account, account_id)
-    services = list(session.execute(select(Service).where(Service.account_id == account_id)
-                                    .order_by(Service.id)).scalars())
+    services = list(
+        session.execute(
+            select(Service).where(Service.account_id == account_id).order_by(Service.id)
+        ).scalars()
+    )
     names = {s.id: s.name for s in services}
     requests = session.execute(
-        select(CancellationRequest).where(CancellationRequest.account_id == account_id,
-                                          CancellationRequest.status == "received")
+        select(CancellationRequest)
+        .where(CancellationRequest.account_id == account_id, CancellationRequest.status == "received")
         .order_by(CancellationRequest.received_at.desc())
     ).scalars()
-    offers = list(session.execute(
-        select(RetentionOffer).where(RetentionOffer.account_id == account_id,
-                                     RetentionOffer.conversation_key == conversation_key(conversation_id or ""))
-        .order_by(RetentionOffer.made_at.desc())).scalars())
+    offers = list(
+        session.execute(
+            select(RetentionOffer)
+            .where(
+                RetentionOffer.account_id == account_id,
+                RetentionOffer.conversation_key == conversation_key(conversation_id or ""),
+            )
+            .order_by(RetentionOffer.made_at.desc())
+        ).scalars()
+    )
     open_requests = [
-        {"confirmation_number": r.confirmation_number, "service_id": r.service_id,
-         "service_name": names.get(r.service_id), "received_at": iso_utc(r.received_at),
-         "end_date": r.end_date.isoformat(), "end_date_text": words.day(r.end_date), "when": r.end_kind,
-         "when_text": words.words(r.end_kind, words.END_KINDS), "reason": r.reason,
-         "reason_text": words.words(r.reason, words.CANCEL_REASONS), "channel": r.channel}
+        {
+            "confirmation_number": r.confirmation_number,
+            "service_id": r.service_id,
+            "service_name": names.get(r.service_id),
+            "received_at": iso_utc(r.received_at),
+            "end_date": r.end_date.isoformat(),
+            "end_date_text": words.day(r.end_date),
+            "when": r.end_kind,
+            "when_text": words.words(r.end_kind, words.END_KINDS),
+            "reason": r.reason,
+            "reason_text": words.words(r.reason, words.CANCEL_REASONS),
+            "channel": r.channel,
+        }
         for r in requests
     ]
     reason = next((o.reason for o in offers if o.reason), None) or next(
-        (r["reason"] for r in open_requests if r["reason"]), None)
+        (r["reason"] for r in open_requests if r["reason"]), None
+    )
     balance = account_balance(session, account_id)
     return {
-        "account_number": account.account_number, "name": account.name, "tier": account.tier,
-        "sales_rep": account.sales_rep, "balance": str(balance), "balance_text": dollars(balance),
+        "account_number": account.account_number,
+        "name": account.name,
+        "tier": account.tier,
+        "sales_rep": account.sales_rep,
+        "balance": str(balance),
+        "balance_text": dollars(balance),
         "contact": _primary_contact(session, account_id, conversation_id),
         "reason_text": words.words(reason, words.CANCEL_REASONS) or None,
-        "services": [{"id": s.id, "name": s.name, "plan": s.plan, "status": s.status,
-                      "status_text": words.words(s.status, words.SERVICE_STATUSES)} for s in services],
+        "services": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "plan": s.plan,
+                "status": s.status,
+                "status_text": words.words(s.status, words.SERVICE_STATUSES),
+            }
+            for s in services
+        ],
         "open_cancellations": open_requests,
-        "offers": [{"title": o.title, "status": o.status, "status_text": words.words(o.status, words.OFFER_STATUSES)}
-                   for o in offers],
-        "equipment": [{"model": e.model, "serial_last4": e.serial[-4:], "service_name": names.get(e.service_id),
-                       "returned": bool(e.tracking_number), "tracking_number": e.tracking_number}
-                      for e in leased_equipment(session, account_id)],
+        "offers": [
+            {"title": o.title, "status": o.status, "status_text": words.words(o.status, words.OFFER_STATUSES)}
+            for o in offers
+        ],
+        "equipment": [
+            {
+                "model": e.model,
+                "serial_last4": e.serial[-4:],
+                "service_name": names.get(e.service_id),
+                "returned": bool(e.tracking_number),
+                "tracking_number": e.tracking_number,
+            }
+            for e in leased_equipment(session, account_id)
+        ],
     }
 
 
@@ -421,9 +590,12 @@ def conversation_activity(session: Session, conversation_id: str) -> List[Tuple[
     cancellations filed and revoked, offers made and answered, refunds requested."""
     out: List[Tuple[datetime, str]] = []
     key = conversation_key(conversation_id)
-    for r in session.execute(select(CancellationRequest)
-                             .where(CancellationRequest.conversation_key == key)).scalars():
-        out.append((r.received_at, f"cancellation filed: {r.confirmation_number}, ends {words.day(r.end_date)}"))
+    for r in session.execute(
+        select(CancellationRequest).where(CancellationRequest.conversation_key == key)
+    ).scalars():
+        out.append(
+            (r.received_at, f"cancellation filed: {r.confirmation_number}, ends {words.day(r.end_date)}")
+        )
         if r.revoked_at:
             out.append((r.revoked_at, f"cancellation revoked: {r.confirmation_number}"))
     for o in session.execute(select(RetentionOffer).where(RetentionOffer.conversation_key == key)).scalars():
@@ -431,8 +603,13 @@ def conversation_activity(session: Session, conversation_id: str) -> List[Tuple[
         if o.decided_at and o.status in ("accepted", "declined"):
             out.append((o.decided_at, f"offer {o.status}"))
     for f in session.execute(select(RefundRequest).where(RefundRequest.conversation_key == key)).scalars():
-        out.append((f.created_at, f"refund requested: {dollars(f.amount)} "
-                                  f"({words.words(f.status, words.REFUND_STATUSES).lower()})"))
+        out.append(
+            (
+                f.created_at,
+                f"refund requested: {dollars(f.amount)} "
+                f"({words.words(f.status, words.REFUND_STATUSES).lower()})",
+            )
+        )
     return sorted(out, key=lambda item: item[0])
 
 
@@ -443,10 +620,14 @@ def take(session: Session, staff: Staff, handoff_id: int) -> Dict[str, Any]:
     if h.status == "closed":
         raise Conflict("This handoff is closed.", "handoff_closed")
     if h.status == "assigned" and h.assigned_to != staff.id:
-        raise Conflict(f"{_staff_name(session, h.assigned_to)} is already handling this chat.", "already_assigned")
+        raise Conflict(
+            f"{_staff_name(session, h.assigned_to)} is already handling this chat.", "already_assigned"
+        )
     if h.assigned_to != staff.id:
         h.status, h.assigned_to, h.assigned_at = "assigned", staff.id, utcnow()
-        audit.record(session, "handoff_taken", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username)
+        audit.record(
+            session, "handoff_taken", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username
+        )
     return _for(staff, handoff_dict(session, h), h)
 
 
@@ -457,14 +638,25 @@ def assign(session: Session, staff: Staff, handoff_id: int, username: str) -> Di
     h = get(session, staff, handoff_id, lock=True)
     if h.status == "closed":
         raise Conflict("This handoff is closed.", "handoff_closed")
-    target = session.execute(select(StaffUser).where(StaffUser.username == (username or "").strip().lower(),
-                                                     StaffUser.active.is_(True))).scalar_one_or_none()
+    target = session.execute(
+        select(StaffUser).where(
+            StaffUser.username == (username or "").strip().lower(), StaffUser.active.is_(True)
+        )
+    ).scalar_one_or_none()
     if target is None:
         raise InvalidField("staff", "no such active staff user")
     previous = _staff_name(session, h.assigned_to)
     h.status, h.assigned_to, h.assigned_at = "assigned", target.id, h.assigned_at or utcnow()
-    audit.record(session, "handoff_assigned", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
-                 assigned_to=target.username, previously=previous)
+    audit.record(
+        session,
+        "handoff_assigned",
+        h.account_id,
+        h.conversation_id,
+        handoff_id=h.id,
+        staff=staff.username,
+        assigned_to=target.username,
+        previously=previous,
+    )
     return _for(staff, handoff_dict(session, h), h)
 
 
@@ -481,14 +673,27 @@ def check_can_answer(session: Session, staff: Staff, handoff_id: int) -> Handoff
 def mark_paused(session: Session, staff: Staff, handoff_id: int, paused: bool) -> None:
     h = session.get(Handoff, handoff_id)
     h.paused = paused
-    audit.record(session, "handoff_paused" if paused else "handoff_resumed", h.account_id, h.conversation_id,
-                 handoff_id=h.id, staff=staff.username)
+    audit.record(
+        session,
+        "handoff_paused" if paused else "handoff_resumed",
+        h.account_id,
+        h.conversation_id,
+        handoff_id=h.id,
+        staff=staff.username,
+    )
 
 
 def record_reply(session: Session, staff: Staff, handoff_id: int, length: int) -> None:
     h = session.get(Handoff, handoff_id)
-    audit.record(session, "handoff_reply", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
-                 characters=length)
+    audit.record(
+        session,
+        "handoff_reply",
+        h.account_id,
+        h.conversation_id,
+        handoff_id=h.id,
+        staff=staff.username,
+        characters=length,
+    )
 
 
 def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict[str, Any]:
@@ -498,12 +703,15 @@ def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict
     if outcome == "closed" and not staff.is_supervisor:
         raise Forbidden("Only a supervisor can close a chat; hand it back to the assistant instead.")
     h.status, h.closed_at, h.closed_by, h.outcome, h.paused = "closed", utcnow(), staff.id, outcome, False
-    audit.record(session, f"handoff_{outcome}", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username)
+    audit.record(
+        session, f"handoff_{outcome}", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username
+    )
     return _for(staff, handoff_dict(session, h), h)
 
 
-def revoke_for_customer(session: Session, policy: Policy, staff: Staff, handoff_id: int,
-                        confirmation_number: str) -> Dict[str, Any]:
+def revoke_for_customer(
+    session: Session, policy: Policy, staff: Staff, handoff_id: int, confirmation_number: str
+) -> Dict[str, Any]:
     """An agent revokes a cancellation request for the customer they are answering: only in a chat
     they hold (or any, for a supervisor) whose customer verified in it, for that customer's own
     request; the same rule as the assistant's (bot.cancellations.revoke: before the end date,
@@ -514,16 +722,33 @@ def revoke_for_customer(session: Session, policy: Policy, staff: Staff, handoff_
     h = check_can_answer(session, staff, handoff_id)
     if h.status != "assigned":
         raise Conflict("Take this chat first: it is still waiting in the queue.", "not_taken")
-    handle = session.execute(select(VerificationHandle).where(
-        VerificationHandle.conversation_key == conversation_key(h.conversation_id),
-        VerificationHandle.account_id == h.account_id)
-        .order_by(VerificationHandle.created_at.desc())).scalars().first() if h.account_id else None
+    handle = (
+        session.execute(
+            select(VerificationHandle)
+            .where(
+                VerificationHandle.conversation_key == conversation_key(h.conversation_id),
+                VerificationHandle.account_id == h.account_id,
+            )
+            .order_by(VerificationHandle.created_at.desc())
+        )
+        .scalars()
+        .first()
+        if h.account_id
+        else None
+    )
     if handle is None:
         raise Conflict("The customer has not verified their account in this chat.", "not_verified")
     who = Verified(account_id=h.account_id, user_id=handle.user_id, conversation_id=h.conversation_id)
     answer = cancellations.revoke(session, policy, who, confirmation_number)
-    audit.record(session, "handoff_revoke", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
-                 confirmation_number=answer["confirmation_number"])
+    audit.record(
+        session,
+        "handoff_revoke",
+        h.account_id,
+        h.conversation_id,
+        handoff_id=h.id,
+        staff=staff.username,
+        confirmation_number=answer["confirmation_number"],
+    )
     return answer
 
 
@@ -532,9 +757,12 @@ MAX_NOTE = 2000
 
 def notes(session: Session, handoff_id: int) -> List[Dict[str, Any]]:
     """A chat's internal notes, oldest first."""
-    rows = session.execute(select(HandoffNote).where(HandoffNote.handoff_id == handoff_id)
-                           .order_by(HandoffNote.id)).scalars()
-    return [{"by": _staff_name(session, n.staff_id), "text": n.body, "at": iso_utc(n.created_at)} for n in rows]
+    rows = session.execute(
+        select(HandoffNote).where(HandoffNote.handoff_id == handoff_id).order_by(HandoffNote.id)
+    ).scalars()
+    return [
+        {"by": _staff_name(session, n.staff_id), "text": n.body, "at": iso_utc(n.created_at)} for n in rows
+    ]
 
 
 def add_note(session: Session, staff: Staff, handoff_id: int, text: str) -> List[Dict[str, Any]]:
@@ -546,18 +774,40 @@ def add_note(session: Session, staff: Staff, handoff_id: int, text: str) -> List
         raise InvalidField("text", f"must be 1 to {MAX_NOTE} characters")
     session.add(HandoffNote(handoff_id=h.id, staff_id=staff.id, body=text, created_at=utcnow()))
     session.flush()
-    audit.record(session, "handoff_note", h.account_id, h.conversation_id, handoff_id=h.id, staff=staff.username,
-                 characters=len(text))
+    audit.record(
+        session,
+        "handoff_note",
+        h.account_id,
+        h.conversation_id,
+        handoff_id=h.id,
+        staff=staff.username,
+        characters=len(text),
+    )
     return notes(session, h.id)
 
 
 def staff_list(session: Session) -> List[Dict[str, Any]]:
     """Active staff with their availability and load (open chats assigned to them)."""
-    users = session.execute(select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)).scalars()
-    load = dict(session.execute(select(Handoff.assigned_to, func.count()).where(Handoff.status == "assigned")
-                                .group_by(Handoff.assigned_to)).all())
-    return [{"username": u.username, "display_name": u.display_name, "role": u.role, "available": u.available,
-             "open_chats": int(load.get(u.id, 0))} for u in users]
+    users = session.execute(
+        select(StaffUser).where(StaffUser.active.is_(True)).order_by(StaffUser.username)
+    ).scalars()
+    load = dict(
+        session.execute(
+            select(Handoff.assigned_to, func.count())
+            .where(Handoff.status == "assigned")
+            .group_by(Handoff.assigned_to)
+        ).all()
+    )
+    return [
+        {
+            "username": u.username,
+            "display_name": u.display_name,
+            "role": u.role,
+            "available": u.available,
+            "open_chats": int(load.get(u.id, 0)),
+        }
+        for u in users
+    ]
 
 
 # --------------------------------------------------------------------------- SOP hooks
@@ -581,26 +831,52 @@ def _on_new_task(session: Session, policy: Policy, task: StaffTask) -> None:
     details = task.details or {}
     conversation_id, channel = getattr(task, "origin_conversation_id", None), "unknown"
     if rule == "sales_callback":
-        text = (f"Sales callback for {task.owner}: account {account.account_number} ({account.tier}) filed "
-                f"cancellation {details.get('confirmation_number')} ending {details.get('end_date')}; "
-                f"{details.get('why')}. The request stands; call to try to save the account.")
+        text = (
+            f"Sales callback for {task.owner}: account {account.account_number} ({account.tier}) filed "
+            f"cancellation {details.get('confirmation_number')} ending {details.get('end_date')}; "
+            f"{details.get('why')}. The request stands; call to try to save the account."
+        )
         request = session.get(CancellationRequest, task.cancellation_id) if task.cancellation_id else None
         if request is not None:
             channel = request.channel
     else:
-        text = (f"Refund over the threshold for {task.owner}: ${details.get('amount')} requested on account "
-                f"{account.account_number}; it is waiting for your review in the billing queue.")
+        text = (
+            f"Refund over the threshold for {task.owner}: ${details.get('amount')} requested on account "
+            f"{account.account_number}; it is waiting for your review in the billing queue."
+        )
     notify(session, policy, rule, text)
-    if rule in policy.handoff.policy_triggers and conversation_id and _open_handoff(session, conversation_id) is None:
-        handoff = Handoff(conversation_id=conversation_id, conversation_key=conversation_key(conversation_id),
-                          channel=channel, reason=f"policy:{rule}", status="queued",
-                          account_id=task.account_id, paused=False,
-                          on_duty=duty(session, policy).on_duty, created_at=utcnow())
+    if (
+        rule in policy.handoff.policy_triggers
+        and conversation_id
+        and _open_handoff(session, conversation_id) is None
+    ):
+        handoff = Handoff(
+            conversation_id=conversation_id,
+            conversation_key=conversation_key(conversation_id),
+            channel=channel,
+            reason=f"policy:{rule}",
+            status="queued",
+            account_id=task.account_id,
+            paused=False,
+            on_duty=duty(session, policy).on_duty,
+            created_at=utcnow(),
+        )
         session.add(handoff)
-        audit.record(session, "handoff_requested", task.account_id, conversation_id, reason=f"policy:{rule}",
-                     channel=channel)
-        notify(session, policy, "handoff", f"Chat queued by policy rule {rule} for account "
-                                           f"{account.account_number}. Take it in the staff console.")
+        audit.record(
+            session,
+            "handoff_requested",
+            task.account_id,
+            conversation_id,
+            reason=f"policy:{rule}",
+            channel=channel,
+        )
+        notify(
+            session,
+            policy,
+            "handoff",
+            f"Chat queued by policy rule {rule} for account "
+            f"{account.account_number}. Take it in the staff console.",
+        )
 
 
 def install_hooks(db: Database, policy: Policy) -> None:

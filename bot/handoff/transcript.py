@@ -6,6 +6,7 @@ assistant did as short events ("verified the customer" from the tracker's slots;
 Pure functions (no HTTP, no database): bot.console passes the tracker and the backend's own record
 of the conversation (`activity`: filings, revocations, refunds) and gets lines back.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,12 @@ def _slot_event(name: str, value: Any) -> Optional[str]:
     return None
 
 
-def transcript(tracker: Dict[str, Any], zone: str, customer: Optional[str] = None,
-               activity: Iterable[Tuple[Any, str]] = ()) -> List[Line]:
+def transcript(
+    tracker: Dict[str, Any],
+    zone: str,
+    customer: Optional[str] = None,
+    activity: Iterable[Tuple[Any, str]] = (),
+) -> List[Line]:
     """Lines {who, name, text, at (epoch), time, pressed?} in time order. `who`: customer,
     assistant, agent, event (what the assistant or the backend did) or system (pause/resume)."""
     lines: List[Line] = []
@@ -100,8 +105,13 @@ def transcript(tracker: Dict[str, Any], zone: str, customer: Optional[str] = Non
                 offered = [b for b in buttons if isinstance(b, dict)]
             if not text and not buttons:
                 continue
-            add("agent" if agent else "assistant", text, at, agent or "Assistant",
-                options=[str(b.get("title", "")) for b in offered] if buttons else [])
+            add(
+                "agent" if agent else "assistant",
+                text,
+                at,
+                agent or "Assistant",
+                options=[str(b.get("title", "")) for b in offered] if buttons else [],
+            )
         elif kind == "slot":
             text = _slot_event(e.get("name") or "", e.get("value"))
             if text and not (lines and lines[-1]["who"] == "event" and lines[-1]["text"] == text):
@@ -122,7 +132,9 @@ def _merge(lines: List[Line], activity: Iterable[Tuple[Any, str]], zone: str) ->
         line = {"who": "event", "name": None, "text": text, "at": stamp, "time": clock(stamp, zone)}
         index = len(out)
         if stamp is not None:
-            index = next((i for i, x in enumerate(out) if isinstance(x["at"], (int, float)) and x["at"] > stamp),
-                         len(out))
+            index = next(
+                (i for i, x in enumerate(out) if isinstance(x["at"], (int, float)) and x["at"] > stamp),
+                len(out),
+            )
         out.insert(index, line)
     return out

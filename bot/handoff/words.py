@@ -3,6 +3,7 @@
 
 One place for these texts: the console pages, its JSON (`*_text` fields) and the transcript use them.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -17,21 +18,45 @@ HANDOFF_REASONS = {
     "policy:refund_over_threshold": "Refund above the threshold (policy)",
     "policy:sales_callback": "Sales callback (policy)",
 }
-CHANNELS = {"socketio": "Website chat", "rest": "App / API", "slack": "Slack", "twilio": "SMS",
-            "unknown": "Unknown channel"}
+CHANNELS = {
+    "socketio": "Website chat",
+    "rest": "App / API",
+    "slack": "Slack",
+    "twilio": "SMS",
+    "unknown": "Unknown channel",
+}
 HANDOFF_STATUSES = {"queued": "Waiting", "assigned": "With a person", "closed": "Closed"}
 OUTCOMES = {"handed_back": "Handed back to the assistant", "closed": "Closed by a supervisor"}
-SERVICE_STATUSES = {"active": "Active", "cancellation_pending": "Cancellation pending", "cancelled": "Cancelled"}
+SERVICE_STATUSES = {
+    "active": "Active",
+    "cancellation_pending": "Cancellation pending",
+    "cancelled": "Cancelled",
+}
 REQUEST_STATUSES = {"received": "Filed", "revoked": "Revoked"}
-END_KINDS = {"immediate": "right away", "end_of_period": "at the end of the billing period",
-             "date": "on the date the customer chose"}
-CANCEL_REASONS = {"price": "Price", "moving": "Moving", "not_using": "Not using it", "switching": "Switching provider",
-                  "service_quality": "Service quality", "other": "Other"}
+END_KINDS = {
+    "immediate": "right away",
+    "end_of_period": "at the end of the billing period",
+    "date": "on the date the customer chose",
+}
+CANCEL_REASONS = {
+    "price": "Price",
+    "moving": "Moving",
+    "not_using": "Not using it",
+    "switching": "Switching provider",
+    "service_quality": "Service quality",
+    "other": "Other",
+}
 OFFER_STATUSES = {"made": "Offered, no answer yet", "accepted": "Accepted", "declined": "Declined"}
 # Intents a customer sends as "/intent" without a button offered just before (the widget's greeting
 # on open, a typed shortcut): what they mean.
-INTENTS = {"greet": "(opened the chat)", "request_human": "Asked for a person", "affirm": "Yes", "deny": "No",
-           "cancel_service": "Cancel a service", "restart": "(started over)"}
+INTENTS = {
+    "greet": "(opened the chat)",
+    "request_human": "Asked for a person",
+    "affirm": "Yes",
+    "deny": "No",
+    "cancel_service": "Cancel a service",
+    "restart": "(started over)",
+}
 REFUND_STATUSES = {"credit_processing": "Credit being processed", "under_review": "Under review by billing"}
 
 

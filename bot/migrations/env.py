@@ -1,4 +1,5 @@
 """Alembic environment: the URL comes from the caller (bot.db.upgrade) or from bot.config."""
+
 from logging.config import fileConfig
 
 from alembic import context
@@ -21,8 +22,9 @@ def database_url() -> str:
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=database_url(), target_metadata=target_metadata, literal_binds=True, render_as_batch=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -31,8 +33,11 @@ def run_migrations_online() -> None:
     engine = make_engine(database_url())
     try:
         with engine.connect() as connection:
-            context.configure(connection=connection, target_metadata=target_metadata,
-                              render_as_batch=connection.dialect.name == "sqlite")
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+            )
             with context.begin_transaction():
                 context.run_migrations()
     finally:

@@ -16,6 +16,7 @@
 
 Placed after FallbackClassifier in config.yml; nothing is trained.
 """
+
 from __future__ import annotations
 
 import re
@@ -37,14 +38,19 @@ SMALL_TALK = ("greet", "thanks", "goodbye", "bot_challenge")
 _ASKS_TO_CANCEL = re.compile(
     r"\b(please|could you|can you|would you|i want to|i'd like to|i would like to|i need to|"
     r"we need to|we want to|we'd like to|want to|need to|like to)\s+(\w+\s+){0,3}"
-    r"(cancel|close|terminate|discontinue)\b", re.I)
+    r"(cancel|close|terminate|discontinue)\b",
+    re.I,
+)
 # words of a message about a request already filed (status, revoke), not a new one
-_ABOUT_A_REQUEST = re.compile(r"\bstatus\b|\bwent through\b|\balready (cancel|filed|request)"
-                              r"|\bconfirmation (number|email)\b|\brevok|\bundo\b|\bkeep\b"
-                              r"|\bdon'?t cancel\b", re.I)
+_ABOUT_A_REQUEST = re.compile(
+    r"\bstatus\b|\bwent through\b|\balready (cancel|filed|request)"
+    r"|\bconfirmation (number|email)\b|\brevok|\bundo\b|\bkeep\b"
+    r"|\bdon'?t cancel\b",
+    re.I,
+)
 _REQUEST_WORDS = {
     "cancel_service": r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|discontinue"
-                      r"|shut (it|my \w+) (down|off)|end (my|the|our) (service|subscription|contract))\b",
+    r"|shut (it|my \w+) (down|off)|end (my|the|our) (service|subscription|contract))\b",
     "ask_refund": r"\brefund\w*\b",
     "check_status": r"\bstatus\b",
     "request_human": r"\b(human|person|agent|representative)\b",
@@ -61,12 +67,20 @@ class MessageShapeAdjuster(GraphComponent):
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.long_chars = int(config["long_message_chars"])
-        self.patterns = {intent: re.compile(_REQUEST_WORDS[intent], re.I)
-                         for intent in config["long_message_intents"] if intent in _REQUEST_WORDS}
+        self.patterns = {
+            intent: re.compile(_REQUEST_WORDS[intent], re.I)
+            for intent in config["long_message_intents"]
+            if intent in _REQUEST_WORDS
+        }
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MessageShapeAdjuster":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "MessageShapeAdjuster":
         return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -84,30 +98,39 @@ class MessageShapeAdjuster(GraphComponent):
             return
         if intent.get("name") in SMALL_TALK and find_identifier(text):
             # "hi, jo@x.example": a message that carries account details is informing
-            message.set(INTENT, {"name": "inform", "confidence": intent.get("confidence")},
-                        add_to_output=True)
+            message.set(
+                INTENT, {"name": "inform", "confidence": intent.get("confidence")}, add_to_output=True
+            )
             return
         ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") not in MISREAD]
         if intent.get("name") == FALLBACK and {r.get("name") for r in ranking[:2]} == SAME_PLACE:
             best = next(r for r in ranking[:2] if r.get("name") == "cancel_service")
-            message.set(INTENT, {"name": "cancel_service", "confidence": best.get("confidence")},
-                        add_to_output=True)
+            message.set(
+                INTENT, {"name": "cancel_service", "confidence": best.get("confidence")}, add_to_output=True
+            )
             return
         if len(text) <= self.long_chars:
             return
-        about_a_request = intent.get("name") in ("revoke_cancellation", "check_status") and \
-            _ABOUT_A_REQUEST.search(text)
-        if intent.get("name") not in ("cancel_service", "cancel_now") and not about_a_request \
-                and _ASKS_TO_CANCEL.search(text):
+        about_a_request = intent.get("name") in (
+            "revoke_cancellation",
+            "check_status",
+        ) and _ABOUT_A_REQUEST.search(text)
+        if (
+            intent.get("name") not in ("cancel_service", "cancel_now")
+            and not about_a_request
+            and _ASKS_TO_CANCEL.search(text)
+        ):
             # "... could you please cancel the business voice? We'll return the modem ...": the
             # request is the cancellation, the rest is context
-            message.set(INTENT, {"name": "cancel_service", "confidence": intent.get("confidence")},
-                        add_to_output=True)
+            message.set(
+                INTENT, {"name": "cancel_service", "confidence": intent.get("confidence")}, add_to_output=True
+            )
             return
         if intent.get("name") not in MISREAD:
             return
         if ranking and ranking[0].get("name") in self.patterns:
             best = ranking[0]
             if self.patterns[best["name"]].search(text):
-                message.set(INTENT, {"name": best["name"], "confidence": best.get("confidence")},
-                            add_to_output=True)
+                message.set(
+                    INTENT, {"name": best["name"], "confidence": best.get("confidence")}, add_to_output=True
+                )

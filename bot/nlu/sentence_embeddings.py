@@ -11,13 +11,13 @@ Features: the sentence-transformers recipe (mean of the token vectors over the a
 then L2 normalisation), times ``scale``, as a dense *sentence* feature of the text. The forward
 pass is a ``tf.function`` with a fixed signature, compiled once per process.
 """
+
 from __future__ import annotations
 
 import os
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -60,7 +60,8 @@ class _Encoder:
             hidden = self.model(input_ids=ids, attention_mask=mask, training=False).last_hidden_state
             weights = tf.cast(tf.expand_dims(mask, -1), hidden.dtype)
             pooled = tf.reduce_sum(hidden * weights, axis=1) / tf.maximum(
-                tf.reduce_sum(weights, axis=1), 1e-9)
+                tf.reduce_sum(weights, axis=1), 1e-9
+            )
             return tf.math.l2_normalize(pooled, axis=1)
 
         self._embed = embed
@@ -72,15 +73,15 @@ class _Encoder:
         return cls._shared
 
     def encode(self, texts: List[str]) -> np.ndarray:
-        batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_length,
-                               return_tensors="np")
-        return self._embed(batch["input_ids"].astype(np.int32),
-                           batch["attention_mask"].astype(np.int32)).numpy()
+        batch = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="np"
+        )
+        return self._embed(
+            batch["input_ids"].astype(np.int32), batch["attention_mask"].astype(np.int32)
+        ).numpy()
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEmbeddingFeaturizer(GraphComponent):
     """Adds the all-MiniLM-L6-v2 sentence embedding of the text as a dense feature."""
 
@@ -97,19 +98,30 @@ class SentenceEmbeddingFeaturizer(GraphComponent):
         self._encoder = _Encoder.shared(int(config["max_length"]))
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SentenceEmbeddingFeaturizer":
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SentenceEmbeddingFeaturizer":
         return cls(config)
 
     def _featurize(self, messages: List[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT)]
         size = int(self._config["batch_size"])
         for start in range(0, len(todo), size):
-            chunk = todo[start:start + size]
+            chunk = todo[start : start + size]
             vectors = self._encoder.encode([m.get(TEXT) for m in chunk]) * float(self._config["scale"])
             for message, vector in zip(chunk, vectors):
-                message.add_features(Features(vector.reshape(1, -1).astype(np.float32),
-                                              FEATURE_TYPE_SENTENCE, TEXT, self._config["alias"]))
+                message.add_features(
+                    Features(
+                        vector.reshape(1, -1).astype(np.float32),
+                        FEATURE_TYPE_SENTENCE,
+                        TEXT,
+                        self._config["alias"],
+                    )
+                )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self._featurize([m for m in training_data.training_examples if m.get(TOKENS_NAMES[TEXT])])

@@ -7,6 +7,7 @@ HTTP session to the action server), ``events`` (event classes), ``nlu`` (button 
 ``policies`` (rule lookup, dialogue states) and ``graph`` (prediction graphs). ``install``
 applies them on Rasa 3.6.x only; ``ORIGINALS`` keeps Rasa's functions for the tests.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -28,11 +29,9 @@ PATCHES = [
     ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", validate_action_result),
     ("rasa.utils.endpoints", "EndpointConfig", "request", endpoint_request),
     ("rasa.shared.core.events", "Event", "resolve_by_type", staticmethod(resolve_by_type)),
-    ("rasa.core.processor", "MessageProcessor", "_parse_message_with_graph",
-     parse_message_with_graph),
+    ("rasa.core.processor", "MessageProcessor", "_parse_message_with_graph", parse_message_with_graph),
     ("rasa.core.policies.rule_policy", "RulePolicy", "_get_possible_keys", get_possible_keys),
-    ("rasa.shared.core.domain", "Domain", "states_for_tracker_history",
-     states_for_tracker_history),
+    ("rasa.shared.core.domain", "Domain", "states_for_tracker_history", states_for_tracker_history),
     ("rasa.engine.runner.dask", "DaskGraphRunner", "run", graph_run),
 ]
 
@@ -45,8 +44,7 @@ def install() -> None:
     import rasa
 
     if not rasa.__version__.startswith("3.6."):
-        logger.warning("bot.rasa_speedups: written for Rasa 3.6, found %s; not applied",
-                       rasa.__version__)
+        logger.warning("bot.rasa_speedups: written for Rasa 3.6, found %s; not applied", rasa.__version__)
         return
     for module, cls_name, attribute, replacement in PATCHES:
         cls = getattr(importlib.import_module(module), cls_name)

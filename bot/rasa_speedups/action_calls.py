@@ -15,10 +15,10 @@
   with a fresh session), and idle connections dropped after 2 s, before the action server's
   Sanic closes them (keep-alive timeout 5 s), so a reused connection is never a closed one.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
-
 
 _validator: Optional[Any] = None
 _event_validators: Dict[str, Any] = {}
@@ -142,11 +142,13 @@ async def endpoint_request(
             sslcontext = ssl.create_default_context(cafile=self.cafile)
         except FileNotFoundError as e:
             raise FileNotFoundException(
-                f"Failed to find certificate file, "
-                f"'{os.path.abspath(self.cafile)}' does not exist."
+                f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
             ) from e
-    auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
-            if self.basic_auth else None)
+    auth = (
+        aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+        if self.basic_auth
+        else None
+    )
     params = self.combine_parameters(kwargs)
     # a per-call timeout (RemoteAction passes one) wins over the session default, as before
     timeout = kwargs.pop("timeout", aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT))

@@ -5,12 +5,12 @@
   (about 8 % of the Rasa server's CPU). Found classes are remembered by type name; unknown names
   still go through Rasa's lookup (same fallback and same error).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
 from bot.rasa_speedups.originals import ORIGINALS
-
 
 _event_classes: Dict[str, Any] = {}
 

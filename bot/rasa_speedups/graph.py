@@ -7,6 +7,7 @@
   graph of each target list is now built once and its tasks are called in dependency order
   directly; training graphs (with hooks) keep Rasa's own run.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -21,8 +22,9 @@ def graph_plan(runner: Any, targets: List[str]) -> Optional[Dict[str, Any]]:
     key = tuple(targets)
     if key not in plans:
         hooked = any(getattr(node, "_hooks", None) for node in runner._instantiated_nodes.values())
-        plans[key] = None if hooked else runner._build_dask_graph(
-            runner._graph_schema.minimal_graph_schema(targets))
+        plans[key] = (
+            None if hooked else runner._build_dask_graph(runner._graph_schema.minimal_graph_schema(targets))
+        )
     return plans[key]
 
 
@@ -48,8 +50,9 @@ def _execute(graph: Dict[str, Any], targets: List[str]) -> List[Any]:
     return [compute(target) for target in targets]
 
 
-def graph_run(self: Any, inputs: Optional[Dict[str, Any]] = None,
-               targets: Optional[List[str]] = None) -> Dict[str, Any]:
+def graph_run(
+    self: Any, inputs: Optional[Dict[str, Any]] = None, targets: Optional[List[str]] = None
+) -> Dict[str, Any]:
     """Drop-in for ``DaskGraphRunner.run`` for prediction graphs: the minimal graph of the
     targets is computed once, not on every run, and its tasks are called in dependency order
     directly instead of through dask's scheduler (same calls, same results, same errors)."""

@@ -9,6 +9,7 @@
   graph; anything else (typed text, an unknown intent, a malformed payload, a graph whose last
   NLU step is not ``RegexMessageHandler``) goes through the graph as before.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
@@ -22,7 +23,11 @@ def _payload_parse(processor: Any, message: Any, only_output_properties: bool) -
     from rasa.shared.constants import INTENT_MESSAGE_PREFIX
     from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
     from rasa.shared.nlu.constants import (
-        ENTITIES, INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT,
+        ENTITIES,
+        INTENT,
+        INTENT_NAME_KEY,
+        PREDICTED_CONFIDENCE_KEY,
+        TEXT,
     )
     from rasa.shared.nlu.training_data.message import Message
 
@@ -37,8 +42,7 @@ def _payload_parse(processor: Any, message: Any, only_output_properties: bool) -
     )
     if unpacked is given:
         return None  # unknown intent or not the payload pattern: the classifiers decide
-    parse_data = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0},
-                  ENTITIES: []}
+    parse_data = {TEXT: "", INTENT: {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, ENTITIES: []}
     parse_data.update(unpacked.as_dict(only_output_properties=only_output_properties))
     return parse_data
 
@@ -52,4 +56,5 @@ def parse_message_with_graph(
     if parsed is not None:
         return parsed
     return ORIGINALS["MessageProcessor._parse_message_with_graph"](
-        self, message, tracker, only_output_properties)
+        self, message, tracker, only_output_properties
+    )

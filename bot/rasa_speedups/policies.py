@@ -13,10 +13,10 @@
   undone action, a form's collapsed loop events) it starts over. The states are built by the
   same statements in the same order and handed out as fresh dicts.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set
-
 
 _reversed_rules: Dict[str, List[Any]] = {}
 
@@ -73,9 +73,17 @@ class _StatesMemo:
         self.hidden = False
 
 
-def _add_state(domain: Any, states: List[Dict], tr: Any, hide_rule_turn: bool, last_ml: Any,
-               hidden: bool, omit_unset_slots: bool, ignore_rule_only_turns: bool,
-               rule_only_data: Any) -> tuple:
+def _add_state(
+    domain: Any,
+    states: List[Dict],
+    tr: Any,
+    hide_rule_turn: bool,
+    last_ml: Any,
+    hidden: bool,
+    omit_unset_slots: bool,
+    ignore_rule_only_turns: bool,
+    rule_only_data: Any,
+) -> tuple:
     """One step of Rasa 3.6's ``Domain.states_for_tracker_history`` loop (same statements)."""
     from rasa.shared.core.constants import PREVIOUS_ACTION
 
@@ -106,8 +114,7 @@ def _copy_states(states: List[Dict]) -> List[Dict]:
         for kind, sub_state in state.items():
             twin = seen.get(id(sub_state))
             if twin is None:
-                twin = seen[id(sub_state)] = (
-                    dict(sub_state) if isinstance(sub_state, dict) else sub_state)
+                twin = seen[id(sub_state)] = dict(sub_state) if isinstance(sub_state, dict) else sub_state
             new[kind] = twin
         copied.append(new)
     return copied
@@ -138,11 +145,11 @@ def states_for_tracker_history(
     ):
         memo = memos[key] = _StatesMemo(self, tracker, rule_only_data)
     args = (omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-    for event in applied[len(memo.applied):]:
+    for event in applied[len(memo.applied) :]:
         if isinstance(event, ActionExecuted):
             memo.last_ml, memo.hidden = _add_state(
-                self, memo.states, memo.replay, event.hide_rule_turn, memo.last_ml,
-                memo.hidden, *args)
+                self, memo.states, memo.replay, event.hide_rule_turn, memo.last_ml, memo.hidden, *args
+            )
         memo.replay.update(event)
         memo.applied.append(event)
     states = list(memo.states)

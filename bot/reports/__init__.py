@@ -1,6 +1,7 @@
 """Retention and service reports (docs/reports.md): `report(session, since, until, filters)`
 brings the per-conversation summary up to date and returns the figures; bot.reports.render prints
 them; `members` lists the conversations behind a figure."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -20,8 +21,9 @@ def report(session: Session, since: date, until: date, filters: Optional[Filters
     return build(session, since, until, filters)
 
 
-def members(session: Session, since: date, until: date, filters: Optional[Filters], table: str,
-            key: str) -> Optional[List[ReportConversation]]:
+def members(
+    session: Session, since: date, until: date, filters: Optional[Filters], table: str, key: str
+) -> Optional[List[ReportConversation]]:
     """The conversations behind row `key` of `table` (None if there is no such row)."""
     try_refresh(session)
     return _members(session, since, until, filters or Filters(), table, key)

@@ -1,5 +1,6 @@
 """A demo history for the reports page (`cancel-backend seed --history`): synthetic past
 conversations written once per database, so the page shows figures right after `make run`."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -19,15 +20,19 @@ def seed_history(database_url: str, policy: Policy, count: int) -> str:
     """Write `count` conversations over the last 90 days unless a history is already there."""
     db = Database(database_url)
     try:
+
         def work(session):
-            present = session.execute(select(func.count()).select_from(Account)
-                                      .where(Account.name.like("History customer %"))).scalar_one()
+            present = session.execute(
+                select(func.count()).select_from(Account).where(Account.name.like("History customer %"))
+            ).scalar_one()
             if present:
                 return f"demo history already present ({present} customers); nothing added"
-            demo_policy = dataclasses.replace(policy, offer_holdout_share=max(policy.offer_holdout_share,
-                                                                             DEMO_HOLDOUT_SHARE))
+            demo_policy = dataclasses.replace(
+                policy, offer_holdout_share=max(policy.offer_holdout_share, DEMO_HOLDOUT_SHARE)
+            )
             written = write(session, demo_policy, synthetic(demo_policy, count, HISTORY_DAYS))
             return f"demo history: {written} conversations over the last {HISTORY_DAYS} days"
+
         return db.transaction(work)
     finally:
         db.close()

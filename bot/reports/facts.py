@@ -2,6 +2,7 @@
 (cancellation_requests, retention_offers, handoffs, refund_requests) — never from chat text.
 bot.reports.summary turns these facts into one summary row per conversation.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -17,13 +18,32 @@ from bot.models import Account, AuditEvent, CancellationRequest, RefundRequest, 
 
 # Steps a customer's conversation records (staff actions such as handoff_taken do not start one).
 CONVERSATION_ACTIONS = (
-    "verify_started", "otp_sent", "verify_succeeded", "verify_failed", "verify_locked", "verify_refused_locked",
-    "service_quoted", "offer_none", "offer_made", "offer_holdout", "offer_outcome",
-    "cancellation_filed", "cancellation_refused", "cancellation_revoked", "tracking_reported",
-    "refund_requested", "handoff_requested",
+    "verify_started",
+    "otp_sent",
+    "verify_succeeded",
+    "verify_failed",
+    "verify_locked",
+    "verify_refused_locked",
+    "service_quoted",
+    "offer_none",
+    "offer_made",
+    "offer_holdout",
+    "offer_outcome",
+    "cancellation_filed",
+    "cancellation_refused",
+    "cancellation_revoked",
+    "tracking_reported",
+    "refund_requested",
+    "handoff_requested",
 )
-SERVICE_STEPS = ("service_quoted", "offer_none", "offer_made", "offer_holdout", "cancellation_filed",
-                 "cancellation_refused")
+SERVICE_STEPS = (
+    "service_quoted",
+    "offer_none",
+    "offer_made",
+    "offer_holdout",
+    "cancellation_filed",
+    "cancellation_refused",
+)
 CONFIRM_STEPS = ("cancellation_filed", "cancellation_refused")
 BATCH = 500  # conversation keys per query
 
@@ -121,83 +141,140 @@ def load(session: Session, ids: Iterable[str]) -> Dict[str, Conversation]:
     ids = list(ids)
     conversations: Dict[str, Conversation] = {}
     for start in range(0, len(ids), BATCH):
-        conversations.update(_load_batch(session, ids[start:start + BATCH]))
+        conversations.update(_load_batch(session, ids[start : start + BATCH]))
     return conversations
 
 
 def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
     flag = lambda actions: func.max(case((AuditEvent.action.in_(actions), 1), else_=0))  # noqa: E731
     rows = session.execute(
-        select(AuditEvent.conversation_key, func.min(AuditEvent.at), func.max(AuditEvent.at),
-               func.max(AuditEvent.account_id), flag(("verify_succeeded",)), flag(SERVICE_STEPS),
-               flag(CONFIRM_STEPS), flag(("offer_none",)))
+        select(
+            AuditEvent.conversation_key,
+            func.min(AuditEvent.at),
+            func.max(AuditEvent.at),
+            func.max(AuditEvent.account_id),
+            flag(("verify_succeeded",)),
+            flag(SERVICE_STEPS),
+            flag(CONFIRM_STEPS),
+            flag(("offer_none",)),
+        )
         .where(AuditEvent.conversation_key.in_(ids), AuditEvent.action.in_(CONVERSATION_ACTIONS))
         .group_by(AuditEvent.conversation_key)
     ).all()
     conversations: Dict[str, Conversation] = {}
     need_offer_none = []
     for cid, first, last, account_id, identified, chosen, confirmed, offer_none in rows:
-        conversations[cid] = Conversation(cid, first, last, account_id, identified=bool(identified),
-                                          service_chosen=bool(chosen), confirmed=bool(confirmed))
+        conversations[cid] = Conversation(
+            cid,
+            first,
+            last,
+            account_id,
+            identified=bool(identified),
+            service_chosen=bool(chosen),
+            confirmed=bool(confirmed),
+        )
         if offer_none:
             need_offer_none.append(cid)
     if not conversations:
         return conversations
     ids = list(conversations)
-    tiers = dict(session.execute(select(Account.id, Account.tier).where(
-        Account.id.in_({c.account_id for c in conversations.values() if c.account_id}))).all())
+    tiers = dict(
+        session.execute(
+            select(Account.id, Account.tier).where(
+                Account.id.in_({c.account_id for c in conversations.values() if c.account_id})
+            )
+        ).all()
+    )
     for c in conversations.values():
         c.tier = tiers.get(c.account_id)
     if need_offer_none:  # the reason given with an offer request that had no offer
         for cid, details in session.execute(
-                select(AuditEvent.conversation_key, AuditEvent.details)
-                .where(AuditEvent.action == "offer_none", AuditEvent.conversation_key.in_(need_offer_none))
-                .order_by(AuditEvent.id)):
+            select(AuditEvent.conversation_key, AuditEvent.details)
+            .where(AuditEvent.action == "offer_none", AuditEvent.conversation_key.in_(need_offer_none))
+            .order_by(AuditEvent.id)
+        ):
             if details.get("reason") and not conversations[cid].offer_call_reason:
                 conversations[cid].offer_call_reason = details["reason"]
-    query = (select(CancellationRequest.conversation_key, CancellationRequest.confirmation_number,
-                    CancellationRequest.service_id, CancellationRequest.received_at, CancellationRequest.end_kind,
-                    CancellationRequest.status, CancellationRequest.reason, CancellationRequest.channel)
-             .where(CancellationRequest.conversation_key.in_(ids))
-             .order_by(CancellationRequest.received_at, CancellationRequest.id))
+    query = (
+        select(
+            CancellationRequest.conversation_key,
+            CancellationRequest.confirmation_number,
+            CancellationRequest.service_id,
+            CancellationRequest.received_at,
+            CancellationRequest.end_kind,
+            CancellationRequest.status,
+            CancellationRequest.reason,
+            CancellationRequest.channel,
+        )
+        .where(CancellationRequest.conversation_key.in_(ids))
+        .order_by(CancellationRequest.received_at, CancellationRequest.id)
+    )
     for cid, *values in session.execute(query):
         conversations[cid].cancellations.append(Cancellation(*values))
     _load_offers(session, conversations, ids)
-    for h in session.execute(select(Handoff).where(Handoff.conversation_key.in_(ids))
-                             .order_by(Handoff.created_at, Handoff.id)).scalars():
+    for h in session.execute(
+        select(Handoff).where(Handoff.conversation_key.in_(ids)).order_by(Handoff.created_at, Handoff.id)
+    ).scalars():
         conversations[h.conversation_key].handoffs.append(
-            HandoffFact(h.id, h.reason, h.channel, h.created_at, h.assigned_at))
-    for cid, status in session.execute(select(RefundRequest.conversation_key, RefundRequest.status)
-                                       .where(RefundRequest.conversation_key.in_(ids)).order_by(RefundRequest.id)):
+            HandoffFact(h.id, h.reason, h.channel, h.created_at, h.assigned_at)
+        )
+    for cid, status in session.execute(
+        select(RefundRequest.conversation_key, RefundRequest.status)
+        .where(RefundRequest.conversation_key.in_(ids))
+        .order_by(RefundRequest.id)
+    ):
         conversations[cid].refunds.append(status)
     return conversations
 
 
 def _load_offers(session: Session, conversations: Dict[str, Conversation], ids: List[str]) -> None:
     offers: Dict[str, Offer] = {}
-    query = (select(RetentionOffer, Service.price, Service.billing_period)
-             .join(Service, Service.id == RetentionOffer.service_id)
-             .where(RetentionOffer.conversation_key.in_(ids))
-             .order_by(RetentionOffer.made_at, RetentionOffer.id))
+    query = (
+        select(RetentionOffer, Service.price, Service.billing_period)
+        .join(Service, Service.id == RetentionOffer.service_id)
+        .where(RetentionOffer.conversation_key.in_(ids))
+        .order_by(RetentionOffer.made_at, RetentionOffer.id)
+    )
     for o, price, billing in session.execute(query):
-        offer = Offer(o.id, o.service_id, o.rule_id, o.title, o.kind, o.reason, o.status, o.made_at,
-                      o.decided_at, monthly_price(price, billing), billing)
+        offer = Offer(
+            o.id,
+            o.service_id,
+            o.rule_id,
+            o.title,
+            o.kind,
+            o.reason,
+            o.status,
+            o.made_at,
+            o.decided_at,
+            monthly_price(price, billing),
+            billing,
+        )
         offers[o.id] = offer
         conversations[o.conversation_key].offers.append(offer)
     if not offers:
         return
     # What accepting changed (recorded with the outcome): discount end, new plan price, pause end.
-    for details in session.execute(select(AuditEvent.details).where(
-            AuditEvent.action == "offer_outcome", AuditEvent.conversation_key.in_(ids))).scalars():
+    for details in session.execute(
+        select(AuditEvent.details).where(
+            AuditEvent.action == "offer_outcome", AuditEvent.conversation_key.in_(ids)
+        )
+    ).scalars():
         offer = offers.get(details.get("offer_id"))
         if offer is not None and details.get("outcome") == "accepted":
             offer.changes = details.get("changes") or {}
     # Did the customer cancel the service anyway, at or after the offer point (any time until now)?
-    later = (select(RetentionOffer.id, CancellationRequest.received_at, CancellationRequest.status)
-             .join(CancellationRequest, and_(CancellationRequest.service_id == RetentionOffer.service_id,
-                                             CancellationRequest.received_at >= RetentionOffer.made_at))
-             .where(RetentionOffer.id.in_(list(offers)))
-             .order_by(CancellationRequest.received_at))
+    later = (
+        select(RetentionOffer.id, CancellationRequest.received_at, CancellationRequest.status)
+        .join(
+            CancellationRequest,
+            and_(
+                CancellationRequest.service_id == RetentionOffer.service_id,
+                CancellationRequest.received_at >= RetentionOffer.made_at,
+            ),
+        )
+        .where(RetentionOffer.id.in_(list(offers)))
+        .order_by(CancellationRequest.received_at)
+    )
     for offer_id, received_at, status in session.execute(later):
         offer = offers[offer_id]
         if offer.later_cancelled_at is None:

@@ -1,6 +1,7 @@
 """The reports' summary: one row per conversation with what the figures need (derived from the
 recorded facts by bot.reports.summary), and the refresh watermark. Rebuilt from the audit trail and
 the tables at any time; never the source of truth."""
+
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, String

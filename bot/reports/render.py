@@ -1,4 +1,5 @@
 """A report as text: an aligned table, CSV or JSON (the CLI's formats; the console's CSV export)."""
+
 from __future__ import annotations
 
 import csv
@@ -54,8 +55,9 @@ def as_json(report: Report) -> str:
 def as_table(report: Report) -> str:
     """Aligned text tables under their titles."""
     filters = ", ".join(f"{k}={v}" for k, v in vars(report.filters).items() if v) or "none"
-    parts: List[str] = [f"Report {report.since} to {report.until} (conversations started in the period; "
-                        f"filters: {filters})"]
+    parts: List[str] = [
+        f"Report {report.since} to {report.until} (conversations started in the period; filters: {filters})"
+    ]
     for t in report.tables.values():
         cells = [t.columns] + [[cell_text(v, c) for v, c in zip(row, t.columns)] for row in t.rows]
         widths = [max(len(r[i]) for r in cells) for i in range(len(t.columns))]

@@ -1,5 +1,6 @@
 """Small statistics of the reports: median, 90th percentile, Wilson interval of a proportion and
 Newcombe's interval of the difference of two proportions (docs/reports.md)."""
+
 from __future__ import annotations
 
 import math
@@ -42,8 +43,9 @@ def wilson(k: int, n: int, z: float = Z95) -> Optional[Tuple[float, float]]:
     return (0.0 if k == 0 else max(0.0, centre - half)), (1.0 if k == n else min(1.0, centre + half))
 
 
-def newcombe_difference(k1: int, n1: int, k2: int, n2: int,
-                        z: float = Z95) -> Optional[Tuple[float, float, float]]:
+def newcombe_difference(
+    k1: int, n1: int, k2: int, n2: int, z: float = Z95
+) -> Optional[Tuple[float, float, float]]:
     """Difference p1 - p2 with Newcombe's hybrid score interval (method 10, from two Wilson
     intervals); None when either group is empty."""
     w1, w2 = wilson(k1, n1, z), wilson(k2, n2, z)

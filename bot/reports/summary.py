@@ -4,6 +4,7 @@ transactions that committed late), and of every conversation whose offered servi
 or revoked since. The first refresh builds every row. Rows come from the recorded facts
 (bot.reports.facts); this module holds the per-conversation definitions of the figures.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -20,8 +21,17 @@ from bot.reports.models import ReportConversation, ReportRefresh
 
 LOOK_BACK = timedelta(minutes=10)  # an event's time is set before its transaction commits
 NOT_IDENTIFIED = "not identified"
-FUNNEL_STEPS = ("started", "identified", "service chosen", "reason given", "offer made", "offer accepted",
-                "offer declined", "confirmed", "filed")
+FUNNEL_STEPS = (
+    "started",
+    "identified",
+    "service chosen",
+    "reason given",
+    "offer made",
+    "offer accepted",
+    "offer declined",
+    "confirmed",
+    "filed",
+)
 CENT = Decimal("0.01")
 
 
@@ -64,44 +74,89 @@ def row_of(c: Conversation) -> Dict[str, Any]:
     }
     furthest = [name for name in FUNNEL_STEPS if steps[name]][-1]
     row: Dict[str, Any] = {
-        "conversation_key": c.id, "started_at": c.started_at, "last_at": c.last_at, "channel": c.channel,
-        "tier": c.tier or NOT_IDENTIFIED, "reason": c.reason, "furthest_step": furthest,
-        "identified": steps["identified"], "service_chosen": steps["service chosen"],
-        "reason_given": steps["reason given"], "offer_made": steps["offer made"],
-        "offer_accepted": steps["offer accepted"], "offer_declined": steps["offer declined"],
-        "confirmed": c.confirmed, "filed": steps["filed"], "handoff": bool(c.handoffs),
+        "conversation_key": c.id,
+        "started_at": c.started_at,
+        "last_at": c.last_at,
+        "channel": c.channel,
+        "tier": c.tier or NOT_IDENTIFIED,
+        "reason": c.reason,
+        "furthest_step": furthest,
+        "identified": steps["identified"],
+        "service_chosen": steps["service chosen"],
+        "reason_given": steps["reason given"],
+        "offer_made": steps["offer made"],
+        "offer_accepted": steps["offer accepted"],
+        "offer_declined": steps["offer declined"],
+        "confirmed": c.confirmed,
+        "filed": steps["filed"],
+        "handoff": bool(c.handoffs),
         "misunderstood": any(h.reason == "fallback" for h in c.handoffs),
-        "offer_title": None, "offer_status": None, "offer_reason": None, "offer_stayed": None, "save_month": None,
-        "revenue_month": None, "revenue_year": None, "filed_reason": None, "filed_end_kind": None,
-        "filed_channel": None, "filed_revoked": None, "filed_week": None, "time_to_cancel_s": None,
+        "offer_title": None,
+        "offer_status": None,
+        "offer_reason": None,
+        "offer_stayed": None,
+        "save_month": None,
+        "revenue_month": None,
+        "revenue_year": None,
+        "filed_reason": None,
+        "filed_end_kind": None,
+        "filed_channel": None,
+        "filed_revoked": None,
+        "filed_week": None,
+        "time_to_cancel_s": None,
     }
     if offer is not None:
         stayed = not offer.later_cancellation_stands
-        row.update(offer_title=offer.title, offer_status=offer.status, offer_reason=offer.reason,
-                   offer_stayed=stayed)
+        row.update(
+            offer_title=offer.title, offer_status=offer.status, offer_reason=offer.reason, offer_stayed=stayed
+        )
         if offer.status == "accepted":
             month, year = revenue_kept(offer) if stayed else (Decimal(0), Decimal(0))
-            row.update(save_month=(offer.decided_at or offer.made_at).strftime("%Y-%m"),
-                       revenue_month=month.quantize(CENT), revenue_year=year.quantize(CENT))
+            row.update(
+                save_month=(offer.decided_at or offer.made_at).strftime("%Y-%m"),
+                revenue_month=month.quantize(CENT),
+                revenue_year=year.quantize(CENT),
+            )
     if filed is not None:
         day = filed.received_at.date()
-        row.update(filed_reason=filed.reason, filed_end_kind=filed.end_kind, filed_channel=filed.channel,
-                   filed_revoked=filed.status == "revoked", filed_week=day - timedelta(days=day.weekday()),
-                   time_to_cancel_s=(filed.received_at - c.started_at).total_seconds())
+        row.update(
+            filed_reason=filed.reason,
+            filed_end_kind=filed.end_kind,
+            filed_channel=filed.channel,
+            filed_revoked=filed.status == "revoked",
+            filed_week=day - timedelta(days=day.weekday()),
+            time_to_cancel_s=(filed.received_at - c.started_at).total_seconds(),
+        )
     return row
 
 
 def _dirty(session: Session, since: datetime) -> Set[str]:
-    ids = set(session.execute(select(AuditEvent.conversation_key).where(  # no DISTINCT: SQLite then uses ix at
-        AuditEvent.at >= since)).scalars()) - {None}
-    services = set(session.execute(select(CancellationRequest.service_id)
-                                   .where(CancellationRequest.received_at >= since)).scalars())
-    services.update(session.execute(select(CancellationRequest.service_id)
-                                    .where(CancellationRequest.revoked_at >= since)).scalars())
+    ids = set(
+        session.execute(
+            select(AuditEvent.conversation_key).where(  # no DISTINCT: SQLite then uses ix at
+                AuditEvent.at >= since
+            )
+        ).scalars()
+    ) - {None}
+    services = set(
+        session.execute(
+            select(CancellationRequest.service_id).where(CancellationRequest.received_at >= since)
+        ).scalars()
+    )
+    services.update(
+        session.execute(
+            select(CancellationRequest.service_id).where(CancellationRequest.revoked_at >= since)
+        ).scalars()
+    )
     services_list = sorted(services)
     for start in range(0, len(services_list), 500):
-        ids.update(session.execute(select(RetentionOffer.conversation_key).distinct().where(
-            RetentionOffer.service_id.in_(services_list[start:start + 500]))).scalars())
+        ids.update(
+            session.execute(
+                select(RetentionOffer.conversation_key)
+                .distinct()
+                .where(RetentionOffer.service_id.in_(services_list[start : start + 500]))
+            ).scalars()
+        )
     return ids
 
 
@@ -109,11 +164,14 @@ def _rewrite(session: Session, ids: Iterable[str]) -> int:
     ids = list(ids)
     facts = load(session, ids)
     for start in range(0, len(ids), 500):
-        session.execute(delete(ReportConversation)
-                        .where(ReportConversation.conversation_key.in_(ids[start:start + 500])))
+        session.execute(
+            delete(ReportConversation).where(
+                ReportConversation.conversation_key.in_(ids[start : start + 500])
+            )
+        )
     rows: List[Dict[str, Any]] = [row_of(c) for c in facts.values()]
     for start in range(0, len(rows), 2000):
-        session.execute(insert(ReportConversation), rows[start:start + 2000])
+        session.execute(insert(ReportConversation), rows[start : start + 2000])
     return len(rows)
 
 
@@ -124,8 +182,11 @@ def refresh(session: Session) -> int:
     if newest is None:
         return 0
     if state is None:
-        ids = set(session.execute(select(AuditEvent.conversation_key).distinct()
-                                  .where(AuditEvent.conversation_key.is_not(None))).scalars())
+        ids = set(
+            session.execute(
+                select(AuditEvent.conversation_key).distinct().where(AuditEvent.conversation_key.is_not(None))
+            ).scalars()
+        )
     else:
         ids = _dirty(session, state.audit_at - LOOK_BACK)
     written = _rewrite(session, ids) if ids else 0

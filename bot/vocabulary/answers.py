@@ -1,5 +1,6 @@
 """Yes / no / not yet, read from an answer with extra words ("ok fine, I'll take the offer",
 "not yet, one moment", "I'm back, yes it's all backed up", "no thanks, we're leaving")."""
+
 from __future__ import annotations
 
 import re
@@ -10,13 +11,16 @@ YES, NO, NOT_YET = "yes", "no", "not_yet"
 _NOT_YET = re.compile(
     r"\bnot yet\b|\b(one|a|just a|give me a) (moment|minute|sec|second)\b|\bhold on\b|\bwait\b"
     r"|\bstill (working|backing|copying|need to)\b|\bhaven'?t (yet|backed|finished|done)"
-    r"|\bnot (done|finished|ready)\b|\bneed (more )?time\b", re.I)
+    r"|\bnot (done|finished|ready)\b|\bneed (more )?time\b",
+    re.I,
+)
 _NO = re.compile(
     r"^(no|nope|nah|no thanks?|no thank you|not really|negative)\b|\bno,|\bno thanks?\b"
     r"|\bno thank you\b|\bdon'?t (want|need) (it|that|the offer|this|a )|\bnot interested\b"
     r"|\bi'?ll pass\b|\bpass on\b|\bdecline\b|\bdon'?t cancel\b|\bdo not cancel\b"
     r"|\bkeep (it|my)\b|\bchanged my mind\b|\bnot (the|that) one\b|\bthe other one\b|\bwrong one\b",
-    re.I)
+    re.I,
+)
 _YES = re.compile(
     r"^(y|ya|yah|yea|yeah|yep|yup|yes|yess|ok|okay|okey|k|sure|alright|all right|right|correct"
     r"|absolutely|definitely|of course|go ahead|do it|please do|fine|fair enough|sounds good"
@@ -26,7 +30,9 @@ _YES = re.compile(
     r"|\bbacked (it |everything )?up\b|\bgo ahead\b|\bplease (proceed|do|file)\b"
     r"|\bthat one\b|\bthat'?s (right|correct|fine)\b|\bno problem\b|\bfair enough\b"
     r"|\bi accept\b|\bproceed\b|\bconfirm\b|\bi'?ll take\b|\bi'?ll have\b|\bok(ay)?\b"
-    r"|\bfine\b|\balright\b|\bsounds (good|great|fair)\b|\bdeal\b", re.I)
+    r"|\bfine\b|\balright\b|\bsounds (good|great|fair)\b|\bdeal\b",
+    re.I,
+)
 
 
 def read_yes_no(text: Optional[str]) -> Optional[str]:

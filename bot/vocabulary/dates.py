@@ -6,6 +6,7 @@ timezone`` in bot/policy.yml). A few phrasings that `dateparser` gets wrong or d
 (month ends, "the Nth of next month", "next <weekday>") are read by the rules below; the rest
 goes to `dateparser` (see docs/nlu.md for the comparison with Recognizers-Text).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -22,11 +23,36 @@ from dateutil.relativedelta import relativedelta
 POLICY_FILE = Path(__file__).resolve().parent.parent / "policy.yml"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY = r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|sday|nesday|rsday|urday)?"
-_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-                 "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "couple of": 2}
-_ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-                  "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "fifteenth": 15,
-                  "twentieth": 20, "thirtieth": 30}
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "couple of": 2,
+}
+_ORDINAL_WORDS = {
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "fifteenth": 15,
+    "twentieth": 20,
+    "thirtieth": 30,
+}
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,8 +78,14 @@ def _month_offset(word: Optional[str]) -> int:
     return 1 if word and word.startswith("next") else 0
 
 
-_HOLIDAYS = {"christmas eve": (12, 24), "christmas": (12, 25), "new year's eve": (12, 31),
-             "new years eve": (12, 31), "new year's day": (1, 1), "new year": (1, 1)}
+_HOLIDAYS = {
+    "christmas eve": (12, 24),
+    "christmas": (12, 25),
+    "new year's eve": (12, 31),
+    "new years eve": (12, 31),
+    "new year's day": (1, 1),
+    "new year": (1, 1),
+}
 
 
 def _next_day_of_month(day: int, today: date) -> Optional[date]:
@@ -78,15 +110,23 @@ def _rules(low: str, today: date) -> Optional[date]:
         return today
     if re.search(r"\b(tomorrow|tmrw|tmr)\b", low):
         return today + timedelta(days=1)
-    m = re.search(r"\b(?:the\s+)?(?:end|last day|final day)\s+of\s+(?:the\s+)?"
-                  r"(this|next|current|following)?\s*month\b", low)
+    m = re.search(
+        r"\b(?:the\s+)?(?:end|last day|final day)\s+of\s+(?:the\s+)?"
+        r"(this|next|current|following)?\s*month\b",
+        low,
+    )
     if m:
         offset = 1 if m.group(1) in ("next", "following") else 0
         return last_day(today + relativedelta(months=offset))
-    m = re.search(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+)?of\s+(?:the\s+)?"
-                  r"(this|next|following)\s+month\b", low) or re.search(
+    m = re.search(
+        r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:day\s+)?of\s+(?:the\s+)?"
+        r"(this|next|following)\s+month\b",
+        low,
+    ) or re.search(
         r"\b(?:the\s+)?(" + "|".join(_ORDINAL_WORDS) + r")\s+of\s+(?:the\s+)?"
-        r"(this|next|following)\s+month\b", low)
+        r"(this|next|following)\s+month\b",
+        low,
+    )
     if m:
         day = int(m.group(1)) if m.group(1).isdigit() else _ORDINAL_WORDS[m.group(1)]
         base = today + relativedelta(months=0 if m.group(2) == "this" else 1)
@@ -110,13 +150,21 @@ def _rules(low: str, today: date) -> Optional[date]:
             return (today + relativedelta(months=1)).replace(day=int(m.group(1)))
         except ValueError:
             return None
-    m = re.search(r"\b(?:in|after)\s+(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+"
-                  r"(day|week|month)s?\b", low)
+    m = re.search(
+        r"\b(?:in|after)\s+(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+"
+        r"(day|week|month)s?\b",
+        low,
+    )
     if m:
         n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]
         unit = m.group(2)
-        return today + (timedelta(days=n) if unit == "day" else timedelta(weeks=n)
-                        if unit == "week" else relativedelta(months=n))
+        return today + (
+            timedelta(days=n)
+            if unit == "day"
+            else timedelta(weeks=n)
+            if unit == "week"
+            else relativedelta(months=n)
+        )
     if re.search(r"\bnext week\b", low):
         return today + timedelta(weeks=1)
     m = re.search(r"\b(next|this|coming|on)?\s*" + _WEEKDAY + r"\b", low)
@@ -130,26 +178,40 @@ def _rules(low: str, today: date) -> Optional[date]:
     if m and not re.search(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", low):
         return _next_day_of_month(int(m.group(1)), today)
     m = re.search(r"\b(?:the\s+)?(?:end|last day)\s+of\s+([a-z]{3,9})\b", low)
-    if m and m.group(1)[:3] in ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep",
-                                "oct", "nov", "dec"):
-        month = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
-                 "dec"].index(m.group(1)[:3]) + 1
+    if m and m.group(1)[:3] in (
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "may",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "oct",
+        "nov",
+        "dec",
+    ):
+        month = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"].index(
+            m.group(1)[:3]
+        ) + 1
         candidate = last_day(date(today.year, month, 1))
         return candidate if candidate >= today else last_day(date(today.year + 1, month, 1))
     return None
 
 
-_HAS_DATE_WORD = re.compile(
-    r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.I)
+_HAS_DATE_WORD = re.compile(r"\d|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.I)
 
 
-_EXPLICIT = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
-                       r"|\b\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|"
-                       r"oct|nov|dec)|\b\d{1,2}/\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b", re.I)
+_EXPLICIT = re.compile(
+    r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d"
+    r"|\b\d{1,2}(st|nd|rd|th)?\s+(of\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|"
+    r"oct|nov|dec)|\b\d{1,2}/\d{1,2}\b|\b\d{4}-\d{2}-\d{2}\b",
+    re.I,
+)
 
 
-def parse_date(text: Optional[str], today: Optional[date] = None,
-               strict: bool = False) -> Optional[date]:
+def parse_date(text: Optional[str], today: Optional[date] = None, strict: bool = False) -> Optional[date]:
     """The date meant by ``text`` (a whole answer or a sentence holding one), or None.
 
     A day and month without a year that have already passed this year mean next year; a bare
@@ -174,9 +236,13 @@ def _dateparser(low: str, today: date) -> Optional[date]:
     from dateparser.search import search_dates
 
     base = datetime(today.year, today.month, today.day, 12, 0)
-    settings = {"PREFER_DATES_FROM": "future", "RELATIVE_BASE": base,
-                "DATE_ORDER": "MDY", "PREFER_DAY_OF_MONTH": "first",
-                "REQUIRE_PARTS": ["day"]}
+    settings = {
+        "PREFER_DATES_FROM": "future",
+        "RELATIVE_BASE": base,
+        "DATE_ORDER": "MDY",
+        "PREFER_DAY_OF_MONTH": "first",
+        "REQUIRE_PARTS": ["day"],
+    }
     cleaned = re.sub(r"\b(\d{1,2})(st|nd|rd|th)\b", r"\1", low)
     cleaned = re.sub(r"\b(jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.", r"\1", cleaned)
     try:

@@ -4,6 +4,7 @@ Phones are read with `phonenumbers` (US by default, any country with a leading +
 and compared form is digits only: the 10-digit national number for North America, the E.164
 digits (without +) elsewhere.
 """
+
 from __future__ import annotations
 
 import re
@@ -110,7 +111,7 @@ def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
     for word, length in ((_ZIP_WORDS, 5), (_PIN_WORDS, 4), (_CODE_WORDS, 6)):
         found = word.search(text)
         if found:
-            after = re.search(rf"(?<!\d)(\d{{{length}}})(?!\d)", text[found.end():])
+            after = re.search(rf"(?<!\d)(\d{{{length}}})(?!\d)", text[found.end() :])
             if after:
                 named.append(after.group(1))
     if named:

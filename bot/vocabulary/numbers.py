@@ -1,4 +1,5 @@
 """Confirmation numbers, return tracking numbers and amounts of money as customers type them."""
+
 from __future__ import annotations
 
 import re
@@ -11,12 +12,13 @@ CONFIRMATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CONFIRMATION_LENGTH = 12
 _SEPARATORS = re.compile(r"[\s\-]+")
 _CONFIRMATION_IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9])([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})(?![A-Za-z0-9])")
+    r"(?<![A-Za-z0-9])([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})(?![A-Za-z0-9])"
+)
 
 
 def format_confirmation(compact: str) -> str:
     """`ABCDEFGHJKLM` -> `ABCD-EFGH-JKLM`."""
-    return "-".join(compact[i: i + 4] for i in range(0, CONFIRMATION_LENGTH, 4))
+    return "-".join(compact[i : i + 4] for i in range(0, CONFIRMATION_LENGTH, 4))
 
 
 def normalize_confirmation(text: Any) -> Optional[str]:
@@ -44,7 +46,8 @@ def find_confirmation(text: Optional[str]) -> Optional[str]:
 
 
 _TRACKING = re.compile(
-    r"\b(1Z[0-9A-Z]{16}|\d{20,22}|\d{12}|\d{4} ?\d{4} ?\d{4}(?: ?\d{4} ?\d{4,6})?)\b", re.I)
+    r"\b(1Z[0-9A-Z]{16}|\d{20,22}|\d{12}|\d{4} ?\d{4} ?\d{4}(?: ?\d{4} ?\d{4,6})?)\b", re.I
+)
 
 
 def find_tracking(text: Optional[str]) -> Optional[str]:

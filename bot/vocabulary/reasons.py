@@ -1,4 +1,5 @@
 """Cancellation reasons: the six categories and the words customers use for them."""
+
 from __future__ import annotations
 
 import re
@@ -8,21 +9,36 @@ REASONS = ("price", "moving", "not_using", "switching", "service_quality", "othe
 
 # Checked in this order; the first category with a matching pattern wins.
 _PATTERNS = [
-    ("switching", r"\bswitch\w*|\bchang\w* (provider|compan|carrier)|another (provider|company|carrier)"
-                  r"|other (provider|company|carrier)|new (provider|company|carrier)|competitor"
-                  r"|signed (up )?with|going with|better deal|\bcomcast\b|\bverizon\b|\bat&t\b"
-                  r"|\bspectrum\b|\bxfinity\b|\bt-mobile\b|\bcox\b"),
-    ("moving", r"\bmov(e|ed|ing)\b|relocat\w*|leaving the (country|state|city|area)|abroad"
-               r"|overseas|new (house|home|place|apartment|address)|emigrat\w*"),
-    ("price", r"expensive|pric(e|ey|y)|cost(s|ly)?\b|afford|too much|cheaper|money|budget"
-              r"|\bbill(s)? (is|are) too|save money|can't justify"),
-    ("not_using", r"(don'?t|do not|doesn'?t|never|no longer|not|hardly|rarely|barely) (really )?"
-                  r"(use|using|need|needed)|not us(ing|ed)|unused|no use for|don'?t need"
-                  r"|no longer need|nobody (uses|visits)"),
-    ("service_quality", r"slow|drop(s|ping|ped)?\b|outage|unreliabl\w*|keeps? (failing|breaking|"
-                        r"going down|disconnecting)|bad service|terrible|poor (service|quality)"
-                        r"|quality|support (is|was) (bad|awful|useless)|bad customer|down all"
-                        r"|not working|doesn'?t work|downtime"),
+    (
+        "switching",
+        r"\bswitch\w*|\bchang\w* (provider|compan|carrier)|another (provider|company|carrier)"
+        r"|other (provider|company|carrier)|new (provider|company|carrier)|competitor"
+        r"|signed (up )?with|going with|better deal|\bcomcast\b|\bverizon\b|\bat&t\b"
+        r"|\bspectrum\b|\bxfinity\b|\bt-mobile\b|\bcox\b",
+    ),
+    (
+        "moving",
+        r"\bmov(e|ed|ing)\b|relocat\w*|leaving the (country|state|city|area)|abroad"
+        r"|overseas|new (house|home|place|apartment|address)|emigrat\w*",
+    ),
+    (
+        "price",
+        r"expensive|pric(e|ey|y)|cost(s|ly)?\b|afford|too much|cheaper|money|budget"
+        r"|\bbill(s)? (is|are) too|save money|can't justify",
+    ),
+    (
+        "not_using",
+        r"(don'?t|do not|doesn'?t|never|no longer|not|hardly|rarely|barely) (really )?"
+        r"(use|using|need|needed)|not us(ing|ed)|unused|no use for|don'?t need"
+        r"|no longer need|nobody (uses|visits)",
+    ),
+    (
+        "service_quality",
+        r"slow|drop(s|ping|ped)?\b|outage|unreliabl\w*|keeps? (failing|breaking|"
+        r"going down|disconnecting)|bad service|terrible|poor (service|quality)"
+        r"|quality|support (is|was) (bad|awful|useless)|bad customer|down all"
+        r"|not working|doesn'?t work|downtime",
+    ),
 ]
 _COMPILED = [(reason, re.compile(pattern, re.I)) for reason, pattern in _PATTERNS]
 

@@ -6,6 +6,7 @@ A page of Swagger UI (npm ``swagger-ui-dist``, bundled by ``npm run build`` into
 describes the routes and holds no secret) need no token; ``/openapi.json`` and every ``/api/...``
 route still need the service token.
 """
+
 from __future__ import annotations
 
 import html
@@ -22,7 +23,7 @@ PAGE_TEMPLATE = TEMPLATES_DIR / "api-reference.html"
 # Swagger UI styles a few elements with inline style attributes and inlines its icons as data: URLs.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                               "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
@@ -43,4 +44,6 @@ def setup_api_reference(app: web.Application) -> None:
     app.router.add_get(PAGE_PATH, reference_page, name="api_reference")
     app.router.add_get(SPEC_PATH, public_spec, name="api_reference_spec")
     app.router.add_get("/static/api-reference.js", static_file("api-reference.js"), name="api_reference_js")
-    app.router.add_get("/static/api-reference.css", static_file("api-reference.css"), name="api_reference_css")
+    app.router.add_get(
+        "/static/api-reference.css", static_file("api-reference.css"), name="api_reference_css"
+    )

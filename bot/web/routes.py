@@ -45,8 +45,12 @@ def rasa_public_url() -> str:
     return (os.environ.get("RASA_PUBLIC_URL") or DEFAULT_RASA_PUBLIC_URL).rstrip("/")
 
 
-def snippet(widget_src: str, socket_url: str, branding: Optional[Mapping[str, str]] = None,
-            backend_url: Optional[str] = None) -> str:
+def snippet(
+    widget_src: str,
+    socket_url: str,
+    branding: Optional[Mapping[str, str]] = None,
+    backend_url: Optional[str] = None,
+) -> str:
     """The one-line ``<script>`` tag that embeds the widget in a page; ``branding`` maps attribute
     names without ``data-`` (e.g. ``title``, ``color-primary``) to their values; ``backend_url``
     lets the widget offer an email for a reply when no one is on duty (docs/handoff.md)."""

@@ -1,4 +1,5 @@
 """Build outputs of ``npm run build`` (``bot/web/static/``, not in git) served by the backend."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,10 +25,13 @@ def static_file(name: str) -> Handler:
     async def serve(request: web.Request) -> web.StreamResponse:
         if not path.is_file():
             return web.Response(status=503, text=comment, content_type=content_type.split(";")[0])
-        return web.FileResponse(path, headers={
-            "Content-Type": content_type,
-            "Cache-Control": "no-cache",
-            "X-Content-Type-Options": "nosniff",
-        })
+        return web.FileResponse(
+            path,
+            headers={
+                "Content-Type": content_type,
+                "Cache-Control": "no-cache",
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
 
     return serve

@@ -7,6 +7,7 @@ other warning, the project's own included, is shown as before. The filter sits i
 ``warnings.showwarning`` (the documented display hook) because Sanic, imported by Rasa, puts
 its own "once" rule for DeprecationWarning in front of any filter given by PYTHONWARNINGS.
 """
+
 from __future__ import annotations
 
 import warnings

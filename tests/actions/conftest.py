@@ -1,6 +1,7 @@
 """Fixtures for the action tests: a real backend on a free port with a fresh SQLite database
 and the demo data, the assistant's domain, and helpers that run an action the way the Rasa
 server would (a rasa_sdk Tracker and a CollectingDispatcher)."""
+
 from __future__ import annotations
 
 import functools
@@ -72,7 +73,10 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
     subprocess.run(cli + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
     proc = subprocess.Popen(
         cli + ["serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
@@ -122,8 +126,9 @@ def make_tracker(
     """A tracker as the action server receives it. ``set_now`` are the slot candidates of
     this turn (the SlotSet events at the end of the events that a form validation sees)."""
     all_slots = {name: None for name in domain_dict()["slots"]}
-    all_slots.update({"verified": False, "fast_track": False, "cancel_attempt": 0.0,
-                      "misunderstood_count": 0.0})
+    all_slots.update(
+        {"verified": False, "fast_track": False, "cancel_attempt": 0.0, "misunderstood_count": 0.0}
+    )
     all_slots.update(slots or {})
     all_slots.update(set_now or {})
     latest = {
@@ -171,8 +176,7 @@ async def utter(response: str, slots: Optional[Dict[str, Any]] = None) -> List[D
     names = {slot.name for slot in domain().slots}
     events = [SlotSet(name, value) for name, value in (slots or {}).items() if name in names]
     tracker = DialogueStateTracker.from_events(new_sender(), events, slots=domain().slots)
-    message = await TemplatedNaturalLanguageGenerator(domain().responses).generate(
-        response, tracker, "rest")
+    message = await TemplatedNaturalLanguageGenerator(domain().responses).generate(response, tracker, "rest")
     return [message] if message else []
 
 
@@ -188,13 +192,13 @@ def button_payloads(messages) -> List[str]:
 
 ACCOUNTS = {
     # account number -> (ZIP, PIN, first name)
-    "erin": ("10000001", "02139", "1111", "Erin"),        # one service, nothing owed
-    "frank": ("10000002", "94110", "2222", "Frank"),      # router, A/R > $1000, renewal close
-    "grace": ("10000003", "60614", "3333", "Grace"),      # modem + phone
+    "erin": ("10000001", "02139", "1111", "Erin"),  # one service, nothing owed
+    "frank": ("10000002", "94110", "2222", "Frank"),  # router, A/R > $1000, renewal close
+    "grace": ("10000003", "60614", "3333", "Grace"),  # modem + phone
     "ivan": ("10000004", "10001", "4444", "Ivan"),
     "judy": ("10000005", "30301", "5555", "Judy"),
-    "kim": ("10000006", "73301", "6666", "Kim"),          # several services, bundle
-    "nora": ("10000008", "85001", "8888", "Nora"),        # Email Suite; filed only by the crash test
+    "kim": ("10000006", "73301", "6666", "Kim"),  # several services, bundle
+    "nora": ("10000008", "85001", "8888", "Nora"),  # Email Suite; filed only by the crash test
 }
 
 

@@ -1,4 +1,5 @@
 """Questions in between: real figures when verified, a general answer when not."""
+
 from actions.answers import (
     ActionAnswerBalance,
     ActionAnswerEquipment,
@@ -44,7 +45,6 @@ async def test_no_equipment(live_backend):
 
 
 async def test_expired_handle_is_forgotten(live_backend):
-    msgs, _, slots = await run(ActionAnswerBalance(),
-                               make_tracker({"verification_handle": "not-a-handle"}))
+    msgs, _, slots = await run(ActionAnswerBalance(), make_tracker({"verification_handle": "not-a-handle"}))
     assert "verification has expired" in texts(msgs)
     assert slots["verification_handle"] is None and slots["verified"] is False

@@ -1,9 +1,7 @@
 """The cancellation form against the real backend: each validator, each question, filing."""
+
 import json
 import re
-
-from bot.client import Auth, BackendClient
-from bot.vocabulary.dates import human_date
 
 from actions.cancel_flow import (
     ActionAskEndWhen,
@@ -13,6 +11,8 @@ from actions.cancel_flow import (
     ActionCancelFinish,
     ValidateCancelForm,
 )
+from bot.client import Auth, BackendClient
+from bot.vocabulary.dates import human_date
 
 from .conftest import (
     button_payloads,
@@ -38,8 +38,9 @@ async def _kim(**slots):
 
 def _turn(sender, slots, set_now, text="", intent="inform", entities=None):
     slots = dict(slots)
-    return make_tracker(slots, sender=sender, text=text, intent=intent, entities=entities,
-                        active_loop=FORM, set_now=set_now)
+    return make_tracker(
+        slots, sender=sender, text=text, intent=intent, entities=entities, active_loop=FORM, set_now=set_now
+    )
 
 
 async def _required(slots):
@@ -51,21 +52,27 @@ async def _required(slots):
 
 async def test_required_slots_full_fast_and_stopped():
     ident = ["account_identifier", "verification_factor"]
-    full = ["service_id", "service_confirmed", "reason", "backup_confirmed", "end_when",
-            "final_confirmation"]
+    full = ["service_id", "service_confirmed", "reason", "backup_confirmed", "end_when", "final_confirmation"]
     assert await _required({}) == ident + full
     verified = {"verification_handle": "h"}
     assert await _required(verified) == full
     assert await _required({**verified, "offer_id": "O"}) == [
-        "service_id", "service_confirmed", "reason", "offer_response", "backup_confirmed",
-        "end_when", "final_confirmation"]
-    assert (await _required({**verified, "end_when": "date"}))[-2:] == ["end_date",
-                                                                        "final_confirmation"]
+        "service_id",
+        "service_confirmed",
+        "reason",
+        "offer_response",
+        "backup_confirmed",
+        "end_when",
+        "final_confirmation",
+    ]
+    assert (await _required({**verified, "end_when": "date"}))[-2:] == ["end_date", "final_confirmation"]
     # cancel_now: only what is needed to file
-    assert await _required({**verified, "fast_track": True}) == ["service_id",
-                                                                 "final_confirmation"]
+    assert await _required({**verified, "fast_track": True}) == ["service_id", "final_confirmation"]
     assert await _required({**verified, "fast_track": True, "end_when": "date"}) == [
-        "service_id", "end_date", "final_confirmation"]
+        "service_id",
+        "end_date",
+        "final_confirmation",
+    ]
     assert await _required({**verified, "flow_stopped": "offer_accepted"}) == []
 
 
@@ -73,73 +80,92 @@ async def test_service_list_and_choice(live_backend):
     sender, slots = await _kim(requested_slot="service_id")
     msgs, _, _ = await run(ActionAskServiceId(), make_tracker(slots, sender=sender))
     text = texts(msgs)
-    for sid, name in [("SVC-6001", "Office Internet"), ("SVC-6002", "Office Phones"),
-                      ("SVC-6003", "Website Hosting")]:
+    for sid, name in [
+        ("SVC-6001", "Office Internet"),
+        ("SVC-6002", "Office Phones"),
+        ("SVC-6003", "Website Hosting"),
+    ]:
         assert f"{name} ({sid})" in text
     assert '/inform{"service":"SVC-6002"}' in button_payloads(msgs)
 
-    for answer, expected in [("SVC-6002", "SVC-6002"), ("2", "SVC-6002"),
-                             ("the website hosting one", "SVC-6003"), ("svc-6001", "SVC-6001")]:
-        _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                               {"service_id": answer}, answer))
+    for answer, expected in [
+        ("SVC-6002", "SVC-6002"),
+        ("2", "SVC-6002"),
+        ("the website hosting one", "SVC-6003"),
+        ("svc-6001", "SVC-6001"),
+    ]:
+        _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"service_id": answer}, answer))
         assert out["service_id"] == expected, answer
         assert out["requested_slot"] == "service_confirmed"
 
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"service_id": "the yacht"}))
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"service_id": "the yacht"}))
     assert out["service_id"] is None and "couldn't match" in texts(msgs)
 
 
 async def test_bundle_warning_and_confirmation(live_backend):
-    sender, slots = await _kim(service_id="SVC-6002", service_name="Office Phones",
-                               requested_slot="service_confirmed")
+    sender, slots = await _kim(
+        service_id="SVC-6002", service_name="Office Phones", requested_slot="service_confirmed"
+    )
     msgs, _, _ = await run(ActionAskServiceConfirmed(), make_tracker(slots, sender=sender))
     text = texts(msgs)
     assert "Office Phones (SVC-6002)" in text
     assert "Office Connect bundle" in text and "Office Internet (SVC-6001)" in text
     assert button_payloads(msgs) == ["/affirm", "/deny"]
-    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                           {"service_confirmed": False}))
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"service_confirmed": False}))
     assert out["service_id"] is None and out["requested_slot"] == "service_id"
-    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                           {"service_confirmed": True}))
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"service_confirmed": True}))
     assert out["service_confirmed"] is True and out["requested_slot"] == "reason"
 
 
 async def test_reason_given_before_the_service_was_settled_still_gets_its_offer(live_backend):
     # "cancel my hosting, it's too expensive" as the first message: the reason is known before
     # the customer is verified and the service chosen; the offer comes once the service is settled.
-    sender, slots = await _kim(service_id="SVC-6003", service_name="Website Hosting",
-                               reason="price", requested_slot="service_confirmed")
-    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                           {"service_confirmed": True}))
+    sender, slots = await _kim(
+        service_id="SVC-6003",
+        service_name="Website Hosting",
+        reason="price",
+        requested_slot="service_confirmed",
+    )
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"service_confirmed": True}))
     assert out["service_confirmed"] is True
     assert out["offer_id"] and out["offer_title"] == "25% off for 6 months"
     assert out["requested_slot"] == "offer_response"
 
 
 async def test_reason_leads_to_one_offer_then_accept_saves(live_backend):
-    sender, slots = await _kim(service_id="SVC-6003", service_name="Website Hosting",
-                               service_confirmed=True, requested_slot="reason")
+    sender, slots = await _kim(
+        service_id="SVC-6003", service_name="Website Hosting", service_confirmed=True, requested_slot="reason"
+    )
     msgs = await utter("utter_ask_reason", slots)
     assert '/give_reason{"reason":"price"}' in button_payloads(msgs)
     assert "/deny" in button_payloads(msgs) and "/cancel_now" in button_payloads(msgs)
 
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(
-        sender, slots, {"reason": "it's too expensive"}, entities=[
-            {"entity": "reason", "value": "price"}], intent="give_reason"))
+    msgs, _, out = await validate(
+        ValidateCancelForm(),
+        _turn(
+            sender,
+            slots,
+            {"reason": "it's too expensive"},
+            entities=[{"entity": "reason", "value": "price"}],
+            intent="give_reason",
+        ),
+    )
     assert out["reason"] == "price"
     assert out["offer_id"] and out["offer_title"] == "25% off for 6 months"
     assert out["requested_slot"] == "offer_response"
 
-    slots.update(reason="price", offer_id=out["offer_id"], offer_title=out["offer_title"],
-                 offer_description=out["offer_description"], requested_slot="offer_response")
+    slots.update(
+        reason="price",
+        offer_id=out["offer_id"],
+        offer_title=out["offer_title"],
+        offer_description=out["offer_description"],
+        requested_slot="offer_response",
+    )
     msgs = await utter("utter_ask_offer_response", slots)
     assert f"one offer: 25% off for 6 months. {out['offer_description']} Would you" in texts(msgs)
     assert button_payloads(msgs) == ["/affirm", "/deny", "/cancel_now"]
 
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"offer_response": "accepted"}))
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"offer_response": "accepted"}))
     assert out["flow_stopped"] == "offer_accepted" and out["requested_slot"] is None
     assert "25% off for 6 months is now applied to Website Hosting" in texts(msgs)
     assert "nothing has been cancelled" in texts(msgs)
@@ -151,22 +177,22 @@ async def test_reason_leads_to_one_offer_then_accept_saves(live_backend):
 
 
 async def test_offer_declined_goes_straight_on(live_backend):
-    sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="price",
-                               requested_slot="offer_response")
+    sender, slots = await _kim(
+        service_id="SVC-6001", service_confirmed=True, reason="price", requested_slot="offer_response"
+    )
     async with BackendClient.from_env() as c:
         offer = await c.make_offer(Auth(slots["verification_handle"], sender, "rest"), "SVC-6001", "price")
     slots.update(offer_id=offer["id"], offer_title=offer["title"])
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"offer_response": "declined"}))
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"offer_response": "declined"}))
     assert out["offer_response"] == "declined" and out["requested_slot"] == "backup_confirmed"
     assert "Let's continue" in texts(msgs)
 
 
 async def test_skipped_reason(live_backend):
-    sender, slots = await _kim(service_id="SVC-6002", service_confirmed=True,
-                               requested_slot="reason")
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"reason": "skipped"}, intent="deny"))
+    sender, slots = await _kim(service_id="SVC-6002", service_confirmed=True, requested_slot="reason")
+    msgs, _, out = await validate(
+        ValidateCancelForm(), _turn(sender, slots, {"reason": "skipped"}, intent="deny")
+    )
     assert out["reason"] == "skipped" and "No problem." in texts(msgs)
 
 
@@ -174,62 +200,77 @@ async def test_backup(live_backend):
     msgs = await utter("utter_ask_backup_confirmed")
     assert "can't be retrieved after cancellation" in texts(msgs)
     assert button_payloads(msgs) == ["/affirm", "/deny", "/cancel_now"]
-    sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="other",
-                               requested_slot="backup_confirmed")
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"backup_confirmed": False}))
+    sender, slots = await _kim(
+        service_id="SVC-6001", service_confirmed=True, reason="other", requested_slot="backup_confirmed"
+    )
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"backup_confirmed": False}))
     assert out["backup_confirmed"] is None and "back up what you need first" in texts(msgs)
     assert out["requested_slot"] == "backup_confirmed"
-    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                           {"backup_confirmed": True}))
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"backup_confirmed": True}))
     assert out["requested_slot"] == "end_when"
 
 
 async def test_end_when_choices_dates_and_renewal_warning(live_backend):
-    sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="other",
-                               backup_confirmed=True, requested_slot="end_when")
+    sender, slots = await _kim(
+        service_id="SVC-6001",
+        service_confirmed=True,
+        reason="other",
+        backup_confirmed=True,
+        requested_slot="end_when",
+    )
     msgs, _, _ = await run(ActionAskEndWhen(), make_tracker(slots, sender=sender))
     text = texts(msgs)
-    assert "1. Immediately" in text and re.search(r"2\. At the end of the billing period, on [A-Z][a-z]+day, [A-Z][a-z]+ \d", text)
-    assert button_payloads(msgs) == ['/inform{"end_when":"immediate"}',
-                                     '/inform{"end_when":"end_of_period"}',
-                                     '/inform{"end_when":"date"}']
+    assert "1. Immediately" in text and re.search(
+        r"2\. At the end of the billing period, on [A-Z][a-z]+day, [A-Z][a-z]+ \d", text
+    )
+    assert button_payloads(msgs) == [
+        '/inform{"end_when":"immediate"}',
+        '/inform{"end_when":"end_of_period"}',
+        '/inform{"end_when":"date"}',
+    ]
     # a bare number is the menu choice
     msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"end_when": "1"}))
     assert out["end_when"] == "immediate" and out["end_date"] is None
-    assert "no refund" in texts(msgs) and "renewal" in texts(msgs)   # SVC-6001 renews in 3 days
-    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                           {"end_when": "end_of_period"}))
+    assert "no refund" in texts(msgs) and "renewal" in texts(msgs)  # SVC-6001 renews in 3 days
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"end_when": "end_of_period"}))
     assert out["end_when"] == "end_of_period" and out["requested_slot"] == "final_confirmation"
     _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"end_when": "3"}))
     assert out["end_when"] == "date" and out["requested_slot"] == "end_date"
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"end_when": "end of next month"}))
-    assert out["end_when"] == "date" and out["end_date"] and out["requested_slot"] == \
-        "final_confirmation"
+    msgs, _, out = await validate(
+        ValidateCancelForm(), _turn(sender, slots, {"end_when": "end of next month"})
+    )
+    assert out["end_when"] == "date" and out["end_date"] and out["requested_slot"] == "final_confirmation"
     assert f"end on {human_date(out['end_date'])}" in texts(msgs)
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"end_when": "whenever"}))
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"end_when": "whenever"}))
     assert out["end_when"] is None and "didn't get that" in texts(msgs)
 
 
 async def test_end_date_refused_by_the_backend(live_backend):
-    sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="other",
-                               backup_confirmed=True, end_when="date", requested_slot="end_date")
+    sender, slots = await _kim(
+        service_id="SVC-6001",
+        service_confirmed=True,
+        reason="other",
+        backup_confirmed=True,
+        end_when="date",
+        requested_slot="end_date",
+    )
     msgs = await utter("utter_ask_end_date", slots)
     assert "Which date" in texts(msgs)
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"end_date": "2020-01-01"}))
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"end_date": "2020-01-01"}))
     assert out["end_date"] is None and "That date doesn't work" in texts(msgs)
-    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                              {"end_date": "Dec 15"}))
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"end_date": "Dec 15"}))
     assert out["end_date"].endswith("-12-15") and out["requested_slot"] == "final_confirmation"
 
 
 async def test_summary_full_path_has_balance_and_equipment_steps(live_backend):
-    sender, slots = await _kim(service_id="SVC-6001", service_confirmed=True, reason="other",
-                               backup_confirmed=True, end_when="end_of_period",
-                               requested_slot="final_confirmation")
+    sender, slots = await _kim(
+        service_id="SVC-6001",
+        service_confirmed=True,
+        reason="other",
+        backup_confirmed=True,
+        end_when="end_of_period",
+        requested_slot="final_confirmation",
+    )
     msgs, _, _ = await run(ActionAskFinalConfirmation(), make_tracker(slots, sender=sender))
     assert len(msgs) == 3
     balance, equipment, summary = (m["text"] for m in msgs)
@@ -242,8 +283,7 @@ async def test_summary_full_path_has_balance_and_equipment_steps(live_backend):
 
 
 async def test_summary_fast_path_is_one_message_with_the_terms(live_backend):
-    sender, slots = await _kim(service_id="SVC-6001", fast_track=True,
-                               requested_slot="final_confirmation")
+    sender, slots = await _kim(service_id="SVC-6001", fast_track=True, requested_slot="final_confirmation")
     msgs, _, _ = await run(ActionAskFinalConfirmation(), make_tracker(slots, sender=sender))
     assert len(msgs) == 1
     text = msgs[0]["text"]
@@ -254,10 +294,8 @@ async def test_summary_fast_path_is_one_message_with_the_terms(live_backend):
 
 
 async def test_final_no_files_nothing(live_backend):
-    sender, slots = await _kim(service_id="SVC-6002", fast_track=True,
-                               requested_slot="final_confirmation")
-    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots,
-                                                           {"final_confirmation": False}))
+    sender, slots = await _kim(service_id="SVC-6002", fast_track=True, requested_slot="final_confirmation")
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"final_confirmation": False}))
     assert out["flow_stopped"] == "declined" and out["requested_slot"] is None
     slots.update(out)
     msgs, _, reset = await run(ActionCancelFinish(), make_tracker(slots, sender=sender))
@@ -268,11 +306,22 @@ async def test_final_no_files_nothing(live_backend):
 async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):
     sender = new_sender()
     slots = await verified_slots("grace", sender, "socketio")
-    slots.update(service_id="SVC-3001", service_name="Business Voice", service_confirmed=True,
-                 reason="moving", backup_confirmed=True, end_when="end_of_period",
-                 final_confirmation=True, requested_slot=None)
-    tracker = make_tracker(slots, sender=sender, channel="socketio",
-                           events=[{"event": "session_started", "timestamp": 1700000000.0}])
+    slots.update(
+        service_id="SVC-3001",
+        service_name="Business Voice",
+        service_confirmed=True,
+        reason="moving",
+        backup_confirmed=True,
+        end_when="end_of_period",
+        final_confirmation=True,
+        requested_slot=None,
+    )
+    tracker = make_tracker(
+        slots,
+        sender=sender,
+        channel="socketio",
+        events=[{"event": "session_started", "timestamp": 1700000000.0}],
+    )
     msgs, events, out = await run(ActionCancelFinish(), tracker)
     text = texts(msgs)
     assert "Your cancellation is filed." in text
@@ -283,13 +332,21 @@ async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):
     assert "receipt is on its way to g" in text and "survey.example.com" in text
     assert re.search(r"Arris SB8200 RMA RMA-[A-Z2-9]{8}", text)
     label = re.search(r"Prepaid return label: (https://help\.example\.com/labels/\S+\.pdf)", text).group(1)
-    receipt = re.search(r"Your receipt \(PDF\): (https://help\.example\.com/receipts/\S+\.pdf)", text).group(1)
+    receipt = re.search(r"Your receipt \(PDF\): (https://help\.example\.com/receipts/\S+\.pdf)", text).group(
+        1
+    )
     assert number not in label + receipt
     assert out["cancel_attempt"] == 1.0 and out["service_id"] is None
     # a retry of the same action run (same tracker) files nothing new
-    msgs2, _, _ = await run(ActionCancelFinish(), make_tracker(
-        slots, sender=sender, channel="socketio",
-        events=[{"event": "session_started", "timestamp": 1700000000.0}]))
+    msgs2, _, _ = await run(
+        ActionCancelFinish(),
+        make_tracker(
+            slots,
+            sender=sender,
+            channel="socketio",
+            events=[{"event": "session_started", "timestamp": 1700000000.0}],
+        ),
+    )
     assert f"Confirmation number: {number}" in texts(msgs2)
     async with BackendClient.from_env() as c:
         filed = await c.get_cancellation(Auth(slots["verification_handle"], sender, "socketio"), number)
@@ -303,19 +360,31 @@ async def test_a_handle_verified_on_sms_is_refused_when_the_conversation_continu
     sender = new_sender()
     slots = await verified_slots("kim", sender, "twilio")
     for channel in ("rest", "socketio", "slack"):
-        msgs, events, _ = await run(ActionAskServiceId(), make_tracker(
-            dict(slots, requested_slot="service_id"), sender=sender, channel=channel))
+        msgs, events, _ = await run(
+            ActionAskServiceId(),
+            make_tracker(dict(slots, requested_slot="service_id"), sender=sender, channel=channel),
+        )
         text = texts(msgs)
         assert "Office Internet" not in text and "SVC-6001" not in text, channel
-    filing = dict(slots, service_id="SVC-6001", service_name="Office Internet",
-                  service_confirmed=True, reason="price", backup_confirmed=True,
-                  end_when="end_of_period", final_confirmation=True, requested_slot=None)
+    filing = dict(
+        slots,
+        service_id="SVC-6001",
+        service_name="Office Internet",
+        service_confirmed=True,
+        reason="price",
+        backup_confirmed=True,
+        end_when="end_of_period",
+        final_confirmation=True,
+        requested_slot=None,
+    )
     msgs, _, out = await run(ActionCancelFinish(), make_tracker(filing, sender=sender, channel="rest"))
     assert "Confirmation number" not in texts(msgs) and "verification has expired" in texts(msgs)
     assert out["verification_handle"] is None
     # the legitimate channel still works
-    msgs, _, _ = await run(ActionAskServiceId(), make_tracker(
-        dict(slots, requested_slot="service_id"), sender=sender, channel="twilio"))
+    msgs, _, _ = await run(
+        ActionAskServiceId(),
+        make_tracker(dict(slots, requested_slot="service_id"), sender=sender, channel="twilio"),
+    )
     assert "Office Internet (SVC-6001)" in texts(msgs)
 
 
@@ -329,23 +398,36 @@ async def test_yes_after_a_crash_between_filing_and_answering_gets_the_filed_num
 
     sender = new_sender()
     slots = await verified_slots("nora", sender)
-    slots.update(service_id="SVC-8001", service_name="Email Suite", service_confirmed=True,
-                 reason="moving", backup_confirmed=True, end_when="end_of_period",
-                 final_confirmation=True, requested_slot=None)
+    slots.update(
+        service_id="SVC-8001",
+        service_name="Email Suite",
+        service_confirmed=True,
+        reason="moving",
+        backup_confirmed=True,
+        end_when="end_of_period",
+        final_confirmation=True,
+        requested_slot=None,
+    )
     started = [{"event": "session_started", "timestamp": 1700000001.0}]
     tracker = make_tracker(slots, sender=sender, text="yes", intent="affirm", events=started)
     # the filing that happened before the crash, exactly as action_cancel_finish sends it
     async with BackendClient.from_env() as c:
         filed = await c.file_cancellation(
-            Auth(slots["verification_handle"], sender, "rest"), idempotency_key(tracker, "SVC-8001", 0),
-            service_id="SVC-8001", when="end_of_period", reason="moving")
+            Auth(slots["verification_handle"], sender, "rest"),
+            idempotency_key(tracker, "SVC-8001", 0),
+            service_id="SVC-8001",
+            when="end_of_period",
+            reason="moving",
+        )
     msgs, _, out = await run(ActionAffirmOutsideForm(), tracker)
     assert f"Confirmation number: {filed['confirmation_number']}" in texts(msgs)
     assert out["cancel_attempt"] == 1.0 and out["final_confirmation"] is None
     # an ordinary "yes" afterwards is just a yes
     slots.update(out)
-    msgs, _, _ = await run(ActionAffirmOutsideForm(), make_tracker(slots, sender=sender, text="yes",
-                                                                   intent="affirm", events=started))
+    msgs, _, _ = await run(
+        ActionAffirmOutsideForm(),
+        make_tracker(slots, sender=sender, text="yes", intent="affirm", events=started),
+    )
     assert texts(msgs) == "What can I help you with?" and "Confirmation number" not in texts(msgs)
 
 
@@ -354,10 +436,17 @@ async def test_filing_without_an_answer_keeps_the_request_for_a_yes(live_backend
     that "yes" tries again; the confirmed request is kept (not reset)."""
     sender = new_sender()
     slots = await verified_slots("grace", sender)
-    slots.update(service_id="SVC-3001", service_name="Business Voice", service_confirmed=True,
-                 reason="moving", backup_confirmed=True, end_when="end_of_period",
-                 final_confirmation=True, requested_slot=None)
+    slots.update(
+        service_id="SVC-3001",
+        service_name="Business Voice",
+        service_confirmed=True,
+        reason="moving",
+        backup_confirmed=True,
+        end_when="end_of_period",
+        final_confirmation=True,
+        requested_slot=None,
+    )
     monkeypatch.setenv("BACKEND_URL", "http://127.0.0.1:9")  # nothing listens there
     msgs, _, out = await run(ActionCancelFinish(), make_tracker(slots, sender=sender))
-    assert "can't confirm yet" in texts(msgs) and "Say \"yes\"" in texts(msgs)
+    assert "can't confirm yet" in texts(msgs) and 'Say "yes"' in texts(msgs)
     assert "final_confirmation" not in out and "service_id" not in out

@@ -1,4 +1,5 @@
 """bot/client.py against the real backend: typed errors, no secrets in repr."""
+
 import pytest
 
 from bot.client import (
@@ -19,7 +20,7 @@ async def test_health_and_typed_errors(live_backend):
     c = BackendClient.from_env()
     assert (await c.health())["status"] == "ok"
     sender = new_sender()
-    attempt = await c.verify_start("99999999", sender)      # unknown: same shape
+    attempt = await c.verify_start("99999999", sender)  # unknown: same shape
     assert set(attempt) >= {"attempt_id", "factors"}
     with pytest.raises(VerificationFailed):
         await c.verify(attempt["attempt_id"], "12345")
@@ -27,7 +28,7 @@ async def test_health_and_typed_errors(live_backend):
     auth = Auth(slots["verification_handle"], sender, "rest")
     with pytest.raises(InvalidConfirmationNumber):
         await c.get_cancellation(auth, "AAAA-AAAA-AAAA")
-    with pytest.raises(NotAuthorized):                      # handle bound to its conversation
+    with pytest.raises(NotAuthorized):  # handle bound to its conversation
         await c.services(Auth(slots["verification_handle"], "another-conversation"))
     queued = await c.request_handoff(sender, "customer_request", auth=auth)
     assert isinstance(queued.get("on_duty"), bool)
@@ -38,7 +39,7 @@ async def test_a_handle_is_only_accepted_from_the_channel_it_was_verified_on(liv
     sender = new_sender()
     slots = await verified_slots("erin", sender, "twilio")
     handle = slots["verification_handle"]
-    assert (await c.services(Auth(handle, sender, "twilio")))
+    assert await c.services(Auth(handle, sender, "twilio"))
     for channel in ("rest", "socketio", "slack", ""):
         with pytest.raises(NotAuthorized):
             await c.services(Auth(handle, sender, channel))
@@ -80,15 +81,17 @@ async def _stand_in_backend(monkeypatch, drop_after: int = 0):
             try:
                 head = await reader.readuntil(b"\r\n\r\n")
             except asyncio.IncompleteReadError:
-                return                          # the client closed the connection
+                return  # the client closed the connection
             seen["requests"].append(head.split(b" ", 2)[:2])
             if drop_after and served_here == drop_after:
                 writer.close()
                 return
             served_here += 1
             body = b'{"status": "ok"}'
-            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
             await writer.drain()
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
@@ -112,7 +115,7 @@ async def test_the_action_server_reuses_one_kept_alive_connection(monkeypatch):
         shared = BackendClient.shared()
         assert BackendClient.shared() is shared
         for _ in range(6):
-            async with shared as backend:   # how the actions use it: the pool stays open
+            async with shared as backend:  # how the actions use it: the pool stays open
                 assert (await backend.health())["status"] == "ok"
         assert not shared._session.closed
         # Counted where the connections arrive (the client's pool count, used before, read 0
@@ -129,10 +132,10 @@ async def test_a_read_on_a_connection_the_backend_dropped_is_tried_again(monkeyp
     server, seen = await _stand_in_backend(monkeypatch, drop_after=1)
     async with server:
         client = BackendClient.shared()
-        assert (await client.health())["status"] == "ok"      # opens the kept-alive connection
-        assert (await client.health())["status"] == "ok"      # dropped, then tried again
+        assert (await client.health())["status"] == "ok"  # opens the kept-alive connection
+        assert (await client.health())["status"] == "ok"  # dropped, then tried again
         assert len(seen["requests"]) == 3
-        with pytest.raises(BackendUnavailable):               # a POST is not sent twice
+        with pytest.raises(BackendUnavailable):  # a POST is not sent twice
             await client.offer_outcome(Auth("h", "c"), "offer-1", True)
         assert [method for method, _ in seen["requests"]].count(b"POST") == 1
         await _close(server, seen)

@@ -1,4 +1,5 @@
 """Fallback counter, stop, cancel_now, switching to a cancellation, handoff."""
+
 import re
 import socket
 
@@ -12,16 +13,17 @@ from .conftest import button_payloads, make_tracker, new_sender, run, texts, ver
 
 
 async def test_first_misunderstanding_shows_the_menu(live_backend):
-    msgs, _, slots = await run(ActionFallback(), make_tracker(text="asdf qwer",
-                                                              intent="nlu_fallback"))
+    msgs, _, slots = await run(ActionFallback(), make_tracker(text="asdf qwer", intent="nlu_fallback"))
     assert "didn't understand" in texts(msgs)
     assert "/cancel_service" in button_payloads(msgs) and "/request_human" in button_payloads(msgs)
     assert slots["misunderstood_count"] == 1.0
 
 
 async def test_second_misunderstanding_offers_a_person(live_backend):
-    msgs, _, slots = await run(ActionFallback(), make_tracker(
-        {"misunderstood_count": 1.0}, text="what's the weather", intent="out_of_scope"))
+    msgs, _, slots = await run(
+        ActionFallback(),
+        make_tracker({"misunderstood_count": 1.0}, text="what's the weather", intent="out_of_scope"),
+    )
     assert "not something I can help with" in texts(msgs)
     assert "talk to a person" in texts(msgs)
     assert button_payloads(msgs)[0] == "/request_human"
@@ -29,15 +31,18 @@ async def test_second_misunderstanding_offers_a_person(live_backend):
 
 
 async def test_long_message_and_inside_a_form(live_backend):
-    msgs, _, _ = await run(ActionFallback(), make_tracker(text="x " * 400, intent="nlu_fallback",
-                                                          active_loop="cancel_form"))
+    msgs, _, _ = await run(
+        ActionFallback(), make_tracker(text="x " * 400, intent="nlu_fallback", active_loop="cancel_form")
+    )
     assert "whole message" in texts(msgs) and "carry on" in texts(msgs)
-    assert button_payloads(msgs) == []      # the form asks its question again right after
+    assert button_payloads(msgs) == []  # the form asks its question again right after
 
 
 async def test_stop_form(live_backend):
-    msgs, events, slots = await run(ActionStopForm(), make_tracker(
-        {"service_id": "SVC-1", "requested_slot": "reason"}, active_loop="cancel_form"))
+    msgs, events, slots = await run(
+        ActionStopForm(),
+        make_tracker({"service_id": "SVC-1", "requested_slot": "reason"}, active_loop="cancel_form"),
+    )
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
     assert slots["service_id"] is None and slots["requested_slot"] is None
     assert "Nothing has been changed" in texts(msgs)
@@ -47,13 +52,14 @@ async def test_fast_track_declines_a_pending_offer(live_backend):
     sender = new_sender()
     slots = await verified_slots("judy", sender)
     async with BackendClient.from_env() as c:
-        offer = await c.make_offer(Auth(slots["verification_handle"], sender, "rest"), "SVC-5001",
-                                   "not_using")
+        offer = await c.make_offer(
+            Auth(slots["verification_handle"], sender, "rest"), "SVC-5001", "not_using"
+        )
     assert offer
     slots.update(service_id="SVC-5001", offer_id=offer["id"], requested_slot="offer_response")
-    msgs, _, out = await run(ActionFastTrack(), make_tracker(slots, sender=sender,
-                                                             active_loop="cancel_form",
-                                                             intent="cancel_now"))
+    msgs, _, out = await run(
+        ActionFastTrack(), make_tracker(slots, sender=sender, active_loop="cancel_form", intent="cancel_now")
+    )
     assert out == {"fast_track": True, "offer_response": "declined"}
     assert "skip the optional questions" in texts(msgs)
     # outside a form it only sets the slot (the form's first question follows)
@@ -62,9 +68,12 @@ async def test_fast_track_declines_a_pending_offer(live_backend):
 
 
 async def test_switch_to_cancel(live_backend):
-    msgs, events, slots = await run(ActionSwitchToCancel(), make_tracker(
-        {"confirmation_number": "X", "requested_slot": "confirmation_number"},
-        active_loop="status_form"))
+    msgs, events, slots = await run(
+        ActionSwitchToCancel(),
+        make_tracker(
+            {"confirmation_number": "X", "requested_slot": "confirmation_number"}, active_loop="status_form"
+        ),
+    )
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
     assert slots["confirmation_number"] is None and "cancellation first" in texts(msgs)
 
@@ -75,7 +84,7 @@ async def test_handoff_against_the_real_queue(live_backend):
     paused = any(e["event"] == "pause" for e in events)
     if paused:  # on duty: "shortly" only when someone is marked available, else the place in line
         assert ("a person will be with you shortly" in text) or re.search(r"you're number \d+ in line", text)
-    else:       # off duty (depends on the clock and the duty roster)
+    else:  # off duty (depends on the clock and the duty roster)
         assert "No one from our team is available right now" in text
         assert "/cancel_service" in button_payloads(msgs)
         assert "/request_human" not in button_payloads(msgs)
@@ -117,20 +126,23 @@ async def test_handoff_when_no_queue_is_deployed(monkeypatch):
 
 
 async def test_handoff_on_duty_pauses_the_chat(monkeypatch):
-    async with _FakeQueue(201, {"on_duty": True, "someone_available": True, "position": 1,
-                                "expected_wait_minutes": 2}) as queue:
+    async with _FakeQueue(
+        201, {"on_duty": True, "someone_available": True, "position": 1, "expected_wait_minutes": 2}
+    ) as queue:
         monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{queue.port}")
         tracker = make_tracker({"flow_stopped": "locked"}, sender="conv-7", intent="request_human")
         msgs, events, _ = await run(ActionHandoff(), tracker)
     assert "a person will be with you shortly" in texts(msgs)
     assert any(e["event"] == "pause" for e in events)
-    assert queue.received == [{"conversation_id": "conv-7", "reason": "verification_locked",
-                               "channel": "rest"}]
+    assert queue.received == [
+        {"conversation_id": "conv-7", "reason": "verification_locked", "channel": "rest"}
+    ]
 
 
 async def test_handoff_with_nobody_available_gives_the_place_in_line_and_the_wait(monkeypatch):
-    async with _FakeQueue(201, {"on_duty": True, "someone_available": False, "position": 3,
-                                "expected_wait_minutes": 12}) as queue:
+    async with _FakeQueue(
+        201, {"on_duty": True, "someone_available": False, "position": 3, "expected_wait_minutes": 12}
+    ) as queue:
         monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{queue.port}")
         msgs, events, _ = await run(ActionHandoff(), make_tracker(intent="request_human"))
     text = texts(msgs)
@@ -154,11 +166,16 @@ async def test_plain_stop_leaves_a_free_text_question(live_backend):
     from actions.cancel_flow import ValidateCancelForm
     from actions.requests import ValidateRefundForm
 
-    for validator, slot in [(ValidateCancelForm(), "account_identifier"),
-                            (ValidateRefundForm(), "refund_reason")]:
-        tracker = make_tracker({"requested_slot": slot, "verification_handle": "h"},
-                               text="Never mind", active_loop=validator.form_name(),
-                               set_now={slot: "Never mind"})
+    for validator, slot in [
+        (ValidateCancelForm(), "account_identifier"),
+        (ValidateRefundForm(), "refund_reason"),
+    ]:
+        tracker = make_tracker(
+            {"requested_slot": slot, "verification_handle": "h"},
+            text="Never mind",
+            active_loop=validator.form_name(),
+            set_now={slot: "Never mind"},
+        )
         msgs, _, slots = await run(validator, tracker)
         assert slots == {slot: None, "flow_stopped": "user_stopped", "requested_slot": None}
         assert "Nothing has been changed" in texts(msgs)

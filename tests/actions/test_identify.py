@@ -1,4 +1,5 @@
 """Identification (shared by every form): identifier, second factor, one-time code, lockout."""
+
 import json
 import urllib.request
 
@@ -13,18 +14,31 @@ FORM = "cancel_form"
 
 async def _start(validator, sender, identifier="10000001", entities=None):
     tracker = make_tracker(
-        {"requested_slot": "account_identifier"}, sender=sender, text=identifier,
-        entities=entities, active_loop=FORM, set_now={"account_identifier": identifier},
+        {"requested_slot": "account_identifier"},
+        sender=sender,
+        text=identifier,
+        entities=entities,
+        active_loop=FORM,
+        set_now={"account_identifier": identifier},
     )
     return await validate(validator, tracker)
 
 
 async def _factor(validator, sender, attempt_id, factor, intent="inform", extra=None):
-    slots = {"requested_slot": "verification_factor", "account_identifier": "[provided]",
-             "verification_attempt_id": attempt_id}
+    slots = {
+        "requested_slot": "verification_factor",
+        "account_identifier": "[provided]",
+        "verification_attempt_id": attempt_id,
+    }
     slots.update(extra or {})
-    tracker = make_tracker(slots, sender=sender, text=str(factor), intent=intent,
-                           active_loop=FORM, set_now={"verification_factor": factor})
+    tracker = make_tracker(
+        slots,
+        sender=sender,
+        text=str(factor),
+        intent=intent,
+        active_loop=FORM,
+        set_now={"verification_factor": factor},
+    )
     return await validate(validator, tracker)
 
 
@@ -40,7 +54,9 @@ async def test_identifier_is_replaced_by_a_marker(live_backend):
 
 async def test_identifier_from_an_email_entity(live_backend):
     msgs, events, slots = await _start(
-        ValidateCancelForm(), new_sender(), "it's erin@example.com",
+        ValidateCancelForm(),
+        new_sender(),
+        "it's erin@example.com",
         entities=[{"entity": "email", "value": "erin@example.com"}],
     )
     assert slots["account_identifier"] == "[provided]"
@@ -57,8 +73,9 @@ async def test_identifier_that_is_none_of_the_three(live_backend):
 async def test_right_factor_verifies_and_keeps_no_secret(live_backend):
     sender = new_sender()
     _, _, started = await _start(ValidateCancelForm(), sender, "10000001")
-    msgs, events, slots = await _factor(ValidateCancelForm(), sender,
-                                        started["verification_attempt_id"], "02139")
+    msgs, events, slots = await _factor(
+        ValidateCancelForm(), sender, started["verification_attempt_id"], "02139"
+    )
     assert slots["verification_factor"] == "[verified]"
     assert slots["verification_handle"] and slots["verified"] is True
     assert slots["customer_first_name"] == "Erin"
@@ -72,8 +89,9 @@ async def test_right_factor_verifies_and_keeps_no_secret(live_backend):
 async def test_wrong_factor_does_not_say_which_detail_was_wrong(live_backend):
     sender = new_sender()
     _, _, started = await _start(ValidateCancelForm(), sender, "10000003")
-    msgs, events, slots = await _factor(ValidateCancelForm(), sender,
-                                        started["verification_attempt_id"], "99999")
+    msgs, events, slots = await _factor(
+        ValidateCancelForm(), sender, started["verification_attempt_id"], "99999"
+    )
     assert slots["account_identifier"] is None and slots["verification_factor"] is None
     assert slots["requested_slot"] == "account_identifier"
     text = texts(msgs)
@@ -81,16 +99,16 @@ async def test_wrong_factor_does_not_say_which_detail_was_wrong(live_backend):
     assert "ZIP" not in text and "account number is" not in text
     # unknown account: the very same message
     _, _, unknown = await _start(ValidateCancelForm(), sender, "99999998")
-    msgs2, _, _ = await _factor(ValidateCancelForm(), sender,
-                                unknown["verification_attempt_id"], "99999")
+    msgs2, _, _ = await _factor(ValidateCancelForm(), sender, unknown["verification_attempt_id"], "99999")
     assert texts(msgs2) == text
 
 
 async def test_factor_that_is_not_digits(live_backend):
     sender = new_sender()
     _, _, started = await _start(ValidateCancelForm(), sender, "10000001")
-    msgs, _, slots = await _factor(ValidateCancelForm(), sender,
-                                   started["verification_attempt_id"], "no idea")
+    msgs, _, slots = await _factor(
+        ValidateCancelForm(), sender, started["verification_attempt_id"], "no idea"
+    )
     assert slots["verification_factor"] is None
     assert "5-digit billing ZIP" in texts(msgs)
 
@@ -104,8 +122,9 @@ async def test_one_time_code(live_backend):
     assert slots["verification_factor"] is None
     assert slots["otp_sent_to"] and "erin@example.com" not in slots["otp_sent_to"]
     # the question now asks for the code
-    ask_msgs, _, _ = await run(ActionAskVerificationFactor(),
-                               make_tracker({"otp_sent_to": slots["otp_sent_to"]}))
+    ask_msgs, _, _ = await run(
+        ActionAskVerificationFactor(), make_tracker({"otp_sent_to": slots["otp_sent_to"]})
+    )
     assert "6-digit code" in texts(ask_msgs) and slots["otp_sent_to"] in texts(ask_msgs)
     request = urllib.request.Request(
         live_backend["url"] + "/api/v1/dev/outbox?to=erin@example.com",
@@ -113,8 +132,7 @@ async def test_one_time_code(live_backend):
     )
     with urllib.request.urlopen(request) as r:
         code = next(m["code"] for m in json.load(r)["messages"] if m.get("code"))
-    msgs, events, slots = await _factor(v, sender, attempt, code,
-                                        extra={"otp_sent_to": slots["otp_sent_to"]})
+    msgs, events, slots = await _factor(v, sender, attempt, code, extra={"otp_sent_to": slots["otp_sent_to"]})
     assert slots["verification_handle"] and slots["otp_sent_to"] is None
     assert code not in json.dumps(events)
     assert slots["requested_slot"] == "confirmation_number"
@@ -127,14 +145,13 @@ async def test_lockout_explains_and_offers_a_person(live_backend):
     last = None
     for _ in range(MAX_FAILURES):
         _, _, started = await _start(ValidateCancelForm(), sender, "10000008")
-        last = await _factor(ValidateCancelForm(), sender,
-                             started["verification_attempt_id"], "00000")
+        last = await _factor(ValidateCancelForm(), sender, started["verification_attempt_id"], "00000")
     msgs, events, slots = last
     text = texts(msgs)
     assert "locked" in text and "15 minutes" in text
     assert "/request_human" in button_payloads(msgs)
     assert slots["flow_stopped"] == "locked"
-    assert slots["requested_slot"] is None          # the form ends; action_cancel_finish runs
+    assert slots["requested_slot"] is None  # the form ends; action_cancel_finish runs
 
 
 async def test_questions(live_backend):

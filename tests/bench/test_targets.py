@@ -1,4 +1,5 @@
 """The benchmark's verdicts on the speed targets (the figures come from `make bench`)."""
+
 from bench.__main__ import check_targets
 
 
@@ -19,5 +20,9 @@ def test_verdicts_say_met_or_by_how_much_it_was_missed():
 
 def test_a_run_without_the_reference_or_training_says_so():
     verdicts = [t["verdict"] for t in check_targets({"assistant": [{"concurrency": 1, "p50_ms": 9}]})]
-    assert verdicts == ["not measured in this run", "met", "not measured in this run",
-                        "not measured in this run"]
+    assert verdicts == [
+        "not measured in this run",
+        "met",
+        "not measured in this run",
+        "not measured in this run",
+    ]

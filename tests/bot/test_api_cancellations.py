@@ -1,4 +1,5 @@
 """Cancellations, offers, quotes, refunds over HTTP, checked against what the database holds."""
+
 import asyncio
 import dataclasses
 import json
@@ -25,7 +26,9 @@ from tests.bot.conftest import Api, count, filing, make_account, rows
 
 
 async def _file(api, who, service_id, key="key-1", **extra):
-    return await api.post("/api/v1/cancellations", filing(service_id, **extra), who, headers={"Idempotency-Key": key})
+    return await api.post(
+        "/api/v1/cancellations", filing(service_id, **extra), who, headers={"Idempotency-Key": key}
+    )
 
 
 async def test_filing_records_request_task_audit_and_receipt(api, db):
@@ -48,7 +51,15 @@ async def test_filing_records_request_task_audit_and_receipt(api, db):
     assert (task.kind, task.owner, task.status) == ("sales_callback", "Priya Shah", "open")
     [receipt] = rows(db, OutboxMessage, recipient=account["email"], kind="receipt")
     assert number in receipt.body
-    assert count(db, AuditEvent, action="cancellation_filed", conversation_key=conversation_key(who["X-Conversation-Id"])) == 1
+    assert (
+        count(
+            db,
+            AuditEvent,
+            action="cancellation_filed",
+            conversation_key=conversation_key(who["X-Conversation-Id"]),
+        )
+        == 1
+    )
 
     # a replay answers the first answer again (status and body), and writes nothing more
     assert await _file(api, who, service_id) == (201, body)
@@ -61,15 +72,20 @@ async def test_filing_records_request_task_audit_and_receipt(api, db):
         assert status == 200 and found["confirmation_number"] == number
 
 
-@pytest.mark.parametrize("tier, receivables, rep_active, owner", [
-    ("Essentials", "5000.00", True, None),
-    ("Professional", "1000.00", True, None),
-    ("Professional", "1500.00", True, "Rita Rep"),
-    ("Professional", "1500.00", False, "Spencer"),
-    ("Professional 2A", "0.00", False, "Spencer"),
-    ("Enterprise", "0.00", True, "Rita Rep"),
-])
-async def test_sop_routing_creates_the_right_task_and_never_blocks(api, db, tier, receivables, rep_active, owner):
+@pytest.mark.parametrize(
+    "tier, receivables, rep_active, owner",
+    [
+        ("Essentials", "5000.00", True, None),
+        ("Professional", "1000.00", True, None),
+        ("Professional", "1500.00", True, "Rita Rep"),
+        ("Professional", "1500.00", False, "Spencer"),
+        ("Professional 2A", "0.00", False, "Spencer"),
+        ("Enterprise", "0.00", True, "Rita Rep"),
+    ],
+)
+async def test_sop_routing_creates_the_right_task_and_never_blocks(
+    api, db, tier, receivables, rep_active, owner
+):
     account = make_account(db, tier=tier, receivables=receivables, rep_active=rep_active)
     who = await api.verify(account)
     status, body = await _file(api, who, account["services"][0])
@@ -89,7 +105,10 @@ async def test_50_concurrent_filings_with_one_key_give_one_request(api, db):
     assert all(result == results[0] for result in results), [r for r in results if r != results[0]][:2]
     assert results[0][0] == 201
     assert count(db, CancellationRequest, service_id=service_id) == 1
-    assert count(db, StaffTask, account_id=rows(db, CancellationRequest, service_id=service_id)[0].account_id) == 1
+    assert (
+        count(db, StaffTask, account_id=rows(db, CancellationRequest, service_id=service_id)[0].account_id)
+        == 1
+    )
     assert count(db, OutboxMessage, recipient=account["email"], kind="receipt") == 1
 
 
@@ -106,8 +125,16 @@ async def test_200_filings_give_200_distinct_valid_numbers(api, db):
     assert all(status == 201 for status, _ in results)
     numbers = {body["confirmation_number"] for _, body in results}
     assert len(numbers) == 200 and all(confirmation.is_valid(n) for n in numbers)
-    assert db.transaction(lambda s: s.query(CancellationRequest)
-                          .filter(CancellationRequest.service_id.in_(account["services"])).count()) == 200
+    assert (
+        db.transaction(
+            lambda s: (
+                s.query(CancellationRequest)
+                .filter(CancellationRequest.service_id.in_(account["services"]))
+                .count()
+            )
+        )
+        == 200
+    )
 
 
 async def test_a_failed_filing_leaves_nothing_behind(api, db, monkeypatch):
@@ -119,8 +146,9 @@ async def test_a_failed_filing_leaves_nothing_behind(api, db, monkeypatch):
         raise RuntimeError("mail relay down: user@test.example")
 
     monkeypatch.setattr(bot.cancellations, "write_receipt", broken_receipt)
-    response = await api.client.post("/api/v1/cancellations", json=filing(service_id),
-                                      headers=api.headers(who, **{"Idempotency-Key": "k"}))
+    response = await api.client.post(
+        "/api/v1/cancellations", json=filing(service_id), headers=api.headers(who, **{"Idempotency-Key": "k"})
+    )
     text = await response.text()
     assert response.status == 500 and response.content_type == "application/json"
     assert json.loads(text)["error"] == "internal_error"
@@ -128,7 +156,15 @@ async def test_a_failed_filing_leaves_nothing_behind(api, db, monkeypatch):
     assert count(db, CancellationRequest, service_id=service_id) == 0
     assert count(db, StaffTask, account_id=rows(db, Service, id=service_id)[0].account_id) == 0
     assert count(db, OutboxMessage, recipient=account["email"]) == 0
-    assert count(db, AuditEvent, action="cancellation_filed", conversation_key=conversation_key(who["X-Conversation-Id"])) == 0
+    assert (
+        count(
+            db,
+            AuditEvent,
+            action="cancellation_filed",
+            conversation_key=conversation_key(who["X-Conversation-Id"]),
+        )
+        == 0
+    )
     assert rows(db, Service, id=service_id)[0].status == "active"
 
     monkeypatch.undo()
@@ -160,18 +196,29 @@ async def test_revoke_before_the_end_date_only(api, db):
     number = (await _file(api, who, later, key="a"))[1]["confirmation_number"]
     status, body = await api.post(f"/api/v1/cancellations/{number}/revoke", None, who)
     assert status == 200 and body["status"] == "revoked" and body["service"]["status"] == "active"
-    assert rows(db, StaffTask, cancellation_id=rows(db, CancellationRequest, confirmation_number=number)[0].id)[0].status == "closed"
+    assert (
+        rows(db, StaffTask, cancellation_id=rows(db, CancellationRequest, confirmation_number=number)[0].id)[
+            0
+        ].status
+        == "closed"
+    )
     status, body = await api.post(f"/api/v1/cancellations/{number}/revoke", None, who)
     assert (status, body["error"]) == (409, "already_revoked")
     # the service can be cancelled again after a revoke
     assert (await _file(api, who, later, key="a2"))[0] == 201
 
     immediate = (await _file(api, who, today, key="b", when="immediate"))[1]
-    status, body = await api.post(f"/api/v1/cancellations/{immediate['confirmation_number']}/revoke", None, who)
+    status, body = await api.post(
+        f"/api/v1/cancellations/{immediate['confirmation_number']}/revoke", None, who
+    )
     assert (status, body["error"]) == (409, "end_date_passed")
-    db.transaction(lambda s: s.execute(update(CancellationRequest)
-                                       .where(CancellationRequest.confirmation_number == immediate["confirmation_number"])
-                                       .values(end_date=date.today() - timedelta(days=3))))
+    db.transaction(
+        lambda s: s.execute(
+            update(CancellationRequest)
+            .where(CancellationRequest.confirmation_number == immediate["confirmation_number"])
+            .values(end_date=date.today() - timedelta(days=3))
+        )
+    )
     status, body = await api.get(f"/api/v1/cancellations/{immediate['confirmation_number']}", who)
     assert body["status"] == "completed"
 
@@ -184,13 +231,21 @@ async def test_filing_conflicts_and_field_errors(api, db):
     status, body = await _file(api, who, second, key="x")
     assert (status, body["error"]) == (409, "idempotency_key_reused")
     status, body = await _file(api, who, first, key="y")
-    assert (status, body["error"]) == (409, "already_requested") and confirmation.is_valid(body["confirmation_number"])
+    assert (status, body["error"]) == (409, "already_requested") and confirmation.is_valid(
+        body["confirmation_number"]
+    )
     status, body = await _file(api, who, "SVC-NOT-MINE", key="z")
     assert (status, body["error"]) == (404, "service_not_found")
-    for extra, field in (({"backup_confirmed": False}, "backup_confirmed"), ({"terms_accepted": "yes"}, "terms_accepted"),
-                         ({"when": "date"}, "date"), ({"when": "date", "date": "2020-01-01"}, "date"),
-                         ({"when": "date", "date": "2025-02-30"}, "date"), ({"when": "soon"}, "when"),
-                         ({"channel": ""}, "channel"), ({"reason": 5}, "reason")):
+    for extra, field in (
+        ({"backup_confirmed": False}, "backup_confirmed"),
+        ({"terms_accepted": "yes"}, "terms_accepted"),
+        ({"when": "date"}, "date"),
+        ({"when": "date", "date": "2020-01-01"}, "date"),
+        ({"when": "date", "date": "2025-02-30"}, "date"),
+        ({"when": "soon"}, "when"),
+        ({"channel": ""}, "channel"),
+        ({"reason": 5}, "reason"),
+    ):
         status, body = await _file(api, who, second, key="w", **extra)
         assert (status, body.get("field")) == (422, field), (extra, body)
     status, body = await api.post("/api/v1/cancellations", filing(second), who)
@@ -212,56 +267,104 @@ async def test_tracking_numbers(api, db):
     who = await api.verify(account)
     number = (await _file(api, who, account["services"][0]))[1]["confirmation_number"]
     device = f"EQ-T{account['email'][4:].split('@')[0]}-0-1"
-    status, body = await api.post(f"/api/v1/cancellations/{number}/tracking",
-                                  {"tracking_number": "1z 999-aa1 0123456784", "equipment_id": device}, who)
+    status, body = await api.post(
+        f"/api/v1/cancellations/{number}/tracking",
+        {"tracking_number": "1z 999-aa1 0123456784", "equipment_id": device},
+        who,
+    )
     assert status == 200 and body["recorded"] is True
     tracked = {e["id"]: e["tracking_number"] for e in body["equipment"]}
     assert tracked[device] == "1Z999AA10123456784" and list(tracked.values()).count(None) == 1
-    status, body = await api.post(f"/api/v1/cancellations/{number}/tracking", {"tracking_number": "1Z999AA10123456785"}, who)
+    status, body = await api.post(
+        f"/api/v1/cancellations/{number}/tracking", {"tracking_number": "1Z999AA10123456785"}, who
+    )
     assert all(e["tracking_number"] == "1Z999AA10123456785" for e in body["equipment"])
-    assert (await api.post(f"/api/v1/cancellations/{number}/tracking", {"tracking_number": "#!"}, who))[1]["field"] == "tracking_number"
-    assert (await api.post(f"/api/v1/cancellations/{number}/tracking",
-                           {"tracking_number": "1Z999AA10123456785", "equipment_id": "EQ-OTHER"}, who))[0] == 404
-    assert count(db, AuditEvent, action="tracking_reported", conversation_key=conversation_key(who["X-Conversation-Id"])) == 2
+    assert (await api.post(f"/api/v1/cancellations/{number}/tracking", {"tracking_number": "#!"}, who))[1][
+        "field"
+    ] == "tracking_number"
+    assert (
+        await api.post(
+            f"/api/v1/cancellations/{number}/tracking",
+            {"tracking_number": "1Z999AA10123456785", "equipment_id": "EQ-OTHER"},
+            who,
+        )
+    )[0] == 404
+    assert (
+        count(
+            db,
+            AuditEvent,
+            action="tracking_reported",
+            conversation_key=conversation_key(who["X-Conversation-Id"]),
+        )
+        == 2
+    )
     status, body = await api.get(f"/api/v1/equipment?service_id={account['services'][0]}", who)
     assert body["return_window_days"] == 30 and all(e["tracking_number"] for e in body["equipment"])
 
     bare = make_account(db)
     bare_who = await api.verify(bare)
     bare_number = (await _file(api, bare_who, bare["services"][0]))[1]["confirmation_number"]
-    status, body = await api.post(f"/api/v1/cancellations/{bare_number}/tracking", {"tracking_number": "1Z999AA10123456785"}, bare_who)
+    status, body = await api.post(
+        f"/api/v1/cancellations/{bare_number}/tracking", {"tracking_number": "1Z999AA10123456785"}, bare_who
+    )
     assert (status, body["error"]) == (409, "no_equipment")
 
 
-@pytest.mark.parametrize("amount, status_text, notify", [
-    ("25.50", "credit_processing", False),
-    ("1000.00", "credit_processing", False),
-    ("1000.01", "under_review", True),
-])
+@pytest.mark.parametrize(
+    "amount, status_text, notify",
+    [
+        ("25.50", "credit_processing", False),
+        ("1000.00", "credit_processing", False),
+        ("1000.01", "under_review", True),
+    ],
+)
 async def test_refund_thresholds(api, db, amount, status_text, notify):
     account = make_account(db)
     who = await api.verify(account)
-    status, body = await api.post("/api/v1/refunds", {"amount": amount, "reason": "double charge in March",
-                                                      "service_id": account["services"][0]}, who,
-                                  headers={"Idempotency-Key": "refund-1"})
+    status, body = await api.post(
+        "/api/v1/refunds",
+        {"amount": amount, "reason": "double charge in March", "service_id": account["services"][0]},
+        who,
+        headers={"Idempotency-Key": "refund-1"},
+    )
     assert status == 200 and (body["status"], body["amount"]) == (status_text, amount)
     [refund] = rows(db, RefundRequest, conversation_key=conversation_key(who["X-Conversation-Id"]))
     [task] = rows(db, StaffTask, refund_id=refund.id)
-    assert (task.kind, task.owner, task.status, task.notify_slack) == ("billing_review", "Heather", "billing_in_progress", notify)
-    alerts = [m for m in rows(db, OutboxMessage, recipient="Heather", kind="billing_alert") if f"#{task.id})" in m.body]
+    assert (task.kind, task.owner, task.status, task.notify_slack) == (
+        "billing_review",
+        "Heather",
+        "billing_in_progress",
+        notify,
+    )
+    alerts = [
+        m
+        for m in rows(db, OutboxMessage, recipient="Heather", kind="billing_alert")
+        if f"#{task.id})" in m.body
+    ]
     assert len(alerts) == (1 if notify else 0)
 
 
 async def test_refund_field_errors(api, db):
     account = make_account(db)
     who = await api.verify(account)
-    for body, field in (({"amount": 12.5, "reason": "x"}, "amount"), ({"amount": "0.00", "reason": "x"}, "amount"),
-                        ({"amount": "1.234", "reason": "x"}, "amount"), ({"amount": "-3", "reason": "x"}, "amount"),
-                        ({"amount": "5.00"}, "reason"), ({"amount": "5.00", "reason": "x", "service_id": 3}, "service_id")):
+    for body, field in (
+        ({"amount": 12.5, "reason": "x"}, "amount"),
+        ({"amount": "0.00", "reason": "x"}, "amount"),
+        ({"amount": "1.234", "reason": "x"}, "amount"),
+        ({"amount": "-3", "reason": "x"}, "amount"),
+        ({"amount": "5.00"}, "reason"),
+        ({"amount": "5.00", "reason": "x", "service_id": 3}, "service_id"),
+    ):
         status, answer = await api.post("/api/v1/refunds", body, who, headers={"Idempotency-Key": "r"})
         assert (status, answer["field"]) == (422, field)
-    assert (await api.post("/api/v1/refunds", {"amount": "5.00", "reason": "x", "service_id": "SVC-NOPE"}, who,
-                           headers={"Idempotency-Key": "r"}))[0] == 404
+    assert (
+        await api.post(
+            "/api/v1/refunds",
+            {"amount": "5.00", "reason": "x", "service_id": "SVC-NOPE"},
+            who,
+            headers={"Idempotency-Key": "r"},
+        )
+    )[0] == 404
     status, answer = await api.post("/api/v1/refunds", {"amount": "5.00", "reason": "x"}, who)
     assert (status, answer["field"]) == (422, "Idempotency-Key")
 
@@ -305,7 +408,9 @@ async def test_offers_one_per_conversation_and_accepting_applies_the_save(api, d
     other = make_account(db)
     other_who = await api.verify(other)
     assert (await api.post(f"/api/v1/offers/{offer['id']}/outcome", {"accepted": True}, other_who))[0] == 404
-    status, body = await api.post(f"/api/v1/services/{other['services'][0]}/offer", {"reason": None}, other_who)
+    status, body = await api.post(
+        f"/api/v1/services/{other['services'][0]}/offer", {"reason": None}, other_who
+    )
     assert (status, body) == (200, {"offer": None})
     assert count(db, AuditEvent, action="offer_outcome", conversation_key=conversation_key("conv-offer")) == 1
 
@@ -316,7 +421,9 @@ async def test_declined_plan_switch_changes_nothing_and_downgrade_applies(api, d
     a, b = account["services"]
     switch = (await api.post(f"/api/v1/services/{a}/offer", {"reason": "switching"}, who))[1]["offer"]
     assert switch["kind"] == "plan_switch"
-    assert (await api.post(f"/api/v1/offers/{switch['id']}/outcome", {"accepted": False}, who))[1]["status"] == "declined"
+    assert (await api.post(f"/api/v1/offers/{switch['id']}/outcome", {"accepted": False}, who))[1][
+        "status"
+    ] == "declined"
     down = (await api.post(f"/api/v1/services/{b}/offer", {"reason": "not_using"}, who))[1]["offer"]
     await api.post(f"/api/v1/offers/{down['id']}/outcome", {"accepted": True}, who)
     services = {s["id"]: s for s in (await api.get("/api/v1/services", who))[1]["services"]}
@@ -333,7 +440,16 @@ async def test_balance_and_services(api, db):
     assert [i["amount_due"] for i in body["invoices"]] == ["1250.00"]
     status, body = await api.get("/api/v1/services", who)
     assert [s["id"] for s in body["services"]] == sorted(account["services"])
-    assert set(body["services"][0]) >= {"id", "name", "plan", "price", "billing_period", "next_anniversary", "bundle", "status"}
+    assert set(body["services"][0]) >= {
+        "id",
+        "name",
+        "plan",
+        "price",
+        "billing_period",
+        "next_anniversary",
+        "bundle",
+        "status",
+    }
 
 
 async def test_policy_can_make_a_balance_block_filing(settings, policy, db):

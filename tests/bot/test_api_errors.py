@@ -1,5 +1,6 @@
 """Every malformed, oversized or unauthenticated request gets a 4xx JSON error, never a 500 or a
 traceback; the OpenAPI document lists exactly the app's routes."""
+
 import json
 
 import pytest
@@ -15,20 +16,45 @@ ROUTES = [
     ("GET", "/openapi.json", None, ()),
     ("POST", "/api/v1/verify/start", {"identifier": "someone@test.example", "conversation_id": "c"}, ()),
     ("POST", "/api/v1/verify/otp", {"attempt_id": "attempt"}, ()),
-    ("POST", "/api/v1/verify", {"attempt_id": "attempt", "factor": "12345", "factor_type": "zip"}, ("factor_type",)),
+    (
+        "POST",
+        "/api/v1/verify",
+        {"attempt_id": "attempt", "factor": "12345", "factor_type": "zip"},
+        ("factor_type",),
+    ),
     ("GET", "/api/v1/services", None, ()),
     ("GET", "/api/v1/balance", None, ()),
     ("GET", "/api/v1/equipment?service_id=SVC-X", None, ()),
     ("GET", "/api/v1/services/SVC-X/quote?when=immediate", None, ()),
     ("POST", "/api/v1/services/SVC-X/offer", {"reason": "price"}, ("reason",)),
     ("POST", "/api/v1/offers/OFR-X/outcome", {"accepted": True}, ()),
-    ("POST", "/api/v1/cancellations", {"service_id": "SVC-X", "when": "immediate", "reason": "price",
-                                       "backup_confirmed": True, "terms_accepted": True, "channel": "rest"}, ("reason",)),
+    (
+        "POST",
+        "/api/v1/cancellations",
+        {
+            "service_id": "SVC-X",
+            "when": "immediate",
+            "reason": "price",
+            "backup_confirmed": True,
+            "terms_accepted": True,
+            "channel": "rest",
+        },
+        ("reason",),
+    ),
     ("GET", f"/api/v1/cancellations/{NUMBER}", None, ()),
     ("POST", f"/api/v1/cancellations/{NUMBER}/revoke", None, ()),
-    ("POST", f"/api/v1/cancellations/{NUMBER}/tracking", {"tracking_number": "1Z999AA10123456784", "equipment_id": "EQ-1"},
-     ("equipment_id",)),
-    ("POST", "/api/v1/refunds", {"amount": "10.00", "reason": "overcharged", "service_id": "SVC-X"}, ("service_id",)),
+    (
+        "POST",
+        f"/api/v1/cancellations/{NUMBER}/tracking",
+        {"tracking_number": "1Z999AA10123456784", "equipment_id": "EQ-1"},
+        ("equipment_id",),
+    ),
+    (
+        "POST",
+        "/api/v1/refunds",
+        {"amount": "10.00", "reason": "overcharged", "service_id": "SVC-X"},
+        ("service_id",),
+    ),
     ("GET", "/api/v1/dev/outbox?to=someone@test.example", None, ()),
 ]
 JSON_BODY_ROUTES = [r for r in ROUTES if r[2] is not None]
@@ -43,7 +69,7 @@ async def _expect_4xx(response, *, status=None, error=None):
     assert response.content_type == "application/json", text[:300]
     body = json.loads(text)
     assert isinstance(body.get("error"), str) and isinstance(body.get("message"), str)
-    assert "Traceback" not in text and "File \"" not in text
+    assert "Traceback" not in text and 'File "' not in text
     if error is not None:
         assert body["error"] == error
     return body
@@ -58,7 +84,9 @@ async def _send(api, method, path, headers, data=None, body=None):
     return await api.client.request(method, path, **kwargs)
 
 
-@pytest.mark.parametrize("auth", [None, "Bearer wrong", "Basic " + TOKEN, TOKEN, f"Bearer {TOKEN}x", "Bearer "])
+@pytest.mark.parametrize(
+    "auth", [None, "Bearer wrong", "Basic " + TOKEN, TOKEN, f"Bearer {TOKEN}x", "Bearer "]
+)
 async def test_every_route_refuses_a_missing_or_wrong_token(api, auth):
     headers = {"Authorization": auth} if auth else {}
     for method, path, body, _ in ROUTES:
@@ -71,7 +99,9 @@ async def test_health_needs_no_token(api):
     assert response.status == 200 and await response.json() == {"status": "ok"}
 
 
-@pytest.mark.parametrize("raw", [b"{", b"[1, 2]", b'"text"', b"", b"null", b"\xff\xfe\x00", b"{'single': 'quotes'}"])
+@pytest.mark.parametrize(
+    "raw", [b"{", b"[1, 2]", b'"text"', b"", b"null", b"\xff\xfe\x00", b"{'single': 'quotes'}"]
+)
 async def test_bad_json_bodies(api, raw):
     for method, path, _, _ in JSON_BODY_ROUTES:
         response = await _send(api, method, path, {**api.auth, "Content-Type": "application/json"}, data=raw)
@@ -103,8 +133,13 @@ async def test_wrong_types_are_refused_with_a_valid_handle(api, db):
     for method, path, body, nullable in JSON_BODY_ROUTES:
         for field in body:
             for value in WRONG_VALUES:
-                response = await _send(api, method, path, api.headers(who, **{"Idempotency-Key": "k"}),
-                                       body={**body, field: value})
+                response = await _send(
+                    api,
+                    method,
+                    path,
+                    api.headers(who, **{"Idempotency-Key": "k"}),
+                    body={**body, field: value},
+                )
                 await _expect_4xx(response)
         # the valid body is also a 4xx here: unknown service/offer/number, or a verify that fails
         if "/verify" not in path:
@@ -117,8 +152,11 @@ async def test_handle_routes_without_a_handle(api):
         if "/verify" in path or path in ("/openapi.json",) or "dev/outbox" in path:
             continue
         headers = api.headers(**{"Idempotency-Key": "k"})
-        for extra in ({}, {"X-Verification-Handle": "x" * 5000, "X-Conversation-Id": "c"},
-                      {"X-Verification-Handle": "abc", "X-Conversation-Id": "é"}):
+        for extra in (
+            {},
+            {"X-Verification-Handle": "x" * 5000, "X-Conversation-Id": "c"},
+            {"X-Verification-Handle": "abc", "X-Conversation-Id": "é"},
+        ):
             response = await _send(api, method, path, {**headers, **extra}, body=body)
             await _expect_4xx(response, status=401, error="invalid_handle")
 
@@ -129,28 +167,43 @@ async def test_bodies_over_64_kib_get_413(api, chunked):
 
     async def stream():
         for i in range(0, len(payload), 8192):
-            yield payload[i:i + 8192]
+            yield payload[i : i + 8192]
 
     for method, path, _, _ in ROUTES + [("GET", "/health", None, ())]:
-        response = await _send(api, method, path, {**api.auth, "Content-Type": "application/json"},
-                               data=stream() if chunked else payload)
+        response = await _send(
+            api,
+            method,
+            path,
+            {**api.auth, "Content-Type": "application/json"},
+            data=stream() if chunked else payload,
+        )
         await _expect_4xx(response, status=413, error="too_large")
 
 
 async def test_path_parameters_and_headers(api, db):
     who = await api.verify(make_account(db))
-    for path in ("/api/v1/cancellations/" + "Z" * 300, "/api/v1/cancellations/%F0%9F%92%A5",
-                 "/api/v1/cancellations/2345-6789-ABCE/revoke"):
+    for path in (
+        "/api/v1/cancellations/" + "Z" * 300,
+        "/api/v1/cancellations/%F0%9F%92%A5",
+        "/api/v1/cancellations/2345-6789-ABCE/revoke",
+    ):
         await _expect_4xx(await _send(api, "GET" if path.count("/") == 4 else "POST", path, api.headers(who)))
     for service in ("x" * 300, "%00", "..%2F..%2Fetc"):
         await _expect_4xx(await _send(api, "GET", f"/api/v1/services/{service}/quote", api.headers(who)))
     for key in ("has space", "x" * 300, ""):
-        response = await _send(api, "POST", "/api/v1/cancellations", api.headers(who, **{"Idempotency-Key": key}),
-                               body=ROUTES[10][2])
+        response = await _send(
+            api,
+            "POST",
+            "/api/v1/cancellations",
+            api.headers(who, **{"Idempotency-Key": key}),
+            body=ROUTES[10][2],
+        )
         answer = await _expect_4xx(response, status=422)
         assert answer["field"] == "Idempotency-Key"
     for query in ("when=later", "when=date&date=tomorrow", "when=date&date=2025-13-45"):
-        await _expect_4xx(await _send(api, "GET", f"/api/v1/services/SVC-X/quote?{query}", api.headers(who)), status=422)
+        await _expect_4xx(
+            await _send(api, "GET", f"/api/v1/services/SVC-X/quote?{query}", api.headers(who)), status=422
+        )
 
 
 async def test_unknown_paths_and_methods(api):
@@ -165,7 +218,9 @@ async def test_dev_outbox_is_off_unless_enabled(settings, policy, db):
 
     from aiohttp.test_utils import TestClient, TestServer
 
-    client = TestClient(TestServer(create_app(dataclasses.replace(settings, dev_outbox=False), policy=policy, db=db)))
+    client = TestClient(
+        TestServer(create_app(dataclasses.replace(settings, dev_outbox=False), policy=policy, db=db))
+    )
     await client.start_server()
     try:
         response = await client.get("/api/v1/dev/outbox", headers={"Authorization": f"Bearer {TOKEN}"})
@@ -190,12 +245,23 @@ async def test_control_characters_are_refused_before_the_database(api, db):
     for method, path, body, _ in JSON_BODY_ROUTES:
         for field, value in body.items():
             if isinstance(value, str):
-                response = await _send(api, method, path, api.headers(who, **{"Idempotency-Key": "k"}),
-                                       body={**body, field: value[:3] + "\x00" + value[3:]})
+                response = await _send(
+                    api,
+                    method,
+                    path,
+                    api.headers(who, **{"Idempotency-Key": "k"}),
+                    body={**body, field: value[:3] + "\x00" + value[3:]},
+                )
                 await _expect_4xx(response)
-    for path in ("/api/v1/equipment?service_id=SVC%00X", "/api/v1/dev/outbox?to=a%00b", "/api/v1/services/SVC%00X/quote"):
+    for path in (
+        "/api/v1/equipment?service_id=SVC%00X",
+        "/api/v1/dev/outbox?to=a%00b",
+        "/api/v1/services/SVC%00X/quote",
+    ):
         await _expect_4xx(await _send(api, "GET", path, api.headers(who)))
-    await _expect_4xx(await _send(api, "POST", "/api/v1/offers/OFR%00/outcome", api.headers(who), body={"accepted": True}))
+    await _expect_4xx(
+        await _send(api, "POST", "/api/v1/offers/OFR%00/outcome", api.headers(who), body={"accepted": True})
+    )
 
 
 HOSTILE_BODIES = [
@@ -206,7 +272,9 @@ HOSTILE_BODIES = [
     b' "when": "\\ud800", "channel": "\\ud800", "accepted": true, "backup_confirmed": true,'
     b' "terms_accepted": true}',
     b'{"nested": {"deeper": ["\\udc00"]}}',
-    b"42", b"true", b'"\\ud800"',
+    b"42",
+    b"true",
+    b'"\\ud800"',
 ]
 
 
@@ -214,8 +282,13 @@ async def test_deep_nesting_lone_surrogates_and_non_objects_are_400(api, db):
     who = await api.verify(make_account(db))
     for method, path, _, _ in JSON_BODY_ROUTES:
         for raw in HOSTILE_BODIES:
-            response = await _send(api, method, path, {**api.headers(who, **{"Idempotency-Key": "k"}),
-                                                       "Content-Type": "application/json"}, data=raw)
+            response = await _send(
+                api,
+                method,
+                path,
+                {**api.headers(who, **{"Idempotency-Key": "k"}), "Content-Type": "application/json"},
+                data=raw,
+            )
             await _expect_4xx(response, status=400, error="invalid_json")
 
 
@@ -225,11 +298,18 @@ async def test_undecodable_header_and_query_bytes_are_4xx(api, db):
         headers = {**api.headers(who), header: value.encode("utf-8", "surrogateescape").decode("latin-1")}
         response = await _send(api, "GET", "/api/v1/services", headers)
         await _expect_4xx(response, status=401, error="invalid_handle")
-    for path in ("/api/v1/equipment?service_id=%ED%A0%80", "/api/v1/dev/outbox?to=%ED%A0%80%FF",
-                 "/api/v1/services/%ED%A0%80/quote"):
+    for path in (
+        "/api/v1/equipment?service_id=%ED%A0%80",
+        "/api/v1/dev/outbox?to=%ED%A0%80%FF",
+        "/api/v1/services/%ED%A0%80/quote",
+    ):
         response = await _send(api, "GET", path, api.headers(who))  # undecodable bytes: never a 500
         assert response.status < 500 and response.content_type == "application/json", await response.text()
-    response = await _send(api, "POST", "/api/v1/handoffs",
-                           {**api.auth, "X-Verification-Handle": "\udcff".encode("utf-8", "surrogateescape")
-                            .decode("latin-1")}, body={"conversation_id": "c-h", "reason": "customer_request"})
+    response = await _send(
+        api,
+        "POST",
+        "/api/v1/handoffs",
+        {**api.auth, "X-Verification-Handle": "\udcff".encode("utf-8", "surrogateescape").decode("latin-1")},
+        body={"conversation_id": "c-h", "reason": "customer_request"},
+    )
     assert response.status in (200, 201), await response.text()

@@ -1,6 +1,7 @@
 """The API reference page (/docs/api) in headless Chromium: Swagger UI from our own static files
 shows the backend's routes, the console's included, without a token; nothing is fetched from
 another host. Screenshots: results/screenshots/api-reference-1280-*.png (SCREENSHOT_DIR overrides)."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,12 +35,20 @@ async def test_reference_page_shows_every_part_of_the_api(backend):
         page.on("request", lambda request: requests.append(request.url))
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("response", lambda answer: errors.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None)
+        page.on(
+            "response",
+            lambda answer: errors.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None,
+        )
         await page.goto(f"{backend}/docs/api")
         await expect(page.get_by_role("heading", name="Cancellation assistant backend")).to_be_visible()
         operations = page.locator(".opblock-summary-path")
-        for path in ("/api/v1/verify/start", "/api/v1/cancellations/{confirmation_number}",
-                     "/console/api/handoffs/{handoff_id}", "/console/handoffs/{handoff_id}/take", "/docs/api"):
+        for path in (
+            "/api/v1/verify/start",
+            "/api/v1/cancellations/{confirmation_number}",
+            "/console/api/handoffs/{handoff_id}",
+            "/console/handoffs/{handoff_id}/take",
+            "/docs/api",
+        ):
             await expect(operations.filter(has_text=path).first).to_be_visible()
         # Swagger UI lists problems of the document (unresolved $ref, bad schema) in .errors-wrapper
         await expect(page.locator(".errors-wrapper")).to_have_count(0)

@@ -1,4 +1,5 @@
 """Verification over HTTP: factors, identical answers for unknown accounts, lockout, handles."""
+
 import asyncio
 
 from sqlalchemy import delete, update
@@ -9,7 +10,9 @@ from tests.bot.conftest import count, make_account
 
 
 async def _start(api, identifier, conversation_id="conv-1"):
-    status, body = await api.post("/api/v1/verify/start", {"identifier": identifier, "conversation_id": conversation_id})
+    status, body = await api.post(
+        "/api/v1/verify/start", {"identifier": identifier, "conversation_id": conversation_id}
+    )
     assert status == 200, body
     return body
 
@@ -20,8 +23,11 @@ async def _verify(api, attempt_id, factor, **extra):
 
 async def test_each_identifier_and_factor_verifies(api, db):
     account = make_account(db)
-    for identifier in (account["account_number"], account["email"].upper(), f"+1 ({account['phone'][:3]}) "
-                       f"{account['phone'][3:6]}-{account['phone'][6:]}"):
+    for identifier in (
+        account["account_number"],
+        account["email"].upper(),
+        f"+1 ({account['phone'][:3]}) {account['phone'][3:6]}-{account['phone'][6:]}",
+    ):
         for factor in (account["pin"], account["zip"]):
             start = await _start(api, identifier)
             assert start["factors"] == ["zip", "pin", "otp"]
@@ -61,9 +67,13 @@ async def test_unknown_account_and_wrong_factor_get_identical_answers(api, db):
 
     # the code answer is the same shape (masked from the identifier the customer typed)
     same_domain = await _start(api, f"u{account['email'][1:].replace('user', 'zz')}")
-    assert (await api.post("/api/v1/verify/otp", {"attempt_id": same_domain["attempt_id"]}))[1]["to"] == "u•••@test.example"
+    assert (await api.post("/api/v1/verify/otp", {"attempt_id": same_domain["attempt_id"]}))[1][
+        "to"
+    ] == "u•••@test.example"
     assert await api.post("/api/v1/verify/otp", {"attempt_id": unknown["attempt_id"]}) == (
-        202, {"sent": True, "to": "n•••@test.example"})
+        202,
+        {"sent": True, "to": "n•••@test.example"},
+    )
 
     pairs = []
     for factor in ("99999", "000000", "0000"):  # ZIP, code, PIN; the limit is 3 in these tests
@@ -83,18 +93,23 @@ async def test_unknown_account_and_wrong_factor_get_identical_answers(api, db):
 async def test_lockout_after_the_failure_limit_refuses_even_the_right_factor(api, db, settings):
     account = make_account(db)
     start = await _start(api, account["email"])
-    statuses = [(await _verify(api, start["attempt_id"], "0000" if account["pin"] != "0000" else "1111"))[0]
-                for _ in range(settings.verify_max_failures)]
+    statuses = [
+        (await _verify(api, start["attempt_id"], "0000" if account["pin"] != "0000" else "1111"))[0]
+        for _ in range(settings.verify_max_failures)
+    ]
     assert statuses == [401] * (settings.verify_max_failures - 1) + [429]
     again = await _start(api, account["email"])  # a new attempt does not reset the lock
     status, body = await _verify(api, again["attempt_id"], account["pin"])
     assert status == 429 and body["error"] == "locked"
     assert 0 < body["retry_after"] <= settings.verify_lock_seconds
-    response = await api.client.post("/api/v1/verify", json={"attempt_id": again["attempt_id"], "factor": account["pin"]},
-                                      headers=api.auth)
+    response = await api.client.post(
+        "/api/v1/verify", json={"attempt_id": again["attempt_id"], "factor": account["pin"]}, headers=api.auth
+    )
     assert response.status == 429 and int(response.headers["Retry-After"]) == body["retry_after"]
     # the same identifier typed differently is the same lock
-    status, body = await _verify(api, (await _start(api, account["email"].upper()))["attempt_id"], account["zip"])
+    status, body = await _verify(
+        api, (await _start(api, account["email"].upper()))["attempt_id"], account["zip"]
+    )
     assert status == 429
     # no code is sent while locked, but the answer is unchanged
     status, sent = await api.post("/api/v1/verify/otp", {"attempt_id": again["attempt_id"]})
@@ -104,7 +119,9 @@ async def test_lockout_after_the_failure_limit_refuses_even_the_right_factor(api
 
 async def test_unknown_identifiers_lock_the_same_way(api, db, settings):
     start = await _start(api, "ghost@test.example")
-    results = [await _verify(api, start["attempt_id"], "12345") for _ in range(settings.verify_max_failures + 1)]
+    results = [
+        await _verify(api, start["attempt_id"], "12345") for _ in range(settings.verify_max_failures + 1)
+    ]
     assert [r[0] for r in results] == [401] * (settings.verify_max_failures - 1) + [429, 429]
 
 
@@ -113,7 +130,12 @@ async def test_audit_trail_never_holds_the_factor(api, db):
     start = await _start(api, account["email"], "conv-audit")
     await _verify(api, start["attempt_id"], "98765")
     await _verify(api, start["attempt_id"], account["pin"])
-    events = db.transaction(lambda s: [(e.action, e.details) for e in s.query(AuditEvent).filter_by(conversation_key=conversation_key("conv-audit"))])
+    events = db.transaction(
+        lambda s: [
+            (e.action, e.details)
+            for e in s.query(AuditEvent).filter_by(conversation_key=conversation_key("conv-audit"))
+        ]
+    )
     assert [a for a, _ in events] == ["verify_started", "verify_failed", "verify_succeeded"]
     text = repr(events)
     for secret in ("98765", account["pin"], account["email"], account["account_number"]):
@@ -131,8 +153,13 @@ async def test_handle_is_bound_to_its_conversation_and_expires(api, db):
     assert (status, body["error"]) == (401, "invalid_handle")
     status, body = await api.get("/api/v1/services", {**who, "X-Verification-Handle": "forged"})
     assert (status, body["error"]) == (401, "invalid_handle")
-    db.transaction(lambda s: s.execute(update(VerificationHandle).where(VerificationHandle.conversation_key == conversation_key("conv-A"))
-                                       .values(expires_at=utcnow())))
+    db.transaction(
+        lambda s: s.execute(
+            update(VerificationHandle)
+            .where(VerificationHandle.conversation_key == conversation_key("conv-A"))
+            .values(expires_at=utcnow())
+        )
+    )
     assert (await api.get("/api/v1/services", who))[0] == 401
 
 
@@ -200,9 +227,16 @@ async def test_lockout_is_per_account_whatever_identifier_was_used(api, db, sett
 
     spread = make_account(db)
     identifiers = [spread["email"], spread["account_number"], spread["phone"]]
-    results = [(await _verify(api, (await _start(api, identifiers[i % 3]))["attempt_id"], "0000"
-                              if spread["pin"] != "0000" else "1111"))[0]
-               for i in range(settings.verify_max_failures)]
+    results = [
+        (
+            await _verify(
+                api,
+                (await _start(api, identifiers[i % 3]))["attempt_id"],
+                "0000" if spread["pin"] != "0000" else "1111",
+            )
+        )[0]
+        for i in range(settings.verify_max_failures)
+    ]
     assert results == [401] * (settings.verify_max_failures - 1) + [429]
     status, _ = await _verify(api, (await _start(api, spread["phone"]))["attempt_id"], spread["pin"])
     assert status == 429
@@ -222,11 +256,19 @@ async def test_identifier_keys_are_keyed_hashes(api, db):
 
     account = make_account(db)
     await _start(api, account["email"], "conv-keyed")
-    stored = {a.identifier_key for a in db.transaction(
-        lambda s: list(s.query(VerificationAttempt).filter_by(conversation_key=conversation_key("conv-keyed"))))}
+    stored = {
+        a.identifier_key
+        for a in db.transaction(
+            lambda s: list(
+                s.query(VerificationAttempt).filter_by(conversation_key=conversation_key("conv-keyed"))
+            )
+        )
+    }
     plain = f"email:{account['email']}".encode()
     unkeyed = hashlib.sha256(b"cancel-assistant/identifier:" + plain).hexdigest()
-    keyed = hmac.new(IDENTIFIER_HASH_KEY.encode(), b"cancel-assistant/identifier:" + plain, hashlib.sha256).hexdigest()
+    keyed = hmac.new(
+        IDENTIFIER_HASH_KEY.encode(), b"cancel-assistant/identifier:" + plain, hashlib.sha256
+    ).hexdigest()
     assert stored == {keyed} and unkeyed not in stored and hashlib.sha256(plain).hexdigest() not in stored
 
 
@@ -252,4 +294,6 @@ async def test_one_time_codes_are_capped_per_account_not_per_attempt(api, db, se
 def _account_id(db, account):
     from bot.models import Account
 
-    return db.transaction(lambda s: s.query(Account).filter_by(account_number=account["account_number"]).one().id)
+    return db.transaction(
+        lambda s: s.query(Account).filter_by(account_number=account["account_number"]).one().id
+    )

@@ -1,4 +1,5 @@
 """Fixture loading, demo data coverage, settings, the cancel-backend CLI, and what gets logged."""
+
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ def fresh_db(tmp_path):
 def _table_sizes(db):
     def sizes(s):
         return {m.__name__: len(s.execute(select(m)).all()) for m in (Account, Service, Invoice, Equipment)}
+
     return db.transaction(sizes)
 
 
@@ -54,18 +56,30 @@ def test_demo_data_reaches_every_branch(fresh_db, policy):
         for account in s.execute(select(Account)).scalars():
             receivables = sum((i.amount_due for i in account.invoices if i.status == "open"), Decimal("0"))
             equipment = s.execute(select(Equipment).where(Equipment.account_id == account.id)).scalars().all()
-            routing = policy.sop_routing(account.tier, receivables, account.sales_rep_active, account.sales_rep,
-                                         account.server)
-            out.append({"tier": account.tier, "receivables": receivables, "equipment": len(equipment),
-                        "services": len(account.services), "bundle": any(x.bundle_id for x in account.services),
-                        "rep_active": account.sales_rep_active, "routing": routing.action, "owner": routing.task_owner,
-                        "users": len(account.users)})
+            routing = policy.sop_routing(
+                account.tier, receivables, account.sales_rep_active, account.sales_rep, account.server
+            )
+            out.append(
+                {
+                    "tier": account.tier,
+                    "receivables": receivables,
+                    "equipment": len(equipment),
+                    "services": len(account.services),
+                    "bundle": any(x.bundle_id for x in account.services),
+                    "rep_active": account.sales_rep_active,
+                    "routing": routing.action,
+                    "owner": routing.task_owner,
+                    "users": len(account.users),
+                }
+            )
         return out
 
     accounts = fresh_db.transaction(facts)
     assert {a["tier"] for a in accounts} == set(policy.tiers)
     assert any(a["receivables"] > 0 for a in accounts) and any(a["receivables"] == 0 for a in accounts)
-    assert any(a["receivables"] > 1000 for a in accounts) and any(0 < a["receivables"] <= 1000 for a in accounts)
+    assert any(a["receivables"] > 1000 for a in accounts) and any(
+        0 < a["receivables"] <= 1000 for a in accounts
+    )
     assert any(a["equipment"] for a in accounts) and any(not a["equipment"] for a in accounts)
     assert any(a["services"] > 1 and a["bundle"] for a in accounts)
     assert any(not a["rep_active"] for a in accounts)
@@ -75,12 +89,23 @@ def test_demo_data_reaches_every_branch(fresh_db, policy):
 
 
 def test_fixture_errors_name_the_entry(fresh_db):
-    bad = {"accounts": [{"account_number": "123", "name": "x", "tier": "SMB", "billing_zip": "12345",
-                         "users": [{"first_name": "A", "email": "a@test.example"}]}]}
+    bad = {
+        "accounts": [
+            {
+                "account_number": "123",
+                "name": "x",
+                "tier": "SMB",
+                "billing_zip": "12345",
+                "users": [{"first_name": "A", "email": "a@test.example"}],
+            }
+        ]
+    }
     with pytest.raises(FixtureError, match=r"accounts\[0\]\.account_number"):
         fresh_db.transaction(load_data, bad)
-    bad["accounts"][0].update(account_number="12345678", services=[{"id": "SVC-1", "name": "n", "plan": "p",
-                                                                    "price": "abc", "next_anniversary": "+1d"}])
+    bad["accounts"][0].update(
+        account_number="12345678",
+        services=[{"id": "SVC-1", "name": "n", "plan": "p", "price": "abc", "next_anniversary": "+1d"}],
+    )
     with pytest.raises(FixtureError, match=r"accounts\[0\]\.services\[0\]\.price"):
         fresh_db.transaction(load_data, bad)
     assert _table_sizes(fresh_db)["Account"] == 0  # nothing half-loaded
@@ -112,7 +137,12 @@ def test_cli_seed_and_load_print_nothing_secret(tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "8 accounts" in out and "nothing new" in out
     for account in DEMO["accounts"]:
-        for secret in (account["pin"], account["billing_zip"], account["account_number"], account["users"][0]["email"]):
+        for secret in (
+            account["pin"],
+            account["billing_zip"],
+            account["account_number"],
+            account["users"][0]["email"],
+        ):
             assert secret not in out
 
 
@@ -137,12 +167,21 @@ def test_cli_serve_runs_the_real_server(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}", "BACKEND_SERVICE_TOKEN": "tok",
-           "IDENTIFIER_HASH_KEY": "k"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
+        "BACKEND_SERVICE_TOKEN": "tok",
+        "IDENTIFIER_HASH_KEY": "k",
+    }
     exe = [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())"]
     subprocess.run(exe + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
-    server = subprocess.Popen(exe + ["serve", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        exe + ["serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.time() + 20
         while True:
@@ -159,9 +198,12 @@ def test_cli_serve_runs_the_real_server(tmp_path):
             assert "/static/api-reference.js" in r.read().decode()  # the API reference, without a token
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/openapi.json", timeout=5) as r:
             assert "/console/api/handoffs" in json.load(r)["paths"]
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/verify/start", method="POST",
-                                         data=json.dumps({"identifier": "erin@example.com", "conversation_id": "c"}).encode(),
-                                         headers={"Authorization": "Bearer tok", "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/verify/start",
+            method="POST",
+            data=json.dumps({"identifier": "erin@example.com", "conversation_id": "c"}).encode(),
+            headers={"Authorization": "Bearer tok", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=5) as r:
             assert set(json.load(r)) == {"attempt_id", "factors"}
     finally:
@@ -174,13 +216,23 @@ async def test_logs_hold_no_secrets(api, db, caplog):
     caplog.set_level(logging.DEBUG, logger="bot")
     account = make_account(db, equipment=1)
     who = await api.verify(account)
-    number = (await api.post("/api/v1/cancellations", filing(account["services"][0]), who,
-                             headers={"Idempotency-Key": "k"}))[1]["confirmation_number"]
+    number = (
+        await api.post(
+            "/api/v1/cancellations", filing(account["services"][0]), who, headers={"Idempotency-Key": "k"}
+        )
+    )[1]["confirmation_number"]
     await api.get(f"/api/v1/dev/outbox?to={account['email']}")
     await api.post("/api/v1/verify", {"attempt_id": "x", "factor": account["zip"]})
     assert "/api/v1/cancellations" in caplog.text
-    for secret in (who["X-Verification-Handle"], account["email"], account["account_number"], account["pin"],
-                   account["zip"], "test-service-token", account["phone"]):
+    for secret in (
+        who["X-Verification-Handle"],
+        account["email"],
+        account["account_number"],
+        account["pin"],
+        account["zip"],
+        "test-service-token",
+        account["phone"],
+    ):
         assert secret not in caplog.text
     assert number not in caplog.text
 
@@ -192,7 +244,7 @@ def test_dotenv_is_read_unless_switched_off(monkeypatch):
     monkeypatch.setattr(bot.config, "load_dotenv", lambda **kw: loads.append(kw))
     monkeypatch.setenv("LOAD_DOTENV", "1")
     load_settings()
-    assert loads == [{"override": False}]   # a .env never overrides the real environment
+    assert loads == [{"override": False}]  # a .env never overrides the real environment
     monkeypatch.setenv("LOAD_DOTENV", "0")
     load_settings()
     assert len(loads) == 1

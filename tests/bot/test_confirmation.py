@@ -1,4 +1,5 @@
 """Confirmation numbers: format, alphabet, check character."""
+
 import re
 
 import pytest
@@ -23,7 +24,7 @@ def test_every_single_character_substitution_is_detected(sample):
         for char in ALPHABET:
             if char == compact[position]:
                 continue
-            typo = compact[:position] + char + compact[position + 1:]
+            typo = compact[:position] + char + compact[position + 1 :]
             assert not confirmation.is_valid(typo), (number, position, char)
 
 
@@ -34,7 +35,7 @@ def test_adjacent_transpositions_of_different_characters_are_mostly_detected():
         for i in range(len(compact) - 1):
             if compact[i] != compact[i + 1]:
                 total += 1
-                swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2:]
+                swapped = compact[:i] + compact[i + 1] + compact[i] + compact[i + 2 :]
                 missed += confirmation.is_valid(swapped)
     assert missed / total < 0.05
 
@@ -42,13 +43,20 @@ def test_adjacent_transpositions_of_different_characters_are_mostly_detected():
 def test_input_is_accepted_in_lowercase_without_dashes_or_with_spaces():
     number = confirmation.generate()
     compact = number.replace("-", "")
-    for variant in (compact.lower(), number.lower(), " ".join([compact[:4], compact[4:8], compact[8:]]), f" {number} "):
+    for variant in (
+        compact.lower(),
+        number.lower(),
+        " ".join([compact[:4], compact[4:8], compact[8:]]),
+        f" {number} ",
+    ):
         assert confirmation.normalize(variant) == number
         assert confirmation.is_valid(variant)
 
 
-@pytest.mark.parametrize("text", ["", "ABCD-EFGH-JKL", "ABCD-EFGH-JKLMN", "ABCD-EFGH-JKL0", "ABCD-EFGH-JKLI",
-                                  "ABCD_EFGH_JKLM", None, 123])
+@pytest.mark.parametrize(
+    "text",
+    ["", "ABCD-EFGH-JKL", "ABCD-EFGH-JKLMN", "ABCD-EFGH-JKL0", "ABCD-EFGH-JKLI", "ABCD_EFGH_JKLM", None, 123],
+)
 def test_malformed_input_does_not_normalise(text):
     assert confirmation.normalize(text) is None
     assert not confirmation.is_valid(text)

@@ -7,6 +7,7 @@ Each generated request is sent twice: as generated (only the service token added
 real verification handle of a seeded customer, so that the bodies reach the business code and
 not only the handle check. The number of examples is bounded so that the test runs in seconds.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,8 +38,9 @@ EXAMPLES_PER_OPERATION = 15
 JSON_PREFIXES = ("/api/", "/console/api/")
 # Requests that match the document and requests that break it (wrong types, missing fields,
 # non-object bodies).
-schema = schemathesis.from_dict(openapi_document(), data_generation_methods=[DataGenerationMethod.positive,
-                                                                            DataGenerationMethod.negative])
+schema = schemathesis.from_dict(
+    openapi_document(), data_generation_methods=[DataGenerationMethod.positive, DataGenerationMethod.negative]
+)
 
 
 def _free_port() -> int:
@@ -53,13 +55,25 @@ def backend(tmp_path_factory):
     the same on PostgreSQL); yields its URL and a verified customer's handle headers."""
     with migrated_database("sqlite", tmp_path_factory.mktemp("fuzz")) as url:
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": url, "BACKEND_SERVICE_TOKEN": TOKEN, "LOAD_DOTENV": "0",
-               "IDENTIFIER_HASH_KEY": IDENTIFIER_HASH_KEY, "DEV_OUTBOX": "1", "PYTHONPATH": str(ROOT),
-               "VERIFY_MAX_FAILURES": "1000000"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "BACKEND_SERVICE_TOKEN": TOKEN,
+            "LOAD_DOTENV": "0",
+            "IDENTIFIER_HASH_KEY": IDENTIFIER_HASH_KEY,
+            "DEV_OUTBOX": "1",
+            "PYTHONPATH": str(ROOT),
+            "VERIFY_MAX_FAILURES": "1000000",
+        }
         cli = [sys.executable, "-m", "bot.cli"]
         subprocess.run(cli + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
-        server = subprocess.Popen(cli + ["serve", "--port", str(port)], env=env, cwd=ROOT,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            cli + ["serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -72,14 +86,28 @@ def backend(tmp_path_factory):
                         raise RuntimeError("the backend did not start") from None
                     time.sleep(0.2)
             auth = {"Authorization": f"Bearer {TOKEN}"}
-            status, start = http_json("POST", base + "/api/v1/verify/start", {
-                "identifier": "erin@example.com", "conversation_id": "fuzz-conversation"}, headers=auth)
+            status, start = http_json(
+                "POST",
+                base + "/api/v1/verify/start",
+                {"identifier": "erin@example.com", "conversation_id": "fuzz-conversation"},
+                headers=auth,
+            )
             assert status == 200, start
-            status, verified = http_json("POST", base + "/api/v1/verify", {
-                "attempt_id": start["attempt_id"], "factor": "02139"}, headers=auth)
+            status, verified = http_json(
+                "POST",
+                base + "/api/v1/verify",
+                {"attempt_id": start["attempt_id"], "factor": "02139"},
+                headers=auth,
+            )
             assert status == 200, verified
-            yield {"url": base, "auth": auth, "handle": {"X-Verification-Handle": verified["handle"],
-                                                        "X-Conversation-Id": "fuzz-conversation"}}
+            yield {
+                "url": base,
+                "auth": auth,
+                "handle": {
+                    "X-Verification-Handle": verified["handle"],
+                    "X-Conversation-Id": "fuzz-conversation",
+                },
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -92,12 +120,21 @@ def _check(case, response) -> None:
     if not case.operation.path.startswith(JSON_PREFIXES):
         return  # the console's pages and the public pages answer HTML, errors included
     assert response.headers.get("Content-Type", "").startswith("application/json"), (
-        case.method, case.formatted_path, response.status_code, response.text[:200])
+        case.method,
+        case.formatted_path,
+        response.status_code,
+        response.text[:200],
+    )
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_generated_request_is_a_server_error(case, backend):
     _check(case, case.call(base_url=backend["url"], headers=backend["auth"], timeout=30))
     if case.headers is not None or case.operation.method.upper() != "GET" or "{" in case.operation.path:
@@ -108,30 +145,50 @@ def test_no_generated_request_is_a_server_error(case, backend):
 # Any JSON text, lone surrogates included (escaped as "\ud800"), which schema-driven generation
 # never produces: each documented body field gets such values, plus nesting.
 ANY_TEXT = st.text(st.characters(blacklist_categories=()), max_size=20) | st.text(
-    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3).map(lambda s: "id-" + s)
-ANY_JSON = st.recursive(ANY_TEXT | st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False),
-                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
-                        max_leaves=10)
-BODY_OPERATIONS = [(path, method.upper(), sorted(op["requestBody"]["content"]["application/json"]["schema"]["properties"]))
-                   for path, ops in openapi_document()["paths"].items() for method, op in ops.items()
-                   if "requestBody" in op]
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), min_size=1, max_size=3
+).map(lambda s: "id-" + s)
+ANY_JSON = st.recursive(
+    ANY_TEXT | st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
+    max_leaves=10,
+)
+BODY_OPERATIONS = [
+    (path, method.upper(), sorted(op["requestBody"]["content"]["application/json"]["schema"]["properties"]))
+    for path, ops in openapi_document()["paths"].items()
+    for method, op in ops.items()
+    if "requestBody" in op
+]
 
 
-@pytest.mark.parametrize("path, method, fields", BODY_OPERATIONS, ids=[f"{m} {p}" for p, m, _ in BODY_OPERATIONS])
+@pytest.mark.parametrize(
+    "path, method, fields", BODY_OPERATIONS, ids=[f"{m} {p}" for p, m, _ in BODY_OPERATIONS]
+)
 def test_any_json_in_any_body_field_is_never_a_server_error(backend, path, method, fields):
-    concrete = path.replace("{service_id}", "SVC-1001").replace("{offer_id}", "OFR-1").replace(
-        "{confirmation_number}", "2345-6789-ABCD")
+    concrete = (
+        path.replace("{service_id}", "SVC-1001")
+        .replace("{offer_id}", "OFR-1")
+        .replace("{confirmation_number}", "2345-6789-ABCD")
+    )
 
-    @given(body=st.fixed_dictionaries({f: ANY_TEXT for f in fields})
-           | st.fixed_dictionaries({}, optional={f: ANY_JSON for f in fields}) | ANY_JSON,
-           key=st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=20))
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @given(
+        body=st.fixed_dictionaries({f: ANY_TEXT for f in fields})
+        | st.fixed_dictionaries({}, optional={f: ANY_JSON for f in fields})
+        | ANY_JSON,
+        key=st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=20),
+    )
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
     def send(body, key):
         raw = json.dumps(body).encode()  # ensure_ascii: a lone surrogate travels as \\udXXX
         for extra in ({}, backend["handle"]):
-            status, answer = http_json_raw(method, backend["url"] + concrete, raw,
-                                           {**backend["auth"], **extra, "Idempotency-Key": key})
+            status, answer = http_json_raw(
+                method, backend["url"] + concrete, raw, {**backend["auth"], **extra, "Idempotency-Key": key}
+            )
             assert status < 500, (method, path, raw[:200], status, answer)
             assert isinstance(answer, dict) and isinstance(answer.get("error", ""), str), answer
 
@@ -139,8 +196,9 @@ def test_any_json_in_any_body_field_is_never_a_server_error(backend, path, metho
 
 
 def http_json_raw(method: str, url: str, raw: bytes, headers: dict):
-    request = urllib.request.Request(url, data=raw, method=method,
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=raw, method=method, headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             status, text = answer.status, answer.read()

@@ -1,4 +1,5 @@
 """The Alembic migration builds exactly the schema the models describe."""
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -45,9 +46,13 @@ def test_reports_migration_keys_existing_handoffs(tmp_path, monkeypatch):
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO handoffs (conversation_id, channel, reason, status, paused, on_duty, "
-                              "created_at) VALUES ('+15551234567', 'sms', 'customer_request', 'queued', 0, 0, "
-                              "'2026-03-02 10:00:00')"))
+            conn.execute(
+                text(
+                    "INSERT INTO handoffs (conversation_id, channel, reason, status, paused, on_duty, "
+                    "created_at) VALUES ('+15551234567', 'sms', 'customer_request', 'queued', 0, 0, "
+                    "'2026-03-02 10:00:00')"
+                )
+            )
         monkeypatch.setenv("IDENTIFIER_HASH_KEY", "migration-test-key")
         upgrade(url)
         with engine.connect() as conn:

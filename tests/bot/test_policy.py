@@ -1,4 +1,5 @@
 """The policy file and the SOP rules built on it (no database, no HTTP)."""
+
 import copy
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -15,20 +16,23 @@ RAW = yaml.safe_load(POLICY_FILE.read_text())
 TODAY = date(2025, 1, 15)
 
 
-@pytest.mark.parametrize("tier, receivables, rep_active, action, owner", [
-    ("Essentials", "0.00", True, "sympathetic", None),
-    ("Essentials", "5000.00", True, "sympathetic", None),       # Essentials: always step 2 of the SOP
-    ("Professional", "999.99", True, "sympathetic", None),
-    ("Professional", "1000.00", False, "sympathetic", None),    # at most the threshold
-    ("Professional", "1000.01", True, "sales_callback", "Rita Rep"),
-    ("Professional", "1500.00", False, "sales_callback", "Spencer"),  # the rep has left
-    ("Professional 2A", "0.00", True, "sales_callback", "Rita Rep"),
-    ("Professional 2A", "0.00", False, "sales_callback", "Spencer"),
-    ("SMB", "0.00", True, "sales_callback", "Rita Rep"),
-    ("SMB", "20000.00", False, "sales_callback", "Spencer"),
-    ("Enterprise", "0.00", True, "sales_callback", "Rita Rep"),
-    ("Enterprise", "4200.00", False, "sales_callback", "Spencer"),
-])
+@pytest.mark.parametrize(
+    "tier, receivables, rep_active, action, owner",
+    [
+        ("Essentials", "0.00", True, "sympathetic", None),
+        ("Essentials", "5000.00", True, "sympathetic", None),  # Essentials: always step 2 of the SOP
+        ("Professional", "999.99", True, "sympathetic", None),
+        ("Professional", "1000.00", False, "sympathetic", None),  # at most the threshold
+        ("Professional", "1000.01", True, "sales_callback", "Rita Rep"),
+        ("Professional", "1500.00", False, "sales_callback", "Spencer"),  # the rep has left
+        ("Professional 2A", "0.00", True, "sales_callback", "Rita Rep"),
+        ("Professional 2A", "0.00", False, "sales_callback", "Spencer"),
+        ("SMB", "0.00", True, "sales_callback", "Rita Rep"),
+        ("SMB", "20000.00", False, "sales_callback", "Spencer"),
+        ("Enterprise", "0.00", True, "sales_callback", "Rita Rep"),
+        ("Enterprise", "4200.00", False, "sales_callback", "Spencer"),
+    ],
+)
 def test_sop_routing(policy, tier, receivables, rep_active, action, owner):
     routing = policy.sop_routing(tier, Decimal(receivables), rep_active, "Rita Rep", "us-west")
     assert routing.action == action
@@ -46,13 +50,16 @@ def test_survey_link_per_server_with_a_default(policy):
     assert policy.survey_url("unknown-server") == policy.survey_url(None) == "https://survey.example.com/exit"
 
 
-@pytest.mark.parametrize("amount, status, notify", [
-    ("0.01", "credit_processing", False),
-    ("999.99", "credit_processing", False),
-    ("1000.00", "credit_processing", False),
-    ("1000.01", "under_review", True),
-    ("25000.00", "under_review", True),
-])
+@pytest.mark.parametrize(
+    "amount, status, notify",
+    [
+        ("0.01", "credit_processing", False),
+        ("999.99", "credit_processing", False),
+        ("1000.00", "credit_processing", False),
+        ("1000.01", "under_review", True),
+        ("25000.00", "under_review", True),
+    ],
+)
 def test_refund_routing(policy, amount, status, notify):
     routing = policy.refund_routing(Decimal(amount))
     assert (routing.status, routing.notify_billing, routing.owner) == (status, notify, "Heather")
@@ -60,18 +67,21 @@ def test_refund_routing(policy, amount, status, notify):
         assert format_money(amount) in routing.message  # one money format: $1,000.00
 
 
-@pytest.mark.parametrize("reason, tier, offer_id", [
-    ("price", "Essentials", "price-discount-small"),
-    ("price", "Professional", "price-discount-small"),
-    ("price", "SMB", "price-discount-large"),
-    ("not_using", "Enterprise", "not-using-downgrade"),
-    ("moving", "Essentials", "moving-pause"),
-    ("switching", "Professional 2A", "switching-plan"),
-    ("switching", "Essentials", None),
-    ("other", "SMB", None),
-    (None, "SMB", None),
-    ("made-up", "SMB", None),
-])
+@pytest.mark.parametrize(
+    "reason, tier, offer_id",
+    [
+        ("price", "Essentials", "price-discount-small"),
+        ("price", "Professional", "price-discount-small"),
+        ("price", "SMB", "price-discount-large"),
+        ("not_using", "Enterprise", "not-using-downgrade"),
+        ("moving", "Essentials", "moving-pause"),
+        ("switching", "Professional 2A", "switching-plan"),
+        ("switching", "Essentials", None),
+        ("other", "SMB", None),
+        (None, "SMB", None),
+        ("made-up", "SMB", None),
+    ],
+)
 def test_choose_offer_gives_at_most_one(policy, reason, tier, offer_id):
     offer = policy.choose_offer(reason, tier)
     assert (offer.id if offer else None) == offer_id
@@ -109,15 +119,22 @@ def test_quote_warns_when_the_renewal_is_close(policy):
 
 
 def test_quote_rolls_a_past_anniversary_forward(policy):
-    assert policy.quote(_terms(anniversary=date(2024, 11, 20)), "end_of_period", TODAY).end_date == date(2025, 1, 20)
+    assert policy.quote(_terms(anniversary=date(2024, 11, 20)), "end_of_period", TODAY).end_date == date(
+        2025, 1, 20
+    )
     annual = _terms(anniversary=date(2023, 6, 1), period="annual")
     assert policy.quote(annual, "end_of_period", TODAY).end_date == date(2025, 6, 1)
 
 
-@pytest.mark.parametrize("when, end, field", [
-    ("date", None, "date"), ("date", date(2025, 1, 14), "date"), ("date", date(2026, 6, 1), "date"),
-    ("tomorrow", None, "when"),
-])
+@pytest.mark.parametrize(
+    "when, end, field",
+    [
+        ("date", None, "date"),
+        ("date", date(2025, 1, 14), "date"),
+        ("date", date(2026, 6, 1), "date"),
+        ("tomorrow", None, "when"),
+    ],
+)
 def test_quote_rejects_bad_end_options(policy, when, end, field):
     with pytest.raises(QuoteError) as info:
         policy.quote(_terms(), when, TODAY, end)
@@ -137,7 +154,7 @@ def test_non_return_fee_by_kind_or_default(policy):
 
 def test_business_hours(policy):
     hours = policy.business_hours
-    assert hours.is_open(datetime(2025, 1, 15, 15, 0, tzinfo=timezone.utc))      # Wed 10:00 New York
+    assert hours.is_open(datetime(2025, 1, 15, 15, 0, tzinfo=timezone.utc))  # Wed 10:00 New York
     assert not hours.is_open(datetime(2025, 1, 15, 23, 0, tzinfo=timezone.utc))  # Wed 18:00
     assert not hours.is_open(datetime(2025, 1, 18, 15, 0, tzinfo=timezone.utc))  # Saturday
 
@@ -154,30 +171,41 @@ def _mutated(path, value):
     return data
 
 
-@pytest.mark.parametrize("path, value, message", [
-    (["return_window_days"], 0, "policy.return_window_days: must be a positive integer"),
-    (["return_window_days"], "30", "policy.return_window_days: must be a positive integer"),
-    (["renewal_warning_days"], -1, "policy.renewal_warning_days: must be a non-negative integer"),
-    (["receivables_threshold"], "lots", "policy.receivables_threshold:"),
-    (["refund_threshold"], "10.005", "policy.refund_threshold:"),
-    (["tiers"], KeyError, "policy.tiers: is required"),
-    (["tiers"], ["SMB", "SMB"], "policy.tiers: tiers must be unique"),
-    (["sales_callback", "always_from_tier"], "Gold", "policy.sales_callback.always_from_tier: unknown tier"),
-    (["fallback_owner"], "", "policy.fallback_owner: must be a non-empty string"),
-    (["billing_owner"], KeyError, "policy.billing_owner: is required"),
-    (["balance_blocks_filing"], "no", "policy.balance_blocks_filing: must be true or false"),
-    (["non_return_fees", "by_kind", "router"], "-5", "policy.non_return_fees.by_kind.router:"),
-    (["survey", "by_server", "us-east"], "not a url", "policy.survey.by_server.us-east: must be an http(s) URL"),
-    (["offers", 1, "kind"], "gift", "policy.offers[1].kind: must be one of"),
-    (["offers", 0, "tiers"], ["Gold"], "policy.offers[0].tiers[0]: unknown tier"),
-    (["offers", 0, "reasons"], ["bored"], "policy.offers[0].reasons[0]: unknown reason"),
-    (["offers", 0, "apply"], {"months": 3}, "policy.offers[0].apply.percent_off: is required"),
-    (["business_hours", "timezone"], "Mars/Base", "policy.business_hours.timezone: unknown time zone"),
-    (["business_hours", "end"], "08:00", "policy.business_hours.end: must be after start"),
-    (["offer_holdout_share"], 0.75, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
-    (["offer_holdout_share"], "10%", "policy.offer_holdout_share: must be a number from 0 to 0.5"),
-    (["offer_holdout_share"], True, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
-])
+@pytest.mark.parametrize(
+    "path, value, message",
+    [
+        (["return_window_days"], 0, "policy.return_window_days: must be a positive integer"),
+        (["return_window_days"], "30", "policy.return_window_days: must be a positive integer"),
+        (["renewal_warning_days"], -1, "policy.renewal_warning_days: must be a non-negative integer"),
+        (["receivables_threshold"], "lots", "policy.receivables_threshold:"),
+        (["refund_threshold"], "10.005", "policy.refund_threshold:"),
+        (["tiers"], KeyError, "policy.tiers: is required"),
+        (["tiers"], ["SMB", "SMB"], "policy.tiers: tiers must be unique"),
+        (
+            ["sales_callback", "always_from_tier"],
+            "Gold",
+            "policy.sales_callback.always_from_tier: unknown tier",
+        ),
+        (["fallback_owner"], "", "policy.fallback_owner: must be a non-empty string"),
+        (["billing_owner"], KeyError, "policy.billing_owner: is required"),
+        (["balance_blocks_filing"], "no", "policy.balance_blocks_filing: must be true or false"),
+        (["non_return_fees", "by_kind", "router"], "-5", "policy.non_return_fees.by_kind.router:"),
+        (
+            ["survey", "by_server", "us-east"],
+            "not a url",
+            "policy.survey.by_server.us-east: must be an http(s) URL",
+        ),
+        (["offers", 1, "kind"], "gift", "policy.offers[1].kind: must be one of"),
+        (["offers", 0, "tiers"], ["Gold"], "policy.offers[0].tiers[0]: unknown tier"),
+        (["offers", 0, "reasons"], ["bored"], "policy.offers[0].reasons[0]: unknown reason"),
+        (["offers", 0, "apply"], {"months": 3}, "policy.offers[0].apply.percent_off: is required"),
+        (["business_hours", "timezone"], "Mars/Base", "policy.business_hours.timezone: unknown time zone"),
+        (["business_hours", "end"], "08:00", "policy.business_hours.end: must be after start"),
+        (["offer_holdout_share"], 0.75, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
+        (["offer_holdout_share"], "10%", "policy.offer_holdout_share: must be a number from 0 to 0.5"),
+        (["offer_holdout_share"], True, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
+    ],
+)
 def test_policy_validation_errors_name_the_field(path, value, message):
     with pytest.raises(PolicyError) as info:
         parse_policy(_mutated(path, value))

@@ -1,5 +1,6 @@
 """`cancel-backend report` prints the fixture's figures as a table, CSV and JSON; `seed --history`
 writes the demo history once."""
+
 import csv
 import io
 import json
@@ -26,6 +27,7 @@ def cli(db_url, recorded, monkeypatch, capsys):
         code = main(["report", *args])
         out = capsys.readouterr()
         return code, out.out, out.err
+
     return run
 
 
@@ -37,17 +39,29 @@ def test_json_has_every_table_with_the_fixtures_figures(cli):
     assert (body["since"], body["until"], body["filters"]) == ("2026-03-02", "2026-03-08", {})
     assert tables["funnel"]["rows"][0] == ["started", 14, 1.0, 1, 1, 0]
     assert tables["revenue_kept"]["rows"] == [["2026-03", 4, 1, "190.00", "3570.00"]]
-    assert tables["holdout"]["rows"][2] == ["difference (offers' effect)", None, None, None, 0.1667, -0.38, 0.6361]
+    assert tables["holdout"]["rows"][2] == [
+        "difference (offers' effect)",
+        None,
+        None,
+        None,
+        0.1667,
+        -0.38,
+        0.6361,
+    ]
     assert tables["service"]["rows"][5] == ["time to cancel, median (s)", 240.0, 5]
 
 
 def test_csv_and_filters(cli):
     code, out, _ = cli(*PERIOD, "--format", "csv", "--tier", "SMB")
     assert code == 0
-    blocks = {b.split("\n", 1)[0]: list(csv.reader(io.StringIO(b.split("\n", 1)[1]))) for b in out.split("\n\n")}
+    blocks = {
+        b.split("\n", 1)[0]: list(csv.reader(io.StringIO(b.split("\n", 1)[1]))) for b in out.split("\n\n")
+    }
     assert blocks["# by_channel: Cancellations by channel"] == [["channel", "cancellations"], ["sms", "1"]]
     assert blocks["# holdout: Offers against the holdout (95% intervals)"][1:3] == [
-        ["offered", "1", "1", "1", "1.0", "0.2065", "1.0"], ["holdout", "1", "", "0", "0.0", "0.0", "0.7935"]]
+        ["offered", "1", "1", "1", "1.0", "0.2065", "1.0"],
+        ["holdout", "1", "", "0", "0.0", "0.0", "0.7935"],
+    ]
 
 
 def test_table_shows_percentages_and_no_reason_given(cli):

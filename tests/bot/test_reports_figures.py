@@ -1,5 +1,6 @@
 """Every figure of the reports, checked exactly on a fixture of known conversations (docs/reports.md),
 written as the backend records them (bot.reports.history), on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -25,34 +26,125 @@ def scripts():
         Script("A0", D(2026, 3, 1, 23, 59), customer="a0", confirmed=True, filed="immediate", step=60),
         Script("A14", D(2026, 3, 9, 0, 0, 30), customer="a14", confirmed=True, filed="immediate"),
         # saved by a discount
-        Script("A1", D(2026, 3, 2, 9, 0), customer="a1", offer_rule="price-discount-small", outcome="accepted",
-               **price),
-        Script("A2", D(2026, 3, 2, 10, 0), customer="a2", offer_rule="price-discount-small", outcome="declined",
-               confirmed=True, filed="end_of_period", filing_reason="price", **price),
-        Script("A3", D(2026, 3, 3, 9, 0), channel="sms", customer="a3", tier="SMB", price=Decimal("200.00"),
-               offer_rule="price-discount-large", outcome="accepted", **price),
+        Script(
+            "A1",
+            D(2026, 3, 2, 9, 0),
+            customer="a1",
+            offer_rule="price-discount-small",
+            outcome="accepted",
+            **price,
+        ),
+        Script(
+            "A2",
+            D(2026, 3, 2, 10, 0),
+            customer="a2",
+            offer_rule="price-discount-small",
+            outcome="declined",
+            confirmed=True,
+            filed="end_of_period",
+            filing_reason="price",
+            **price,
+        ),
+        Script(
+            "A3",
+            D(2026, 3, 3, 9, 0),
+            channel="sms",
+            customer="a3",
+            tier="SMB",
+            price=Decimal("200.00"),
+            offer_rule="price-discount-large",
+            outcome="accepted",
+            **price,
+        ),
         # saved by a downgrade, cancelled anyway in A11
-        Script("A4", D(2026, 3, 3, 11, 0), channel="slack", customer="a4", price=Decimal("30.00"),
-               offer_requested=True, reason="not_using", offer_rule="not-using-downgrade", outcome="accepted"),
-        Script("A5", D(2026, 3, 4, 9, 0), customer="a5", tier="Professional", price=Decimal("1200.00"),
-               billing_period="annual", offer_requested=True, reason="moving", offer_rule="moving-pause",
-               outcome="accepted", refund="under_review"),
+        Script(
+            "A4",
+            D(2026, 3, 3, 11, 0),
+            channel="slack",
+            customer="a4",
+            price=Decimal("30.00"),
+            offer_requested=True,
+            reason="not_using",
+            offer_rule="not-using-downgrade",
+            outcome="accepted",
+        ),
+        Script(
+            "A5",
+            D(2026, 3, 4, 9, 0),
+            customer="a5",
+            tier="Professional",
+            price=Decimal("1200.00"),
+            billing_period="annual",
+            offer_requested=True,
+            reason="moving",
+            offer_rule="moving-pause",
+            outcome="accepted",
+            refund="under_review",
+        ),
         # no reason given: no offer, filed without a reason
-        Script("A6", D(2026, 3, 4, 10, 0), customer="a6", offer_requested=True, confirmed=True, filed="immediate",
-               step=120),
-        Script("A7", D(2026, 3, 4, 11, 0), customer="a7", offer_requested=True, reason="other", confirmed=True,
-               filed="date", filing_reason="other", revoked=True),
+        Script(
+            "A6",
+            D(2026, 3, 4, 10, 0),
+            customer="a6",
+            offer_requested=True,
+            confirmed=True,
+            filed="immediate",
+            step=120,
+        ),
+        Script(
+            "A7",
+            D(2026, 3, 4, 11, 0),
+            customer="a7",
+            offer_requested=True,
+            reason="other",
+            confirmed=True,
+            filed="date",
+            filing_reason="other",
+            revoked=True,
+        ),
         # the holdout: no offer shown
-        Script("A8", D(2026, 3, 5, 9, 0), channel="sms", customer="a8", tier="SMB",
-               offer_rule="price-discount-large", holdout=True, confirmed=True, filed="immediate",
-               filing_reason="price", **price),
-        Script("A9", D(2026, 3, 5, 10, 0), customer="a9", offer_rule="price-discount-small", holdout=True,
-               handoff="customer_request", handoff_wait=120, **price),
+        Script(
+            "A8",
+            D(2026, 3, 5, 9, 0),
+            channel="sms",
+            customer="a8",
+            tier="SMB",
+            offer_rule="price-discount-large",
+            holdout=True,
+            confirmed=True,
+            filed="immediate",
+            filing_reason="price",
+            **price,
+        ),
+        Script(
+            "A9",
+            D(2026, 3, 5, 10, 0),
+            customer="a9",
+            offer_rule="price-discount-small",
+            holdout=True,
+            handoff="customer_request",
+            handoff_wait=120,
+            **price,
+        ),
         Script("A10", D(2026, 3, 5, 11, 0), customer="a10", identified=False, handoff="verification_locked"),
-        Script("A11", D(2026, 3, 5, 12, 0), channel="slack", customer="a4", confirmed=True, filed="end_of_period"),
-        Script("A12", D(2026, 3, 6, 9, 0), customer="a12", tier="Professional", price=Decimal("80.00"),
-               offer_requested=True, reason="switching", offer_rule="switching-plan", outcome="declined",
-               confirmed=True, refund="credit_processing", handoff="fallback", handoff_wait=600),
+        Script(
+            "A11", D(2026, 3, 5, 12, 0), channel="slack", customer="a4", confirmed=True, filed="end_of_period"
+        ),
+        Script(
+            "A12",
+            D(2026, 3, 6, 9, 0),
+            customer="a12",
+            tier="Professional",
+            price=Decimal("80.00"),
+            offer_requested=True,
+            reason="switching",
+            offer_rule="switching-plan",
+            outcome="declined",
+            confirmed=True,
+            refund="credit_processing",
+            handoff="fallback",
+            handoff_wait=600,
+        ),
         Script("A13", D(2026, 3, 7, 9, 0), customer="a13", quoted=False, handoff="fallback", handoff_wait=60),
         Script("A15", D(2026, 3, 8, 23, 0), customer="a15"),
     ]
@@ -168,25 +260,34 @@ def test_service_figures(recorded):
         ["time to cancel, median (s)", 240.0, 5],
         ["time to cancel, 90th percentile (s)", 480.0, 5],
     ]
-    assert rows(rep, "handoffs") == [["misunderstanding", 2, 0.1429], ["asked for a person", 1, 0.0714],
-                                     ["lockout", 1, 0.0714]]
+    assert rows(rep, "handoffs") == [
+        ["misunderstanding", 2, 0.1429],
+        ["asked for a person", 1, 0.0714],
+        ["lockout", 1, 0.0714],
+    ]
     assert behind(recorded, "handoffs", "misunderstanding") == ["A12", "A13"]
     assert behind(recorded, "service", "handoffs no person joined") == ["A10"]
     # past chats never wait in today's staff queue
-    open_handoffs = recorded.transaction(lambda s: s.execute(
-        select(func.count()).select_from(Handoff).where(Handoff.status != "closed")).scalar_one())
+    open_handoffs = recorded.transaction(
+        lambda s: s.execute(
+            select(func.count()).select_from(Handoff).where(Handoff.status != "closed")
+        ).scalar_one()
+    )
     assert open_handoffs == 0
 
 
-@pytest.mark.parametrize("filters, started, filed", [
-    ({"channel": "web"}, 7, 3),
-    ({"channel": "unknown"}, 5, 0),  # the backend records a channel only at filing and handoff
-    ({"tier": "SMB"}, 2, 1),
-    ({"tier": "not identified"}, 1, 0),
-    ({"reason": "none"}, 5, 2),
-    ({"reason": "price"}, 5, 2),
-    ({"channel": "sms", "reason": "price"}, 1, 1),
-])
+@pytest.mark.parametrize(
+    "filters, started, filed",
+    [
+        ({"channel": "web"}, 7, 3),
+        ({"channel": "unknown"}, 5, 0),  # the backend records a channel only at filing and handoff
+        ({"tier": "SMB"}, 2, 1),
+        ({"tier": "not identified"}, 1, 0),
+        ({"reason": "none"}, 5, 2),
+        ({"reason": "price"}, 5, 2),
+        ({"channel": "sms", "reason": "price"}, 1, 1),
+    ],
+)
 def test_filters(recorded, filters, started, filed):
     rep = figures(recorded, **filters)
     assert rows(rep, "funnel")[0][1] == started

@@ -1,4 +1,5 @@
 """The reports' statistics against published values (Newcombe 1998, Statistics in Medicine 17)."""
+
 import pytest
 
 from bot.reports import stats
@@ -20,13 +21,16 @@ def test_newcombe_difference_matches_the_papers_example():
     assert stats.newcombe_difference(1, 2, 0, 0) is None
 
 
-@pytest.mark.parametrize("values, median, p90", [
-    ([], None, None),
-    ([5], 5.0, 5.0),
-    ([180, 240, 240, 300, 480], 240.0, 480.0),
-    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5.5, 9.0),
-    ([60, 600, 120], 120.0, 600.0),
-])
+@pytest.mark.parametrize(
+    "values, median, p90",
+    [
+        ([], None, None),
+        ([5], 5.0, 5.0),
+        ([180, 240, 240, 300, 480], 240.0, 480.0),
+        ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5.5, 9.0),
+        ([60, 600, 120], 120.0, 600.0),
+    ],
+)
 def test_median_and_nearest_rank_percentile(values, median, p90):
     assert stats.median(values) == median
     assert stats.percentile(values, 90) == p90

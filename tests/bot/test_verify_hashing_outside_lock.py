@@ -1,4 +1,5 @@
 """Verification hashes outside its write transaction, with the same outcome and the same work."""
+
 import hashlib
 
 import bot.hashing
@@ -21,8 +22,11 @@ def _counting(monkeypatch):
 def test_prepared_work_is_used_and_not_repeated(db, settings, monkeypatch):
     account = make_account(db)
     calls = _counting(monkeypatch)
-    for factor, expected in ((account["pin"], "ok"), ("0000" if account["pin"] != "0000" else "1111", "failed"),
-                             (account["zip"], "ok")):
+    for factor, expected in (
+        (account["pin"], "ok"),
+        ("0000" if account["pin"] != "0000" else "1111", "failed"),
+        (account["zip"], "ok"),
+    ):
         attempt = _attempt(db, settings, account["email"])
         stored = db.transaction(identity.verify_target, attempt, factor)
         calls.clear()
@@ -39,12 +43,14 @@ def test_stale_or_foreign_work_is_ignored(db, settings, monkeypatch):
     # Work claiming success for another stored hash must not verify a wrong PIN.
     wrong = "0000" if account["pin"] != "0000" else "1111"
     calls.clear()
-    result = db.transaction(identity.verify, settings, attempt, wrong, None,
-                            HashWork(wrong, "pbkdf2_sha256$1$x$y", True))
+    result = db.transaction(
+        identity.verify, settings, attempt, wrong, None, HashWork(wrong, "pbkdf2_sha256$1$x$y", True)
+    )
     assert result.status == "failed" and len(calls) == 1  # hashed again against the real hash
     calls.clear()
-    result = db.transaction(identity.verify, settings, attempt, account["pin"], None,
-                            HashWork("9999", None, False))
+    result = db.transaction(
+        identity.verify, settings, attempt, account["pin"], None, HashWork("9999", None, False)
+    )
     assert result.status == "ok" and len(calls) == 1
 
 

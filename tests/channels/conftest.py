@@ -61,7 +61,9 @@ def tiny_agent(tiny_model):
 
 
 @asynccontextmanager
-async def rasa_channel_server(agent, input_channels: List[Any], port: Optional[int] = None) -> AsyncIterator[str]:
+async def rasa_channel_server(
+    agent, input_channels: List[Any], port: Optional[int] = None
+) -> AsyncIterator[str]:
     """A real Sanic server with Rasa's channel routes (``/webhooks/<name>/webhook``)."""
     from rasa.core.channels.channel import register
     from sanic import Sanic

@@ -1,4 +1,5 @@
 """Input limits checked at the edge of every channel (bot/channels/limits.py)."""
+
 import json
 
 import pytest
@@ -12,21 +13,34 @@ from bot.channels.identity import (
 )
 
 
-@pytest.mark.parametrize("sender", ["me", "test-0a1b2c", "U024BE7LH", new_signed_session_id(),
-                                    sms_conversation_id("+15550100001"), "+15550100001", "a" * 128])
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "me",
+        "test-0a1b2c",
+        "U024BE7LH",
+        new_signed_session_id(),
+        sms_conversation_id("+15550100001"),
+        "+15550100001",
+        "a" * 128,
+    ],
+)
 def test_sender_ids_the_channels_produce_are_valid(sender):
     assert limits.valid_sender_id(sender)
 
 
-@pytest.mark.parametrize("sender", ["", "a" * 129, "\ud800", "a b", "../x", "x/y", "é", "a\x00", 5, None,
-                                    ["x"], {"a": 1}])
+@pytest.mark.parametrize(
+    "sender", ["", "a" * 129, "\ud800", "a b", "../x", "x/y", "é", "a\x00", 5, None, ["x"], {"a": 1}]
+)
 def test_forged_or_unstorable_sender_ids_are_refused(sender):
     assert not limits.valid_sender_id(sender)
 
 
 def test_messages():
-    request = ("Hi, I'd like to cancel my office phone line at the end of the month because we are "
-               "moving to a new building and the landlord provides phones. " * 6)
+    request = (
+        "Hi, I'd like to cancel my office phone line at the end of the month because we are "
+        "moving to a new building and the landlord provides phones. " * 6
+    )
     assert len(request) > 700 and limits.check_message(request) == request  # issue 10: accepted
     assert limits.check_message("line one\nline two\ttab") == "line one\nline two\ttab"
     with pytest.raises(limits.BadMessage) as too_long:
@@ -41,8 +55,14 @@ def test_messages():
 def test_json_bodies():
     assert limits.load_json(b'{"sender": "me", "message": "hi"}') == {"sender": "me", "message": "hi"}
     deep = b"[" * 100_000 + b"]" * 100_000
-    for bad in (deep, json.dumps({"a": [[[[[[[[[[[1]]]]]]]]]]]}).encode(), b'{"message": "\\ud800"}',
-                b"\xff\xfe", b"NaN", b"not json"):
+    for bad in (
+        deep,
+        json.dumps({"a": [[[[[[[[[[[1]]]]]]]]]]]}).encode(),
+        b'{"message": "\\ud800"}',
+        b"\xff\xfe",
+        b"NaN",
+        b"not json",
+    ):
         with pytest.raises(ValueError):
             limits.load_json(bad)
 

@@ -8,7 +8,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.numbered_options import format_options, map_reply, parse_number, payload_for_reply, pending_buttons
+from bot.channels.numbered_options import (
+    format_options,
+    map_reply,
+    parse_number,
+    payload_for_reply,
+    pending_buttons,
+)
 
 BUTTONS = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
 
@@ -21,8 +27,20 @@ def test_format_options_never_shows_payloads():
 
 @pytest.mark.parametrize(
     "text, number",
-    [("1", 1), (" 2 ", 2), ("2.", 2), ("2)", 2), ("#3", 3), ("12", 12),
-     ("", None), ("two", None), ("1 please", None), ("12345", None), ("1.5", None), (None, None)],
+    [
+        ("1", 1),
+        (" 2 ", 2),
+        ("2.", 2),
+        ("2)", 2),
+        ("#3", 3),
+        ("12", 12),
+        ("", None),
+        ("two", None),
+        ("1 please", None),
+        ("12345", None),
+        ("1.5", None),
+        (None, None),
+    ],
 )
 def test_parse_number(text, number):
     assert parse_number(text) == number

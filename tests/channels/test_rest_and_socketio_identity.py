@@ -1,6 +1,7 @@
 """REST behind a token and socket.io with server-signed session ids (issue 14: any client could
 pick another customer's conversation id), with the input limits at their edge. Real Sanic server
 with Rasa's channel routes and the tiny test model; socket.io through python-socketio's client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -51,43 +52,73 @@ async def test_rest_needs_the_token(rest, tiny_agent):
 
 async def test_rest_closed_without_a_token_unless_opened_for_development(tiny_agent):
     async with rasa_channel_server(tiny_agent, [TokenRestInput()]) as base, aiohttp.ClientSession() as http:
-        status, body = await _post(http, f"{base}/webhooks/rest/webhook", {"sender": "x", "message": "hello"}, {})
+        status, body = await _post(
+            http, f"{base}/webhooks/rest/webhook", {"sender": "x", "message": "hello"}, {}
+        )
         assert status == 503 and body["error"] == "rest_channel_closed"
-    async with rasa_channel_server(tiny_agent, [TokenRestInput(open_without_token=True)]) as base, \
-            aiohttp.ClientSession() as http:
-        status, body = await _post(http, f"{base}/webhooks/rest/webhook", {"sender": "x", "message": "hello"}, {})
+    async with (
+        rasa_channel_server(tiny_agent, [TokenRestInput(open_without_token=True)]) as base,
+        aiohttp.ClientSession() as http,
+    ):
+        status, body = await _post(
+            http, f"{base}/webhooks/rest/webhook", {"sender": "x", "message": "hello"}, {}
+        )
         assert status == 200 and body[0]["text"] == "Hello from the test bot."
 
 
 async def test_rest_cannot_claim_another_input_channel(rest, tiny_agent):
     http, url = rest
-    status, _ = await _post(http, url, {"sender": "claims-sms", "message": "hello", "input_channel": "twilio"})
+    status, _ = await _post(
+        http, url, {"sender": "claims-sms", "message": "hello", "input_channel": "twilio"}
+    )
     assert status == 200
     tracker = await tiny_agent.tracker_store.retrieve("claims-sms")
     assert tracker.get_latest_input_channel() == "rest"
 
 
-@pytest.mark.parametrize("body, raw, status, code", [
-    ({"sender": "\ud800", "message": "hello"}, None, 400, "malformed_body"),  # lone surrogate (issue 14)
-    ({"sender": "é", "message": "hello"}, None, 400, "invalid_sender"),
-    ({"sender": "a" * 200, "message": "hello"}, None, 400, "invalid_sender"),
-    ({"sender": "a/b", "message": "hello"}, None, 400, "invalid_sender"),
-    ({"sender": 5, "message": "hello"}, None, 400, "invalid_sender"),
-    ({"sender": "ok", "message": "x" * 100_000}, None, 413, "body_too_large"),
-    ({"sender": "ok", "message": "x" * 5_000}, None, 413, "message_too_long"),
-    ({"sender": "ok", "message": "hi \udfff"}, None, 400, "malformed_body"),
-    ({"sender": "ok", "message": 12}, None, 400, "unreadable_message"),
-    (None, b"[1, 2]", 400, "malformed_body"),
-    (None, b'"text"', 400, "malformed_body"),
-    (None, b"[" * 20_000 + b"]" * 20_000, 400, "malformed_body"),
-    (None, b'{"sender": "ok", "message": "hi", "metadata": ' + b'{"a":' * 30 + b"1" + b"}" * 31, 400,
-     "malformed_body"),
-    (None, b"\xff\xfe", 400, "malformed_body"),
-], ids=["surrogate-sender", "non-ascii-sender", "long-sender", "slash-sender", "number-sender", "100kB",
-        "5000-chars", "surrogate-message", "number-message", "list-body", "string-body", "deep-nesting",
-        "deep-metadata", "not-utf8"])
-async def test_rest_refuses_bad_input_with_a_json_error_and_keeps_serving(rest, tiny_agent, caplog, body, raw,
-                                                                            status, code):
+@pytest.mark.parametrize(
+    "body, raw, status, code",
+    [
+        ({"sender": "\ud800", "message": "hello"}, None, 400, "malformed_body"),  # lone surrogate (issue 14)
+        ({"sender": "é", "message": "hello"}, None, 400, "invalid_sender"),
+        ({"sender": "a" * 200, "message": "hello"}, None, 400, "invalid_sender"),
+        ({"sender": "a/b", "message": "hello"}, None, 400, "invalid_sender"),
+        ({"sender": 5, "message": "hello"}, None, 400, "invalid_sender"),
+        ({"sender": "ok", "message": "x" * 100_000}, None, 413, "body_too_large"),
+        ({"sender": "ok", "message": "x" * 5_000}, None, 413, "message_too_long"),
+        ({"sender": "ok", "message": "hi \udfff"}, None, 400, "malformed_body"),
+        ({"sender": "ok", "message": 12}, None, 400, "unreadable_message"),
+        (None, b"[1, 2]", 400, "malformed_body"),
+        (None, b'"text"', 400, "malformed_body"),
+        (None, b"[" * 20_000 + b"]" * 20_000, 400, "malformed_body"),
+        (
+            None,
+            b'{"sender": "ok", "message": "hi", "metadata": ' + b'{"a":' * 30 + b"1" + b"}" * 31,
+            400,
+            "malformed_body",
+        ),
+        (None, b"\xff\xfe", 400, "malformed_body"),
+    ],
+    ids=[
+        "surrogate-sender",
+        "non-ascii-sender",
+        "long-sender",
+        "slash-sender",
+        "number-sender",
+        "100kB",
+        "5000-chars",
+        "surrogate-message",
+        "number-message",
+        "list-body",
+        "string-body",
+        "deep-nesting",
+        "deep-metadata",
+        "not-utf8",
+    ],
+)
+async def test_rest_refuses_bad_input_with_a_json_error_and_keeps_serving(
+    rest, tiny_agent, caplog, body, raw, status, code
+):
     http, url = rest
     answer = await _post(http, url, body, raw=raw)
     assert answer[0] == status and answer[1]["error"] == code and answer[1]["message"]

@@ -61,8 +61,9 @@ def new_user() -> str:
 
 
 def channel(stand_in, **overrides) -> SecureSlackInput:
-    settings = dict(slack_token=TOKEN, slack_signing_secret=SECRET, api_url=f"{stand_in.url}/api/",
-                    store_url=STORE_URL)
+    settings = dict(
+        slack_token=TOKEN, slack_signing_secret=SECRET, api_url=f"{stand_in.url}/api/", store_url=STORE_URL
+    )
     settings.update(overrides)
     return SecureSlackInput(**settings)
 
@@ -107,14 +108,22 @@ async def test_signed_message_is_answered_through_the_web_api(slack, stand_in, t
     "headers",
     [
         pytest.param(lambda body: {}, id="missing-signature"),
-        pytest.param(lambda body: {**sign(body), "X-Slack-Signature": "v0=" + "0" * 64}, id="wrong-signature"),
+        pytest.param(
+            lambda body: {**sign(body), "X-Slack-Signature": "v0=" + "0" * 64}, id="wrong-signature"
+        ),
         pytest.param(lambda body: sign(body, secret="another-secret"), id="other-secret"),
         pytest.param(lambda body: sign(body, timestamp=int(time.time()) - 301), id="timestamp-5min-old"),
         pytest.param(lambda body: sign(body, timestamp=int(time.time()) + 301), id="timestamp-in-future"),
         pytest.param(lambda body: {"X-Slack-Signature": sign(body)["X-Slack-Signature"]}, id="no-timestamp"),
-        pytest.param(lambda body: {**sign(body), "X-Slack-Request-Timestamp": "soon"}, id="garbage-timestamp"),
-        pytest.param(lambda body: {**sign(body), "X-Slack-Request-Timestamp": "\u00b2"}, id="unicode-digit-timestamp"),
-        pytest.param(lambda body: {**sign(body), "X-Slack-Signature": "v0=\u00e9t\u00e9"}, id="non-ascii-signature"),
+        pytest.param(
+            lambda body: {**sign(body), "X-Slack-Request-Timestamp": "soon"}, id="garbage-timestamp"
+        ),
+        pytest.param(
+            lambda body: {**sign(body), "X-Slack-Request-Timestamp": "\u00b2"}, id="unicode-digit-timestamp"
+        ),
+        pytest.param(
+            lambda body: {**sign(body), "X-Slack-Signature": "v0=\u00e9t\u00e9"}, id="non-ascii-signature"
+        ),
     ],
 )
 async def test_unsigned_or_stale_requests_are_refused_and_nothing_is_posted_or_stored(
@@ -215,7 +224,13 @@ async def test_buttons_are_sent_as_blocks_and_a_click_is_handled(slack, stand_in
 
 async def test_url_verification_answers_the_challenge(slack):
     http, url = slack
-    body = json.dumps({"type": "url_verification", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "token": "x"}).encode()
+    body = json.dumps(
+        {
+            "type": "url_verification",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "token": "x",
+        }
+    ).encode()
     status, text, _ = await post(http, url, body, sign(body))
     assert status == 200
     assert json.loads(text) == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
@@ -226,20 +241,35 @@ async def test_url_verification_answers_the_challenge(slack):
     [
         pytest.param(b"{not json", "application/json", 400, id="malformed-json"),
         pytest.param(b"[1, 2, 3]", "application/json", 400, id="json-not-object"),
-        pytest.param(b'{"type": "event_callback", "event": "text"}', "application/json", 400, id="event-not-object"),
+        pytest.param(
+            b'{"type": "event_callback", "event": "text"}', "application/json", 400, id="event-not-object"
+        ),
         pytest.param(
             b'{"type": "event_callback", "event": {"type": "message", "text": {"a": 1}, "user": "U1", "channel_type": "im"}}',
-            "application/json", 400, id="text-not-string",
+            "application/json",
+            400,
+            id="text-not-string",
         ),
         pytest.param(b"foo=bar", "application/x-www-form-urlencoded", 400, id="form-without-payload"),
-        pytest.param(b"payload=%7Bnot%20json", "application/x-www-form-urlencoded", 400, id="form-payload-not-json"),
+        pytest.param(
+            b"payload=%7Bnot%20json", "application/x-www-form-urlencoded", 400, id="form-payload-not-json"
+        ),
         pytest.param(b"hello", "text/plain", 415, id="wrong-content-type"),
         pytest.param(b'{"pad": "' + b"x" * (70 * 1024) + b'"}', "application/json", 413, id="oversized"),
         pytest.param(b"[" * 30_000 + b"]" * 30_000, "application/json", 400, id="deeply-nested"),
-        pytest.param(b"payload=" + b"%5B" * 20_000, "application/x-www-form-urlencoded", 400,
-                     id="deeply-nested-payload"),
-        pytest.param(b'{"type": "event_callback", "event": {"type": "message", "text": "\\ud800", "user": "U1",'
-                     b' "channel_type": "im"}}', "application/json", 400, id="lone-surrogate"),
+        pytest.param(
+            b"payload=" + b"%5B" * 20_000,
+            "application/x-www-form-urlencoded",
+            400,
+            id="deeply-nested-payload",
+        ),
+        pytest.param(
+            b'{"type": "event_callback", "event": {"type": "message", "text": "\\ud800", "user": "U1",'
+            b' "channel_type": "im"}}',
+            "application/json",
+            400,
+            id="lone-surrogate",
+        ),
     ],
 )
 async def test_malformed_or_oversized_signed_bodies_are_refused(
@@ -286,7 +316,11 @@ async def test_the_slack_user_id_is_not_the_conversation_id(slack, stand_in, tin
     assert user not in slack_conversation_id(user)
     assert [e.text for e in await stored_user_events(tiny_agent, user)] == ["hello"]
     # later messages to the conversation (a staff agent's reply) reach the user's channel
-    await channel(stand_in).get_output_channel().send_text_message(slack_conversation_id(user), "An agent writes.")
+    await (
+        channel(stand_in)
+        .get_output_channel()
+        .send_text_message(slack_conversation_id(user), "An agent writes.")
+    )
     posted = await stand_in.wait_for(2)
     assert posted[-1]["body"]["channel"] == f"D{user}" and posted[-1]["body"]["text"] == "An agent writes."
 

@@ -283,7 +283,10 @@ async def test_unconfigured_channel_refuses_everything(tiny_agent, stand_in, sto
             async with http.post(
                 f"{base}/webhooks/twilio/webhook",
                 data=urlencode(params).encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature(params)},
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": signature(params),
+                },
             ) as answer:
                 assert answer.status == 503
     assert await stand_in.settle(0.3) == []
@@ -297,7 +300,10 @@ async def test_twilio_api_failure_is_logged_without_traceback(tiny_agent, store,
             async with http.post(
                 f"{base}/webhooks/twilio/webhook",
                 data=urlencode(params).encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature(params)},
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Twilio-Signature": signature(params),
+                },
             ) as answer:
                 assert answer.status == 200
     assert any("Twilio API unreachable" in r.getMessage() for r in caplog.records)

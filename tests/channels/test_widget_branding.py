@@ -3,6 +3,7 @@ focus rings and input border, in headless Chromium at 1280 and 375 px against Ra
 channel with the tiny test model (tests/channels/test_widget_tiny.py has the machinery).
 
 Screenshots go to results/screenshots/ (SCREENSHOT_DIR overrides it); each path is printed."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -17,6 +18,7 @@ from tests.channels.browser import (
     parse_rgb,
     screenshot,
 )
+from tests.channels.conftest import rasa_channel_server
 from tests.channels.test_widget_tiny import (  # noqa: F401  (widget_ready is a fixture)
     GREETING,
     Widget,
@@ -25,7 +27,6 @@ from tests.channels.test_widget_tiny import (  # noqa: F401  (widget_ready is a 
     user_texts,
     widget_ready,
 )
-from tests.channels.conftest import rasa_channel_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -86,7 +87,9 @@ async def test_branding_attributes_are_applied(widget_ready, tiny_agent):
             await widget.open("Acme support")
             await expect(page.locator(f"{WIDGET} h2")).to_have_text("Acme support")
             assert (await styles(page.locator(f"{WIDGET} header")))["background"] == ACME_GREEN
-            assert (await styles(page.get_by_role("button", name="Go", exact=True)))["background"] == ACME_GREEN
+            assert (await styles(page.get_by_role("button", name="Go", exact=True)))[
+                "background"
+            ] == ACME_GREEN
             await expect(widget.input).to_have_attribute("placeholder", "Ask us anything")
             await expect(page.get_by_role("button", name="New chat")).to_be_visible()
             await expect(widget.status).to_have_text("Online")
@@ -148,7 +151,9 @@ async def test_javascript_api(widget_ready, tiny_agent):
             await screenshot(page, "widget-1280-api-open")
 
 
-@pytest.mark.parametrize("query", [{}, {"position": "left", "title": "Acme support"}], ids=["default", "left"])
+@pytest.mark.parametrize(
+    "query", [{}, {"position": "left", "title": "Acme support"}], ids=["default", "left"]
+)
 async def test_phone_panel_takes_the_whole_screen(widget_ready, tiny_agent, query):
     from playwright.async_api import expect
 
@@ -174,9 +179,11 @@ def _ring_contrast(found: dict) -> float:
     return contrast(parse_rgb(found["outlineColor"]), parse_rgb(found["around"]))
 
 
-@pytest.mark.parametrize("brand", [{}, {"color-primary": "#ffd400"}, {"color-primary": "#ffd400",
-                                                                       "color-focus": "#ffe680"}],
-                         ids=["default", "light-brand", "light-focus"])
+@pytest.mark.parametrize(
+    "brand",
+    [{}, {"color-primary": "#ffd400"}, {"color-primary": "#ffd400", "color-focus": "#ffe680"}],
+    ids=["default", "light-brand", "light-focus"],
+)
 async def test_focus_rings_and_input_border_have_3_to_1_contrast(widget_ready, tiny_agent, brand):
     """Measured from computed styles: a light brand colour must not make the rings vanish."""
     from playwright.async_api import expect
@@ -196,8 +203,10 @@ async def test_focus_rings_and_input_border_have_3_to_1_contrast(widget_ready, t
             found = await styles(widget.input)
             measured["input ring"] = _ring_contrast(found)
             assert found["borderStyle"] == "solid"
-            measured["input border"] = min(contrast(parse_rgb(found["borderColor"]), parse_rgb(found["around"])),
-                                           contrast(parse_rgb(found["borderColor"]), parse_rgb(found["background"])))
+            measured["input border"] = min(
+                contrast(parse_rgb(found["borderColor"]), parse_rgb(found["around"])),
+                contrast(parse_rgb(found["borderColor"]), parse_rgb(found["background"])),
+            )
             for name, locator in {
                 "choice": widget.log.get_by_role("button", name="No"),
                 "send": page.get_by_role("button", name="Send", exact=True),
@@ -211,8 +220,12 @@ async def test_focus_rings_and_input_border_have_3_to_1_contrast(widget_ready, t
             launcher = page.get_by_role("button", name="Cancellation assistant")
             await expect(launcher).to_be_focused()
             measured["launcher"] = _ring_contrast(await styles(launcher))
-            print(f"contrast {brand or 'default'}: " + ", ".join(f"{k} {v:.2f}:1" for k, v in measured.items()))
+            print(
+                f"contrast {brand or 'default'}: " + ", ".join(f"{k} {v:.2f}:1" for k, v in measured.items())
+            )
             assert all(ratio >= 3 for ratio in measured.values()), measured
             await page.evaluate("CancelWidget.open()")
             await widget.input.focus()
-            await screenshot(page, f"widget-1280-focus-{'-'.join(brand.values()).replace('#', '') or 'default'}")
+            await screenshot(
+                page, f"widget-1280-focus-{'-'.join(brand.values()).replace('#', '') or 'default'}"
+            )

@@ -69,7 +69,10 @@ def load_accounts(stack) -> None:
     """Load this file's own accounts into the stack's backend database (an upsert)."""
     subprocess.run(
         [str(Path(sys.executable).parent / "cancel-backend"), "load", str(ACCOUNTS)],
-        cwd=ROOT, env=stack.env, check=True, capture_output=True,
+        cwd=ROOT,
+        env=stack.env,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -87,7 +90,9 @@ class Customer:
         launcher = self.page.get_by_role("button", name="Cancellation assistant")
         if await launcher.is_visible():
             await launcher.click()
-        await expect(self.page.locator("#cancel-assistant-widget .status")).to_have_text("Connected", timeout=30000)
+        await expect(self.page.locator("#cancel-assistant-widget .status")).to_have_text(
+            "Connected", timeout=30000
+        )
         await expect(self.log.locator(".msg.bot").first).to_be_visible(timeout=60000)
 
     async def bot_texts(self) -> list:

@@ -1,5 +1,6 @@
 """The demo page's branding from the query string: only the widget's attributes are taken, and
 their values are escaped (the page must not become a way to inject markup)."""
+
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -7,10 +8,23 @@ from bot.web.routes import branding_from_query, setup_web_routes
 
 
 def test_only_branding_attributes_are_taken():
-    query = {"title": "Acme", "color-primary": "#006b3c", "text-start-over": "New chat", "socket-url": "http://evil",
-             "src": "x", "onload": "alert(1)", "text-": "x", "position": " ", "greeting-intent": "off"}
-    assert branding_from_query(query) == {"title": "Acme", "color-primary": "#006b3c",
-                                          "text-start-over": "New chat", "greeting-intent": "off"}
+    query = {
+        "title": "Acme",
+        "color-primary": "#006b3c",
+        "text-start-over": "New chat",
+        "socket-url": "http://evil",
+        "src": "x",
+        "onload": "alert(1)",
+        "text-": "x",
+        "position": " ",
+        "greeting-intent": "off",
+    }
+    assert branding_from_query(query) == {
+        "title": "Acme",
+        "color-primary": "#006b3c",
+        "text-start-over": "New chat",
+        "greeting-intent": "off",
+    }
     assert len(branding_from_query({"title": "x" * 5000})["title"]) == 300
 
 
@@ -20,7 +34,9 @@ async def test_branding_values_are_escaped_on_the_page():
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
-        answer = await client.get("/", params={"title": '"><script>alert(1)</script>', "greeting": "Hi & welcome"})
+        answer = await client.get(
+            "/", params={"title": '"><script>alert(1)</script>', "greeting": "Hi & welcome"}
+        )
         page = await answer.text()
     finally:
         await client.close()

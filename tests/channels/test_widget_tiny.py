@@ -102,9 +102,12 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
             await page.goto(url)
             widget = Widget(page)
             snippet = await page.locator("#snippet").inner_text()
-            assert snippet == (  # the backend's URL: the widget offers a reply email off duty (docs/handoff.md)
-                f'<script src="{url}static/widget.js" data-socket-url="{rasa_url}" '
-                f'data-backend-url="{url.rstrip("/")}" defer></script>'
+            assert (
+                snippet
+                == (  # the backend's URL: the widget offers a reply email off duty (docs/handoff.md)
+                    f'<script src="{url}static/widget.js" data-socket-url="{rasa_url}" '
+                    f'data-backend-url="{url.rstrip("/")}" defer></script>'
+                )
             )
             await widget.open()
             await expect(widget.input).to_be_focused()
@@ -154,7 +157,12 @@ async def test_conversation_with_buttons_keyboard_and_labels(widget_ready, tiny_
 
             session = await widget.session_id()
             assert await user_texts(tiny_agent, session) == [
-                "/greet", "hello", "show me options", "/deny", "show me options", "/affirm"
+                "/greet",
+                "hello",
+                "show me options",
+                "/deny",
+                "show me options",
+                "/affirm",
             ]
 
             # Escape closes the panel and gives focus back to the launcher

@@ -5,6 +5,7 @@
   end-to-end stories (``--e2e``: user text through NLU and dialogue, so a wrong intent or entity
   fails too); any wrong prediction fails.
 """
+
 import subprocess
 import sys
 from pathlib import Path
@@ -27,9 +28,22 @@ def test_data_validates_without_warnings():
 
 
 def test_conversation_stories_predict_without_error(trained_model, tmp_path):
-    result = _run([*RASA, "test", "core", "--model", str(trained_model),
-                   "--stories", "tests/conversations", "--e2e", "--fail-on-prediction-errors",
-                   "--out", str(tmp_path / "results"), "--no-plot"])
+    result = _run(
+        [
+            *RASA,
+            "test",
+            "core",
+            "--model",
+            str(trained_model),
+            "--stories",
+            "tests/conversations",
+            "--e2e",
+            "--fail-on-prediction-errors",
+            "--out",
+            str(tmp_path / "results"),
+            "--no-plot",
+        ]
+    )
     failed = tmp_path / "results" / "failed_test_stories.yml"
     details = failed.read_text()[:4000] if failed.exists() else ""
     assert result.returncode == 0, details + result.stdout[-2000:] + result.stderr[-2000:]

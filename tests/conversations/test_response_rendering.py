@@ -1,5 +1,6 @@
 """Domain responses render through Rasa's NLG without errors: button payloads that carry
 entities (JSON braces) come out as valid payloads, and nothing is logged as a failed placeholder."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,9 @@ def domain() -> Domain:
 
 def test_every_button_renders_without_interpolation_errors(domain, monkeypatch):
     failures = []
-    monkeypatch.setattr(interpolator.structlogger, "exception",
-                        lambda *args, **kwargs: failures.append((args, kwargs)))
+    monkeypatch.setattr(
+        interpolator.structlogger, "exception", lambda *args, **kwargs: failures.append((args, kwargs))
+    )
     nlg = TemplatedNaturalLanguageGenerator(domain.responses)
     # a tracker with the slots the offer question fills, so every placeholder has a value
     tracker = DialogueStateTracker.from_dict("render-test", [], domain.slots)

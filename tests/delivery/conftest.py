@@ -1,6 +1,7 @@
 """Fixtures of the delivery tests: a real SMTP server on loopback (the mail sink, aiosmtpd), the
 Twilio stand-in of tests/vendors.py, and the backend app with the delivery settings. Reuses the
 backend tests' migrated database per module (tests/bot/conftest.py)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -60,10 +61,18 @@ def twilio():
 @pytest.fixture
 def delivery_settings(settings, sink, twilio):  # noqa: F811
     return dataclasses.replace(
-        settings, dev_outbox=False, outbox_key=OUTBOX_KEY, smtp_host="127.0.0.1", smtp_port=sink.port,
-        smtp_sender="Cancellations <no-reply@test.example>", public_url="http://receipts.test",
-        twilio_account_sid=TWILIO_ACCOUNT_SID, twilio_auth_token="test-twilio-token", twilio_number=TWILIO_NUMBER,
-        twilio_api_url=twilio.url)
+        settings,
+        dev_outbox=False,
+        outbox_key=OUTBOX_KEY,
+        smtp_host="127.0.0.1",
+        smtp_port=sink.port,
+        smtp_sender="Cancellations <no-reply@test.example>",
+        public_url="http://receipts.test",
+        twilio_account_sid=TWILIO_ACCOUNT_SID,
+        twilio_auth_token="test-twilio-token",
+        twilio_number=TWILIO_NUMBER,
+        twilio_api_url=twilio.url,
+    )
 
 
 @pytest.fixture

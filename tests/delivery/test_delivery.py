@@ -1,6 +1,7 @@
 """Customer messages reach a real SMTP server on loopback and the Twilio stand-in: one-time codes
 (which then verify, and leave nothing in clear), receipts with HTML, text and a PDF whose text is
 checked, the signed receipt link, SMS receipts."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,10 +14,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
 
 from bot.delivery.worker import DELIVERER
+from bot.models import OutboxMessage
 from bot.policy import ReturnsPolicy
 from bot.server import build_app
-
-from bot.models import OutboxMessage
 from tests.bot.conftest import Api, filing, make_account, rows
 from tests.bot.test_at_rest import holds, text_at_rest
 
@@ -37,8 +37,9 @@ def pdf_text(data: bytes) -> str:
 
 
 async def start_code(api, identifier: str, conversation_id: str) -> str:
-    status, start = await api.post("/api/v1/verify/start", {"identifier": identifier,
-                                                            "conversation_id": conversation_id})
+    status, start = await api.post(
+        "/api/v1/verify/start", {"identifier": identifier, "conversation_id": conversation_id}
+    )
     assert status == 200, start
     assert (await api.post("/api/v1/verify/otp", {"attempt_id": start["attempt_id"]}))[0] == 202
     return start["attempt_id"]
@@ -72,8 +73,9 @@ async def test_a_code_arrives_by_sms_when_identified_by_phone(api, db, twilio, d
 async def test_the_receipt_email_has_text_html_and_the_pdf(api, db, sink, deliverer):
     account = make_account(db, equipment=1)
     who = await api.verify(account)
-    status, filed = await api.post("/api/v1/cancellations",
-                                   filing(account["services"][0]), who, headers={"Idempotency-Key": "k-receipt"})
+    status, filed = await api.post(
+        "/api/v1/cancellations", filing(account["services"][0]), who, headers={"Idempotency-Key": "k-receipt"}
+    )
     assert status == 201, filed
     await deliverer.deliver_due()
     [mail] = sink.mail_to(account["email"])
@@ -86,8 +88,14 @@ async def test_the_receipt_email_has_text_html_and_the_pdf(api, db, sink, delive
     [device] = filed["equipment"]
     assert re.fullmatch(r"RMA-[A-Z2-9]{8}", device["rma"])
     text = pdf_text(attachment.get_content())
-    for expected in (filed["confirmation_number"], filed["end_date"], filed["return_deadline"], "Router X",
-                     device["rma"], "How to revoke"):
+    for expected in (
+        filed["confirmation_number"],
+        filed["end_date"],
+        filed["return_deadline"],
+        "Router X",
+        device["rma"],
+        "How to revoke",
+    ):
         assert expected in text, expected
     label_text = pdf_text(label.get_content())
     assert device["rma"] in label_text and "Returns Center" in label_text and "PREPAID RETURN" in label_text
@@ -109,11 +117,16 @@ async def test_the_receipt_email_has_text_html_and_the_pdf(api, db, sink, delive
 
 async def test_an_sms_customer_gets_the_number_and_the_link(api, db, twilio, deliverer):
     account = make_account(db)
-    db.transaction(lambda s: s.execute(__import__("sqlalchemy").text(
-        "UPDATE authorized_users SET email = NULL WHERE email = :e"), {"e": account["email"]}))
+    db.transaction(
+        lambda s: s.execute(
+            __import__("sqlalchemy").text("UPDATE authorized_users SET email = NULL WHERE email = :e"),
+            {"e": account["email"]},
+        )
+    )
     who = await api.verify(account | {"email": account["phone"]})
-    status, filed = await api.post("/api/v1/cancellations",
-                                   filing(account["services"][0]), who, headers={"Idempotency-Key": "k-sms"})
+    status, filed = await api.post(
+        "/api/v1/cancellations", filing(account["services"][0]), who, headers={"Idempotency-Key": "k-sms"}
+    )
     assert status == 201, filed
     await deliverer.deliver_due()
     [sms] = twilio.sms_to("+1" + account["phone"])
@@ -122,9 +135,13 @@ async def test_an_sms_customer_gets_the_number_and_the_link(api, db, twilio, del
     assert (await api.client.get(link)).status == 200
 
 
-async def test_where_no_label_can_be_made_the_customer_gets_return_directions(db, sink, delivery_settings, policy):
+async def test_where_no_label_can_be_made_the_customer_gets_return_directions(
+    db, sink, delivery_settings, policy
+):
     """A policy file without a return address: no label, written directions in the chat and the email."""
-    no_label = dataclasses.replace(policy, returns=ReturnsPolicy(directions="Bring the router to any store of ours."))
+    no_label = dataclasses.replace(
+        policy, returns=ReturnsPolicy(directions="Bring the router to any store of ours.")
+    )
     client = TestClient(TestServer(build_app(delivery_settings, policy=no_label, db=db)))
     await client.start_server()
     try:
@@ -132,14 +149,23 @@ async def test_where_no_label_can_be_made_the_customer_gets_return_directions(db
         await client.app[DELIVERER].stop()
         account = make_account(db, equipment=1)
         who = await api.verify(account)
-        status, filed = await api.post("/api/v1/cancellations", filing(account["services"][0]), who,
-                                       headers={"Idempotency-Key": "k-directions"})
+        status, filed = await api.post(
+            "/api/v1/cancellations",
+            filing(account["services"][0]),
+            who,
+            headers={"Idempotency-Key": "k-directions"},
+        )
         assert status == 201, filed
-        assert filed["label_url"] is None and filed["return_directions"] == "Bring the router to any store of ours."
+        assert (
+            filed["label_url"] is None
+            and filed["return_directions"] == "Bring the router to any store of ours."
+        )
         assert filed["equipment"][0]["rma"]
         await client.app[DELIVERER].deliver_due()
     finally:
         await client.close()
     [mail] = sink.mail_to(account["email"])
-    assert [p.get_filename() for p in mail.iter_attachments()] == [f"receipt-{filed['confirmation_number']}.pdf"]
+    assert [p.get_filename() for p in mail.iter_attachments()] == [
+        f"receipt-{filed['confirmation_number']}.pdf"
+    ]
     assert "Bring the router to any store of ours." in mail.get_body(("plain",)).get_content()

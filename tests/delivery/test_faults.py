@@ -1,6 +1,7 @@
 """Delivery under faults: the SMTP server stops mid-run and comes back, a worker dies between
 claiming and recording, several workers share the outbox, and given-up messages are visible to a
 supervisor and can be retried. Time passing (back-off, lease) is simulated by making rows due."""
+
 from __future__ import annotations
 
 import asyncio
@@ -17,8 +18,11 @@ from tests.bot.conftest import filing, make_account, rows
 
 def make_due(db, *ids):
     """As if the back-off or the lease had run out."""
-    db.transaction(lambda s: s.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids))
-                                       .values(next_attempt_at=utcnow())))
+    db.transaction(
+        lambda s: s.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(next_attempt_at=utcnow())
+        )
+    )
 
 
 async def file_for(api, db, n: int):
@@ -27,8 +31,12 @@ async def file_for(api, db, n: int):
     for i in range(n):
         account = make_account(db)
         who = await api.verify(account)
-        status, filed = await api.post("/api/v1/cancellations", filing(account["services"][0]), who,
-                                       headers={"Idempotency-Key": f"k-fault-{i}"})
+        status, filed = await api.post(
+            "/api/v1/cancellations",
+            filing(account["services"][0]),
+            who,
+            headers={"Idempotency-Key": f"k-fault-{i}"},
+        )
         assert status == 201, filed
         accounts.append((account, filed))
     return accounts
@@ -57,8 +65,9 @@ async def test_smtp_server_down_then_back_every_message_delivered_once(api, db, 
         assert row.status == "sent" and row.last_error is None
 
 
-async def test_a_worker_dying_mid_delivery_leaves_the_lease_then_another_sends(api, db, sink, twilio, deliverer,
-                                                                               delivery_settings, policy):
+async def test_a_worker_dying_mid_delivery_leaves_the_lease_then_another_sends(
+    api, db, sink, twilio, deliverer, delivery_settings, policy
+):
     [(account, filed)] = await file_for(api, db, 1)
     # worker A claims (leases) the receipt and dies before sending it
     [job] = db.transaction(worker.claim, delivery_settings, policy, ("email", "sms"))
@@ -75,10 +84,12 @@ async def test_a_worker_dying_mid_delivery_leaves_the_lease_then_another_sends(a
 
 
 async def test_an_sms_resent_after_a_crash_reaches_twilio_with_the_same_idempotency_token(
-        api, db, twilio, deliverer, delivery_settings, policy):
+    api, db, twilio, deliverer, delivery_settings, policy
+):
     account = make_account(db)
-    status, start = await api.post("/api/v1/verify/start", {"identifier": account["phone"],
-                                                            "conversation_id": "conv-crash-sms"})
+    status, start = await api.post(
+        "/api/v1/verify/start", {"identifier": account["phone"], "conversation_id": "conv-crash-sms"}
+    )
     assert (await api.post("/api/v1/verify/otp", {"attempt_id": start["attempt_id"]}))[0] == 202
     [job] = db.transaction(worker.claim, delivery_settings, policy, ("sms",))
     # the provider takes the message, then the worker dies before recording it
@@ -93,7 +104,9 @@ async def test_an_sms_resent_after_a_crash_reaches_twilio_with_the_same_idempote
     assert row.status == "sent" and row.provider_id == sid and row.sealed_code is None
 
 
-async def test_two_replicas_at_once_send_each_message_once(api, db, sink, deliverer, delivery_settings, policy):
+async def test_two_replicas_at_once_send_each_message_once(
+    api, db, sink, deliverer, delivery_settings, policy
+):
     accounts = await file_for(api, db, 6)
     replicas = [Deliverer(db, delivery_settings, policy) for _ in range(3)]
     counts = await asyncio.gather(*(r.deliver_due() for r in replicas))
@@ -103,7 +116,8 @@ async def test_two_replicas_at_once_send_each_message_once(api, db, sink, delive
 
 
 async def test_given_up_messages_are_visible_to_a_supervisor_and_can_be_retried(
-        api, db, sink, deliverer, monkeypatch, supervisor):
+    api, db, sink, deliverer, monkeypatch, supervisor
+):
     monkeypatch.setattr(worker, "MAX_ATTEMPTS", 2)
     sink.stop()
     [(account, filed)] = await file_for(api, db, 1)
@@ -127,12 +141,15 @@ async def test_given_up_messages_are_visible_to_a_supervisor_and_can_be_retried(
     assert row.id not in [m["id"] for m in listed["messages"]]
 
 
-async def test_a_failed_code_cannot_be_retried_and_holds_no_code(api, db, deliverer, monkeypatch, sink, supervisor):
+async def test_a_failed_code_cannot_be_retried_and_holds_no_code(
+    api, db, deliverer, monkeypatch, sink, supervisor
+):
     monkeypatch.setattr(worker, "MAX_ATTEMPTS", 1)
     sink.stop()
     account = make_account(db)
-    status, start = await api.post("/api/v1/verify/start", {"identifier": account["email"],
-                                                            "conversation_id": "conv-failed-code"})
+    status, start = await api.post(
+        "/api/v1/verify/start", {"identifier": account["email"], "conversation_id": "conv-failed-code"}
+    )
     assert (await api.post("/api/v1/verify/otp", {"attempt_id": start["attempt_id"]}))[0] == 202
     await deliverer.deliver_due()
     [row] = rows(db, OutboxMessage, recipient=account["email"], kind="otp")
@@ -151,8 +168,10 @@ async def supervisor(app_client, db):
     page = await client.get("/console/login")
     assert page.status == 200
     csrf_cookie = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
-    answer = await client.post("/console/login", json={"username": "sup-delivery", "password": "a-long-password-1",
-                                                       "csrf_token": csrf_cookie})
+    answer = await client.post(
+        "/console/login",
+        json={"username": "sup-delivery", "password": "a-long-password-1", "csrf_token": csrf_cookie},
+    )
     assert answer.status == 200, await answer.text()
     csrf = (await answer.json())["csrf_token"]
 
@@ -171,8 +190,9 @@ async def supervisor(app_client, db):
 async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db, supervisor):
     account = make_account(db, equipment=2)
     who = await api.verify(account)
-    status, filed = await api.post("/api/v1/cancellations", filing(account["services"][0]), who,
-                                   headers={"Idempotency-Key": "k-returns"})
+    status, filed = await api.post(
+        "/api/v1/cancellations", filing(account["services"][0]), who, headers={"Idempotency-Key": "k-returns"}
+    )
     assert status == 201, filed
     first, second = filed["equipment"]
     assert first["rma"] != second["rma"]
@@ -183,8 +203,11 @@ async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db
         return {r["rma"]: r["state"] for r in listed["returns"]}
 
     assert {s for rma, s in (await states()).items() if rma in (first["rma"], second["rma"])} == {"due"}
-    status, _ = await api.post(f"/api/v1/cancellations/{filed['confirmation_number']}/tracking",
-                               {"tracking_number": "1Z999AA10123456784", "equipment_id": first["id"]}, who)
+    status, _ = await api.post(
+        f"/api/v1/cancellations/{filed['confirmation_number']}/tracking",
+        {"tracking_number": "1Z999AA10123456784", "equipment_id": first["id"]},
+        who,
+    )
     assert status == 200
     # the deadline passes for the device still at the customer's
     from sqlalchemy import select
@@ -192,16 +215,19 @@ async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db
     from bot.models import CancellationRequest
 
     def backdate(session):
-        request = session.execute(select(CancellationRequest).filter_by(
-            confirmation_number=filed["confirmation_number"])).scalar_one()
+        request = session.execute(
+            select(CancellationRequest).filter_by(confirmation_number=filed["confirmation_number"])
+        ).scalar_one()
         request.snapshot = {**request.snapshot, "return_deadline": "2020-01-01"}
+
     db.transaction(backdate)
     now = await states()
     assert now[first["rma"]] == "in_transit" and now[second["rma"]] == "overdue"
 
 
-async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_sent(api, db, sink, deliverer,
-                                                                                    monkeypatch):
+async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_sent(
+    api, db, sink, deliverer, monkeypatch
+):
     from bot.delivery import compose
 
     first, second = await file_for(api, db, 2)

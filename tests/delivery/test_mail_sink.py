@@ -1,5 +1,6 @@
 """The local mail sink of make run and `cancel-backend mail`, as the separate processes a developer
 runs: mail sent to the sink is listed and shown, a repeated Message-ID is kept once."""
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,9 @@ def _send(port: int, subject: str, message_id: str) -> None:
 
 
 def _cli(env, *args) -> str:
-    return subprocess.run(CLI + ["mail", *args], env=env, capture_output=True, text=True, check=True,
-                          timeout=60).stdout
+    return subprocess.run(
+        CLI + ["mail", *args], env=env, capture_output=True, text=True, check=True, timeout=60
+    ).stdout
 
 
 def test_mail_sent_to_the_sink_is_listed_and_shown_once(sink_process):

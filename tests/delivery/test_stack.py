@@ -2,6 +2,7 @@
 real SMTP server on loopback (the mail sink) as under `make run`. A customer cancels in the chat;
 the receipt email with its PDF and the return label (an RMA barcode per device) reaches the sink,
 and the chat's label and receipt links serve the PDFs."""
+
 from __future__ import annotations
 
 import io
@@ -37,9 +38,16 @@ def _mail_with(sink: Sink, address: str, number: str, timeout: float = 60.0):
 def mail_stack(trained_model, tmp_path_factory):
     sink = Sink(tmp_path_factory.mktemp("mail"))
     sink.start()
-    stack = Stack(tmp_path_factory.mktemp("mail-stack"), trained_model, env={
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port), "DEV_OUTBOX": "0",
-        "OUTBOX_KEY": "stack-outbox-key"})
+    stack = Stack(
+        tmp_path_factory.mktemp("mail-stack"),
+        trained_model,
+        env={
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(sink.port),
+            "DEV_OUTBOX": "0",
+            "OUTBOX_KEY": "stack-outbox-key",
+        },
+    )
     stack.env["PUBLIC_URL"] = stack.backend_url
     with stack:
         yield stack, sink

@@ -1,4 +1,5 @@
 """A customer talking to the running stack over REST, for end-to-end tests and the benchmark."""
+
 from __future__ import annotations
 
 import re

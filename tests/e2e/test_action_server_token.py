@@ -1,6 +1,7 @@
 """Issue 14, medium: the action server answered anyone (forged /webhook calls with an invented
 tracker queued a handoff and started a verification). It now needs the shared token Rasa sends
 (bot/action_server.py) and listens on loopback by default."""
+
 import pytest
 
 from tests.stack import http_json
@@ -12,9 +13,16 @@ def _forged_call(sender="forged-1"):
     return {
         "next_action": "action_handoff",
         "sender_id": sender,
-        "tracker": {"sender_id": sender, "slots": {}, "latest_message": {"text": "/request_human",
-                    "intent": {"name": "request_human"}}, "events": [], "paused": False,
-                    "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"},
+        "tracker": {
+            "sender_id": sender,
+            "slots": {},
+            "latest_message": {"text": "/request_human", "intent": {"name": "request_human"}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
         "domain": {},
         "version": "3.6.21",
     }
@@ -30,11 +38,17 @@ def test_forged_action_calls_are_refused(stack):
     from tests.handoff.console_http import StackConsole
 
     supervisor = StackConsole(stack.backend_url).login("sam", "sam-demo-password")
-    assert not [h for h in supervisor.get("/console/api/handoffs")[1]["handoffs"]
-                if h["conversation_id"] == "forged-1"]
+    assert not [
+        h
+        for h in supervisor.get("/console/api/handoffs")[1]["handoffs"]
+        if h["conversation_id"] == "forged-1"
+    ]
     # the token Rasa sends is accepted (and the assistant works: every e2e test goes through it)
-    status, body = http_json("POST", f"{url}?token={stack.action_token}", {
-        **_forged_call("token-ok"), "next_action": "action_ask_account_identifier"})
+    status, body = http_json(
+        "POST",
+        f"{url}?token={stack.action_token}",
+        {**_forged_call("token-ok"), "next_action": "action_ask_account_identifier"},
+    )
     assert status == 200 and body["responses"]
 
 
@@ -60,8 +74,13 @@ def test_action_server_listens_on_loopback_by_default(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "ACTION_HOST"}
     env.update(ACTION_PORT=str(port), ACTION_SERVER_TOKEN="t")
-    process = subprocess.Popen([sys.executable, "-m", "bot.action_server"], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.action_server"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not _listening_addresses(port):

@@ -6,6 +6,7 @@ Each attack of the probe is replayed: REST with the customer's phone number, wit
 conversation's real (pseudonymous) id, with a Slack user id; socket.io with a phone number or a
 forged session id. None may show the account's services or file anything; the legitimate channel
 goes on working."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,8 +22,16 @@ from tests.vendors import post_slack, post_sms
 
 pytestmark = pytest.mark.slow
 
-SECRET_SIGNS = ("Office Internet", "Office Phones", "Website Hosting", "SVC-600", "Kim", "Grace", "Business Voice",
-                "SVC-3001")
+SECRET_SIGNS = (
+    "Office Internet",
+    "Office Phones",
+    "Website Hosting",
+    "SVC-600",
+    "Kim",
+    "Grace",
+    "Business Voice",
+    "SVC-3001",
+)
 
 
 def _conversation_id(stack, kind: str, raw: str) -> str:
@@ -47,10 +56,20 @@ def _sms(stack, phone: str, text: str) -> str:
 
 
 def _rest(stack, sender: str, text: str, headers=None) -> tuple:
-    status, body = http_json("POST", f"{stack.rasa_url}/webhooks/rest/webhook", {"sender": sender, "message": text},
-                             stack.rest_headers() if headers is None else headers, timeout=60)
-    shown = " ".join((m.get("text") or "") + " ".join(b.get("title", "") for b in m.get("buttons") or [])
-                     for m in body) if isinstance(body, list) else str(body)
+    status, body = http_json(
+        "POST",
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        {"sender": sender, "message": text},
+        stack.rest_headers() if headers is None else headers,
+        timeout=60,
+    )
+    shown = (
+        " ".join(
+            (m.get("text") or "") + " ".join(b.get("title", "") for b in m.get("buttons") or []) for m in body
+        )
+        if isinstance(body, list)
+        else str(body)
+    )
     return status, shown
 
 
@@ -58,9 +77,13 @@ def _filed_for(stack, account_number: str) -> int:
     engine = sa.create_engine(stack.database_url, future=True)
     try:
         with engine.connect() as conn:
-            return conn.execute(sa.text(
-                "select count(*) from cancellation_requests r join services s on s.id = r.service_id"
-                " join accounts a on a.id = s.account_id where a.account_number = :n"), {"n": account_number}).scalar()
+            return conn.execute(
+                sa.text(
+                    "select count(*) from cancellation_requests r join services s on s.id = r.service_id"
+                    " join accounts a on a.id = s.account_id where a.account_number = :n"
+                ),
+                {"n": account_number},
+            ).scalar()
     finally:
         engine.dispose()
 
@@ -91,12 +114,14 @@ async def _socketio_attempt(stack, session_id: str, texts) -> str:
             await asyncio.sleep(0.5)  # the rest of the turn's messages
     finally:
         await client.disconnect()
-    return " ".join(str(m.get("text") or "") + " ".join(b.get("title", "") for b in m.get("quick_replies") or [])
-                    for m in said)
+    return " ".join(
+        str(m.get("text") or "") + " ".join(b.get("title", "") for b in m.get("quick_replies") or [])
+        for m in said
+    )
 
 
 def test_an_sms_verified_conversation_cannot_be_continued_over_rest_or_socketio(stack):
-    phone = "+1555" + str(secrets.randbelow(10 ** 7)).zfill(7)
+    phone = "+1555" + str(secrets.randbelow(10**7)).zfill(7)
     filed_before = _filed_for(stack, "10000006")
     assert "account" in _sms(stack, phone, "I want to cancel my service").lower()
     _sms(stack, phone, "10000006")
@@ -126,7 +151,9 @@ def test_an_sms_verified_conversation_cannot_be_continued_over_rest_or_socketio(
     answer = _sms(stack, phone, "I want to cancel my service")
     assert "Office Internet" in answer, answer
     # the tracker is not named after the number and holds neither the number nor the ZIP
-    status, body = http_json("GET", f"{stack.rasa_url}/conversations/{phone}/tracker?token={stack.rasa_token}")
+    status, body = http_json(
+        "GET", f"{stack.rasa_url}/conversations/{phone}/tracker?token={stack.rasa_token}"
+    )
     assert status == 200 and not [e for e in body["events"] if e.get("input_channel") == "twilio"]
     stored = str(stack.tracker(conversation))
     assert phone not in stored and "73301" not in stored and "10000006" not in stored
@@ -162,8 +189,12 @@ def test_hostile_input_does_not_stop_the_assistant(stack):
     raw = b'{"sender": "\\ud800", "message": "hi"}'
     import urllib.request
 
-    request = urllib.request.Request(f"{stack.rasa_url}/webhooks/rest/webhook", data=raw, method="POST",
-                                     headers={"Content-Type": "application/json", **stack.rest_headers()})
+    request = urllib.request.Request(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        data=raw,
+        method="POST",
+        headers={"Content-Type": "application/json", **stack.rest_headers()},
+    )
     try:
         urllib.request.urlopen(request, timeout=30)
         status = 200

@@ -1,6 +1,7 @@
 """Issue 14: faults end in an honest answer, never silence, and nothing is filed twice. A stack of
 its own (processes are stopped and killed here): the backend frozen while the customer confirms
 (the filing reaches it only after the action gave up), the action server killed and restarted."""
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def faulty_stack(trained_model, tmp_path_factory):
-    with Stack(tmp_path_factory.mktemp("faults"), trained_model, env={"BACKEND_TIMEOUT_SECONDS": "3"}) as stack:
+    with Stack(
+        tmp_path_factory.mktemp("faults"), trained_model, env={"BACKEND_TIMEOUT_SECONDS": "3"}
+    ) as stack:
         yield stack
 
 
@@ -27,8 +30,13 @@ def _filed(stack, service_id):
     engine = sa.create_engine(stack.database_url, future=True)
     try:
         with engine.connect() as conn:
-            return [row[0] for row in conn.execute(sa.text(
-                "select confirmation_number from cancellation_requests where service_id = :s"), {"s": service_id})]
+            return [
+                row[0]
+                for row in conn.execute(
+                    sa.text("select confirmation_number from cancellation_requests where service_id = :s"),
+                    {"s": service_id},
+                )
+            ]
     finally:
         engine.dispose()
 

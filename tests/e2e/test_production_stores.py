@@ -4,6 +4,7 @@ The assistant runs with the same endpoint types as ``endpoints.prod.yml``; a can
 REST must work, the tracker rows in PostgreSQL and the events on the RabbitMQ queue must both be
 redacted, and the lock store must be Redis.
 """
+
 import asyncio
 import json
 import os
@@ -31,8 +32,9 @@ def tracker_database():
     url = sa.engine.make_url(admin_url).set(database=name)
     yield url.render_as_string(hide_password=False)
     with admin.connect() as conn:
-        conn.execute(sa.text(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
     admin.dispose()
 
@@ -60,17 +62,22 @@ def test_cancellation_on_postgres_redis_rabbitmq(trained_model, tmp_path, tracke
     amqp = urlparse(amqp_url)
     queue = f"rasa_events_test_{uuid.uuid4().hex[:8]}"
     # endpoints.prod.yml as shipped, loaded by Rasa with its ${VARIABLES} from the environment
-    stack = Stack(tmp_path, trained_model, endpoints_file=ROOT / "endpoints.prod.yml", env={
-        "TRACKER_DB_URL": tracker_database,
-        "REDIS_HOST": redis_url.hostname or "127.0.0.1",
-        "REDIS_PORT": str(redis_url.port or 6379),
-        "REDIS_LOCK_DB": (redis_url.path or "/0").strip("/") or "0",
-        "RABBITMQ_HOST": amqp.hostname or "127.0.0.1",
-        "RABBITMQ_PORT": str(amqp.port or 5672),
-        "RABBITMQ_USER": amqp.username or "guest",
-        "RABBITMQ_PASSWORD": amqp.password or "guest",
-        "RABBITMQ_QUEUE": queue,
-    })
+    stack = Stack(
+        tmp_path,
+        trained_model,
+        endpoints_file=ROOT / "endpoints.prod.yml",
+        env={
+            "TRACKER_DB_URL": tracker_database,
+            "REDIS_HOST": redis_url.hostname or "127.0.0.1",
+            "REDIS_PORT": str(redis_url.port or 6379),
+            "REDIS_LOCK_DB": (redis_url.path or "/0").strip("/") or "0",
+            "RABBITMQ_HOST": amqp.hostname or "127.0.0.1",
+            "RABBITMQ_PORT": str(amqp.port or 5672),
+            "RABBITMQ_USER": amqp.username or "guest",
+            "RABBITMQ_PASSWORD": amqp.password or "guest",
+            "RABBITMQ_QUEUE": queue,
+        },
+    )
     import redis
 
     redis_client = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
@@ -91,8 +98,12 @@ def test_cancellation_on_postgres_redis_rabbitmq(trained_model, tmp_path, tracke
 
     engine = sa.create_engine(tracker_database, future=True)
     with engine.connect() as conn:
-        rows = [r[0] for r in conn.execute(
-            sa.text("select data from events where sender_id = :s"), {"s": customer.sender})]
+        rows = [
+            r[0]
+            for r in conn.execute(
+                sa.text("select data from events where sender_id = :s"), {"s": customer.sender}
+            )
+        ]
     engine.dispose()
     stored = searchable(rows)
     assert number in stored, "the conversation was not stored in PostgreSQL"

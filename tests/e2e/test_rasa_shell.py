@@ -3,6 +3,7 @@
 Runs scripts/rasa_shell.py (what scripts/shell.sh starts) in a pseudo-terminal against the test
 stack's action server and backend, as a developer would type in it.
 """
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,9 @@ class Terminal:
 
     def __init__(self, args, env) -> None:
         self.master, slave = pty.openpty()
-        self.process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                        cwd=ROOT, start_new_session=True)
+        self.process = subprocess.Popen(
+            args, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True
+        )
         os.close(slave)
         self.screen = ""
 
@@ -60,12 +62,28 @@ class Terminal:
 
 @pytest.mark.slow
 def test_shell_menu_shows_titles_and_sends_the_payload(stack, tmp_path):
-    env = {**stack.env, "TERM": "xterm", "COLUMNS": "200", "LINES": "50",
-           "PROMPT_TOOLKIT_NO_CPR": "1",
-           "TRACKER_DB_URL": f"sqlite:///{tmp_path}/shell-tracker.sqlite3"}
-    terminal = Terminal([sys.executable, "scripts/rasa_shell.py", "shell", "--model",
-                         str(stack.model), "--endpoints", str(ROOT / "endpoints.yml"),
-                         "-p", str(free_port())], env)
+    env = {
+        **stack.env,
+        "TERM": "xterm",
+        "COLUMNS": "200",
+        "LINES": "50",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TRACKER_DB_URL": f"sqlite:///{tmp_path}/shell-tracker.sqlite3",
+    }
+    terminal = Terminal(
+        [
+            sys.executable,
+            "scripts/rasa_shell.py",
+            "shell",
+            "--model",
+            str(stack.model),
+            "--endpoints",
+            str(ROOT / "endpoints.yml"),
+            "-p",
+            str(free_port()),
+        ],
+        env,
+    )
     try:
         terminal.read_until(r"Your input ->", timeout=240)
         terminal.type("I want to cancel\r")

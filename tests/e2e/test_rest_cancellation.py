@@ -4,6 +4,7 @@ A customer cancels in natural language; the database must hold the request under
 confirmation number the customer was given, and the stored tracker must hold no identifier or
 verification factor.
 """
+
 import pytest
 import sqlalchemy as sa
 
@@ -17,9 +18,11 @@ def _request(stack, number):
     engine = sa.create_engine(stack.database_url, future=True)
     with engine.connect() as conn:
         row = conn.execute(
-            sa.text("select r.confirmation_number, r.end_kind, r.end_date, r.status, r.reason,"
-                    " r.channel, s.id, s.status from cancellation_requests r"
-                    " join services s on s.id = r.service_id where r.confirmation_number = :n"),
+            sa.text(
+                "select r.confirmation_number, r.end_kind, r.end_date, r.status, r.reason,"
+                " r.channel, s.id, s.status from cancellation_requests r"
+                " join services s on s.id = r.service_id where r.confirmation_number = :n"
+            ),
             {"n": number},
         ).one_or_none()
     engine.dispose()

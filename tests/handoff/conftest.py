@@ -1,6 +1,7 @@
 """Fixtures of the handoff tests: a migrated database per module (SQLite, and PostgreSQL in a fresh
 schema when TEST_POSTGRES_URL is set), the backend app with the staff console on aiohttp's test
 server, a stand-in for Rasa's HTTP API, staff users, and a console client with its own cookies."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,10 +25,18 @@ from bot.db import Database
 from bot.handoff.auth import upsert_staff
 
 # Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
-from tests.bot.conftest import IDENTIFIER_HASH_KEY, TOKEN, Api, _quiet_sqlite_decimal_warning, db, db_url, policy  # noqa: F401
+from tests.bot.conftest import (
+    IDENTIFIER_HASH_KEY,
+    TOKEN,
+    Api,
+    _quiet_sqlite_decimal_warning,
+    db,
+    db_url,
+    policy,
+)  # noqa: F401
 
 # Same code paths, cheaper hashing: production uses N=2^15.
-bot.handoff.auth.SCRYPT_N = 2 ** 10
+bot.handoff.auth.SCRYPT_N = 2**10
 ROOT = Path(__file__).resolve().parents[2]
 RASA_TOKEN = "rasa-test-token"
 PASSWORD = "correct-horse-battery"
@@ -45,10 +54,14 @@ class RasaStandIn:
         self.url = ""
 
     def tracker(self, conversation_id: str) -> Dict[str, Any]:
-        return self.trackers.setdefault(conversation_id, {"sender_id": conversation_id, "events": [], "paused": False})
+        return self.trackers.setdefault(
+            conversation_id, {"sender_id": conversation_id, "events": [], "paused": False}
+        )
 
     def say(self, conversation_id: str, who: str, text: str, **extra: Any) -> None:
-        self.tracker(conversation_id)["events"].append({"event": who, "text": text, "timestamp": 1.0, **extra})
+        self.tracker(conversation_id)["events"].append(
+            {"event": who, "text": text, "timestamp": 1.0, **extra}
+        )
 
     def app(self) -> web.Application:
         async def get_tracker(request: web.Request) -> web.Response:
@@ -96,9 +109,15 @@ async def rasa():
 
 
 def make_settings(db_url: str, rasa_url: str = "http://127.0.0.1:9", **extra: Any) -> Settings:
-    return Settings(database_url=db_url, service_token=TOKEN, identifier_hash_key=IDENTIFIER_HASH_KEY,
-                    dev_outbox=True, rasa_url=rasa_url,
-                    rasa_token=RASA_TOKEN, **extra)
+    return Settings(
+        database_url=db_url,
+        service_token=TOKEN,
+        identifier_hash_key=IDENTIFIER_HASH_KEY,
+        dev_outbox=True,
+        rasa_url=rasa_url,
+        rasa_token=RASA_TOKEN,
+        **extra,
+    )
 
 
 @pytest.fixture
@@ -156,8 +175,10 @@ class Console:
 
     async def login(self, username: str, password: str = PASSWORD) -> aiohttp.ClientResponse:
         token = await self.login_csrf()
-        async with self.http.post(self.base + "/console/login", json={"username": username, "password": password,
-                                                                    "csrf_token": token}) as answer:
+        async with self.http.post(
+            self.base + "/console/login",
+            json={"username": username, "password": password, "csrf_token": token},
+        ) as answer:
             body = await answer.json()
             if answer.status == 200:
                 self.csrf = body["csrf_token"]
@@ -223,10 +244,18 @@ async def supervisor(db, console_factory):
     return c
 
 
-async def queue_handoff(api: Api, conversation_id: Optional[str] = None, reason: str = "customer_request",
-                        channel: str = "socketio", who: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+async def queue_handoff(
+    api: Api,
+    conversation_id: Optional[str] = None,
+    reason: str = "customer_request",
+    channel: str = "socketio",
+    who: Optional[Dict[str, str]] = None,
+) -> Dict[str, Any]:
     conversation_id = conversation_id or "conv-" + secrets.token_hex(4)
-    status, body = await api.post("/api/v1/handoffs", {"conversation_id": conversation_id, "reason": reason,
-                                                       "channel": channel}, who=who)
+    status, body = await api.post(
+        "/api/v1/handoffs",
+        {"conversation_id": conversation_id, "reason": reason, "channel": channel},
+        who=who,
+    )
     assert status in (200, 201), body
     return body

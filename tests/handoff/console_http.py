@@ -1,4 +1,5 @@
 """A blocking console client (urllib + cookie jar) for tests against a running backend."""
+
 from __future__ import annotations
 
 import http.cookiejar
@@ -16,16 +17,28 @@ class StackConsole:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.csrf: Optional[str] = None
 
-    def _send(self, method: str, path: str, body: Any = None, headers: Optional[dict] = None) -> Tuple[int, Any]:
-        return http_json(method, self.base + path, body, timeout=60, opener=self.opener, headers={
-            "Accept": "application/json",
-            **({"X-CSRF-Token": self.csrf} if self.csrf and method == "POST" else {}), **(headers or {})})
+    def _send(
+        self, method: str, path: str, body: Any = None, headers: Optional[dict] = None
+    ) -> Tuple[int, Any]:
+        return http_json(
+            method,
+            self.base + path,
+            body,
+            timeout=60,
+            opener=self.opener,
+            headers={
+                "Accept": "application/json",
+                **({"X-CSRF-Token": self.csrf} if self.csrf and method == "POST" else {}),
+                **(headers or {}),
+            },
+        )
 
     def login(self, username: str, password: str) -> "StackConsole":
         with self.opener.open(self.base + "/console/login", timeout=30) as answer:
             token = re.search(r'name="csrf_token" value="([^"]+)"', answer.read().decode()).group(1)
-        status, body = self._send("POST", "/console/login", {"username": username, "password": password,
-                                                             "csrf_token": token})
+        status, body = self._send(
+            "POST", "/console/login", {"username": username, "password": password, "csrf_token": token}
+        )
         assert status == 200, body
         self.csrf = body["csrf_token"]
         return self

@@ -3,6 +3,7 @@ website widget, an agent signs in to the staff console, takes the chat and repli
 appears in the widget; the agent hands back and the assistant answers the customer again.
 
 Staff are put on duty by the supervisor's override, so the test does not depend on the clock."""
+
 from __future__ import annotations
 
 import asyncio
@@ -62,13 +63,18 @@ async def test_agent_takes_over_in_the_widget_and_hands_back(live):
         launcher = customer.get_by_role("button", name="Cancellation assistant")
         if await launcher.is_visible():
             await launcher.click()
-        await expect(customer.locator("#cancel-assistant-widget .status")).to_have_text("Connected", timeout=30000)
+        await expect(customer.locator("#cancel-assistant-widget .status")).to_have_text(
+            "Connected", timeout=30000
+        )
         await _send(customer, "/request_human")
         await _wait_for_bot_text(customer, "member of our team")
         session_id = await customer.evaluate("localStorage.getItem('cancel-assistant:session-id')")
         assert stack.tracker(session_id)["paused"] is True
-        handoff = next(h for h in supervisor.get("/console/api/handoffs")[1]["handoffs"]
-                       if h["conversation_id"] == session_id)
+        handoff = next(
+            h
+            for h in supervisor.get("/console/api/handoffs")[1]["handoffs"]
+            if h["conversation_id"] == session_id
+        )
         assert handoff["channel"] == "socketio"
 
         # the agent, in a browser context of their own
@@ -93,7 +99,9 @@ async def test_agent_takes_over_in_the_widget_and_hands_back(live):
 
         # the customer writes while the agent has the chat: the assistant stays quiet
         await _send(customer, "I just wanted to check on my bill")
-        await expect(agent.get_by_role("list", name="Transcript")).to_contain_text("check on my bill", timeout=15000)
+        await expect(agent.get_by_role("list", name="Transcript")).to_contain_text(
+            "check on my bill", timeout=15000
+        )
         before = await _bot_texts(customer)
 
         await agent.get_by_role("button", name="Hand back to the assistant").click()

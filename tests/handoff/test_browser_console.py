@@ -2,6 +2,7 @@
 against the real stack: what the customer and the agent or supervisor see at each step.
 
 Screenshots: results/screenshots/console-*.png and widget-handoff-*.png (SCREENSHOT_DIR overrides)."""
+
 from __future__ import annotations
 
 import re
@@ -45,7 +46,9 @@ async def _sign_in(page, backend_url, username, password):
 
 
 def _handoff_of(console, session_id):
-    return next(h for h in console.get("/console/api/handoffs")[1]["handoffs"] if h["conversation_id"] == session_id)
+    return next(
+        h for h in console.get("/console/api/handoffs")[1]["handoffs"] if h["conversation_id"] == session_id
+    )
 
 
 async def _in_view(locator, height=800):
@@ -115,7 +118,9 @@ async def test_agent_works_a_chat_and_hands_back_without_a_wrong_message(live): 
             return [bg('.msg.agent'), bg('.msg.bot:not(.agent)')];
         }""")
         assert colours[0] != colours[1], colours
-        await expect(transcript.locator("li.agent").filter(has_text=reply).locator(".who")).to_have_text("Alex")
+        await expect(transcript.locator("li.agent").filter(has_text=reply).locator(".who")).to_have_text(
+            "Alex"
+        )
         await screenshot(agent, "console-chat-taken")
         await screenshot(customer, "widget-handoff-agent")
 
@@ -164,8 +169,12 @@ async def test_supervisor_sees_no_reply_box_before_taking_and_assign_tells_both(
         await boss.get_by_role("button", name="Assign").click()
         await expect(boss.locator("#handoff-status")).to_have_text("With Alex")
         await _wait_for_bot_text(customer, "Alex from our support team is taking over this chat")
-        await expect(_widget(customer).locator(".handoff-state")).to_have_text("Alex from our support team is answering.")
-        await expect(agent.locator("#flash")).to_contain_text(f"Chat #{hid} was assigned to you", timeout=15000)
+        await expect(_widget(customer).locator(".handoff-state")).to_have_text(
+            "Alex from our support team is answering."
+        )
+        await expect(agent.locator("#flash")).to_contain_text(
+            f"Chat #{hid} was assigned to you", timeout=15000
+        )
         await screenshot(agent, "console-assigned-to-me")
         # the supervisor may write in an assigned chat; then closes it
         await expect(boss.get_by_label("Reply to the customer")).to_be_visible()
@@ -201,7 +210,9 @@ async def test_off_duty_the_customer_may_leave_an_email_and_is_told_cancelling_n
         await expect(state).to_contain_text("Email for a reply")  # the browser's own check keeps the form
         await email.fill("erin.reply@example.com")
         await email.press("Enter")
-        await expect(state).to_have_text("Thanks: our team will reply to erin.reply@example.com when they are back.")
+        await expect(state).to_have_text(
+            "Thanks: our team will reply to erin.reply@example.com when they are back."
+        )
         session_id = await customer.evaluate("localStorage.getItem('cancel-assistant:session-id')")
         # the assistant still answers right away
         before = len(await _bot_texts(customer))
@@ -211,8 +222,10 @@ async def test_off_duty_the_customer_may_leave_an_email_and_is_told_cancelling_n
     assert handoff["reply_email"] == "erin.reply@example.com" and handoff["status"] == "queued"
 
 
-RECORD_INTERVALS = "window.__intervals = []; const _si = window.setInterval; " \
-                   "window.setInterval = function (f, ms) { window.__intervals.push(ms); return _si(f, ms); };"
+RECORD_INTERVALS = (
+    "window.__intervals = []; const _si = window.setInterval; "
+    "window.setInterval = function (f, ms) { window.__intervals.push(ms); return _si(f, ms); };"
+)
 
 
 async def test_console_is_live_without_polling_new_chats_messages_and_typing(live):  # noqa: F811

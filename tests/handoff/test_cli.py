@@ -1,4 +1,5 @@
 """`cancel-backend add-staff` and the demo staff users of the fixture file."""
+
 import os
 import subprocess
 import sys
@@ -25,13 +26,22 @@ def test_add_staff_reads_the_password_from_stdin(tmp_path):
     upgrade(url)
     env = {**os.environ, "DATABASE_URL": url, "BACKEND_SERVICE_TOKEN": "t", "PYTHONPATH": str(ROOT)}
     run = lambda *args, password: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "bot.cli", "add-staff", *args], input=password + "\n", env=env, cwd=ROOT,
-        capture_output=True, text=True)
+        [sys.executable, "-m", "bot.cli", "add-staff", *args],
+        input=password + "\n",
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     done = run("Pat", "--name", "Pat Doe", "--role", "supervisor", password="a-long-password")
     assert done.returncode == 0 and "staff user pat created (supervisor)" in done.stdout
     assert "a-long-password" not in done.stdout + done.stderr
     user = _users(url)["pat"]
-    assert user.display_name == "Pat Doe" and user.role == "supervisor" and user.password_hash.startswith("scrypt$")
+    assert (
+        user.display_name == "Pat Doe"
+        and user.role == "supervisor"
+        and user.password_hash.startswith("scrypt$")
+    )
     assert check_password("a-long-password", user.password_hash)
     again = run("pat", "--name", "Pat", password="another-password")
     assert again.returncode == 0 and "updated (agent)" in again.stdout
@@ -63,9 +73,11 @@ def test_bad_staff_entries_name_the_entry(tmp_path):
     upgrade(url)
     db = Database(url)
     try:
-        for staff, message in [([{"username": "x1", "password": "a-long-password", "role": "boss"}], "staff[0]: role"),
-                               ([{"username": "x2"}], "staff[0].password: is required"),
-                               ("alex", "staff: must be a list")]:
+        for staff, message in [
+            ([{"username": "x1", "password": "a-long-password", "role": "boss"}], "staff[0]: role"),
+            ([{"username": "x2"}], "staff[0].password: is required"),
+            ("alex", "staff: must be a list"),
+        ]:
             try:
                 db.transaction(load_data, {"accounts": [], "staff": staff})
             except FixtureError as exc:

@@ -1,5 +1,6 @@
 """The staff console over HTTP: login, sessions, CSRF, roles, and the chat actions against a Rasa
 stand-in (the real Rasa is in test_stack.py)."""
+
 import re
 
 import pytest
@@ -50,14 +51,30 @@ GUARDED = [
 
 
 def test_every_console_route_is_in_the_table(server):
-    routed = {(r.method, r.resource.canonical) for r in server.app.router.routes()
-              if r.resource.canonical.startswith("/console") and r.method != "HEAD"}
+    routed = {
+        (r.method, r.resource.canonical)
+        for r in server.app.router.routes()
+        if r.resource.canonical.startswith("/console") and r.method != "HEAD"
+    }
     examples = {"/export/funnel.csv": "/export/{table}.csv", "/transcript/0123abcd": "/transcript/{ref}"}
-    guarded = {(m, re.sub(r"/handoffs/1(/|$)", r"/handoffs/{handoff_id}\1",
-                          p.split("?")[0].replace("/outbox/1/", "/outbox/{message_id}/"))) for m, p, _ in GUARDED}
+    guarded = {
+        (
+            m,
+            re.sub(
+                r"/handoffs/1(/|$)",
+                r"/handoffs/{handoff_id}\1",
+                p.split("?")[0].replace("/outbox/1/", "/outbox/{message_id}/"),
+            ),
+        )
+        for m, p, _ in GUARDED
+    }
     guarded = {(m, next((p.replace(k, v) for k, v in examples.items() if k in p), p)) for m, p in guarded}
-    public = {("GET", "/console/login"), ("POST", "/console/login"), ("GET", "/console/static/{name}"),
-              ("GET", "/console/reports/static/{name}")}
+    public = {
+        ("GET", "/console/login"),
+        ("POST", "/console/login"),
+        ("GET", "/console/static/{name}"),
+        ("GET", "/console/reports/static/{name}"),
+    }
     assert routed == guarded | public
 
 
@@ -74,8 +91,11 @@ async def test_refused_without_a_valid_session(console_factory, method, path, re
     else:
         assert status == 401 and body["error"] == "unauthorized"
     # the JSON flavour of every route answers 401 JSON
-    status, body, _ = await (c.post(path, json={"text": "hi"}) if method == "POST"
-                             else c.get(path, headers={"Accept": "application/json"}))
+    status, body, _ = await (
+        c.post(path, json={"text": "hi"})
+        if method == "POST"
+        else c.get(path, headers={"Accept": "application/json"})
+    )
     assert status == 401 and body["error"] == "unauthorized"
 
 
@@ -102,8 +122,15 @@ async def test_login_success_sets_a_strict_httponly_cookie(db, console_factory):
     # only a hash of the session id is stored
     ids = db.transaction(lambda s: [r.id_hash for r in s.execute(select(StaffSession)).scalars()])
     assert cookie.value not in ids and all(len(i) == 64 for i in ids)
-    audit = db.transaction(lambda s: s.execute(select(AuditEvent).where(AuditEvent.action == "staff_login")
-                                               .order_by(AuditEvent.id.desc())).scalars().first())
+    audit = db.transaction(
+        lambda s: (
+            s.execute(
+                select(AuditEvent).where(AuditEvent.action == "staff_login").order_by(AuditEvent.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+    )
     assert audit.details["staff"] == user["username"]
 
 
@@ -111,8 +138,11 @@ async def test_secure_cookie_behind_https(db, console_factory):
     user = add_staff(db, "agent")
     c = console_factory()
     token = await c.login_csrf()
-    async with c.http.post(c.base + "/console/login", headers={"X-Forwarded-Proto": "https"},
-                           json={"username": user["username"], "password": PASSWORD, "csrf_token": token}) as answer:
+    async with c.http.post(
+        c.base + "/console/login",
+        headers={"X-Forwarded-Proto": "https"},
+        json={"username": user["username"], "password": PASSWORD, "csrf_token": token},
+    ) as answer:
         assert answer.status == 200 and answer.cookies["console_session"]["secure"]
 
 
@@ -132,21 +162,34 @@ async def test_login_failures_look_alike_and_throttle_that_client_only(db, conso
     assert (await c.login(user["username"])).status == 401  # still throttled where the guesses came from
     # HTML form: the page again with the message, no session
     token = await c.login_csrf()
-    status, page, _ = await c.post("/console/login", data={"username": user["username"], "password": "x",
-                                                          "csrf_token": token}, csrf=False)
-    assert status == 401 and "Wrong username or password" in page and "console_session" not in c.http.cookie_jar.filter_cookies(c.base)
+    status, page, _ = await c.post(
+        "/console/login",
+        data={"username": user["username"], "password": "x", "csrf_token": token},
+        csrf=False,
+    )
+    assert (
+        status == 401
+        and "Wrong username or password" in page
+        and "console_session" not in c.http.cookie_jar.filter_cookies(c.base)
+    )
 
 
 async def test_login_needs_the_login_form_token(db, console_factory):
     user = add_staff(db, "agent")
     c = console_factory()
     await c.login_csrf()
-    status, body, _ = await c.post("/console/login", json={"username": user["username"], "password": PASSWORD,
-                                                          "csrf_token": "forged"}, csrf=False)
+    status, body, _ = await c.post(
+        "/console/login",
+        json={"username": user["username"], "password": PASSWORD, "csrf_token": "forged"},
+        csrf=False,
+    )
     assert status == 403 and body["error"] == "csrf"
     fresh = console_factory()  # no login cookie at all
-    status, _, _ = await fresh.post("/console/login", data={"username": user["username"], "password": PASSWORD,
-                                                           "csrf_token": "t"}, csrf=False)
+    status, _, _ = await fresh.post(
+        "/console/login",
+        data={"username": user["username"], "password": PASSWORD, "csrf_token": "t"},
+        csrf=False,
+    )
     assert status == 403
 
 
@@ -154,26 +197,33 @@ async def test_html_login_redirects_to_the_queue(db, console_factory):
     user = add_staff(db, "agent")
     c = console_factory()
     token = await c.login_csrf()
-    status, _, answer = await c.post("/console/login", data={"username": user["username"], "password": PASSWORD,
-                                                            "csrf_token": token}, csrf=False)
+    status, _, answer = await c.post(
+        "/console/login",
+        data={"username": user["username"], "password": PASSWORD, "csrf_token": token},
+        csrf=False,
+    )
     assert status == 303 and answer.headers["Location"] == "/console/queue"
     status, page, answer = await c.get("/console/queue")
     assert status == 200 and "Queue" in page and answer.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize("path, body", [
-    ("/console/availability", {"available": True}),
-    ("/console/duty", {"mode": "auto"}),
-    ("/console/handoffs/1/take", {}),
-    ("/console/logout", {}),
-])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/console/availability", {"available": True}),
+        ("/console/duty", {"mode": "auto"}),
+        ("/console/handoffs/1/take", {}),
+        ("/console/logout", {}),
+    ],
+)
 async def test_posts_need_the_csrf_token(supervisor, path, body):
     for token in (False, "wrong-token"):
         status, answer, _ = await supervisor.post(path, json=body, csrf=token)
         assert status == 403 and answer["error"] == "csrf"
-    status, _, _ = await supervisor.post(path, data={**{k: str(v) for k, v in body.items()}, "csrf_token": "bad"},
-                                         csrf=False)
+    status, _, _ = await supervisor.post(
+        path, data={**{k: str(v) for k, v in body.items()}, "csrf_token": "bad"}, csrf=False
+    )
     assert status == 403
     status, _, _ = await supervisor.get("/console/api/me")
     assert status == 200  # still signed in
@@ -198,7 +248,9 @@ async def test_roles(api, db, agent, supervisor, console_factory, rasa):
     h = (await queue_handoff(api))["handoff"]
     hid = h["id"]
     # agents: no reassign, no close, no duty override; no reply before taking
-    assert (await agent.post(f"/console/handoffs/{hid}/assign", json={"staff": agent.user["username"]}))[0] == 403
+    assert (await agent.post(f"/console/handoffs/{hid}/assign", json={"staff": agent.user["username"]}))[
+        0
+    ] == 403
     assert (await agent.post(f"/console/handoffs/{hid}/close", json={}))[0] == 403
     assert (await agent.post("/console/duty", json={"mode": "on"}))[0] == 403
     assert (await agent.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"}))[0] == 403
@@ -212,11 +264,15 @@ async def test_roles(api, db, agent, supervisor, console_factory, rasa):
     status, body, _ = await other.post(f"/console/handoffs/{hid}/take", json={})
     assert status == 409 and body["error"] == "already_assigned"
     # the supervisor reassigns it to the other agent, who may now answer
-    status, body, _ = await supervisor.post(f"/console/handoffs/{hid}/assign", json={"staff": other_user["username"]})
+    status, body, _ = await supervisor.post(
+        f"/console/handoffs/{hid}/assign", json={"staff": other_user["username"]}
+    )
     assert status == 200 and body["handoff"]["assigned_to"] == other_user["username"].title()
     told = rasa.appends[-1]["events"][-1]
-    assert told["data"]["custom"]["data"]["text"] == (f"{other_user['username'].title()} from our support team is taking over this chat and "
-                            "will answer you here.")
+    assert told["data"]["custom"]["data"]["text"] == (
+        f"{other_user['username'].title()} from our support team is taking over this chat and "
+        "will answer you here."
+    )
     assert (await agent.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"}))[0] == 403
     assert (await other.post(f"/console/handoffs/{hid}/reply", json={"text": "hi"}))[0] == 200
     # the supervisor closes it; it leaves the queue and stays readable in everyone's history
@@ -230,10 +286,25 @@ async def test_roles(api, db, agent, supervisor, console_factory, rasa):
         assert hid in [x["id"] for x in closed]
     assert (await agent.post(f"/console/handoffs/{hid}/handback", json={}))[0] == 409
     assert (await supervisor.post(f"/console/handoffs/{hid}/reply", json={"text": "late"}))[0] == 409
-    actions = db.transaction(lambda s: [(e.action, e.details.get("staff")) for e in s.execute(
-        select(AuditEvent).where(AuditEvent.conversation_key == conversation_key(h["conversation_id"])).order_by(AuditEvent.id)).scalars()])
-    assert [a for a, _ in actions] == ["handoff_requested", "handoff_taken", "handoff_paused", "handoff_assigned",
-                                       "handoff_paused", "handoff_reply", "handoff_closed"]
+    actions = db.transaction(
+        lambda s: [
+            (e.action, e.details.get("staff"))
+            for e in s.execute(
+                select(AuditEvent)
+                .where(AuditEvent.conversation_key == conversation_key(h["conversation_id"]))
+                .order_by(AuditEvent.id)
+            ).scalars()
+        ]
+    )
+    assert [a for a, _ in actions] == [
+        "handoff_requested",
+        "handoff_taken",
+        "handoff_paused",
+        "handoff_assigned",
+        "handoff_paused",
+        "handoff_reply",
+        "handoff_closed",
+    ]
 
 
 async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
@@ -253,19 +324,29 @@ async def test_take_reply_and_hand_back_reach_rasa(api, db, agent, rasa):
     status, body, _ = await agent.post(f"/console/handoffs/{hid}/take", json={})
     assert status == 200
     take = rasa.appends[-1]
-    assert take["query"] == {"output_channel": "latest", "execute_side_effects": "true", "token": RASA_TOKEN,
-                             "include_events": "NONE"}
+    assert take["query"] == {
+        "output_channel": "latest",
+        "execute_side_effects": "true",
+        "token": RASA_TOKEN,
+        "include_events": "NONE",
+    }
     assert [e["event"] for e in take["events"]] == ["bot"]  # already paused by the assistant
     joined = take["events"][0]["data"]["custom"]["data"]  # the widget's agent message (socketio)
     assert joined["from"] == "agent" and "has joined the chat" in joined["text"]
 
-    status, body, _ = await agent.post(f"/console/handoffs/{hid}/reply", json={"text": "  Hi, I'm here to help.  "})
+    status, body, _ = await agent.post(
+        f"/console/handoffs/{hid}/reply", json={"text": "  Hi, I'm here to help.  "}
+    )
     assert status == 200 and body == {"sent": True}
     reply = rasa.appends[-1]
     name = agent.user["username"].title()
-    assert reply["events"] == [{"event": "bot", "metadata": {"agent": name},
-                                "data": {"custom": {"data": {"from": "agent", "name": name,
-                                                             "text": "Hi, I'm here to help."}}}}]
+    assert reply["events"] == [
+        {
+            "event": "bot",
+            "metadata": {"agent": name},
+            "data": {"custom": {"data": {"from": "agent", "name": name, "text": "Hi, I'm here to help."}}},
+        }
+    ]
     assert reply["query"]["output_channel"] == "latest" and reply["query"]["execute_side_effects"] == "true"
     for bad in ("", "   ", "x" * 2001, 5):
         assert (await agent.post(f"/console/handoffs/{hid}/reply", json={"text": bad}))[0] == 422
@@ -298,10 +379,13 @@ async def test_take_pauses_a_chat_queued_while_off_duty(api, db, agent, rasa):
 async def test_form_posts_redirect_back(api, db, agent, rasa):
     set_duty(db, "on")
     hid = (await queue_handoff(api))["handoff"]["id"]
-    status, _, answer = await agent.post(f"/console/handoffs/{hid}/take", data={"csrf_token": agent.csrf}, csrf=False)
+    status, _, answer = await agent.post(
+        f"/console/handoffs/{hid}/take", data={"csrf_token": agent.csrf}, csrf=False
+    )
     assert status == 303 and answer.headers["Location"] == f"/console/handoffs/{hid}"
-    status, _, answer = await agent.post(f"/console/handoffs/{hid}/reply", data={"csrf_token": agent.csrf, "text": "Hi"},
-                                         csrf=False)
+    status, _, answer = await agent.post(
+        f"/console/handoffs/{hid}/reply", data={"csrf_token": agent.csrf, "text": "Hi"}, csrf=False
+    )
     assert status == 303 and rasa.appends[-1]["events"][0]["data"]["custom"]["data"]["text"] == "Hi"
     status, page, _ = await agent.get(f"/console/handoffs/{hid}")
     assert 'name="csrf_token"' in page and agent.csrf in page and "Hand back to the assistant" in page
@@ -323,15 +407,27 @@ async def test_rasa_unreachable_is_a_502_not_a_500(api, db, agent, rasa):
     rasa.down = False
 
 
-@pytest.mark.parametrize("path", ["/console/handoffs/999999", "/console/handoffs/abc", "/console/handoffs/1e5",
-                                  "/console/api/handoffs/999999", "/console/api/handoffs/-1"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/handoffs/999999",
+        "/console/handoffs/abc",
+        "/console/handoffs/1e5",
+        "/console/api/handoffs/999999",
+        "/console/api/handoffs/-1",
+    ],
+)
 async def test_unknown_handoffs_are_404(agent, path):
     status, _, _ = await agent.get(path, headers={"Accept": "application/json"})
     assert status == 404
 
 
 async def test_bad_bodies_are_4xx(agent, supervisor):
-    assert (await agent.post("/console/availability", data=b"{not json", headers={"Content-Type": "application/json"}))[0] == 400
+    assert (
+        await agent.post(
+            "/console/availability", data=b"{not json", headers={"Content-Type": "application/json"}
+        )
+    )[0] == 400
     assert (await agent.post("/console/availability", json={"available": "maybe"}))[0] == 422
     assert (await supervisor.post("/console/duty", json={"mode": "always"}))[0] == 422
     assert (await supervisor.post("/console/handoffs/1/assign", json={}))[0] == 422
@@ -346,7 +442,8 @@ async def test_duty_override_and_availability(db, supervisor, agent):
     assert status == 200 and body == {"available": True}
     people = (await agent.get("/console/api/staff"))[1]["staff"]
     assert {"username": agent.user["username"], "available": True}.items() <= next(
-        p for p in people if p["username"] == agent.user["username"]).items()
+        p for p in people if p["username"] == agent.user["username"]
+    ).items()
     await supervisor.post("/console/duty", json={"mode": "auto"})
 
 
@@ -384,7 +481,10 @@ async def test_slow_rasa_is_a_clear_gateway_error_not_a_500(api, db, agent, rasa
     rasa.slow = 2.0
     try:
         status, body, _ = await agent.post(f"/console/handoffs/{hid}/take", json={})
-        assert status in (502, 503, 504) and body["error"] in ("rasa_timeout", "rasa_unavailable"), (status, body)
+        assert status in (502, 503, 504) and body["error"] in ("rasa_timeout", "rasa_unavailable"), (
+            status,
+            body,
+        )
         status, body, _ = await agent.get(f"/console/api/handoffs/{hid}")
         assert status == 200 and body["transcript"] is None
     finally:
@@ -396,19 +496,27 @@ async def test_slow_rasa_is_a_clear_gateway_error_not_a_500(api, db, agent, rasa
 async def test_hostile_bodies_are_4xx(db, agent, console_factory):
     deep = b"[" * 32_000 + b"]" * 32_000
     for raw in (deep, b'{"available": "\\ud800"}', b'{"x": ' + deep + b"}", b"[]", b"42"):
-        status, body, _ = await agent.post("/console/availability", data=raw,
-                                           headers={"Content-Type": "application/json"})
+        status, body, _ = await agent.post(
+            "/console/availability", data=raw, headers={"Content-Type": "application/json"}
+        )
         assert status == 400 and body["error"] == "invalid_json", (raw[:20], status, body)
     c = console_factory()
     token = await c.login_csrf()
     for raw in (deep, b'{"username": "\\ud800", "password": "x", "csrf_token": "%s"}' % token.encode()):
-        status, body, _ = await c.post("/console/login", data=raw, headers={"Content-Type": "application/json"},
-                                       csrf=False)
+        status, body, _ = await c.post(
+            "/console/login", data=raw, headers={"Content-Type": "application/json"}, csrf=False
+        )
         assert status == 400 and body["error"] == "invalid_json", (status, body)
-    status, _, _ = await c.post("/console/login", data=b"username=%ED%A0%80&password=x&csrf_token=" + token.encode(),
-                                headers={"Content-Type": "application/x-www-form-urlencoded"}, csrf=False)
+    status, _, _ = await c.post(
+        "/console/login",
+        data=b"username=%ED%A0%80&password=x&csrf_token=" + token.encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        csrf=False,
+    )
     assert 400 <= status < 500  # undecodable form bytes: a failed login, never a 500
-    c.http.cookie_jar.update_cookies({"console_session": "\udcff".encode("utf-8", "surrogateescape").decode("latin-1")})
+    c.http.cookie_jar.update_cookies(
+        {"console_session": "\udcff".encode("utf-8", "surrogateescape").decode("latin-1")}
+    )
     status, body, _ = await c.get("/console/api/me")
     assert status == 401
 
@@ -426,11 +534,16 @@ def test_client_address_behind_a_trusted_proxy():
 
     assert client_address(request("10.0.0.5", "1.2.3.4"), ()) == "10.0.0.5"  # untrusted peer: header ignored
     assert client_address(request("10.0.0.5", "1.2.3.4"), ("10.0.0.5",)) == "1.2.3.4"
-    assert client_address(request("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.9"), ("10.0.0.5", "10.0.0.9")) == "1.2.3.4"
+    assert (
+        client_address(request("10.0.0.5", "6.6.6.6, 1.2.3.4, 10.0.0.9"), ("10.0.0.5", "10.0.0.9"))
+        == "1.2.3.4"
+    )
     assert client_address(request("10.0.0.5"), ("10.0.0.5",)) == "10.0.0.5"
 
 
-async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_its_events(api, db, agent, rasa):
+async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_its_events(
+    api, db, agent, rasa
+):
     """A verified customer who was offered a discount, declined it and filed: the agent sees it all
     at a glance, in words, with the contact masked, and the filing as an event in the transcript."""
     import secrets as _secrets
@@ -440,13 +553,29 @@ async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_i
     service_id = account["services"][0]
     cid = "conv-panel-" + _secrets.token_hex(3)
     who = await api.verify(account, cid)
-    status, offer = await api.call("POST", f"/api/v1/services/{service_id}/offer", who, json={"reason": "price"})
+    status, offer = await api.call(
+        "POST", f"/api/v1/services/{service_id}/offer", who, json={"reason": "price"}
+    )
     assert status == 200 and offer["offer"] is not None, offer
-    assert (await api.call("POST", f"/api/v1/offers/{offer['offer']['id']}/outcome", who,
-                           json={"accepted": False}))[0] == 200
-    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
-                                   json={"service_id": service_id, "when": "end_of_period", "reason": "price",
-                                         "backup_confirmed": True, "terms_accepted": True, "channel": "socketio"})
+    assert (
+        await api.call(
+            "POST", f"/api/v1/offers/{offer['offer']['id']}/outcome", who, json={"accepted": False}
+        )
+    )[0] == 200
+    status, filed = await api.call(
+        "POST",
+        "/api/v1/cancellations",
+        who,
+        headers={"Idempotency-Key": cid},
+        json={
+            "service_id": service_id,
+            "when": "end_of_period",
+            "reason": "price",
+            "backup_confirmed": True,
+            "terms_accepted": True,
+            "channel": "socketio",
+        },
+    )
     assert status in (200, 201), filed
     hid = (await queue_handoff(api, cid, who=who))["handoff"]["id"]
     rasa.say(cid, "bot", "Anything else?", timestamp=1e10)  # after the filing: the event comes first
@@ -458,9 +587,14 @@ async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_i
     assert account["email"] not in panel["contact"] and account["phone"][-4:] in panel["contact"]
     assert [s["status_text"] for s in panel["services"]] == ["Cancellation pending"]
     request = panel["open_cancellations"][0]
-    assert request["confirmation_number"] == filed["confirmation_number"] and request["service_name"] == "Service 0"
+    assert (
+        request["confirmation_number"] == filed["confirmation_number"]
+        and request["service_name"] == "Service 0"
+    )
     assert request["when_text"] == "at the end of the billing period" and "," in request["end_date_text"]
-    assert [(o["title"], o["status_text"]) for o in panel["offers"]] == [(offer["offer"]["title"], "Declined")]
+    assert [(o["title"], o["status_text"]) for o in panel["offers"]] == [
+        (offer["offer"]["title"], "Declined")
+    ]
     assert [(q["model"], q["returned"]) for q in panel["equipment"]] == [("Router X", False)]
     events = [line["text"] for line in body["transcript"] if line["who"] == "event"]
     assert events[0] == f"offer made: {offer['offer']['title']}" and events[1] == "offer declined"
@@ -469,8 +603,15 @@ async def test_customer_panel_shows_the_cancellations_state_and_the_transcript_i
     assert body["handoff"]["customer_name"] == panel["name"]
 
     status, page, _ = await agent.get(f"/console/handoffs/{hid}")
-    for shown in ("$1,250.00", "Cancellation pending", filed["confirmation_number"], "Declined", "Router X",
-                  "Verified in this chat", "cancellation filed: "):
+    for shown in (
+        "$1,250.00",
+        "Cancellation pending",
+        filed["confirmation_number"],
+        "Declined",
+        "Router X",
+        "Verified in this chat",
+        "cancellation filed: ",
+    ):
         assert shown in page, shown
     assert account["email"] not in page and "cancellation_pending" not in page
 
@@ -493,8 +634,10 @@ async def test_server_sent_events_tell_the_console_what_changed(api, db, agent, 
             elif line.startswith("data: ") and kind:
                 return kind, _json.loads(line[6:])
 
-    async with agent.http.get(agent.base + "/console/api/events") as stream, \
-            supervisor.http.get(supervisor.base + "/console/api/events") as other:
+    async with (
+        agent.http.get(agent.base + "/console/api/events") as stream,
+        supervisor.http.get(supervisor.base + "/console/api/events") as other,
+    ):
         assert stream.status == 200 and stream.headers["Content-Type"].startswith("text/event-stream")
         assert (await next_event(stream))[0] == "ready" and (await next_event(other))[0] == "ready"
         h = (await queue_handoff(api, channel="socketio"))["handoff"]
@@ -509,8 +652,11 @@ async def test_server_sent_events_tell_the_console_what_changed(api, db, agent, 
         assert answer.status == 200
         assert await next_event(stream) == ("typing", {"type": "typing", "id": h["id"]})
         seen = [await next_event(other) for _ in range(3)]
-        assert seen == [("queue", {"type": "queue", "id": h["id"]}), ("chat", {"type": "chat", "id": h["id"]}),
-                        ("typing", {"type": "typing", "id": h["id"]})]
+        assert seen == [
+            ("queue", {"type": "queue", "id": h["id"]}),
+            ("chat", {"type": "chat", "id": h["id"]}),
+            ("typing", {"type": "typing", "id": h["id"]}),
+        ]
     nobody = await api.client.get("/console/api/events")
     assert nobody.status == 401
 
@@ -522,10 +668,20 @@ async def test_search_filters_and_the_staff_load(api, db, agent, supervisor):
     account = make_account(db)
     cid = "conv-search-" + _secrets.token_hex(3)
     who = await api.verify(account, cid)
-    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
-                                   json={"service_id": account["services"][0], "when": "end_of_period",
-                                         "reason": "price", "backup_confirmed": True, "terms_accepted": True,
-                                         "channel": "twilio"})
+    status, filed = await api.call(
+        "POST",
+        "/api/v1/cancellations",
+        who,
+        headers={"Idempotency-Key": cid},
+        json={
+            "service_id": account["services"][0],
+            "when": "end_of_period",
+            "reason": "price",
+            "backup_confirmed": True,
+            "terms_accepted": True,
+            "channel": "twilio",
+        },
+    )
     assert status in (200, 201), filed
     verified = (await queue_handoff(api, cid, channel="twilio", who=who))["handoff"]
     other = (await queue_handoff(api, channel="socketio"))["handoff"]
@@ -560,7 +716,9 @@ async def test_internal_notes_stay_in_the_console(api, db, agent, supervisor, ra
     set_duty(db, "on")
     h = (await queue_handoff(api))["handoff"]
     appended = len(rasa.appends)
-    status, body, _ = await agent.post(f"/console/handoffs/{h['id']}/notes", json={"text": "Wants a callback <b>"})
+    status, body, _ = await agent.post(
+        f"/console/handoffs/{h['id']}/notes", json={"text": "Wants a callback <b>"}
+    )
     assert status == 200 and [n["text"] for n in body["notes"]] == ["Wants a callback <b>"]
     assert body["notes"][0]["by"] == agent.user["username"].title()
     assert len(rasa.appends) == appended  # nothing went to Rasa (so nothing to the customer)
@@ -570,10 +728,17 @@ async def test_internal_notes_stay_in_the_console(api, db, agent, supervisor, ra
     status, page, _ = await supervisor.get(f"/console/handoffs/{h['id']}")
     assert "Wants a callback &lt;b&gt;" in page and "the customer never sees these" in page
     assert (await agent.post(f"/console/handoffs/{h['id']}/notes", json={"text": "x" * 2001}))[0] == 422
-    audit = db.transaction(lambda s: [e.details for e in s.execute(
-        select(AuditEvent).where(AuditEvent.action == "handoff_note",
-               AuditEvent.conversation_key == conversation_key(h["conversation_id"]))
-    ).scalars()])
+    audit = db.transaction(
+        lambda s: [
+            e.details
+            for e in s.execute(
+                select(AuditEvent).where(
+                    AuditEvent.action == "handoff_note",
+                    AuditEvent.conversation_key == conversation_key(h["conversation_id"]),
+                )
+            ).scalars()
+        ]
+    )
     assert audit == [{"handoff_id": h["id"], "staff": agent.user["username"], "characters": 20}]
 
 
@@ -590,7 +755,9 @@ async def test_canned_replies_a_supervisor_edits_from_the_console(api, db, serve
         assert status == 422 and body["error"] == "invalid_field" and "replies" in body["message"], broken
     assert "Greeting" in path.read_text(encoding="utf-8")  # unchanged after refusals
     status, body, _ = await supervisor.post("/console/canned", json={"replies": new})
-    assert status == 200 and body["replies"] == [{"title": "Hours", "text": "We answer on weekdays from 9 to 5."}]
+    assert status == 200 and body["replies"] == [
+        {"title": "Hours", "text": "We answer on weekdays from 9 to 5."}
+    ]
     assert path.read_text(encoding="utf-8") == new and path.stat().st_mode & 0o777 == 0o644
     # the agent's reply box offers it
     set_duty(db, "on")
@@ -598,12 +765,19 @@ async def test_canned_replies_a_supervisor_edits_from_the_console(api, db, serve
     assert (await agent.post(f"/console/handoffs/{h['id']}/take", json={}))[0] == 200
     status, page, _ = await agent.get(f"/console/handoffs/{h['id']}")
     assert 'data-text="We answer on weekdays from 9 to 5."' in page and ">Hours</option>" in page
-    assert db.transaction(lambda s: s.execute(select(AuditEvent).where(AuditEvent.action == "canned_replies_updated"))
-                          .scalars().all()[-1].details) == {"staff": supervisor.user["username"], "replies": 1}
+    assert db.transaction(
+        lambda s: (
+            s.execute(select(AuditEvent).where(AuditEvent.action == "canned_replies_updated"))
+            .scalars()
+            .all()[-1]
+            .details
+        )
+    ) == {"staff": supervisor.user["username"], "replies": 1}
 
 
-async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rule(api, db, agent, supervisor,
-                                                                                rasa):
+async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rule(
+    api, db, agent, supervisor, rasa
+):
     import secrets as _secrets
 
     from bot.models import CancellationRequest, Service
@@ -612,36 +786,64 @@ async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rul
     account = make_account(db)
     cid = "conv-revoke-" + _secrets.token_hex(3)
     who = await api.verify(account, cid)
-    status, filed = await api.call("POST", "/api/v1/cancellations", who, headers={"Idempotency-Key": cid},
-                                   json={"service_id": account["services"][0], "when": "end_of_period",
-                                         "reason": "moving", "backup_confirmed": True, "terms_accepted": True,
-                                         "channel": "socketio"})
+    status, filed = await api.call(
+        "POST",
+        "/api/v1/cancellations",
+        who,
+        headers={"Idempotency-Key": cid},
+        json={
+            "service_id": account["services"][0],
+            "when": "end_of_period",
+            "reason": "moving",
+            "backup_confirmed": True,
+            "terms_accepted": True,
+            "channel": "socketio",
+        },
+    )
     assert status in (200, 201), filed
     number = filed["confirmation_number"]
     hid = (await queue_handoff(api, cid, who=who))["handoff"]["id"]
     unverified = (await queue_handoff(api))["handoff"]["id"]
     # not before taking the chat; not in a chat without a verified customer
-    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    status, body, _ = await agent.post(
+        f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number}
+    )
     assert status == 403
     assert (await agent.post(f"/console/handoffs/{hid}/take", json={}))[0] == 200
     status, page, _ = await agent.get(f"/console/handoffs/{hid}")
     assert f"Revoke {number}" in page
     assert (await supervisor.post(f"/console/handoffs/{unverified}/take", json={}))[0] == 200
-    status, body, _ = await supervisor.post(f"/console/handoffs/{unverified}/revoke",
-                                            json={"confirmation_number": number})
+    status, body, _ = await supervisor.post(
+        f"/console/handoffs/{unverified}/revoke", json={"confirmation_number": number}
+    )
     assert status == 409 and body["error"] == "not_verified"
 
-    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    status, body, _ = await agent.post(
+        f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number}
+    )
     assert status == 200 and body["cancellation"]["confirmation_number"] == number
-    row = db.transaction(lambda s: s.execute(select(CancellationRequest).where(
-        CancellationRequest.confirmation_number == number)).scalar_one())
+    row = db.transaction(
+        lambda s: s.execute(
+            select(CancellationRequest).where(CancellationRequest.confirmation_number == number)
+        ).scalar_one()
+    )
     assert row.status == "revoked"
     assert db.transaction(lambda s: s.get(Service, account["services"][0]).status) == "active"
-    status, body, _ = await agent.post(f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number})
+    status, body, _ = await agent.post(
+        f"/console/handoffs/{hid}/revoke", json={"confirmation_number": number}
+    )
     assert status == 409 and body["error"] == "already_revoked"  # the assistant's rule, once
     status, detail, _ = await agent.get(f"/console/api/handoffs/{hid}")
     assert detail["account"]["open_cancellations"] == []
     assert any(line["text"] == f"cancellation revoked: {number}" for line in detail["transcript"])
-    actions = db.transaction(lambda s: [e.action for e in s.execute(
-        select(AuditEvent).where(AuditEvent.conversation_key == conversation_key(cid)).order_by(AuditEvent.id)).scalars()])
+    actions = db.transaction(
+        lambda s: [
+            e.action
+            for e in s.execute(
+                select(AuditEvent)
+                .where(AuditEvent.conversation_key == conversation_key(cid))
+                .order_by(AuditEvent.id)
+            ).scalars()
+        ]
+    )
     assert "cancellation_revoked" in actions and "handoff_revoke" in actions

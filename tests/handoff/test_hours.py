@@ -1,4 +1,5 @@
 """Business hours from the policy file: on duty, off duty, next opening; the handoff section."""
+
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -17,22 +18,25 @@ def at(*args) -> datetime:
 
 def test_open_on_weekdays_within_hours(policy):
     hours = policy.business_hours
-    assert hours.is_open(at(2026, 11, 23, 9, 0))          # Monday 09:00
-    assert hours.is_open(at(2026, 11, 27, 16, 59))        # Friday 16:59
+    assert hours.is_open(at(2026, 11, 23, 9, 0))  # Monday 09:00
+    assert hours.is_open(at(2026, 11, 27, 16, 59))  # Friday 16:59
     assert not hours.is_open(at(2026, 11, 23, 8, 59))
-    assert not hours.is_open(at(2026, 11, 23, 17, 0))     # end is exclusive
-    assert not hours.is_open(at(2026, 11, 28, 12, 0))     # Saturday
+    assert not hours.is_open(at(2026, 11, 23, 17, 0))  # end is exclusive
+    assert not hours.is_open(at(2026, 11, 28, 12, 0))  # Saturday
     # any time zone in, the staff time zone decides: 14:30 UTC is 09:30 in New York (EST)
     assert hours.is_open(datetime(2026, 11, 23, 14, 30, tzinfo=timezone.utc))
 
 
-@pytest.mark.parametrize("now, expected", [
-    (at(2026, 11, 23, 10, 0), at(2026, 11, 23, 10, 0)),   # open now: now
-    (at(2026, 11, 23, 7, 0), at(2026, 11, 23, 9, 0)),     # early morning: today 09:00
-    (at(2026, 11, 23, 18, 0), at(2026, 11, 24, 9, 0)),    # evening: tomorrow 09:00
-    (at(2026, 11, 27, 17, 30), at(2026, 11, 30, 9, 0)),   # Friday evening: Monday
-    (at(2026, 11, 28, 12, 0), at(2026, 11, 30, 9, 0)),    # Saturday: Monday
-])
+@pytest.mark.parametrize(
+    "now, expected",
+    [
+        (at(2026, 11, 23, 10, 0), at(2026, 11, 23, 10, 0)),  # open now: now
+        (at(2026, 11, 23, 7, 0), at(2026, 11, 23, 9, 0)),  # early morning: today 09:00
+        (at(2026, 11, 23, 18, 0), at(2026, 11, 24, 9, 0)),  # evening: tomorrow 09:00
+        (at(2026, 11, 27, 17, 30), at(2026, 11, 30, 9, 0)),  # Friday evening: Monday
+        (at(2026, 11, 28, 12, 0), at(2026, 11, 30, 9, 0)),  # Saturday: Monday
+    ],
+)
 def test_next_opening(policy, now, expected):
     assert policy.business_hours.next_opening(now) == expected
 

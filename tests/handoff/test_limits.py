@@ -1,13 +1,14 @@
 """Abuse limits on handoffs and the counters behind them (bot/ratelimit.py): anonymous requests
 cannot flood the queue, verified customers are never limited."""
+
 from datetime import timedelta
 
 from sqlalchemy import update
 
+from bot import ratelimit
 from bot.config import Settings
 from bot.handoff.models import Handoff
 from bot.hashing import set_identifier_hash_key
-from bot import ratelimit
 from bot.models import utcnow
 from tests.bot.conftest import IDENTIFIER_HASH_KEY, make_account
 from tests.handoff.conftest import queue_handoff
@@ -17,13 +18,19 @@ LIMITS = Settings()
 
 
 def _close_open(db):
-    db.transaction(lambda s: s.execute(update(Handoff).where(Handoff.status != "closed")
-                                       .values(status="closed", closed_at=utcnow())))
+    db.transaction(
+        lambda s: s.execute(
+            update(Handoff).where(Handoff.status != "closed").values(status="closed", closed_at=utcnow())
+        )
+    )
 
 
 async def _ask(api, conversation_id, who=None):
-    return await api.post("/api/v1/handoffs", {"conversation_id": conversation_id, "reason": "customer_request",
-                                               "channel": "rest"}, who=who)
+    return await api.post(
+        "/api/v1/handoffs",
+        {"conversation_id": conversation_id, "reason": "customer_request", "channel": "rest"},
+        who=who,
+    )
 
 
 async def test_anonymous_handoffs_cannot_flood_the_queue(api, db):
@@ -56,8 +63,10 @@ async def test_one_conversation_cannot_ask_again_and_again(api, db):
 def test_back_off_doubles_and_is_forgotten(db):
     set_identifier_hash_key(IDENTIFIER_HASH_KEY)
     now = utcnow()
-    blocks = [db.transaction(ratelimit.fail, "test-backoff", 3, 30, 900, now + timedelta(seconds=i))
-              for i in range(7)]
+    blocks = [
+        db.transaction(ratelimit.fail, "test-backoff", 3, 30, 900, now + timedelta(seconds=i))
+        for i in range(7)
+    ]
     assert blocks == [0, 0, 30, 60, 120, 240, 480]
     assert db.transaction(ratelimit.blocked_for, "test-backoff", now + timedelta(seconds=100)) > 0
     assert db.transaction(ratelimit.fail, "test-backoff", 3, 30, 900, now + timedelta(seconds=2000)) == 0

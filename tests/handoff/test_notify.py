@@ -1,5 +1,6 @@
 """Staff notifications: written with the filing/refund/handoff, delivered afterwards to a Slack
 incoming webhook (a local stand-in here), retried, never breaking a filing."""
+
 import asyncio
 import logging
 
@@ -43,13 +44,19 @@ async def started(app_factory, slack: Slack):
 
 
 def pending(db, **where):
-    return db.transaction(lambda s: list(s.execute(select(StaffNotification).filter_by(**where)
-                                                   .order_by(StaffNotification.id)).scalars()))
+    return db.transaction(
+        lambda s: list(
+            s.execute(select(StaffNotification).filter_by(**where).order_by(StaffNotification.id)).scalars()
+        )
+    )
 
 
 def _clear(db):
-    db.transaction(lambda s: s.execute(update(StaffNotification).where(StaffNotification.status == "pending")
-                                       .values(status="expired")))
+    db.transaction(
+        lambda s: s.execute(
+            update(StaffNotification).where(StaffNotification.status == "pending").values(status="expired")
+        )
+    )
 
 
 async def test_handoff_notification_is_delivered(db_url, db, policy):
@@ -89,24 +96,41 @@ async def test_failing_webhook_never_breaks_a_filing_and_is_retried(db_url, db, 
     try:
         account = make_account(db, tier="SMB")  # seed 002: always a sales-callback task
         who = await api.verify(account)
-        status, filed = await api.post("/api/v1/cancellations", filing(account["services"][0]), who=who,
-                                       headers={"Idempotency-Key": "k-notify-1"})
+        status, filed = await api.post(
+            "/api/v1/cancellations",
+            filing(account["services"][0]),
+            who=who,
+            headers={"Idempotency-Key": "k-notify-1"},
+        )
         assert status == 201, filed
         notifier = client.server.app[NOTIFIER]
-        assert await notifier.deliver_due() == 0       # Slack answers 500
+        assert await notifier.deliver_due() == 0  # Slack answers 500
         rows = pending(db, kind="sales_callback")
         assert len(rows) == 1 and filed["confirmation_number"] in rows[0].body
         row = rows[0]
         assert row.status == "pending" and row.attempts >= 1 and row.last_error == "HTTP 500"
-        assert row.next_attempt_at > row.created_at     # backed off
+        assert row.next_attempt_at > row.created_at  # backed off
         assert slack.posts and "Sales callback" in slack.posts[0]["text"]
         # the filing and its task are there regardless
-        assert db.transaction(lambda s: s.execute(select(CancellationRequest).where(
-            CancellationRequest.confirmation_number == filed["confirmation_number"])).scalar_one()) is not None
+        assert (
+            db.transaction(
+                lambda s: s.execute(
+                    select(CancellationRequest).where(
+                        CancellationRequest.confirmation_number == filed["confirmation_number"]
+                    )
+                ).scalar_one()
+            )
+            is not None
+        )
         # Slack recovers: the next due attempt goes through
         slack.status = 200
-        db.transaction(lambda s: s.execute(update(StaffNotification).where(StaffNotification.id == row.id)
-                                           .values(next_attempt_at=row.created_at)))
+        db.transaction(
+            lambda s: s.execute(
+                update(StaffNotification)
+                .where(StaffNotification.id == row.id)
+                .values(next_attempt_at=row.created_at)
+            )
+        )
         assert await notifier.deliver_due() == 1
         assert pending(db, id=row.id)[0].status == "sent"
     finally:
@@ -116,40 +140,64 @@ async def test_failing_webhook_never_breaks_a_filing_and_is_retried(db_url, db, 
 
 async def test_unreachable_webhook_gives_up_after_max_attempts(db_url, db):
     _clear(db)
-    db.transaction(lambda s: s.add(StaffNotification(kind="handoff", body="test", status="pending", attempts=0)))
+    db.transaction(
+        lambda s: s.add(StaffNotification(kind="handoff", body="test", status="pending", attempts=0))
+    )
     notifier = notify.Notifier(db, "http://127.0.0.1:9/hook", timeout=2)
     await notifier.start()
     try:
         for _ in range(notify.MAX_ATTEMPTS):
-            db.transaction(lambda s: s.execute(update(StaffNotification).where(StaffNotification.status == "pending")
-                                               .values(next_attempt_at=StaffNotification.created_at)))
+            db.transaction(
+                lambda s: s.execute(
+                    update(StaffNotification)
+                    .where(StaffNotification.status == "pending")
+                    .values(next_attempt_at=StaffNotification.created_at)
+                )
+            )
             await notifier.deliver_due()
     finally:
         await notifier.stop()
     row = pending(db, body="test")[-1]
     assert row.status == "failed" and row.attempts == notify.MAX_ATTEMPTS and row.last_error
-    assert notify.backoff_seconds(1) == 5 and notify.backoff_seconds(3) == 20 and notify.backoff_seconds(20) == 600
+    assert (
+        notify.backoff_seconds(1) == 5
+        and notify.backoff_seconds(3) == 20
+        and notify.backoff_seconds(20) == 600
+    )
 
 
 async def test_refund_over_the_threshold_notifies_billing_and_queues_a_handoff(api, db, policy):
     _clear(db)
     account = make_account(db)
     who = await api.verify(account)
-    status, body = await api.post("/api/v1/refunds", {"amount": "1500.00", "reason": "double charge"}, who=who,
-                                  headers={"Idempotency-Key": "refund-big"})
+    status, body = await api.post(
+        "/api/v1/refunds",
+        {"amount": "1500.00", "reason": "double charge"},
+        who=who,
+        headers={"Idempotency-Key": "refund-big"},
+    )
     assert status == 200 and body["status"] == "under_review"
     notes = pending(db, kind="refund_over_threshold")
     assert len(notes) == 1 and "$1500.00" in notes[0].body and account["account_number"] in notes[0].body
-    handoffs = db.transaction(lambda s: list(s.execute(select(Handoff).where(
-        Handoff.conversation_id == who["X-Conversation-Id"])).scalars()))
+    handoffs = db.transaction(
+        lambda s: list(
+            s.execute(select(Handoff).where(Handoff.conversation_id == who["X-Conversation-Id"])).scalars()
+        )
+    )
     assert len(handoffs) == 1 and handoffs[0].reason == "policy:refund_over_threshold"
     assert handoffs[0].paused is False and handoffs[0].status == "queued"
     # a small refund: a billing task, but no notification and no handoff
-    status, body = await api.post("/api/v1/refunds", {"amount": "10.00", "reason": "late fee"}, who=who,
-                                  headers={"Idempotency-Key": "refund-small"})
+    status, body = await api.post(
+        "/api/v1/refunds",
+        {"amount": "10.00", "reason": "late fee"},
+        who=who,
+        headers={"Idempotency-Key": "refund-small"},
+    )
     assert body["status"] == "credit_processing"
     assert len(pending(db, kind="refund_over_threshold")) == 1
-    tasks = db.transaction(lambda s: s.execute(select(StaffTask).where(StaffTask.kind == "billing_review")).scalars().all())
+    tasks = db.transaction(
+        lambda s: s.execute(select(StaffTask).where(StaffTask.kind == "billing_review")).scalars().all()
+    )
     assert len(tasks) >= 2  # cancellations.py's own records are untouched
 
 
@@ -157,8 +205,12 @@ async def test_sympathetic_filings_notify_nobody(api, db):
     _clear(db)
     account = make_account(db, tier="Essentials")
     who = await api.verify(account)
-    status, _ = await api.post("/api/v1/cancellations", filing(account["services"][0]), who=who,
-                               headers={"Idempotency-Key": "k-quiet"})
+    status, _ = await api.post(
+        "/api/v1/cancellations",
+        filing(account["services"][0]),
+        who=who,
+        headers={"Idempotency-Key": "k-quiet"},
+    )
     assert status == 201 and pending(db, status="pending") == []
 
 
@@ -179,7 +231,9 @@ async def test_a_slow_webhook_times_out_and_is_retried_later(db):
     """Slack slower than the notifier's timeout: asyncio.TimeoutError (not the built-in
     TimeoutError on Python 3.10) is caught, the row stays pending with a retry time."""
     _clear(db)
-    db.transaction(lambda s: s.add(StaffNotification(kind="handoff", body="slow-test", status="pending", attempts=0)))
+    db.transaction(
+        lambda s: s.add(StaffNotification(kind="handoff", body="slow-test", status="pending", attempts=0))
+    )
     release = asyncio.Event()
 
     async def hook(request: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 (bot.server.build_app: API, staff console, public pages) on aiohttp's test server, with a database
 and a Rasa stand-in; every JSON route of the API and the console is called and its answers, the
 errors included, are validated against the response schemas of the document."""
+
 import secrets
 
 import pytest
@@ -65,17 +66,25 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
     status, document = await api.get("/openapi.json")
     assert status == 200 and document == openapi_document()
     public = await api.client.get("/docs/openapi.json")  # no token
-    assert public.status == 200 and spec.check("GET", "/docs/openapi.json", 200, await public.json()) == document
+    assert (
+        public.status == 200 and spec.check("GET", "/docs/openapi.json", 200, await public.json()) == document
+    )
 
     # verification: wrong factor, OTP, then the PIN
     conversation = "conv-" + secrets.token_hex(4)
-    start = await call("POST", "/api/v1/verify/start", json={"identifier": account["email"],
-                                                             "conversation_id": conversation})
+    start = await call(
+        "POST", "/api/v1/verify/start", json={"identifier": account["email"], "conversation_id": conversation}
+    )
     await call("POST", "/api/v1/verify/otp", json={"attempt_id": start["attempt_id"]}, expect=202)
-    await call("POST", "/api/v1/verify", json={"attempt_id": start["attempt_id"], "factor": "00000",
-                                               "factor_type": "zip"}, expect=401)
-    verified = await call("POST", "/api/v1/verify", json={"attempt_id": start["attempt_id"],
-                                                          "factor": account["pin"]})
+    await call(
+        "POST",
+        "/api/v1/verify",
+        json={"attempt_id": start["attempt_id"], "factor": "00000", "factor_type": "zip"},
+        expect=401,
+    )
+    verified = await call(
+        "POST", "/api/v1/verify", json={"attempt_id": start["attempt_id"], "factor": account["pin"]}
+    )
     who = {"X-Verification-Handle": verified["handle"], "X-Conversation-Id": conversation}
 
     services = await call("GET", "/api/v1/services", who)
@@ -92,22 +101,39 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
         await call("POST", f"/api/v1/offers/{offer['offer']['id']}/outcome", who, json={"accepted": False})
     await call("POST", "/api/v1/offers/OFR-NOPE/outcome", who, json={"accepted": False}, expect=404)
 
-    filing = {"service_id": service_id, "when": "end_of_period", "reason": "price", "backup_confirmed": True,
-              "terms_accepted": True, "channel": "rest"}
+    filing = {
+        "service_id": service_id,
+        "when": "end_of_period",
+        "reason": "price",
+        "backup_confirmed": True,
+        "terms_accepted": True,
+        "channel": "rest",
+    }
     key = {"Idempotency-Key": "k-" + secrets.token_hex(4)}
     filed = await call("POST", "/api/v1/cancellations", who, json=filing, headers=key, expect=201)
     # a replay answers the first answer again (status included), as payment APIs do
     await call("POST", "/api/v1/cancellations", who, json=filing, headers=key, expect=201)
     number = filed["confirmation_number"]
     await call("GET", f"/api/v1/cancellations/{number}", who)
-    await call("POST", f"/api/v1/cancellations/{number}/tracking", who,
-               json={"tracking_number": "1Z999AA10123456784"})
-    await call("POST", "/api/v1/refunds", who, json={"amount": "5.00", "reason": "charged twice"},
-               headers={"Idempotency-Key": "r-" + secrets.token_hex(4)})
+    await call(
+        "POST",
+        f"/api/v1/cancellations/{number}/tracking",
+        who,
+        json={"tracking_number": "1Z999AA10123456784"},
+    )
+    await call(
+        "POST",
+        "/api/v1/refunds",
+        who,
+        json={"amount": "5.00", "reason": "charged twice"},
+        headers={"Idempotency-Key": "r-" + secrets.token_hex(4)},
+    )
     await call("POST", f"/api/v1/cancellations/{number}/revoke", who)
     await call("POST", f"/api/v1/cancellations/{number}/revoke", who, expect=409)
     await call("GET", f"/api/v1/dev/outbox?to={account['email']}")
-    await call("GET", "/api/v1/services", {"X-Verification-Handle": "forged", "X-Conversation-Id": "c"}, expect=401)
+    await call(
+        "GET", "/api/v1/services", {"X-Verification-Handle": "forged", "X-Conversation-Id": "c"}, expect=401
+    )
 
     body = {"conversation_id": conversation, "reason": "customer_request", "channel": "socketio"}
     await call("POST", "/api/v1/handoffs", json=body, expect=201)
@@ -116,10 +142,18 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
     await call("POST", "/api/v1/handoffs/activity", json={"conversation_id": "conv-none"})
     await call("POST", "/widget/v1/typing", json={"conversation_id": conversation})
     await call("POST", "/widget/v1/typing", json={"conversation_id": "conv-none"}, expect=404)
-    await call("POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "a@example.com"})
-    await call("POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "nope"}, expect=422)
-    await call("POST", "/widget/v1/reply-email", json={"conversation_id": "conv-none", "email": "a@example.com"},
-               expect=404)
+    await call(
+        "POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "a@example.com"}
+    )
+    await call(
+        "POST", "/widget/v1/reply-email", json={"conversation_id": conversation, "email": "nope"}, expect=422
+    )
+    await call(
+        "POST",
+        "/widget/v1/reply-email",
+        json={"conversation_id": "conv-none", "email": "a@example.com"},
+        expect=404,
+    )
 
 
 async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, rasa) -> None:
@@ -128,16 +162,20 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
 
     async def call(who: Console, method, path, json=None, expect=200, **kw):
         accept = {"Accept": "application/json"}
-        status, body, _ = await (who.post(path, json={} if json is None else json, headers=accept, **kw)
-                                 if method == "POST" else who.get(path, headers=accept))
+        status, body, _ = await (
+            who.post(path, json={} if json is None else json, headers=accept, **kw)
+            if method == "POST"
+            else who.get(path, headers=accept)
+        )
         assert status == expect, (method, path, status, body)
         return spec.check(method, path, status, body)
 
     nobody = console_factory()
     await call(nobody, "GET", "/console/api/me", expect=401)
     token = await nobody.login_csrf()
-    status, body, _ = await nobody.post("/console/login", json={"username": agent_user["username"],
-                                                               "password": "wrong", "csrf_token": token})
+    status, body, _ = await nobody.post(
+        "/console/login", json={"username": agent_user["username"], "password": "wrong", "csrf_token": token}
+    )
     spec.check("POST", "/console/login", status, body)
     assert status == 401
     for who, user in ((agent, agent_user), (boss, boss_user)):
@@ -148,8 +186,10 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     conversation = "conv-" + secrets.token_hex(4)
     rasa.say(conversation, "user", "I want a person")
     rasa.say(conversation, "bot", "Let me find someone.", data={"buttons": [{"title": "Never mind"}]})
-    queued = await api.post("/api/v1/handoffs", {"conversation_id": conversation, "reason": "customer_request",
-                                                 "channel": "socketio"})
+    queued = await api.post(
+        "/api/v1/handoffs",
+        {"conversation_id": conversation, "reason": "customer_request", "channel": "socketio"},
+    )
     handoff_id = queued[1]["handoff"]["id"]
 
     me = await call(agent, "GET", "/console/api/me")
@@ -168,12 +208,15 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": "Hi, Alex here."})
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/reply", json={"text": " "}, expect=422)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/notes", json={"text": "Wants a call back"})
-    await call(agent, "POST", f"/console/handoffs/{handoff_id}/revoke", json={"confirmation_number": "X"},
-               expect=409)  # the customer has not verified in this chat
+    await call(
+        agent, "POST", f"/console/handoffs/{handoff_id}/revoke", json={"confirmation_number": "X"}, expect=409
+    )  # the customer has not verified in this chat
     await call(agent, "GET", "/console/api/canned")
     await call(boss, "POST", "/console/canned", json={"replies": "- title: Hi\n  text: Hello there.\n"})
     await call(boss, "POST", "/console/canned", json={"replies": "- nope"}, expect=422)
-    await call(agent, "POST", "/console/canned", json={"replies": "- title: Hi\n  text: Hello.\n"}, expect=403)
+    await call(
+        agent, "POST", "/console/canned", json={"replies": "- title: Hi\n  text: Hello.\n"}, expect=403
+    )
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/notes", json={"text": " "}, expect=422)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/take", csrf="wrong", expect=403)
     await call(agent, "POST", f"/console/handoffs/{handoff_id}/handback")
@@ -183,8 +226,9 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     account = make_account(db)
     conversation = "conv-" + secrets.token_hex(4)
     who = await api.verify(account, conversation)
-    status, queued = await api.post("/api/v1/handoffs", {"conversation_id": conversation,
-                                                         "reason": "customer_request"}, who)
+    status, queued = await api.post(
+        "/api/v1/handoffs", {"conversation_id": conversation, "reason": "customer_request"}, who
+    )
     handoff_id = queued["handoff"]["id"]
     await call(boss, "POST", f"/console/handoffs/{handoff_id}/assign", json={"staff": agent_user["username"]})
     detail = await call(boss, "GET", f"/console/api/handoffs/{handoff_id}")

@@ -1,5 +1,6 @@
 """The reports page in the system Chromium: a supervisor signs in, the charts are drawn from the
 bundled Chart.js, a filter changes the figures, and a table exports as CSV."""
+
 from __future__ import annotations
 
 import csv
@@ -35,13 +36,16 @@ def recorded(db, policy):
 
 
 async def _painted_pixels(page, canvas_id: str) -> int:
-    return await page.evaluate("""(id) => {
+    return await page.evaluate(
+        """(id) => {
         const c = document.getElementById(id);
         const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let n = 0;
         for (let i = 3; i < px.length; i += 4) if (px[i] > 0) n++;
         return n;
-    }""", canvas_id)
+    }""",
+        canvas_id,
+    )
 
 
 async def test_supervisor_filters_exports_and_sees_the_charts(recorded, server, db):
@@ -54,8 +58,14 @@ async def test_supervisor_filters_exports_and_sees_the_charts(recorded, server, 
     async with chromium_page() as page:
         errors = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-                if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+        page.on(
+            "response",
+            lambda r: (
+                errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                else None
+            ),
+        )
         await page.goto(f"{base}/console/login")
         await page.get_by_label("Username").fill(user["username"])
         await page.get_by_label("Password").fill(PASSWORD)

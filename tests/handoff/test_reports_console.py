@@ -1,6 +1,7 @@
 """The console's reports page over HTTP: supervisors only, the fixture's figures with filters, CSV
 export per table, drill-down to the conversations (named by their keys; those with a handoff open the
 chat view with its transcript), no contact data shown."""
+
 from __future__ import annotations
 
 import csv
@@ -24,8 +25,11 @@ def recorded(db, policy):
 
 
 async def test_agents_get_403(recorded, agent):
-    for path in ("/console/reports", f"/console/reports/export/funnel.csv?{PERIOD}",
-                 f"/console/reports/conversations?{PERIOD}&table=funnel&row=started"):
+    for path in (
+        "/console/reports",
+        f"/console/reports/export/funnel.csv?{PERIOD}",
+        f"/console/reports/conversations?{PERIOD}&table=funnel&row=started",
+    ):
         assert (await agent.get(path))[0] == 403
 
 
@@ -36,7 +40,7 @@ async def test_page_shows_the_figures_without_contact_data(recorded, supervisor)
     assert re.search(r"<td><a [^>]*>no reason given</a></td><td>2</td>", page)
     assert re.search(r"<td><a [^>]*>difference \(offers&#x27; effect\)</a></td>", page) is None  # no members
     assert "<td>difference (offers&#x27; effect)</td><td>-</td><td>-</td><td>-</td><td>16.7%</td>" in page
-    assert 'id="chart-funnel"' in page and '/console/reports/static/reports.js' in page
+    assert 'id="chart-funnel"' in page and "/console/reports/static/reports.js" in page
     numbers = recorded.transaction(lambda s: list(s.execute(select(Account.account_number)).scalars()))
     assert numbers and not any(n in page for n in numbers)
     assert "@" not in page.split("<main>", 1)[1]
@@ -54,8 +58,12 @@ async def test_csv_export_per_table(recorded, supervisor):
     status, text, answer = await supervisor.get(f"/console/reports/export/by_reason.csv?{PERIOD}&channel=web")
     assert status == 200 and answer.headers["Content-Type"].startswith("text/csv")
     assert 'filename="by_reason_2026-03-02_2026-03-08.csv"' in answer.headers["Content-Disposition"]
-    assert list(csv.reader(io.StringIO(text))) == [["reason", "cancellations"], ["no reason given", "1"],
-                                                   ["other", "1"], ["price", "1"]]
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["reason", "cancellations"],
+        ["no reason given", "1"],
+        ["other", "1"],
+        ["price", "1"],
+    ]
     assert (await supervisor.get(f"/console/reports/export/nope.csv?{PERIOD}"))[0] == 404
 
 
@@ -64,7 +72,9 @@ def named(conversation_id):
 
 
 async def test_drill_down_to_conversations_and_transcripts(recorded, supervisor, rasa):
-    status, page, _ = await supervisor.get(f"/console/reports/conversations?{PERIOD}&table=by_reason&row=no+reason+given")
+    status, page, _ = await supervisor.get(
+        f"/console/reports/conversations?{PERIOD}&table=by_reason&row=no+reason+given"
+    )
     assert status == 200
     assert page.count("<tr><td>#") == 2  # neither asked for a person: no conversation id, no transcript link
     assert named("A6") in page and named("A11") in page and "A11" not in page.replace(named("A11"), "")

@@ -3,6 +3,7 @@ quote(id, safe=''), so "+1555..." became "%2B1555...", another conversation: the
 were never texted, the transcript was empty and hand-back resumed a phantom while the real
 conversation stayed paused. Tested with the ids the SMS channel produces now (pseudonymous) and
 with a raw "+" id (over REST), on the full stack with a Twilio stand-in."""
+
 from __future__ import annotations
 
 import secrets
@@ -39,11 +40,13 @@ def _ids(agent):
 
 
 def test_sms_handoff_texts_the_agent_and_hands_back_the_real_conversation(stack, on_duty):
-    phone = "+1555" + str(secrets.randbelow(10 ** 7)).zfill(7)
+    phone = "+1555" + str(secrets.randbelow(10**7)).zfill(7)
     agent = StackConsole(stack.backend_url).login(*AGENT)
     before = _ids(agent)
     assert post_sms(stack.env, phone, "I want to talk to a person") == 200
-    assert any("member of our team" in text for text in stack.vendors.sms_to(phone)), stack.vendors.sms_to(phone)
+    assert any("member of our team" in text for text in stack.vendors.sms_to(phone)), stack.vendors.sms_to(
+        phone
+    )
     handoff = _handoff_of(agent, "twilio", before)
     conversation = handoff["conversation_id"]
     assert phone.lstrip("+") not in conversation and handoff["paused"]
@@ -54,8 +57,13 @@ def test_sms_handoff_texts_the_agent_and_hands_back_the_real_conversation(stack,
     status, body = agent.post(f"/console/handoffs/{hid}/reply", {"text": "Hi, this is Alex from support."})
     assert status == 200, body
     assert stack.vendors.wait(lambda: "Hi, this is Alex from support." in stack.vendors.sms_to(phone))
-    lines = [(line["who"], line["text"]) for line in agent.get(f"/console/api/handoffs/{hid}")[1]["transcript"]]
-    assert ("customer", "hello, anyone there?") in lines and ("agent", "Hi, this is Alex from support.") in lines
+    lines = [
+        (line["who"], line["text"]) for line in agent.get(f"/console/api/handoffs/{hid}")[1]["transcript"]
+    ]
+    assert ("customer", "hello, anyone there?") in lines and (
+        "agent",
+        "Hi, this is Alex from support.",
+    ) in lines
 
     assert agent.post(f"/console/handoffs/{hid}/handback", {})[0] == 200
     assert stack.tracker(conversation)["paused"] is False
@@ -65,7 +73,7 @@ def test_sms_handoff_texts_the_agent_and_hands_back_the_real_conversation(stack,
 
 
 def test_handoff_of_a_conversation_id_with_a_plus(stack, on_duty):
-    sender = "+1555" + str(secrets.randbelow(10 ** 7)).zfill(7)
+    sender = "+1555" + str(secrets.randbelow(10**7)).zfill(7)
     agent = StackConsole(stack.backend_url).login(*AGENT)
     before = _ids(agent)
     assert any("member of our team" in (m.get("text") or "") for m in stack.say(sender, "/request_human"))
@@ -77,7 +85,9 @@ def test_handoff_of_a_conversation_id_with_a_plus(stack, on_duty):
     assert agent.post(f"/console/handoffs/{hid}/reply", {"text": "Alex here."})[0] == 200
     bots = [e for e in stack.tracker(sender)["events"] if e["event"] == "bot"]
     assert bots[-1]["text"] == "Alex here."  # in the real conversation, not in "%2B..."
-    lines = [(line["who"], line["text"]) for line in agent.get(f"/console/api/handoffs/{hid}")[1]["transcript"]]
+    lines = [
+        (line["who"], line["text"]) for line in agent.get(f"/console/api/handoffs/{hid}")[1]["transcript"]
+    ]
     assert ("customer", "still there?") in lines
     assert agent.post(f"/console/handoffs/{hid}/handback", {})[0] == 200
     assert stack.tracker(sender)["paused"] is False

@@ -1,6 +1,7 @@
 """Handoff against the real stack (tests/stack.py: backend with the console, action server, Rasa
 with the trained model): a REST customer asks for a person, the chat is queued and paused, an
 agent answers from the console, hands back, and the assistant answers again."""
+
 from __future__ import annotations
 
 import secrets
@@ -11,7 +12,7 @@ from tests.handoff.console_http import StackConsole
 
 pytestmark = pytest.mark.slow
 
-AGENT = ("alex", "alex-demo-password")          # bot/demo_data.yml, docs/fixtures.md
+AGENT = ("alex", "alex-demo-password")  # bot/demo_data.yml, docs/fixtures.md
 SUPERVISOR = ("sam", "sam-demo-password")
 
 
@@ -45,7 +46,9 @@ def test_request_human_pauses_agent_answers_and_hands_back(stack, on_duty):
 
     # paused: the next message gets no answer from the assistant but is in the transcript
     assert stack.say(sender, "hello, is anyone there?") == []
-    assert any(e["event"] == "user" and e.get("text") == "hello, is anyone there?" for e in _events(stack, sender))
+    assert any(
+        e["event"] == "user" and e.get("text") == "hello, is anyone there?" for e in _events(stack, sender)
+    )
 
     hid = handoff["id"]
     assert agent.post(f"/console/handoffs/{hid}/take", {})[0] == 200
@@ -55,7 +58,10 @@ def test_request_human_pauses_agent_answers_and_hands_back(stack, on_duty):
     assert bots[-1]["text"] == "Hi, this is Alex. How can I help?" and bots[-1]["metadata"]["agent"] == "Alex"
     status, detail = agent.get(f"/console/api/handoffs/{hid}")
     lines = [(line["who"], line["text"]) for line in detail["transcript"]]
-    assert ("customer", "hello, is anyone there?") in lines and ("agent", "Hi, this is Alex. How can I help?") in lines
+    assert ("customer", "hello, is anyone there?") in lines and (
+        "agent",
+        "Hi, this is Alex. How can I help?",
+    ) in lines
 
     # still paused after the agent's reply
     assert stack.say(sender, "thanks, one more thing") == []
@@ -75,7 +81,9 @@ def test_off_duty_queues_without_pausing(stack, on_duty):
     assert "No one from our team is available right now" in text and "carry on with your cancellation" in text
     assert any(b.get("payload") == "/cancel_service" for m in answer for b in m.get("buttons") or [])
     assert stack.tracker(sender)["paused"] is False
-    assert any(h["conversation_id"] == sender and h["status"] == "queued" and not h["paused"]
-               for h in on_duty.get("/console/api/handoffs")[1]["handoffs"])
+    assert any(
+        h["conversation_id"] == sender and h["status"] == "queued" and not h["paused"]
+        for h in on_duty.get("/console/api/handoffs")[1]["handoffs"]
+    )
     # the assistant carries on right away
     assert stack.say(sender, "/greet")

@@ -1,5 +1,6 @@
 """The transcript a person reads and the words the console shows instead of codes (no Rasa, no
 database: bot/handoff/transcript.py and bot/handoff/words.py on tracker events as Rasa stores them)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -19,22 +20,40 @@ def _user(text, at):
     return {"event": "user", "text": text, "timestamp": at}
 
 
-TRACKER = {"events": [
-    _user("/greet", T0),
-    _bot("Hi! What can I do for you?", T0 + 1, [{"title": "Cancel a service", "payload": "/cancel_service"},
-                                                 {"title": "Talk to a person", "payload": "/request_human"}]),
-    _user("/cancel_service", T0 + 10),
-    {"event": "slot", "name": "verified", "value": True, "timestamp": T0 + 20},
-    _bot("When should it end?", T0 + 30, [{"title": "On a date I choose", "payload": '/inform{"end_when":"date"}'},
-                                          {"title": "Right away", "payload": '/inform{"end_when":"now"}'}]),
-    _user('/inform{"end_when":"date"}', T0 + 40),
-    _user("/deny", T0 + 50),  # no button offered just before: the intent in words
-    _user("hmm can i talk to someone pls", T0 + 60),
-    {"event": "pause", "timestamp": T0 + 61},
-    {"event": "bot", "timestamp": T0 + 70, "metadata": {"agent": "Alex"},
-     "data": {"custom": {"data": {"from": "agent", "name": "Alex", "text": "Hi, Alex here."}}}},
-    {"event": "resume", "timestamp": T0 + 80},
-]}
+TRACKER = {
+    "events": [
+        _user("/greet", T0),
+        _bot(
+            "Hi! What can I do for you?",
+            T0 + 1,
+            [
+                {"title": "Cancel a service", "payload": "/cancel_service"},
+                {"title": "Talk to a person", "payload": "/request_human"},
+            ],
+        ),
+        _user("/cancel_service", T0 + 10),
+        {"event": "slot", "name": "verified", "value": True, "timestamp": T0 + 20},
+        _bot(
+            "When should it end?",
+            T0 + 30,
+            [
+                {"title": "On a date I choose", "payload": '/inform{"end_when":"date"}'},
+                {"title": "Right away", "payload": '/inform{"end_when":"now"}'},
+            ],
+        ),
+        _user('/inform{"end_when":"date"}', T0 + 40),
+        _user("/deny", T0 + 50),  # no button offered just before: the intent in words
+        _user("hmm can i talk to someone pls", T0 + 60),
+        {"event": "pause", "timestamp": T0 + 61},
+        {
+            "event": "bot",
+            "timestamp": T0 + 70,
+            "metadata": {"agent": "Alex"},
+            "data": {"custom": {"data": {"from": "agent", "name": "Alex", "text": "Hi, Alex here."}}},
+        },
+        {"event": "resume", "timestamp": T0 + 80},
+    ]
+}
 
 
 def test_button_presses_read_as_the_title_of_the_button_offered_just_before():
@@ -48,8 +67,13 @@ def test_button_presses_read_as_the_title_of_the_button_offered_just_before():
         ("customer", "Erin Park", "hmm can i talk to someone pls"),
     ]
     assert not any("[pressed" in line["text"] or line["text"].startswith("/") for line in lines)
-    assert [line.get("pressed", False) for line in lines if line["who"] == "customer"] == [False, True, True,
-                                                                                           False, False]
+    assert [line.get("pressed", False) for line in lines if line["who"] == "customer"] == [
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
 
 
 def test_times_names_events_and_agent_lines():
@@ -61,11 +85,15 @@ def test_times_names_events_and_agent_lines():
     offered = next(line for line in lines if line["text"] == "Hi! What can I do for you?")
     assert offered["options"] == ["Cancel a service", "Talk to a person"] and offered["name"] == "Assistant"
     assert [line["text"] for line in lines if line["who"] == "system"] == [
-        "The assistant is paused: a person handles this chat.", "The assistant is back."]
+        "The assistant is paused: a person handles this chat.",
+        "The assistant is back.",
+    ]
 
 
 def test_the_backends_events_are_merged_in_by_time():
-    filed = datetime.fromtimestamp(T0 + 45, timezone.utc).replace(tzinfo=None)  # naive UTC, as the database has
+    filed = datetime.fromtimestamp(T0 + 45, timezone.utc).replace(
+        tzinfo=None
+    )  # naive UTC, as the database has
     lines = transcript(TRACKER, ZONE, None, [(filed, "cancellation filed: ABCD-1234-EFGH")])
     texts = [line["text"] for line in lines]
     at = texts.index("cancellation filed: ABCD-1234-EFGH")

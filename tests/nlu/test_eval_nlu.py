@@ -1,4 +1,5 @@
 """Tests for scripts/eval_nlu.py (metric code, no model) and eval/intent_mapping.yml."""
+
 import csv
 import importlib.util
 from pathlib import Path
@@ -74,8 +75,14 @@ def test_metrics_on_handmade_predictions(tiny_csv):
     gold = [g for _, g in ev.load_rows(tiny_csv)]
     # one cancel row predicted out_of_scope, one out_of_scope row predicted ask_refund
     pred = [
-        "cancel_service", "out_of_scope", "ask_refund", "ask_balance",
-        "affirm", "deny", "out_of_scope", "ask_refund",
+        "cancel_service",
+        "out_of_scope",
+        "ask_refund",
+        "ask_balance",
+        "affirm",
+        "deny",
+        "out_of_scope",
+        "ask_refund",
     ]
     m = ev.compute_metrics(gold, pred)
     assert m["n"] == 8
@@ -122,8 +129,16 @@ def test_map_intent(tmp_path):
 # --- the mapping file against the training data ---------------------------------------
 
 EVAL_LABELS = {
-    "cancel_service", "ask_cancellation_fee", "ask_refund", "ask_balance", "request_human",
-    "affirm", "deny", "greet", "goodbye", "out_of_scope",
+    "cancel_service",
+    "ask_cancellation_fee",
+    "ask_refund",
+    "ask_balance",
+    "request_human",
+    "affirm",
+    "deny",
+    "greet",
+    "goodbye",
+    "out_of_scope",
 }
 
 
@@ -160,9 +175,25 @@ def test_mapping_has_no_stale_intents():
 
 def test_training_intents_match_contract():
     contract = {
-        "greet", "goodbye", "thanks", "affirm", "deny", "cancel_service", "cancel_now",
-        "ask_cancellation_fee", "ask_refund", "ask_balance", "ask_equipment_return",
-        "request_human", "check_status", "revoke_cancellation", "report_tracking", "inform",
-        "give_reason", "request_code", "bot_challenge", "out_of_scope",
+        "greet",
+        "goodbye",
+        "thanks",
+        "affirm",
+        "deny",
+        "cancel_service",
+        "cancel_now",
+        "ask_cancellation_fee",
+        "ask_refund",
+        "ask_balance",
+        "ask_equipment_return",
+        "request_human",
+        "check_status",
+        "revoke_cancellation",
+        "report_tracking",
+        "inform",
+        "give_reason",
+        "request_code",
+        "bot_challenge",
+        "out_of_scope",
     }
     assert _training_intents() == contract

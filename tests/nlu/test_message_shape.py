@@ -1,13 +1,16 @@
 """MessageShapeAdjuster: emoji-only = misunderstanding, bare "cancel" ties, long requests."""
+
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.message_shape import MessageShapeAdjuster
 
-LONG = ("Hello, I have been with you for years and things changed on my side, my job, my "
-        "family, my budget, my plans for the shop and the website, so after a lot of thought "
-        "and talking it over with my partner we would like you to please cancel the hosting "
-        "at the end of the period, thank you for everything over the years.")
+LONG = (
+    "Hello, I have been with you for years and things changed on my side, my job, my "
+    "family, my budget, my plans for the shop and the website, so after a lot of thought "
+    "and talking it over with my partner we would like you to please cancel the hosting "
+    "at the end of the period, thank you for everything over the years."
+)
 
 
 def _parsed(text, intent, ranking):
@@ -33,10 +36,8 @@ def test_bare_cancel_tie_is_the_full_cancellation():
 
 def test_long_clear_request_keeps_the_cancellation():
     assert len(LONG) > 250
-    assert _parsed(LONG, "out_of_scope", [("out_of_scope", 0.5), ("cancel_service", 0.3)]) \
-        == "cancel_service"
-    assert _parsed(LONG, "check_status", [("check_status", 0.5), ("cancel_service", 0.4)]) \
-        == "cancel_service"
+    assert _parsed(LONG, "out_of_scope", [("out_of_scope", 0.5), ("cancel_service", 0.3)]) == "cancel_service"
+    assert _parsed(LONG, "check_status", [("check_status", 0.5), ("cancel_service", 0.4)]) == "cancel_service"
     status = LONG.replace("please cancel", "tell me the status of my request to cancel")
     assert _parsed(status, "check_status", [("check_status", 0.6)]) == "check_status"
 

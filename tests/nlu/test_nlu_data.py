@@ -8,6 +8,7 @@
 - no synonym maps one text to two values, and no example sits under two intents;
 - the small intents the dialogue relies on have enough examples.
 """
+
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -78,16 +79,20 @@ def _normalised(span, value):
 
 @pytest.mark.parametrize("entity", sorted(VALUES))
 def test_annotated_spans_normalise_to_contract_values(entity):
-    bad = [(i, s, v) for i, e, s, v in _annotations()
-           if e == entity and _normalised(s, v) not in VALUES[entity]]
+    bad = [
+        (i, s, v) for i, e, s, v in _annotations() if e == entity and _normalised(s, v) not in VALUES[entity]
+    ]
     assert not bad, bad
 
 
 @pytest.mark.parametrize("entity", sorted(VALUES))
 def test_annotated_spans_are_in_the_synonym_table(entity):
     """Also what the CRF tags (the span text) maps, not only the annotation's own value."""
-    missing = [s for _, e, s, _ in _annotations()
-               if e == entity and s.lower() not in SYNONYMS and s.lower() not in VALUES[entity]]
+    missing = [
+        s
+        for _, e, s, _ in _annotations()
+        if e == entity and s.lower() not in SYNONYMS and s.lower() not in VALUES[entity]
+    ]
     assert not missing, missing
 
 
@@ -124,25 +129,36 @@ def test_no_example_under_two_intents():
     assert not clashes, clashes
 
 
-@pytest.mark.parametrize("intent,minimum", [
-    ("ask_equipment_return", 50),
-    ("check_status", 50),
-    ("revoke_cancellation", 50),
-    ("bot_challenge", 40),
-    ("goodbye", 70),
-])
+@pytest.mark.parametrize(
+    "intent,minimum",
+    [
+        ("ask_equipment_return", 50),
+        ("check_status", 50),
+        ("revoke_cancellation", 50),
+        ("bot_challenge", 40),
+        ("goodbye", 70),
+    ],
+)
 def test_small_intents_have_enough_examples(intent, minimum):
     counts = Counter(i for i, _ in _examples())
     assert counts[intent] >= minimum, counts[intent]
 
 
-@pytest.mark.parametrize("text,intent", [
-    # bare stop words are `deny` (stop / skip in the dialogue)
-    ("stop", "deny"), ("quit", "deny"), ("stop it", "deny"), ("nevermind", "deny"),
-    ("forget it", "deny"),
-    # thanks: "no thanks ..." is a no, "ok thanks" answers a question with yes
-    ("no thanks, that's all", "deny"), ("ok thanks", "affirm"), ("ok thank you", "affirm"),
-])
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        # bare stop words are `deny` (stop / skip in the dialogue)
+        ("stop", "deny"),
+        ("quit", "deny"),
+        ("stop it", "deny"),
+        ("nevermind", "deny"),
+        ("forget it", "deny"),
+        # thanks: "no thanks ..." is a no, "ok thanks" answers a question with yes
+        ("no thanks, that's all", "deny"),
+        ("ok thanks", "affirm"),
+        ("ok thank you", "affirm"),
+    ],
+)
 def test_decided_examples_are_in_the_data(text, intent):
     plain = {(i, ANNOTATION.sub(lambda m: m.group(1), l).lower()) for i, l in _examples()}
     assert (intent, text) in plain

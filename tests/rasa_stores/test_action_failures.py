@@ -1,5 +1,6 @@
 """An unreachable or failing action server gives the customer a clear message (issue 14: the
 action server killed before or during filing left the customer in silence)."""
+
 import asyncio
 
 import pytest

@@ -1,4 +1,5 @@
 """Prediction graphs run without dask give what Rasa's dask runner gives."""
+
 import pytest
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import UserMessage
@@ -9,9 +10,18 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.rasa_speedups import ORIGINALS
 from bot.rasa_speedups.graph import graph_plan
 
-TEXTS = ["hi", "I want to cancel my internet service", "no thanks", "it's too expensive",
-         "what's my balance", "10000001", "erin@example.com", "talk to a person",
-         "end it on 2026-12-31", "blorp fizzle"]
+TEXTS = [
+    "hi",
+    "I want to cancel my internet service",
+    "no thanks",
+    "it's too expensive",
+    "what's my balance",
+    "10000001",
+    "erin@example.com",
+    "talk to a person",
+    "end it on 2026-12-31",
+    "blorp fizzle",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +41,11 @@ def test_nlu_parse_is_the_same(processor):
     target = processor.model_metadata.nlu_target
     for text in TEXTS:
         tracker = DialogueStateTracker.from_events("graph-test", [])
-        ours, theirs = _both(processor.graph_runner,
-                             inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)],
-                                     PLACEHOLDER_TRACKER: tracker},
-                             targets=[target])
+        ours, theirs = _both(
+            processor.graph_runner,
+            inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)], PLACEHOLDER_TRACKER: tracker},
+            targets=[target],
+        )
         assert list(ours) == list(theirs) == [target]
         assert ours[target][0].as_dict() == theirs[target][0].as_dict(), text
 
@@ -46,18 +57,18 @@ def test_policy_predictions_are_the_same(processor):
     predictions = 0
     for text in TEXTS:
         parsed = processor.graph_runner.run(
-            inputs={PLACEHOLDER_MESSAGE: [UserMessage(text)],
-                    PLACEHOLDER_TRACKER: DialogueStateTracker.from_events("g", [])},
-            targets=[nlu])[nlu][0].as_dict(only_output_properties=True)
+            inputs={
+                PLACEHOLDER_MESSAGE: [UserMessage(text)],
+                PLACEHOLDER_TRACKER: DialogueStateTracker.from_events("g", []),
+            },
+            targets=[nlu],
+        )[nlu][0].as_dict(only_output_properties=True)
         events += [UserUttered(text, parse_data=parsed, intent=parsed["intent"])]
-        tracker = DialogueStateTracker.from_events("graph-test", events,
-                                                   slots=processor.domain.slots)
-        ours, theirs = _both(processor.graph_runner, inputs={PLACEHOLDER_TRACKER: tracker},
-                             targets=[target])
+        tracker = DialogueStateTracker.from_events("graph-test", events, slots=processor.domain.slots)
+        ours, theirs = _both(processor.graph_runner, inputs={PLACEHOLDER_TRACKER: tracker}, targets=[target])
         assert ours[target] == theirs[target], text
         predictions += 1
-        best = max(range(len(ours[target].probabilities)),
-                   key=ours[target].probabilities.__getitem__)
+        best = max(range(len(ours[target].probabilities)), key=ours[target].probabilities.__getitem__)
         events.append(ActionExecuted(processor.domain.action_names_or_texts[best]))
         events.append(ActionExecuted("action_listen"))
     assert predictions == len(TEXTS)

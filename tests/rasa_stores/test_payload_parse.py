@@ -1,4 +1,5 @@
 """Button payloads parsed without the NLU graph give exactly what the graph gives."""
+
 import re
 
 import pytest
@@ -11,11 +12,23 @@ from bot.rasa_speedups import ORIGINALS
 from tests.stack import ROOT
 
 TEXTS = [
-    "/deny", "/affirm", " /affirm ", "/affirm@0.4", "/greet", "/request_human",
-    '/inform{"end_when":"end_of_period"}', '/inform{"service_id":"SVC-1001"}',
+    "/deny",
+    "/affirm",
+    " /affirm ",
+    "/affirm@0.4",
+    "/greet",
+    "/request_human",
+    '/inform{"end_when":"end_of_period"}',
+    '/inform{"service_id":"SVC-1001"}',
     '/inform{"end_when": "immediately", "no_such_entity": 1}',
-    "/no_such_intent", '/inform{"end_when": broken', "/", "/ affirm", "//deny",
-    "hi", "I want to cancel my internet", "yes please",
+    "/no_such_intent",
+    '/inform{"end_when": broken',
+    "/",
+    "/ affirm",
+    "//deny",
+    "hi",
+    "I want to cancel my internet",
+    "yes please",
 ]
 
 
@@ -41,7 +54,8 @@ def test_same_parse_as_the_graph(processor, only_output_properties):
         tracker = DialogueStateTracker.from_events("payload-test", [])
         ours = processor._parse_message_with_graph(message, tracker, only_output_properties)
         graph = ORIGINALS["MessageProcessor._parse_message_with_graph"](
-            processor, message, tracker, only_output_properties)
+            processor, message, tracker, only_output_properties
+        )
         assert ours == graph, text
 
 

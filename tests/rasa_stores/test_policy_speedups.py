@@ -1,5 +1,6 @@
 """The policy speed fixes give what Rasa's own code gives, checked on every call of whole
 conversations run through the real model, action server and backend (shadow comparison)."""
+
 import asyncio
 
 import pytest
@@ -18,10 +19,22 @@ pytestmark = pytest.mark.slow
 FIRST = 900  # synthetic accounts of this test (bench/scenario.py numbering)
 
 WANDERING = [
-    "hello", "what does it cost to cancel?", "I want to cancel my internet service",
-    "blorp fizzle wumpus", "{account}", "how much do I owe?", "{zip}", "why is that",
-    "it's too expensive", "/deny", "what equipment do I have to return?", "/affirm",
-    '/inform{{"end_when":"end_of_period"}}', "no wait", "/affirm", "thanks, bye",
+    "hello",
+    "what does it cost to cancel?",
+    "I want to cancel my internet service",
+    "blorp fizzle wumpus",
+    "{account}",
+    "how much do I owe?",
+    "{zip}",
+    "why is that",
+    "it's too expensive",
+    "/deny",
+    "what equipment do I have to return?",
+    "/affirm",
+    '/inform{{"end_when":"end_of_period"}}',
+    "no wait",
+    "/affirm",
+    "thanks, bye",
 ]
 
 
@@ -73,8 +86,9 @@ def test_whole_conversations_predict_as_rasa_does(stack, trained_model, tmp_path
         n = FIRST
         done = await scenario.cancellation(lambda text: say(text, "shadow-a"), n)
         for text in WANDERING:
-            await say(text.format(account=scenario.account_number(n + 1),
-                                  zip=scenario.zip_code(n + 1)), "shadow-b")
+            await say(
+                text.format(account=scenario.account_number(n + 1), zip=scenario.zip_code(n + 1)), "shadow-b"
+            )
         return done, answers
 
     done, answers = asyncio.run(run())

@@ -1,4 +1,5 @@
 """Secrets never reach the stored tracker (redaction + the real SQL tracker store)."""
+
 import json
 
 import pytest
@@ -10,6 +11,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.rasa_redaction import REDACTED, mask_text
 from bot.rasa_tracker_store import RedactingTrackerStore
 from tests.searchable import searchable
+
 
 @pytest.fixture(autouse=True)
 def _store_url_from_the_test(monkeypatch):
@@ -122,8 +124,9 @@ async def test_saving_turn_by_turn_stores_what_redacting_the_whole_conversation_
             await store.save(again)  # one save per event: the worst case for the state
         with sa.create_engine(url).connect() as conn:
             stored = [json.loads(r[0]) for r in conn.execute(sa.text("select data from events order by id"))]
-        assert [(e["event"], e.get("text"), e.get("value")) for e in stored] == \
-            [(e["event"], e.get("text"), e.get("value")) for e in expected], split
+        assert [(e["event"], e.get("text"), e.get("value")) for e in stored] == [
+            (e["event"], e.get("text"), e.get("value")) for e in expected
+        ], split
         dump = searchable(stored)
         assert "40012345" not in dump and "4567" not in dump, dump
 
@@ -142,8 +145,16 @@ async def test_saving_an_unchanged_tracker_writes_nothing(tmp_path):
 def test_pin_shaped_numbers_are_masked_but_ids_amounts_and_dates_are_kept():
     assert mask_text("my pin is 2222 and my zip is 94110") == f"my pin is {REDACTED} and my zip is {REDACTED}"
     assert mask_text("pin: 0042.") == f"pin: {REDACTED}."
-    for kept in ("cancel SVC-6001 please", "end in December 2026", "end on Dec 31, 2026", "refund $1000",
-                 "refund 1000.50", "status of 7QMK-4XPT-RH9C", "end on 2026-12-31", "3 months, 45.50"):
+    for kept in (
+        "cancel SVC-6001 please",
+        "end in December 2026",
+        "end on Dec 31, 2026",
+        "refund $1000",
+        "refund 1000.50",
+        "status of 7QMK-4XPT-RH9C",
+        "end on 2026-12-31",
+        "3 months, 45.50",
+    ):
         assert mask_text(kept) == kept, kept
 
 
@@ -153,15 +164,18 @@ async def test_free_text_slots_and_handles_are_not_stored_in_clear(tmp_path, mon
     monkeypatch.setenv("CONVERSATION_ID_SECRET", "store-test-key")
     domain = Domain.from_yaml(
         'version: "3.1"\nintents: [inform]\nslots:\n'
-        '  reason:\n    type: any\n    mappings: [{type: custom}]\n'
-        '  verification_handle:\n    type: any\n    mappings: [{type: custom}]\n')
+        "  reason:\n    type: any\n    mappings: [{type: custom}]\n"
+        "  verification_handle:\n    type: any\n    mappings: [{type: custom}]\n"
+    )
     url = f"sqlite:///{tmp_path}/tracker.db"
     store = RedactingTrackerStore(domain=domain, url=url)
     handle = "hNdL3-secret-handle-value-0123456789abcdefghijk"
-    events = [ActionExecuted("action_listen"),
-              UserUttered("my pin is 2222 and my zip is 94110", intent={"name": "inform", "confidence": 1.0}),
-              SlotSet("reason", "my pin is 2222 and my zip is 94110"),
-              SlotSet("verification_handle", handle)]
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("my pin is 2222 and my zip is 94110", intent={"name": "inform", "confidence": 1.0}),
+        SlotSet("reason", "my pin is 2222 and my zip is 94110"),
+        SlotSet("verification_handle", handle),
+    ]
     await store.save(DialogueStateTracker.from_events("c2", events, slots=domain.slots))
     with sa.create_engine(url).connect() as conn:
         dump = " ".join(row[0] for row in conn.execute(sa.text("select data from events")))

@@ -1,4 +1,5 @@
 """bot.rasa_speedups: the reused action-answer validator accepts and rejects as Rasa does."""
+
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
@@ -9,14 +10,28 @@ from bot.rasa_speedups import action_calls
 
 ANSWERS_OK = [
     {"events": [], "responses": []},
-    {"events": [{"event": "slot", "name": "reason", "value": "price", "timestamp": None}],
-     "responses": [{"text": "ok", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]},
+    {
+        "events": [{"event": "slot", "name": "reason", "value": "price", "timestamp": None}],
+        "responses": [{"text": "ok", "buttons": [{"title": "Yes", "payload": "/affirm"}]}],
+    },
     {"events": [{"event": "active_loop", "name": None}, {"event": "followup", "name": "x"}]},
-    {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": "greet"},
-                 "entities": [{"entity": "e", "value": 1, "start": 0, "end": 2}]}},
-                {"event": "action", "name": "utter_greet", "policy": None, "confidence": 1.0},
-                {"event": "bot", "text": "Hello", "data": {}, "metadata": {"utter_action": "x"}},
-                {"event": "reset_slots"}, {"event": "pause"}, {"event": "resume"}]},
+    {
+        "events": [
+            {
+                "event": "user",
+                "text": "hi",
+                "parse_data": {
+                    "intent": {"name": "greet"},
+                    "entities": [{"entity": "e", "value": 1, "start": 0, "end": 2}],
+                },
+            },
+            {"event": "action", "name": "utter_greet", "policy": None, "confidence": 1.0},
+            {"event": "bot", "text": "Hello", "data": {}, "metadata": {"utter_action": "x"}},
+            {"event": "reset_slots"},
+            {"event": "pause"},
+            {"event": "resume"},
+        ]
+    },
     {"events": [{"event": "entities", "entities": []}], "other_key": 1},
 ]
 ANSWERS_BAD = [
@@ -27,7 +42,7 @@ ANSWERS_BAD = [
     {"events": [{"event": "no_such_kind"}]},
     {"events": [{"event": 5}]},
     {"events": ["not an object"]},
-    {"events": [{"event": "slot", "name": "a"}]},                       # value missing
+    {"events": [{"event": "slot", "name": "a"}]},  # value missing
     {"events": [{"event": "user", "text": 5}]},
     {"events": [{"event": "action", "name": "x", "confidence": "high"}]},
     {"events": [{"event": "slot", "name": "a", "value": 1, "timestamp": "now"}]},
@@ -91,8 +106,9 @@ async def test_endpoint_requests_reuse_one_connection_and_answer_as_before():
 
     async def hook(request):
         peers.add(request.transport.get_extra_info("peername"))
-        seen.append((request.query.get("token"), request.headers.get("X-Extra"),
-                     request.headers.get("Content-Type")))
+        seen.append(
+            (request.query.get("token"), request.headers.get("X-Extra"), request.headers.get("Content-Type"))
+        )
         if request.path == "/fail":
             return web.json_response({"action_name": "x"}, status=400)
         if request.path == "/text":
@@ -107,8 +123,7 @@ async def test_endpoint_requests_reuse_one_connection_and_answer_as_before():
     await site.start()
     port = site._server.sockets[0].getsockname()[1]
     try:
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="t0k",
-                                  headers={"X-Extra": "yes"})
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="t0k", headers={"X-Extra": "yes"})
         for n in range(3):
             assert await endpoint.request(json={"n": n}) == {"echo": {"n": n}}
         assert await endpoint.request(method="get", subpath="/../text") is None

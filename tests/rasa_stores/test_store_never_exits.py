@@ -1,6 +1,7 @@
 """Issue 14: one bad request must never stop the Rasa process. Rasa's SQLTrackerStore turns any
 ValueError raised inside its session (SQLite's UnicodeEncodeError for a lone surrogate) into
 print_error_and_exit (SystemExit); ours fails that one call and keeps serving."""
+
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
@@ -18,8 +19,10 @@ def _store_url_from_the_test(monkeypatch):
 
 def _tracker(sender):
     return DialogueStateTracker.from_events(
-        sender, [ActionExecuted("action_listen"), UserUttered("hi", intent={"name": "greet", "confidence": 1.0})],
-        slots=DOMAIN.slots)
+        sender,
+        [ActionExecuted("action_listen"), UserUttered("hi", intent={"name": "greet", "confidence": 1.0})],
+        slots=DOMAIN.slots,
+    )
 
 
 async def test_lone_surrogate_sender_fails_the_call_not_the_process(tmp_path):

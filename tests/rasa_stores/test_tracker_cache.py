@@ -1,4 +1,5 @@
 """The tracker kept in memory between turns is only ever what the database would give back."""
+
 import json
 
 import pytest
@@ -18,16 +19,21 @@ def _store_url_from_the_test(monkeypatch):
 
 
 def _turn(text: str, slot_value=None):
-    events = [ActionExecuted("action_listen"),
-              UserUttered(text, intent={"name": "inform", "confidence": 0.9})]
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered(text, intent={"name": "inform", "confidence": 0.9}),
+    ]
     if slot_value is not None:
         events.append(SlotSet("end_date", slot_value))
     return events
 
 
 def _state(tracker: DialogueStateTracker):
-    return ([e.as_dict() for e in tracker.events], tracker.current_slot_values(),
-            tracker.latest_message.text if tracker.latest_message else None)
+    return (
+        [e.as_dict() for e in tracker.events],
+        tracker.current_slot_values(),
+        tracker.latest_message.text if tracker.latest_message else None,
+    )
 
 
 async def _start(store, sender="c1"):
@@ -98,7 +104,8 @@ async def test_a_new_session_is_read_from_the_database(tmp_path):
     store = RedactingTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path}/t.db")
     await _start(store)
     tracker = await _next_turn(
-        store, [ActionExecuted("action_session_start"), SessionStarted(), *_turn("new session")])
+        store, [ActionExecuted("action_session_start"), SessionStarted(), *_turn("new session")]
+    )
 
     again = await store.retrieve("c1")
     assert again is not tracker

@@ -4,6 +4,7 @@
 a new directory, links the installed ``.venv``, and runs ``scripts/run.sh`` there with free ports
 from the environment, exactly the script and Procfile a developer runs.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,12 @@ READY = "The cancellation assistant is running"
 
 def project_files(root: Path = ROOT) -> List[str]:
     """The files a clone of the working tree would hold (tracked, and new but not ignored)."""
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                         cwd=root, check=True, capture_output=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    ).stdout
     return [name for name in out.decode().split("\0") if name and (root / name).is_file()]
 
 
@@ -56,8 +61,12 @@ class RunCopy:
     def __init__(self, directory: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.directory = directory
         # SMTP_PORT: the local mail sink's (docs/delivery.md), so that two copies never share one
-        self.ports = {"BACKEND_PORT": free_port(), "ACTION_PORT": free_port(), "RASA_PORT": free_port(),
-                      "SMTP_PORT": free_port()}
+        self.ports = {
+            "BACKEND_PORT": free_port(),
+            "ACTION_PORT": free_port(),
+            "RASA_PORT": free_port(),
+            "SMTP_PORT": free_port(),
+        }
         env = {key: value for key, value in os.environ.items() if key not in settings_names()}
         self.env = {
             **env,
@@ -81,8 +90,15 @@ class RunCopy:
     def start(self) -> "RunCopy":
         """Run scripts/run.sh in the copy; its output is collected line by line."""
         self.process = subprocess.Popen(
-            ["bash", "scripts/run.sh"], cwd=self.directory, env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+            ["bash", "scripts/run.sh"],
+            cwd=self.directory,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
         return self
@@ -105,8 +121,9 @@ class RunCopy:
             if self.process and self.process.poll() is not None:
                 break
             time.sleep(0.5)
-        raise AssertionError(f"{needle!r} did not appear (exit code {self.process.poll()}):\n"
-                             + "\n".join(self.output[-60:]))
+        raise AssertionError(
+            f"{needle!r} did not appear (exit code {self.process.poll()}):\n" + "\n".join(self.output[-60:])
+        )
 
     def wait_exit(self, timeout: float) -> int:
         """Wait for run.sh to end; return its exit code."""
@@ -134,17 +151,20 @@ class RunCopy:
     def say(self, sender: str, text: str) -> List[dict]:
         """One customer message over the copy's REST channel (with the token from its .env)."""
         token = self.settings()["REST_CHANNEL_TOKEN"]
-        status, body = http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook",
-                                 {"sender": sender, "message": text}, timeout=60,
-                                 headers={"Authorization": f"Bearer {token}"})
+        status, body = http_json(
+            "POST",
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            {"sender": sender, "message": text},
+            timeout=60,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert status == 200, f"REST channel answered {status}: {body}"
         return body
 
     def backend(self, method: str, path: str) -> tuple:
         """Call the copy's backend API with the token from the copy's .env."""
         token = self.settings()["BACKEND_SERVICE_TOKEN"]
-        return http_json(method, f"{self.backend_url}{path}",
-                         headers={"Authorization": f"Bearer {token}"})
+        return http_json(method, f"{self.backend_url}{path}", headers={"Authorization": f"Bearer {token}"})
 
     def process_lines(self, name: str) -> List[str]:
         """Output lines of one Procfile process (honcho prefixes them with its name)."""

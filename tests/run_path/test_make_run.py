@@ -8,6 +8,7 @@ process that fails under the Procfile runner is named with its last log lines. T
 first (tests/conftest.py): the model the first copy trains is kept for the rest of the suite, so
 the model is still trained once per test run.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -29,8 +30,12 @@ def _filed(copy: RunCopy) -> list:
     engine = sa.create_engine(f"sqlite:///{copy.directory / 'var' / 'backend.sqlite3'}")
     try:
         with engine.connect() as connection:
-            return [row[0] for row in connection.execute(
-                sa.text("SELECT confirmation_number FROM cancellation_requests"))]
+            return [
+                row[0]
+                for row in connection.execute(
+                    sa.text("SELECT confirmation_number FROM cancellation_requests")
+                )
+            ]
     finally:
         engine.dispose()
 
@@ -82,8 +87,7 @@ def test_first_make_run_answers_a_cancellation(first_run):
 def test_the_logs_hold_no_dependency_noise_and_no_errors(first_run):
     """After start-up and a cancellation (the reason question included): no deprecation
     warnings of pinned dependencies, no interpolator tracebacks, no errors."""
-    lines = [line for name in ("backend", "actions", "rasa")
-             for line in first_run.process_lines(name)]
+    lines = [line for name in ("backend", "actions", "rasa") for line in first_run.process_lines(name)]
     assert lines, first_run.text[-2000:]
     noise = [line for line in lines if "site-packages" in line and "Warning" in line]
     assert noise == [], "\n".join(noise)
@@ -133,5 +137,5 @@ def test_a_failing_process_is_named_with_its_last_lines(first_run, tmp_path_fact
         rc = copy.wait_exit(timeout=300)
     assert rc != 0
     assert "*** actions exited with code" in copy.text, copy.text[-3000:]
-    report = copy.text[copy.text.index("*** actions exited with code"):]
+    report = copy.text[copy.text.index("*** actions exited with code") :]
     assert "address already in use" in report.lower() or "errno 98" in report.lower(), report

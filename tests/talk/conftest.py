@@ -1,4 +1,5 @@
 """The conversation suite's accounts and its per-class report at the end of the session."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -15,9 +16,16 @@ HERE = Path(__file__).parent
 # never used for tuning (docs/nlu.md).
 PARTS = {"heldout": ("conversations_heldout.yml", 1), "dev": ("conversations_dev.yml", 501)}
 CLASSES = {
-    1: "details given early", 2: "answers with extra words", 3: "offer declined with a reason",
-    4: "identifier formats", 5: "dates", 6: "several things / lists", 7: "long messages",
-    8: "already pending", 9: "no dead ends", 10: "text",
+    1: "details given early",
+    2: "answers with extra words",
+    3: "offer declined with a reason",
+    4: "identifier formats",
+    5: "dates",
+    6: "several things / lists",
+    7: "long messages",
+    8: "already pending",
+    9: "no dead ends",
+    10: "text",
 }
 RESULTS: List[Dict[str, Any]] = []
 

@@ -8,6 +8,7 @@ true at the end. Two verdicts per conversation, as in issue 10:
 - **smooth**: in addition, no turn was misunderstood, refused, asked again or answered wrongly
   (markers below, no identical question twice in a row, the per-turn ``expect``/``forbid``).
 """
+
 from __future__ import annotations
 
 import calendar
@@ -27,10 +28,18 @@ from tests.text_rules import text_problems
 
 # What the assistant says when it did not understand, refused an answer or gave up.
 TROUBLE = [
-    "didn't understand", "didn't get that", "couldn't read", "couldn't match",
-    "doesn't look like", "can't reach", "that's a long message", "not something i can help",
+    "didn't understand",
+    "didn't get that",
+    "couldn't read",
+    "couldn't match",
+    "doesn't look like",
+    "can't reach",
+    "that's a long message",
+    "not something i can help",
     "couldn't tell what you'd like",
-    "please type just the digits", "nothing has been changed", "sorry, i couldn't",
+    "please type just the digits",
+    "nothing has been changed",
+    "sorry, i couldn't",
     "haven't cancelled anything",
 ]
 
@@ -114,16 +123,16 @@ def run_conversation(stack: Any, conv: Dict[str, Any]) -> Verdict:
             smooth.append(f"same message twice in a row: {question[:80]!r}")
         previous_question = question
     outcome = check_outcome(stack, conv) + secrets_in_tracker(stack, customer.sender, n)
-    return Verdict(not outcome, not outcome and not smooth, outcome + smooth, customer.transcript,
-                   customer.sender)
+    return Verdict(
+        not outcome, not outcome and not smooth, outcome + smooth, customer.transcript, customer.sender
+    )
 
 
 def secrets_in_tracker(stack: Any, sender: str, n: int) -> List[str]:
     """The customer's identifiers or ZIP found in the stored conversation (must be none)."""
     stored = searchable(stack.tracker(sender))
     who = identity(n)
-    found = [name for name in ("email", "account", "phone_plain")
-             if who[name].lower() in stored.lower()]
+    found = [name for name in ("email", "account", "phone_plain") if who[name].lower() in stored.lower()]
     if re.search(rf"(?<!\d){who['zip']}(?!\d)", stored):
         found.append("zip")
     return [f"secret in the stored tracker: {name}" for name in found]
@@ -144,25 +153,54 @@ def check_outcome(stack: Any, conv: Dict[str, Any]) -> List[str]:
     with engine.connect() as conn:
         today = conn.execute(sa.text("select date('now')")).scalar()
         today = date.fromisoformat(str(today))
-        requests = conn.execute(sa.text(
-            "select s.name, r.reason, r.end_kind, r.end_date, r.status from cancellation_requests r"
-            " join services s on s.id = r.service_id join accounts a on a.id = r.account_id"
-            " where a.account_number = :a order by r.id"), {"a": account}).all()
-        offers = conn.execute(sa.text(
-            "select o.status from retention_offers o join accounts a on a.id = o.account_id"
-            " where a.account_number = :a"), {"a": account}).scalars().all()
-        refunds = conn.execute(sa.text(
-            "select f.amount from refund_requests f join accounts a on a.id = f.account_id"
-            " where a.account_number = :a"), {"a": account}).scalars().all()
-        tracking = conn.execute(sa.text(
-            "select e.tracking_number from equipment e join accounts a on a.id = e.account_id"
-            " where a.account_number = :a and e.tracking_number is not null"),
-            {"a": account}).scalars().all()
+        requests = conn.execute(
+            sa.text(
+                "select s.name, r.reason, r.end_kind, r.end_date, r.status from cancellation_requests r"
+                " join services s on s.id = r.service_id join accounts a on a.id = r.account_id"
+                " where a.account_number = :a order by r.id"
+            ),
+            {"a": account},
+        ).all()
+        offers = (
+            conn.execute(
+                sa.text(
+                    "select o.status from retention_offers o join accounts a on a.id = o.account_id"
+                    " where a.account_number = :a"
+                ),
+                {"a": account},
+            )
+            .scalars()
+            .all()
+        )
+        refunds = (
+            conn.execute(
+                sa.text(
+                    "select f.amount from refund_requests f join accounts a on a.id = f.account_id"
+                    " where a.account_number = :a"
+                ),
+                {"a": account},
+            )
+            .scalars()
+            .all()
+        )
+        tracking = (
+            conn.execute(
+                sa.text(
+                    "select e.tracking_number from equipment e join accounts a on a.id = e.account_id"
+                    " where a.account_number = :a and e.tracking_number is not null"
+                ),
+                {"a": account},
+            )
+            .scalars()
+            .all()
+        )
     engine.dispose()
     wanted = expect.get("filed", [])
     if len(requests) != len(wanted):
-        problems.append(f"{len(requests)} cancellation request(s) filed, expected {len(wanted)}: "
-                        f"{[tuple(map(str, r)) for r in requests]}")
+        problems.append(
+            f"{len(requests)} cancellation request(s) filed, expected {len(wanted)}: "
+            f"{[tuple(map(str, r)) for r in requests]}"
+        )
     for row, want in zip(requests, wanted):
         name, reason, kind, end_date, status = row
         if want.get("service") and want["service"].lower() != str(name).lower():
@@ -183,8 +221,7 @@ def check_outcome(stack: Any, conv: Dict[str, Any]) -> List[str]:
         amounts = [str(a) for a in refunds]
         if expect["refund"] is None and amounts:
             problems.append(f"refund filed: {amounts}")
-        if expect["refund"] is not None and not any(
-                float(a) == float(expect["refund"]) for a in amounts):
+        if expect["refund"] is not None and not any(float(a) == float(expect["refund"]) for a in amounts):
             problems.append(f"refunds {amounts}, expected {expect['refund']}")
     if expect.get("tracking") and not tracking:
         problems.append("no tracking number recorded")

@@ -5,6 +5,7 @@ go without a misunderstanding, a repeated question or a wrong answer. The held-o
 first, never tuned on) is a measurement: its failures are reported (xfail with the transcript).
 Results per class and part are printed at the end of the session (tests/talk/conftest.py).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -18,8 +19,14 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize("conv", all_conversations(), ids=lambda c: f"{c['part']}-{c['id']}")
 def test_conversation(talk_stack, conv):
     verdict = run_conversation(talk_stack, conv)
-    RESULTS.append({"part": conv["part"], "class": conv["class"], "outcome": verdict.outcome_ok,
-                    "smooth": verdict.smooth_ok})
+    RESULTS.append(
+        {
+            "part": conv["part"],
+            "class": conv["class"],
+            "outcome": verdict.outcome_ok,
+            "smooth": verdict.smooth_ok,
+        }
+    )
     details = "\n".join(verdict.problems + ["--- transcript:"] + verdict.transcript)
     if conv["part"] == "heldout" and not verdict.smooth_ok:
         # The held-out part measures; it is never tuned on (docs/nlu.md), so its failures are

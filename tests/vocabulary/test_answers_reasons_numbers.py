@@ -1,4 +1,5 @@
 """Yes/no with extra words, reasons, confirmation numbers and money."""
+
 from decimal import Decimal
 
 import pytest
@@ -9,24 +10,40 @@ from bot.vocabulary.numbers import find_confirmation, format_money, parse_amount
 from bot.vocabulary.reasons import find_reason
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("ok fine, I'll take the offer", YES), ("I'm back, yes it's all backed up", YES),
-    ("ok no problem", YES), ("sure no problem", YES), ("fair enough", YES), ("yep go ahead", YES),
-    ("not yet, one moment", NOT_YET), ("hold on, still copying files", NOT_YET),
-    ("no thanks, we're leaving the country", NO), ("nah I'm good thanks", NO),
-    ("no, the other one", NO), ("what does it cost?", None), ("skip", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ok fine, I'll take the offer", YES),
+        ("I'm back, yes it's all backed up", YES),
+        ("ok no problem", YES),
+        ("sure no problem", YES),
+        ("fair enough", YES),
+        ("yep go ahead", YES),
+        ("not yet, one moment", NOT_YET),
+        ("hold on, still copying files", NOT_YET),
+        ("no thanks, we're leaving the country", NO),
+        ("nah I'm good thanks", NO),
+        ("no, the other one", NO),
+        ("what does it cost?", None),
+        ("skip", None),
+    ],
+)
 def test_yes_no(text, expected):
     assert read_yes_no(text) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("we're relocating to Denver, new place has internet already", "moving"),
-    ("no thanks, we're leaving the country", "moving"),
-    ("meh too pricey", "price"), ("we dont really use it anymore", "not_using"),
-    ("the calls keep dropping", "service_quality"), ("switching to another provider", "switching"),
-    ("we're closing the shop", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("we're relocating to Denver, new place has internet already", "moving"),
+        ("no thanks, we're leaving the country", "moving"),
+        ("meh too pricey", "price"),
+        ("we dont really use it anymore", "not_using"),
+        ("the calls keep dropping", "service_quality"),
+        ("switching to another provider", "switching"),
+        ("we're closing the shop", None),
+    ],
+)
 def test_reasons(text, expected):
     assert find_reason(text) == expected
 
@@ -39,10 +56,15 @@ def test_confirmation_numbers_in_sentences_are_the_backend_format():
     assert find_confirmation("please cancel everything now") is None
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("$49.50", Decimal("49.50")), ("about 1,250", Decimal("1250.00")),
-    ("a refund of $25 please", Decimal("25.00")), ("nothing", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("$49.50", Decimal("49.50")),
+        ("about 1,250", Decimal("1250.00")),
+        ("a refund of $25 please", Decimal("25.00")),
+        ("nothing", None),
+    ],
+)
 def test_amounts(text, expected):
     assert parse_amount(text) == expected
 
@@ -52,9 +74,15 @@ def test_one_money_format():
     assert format_money(Decimal("9.99")) == "$9.99"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("I'm fine, no thanks", NO), ("hmm ok fine, I'll take the 20% off", YES),
-    ("yes, no problem", YES), ("no worries, go ahead", YES), ("sure, no thanks", NO),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I'm fine, no thanks", NO),
+        ("hmm ok fine, I'll take the 20% off", YES),
+        ("yes, no problem", YES),
+        ("no worries, go ahead", YES),
+        ("sure, no thanks", NO),
+    ],
+)
 def test_yes_no_mixed(text, expected):
     assert read_yes_no(text) == expected

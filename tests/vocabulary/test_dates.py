@@ -14,18 +14,18 @@ TODAY = date(2026, 11, 22)
         ("2026-12-31", date(2026, 12, 31)),
         ("end of next month", date(2026, 12, 31)),
         ("end of the month", date(2026, 11, 30)),
-        ("March 3", date(2027, 3, 3)),            # passed this year -> next year
+        ("March 3", date(2027, 3, 3)),  # passed this year -> next year
         ("15th of January", date(2027, 1, 15)),
         ("end of January", date(2027, 1, 31)),
         ("in 2 weeks", date(2026, 12, 6)),
         ("in a month", date(2026, 12, 22)),
         ("tomorrow", date(2026, 11, 23)),
-        ("2020-01-01", date(2020, 1, 1)),          # explicit year kept: the backend refuses it
+        ("2020-01-01", date(2020, 1, 1)),  # explicit year kept: the backend refuses it
         ("the 15th of next month", date(2026, 12, 15)),
         ("on the 15th next month", date(2026, 12, 15)),
         ("the last day of next month", date(2026, 12, 31)),
         ("end of next month please", date(2026, 12, 31)),
-        ("next Friday", date(2026, 11, 27)),          # 2026-11-22 is a Sunday
+        ("next Friday", date(2026, 11, 27)),  # 2026-11-22 is a Sunday
         ("Dec 19", date(2026, 12, 19)),
         ("can it end on the 30th?", date(2026, 11, 30)),
         ("a week from today", date(2026, 11, 29)),

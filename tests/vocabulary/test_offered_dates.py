@@ -1,5 +1,6 @@
 """Every example date the assistant offers ("type a date like "Dec 15"", "e.g. "end of next
 month"") is read back by the same parser that reads the customer's answer."""
+
 from __future__ import annotations
 
 import ast
@@ -13,8 +14,11 @@ import yaml
 from bot.vocabulary.dates import parse_date
 
 ROOT = Path(__file__).resolve().parents[2]
-_OFFER = re.compile(r'(?:e\.g\.|like|example|for example|try something like)[^"]{0,20}((?:"[^"]+"'
-                    r'(?:,\s*|\s+or\s+)?)+)', re.I)
+_OFFER = re.compile(
+    r'(?:e\.g\.|like|example|for example|try something like)[^"]{0,20}((?:"[^"]+"'
+    r"(?:,\s*|\s+or\s+)?)+)",
+    re.I,
+)
 
 
 def _texts():
@@ -29,8 +33,10 @@ def _texts():
             if id(node) in docstrings:
                 continue
             if isinstance(node, ast.JoinedStr):
-                yield f"{path.name}:{node.lineno}", "".join(
-                    v.value for v in node.values if isinstance(v, ast.Constant))
+                yield (
+                    f"{path.name}:{node.lineno}",
+                    "".join(v.value for v in node.values if isinstance(v, ast.Constant)),
+                )
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 yield f"{path.name}:{node.lineno}", node.value
 

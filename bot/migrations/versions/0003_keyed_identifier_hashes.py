@@ -11,13 +11,13 @@ Revises: 0002
 Create Date: 2026-12-01 21:50:00
 
 """
+
 from typing import Sequence, Union
 
 from alembic import op
 
-
-revision: str = '0003'
-down_revision: Union[str, None] = '0002'
+revision: str = "0003"
+down_revision: Union[str, None] = "0002"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

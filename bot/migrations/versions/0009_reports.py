@@ -7,6 +7,7 @@ IDENTIFIER_HASH_KEY must be set when the queue holds rows (as for 0007).
 Revision ID: 0009
 Revises: 0008
 """
+
 import hashlib
 import hmac
 from typing import Sequence, Union
@@ -43,12 +44,16 @@ def _key_handoffs() -> None:
     if rows:
         secret = load_settings().identifier_hash_key
         if not secret:
-            raise RuntimeError("IDENTIFIER_HASH_KEY must be set to key the existing handoffs (see .env.example)")
+            raise RuntimeError(
+                "IDENTIFIER_HASH_KEY must be set to key the existing handoffs (see .env.example)"
+            )
         for row_id, conversation_id in rows:
             message = b"cancel-assistant/conversation:" + conversation_id.encode("utf-8")
             digest = hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
-            bind.execute(sa.text("UPDATE handoffs SET conversation_key = :digest WHERE id = :row_id"),
-                         {"digest": digest, "row_id": row_id})
+            bind.execute(
+                sa.text("UPDATE handoffs SET conversation_key = :digest WHERE id = :row_id"),
+                {"digest": digest, "row_id": row_id},
+            )
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.alter_column("conversation_key", existing_type=sa.String(length=64), nullable=False)
 
@@ -58,8 +63,18 @@ def upgrade() -> None:
     for table, column in INDEXES:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
-    flags = ["identified", "service_chosen", "reason_given", "offer_made", "offer_accepted", "offer_declined",
-             "confirmed", "filed", "handoff", "misunderstood"]
+    flags = [
+        "identified",
+        "service_chosen",
+        "reason_given",
+        "offer_made",
+        "offer_accepted",
+        "offer_declined",
+        "confirmed",
+        "filed",
+        "handoff",
+        "misunderstood",
+    ]
     op.create_table(
         "report_conversations",
         sa.Column("conversation_key", sa.String(length=64), nullable=False),
