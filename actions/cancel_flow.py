@@ -1092,7 +1092,7 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
         extra = []
         for e in equipment:
             bits = [str(e.get("model"))]
-            for key, label in (("rma", "RMA"), ("rma_number", "RMA"), ("label_url", "label")):
+            for key, label in (("rma", "RMA"),):
                 if e.get(key):
                     bits.append(f"{label} {e[key]}")
             extra.append(" ".join(bits))
@@ -1110,9 +1110,15 @@ def confirmation_text(filed: Dict[str, Any]) -> str:
                 else ""
             )
         )
+        if filed.get("label_url"):
+            lines.append(f"Prepaid return label: {filed['label_url']}")
+        elif filed.get("return_directions"):
+            lines.append(f"How to return: {filed['return_directions']}")
     steps = filed.get("next_steps") or []
     if steps:
         lines.append("Next steps:\n" + "\n".join(f"- {s}" for s in steps))
+    if filed.get("receipt_url"):
+        lines.append(f"Your receipt (PDF): {filed['receipt_url']}")
     if filed.get("receipt_sent_to"):
         lines.append(f"A receipt is on its way to {filed['receipt_sent_to']}.")
     if filed.get("survey_url") and not any(filed["survey_url"] in str(s) for s in steps):

@@ -149,6 +149,7 @@ def equipment_dict(item: Equipment, policy: Policy) -> Dict[str, Any]:
         "retail_price": money(item.retail_price),
         "non_return_fee": money(policy.non_return_fee(item.kind)),
         "tracking_number": item.tracking_number,
+        "rma": item.rma,
     }
 
 

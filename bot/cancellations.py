@@ -8,6 +8,7 @@ request, also when two arrive at the same moment (unique constraint + re-read).
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -88,7 +89,31 @@ def cancellation_dict(session: Session, policy: Policy, request: CancellationReq
         "survey_url": snap["survey_url"],
         "receipt_sent_to": snap["receipt_sent_to"],
         "revoked_at": iso_utc(request.revoked_at),
+        **return_documents(policy, request, service.equipment),
     }
+
+
+def return_documents(
+    policy: Policy, request: CancellationRequest, devices: List[Equipment]
+) -> Dict[str, Any]:
+    """The signed receipt link, and for devices still to return the return label's link or, where
+    no label can be produced, written return directions (docs/delivery.md)."""
+    from bot.delivery import links
+
+    due = [e for e in devices if e.rma and e.tracking_number is None]
+    label = bool(due) and policy.returns.label_possible and links.key() is not None
+    return {
+        "receipt_url": links.url("receipt", request.id),
+        "label_url": links.url("label", request.id) if label else None,
+        "return_directions": policy.returns.directions if due and not label else None,
+    }
+
+
+def issue_rmas(session: Session, devices: List[Equipment]) -> None:
+    """Give each device to return its return authorisation number (RMA-XXXXXXXX, unique)."""
+    for device in devices:
+        if device.rma is None:
+            device.rma = "RMA-" + "".join(secrets.choice(RMA_ALPHABET) for _ in range(8))
 
 
 def _find_by_key(session: Session, account_id: int, key: str) -> Optional[CancellationRequest]:
@@ -134,6 +159,7 @@ def write_receipt(
         "receipt",
         "\n".join(lines),
         account_id=request.account_id,
+        reference=request.confirmation_number,
     )
 
 
@@ -224,6 +250,7 @@ def _file_once(
     )
     session.add(request)
     session.flush()  # a concurrent duplicate fails here, before anything else is written
+    issue_rmas(session, to_return)
     service.status = "cancellation_pending"
     if routing.action == "sales_callback":
         session.add(
@@ -368,6 +395,7 @@ def revoke(session: Session, policy: Policy, who: Verified, number: str) -> Dict
     return cancellation_dict(session, policy, request)
 
 
+RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 TRACKING_RE = re.compile(r"^[A-Z0-9]{8,40}$")
 
 

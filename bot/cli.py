@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 from bot.config import ConfigError, Settings, load_settings
@@ -132,6 +133,48 @@ def cmd_add_staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mail_sink(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the local SMTP mail sink until interrupted (make run starts it)."""
+    import signal
+    import threading
+
+    from bot.delivery.mailsink import start_sink
+
+    port = args.port or settings.smtp_port
+    controller = start_sink(Path(settings.mail_dir), host="127.0.0.1", port=port)
+    print(f"mail sink on 127.0.0.1:{port}, keeping mail in {settings.mail_dir}/", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    controller.stop()
+    return 0
+
+
+def cmd_mail(settings: Settings, args: argparse.Namespace) -> int:
+    """List the mail the sink kept, or show one message (by number in the list or file name)."""
+    from bot.delivery import mailsink
+
+    kept = mailsink.messages(Path(settings.mail_dir))
+    if args.which is None:
+        for n, path in enumerate(kept, 1):
+            print(f"{n:3d}  {mailsink.summary(path)}")
+        if not kept:
+            print(f"no mail in {settings.mail_dir}/")
+        return 0
+    if args.which.isdigit() and 1 <= int(args.which) <= len(kept):
+        path = kept[int(args.which) - 1]
+    else:
+        found = [p for p in kept if p.name == args.which]
+        if not found:
+            return _fail(f"no message {args.which!r} in {settings.mail_dir}/")
+        path = found[0]
+    print(mailsink.show(path))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cancel-backend", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -174,6 +217,14 @@ def build_parser() -> argparse.ArgumentParser:
     staff.add_argument("--name", help="display name shown to customers (default: the username)")
     staff.add_argument("--role", choices=["agent", "supervisor"], default="agent")
     staff.set_defaults(func=cmd_add_staff)
+    sink = sub.add_parser(
+        "mail-sink", help="run the local SMTP mail sink on loopback (SMTP_PORT; keeps mail in MAIL_DIR)"
+    )
+    sink.add_argument("--port", type=int)
+    sink.set_defaults(func=cmd_mail_sink)
+    mail = sub.add_parser("mail", help="list the mail the local sink kept, or show one (number or file name)")
+    mail.add_argument("which", nargs="?")
+    mail.set_defaults(func=cmd_mail)
     return parser
 
 

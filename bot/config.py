@@ -46,6 +46,21 @@ class Settings:
     rasa_token: Optional[str] = None
     slack_staff_webhook_url: Optional[str] = None
     console_session_seconds: int = 28800
+    # Delivery of customer messages (bot/delivery, docs/delivery.md).
+    outbox_key: Optional[str] = None
+    public_url: Optional[str] = None  # base of the signed receipt/label links; default: backend_url
+    smtp_host: Optional[str] = None  # empty: email is not sent (messages wait in the outbox)
+    smtp_port: int = 2525
+    smtp_security: str = "none"  # none | starttls | tls
+    smtp_user: Optional[str] = None
+    smtp_password: Optional[str] = None
+    smtp_sender: str = "Cancellations <no-reply@example.com>"
+    twilio_account_sid: Optional[str] = None
+    twilio_auth_token: Optional[str] = None
+    twilio_number: Optional[str] = None
+    twilio_messaging_service_sid: Optional[str] = None
+    twilio_api_url: str = "https://api.twilio.com"
+    mail_dir: str = "var/mail"
 
     def require_token(self) -> str:
         """Return the service token, or raise ConfigError when it is not set."""
@@ -101,6 +116,13 @@ def _bool(env: Mapping[str, str], name: str) -> bool:
     raise ConfigError(f"{name}: must be 0 or 1, got {raw!r}")
 
 
+def _choice(env: Mapping[str, str], name: str, allowed: Tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or default).strip().lower()
+    if raw not in allowed:
+        raise ConfigError(f"{name}: must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
 def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) -> Settings:
     """Build Settings from `env` (default: os.environ after loading `.env`, unless
     ``LOAD_DOTENV=0``: the test suite sets it so that a developer's `.env` never leaks into it)."""
@@ -129,4 +151,18 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         console_session_seconds=_int(
             env, "CONSOLE_SESSION_SECONDS", defaults.console_session_seconds, minimum=60
         ),
+        outbox_key=env.get("OUTBOX_KEY") or None,
+        public_url=(env.get("PUBLIC_URL") or "").rstrip("/") or None,
+        smtp_host=env.get("SMTP_HOST") or None,
+        smtp_port=_int(env, "SMTP_PORT", defaults.smtp_port),
+        smtp_security=_choice(env, "SMTP_SECURITY", ("none", "starttls", "tls"), defaults.smtp_security),
+        smtp_user=env.get("SMTP_USER") or None,
+        smtp_password=env.get("SMTP_PASSWORD") or None,
+        smtp_sender=env.get("SMTP_SENDER") or defaults.smtp_sender,
+        twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+        twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+        twilio_number=env.get("TWILIO_NUMBER") or None,
+        twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+        twilio_api_url=(env.get("TWILIO_API_URL") or defaults.twilio_api_url).rstrip("/"),
+        mail_dir=env.get("MAIL_DIR") or defaults.mail_dir,
     )

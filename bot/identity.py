@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from bot import audit, outbox, ratelimit
 from bot.config import Settings
 from bot.contact import classify_identifier, mask, mask_email
+from bot.delivery import sealing
 from bot.errors import InvalidField, NotFound, Unauthorized
 from bot.hashing import burn_time, conversation_key, hash_secret, identifier_key, token_digest, verify_secret
 from bot.models import (
@@ -216,6 +217,7 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
             f"Your verification code is {outbox.CODE_MASK}. It expires in 10 minutes. "
             "If you did not ask for it, you can ignore this message.",
             account_id=attempt.account_id,
+            sealed_code=sealing.seal(settings.outbox_key, code) if settings.outbox_key else None,
         )
         if settings.dev_outbox:
             outbox.remember_dev_code(session, message, code, attempt.otp_expires_at)

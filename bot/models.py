@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -133,6 +134,7 @@ class Equipment(Base):
     retail_price = Column(Money, nullable=False)
     tracking_number = Column(String(60))
     tracking_reported_at = Column(DateTime)
+    rma = Column(String(20), unique=True)  # return authorisation, issued when its cancellation is filed
 
     service = relationship("Service", back_populates="equipment")
 
@@ -260,6 +262,7 @@ class OutboxMessage(Base):
     """Messages the backend sends (codes, receipts, staff alerts); the dev outbox shows them."""
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status", "status", "next_attempt_at"),)
     id = Column(Integer, primary_key=True)
     recipient = Column(
         String(254), nullable=False, index=True
@@ -269,6 +272,18 @@ class OutboxMessage(Base):
     body = Column(Text, nullable=False)  # one-time codes masked: never stored in clear (bot/outbox.py)
     account_id = Column(ForeignKey("accounts.id"))
     created_at = Column(DateTime, nullable=False, default=utcnow)
+    # Delivery (bot/delivery): pending -> sent | failed (given up) | expired; `next_attempt_at` is
+    # also the lease of the worker sending it. Staff rows (slack) are delivered elsewhere: `none`.
+    status = Column(String(20), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    next_attempt_at = Column(DateTime, default=utcnow)
+    sent_at = Column(DateTime)
+    last_error = Column(String(200))
+    provider_id = Column(String(200))  # Twilio message SID or the email's Message-ID
+    sealed_code = Column(
+        Text
+    )  # one-time code encrypted with OUTBOX_KEY until delivered (bot/delivery/sealing.py)
+    reference = Column(String(40))  # confirmation number of a receipt
 
 
 class RateLimit(Base):

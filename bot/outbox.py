@@ -1,11 +1,11 @@
 """Outgoing messages (one-time codes, receipts, staff alerts).
 
 Messages are written to the outbox table in the same transaction as the change they report; a
-delivery worker (email/SMS/Slack provider) would read them from there.
+delivery worker (bot/delivery, docs/delivery.md) sends the email and SMS ones from there.
 
 One-time codes are never written down: an `otp` row holds the message with the code masked
-(`CODE_MASK`), and the code exists only as a salted hash on its verification attempt. A production
-delivery hands the code to the provider in the request that creates it. With DEV_OUTBOX=1 the code
+(`CODE_MASK`), and the code exists only as a salted hash on its verification attempt and, until
+it is delivered, encrypted with OUTBOX_KEY in the row's `sealed_code` (bot/delivery/sealing.py). With DEV_OUTBOX=1 the code
 is also kept in this process's memory until it expires (`remember_dev_code`), so that the dev
 outbox (`GET /api/v1/dev/outbox`) can show it to a developer or a test; with DEV_OUTBOX=0 nothing
 keeps it. Code messages are purged from the table once their code has expired (`purge_expired_codes`).
@@ -24,6 +24,7 @@ from bot.contact import normalize_email, normalize_phone
 from bot.models import OutboxMessage, iso_utc, utcnow
 
 CODE_MASK = "••••••"
+DELIVERED_CHANNELS = ("email", "sms")  # sent by bot.delivery; slack rows are staff alerts
 # (database URL, outbox message id) -> (code, expires at); DEV_OUTBOX=1 only
 _dev_codes: Dict[Tuple[str, int], Tuple[str, datetime]] = {}
 _dev_lock = threading.Lock()
@@ -35,10 +36,28 @@ def recipient_key(destination: str) -> str:
 
 
 def send(
-    session: Session, to: str, channel: str, kind: str, body: str, account_id: Optional[int] = None
+    session: Session,
+    to: str,
+    channel: str,
+    kind: str,
+    body: str,
+    account_id: Optional[int] = None,
+    *,
+    sealed_code: Optional[str] = None,
+    reference: Optional[str] = None,
 ) -> OutboxMessage:
-    """Queue one message in the current transaction."""
-    message = OutboxMessage(recipient=to, channel=channel, kind=kind, body=body, account_id=account_id)
+    """Queue one message in the current transaction (email/sms rows: for the delivery worker,
+    bot/delivery; `sealed_code`: the one-time code sealed with OUTBOX_KEY)."""
+    message = OutboxMessage(
+        recipient=to,
+        channel=channel,
+        kind=kind,
+        body=body,
+        account_id=account_id,
+        status="pending" if channel in DELIVERED_CHANNELS else "none",
+        sealed_code=sealed_code,
+        reference=reference,
+    )
     session.add(message)
     return message
 

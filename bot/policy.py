@@ -188,6 +188,23 @@ def current_anniversary(terms: ServiceTerms, today: date) -> date:
 
 
 @dataclass(frozen=True)
+class ReturnsPolicy:
+    """Where leased equipment goes back (docs/delivery.md): the prepaid label's addresses and carrier,
+    and the written directions a customer gets when no label can be produced (no `ship_to`)."""
+
+    ship_to: Tuple[str, ...] = ()
+    carrier: str = ""
+    directions: str = (
+        "Pack each device with its RMA number written on the box and send it to us; "
+        "call us if you need the return address."
+    )
+
+    @property
+    def label_possible(self) -> bool:
+        return bool(self.ship_to and self.carrier)
+
+
+@dataclass(frozen=True)
 class Policy:
     currency: str
     tiers: Tuple[str, ...]
@@ -211,6 +228,7 @@ class Policy:
     offers_by_id: Dict[str, OfferRule] = field(default_factory=dict, compare=False)
     handoff: HandoffPolicy = field(default_factory=HandoffPolicy)
     offer_holdout_share: float = 0.0  # share of offer-eligible customers who get no offer (docs/reports.md)
+    returns: ReturnsPolicy = field(default_factory=ReturnsPolicy)
 
     # ---- rules
 
@@ -612,8 +630,24 @@ def parse_policy(data: Any) -> Policy:
         offers_by_id={o.id: o for o in offers},
         handoff=handoff,
         offer_holdout_share=float(holdout),
+        returns=_returns_policy(data.get("equipment_returns"), f"{p}.equipment_returns"),
     )
     return policy
+
+
+def _returns_policy(data: Any, p: str) -> ReturnsPolicy:
+    if data is None:
+        return ReturnsPolicy()
+    if not isinstance(data, dict):
+        raise PolicyError(f"{p}: must be a mapping")
+    ship_to = data.get("ship_to") or []
+    if not isinstance(ship_to, list):
+        raise PolicyError(f"{p}.ship_to: must be a list of address lines")
+    return ReturnsPolicy(
+        ship_to=tuple(_str(line, f"{p}.ship_to[{i}]") for i, line in enumerate(ship_to)),
+        carrier=_str(data.get("carrier", ""), f"{p}.carrier") if data.get("carrier") else "",
+        directions=_str(_get(data, "directions", p), f"{p}.directions"),
+    )
 
 
 def load_policy(path: str | Path) -> Policy:

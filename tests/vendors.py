@@ -28,6 +28,7 @@ class VendorStandIn:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.requests: List[Dict[str, Any]] = []
+        self._by_token: Dict[str, Any] = {}
         self._lock = threading.Condition()
         stand_in = self
 
@@ -41,21 +42,32 @@ class VendorStandIn:
                     body = json.loads(raw or b"{}")
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                token = self.headers.get("I-Twilio-Idempotency-Token")
                 with stand_in._lock:
-                    stand_in.requests.append({"path": self.path, "body": body})
+                    # Twilio answers a repeated idempotency token with the first message, sending nothing
+                    repeat = token is not None and token in stand_in._by_token
+                    stand_in.requests.append(
+                        {"path": self.path, "body": body, "idempotency_token": token, "repeat": repeat}
+                    )
                     stand_in._lock.notify_all()
                 if self.path.startswith("/2010-04-01/"):
                     answer, status = (
-                        {
-                            "sid": "SM" + uuid.uuid4().hex,
-                            "account_sid": TWILIO_ACCOUNT_SID,
-                            "to": body.get("To"),
-                            "from": body.get("From"),
-                            "body": body.get("Body"),
-                            "status": "queued",
-                        },
-                        201,
+                        stand_in._by_token[token]
+                        if repeat and token is not None
+                        else (
+                            {
+                                "sid": "SM" + uuid.uuid4().hex,
+                                "account_sid": TWILIO_ACCOUNT_SID,
+                                "to": body.get("To"),
+                                "from": body.get("From"),
+                                "body": body.get("Body"),
+                                "status": "queued",
+                            },
+                            201,
+                        )
                     )
+                    if token is not None:
+                        stand_in._by_token[token] = (answer, status)
                 else:
                     answer, status = (
                         {"ok": True, "channel": body.get("channel"), "ts": "1700000000.000100"},
@@ -85,7 +97,9 @@ class VendorStandIn:
             return [
                 r["body"].get("Body", "")
                 for r in self.requests
-                if r["path"].startswith("/2010-04-01/") and r["body"].get("To") == phone
+                if r["path"].startswith("/2010-04-01/")
+                and r["body"].get("To") == phone
+                and not r.get("repeat")
             ]
 
     def slack_posts(self, channel: str) -> List[str]:

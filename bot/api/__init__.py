@@ -40,10 +40,12 @@ def create_app(
     app[SETTINGS], app[POLICY], app[DB] = settings, policy, db
 
     from bot.api.routes import routes
+    from bot.delivery import setup_delivery
     from bot.handoff import setup_handoff
 
     app.add_routes(routes)
     setup_handoff(app)  # POST /api/v1/handoffs, staff notifications (bot/handoff)
+    setup_delivery(app)  # customer outbox delivery, /console/outbox, /receipts/{token} (bot/delivery)
 
     async def close_db(_app: web.Application) -> None:
         if owns_db:

@@ -149,6 +149,11 @@ _SCHEMAS: Dict[str, Any] = {
             "retail_price": _MONEY,
             "non_return_fee": _MONEY,
             "tracking_number": {"type": "string", "nullable": True},
+            "rma": {
+                "type": "string",
+                "nullable": True,
+                "description": "return authorisation, issued at filing",
+            },
         },
     },
     "BillItem": {"type": "object", "properties": {"description": _S, "amount": _MONEY}},
@@ -192,6 +197,21 @@ _SCHEMAS: Dict[str, Any] = {
             "survey_url": _S,
             "receipt_sent_to": {"type": "string", "nullable": True},
             "revoked_at": {"type": "string", "format": "date-time", "nullable": True},
+            "receipt_url": {
+                "type": "string",
+                "nullable": True,
+                "description": "signed, expiring link to the PDF receipt",
+            },
+            "label_url": {
+                "type": "string",
+                "nullable": True,
+                "description": "signed link to the prepaid return label (devices to return)",
+            },
+            "return_directions": {
+                "type": "string",
+                "nullable": True,
+                "description": "written return directions where no label can be produced",
+            },
         },
     },
 }
@@ -693,6 +713,7 @@ _TAG_DESCRIPTIONS = [
 def openapi_document() -> Dict[str, Any]:
     """The OpenAPI 3.0 document of every route of the backend (a fresh copy)."""
     from bot.console.openapi import CONSOLE_PATHS, CONSOLE_SCHEMAS, CONSOLE_TAGS
+    from bot.delivery.openapi import DELIVERY_PATHS, DELIVERY_TAGS
     from bot.web.openapi import PAGE_PATHS, PAGE_TAGS
 
     return copy.deepcopy(
@@ -707,7 +728,7 @@ def openapi_document() -> Dict[str, Any]:
                 "console routes need a staff session cookie (and `X-CSRF-Token` on POST). "
                 'Errors: `{"error": code, "message": sentence}`.',
             },
-            "tags": _TAG_DESCRIPTIONS + CONSOLE_TAGS + PAGE_TAGS,
+            "tags": _TAG_DESCRIPTIONS + CONSOLE_TAGS + PAGE_TAGS + DELIVERY_TAGS,
             "components": {
                 "schemas": {**_SCHEMAS, **CONSOLE_SCHEMAS},
                 "securitySchemes": {
@@ -725,6 +746,6 @@ def openapi_document() -> Dict[str, Any]:
                 },
             },
             "security": [{"serviceToken": []}],
-            "paths": {**_PATHS, **CONSOLE_PATHS, **PAGE_PATHS},
+            "paths": {**_PATHS, **CONSOLE_PATHS, **PAGE_PATHS, **DELIVERY_PATHS},
         }
     )

@@ -171,9 +171,9 @@ async def verify_start(request: web.Request) -> web.Response:
 async def verify_otp(request: web.Request) -> web.Response:
     body = await v.json_object(request)
     attempt_id = v.string(body, "attempt_id", max_len=100)
-    return json_response(
-        await _db(request).run(identity.send_otp, _settings(request), attempt_id), status=202
-    )
+    answer = await _db(request).run(identity.send_otp, _settings(request), attempt_id)
+    _wake_delivery(request)
+    return json_response(answer, status=202)
 
 
 @routes.post("/api/v1/verify")
@@ -280,7 +280,17 @@ async def file_cancellation(request: web.Request) -> web.Response:
     answer = await db.in_thread(
         cancellations.file, db, policy, who, data, account_scope(who.account_id), _fingerprint(request, body)
     )
+    _wake_delivery(request)
     return json_response(answer.body, status=answer.status)
+
+
+def _wake_delivery(request: web.Request) -> None:
+    """Let the delivery worker send what was just queued (code, receipt) now, not at its next poll."""
+    from bot.delivery.worker import DELIVERER
+
+    deliverer = request.app.get(DELIVERER)
+    if deliverer is not None:
+        deliverer.wake()
 
 
 @routes.get("/api/v1/cancellations/{confirmation_number}")

@@ -63,6 +63,8 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
         BACKEND_SERVICE_TOKEN=TOKEN,
         IDENTIFIER_HASH_KEY="test-identifier-hash-key",
         DEV_OUTBOX="1",
+        OUTBOX_KEY="test-outbox-key",  # signs the receipt and return label links (docs/delivery.md)
+        PUBLIC_URL="https://help.example.com",
         VERIFY_MAX_FAILURES=str(MAX_FAILURES),
         VERIFY_LOCK_SECONDS="900",
         PYTHONPATH=str(ROOT),

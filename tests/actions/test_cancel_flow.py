@@ -329,6 +329,12 @@ async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):
     assert "Balance: $300.00 due at cancellation" in text
     assert "Arris SB8200" in text and "Next steps:" in text
     assert "receipt is on its way to g" in text and "survey.example.com" in text
+    assert re.search(r"Arris SB8200 RMA RMA-[A-Z2-9]{8}", text)
+    label = re.search(r"Prepaid return label: (https://help\.example\.com/labels/\S+\.pdf)", text).group(1)
+    receipt = re.search(r"Your receipt \(PDF\): (https://help\.example\.com/receipts/\S+\.pdf)", text).group(
+        1
+    )
+    assert number not in label + receipt
     assert out["cancel_attempt"] == 1.0 and out["service_id"] is None
     # a retry of the same action run (same tracker) files nothing new
     msgs2, _, _ = await run(

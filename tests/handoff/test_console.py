@@ -44,6 +44,9 @@ GUARDED = [
     ("GET", "/console/reports", "redirect"),
     ("GET", "/console/reports/export/funnel.csv", "redirect"),
     ("GET", "/console/reports/conversations?table=funnel&row=started", "redirect"),
+    ("GET", "/console/outbox", "redirect"),  # message delivery (bot/delivery)
+    ("POST", "/console/outbox/1/retry", "redirect"),
+    ("GET", "/console/returns", "redirect"),
 ]
 
 
@@ -54,7 +57,17 @@ def test_every_console_route_is_in_the_table(server):
         if r.resource.canonical.startswith("/console") and r.method != "HEAD"
     }
     examples = {"/export/funnel.csv": "/export/{table}.csv", "/transcript/0123abcd": "/transcript/{ref}"}
-    guarded = {(m, re.sub(r"/1(/|$)", r"/{handoff_id}\1", p.split("?")[0])) for m, p, _ in GUARDED}
+    guarded = {
+        (
+            m,
+            re.sub(
+                r"/handoffs/1(/|$)",
+                r"/handoffs/{handoff_id}\1",
+                p.split("?")[0].replace("/outbox/1/", "/outbox/{message_id}/"),
+            ),
+        )
+        for m, p, _ in GUARDED
+    }
     guarded = {(m, next((p.replace(k, v) for k, v in examples.items() if k in p), p)) for m, p in guarded}
     public = {
         ("GET", "/console/login"),

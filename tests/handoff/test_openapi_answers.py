@@ -249,6 +249,10 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     await call(agent, "POST", "/console/availability", json={"available": "maybe"}, expect=422)
     await call(boss, "POST", "/console/duty", json={"mode": "auto"})
     await call(agent, "POST", "/console/duty", json={"mode": "on"}, expect=403)
+    await call(boss, "GET", "/console/outbox")  # message delivery (bot/delivery)
+    await call(agent, "GET", "/console/outbox", expect=403)
+    await call(boss, "POST", "/console/outbox/999999/retry", expect=409)
+    await call(agent, "GET", "/console/returns")
     await call(agent, "POST", "/console/logout")
 
 

@@ -60,7 +60,13 @@ class RunCopy:
 
     def __init__(self, directory: Path, extra_env: Optional[Dict[str, str]] = None) -> None:
         self.directory = directory
-        self.ports = {"BACKEND_PORT": free_port(), "ACTION_PORT": free_port(), "RASA_PORT": free_port()}
+        # SMTP_PORT: the local mail sink's (docs/delivery.md), so that two copies never share one
+        self.ports = {
+            "BACKEND_PORT": free_port(),
+            "ACTION_PORT": free_port(),
+            "RASA_PORT": free_port(),
+            "SMTP_PORT": free_port(),
+        }
         env = {key: value for key, value in os.environ.items() if key not in settings_names()}
         self.env = {
             **env,
