@@ -13,7 +13,6 @@ no longer holds its sealed code.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +30,7 @@ from bot.delivery.transports import DeliveryError, SmtpTransport, TwilioTranspor
 from bot.models import OutboxMessage, utcnow
 from bot.outbox import CODE_MASK
 from bot.policy import Policy
+from bot.polling import PollingLoop
 
 log = logging.getLogger("bot.delivery")
 MAX_ATTEMPTS = 8
@@ -138,11 +138,14 @@ def sms_to(recipient: str) -> str:
     return "+" + (("1" + recipient) if len(recipient) == 10 else recipient)
 
 
-class Deliverer:
+class Deliverer(PollingLoop):
     """Background delivery task of one backend process."""
 
+    task_name = "outbox-delivery"
+
     def __init__(self, db: Database, settings: Settings, policy: Policy, *, interval: float = 2.0):
-        self.db, self.settings, self.policy, self.interval = db, settings, policy, interval
+        super().__init__(interval)
+        self.db, self.settings, self.policy = db, settings, policy
         self.smtp = SmtpTransport(settings) if settings.smtp_host else None
         self.sms = (
             TwilioTransport(settings)
@@ -151,16 +154,10 @@ class Deliverer:
             and (settings.twilio_number or settings.twilio_messaging_service_sid)
             else None
         )
-        self._wake = asyncio.Event()
-        self._task: Optional[asyncio.Task] = None
 
     @property
     def channels(self) -> Tuple[str, ...]:
         return tuple(c for c, t in (("email", self.smtp), ("sms", self.sms)) if t is not None)
-
-    def wake(self) -> None:
-        """Deliver now (e.g. after a commit that queued a message)."""
-        self._wake.set()
 
     async def start(self) -> None:
         if not self.channels:
@@ -168,32 +165,12 @@ class Deliverer:
                 "neither SMTP_HOST nor the Twilio settings are set: customer messages stay in the outbox"
             )
             return
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-delivery")
+        self._start_loop()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await self._stop_loop()
         if self.sms is not None:
             await self.sms.close()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.deliver_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep the loop alive (e.g. database restarting)
-                log.error("outbox delivery failed: %s", type(exc).__name__)
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
-                pass
 
     async def _send(self, job: Job) -> Tuple[Optional[str], Optional[str]]:
         try:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.db import Database
 from bot.handoff.models import StaffNotification
 from bot.models import utcnow
+from bot.polling import PollingLoop
 
 log = logging.getLogger("bot.handoff.notify")
 MAX_ATTEMPTS = 8
@@ -67,20 +68,17 @@ def _settle(session: Session, notification_id: int, attempts: int, error: Option
         row.next_attempt_at = utcnow() + timedelta(seconds=backoff_seconds(attempts))
 
 
-class Notifier:
+class Notifier(PollingLoop):
     """Background delivery task of one backend process."""
+
+    task_name = "staff-notifier"
 
     def __init__(
         self, db: Database, webhook_url: Optional[str], *, interval: float = 5.0, timeout: float = 10.0
     ):
-        self.db, self.url, self.interval, self.timeout = db, webhook_url, interval, timeout
-        self._wake = asyncio.Event()
-        self._task: Optional[asyncio.Task] = None
+        super().__init__(interval)
+        self.db, self.url, self.timeout = db, webhook_url, timeout
         self._http: Optional[aiohttp.ClientSession] = None
-
-    def wake(self) -> None:
-        """Deliver now (called after a commit that wrote a notification)."""
-        self._wake.set()
 
     async def start(self) -> None:
         if not self.url:
@@ -90,33 +88,13 @@ class Notifier:
             )
             return
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="staff-notifier")
+        self._start_loop()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await self._stop_loop()
         if self._http is not None:
             await self._http.close()
             self._http = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.deliver_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - keep the loop alive (e.g. database restarting)
-                log.error("staff notification delivery failed: %s", type(exc).__name__)
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
-                pass
 
     async def _post(self, body: str) -> Optional[str]:
         """None when Slack accepted the message, else a short error."""
