@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import dataclasses
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -25,7 +24,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bot.db import Database, upgrade
@@ -34,6 +33,7 @@ from bot.models import AuditEvent, utcnow
 from bot.policy import load_policy
 from bot.reports import report
 from bot.reports.history import synthetic, write
+from tests.databases import migrated_postgres_schema
 
 HASH_KEY = "bench-identifier-key"  # the keyed conversation hashes of the synthetic history
 
@@ -57,22 +57,8 @@ def _database(kind: str, postgres_url: str, tmp: Path):
         upgrade(url)
         yield url
         return
-    schema = "bench_reports_" + secrets.token_hex(4)
-    admin = create_engine(postgres_url, future=True)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = (
-        make_url(postgres_url)
-        .update_query_dict({"options": f"-csearch_path={schema}"})
-        .render_as_string(hide_password=False)
-    )
-    try:
-        upgrade(url)
+    with migrated_postgres_schema(postgres_url, "bench_reports_") as url:
         yield url
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def _fill(db: Database, policy, count: int, days: int) -> float:

@@ -28,6 +28,13 @@ def migrated_database(kind: str, tmp_dir, schema_prefix: str = "t_") -> Iterator
     base = os.environ.get("TEST_POSTGRES_URL")
     if not base:
         pytest.skip("TEST_POSTGRES_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1:5432/test)")
+    with migrated_postgres_schema(base, schema_prefix) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def migrated_postgres_schema(base: str, schema_prefix: str) -> Iterator[str]:
+    """Yield the URL of a new, migrated schema in the PostgreSQL database ``base``; drop it after."""
     schema = schema_prefix + secrets.token_hex(6)
     admin = create_engine(base, future=True)
     with admin.begin() as conn:
