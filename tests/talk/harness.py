@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
+from bot.vocabulary.dates import company_today
 from tests.e2e.conversation import Customer
 from tests.searchable import searchable
 from tests.talk.accounts import identity
@@ -151,8 +152,8 @@ def check_outcome(stack: Any, conv: Dict[str, Any]) -> List[str]:
     engine = sa.create_engine(stack.database_url, future=True)
     problems: List[str] = []
     with engine.connect() as conn:
-        today = conn.execute(sa.text("select date('now')")).scalar()
-        today = date.fromisoformat(str(today))
+        # the assistant reads dates relative to today in the company's time zone, not UTC's
+        today = company_today()
         requests = conn.execute(
             sa.text(
                 "select s.name, r.reason, r.end_kind, r.end_date, r.status from cancellation_requests r"
