@@ -21,9 +21,10 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
-from bot.vocabulary.dates import human_date, parse_date
+from bot.vocabulary.dates import parse_date
 from bot.vocabulary.reasons import find_reason, normalize_reason
 
+from . import messages
 from .common import (
     CANCEL_SLOTS,
     EXPIRED_TEXT,
@@ -32,15 +33,12 @@ from .common import (
     UNAVAILABLE_TEXT,
     StopWordsMixin,
     auth_for,
-    bundle_warning,
     channel_of,
     client,
     find_service,
     forget_verification,
     forget_verification_dict,
     idempotency_key,
-    is_positive,
-    money,
     reset,
     say,
     service_label,
@@ -65,7 +63,6 @@ from .listening import (
 
 logger = logging.getLogger(__name__)
 
-CANCEL_NOW_BUTTON = ("Just cancel it", "/cancel_now")
 WHEN_CHOICES = {"1": "immediate", "2": "end_of_period", "3": "date"}
 WHEN_WORDS = {
     "immediate": "immediate",
@@ -137,27 +134,6 @@ def read_end_when(text: str, asked: bool) -> Optional[tuple]:
     return None
 
 
-WHEN_LABEL = {
-    "immediate": "immediately",
-    "end_of_period": "at the end of the billing period",
-    "date": "on the date you chose",
-}
-
-
-def _items_text(items: List[Dict[str, Any]], currency: str = "USD") -> str:
-    if not items:
-        return "nothing further"
-    return "; ".join(f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items)
-
-
-def _equipment_lines(equipment: List[Dict[str, Any]]) -> str:
-    return "; ".join(
-        f"{e.get('model')} (serial ending {e.get('serial_last4')}): "
-        f"{money(e.get('non_return_fee'))} fee if not returned"
-        for e in equipment
-    )
-
-
 async def _offer_slots(
     dispatcher: CollectingDispatcher, auth: Auth, service_id: Text, reason: Optional[Text]
 ) -> Dict[Text, Any]:
@@ -190,25 +166,13 @@ async def _service_fixed(
     return await _offer_slots(dispatcher, auth, service_id, reason)
 
 
-def pending_text(service: Dict[str, Any]) -> str:
-    """What the customer reads about a service whose cancellation is already filed."""
-    pending = service.get("pending_cancellation") or {}
-    number = pending.get("confirmation_number")
-    text = f"{service.get('name')} already has a cancellation request"
-    if number:
-        text += f" (confirmation number {number})"
-    if pending.get("end_date"):
-        text += f"; it ends on {human_date(pending['end_date'])}"
-    return text + ". Nothing new needs to be filed. Would you like to check its status or revoke it?"
-
-
 def pending_buttons(service: Dict[str, Any]) -> List[tuple]:
     number = (service.get("pending_cancellation") or {}).get("confirmation_number")
     extra = f'{{"confirmation_number":"{number}"}}' if number else ""
     return [
-        ("Check its status", f"/check_status{extra}"),
-        ("Revoke it", f"/revoke_cancellation{extra}"),
-        ("Something else", "/greet"),
+        (messages.PENDING_STATUS_TITLE, f"/check_status{extra}"),
+        (messages.PENDING_REVOKE_TITLE, f"/revoke_cancellation{extra}"),
+        (messages.SOMETHING_ELSE_TITLE, "/greet"),
     ]
 
 
@@ -226,7 +190,7 @@ async def _chosen(
 ) -> Dict[Text, Any]:
     """Slots once ``service`` is picked: a pending one is explained and the flow ends there."""
     if is_pending(service):
-        say(dispatcher, pending_text(service), pending_buttons(service))
+        say(dispatcher, messages.pending_text(service), pending_buttons(service))
         return {
             "service_id": service["id"],
             "service_name": service.get("name"),
@@ -246,12 +210,7 @@ async def _take_all(
     """ "both" / "all of them": one at a time, each with its own summary and confirmation."""
     first, rest = active[0], active[1:]
     names = ", ".join(s.get("name", s["id"]) for s in active)
-    say(
-        dispatcher,
-        f"Okay, all {len(active)}: {names}. I'll take them one at a time, with one "
-        "summary and one confirmation number each. The answers you give now count "
-        "for all of them.",
-    )
+    say(dispatcher, messages.ALL_ONE_AT_A_TIME.format(count=len(active), names=names))
     return {
         "service_id": first["id"],
         "service_name": first.get("name"),
@@ -288,20 +247,14 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
     if not active:
         if services:
             for service in services:
-                say(dispatcher, pending_text(service), pending_buttons(service))
+                say(dispatcher, messages.pending_text(service), pending_buttons(service))
             return {"flow_stopped": "already_pending"}
-        say(dispatcher, "I don't see any active service on this account, so there is nothing to cancel.")
+        say(dispatcher, messages.NO_ACTIVE_SERVICE)
         return {"flow_stopped": "no_services"}
     if len(active) == 1:
         for service in services:
             if is_pending(service):  # say why the only choice left is the one taken
-                number = (service.get("pending_cancellation") or {}).get("confirmation_number")
-                say(
-                    dispatcher,
-                    f"{service.get('name')}: cancellation already requested"
-                    + (f" (confirmation number {number})" if number else "")
-                    + f". So this is about {active[0].get('name')}.",
-                )
+                say(dispatcher, messages.pending_note(service, active[0]))
         return await _chosen(dispatcher, tracker, auth, active[0], services)
     return {}
 
@@ -410,12 +363,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             named = match_services(services, text)
             chosen = named[0] if len(named) == 1 else None
         if chosen is None:
-            refuse(
-                dispatcher,
-                tracker,
-                "I couldn't match that to one of your services. Please "
-                "pick one from the list (you can also type its number).",
-            )
+            refuse(dispatcher, tracker, messages.SERVICE_NOT_MATCHED)
             return {"service_id": None, "service_name": None}
         return await _chosen(dispatcher, tracker, auth, chosen, services, confirmed=len(active) == 1)
 
@@ -487,7 +435,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
                     else {}
                 ),
             }
-        say(dispatcher, "Thanks for telling me." if reason else "No problem.")
+        say(dispatcher, messages.REASON_THANKS if reason else messages.REASON_SKIPPED)
         return {**slots, **await _offer_slots(dispatcher, auth, service_id, reason)}
 
     async def extract_offer_response(
@@ -527,17 +475,18 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {"offer_response": None, **forget_verification_dict()}
         except BackendError:
             if accepted:
-                say(dispatcher, "Sorry, I couldn't apply the offer right now. " + UNAVAILABLE_TEXT)
+                say(dispatcher, messages.OFFER_FAILED)
                 return {"offer_response": None, "flow_stopped": "unavailable"}
         if accepted:
             say(
                 dispatcher,
-                f"Done: {tracker.get_slot('offer_title')} is now applied to "
-                f"{tracker.get_slot('service_name') or 'your service'}. Your service stays "
-                "active and nothing has been cancelled.",
+                messages.OFFER_APPLIED.format(
+                    offer=tracker.get_slot("offer_title"),
+                    service=tracker.get_slot("service_name") or messages.YOUR_SERVICE,
+                ),
             )
             return {"offer_response": "accepted", "flow_stopped": "offer_accepted", "service_queue": None}
-        say(dispatcher, "Understood, I've noted that. Let's continue.")
+        say(dispatcher, messages.OFFER_DECLINED)
         return {"offer_response": "declined"}
 
     # -- readiness ------------------------------------------------------------------------
@@ -559,11 +508,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         if value is True:
             return {"backup_confirmed": True}
-        say(
-            dispatcher,
-            "No problem: please back up what you need first, I'll wait here. Nothing has been "
-            "cancelled. When you're ready, tell me it's backed up, or say stop to stop here.",
-        )
+        say(dispatcher, messages.BACKUP_WAIT)
         return {"backup_confirmed": None}
 
     async def extract_end_when(
@@ -596,13 +541,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             parsed = parse_date(entity_date) if entity_date else None
             found = ("date", parsed) if parsed else None
         if not found:
-            refuse(
-                dispatcher,
-                tracker,
-                "Sorry, I didn't get that. Choose immediately, the end of "
-                'the billing period, or type a date like "Dec 15" or '
-                '"end of next month".',
-            )
+            refuse(dispatcher, tracker, messages.END_WHEN_NOT_READ)
             return {"end_when": None, "end_date": None}
         when, end_date = found
         if when == "date" and end_date is None:
@@ -627,13 +566,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         entity_date = next(tracker.get_latest_entity_values("date"), None)
         parsed = parse_date(str(value or "")) or (parse_date(entity_date) if entity_date else None)
         if parsed is None:
-            refuse(
-                dispatcher,
-                tracker,
-                "Sorry, I couldn't read that date. Try something like "
-                '"Dec 15", "the 15th of next month" or "end of '
-                'next month".',
-            )
+            refuse(dispatcher, tracker, messages.END_DATE_NOT_READ)
             return {"end_date": None}
         return await self._quoted(dispatcher, tracker, "date", parsed)
 
@@ -655,8 +588,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             async with client() as backend:
                 options = await backend.quote(auth, service_id, when, iso)
         except InvalidInput as exc:
-            why = (exc.message or "please choose another").rstrip(". ")
-            say(dispatcher, f"That date doesn't work: {why}. Which date should it end?")
+            why = (exc.message or messages.DATE_REFUSED_WHY).rstrip(". ")
+            say(dispatcher, messages.DATE_REFUSED.format(why=why))
             return {"end_when": "date", "end_date": None}
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
@@ -664,12 +597,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         except BackendError:
             return slots
         quote = options[0] if options else {}
-        parts = [f"Your service would end on {human_date(quote.get('end_date', iso))}."]
-        if quote.get("explanation"):
-            parts.append(str(quote["explanation"]))
-        if quote.get("renewal_warning"):
-            parts.append(str(quote["renewal_warning"]))
-        say(dispatcher, " ".join(parts))
+        say(dispatcher, messages.quoted(quote, iso))
         if when == "date" and quote.get("end_date"):
             slots["end_date"] = quote["end_date"]
         return slots
@@ -706,43 +634,24 @@ class ActionAskServiceId(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         auth = auth_for(tracker)
         if auth is None:
-            say(dispatcher, "Which service would you like to cancel?")
+            say(dispatcher, messages.ASK_SERVICE)
             return []
         try:
             async with client() as backend:
                 services = await backend.services(auth)
         except BackendError:
-            say(
-                dispatcher,
-                "Which service would you like to cancel? Please type its ID (it starts with SVC-).",
-            )
+            say(dispatcher, messages.ASK_SERVICE_ID)
             return []
         active = [s for s in services if not is_pending(s)]
-        lines = [
-            f"{n}. {service_label(s)}, {s.get('plan')}, {money(s.get('price'))}/"
-            f"{'year' if s.get('billing_period') == 'annual' else 'month'}"
-            for n, s in enumerate(active, start=1)
-        ]
-        for s in services:
-            if is_pending(s):
-                pending = s.get("pending_cancellation") or {}
-                lines.append(
-                    f"- {service_label(s)}: cancellation already requested"
-                    + (f", ends {human_date(pending['end_date'])}" if pending.get("end_date") else "")
-                    + (
-                        f" (confirmation number {pending['confirmation_number']})"
-                        if pending.get("confirmation_number")
-                        else ""
-                    )
-                )
         pairs = [(service_label(s), f'/inform{{"service":"{s["id"]}"}}') for s in active]
         if len(active) > 1:
-            pairs.append((f"All {len(active)}" if len(active) > 2 else "Both", "all of them"))
-        say(
-            dispatcher,
-            "You have these services. Which one would you like to cancel?\n" + "\n".join(lines),
-            pairs,
-        )
+            title = (
+                messages.ALL_SERVICES_TITLE.format(count=len(active))
+                if len(active) > 2
+                else messages.BOTH_SERVICES_TITLE
+            )
+            pairs.append((title, "all of them"))
+        say(dispatcher, messages.service_list(active, [s for s in services if is_pending(s)]), pairs)
         return []
 
 
@@ -760,11 +669,7 @@ class ActionAskServiceConfirmed(Action):
                     service = find_service(await backend.services(auth), service_id) or service
             except BackendError:
                 pass
-        text = f"Just to confirm: you want to cancel {service_label(service)}?"
-        warning = bundle_warning(service)
-        if warning:
-            text += "\n" + warning
-        say(dispatcher, text, [("Yes, that one", "/affirm"), ("No, another one", "/deny")])
+        say(dispatcher, messages.confirm_service(service), messages.CONFIRM_SERVICE_BUTTONS)
         return []
 
 
@@ -782,43 +687,16 @@ class ActionAskEndWhen(Action):
                     options = await backend.quote(auth, service_id)
             except BackendError:
                 options = []
-        by_when = {o.get("when"): o for o in options}
-        imm = by_when.get("immediate", {})
-        eop = by_when.get("end_of_period", {})
-        lines = ["When should the service end?"]
-        lines.append(
-            "1. Immediately"
-            + (
-                f": {imm['explanation']}"
-                if imm.get("explanation")
-                else " (no refund for the rest of the period)"
-            )
-        )
-        lines.append(
-            "2. At the end of the billing period"
-            + (f", on {human_date(eop['end_date'])}" if eop.get("end_date") else "")
-            + (f": {eop['explanation']}" if eop.get("explanation") else "")
-        )
-        lines.append('3. On a date you choose (type it, e.g. "Dec 15" or "end of next month")')
-        eop_title = "End of billing period" + (
-            f" ({human_date(eop['end_date'])})" if eop.get("end_date") else ""
-        )
-        say(
-            dispatcher,
-            "\n".join(lines),
-            [
-                ("Immediately", '/inform{"end_when":"immediate"}'),
-                (eop_title, '/inform{"end_when":"end_of_period"}'),
-                ("On a date I choose", '/inform{"end_when":"date"}'),
-            ],
-        )
+        text, pairs = messages.end_when_question(options)
+        say(dispatcher, text, pairs)
         return []
 
 
 class ActionAskFinalConfirmation(Action):
-    """The summary (design step 9); on the fast path it also carries balance, equipment and
-    terms in one message. On the full path balance (step 7) and equipment (step 8) come first,
-    each in its own message."""
+    """The summary (design step 9) from one backend call (``POST .../preview``: figures and
+    terms are the backend's); on the fast path it also carries balance, equipment and terms in
+    one message. On the full path balance (step 7) and equipment (step 8) come first, each in
+    its own message (`messages.summary`)."""
 
     def name(self) -> Text:
         return "action_ask_final_confirmation"
@@ -826,112 +704,32 @@ class ActionAskFinalConfirmation(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
-        fast = bool(tracker.get_slot("fast_track"))
         when = tracker.get_slot("end_when") or "end_of_period"
-        chosen = bool(tracker.get_slot("end_when"))
-        confirm_buttons = [("Yes, cancel it. I accept the terms", "/affirm"), ("No, don't cancel", "/deny")]
+        confirm_buttons = messages.CONFIRM_FILING_BUTTONS
         if auth is None or not service_id:
-            say(dispatcher, "Shall I file the cancellation?", confirm_buttons)
+            say(dispatcher, messages.SHALL_I_FILE, confirm_buttons)
             return []
         try:
             async with client() as backend:
-                services = await backend.services(auth)
-                options = await backend.quote(
-                    auth, service_id, when, tracker.get_slot("end_date") if when == "date" else None
+                preview = await backend.preview(
+                    auth,
+                    service_id,
+                    when,
+                    tracker.get_slot("end_date") if when == "date" else None,
+                    backup_confirmed=bool(tracker.get_slot("backup_confirmed")),
                 )
-                balance = await backend.balance(auth)
-                equipment = await backend.equipment(auth, service_id)
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
             return forget_verification()
         except BackendError:
-            say(
-                dispatcher,
-                "I couldn't load the final figures just now. Shall I still file the "
-                "cancellation? The confirmation will list them.",
-                confirm_buttons,
-            )
+            say(dispatcher, messages.FIGURES_UNAVAILABLE, confirm_buttons)
             return []
-        service = find_service(services, service_id) or {
-            "id": service_id,
-            "name": tracker.get_slot("service_name"),
-        }
-        quote = options[0] if options else {}
-        currency = balance.get("currency", "USD")
-        devices = equipment.get("equipment") or []
-        owes = is_positive(balance.get("balance"))
-        end_date = human_date(quote.get("end_date"))
-
-        balance_text = (
-            f"You have an outstanding balance of {money(balance.get('balance'), currency)}. "
-            "All balances are due at cancellation. "
-            f"{balance.get('how_to_pay', '')}".strip()
+        *before, question = messages.summary(
+            preview, fast=bool(tracker.get_slot("fast_track")), chosen=bool(tracker.get_slot("end_when"))
         )
-        if balance.get("blocks_filing"):
-            balance_text += " The balance has to be settled before the cancellation can be filed."
-        deadline = quote.get("equipment_return_deadline")
-        equipment_text = (
-            "Please return the leased equipment by "
-            f"{human_date(deadline) if deadline else 'the return deadline'}: "
-            f"{_equipment_lines(devices)}. After you confirm, you'll get a prepaid return label "
-            "by email. Once you've shipped it, tell me the tracking number here "
-            '(say "report a tracking number").'
-        )
-
-        if not fast:
-            if owes:
-                say(dispatcher, balance_text)
-            if devices:
-                say(dispatcher, equipment_text)
-
-        lines = ["Here's the summary:"]
-        lines.append(f"- Service: {service_label(service)}")
-        warning = bundle_warning(service)
-        if warning:
-            lines.append(f"- {warning}")
-        ends = f"- Ends: {end_date} ({WHEN_LABEL.get(when, when)}"
-        if not chosen:
-            ends += ", the default since no other date was chosen"
-        ends += ")"
-        lines.append(ends)
-        if is_positive(quote.get("refund")):
-            lines.append(f"- Refund: {money(quote.get('refund'), currency)}")
-        elif when == "immediate":
-            lines.append("- No refund for the rest of the period (immediate cancellation)")
-        lines.append(f"- Final bill: {_items_text(quote.get('final_bill_items') or [], currency)}")
-        if quote.get("renewal_warning"):
-            lines.append(f"- {quote['renewal_warning']}")
-        if fast:
-            lines.append(f"- Balance: {balance_text if owes else 'nothing outstanding'}")
-            if devices:
-                lines.append(f"- Equipment: {equipment_text}")
-        else:
-            lines.append(
-                f"- Balance: {money(balance.get('balance'), currency)}"
-                + (" due at cancellation" if owes else "")
-            )
-            if devices:
-                count = len(devices)
-                lines.append(
-                    f"- Equipment to return by {human_date(deadline)}: {count} "
-                    f"device{'' if count == 1 else 's'}"
-                    if deadline
-                    else f"- Equipment to return: {count} device{'' if count == 1 else 's'}"
-                )
-        terms = (
-            "Terms: data on this service can't be retrieved after cancellation"
-            + (
-                " (you confirmed your backup)"
-                if tracker.get_slot("backup_confirmed")
-                else ", so by confirming you confirm it's backed up"
-            )
-            + "; the service ends on the date above; any balance is due at cancellation"
-            + ("; leased equipment must be returned by the deadline or the fee applies" if devices else "")
-            + "."
-        )
-        lines.append(terms)
-        lines.append("Do you want me to file this cancellation and accept these terms?")
-        say(dispatcher, "\n".join(lines), confirm_buttons)
+        for text in before:
+            say(dispatcher, text)
+        say(dispatcher, question, confirm_buttons)
         return []
 
 
@@ -951,11 +749,7 @@ class ActionCancelFinish(Action):
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
         if stopped == "declined":
-            say(
-                dispatcher,
-                "Okay, I haven't cancelled anything. If you change your mind, just "
-                'say "cancel" and we\'ll pick it up again.',
-            )
+            say(dispatcher, messages.DECLINED)
         elif stopped:
             pass  # already explained when it happened
         elif tracker.get_slot("final_confirmation") is True and auth is not None and service_id:
@@ -967,7 +761,7 @@ class ActionCancelFinish(Action):
             if queue and filed:
                 return events + await self._next_in_queue(dispatcher, tracker, auth, queue)
         elif auth is None and tracker.get_slot("final_confirmation") is True:
-            say(dispatcher, EXPIRED_TEXT + ' Say "cancel" to start again.')
+            say(dispatcher, messages.EXPIRED_START_AGAIN)
         return events + reset(CANCEL_SLOTS + FLOW_SLOTS)
 
     @staticmethod
@@ -984,7 +778,7 @@ class ActionCancelFinish(Action):
             name = (found or {}).get("name") or next_id
         except BackendError:
             pass
-        say(dispatcher, f"Next: {name}.")
+        say(dispatcher, messages.NEXT_SERVICE.format(name=name))
         # Every slot of the form's list is filled but the confirmation, so that the re-opened
         # form asks exactly that question (the summary of this service).
         when = tracker.get_slot("end_when") or "end_of_period"
@@ -1032,16 +826,16 @@ class ActionCancelFinish(Action):
                     channel=channel_of(tracker),
                 )
         except NotAuthorized:
-            say(dispatcher, EXPIRED_TEXT + ' Nothing was filed; say "cancel" to start again.')
+            say(dispatcher, messages.EXPIRED_NOTHING_FILED)
             return False, forget_verification()
         except (Conflict, InvalidInput, NotFound) as exc:
-            why = (exc.message or "the request was refused").rstrip(". ")
-            say(dispatcher, f"I couldn't file the cancellation: {why}. Nothing was filed.")
+            why = (exc.message or messages.FILING_REFUSED_WHY).rstrip(". ")
+            say(dispatcher, messages.FILING_REFUSED.format(why=why))
             return False, []
         except BackendUnavailable:
-            say(dispatcher, FILING_UNANSWERED_TEXT)
+            say(dispatcher, messages.FILING_UNANSWERED)
             return None, []
-        say(dispatcher, confirmation_text(filed))
+        say(dispatcher, messages.confirmation_text(filed))
         return True, [SlotSet("cancel_attempt", float(attempt + 1))]
 
 
@@ -1060,67 +854,3 @@ class ActionAffirmOutsideForm(Action):
         if tracker.get_slot("final_confirmation") is not True or not service_id:
             return await ActionTakeDetails().run(dispatcher, tracker, domain)
         return await ActionCancelFinish().run(dispatcher, tracker, domain)
-
-
-FILING_UNANSWERED_TEXT = (
-    "I couldn't get an answer from our system, so I can't confirm yet that your cancellation is "
-    'filed. Say "yes" in a minute and I\'ll try again: it will never be filed twice.'
-)
-
-
-def confirmation_text(filed: Dict[str, Any]) -> str:
-    service = filed.get("service") or {}
-    lines = [
-        "Your cancellation is filed.",
-        f"Confirmation number: {filed.get('confirmation_number')}",
-        f"Service: {service_label(service)}",
-        f"Ends: {human_date(filed.get('end_date'))}",
-        f"Final bill: {_items_text(filed.get('final_bill_items') or [])}",
-    ]
-    balance = filed.get("balance")
-    if isinstance(balance, dict):
-        amount = balance.get("balance")
-        currency = balance.get("currency", "USD")
-    else:
-        amount, currency = balance, "USD"
-    if amount is not None:
-        lines.append(
-            f"Balance: {money(amount, currency)}" + (" due at cancellation" if is_positive(amount) else "")
-        )
-    equipment = filed.get("equipment") or []
-    if equipment:
-        extra = []
-        for e in equipment:
-            bits = [str(e.get("model"))]
-            for key, label in (("rma", "RMA"),):
-                if e.get(key):
-                    bits.append(f"{label} {e[key]}")
-            extra.append(" ".join(bits))
-        lines.append(
-            "Equipment: "
-            + (
-                f"return by {human_date(filed['return_deadline'])}: "
-                if filed.get("return_deadline")
-                else "to return: "
-            )
-            + "; ".join(extra)
-            + (
-                f" (non-return fees up to {money(filed.get('non_return_fee_total'))})"
-                if is_positive(filed.get("non_return_fee_total"))
-                else ""
-            )
-        )
-        if filed.get("label_url"):
-            lines.append(f"Prepaid return label: {filed['label_url']}")
-        elif filed.get("return_directions"):
-            lines.append(f"How to return: {filed['return_directions']}")
-    steps = filed.get("next_steps") or []
-    if steps:
-        lines.append("Next steps:\n" + "\n".join(f"- {s}" for s in steps))
-    if filed.get("receipt_url"):
-        lines.append(f"Your receipt (PDF): {filed['receipt_url']}")
-    if filed.get("receipt_sent_to"):
-        lines.append(f"A receipt is on its way to {filed['receipt_sent_to']}.")
-    if filed.get("survey_url") and not any(filed["survey_url"] in str(s) for s in steps):
-        lines.append(f"Would you tell us why you left? It takes two minutes: {filed['survey_url']}")
-    return "\n".join(lines)

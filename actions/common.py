@@ -19,6 +19,8 @@ from bot.client import Auth, BackendClient
 from bot.vocabulary.numbers import format_money
 from bot.vocabulary.reasons import REASONS as VOCABULARY_REASONS
 
+from . import messages
+
 logger = logging.getLogger(__name__)
 
 # Markers that replace a secret once the backend has seen it (never the raw value).
@@ -63,24 +65,11 @@ FLOW_SLOTS = [
 
 REASONS = VOCABULARY_REASONS
 
-MENU_BUTTONS = [
-    ("Cancel a service", "/cancel_service"),
-    ("Status of a request", "/check_status"),
-    ("Revoke a cancellation", "/revoke_cancellation"),
-    ("Request a refund", "/ask_refund"),
-    ("Report a return tracking number", "/report_tracking"),
-    ("My final bill", "/ask_balance"),
-    ("Talk to a person", "/request_human"),
-]
-
-UNAVAILABLE_TEXT = (
-    "Sorry, I can't reach our account system right now, so I can't do that at the moment. "
-    "Nothing has been changed. Please try again in a few minutes."
-)
-EXPIRED_TEXT = (
-    "For your security, your verification has expired. I'll need to check your details "
-    "again; nothing has been changed."
-)
+MENU_BUTTONS = messages.MENU_BUTTONS
+UNAVAILABLE_TEXT = messages.UNAVAILABLE
+EXPIRED_TEXT = messages.EXPIRED
+service_label = messages.service_label
+bundle_warning = messages.bundle_warning
 
 
 def client() -> BackendClient:
@@ -141,28 +130,6 @@ def is_positive(amount: Any) -> bool:
         return False
 
 
-def service_label(service: Dict[str, Any]) -> str:
-    return f"{service.get('name', 'Service')} ({service.get('id', '?')})"
-
-
-def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
-    """Sentence warning that cancelling ``service`` affects the other members of its bundle."""
-    bundle = service.get("bundle")
-    if not bundle:
-        return None
-    others = [m for m in bundle.get("members") or [] if m.get("id") != service.get("id")]
-    if not others:
-        return None
-    names = ", ".join(f"{m.get('name')} ({m.get('id')})" for m in others)
-    bundle_name = str(bundle.get("name") or "a")
-    if not bundle_name.lower().endswith("bundle"):
-        bundle_name += " bundle"
-    return (
-        f"Note: {service.get('name')} is part of the {bundle_name}. "
-        f"Cancelling it also affects {names}: bundle pricing may end for those services."
-    )
-
-
 def find_service(services: List[Dict[str, Any]], service_id: Optional[str]) -> Optional[Dict[str, Any]]:
     for s in services:
         if service_id and str(s.get("id", "")).upper() == str(service_id).upper():
@@ -206,11 +173,6 @@ def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or "rest"
 
 
-def first_name_greeting(tracker: Tracker) -> str:
-    name = tracker.get_slot("customer_first_name")
-    return f", {name}" if name else ""
-
-
 STOP_WORDS = frozenset(
     {
         "stop",
@@ -247,9 +209,7 @@ class StopWordsMixin:
         requested = tracker.get_slot("requested_slot")
         candidate = tracker.slots_to_validate().get(requested) if requested else None
         if candidate is not None and is_stop(tracker.latest_message.get("text")):
-            say(
-                dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?", MENU_BUTTONS
-            )
+            say(dispatcher, messages.STOPPED, MENU_BUTTONS)
             return [
                 SlotSet(requested, None),
                 SlotSet("flow_stopped", "user_stopped"),

@@ -20,6 +20,7 @@ from bot.vocabulary.identifiers import find_factor, find_identifier
 from bot.vocabulary.numbers import find_confirmation
 from bot.vocabulary.reasons import find_reason
 
+from . import messages
 from .common import MENU_BUTTONS, PROVIDED, is_verified, say
 from .fallback import ActionFallback
 from .identify import IdentificationMixin
@@ -86,15 +87,11 @@ class ActionTakeDetails(Action):
             return events + [FollowupAction("cancel_form")]
         if slots.get("account_identifier") == PROVIDED:
             if not slots.get("verified"):
-                say(
-                    dispatcher,
-                    "Thanks, I've noted your account details. What would you like to do?",
-                    MENU_BUTTONS,
-                )
+                say(dispatcher, messages.DETAILS_NOTED, MENU_BUTTONS)
             else:
-                say(dispatcher, "What would you like to do?", MENU_BUTTONS)
+                say(dispatcher, messages.WHAT_TO_DO, MENU_BUTTONS)
             return events
         if latest_intent(tracker) == "affirm":
-            say(dispatcher, "What can I help you with?", MENU_BUTTONS)
+            say(dispatcher, messages.WHAT_CAN_I_HELP_WITH, MENU_BUTTONS)
             return events
         return events + await ActionFallback().run(dispatcher, tracker, domain)

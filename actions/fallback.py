@@ -9,6 +9,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 
 from bot.client import BackendError
 
+from . import messages
 from .common import (
     CANCEL_SLOTS,
     FLOW_SLOTS,
@@ -52,27 +53,22 @@ class ActionFallback(Action):
             ):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)
         if len(text) > LONG_MESSAGE:
-            opening = (
-                "I read your whole message but couldn't tell what you'd like me to do. "
-                "Could you say it in one sentence?"
-            )
+            opening = messages.NOT_UNDERSTOOD_LONG
         elif intent == "out_of_scope":
-            opening = "Sorry, that's not something I can help with."
+            opening = messages.NOT_IN_SCOPE
         else:
-            opening = "Sorry, I didn't understand that."
+            opening = messages.NOT_UNDERSTOOD
         in_form = tracker.active_loop_name is not None
         if count >= 2 or (in_form and answers_to_this_question(tracker) >= 2):
             say(
                 dispatcher,
-                f"{opening} Would you like to talk to a person?"
-                + (" Or we can carry on where we were." if in_form else ""),
-                [("Talk to a person", "/request_human")]
-                + ([] if in_form else [b for b in MENU_BUTTONS if b[1] != "/request_human"]),
+                (messages.OFFER_PERSON_IN_FORM if in_form else messages.OFFER_PERSON).format(opening=opening),
+                [messages.PERSON_BUTTON] + ([] if in_form else messages.MENU_WITHOUT_PERSON),
             )
         elif in_form:
-            say(dispatcher, f"{opening} Let's carry on where we were.")
+            say(dispatcher, messages.CARRY_ON.format(opening=opening))
         else:
-            say(dispatcher, f"{opening} Here's what I can do:", MENU_BUTTONS)
+            say(dispatcher, messages.WHAT_I_CAN_DO.format(opening=opening), MENU_BUTTONS)
         return [SlotSet("misunderstood_count", float(count))]
 
 
@@ -83,7 +79,7 @@ class ActionStopForm(Action):
         return "action_stop_form"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, "Okay, I've stopped there. Nothing has been changed. Anything else?", MENU_BUTTONS)
+        say(dispatcher, messages.STOPPED, MENU_BUTTONS)
         return [ActiveLoop(None)] + reset(CANCEL_SLOTS + REQUEST_SLOTS + FLOW_SLOTS)
 
 
@@ -108,7 +104,7 @@ class ActionFastTrack(Action):
             except BackendError:
                 pass
         if tracker.active_loop_name == "cancel_form" and not tracker.get_slot("fast_track"):
-            say(dispatcher, "Okay, I'll skip the optional questions.")
+            say(dispatcher, messages.FAST_TRACK)
         return events
 
 
@@ -120,5 +116,5 @@ class ActionSwitchToCancel(Action):
         return "action_switch_to_cancel"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, "Sure, let's do the cancellation first.")
+        say(dispatcher, messages.SWITCH_TO_CANCEL)
         return [ActiveLoop(None)] + reset(REQUEST_SLOTS + FLOW_SLOTS)

@@ -22,6 +22,7 @@ from bot.client import (
 )
 from bot.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
 
+from . import messages
 from .common import (
     IDENTIFICATION_SLOTS,
     PROVIDED,
@@ -36,11 +37,8 @@ from .listening import refuse
 
 _OTP_REQUEST = "otp"
 
-HANDOFF_BUTTON = [("Talk to a person", "/request_human")]
-NOT_RIGHT_IDENTIFIER = (
-    "That doesn't look like an account number (8 digits), an email address or a phone number "
-    "with its area code. Could you type it again?"
-)
+HANDOFF_BUTTON = [messages.PERSON_BUTTON]
+NOT_RIGHT_IDENTIFIER = messages.NOT_AN_IDENTIFIER
 
 
 def parse_identifier(value: Any, entities: Optional[List[str]] = None) -> Optional[str]:
@@ -163,21 +161,13 @@ class IdentificationMixin:
                 say(dispatcher, UNAVAILABLE_TEXT)
                 return {"verification_factor": None, "flow_stopped": "unavailable"}
             except InvalidInput:
-                say(
-                    dispatcher,
-                    "I couldn't send a code to the contact on this account. Please "
-                    "give the billing ZIP code or the account PIN instead.",
-                )
+                say(dispatcher, messages.NO_CODE_POSSIBLE)
                 return {"verification_factor": None}
-            return {"verification_factor": None, "otp_sent_to": sent.get("to") or "your contact"}
+            return {"verification_factor": None, "otp_sent_to": sent.get("to") or messages.SOME_CONTACT}
 
         factor = parse_factor(value)
         if factor is None:
-            refuse(
-                dispatcher,
-                tracker,
-                "Please type just the digits: the 5-digit billing ZIP, the 4-digit PIN, or the 6-digit code.",
-            )
+            refuse(dispatcher, tracker, messages.FACTOR_DIGITS_ONLY)
             return {"verification_factor": None}
         try:
             async with client() as backend:
@@ -186,7 +176,7 @@ class IdentificationMixin:
                     handle=verified["handle"], conversation_id=tracker.sender_id, channel=channel_of(tracker)
                 )
                 name = verified.get("customer_first_name") or ""
-                say(dispatcher, f"Thanks{', ' + name if name else ''}, you're verified.")
+                say(dispatcher, messages.verified(name))
                 slots: Dict[Text, Any] = {
                     "account_identifier": PROVIDED,
                     "verification_factor": VERIFIED,
@@ -200,11 +190,7 @@ class IdentificationMixin:
                 slots.update(await self.after_verified(dispatcher, tracker, auth))
                 return slots
         except VerificationFailed:
-            say(
-                dispatcher,
-                "Sorry, I couldn't verify the account with those details. Let's try again: "
-                "please check the details and start with the account number, email or phone.",
-            )
+            say(dispatcher, messages.NOT_VERIFIED)
             return {
                 "account_identifier": None,
                 "verification_factor": None,
@@ -214,11 +200,7 @@ class IdentificationMixin:
         except Locked as exc:
             return self._locked(dispatcher, exc)
         except InvalidInput:
-            say(
-                dispatcher,
-                "That doesn't look right: please type the 5-digit billing ZIP, the "
-                "4-digit PIN or the 6-digit code.",
-            )
+            say(dispatcher, messages.FACTOR_NOT_RIGHT)
             return {"verification_factor": None}
         except BackendUnavailable:
             say(dispatcher, UNAVAILABLE_TEXT)
@@ -227,13 +209,7 @@ class IdentificationMixin:
     @staticmethod
     def _locked(dispatcher: CollectingDispatcher, exc: Locked) -> Dict[Text, Any]:
         minutes = max(1, math.ceil((exc.retry_after or 60) / 60))
-        say(
-            dispatcher,
-            "For your security, account verification is locked after several unsuccessful "
-            f"tries. You can try again in about {minutes} minute{'s' if minutes != 1 else ''}, "
-            "or talk to a person now.",
-            HANDOFF_BUTTON,
-        )
+        say(dispatcher, messages.locked(minutes), HANDOFF_BUTTON)
         return {
             "account_identifier": None,
             "verification_factor": None,
@@ -248,11 +224,7 @@ class ActionAskAccountIdentifier(Action):
         return "action_ask_account_identifier"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        say(
-            dispatcher,
-            "First I need to check it's you. What's your account number, or the email address "
-            "or phone number registered on the account?",
-        )
+        say(dispatcher, messages.ASK_IDENTIFIER)
         return []
 
 
@@ -263,15 +235,7 @@ class ActionAskVerificationFactor(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         sent_to = tracker.get_slot("otp_sent_to")
         if sent_to:
-            say(
-                dispatcher,
-                f"I've sent a 6-digit code to {sent_to}. Please type it here when it arrives.",
-            )
+            say(dispatcher, messages.ASK_CODE.format(sent_to=sent_to))
         else:
-            say(
-                dispatcher,
-                "Thanks. Now your billing ZIP code or your 4-digit account PIN, please. "
-                "Or I can send a one-time code to the email or phone on the account.",
-                [("Send me a code", "/request_code")],
-            )
+            say(dispatcher, messages.ASK_FACTOR, [messages.SEND_CODE_BUTTON])
         return []

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.vocabulary.answers import read_yes_no
 
-PERSON_BUTTON = ("Talk to a person", "/request_human")
+from .messages import PERSON_BUTTON, PERSON_CAN_HELP
 
 # Intents that ask something or change the subject: a free-text slot does not swallow them
 # unless the message also holds what was asked.
@@ -241,7 +241,7 @@ def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> Non
     person as well (no question is asked a third time without that way out)."""
     if answers_to_this_question(tracker) >= 2:
         dispatcher.utter_message(
-            text=text + " If you'd rather, a person can help you with this.",
+            text=text + PERSON_CAN_HELP,
             buttons=[{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}],
         )
     else:

@@ -24,7 +24,6 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
-from bot.vocabulary.dates import human_date
 from bot.vocabulary.numbers import (
     find_confirmation,
     find_tracking,
@@ -32,6 +31,7 @@ from bot.vocabulary.numbers import (
     parse_amount,
 )
 
+from . import messages
 from .common import (
     EXPIRED_TEXT,
     FLOW_SLOTS,
@@ -42,7 +42,6 @@ from .common import (
     client,
     forget_verification,
     forget_verification_dict,
-    is_positive,
     money,
     reset,
     say,
@@ -52,31 +51,11 @@ from .common import (
 from .identify import IdentificationMixin
 from .listening import earlier_user_texts, is_question, latest_text, refuse, requested
 
-STATUS_WORDS = {
-    "received": "received and being processed",
-    "revoked": "revoked: the service stays active",
-    "completed": "completed",
-}
-
 
 def _normalise_confirmation(value: Any) -> Optional[str]:
     """The confirmation number in what was typed (rules: `bot.vocabulary.numbers`)."""
     text = str(value or "")
     return normalize_confirmation(text) or find_confirmation(text)
-
-
-def _status_text(c: Dict[str, Any]) -> str:
-    service = c.get("service") or {}
-    code = str(c.get("status") or "")
-    status = STATUS_WORDS.get(code, code)
-    text = (
-        f"Request {c.get('confirmation_number')} for {service_label(service)} is {status}. "
-        f"Received {human_date(str(c.get('received_at') or '')[:10] or None)}; it ends on "
-        f"{human_date(c.get('end_date'))}."
-    )
-    if c.get("status") == "received" and c.get("return_deadline") and c.get("equipment"):
-        text += f" Equipment is due back by {human_date(c.get('return_deadline'))}."
-    return text
 
 
 class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
@@ -112,12 +91,7 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
         """Check a confirmation number with the backend; re-ask when malformed."""
         number = _normalise_confirmation(value)
         if number is None:
-            refuse(
-                dispatcher,
-                tracker,
-                "A confirmation number has 12 letters and digits, like "
-                "ABCD-EFGH-JKLM. Could you type it again?",
-            )
+            refuse(dispatcher, tracker, messages.NOT_A_CONFIRMATION_NUMBER)
             return {"confirmation_number": None}
         auth = auth_for(tracker)
         if auth is None:
@@ -126,18 +100,10 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
             async with client() as backend:
                 await backend.get_cancellation(auth, number)
         except InvalidConfirmationNumber:
-            say(
-                dispatcher,
-                "That confirmation number doesn't check out; a character may be "
-                "mistyped. Could you type it again?",
-            )
+            say(dispatcher, messages.CONFIRMATION_CHECK_FAILED)
             return {"confirmation_number": None}
         except NotFound:
-            say(
-                dispatcher,
-                f"I couldn't find a request {number} on this account. Please check "
-                "the number in your receipt.",
-            )
+            say(dispatcher, messages.REQUEST_NOT_FOUND_CHECK.format(number=number))
             return {"confirmation_number": None, "flow_stopped": "not_found"}
         except NotAuthorized:
             say(dispatcher, EXPIRED_TEXT)
@@ -193,11 +159,7 @@ class ValidateTrackingForm(_RequestForm):
         text = str(entity or value or "").strip()
         token = find_tracking(text) or max(re.findall(r"[A-Za-z0-9]{8,40}", text), key=len, default=None)
         if token is None:
-            refuse(
-                dispatcher,
-                tracker,
-                "A tracking number is usually 8 to 40 letters and digits. Could you type it again?",
-            )
+            refuse(dispatcher, tracker, messages.NOT_A_TRACKING_NUMBER)
             return {"tracking_number": None}
         return {"tracking_number": token.upper()}
 
@@ -223,7 +185,7 @@ class ValidateRefundForm(_RequestForm):
         entity = next(tracker.get_latest_entity_values("amount"), None)
         amount = _parse_amount(entity) or _parse_amount(value)
         if amount is None:
-            refuse(dispatcher, tracker, "How much should be refunded? Please type an amount like 49.99.")
+            refuse(dispatcher, tracker, messages.NOT_AN_AMOUNT)
             return {"refund_amount": None}
         return {"refund_amount": amount}
 
@@ -239,7 +201,7 @@ class ValidateRefundForm(_RequestForm):
     async def validate_refund_reason(self, value, dispatcher, tracker, domain):
         text = " ".join(str(value or "").split())[:500]
         if len(text) < 3:
-            say(dispatcher, "Could you say in a few words why the refund is due?")
+            say(dispatcher, messages.REFUND_REASON_TOO_SHORT)
             return {"refund_reason": None}
         return {"refund_reason": text}
 
@@ -264,11 +226,7 @@ class ActionAskConfirmationNumber(Action):
         return "action_ask_confirmation_number"
 
     async def run(self, dispatcher, tracker, domain):
-        say(
-            dispatcher,
-            "What's the confirmation number? It's 12 letters and digits, like "
-            "ABCD-EFGH-JKLM, and it's in your receipt.",
-        )
+        say(dispatcher, messages.ASK_CONFIRMATION_NUMBER)
         return []
 
 
@@ -278,22 +236,15 @@ class ActionAskRevokeConfirmed(Action):
 
     async def run(self, dispatcher, tracker, domain):
         number = tracker.get_slot("confirmation_number")
-        detail = ""
+        found = None
         auth = auth_for(tracker)
         if auth is not None and number:
             try:
                 async with client() as backend:
-                    c = await backend.get_cancellation(auth, number)
-                detail = (
-                    f" for {service_label(c.get('service') or {})}, ending {human_date(c.get('end_date'))}"
-                )
+                    found = await backend.get_cancellation(auth, number)
             except BackendError:
-                detail = ""
-        say(
-            dispatcher,
-            f"Revoke cancellation {number}{detail}? The service would then stay active as before.",
-            [("Yes, revoke it", "/affirm"), ("No, keep the cancellation", "/deny")],
-        )
+                found = None
+        say(dispatcher, messages.revoke_question(number, found), messages.REVOKE_BUTTONS)
         return []
 
 
@@ -302,7 +253,7 @@ class ActionAskTrackingNumber(Action):
         return "action_ask_tracking_number"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, "What's the tracking number of the return parcel?")
+        say(dispatcher, messages.ASK_TRACKING_NUMBER)
         return []
 
 
@@ -311,7 +262,7 @@ class ActionAskRefundAmount(Action):
         return "action_ask_refund_amount"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, "How much do you think should be refunded? (e.g. 49.99)")
+        say(dispatcher, messages.ASK_REFUND_AMOUNT)
         return []
 
 
@@ -320,7 +271,7 @@ class ActionAskRefundReason(Action):
         return "action_ask_refund_reason"
 
     async def run(self, dispatcher, tracker, domain):
-        say(dispatcher, 'And why is the refund due? A sentence is enough, e.g. "charged twice in October".')
+        say(dispatcher, messages.ASK_REFUND_REASON)
         return []
 
 
@@ -341,7 +292,7 @@ class _Finish(Action, ABC):
         stopped = tracker.get_slot("flow_stopped")
         auth = auth_for(tracker)
         if stopped == "declined":
-            say(dispatcher, "Okay, nothing has been changed.")
+            say(dispatcher, messages.NOTHING_CHANGED)
         elif stopped:
             pass  # already explained when it happened
         elif auth is None:
@@ -367,9 +318,9 @@ class ActionStatusFinish(_Finish):
             async with client() as backend:
                 c = await backend.get_cancellation(auth, number)
         except (NotFound, InvalidConfirmationNumber):
-            say(dispatcher, f"I couldn't find a request {number} on this account.")
+            say(dispatcher, messages.REQUEST_NOT_FOUND.format(number=number))
             return []
-        say(dispatcher, _status_text(c))
+        say(dispatcher, messages.status_text(c))
         return []
 
 
@@ -387,17 +338,16 @@ class ActionRevokeFinish(_Finish):
         except Conflict as exc:
             say(
                 dispatcher,
-                f"I can't revoke {number}: {exc.message or 'it has already ended or was already revoked'}.",
+                messages.CANNOT_REVOKE.format(number=number, why=exc.message or messages.CANNOT_REVOKE_WHY),
             )
             return []
         except (NotFound, InvalidConfirmationNumber):
-            say(dispatcher, f"I couldn't find a request {number} on this account.")
+            say(dispatcher, messages.REQUEST_NOT_FOUND.format(number=number))
             return []
         service = c.get("service") or {}
         say(
             dispatcher,
-            f"Done: cancellation {c.get('confirmation_number')} is revoked. "
-            f"{service_label(service)} stays active as before.",
+            messages.REVOKED.format(number=c.get("confirmation_number"), service=service_label(service)),
         )
         return []
 
@@ -415,18 +365,13 @@ class ActionTrackingFinish(_Finish):
                     auth, number, tracking, idempotency_key=step_key(tracker, "tracking", number)
                 )
         except (NotFound, InvalidConfirmationNumber):
-            say(dispatcher, f"I couldn't find a request {number} on this account.")
+            say(dispatcher, messages.REQUEST_NOT_FOUND.format(number=number))
             return []
         except (Conflict, InvalidInput) as exc:
-            say(dispatcher, f"I couldn't record that tracking number: {exc.message or 'it was refused'}.")
+            say(dispatcher, messages.TRACKING_REFUSED.format(why=exc.message or messages.REFUSED_WHY))
             return []
         models = ", ".join(str(e.get("model")) for e in result.get("equipment") or [])
-        say(
-            dispatcher,
-            f"Thanks, tracking number {tracking} is recorded"
-            + (f" for {models}" if models else "")
-            + ". We'll confirm once the equipment arrives.",
-        )
+        say(dispatcher, messages.tracking_recorded(tracking, models))
         return []
 
 
@@ -446,19 +391,17 @@ class ActionRefundFinish(_Finish):
                     idempotency_key=step_key(tracker, "refund", amount, tracker.get_slot("service_id")),
                 )
         except (InvalidInput, Conflict) as exc:
-            why = (exc.message or "it was refused").rstrip(". ")
-            say(dispatcher, f"I couldn't file the refund request: {why}.")
+            why = (exc.message or messages.REFUSED_WHY).rstrip(". ")
+            say(dispatcher, messages.REFUND_REFUSED.format(why=why))
             return []
         shown = money(result.get("amount", amount))
-        if result.get("status") == "credit_processing":
-            text = f"I'm sorry for the trouble. A credit of {shown} will be processed for your account."
-        else:
-            text = (
-                f"I'm sorry for the trouble. Your refund request for {shown} is being "
-                "reviewed by our billing team; they'll get back to you."
-            )
+        template = (
+            messages.REFUND_CREDITED
+            if result.get("status") == "credit_processing"
+            else messages.REFUND_IN_REVIEW
+        )
         # (the backend's `message` says the same in other words: one apology, not two)
-        say(dispatcher, text)
+        say(dispatcher, template.format(amount=shown))
         return []
 
 
@@ -481,27 +424,4 @@ async def balance_text(auth, service_id: Optional[str]) -> str:
                 quote = await backend.quote(auth, service_id, "end_of_period")
             except BackendError:
                 quote = []
-    currency = balance.get("currency", "USD")
-    if is_positive(balance.get("balance")):
-        invoices = ", ".join(
-            f"{i.get('number')} {money(i.get('amount_due'), currency)} due {human_date(i.get('due_date'))}"
-            for i in balance.get("invoices") or []
-        )
-        text = (
-            f"Your outstanding balance is {money(balance.get('balance'), currency)}"
-            + (f" ({invoices})" if invoices else "")
-            + ". "
-            + ("It's due at cancellation. " if balance.get("due_at_cancellation") else "")
-            + str(balance.get("how_to_pay") or "")
-        )
-    else:
-        text = "You have no outstanding balance."
-    if quote:
-        items = quote[0].get("final_bill_items") or []
-        if items:
-            text += (
-                " Final bill if the service ends at the end of the billing period: "
-                + "; ".join(f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items)
-                + "."
-            )
-    return text.strip()
+    return messages.balance_text(balance, quote[0] if quote else None)

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import audit
+from bot import audit, wording
 from bot.errors import NotFound
 from bot.models import CancellationRequest, Equipment, Invoice, Service, utcnow
 from bot.policy import Policy, ServiceTerms, current_anniversary, money
@@ -194,3 +194,39 @@ def quote(
     if conversation_id:
         audit.record(session, "service_quoted", account_id, conversation_id, service_id=service.id, when=when)
     return answer
+
+
+def preview(
+    session: Session,
+    policy: Policy,
+    account_id: int,
+    service_id: str,
+    when: str,
+    end_date: Optional[date],
+    backup_confirmed: bool,
+    conversation_id: Optional[str] = None,
+) -> Dict[str, Any]:
+    """The whole cancellation summary before the customer confirms, as filing would settle it now:
+    the service, the end option's quote, the balance, the devices to return with their deadline and
+    fees, and the terms the final "yes" accepts (bot/wording.py). Recorded like a quote."""
+    service = get_service(session, account_id, service_id)
+    to_return = [e for e in leased_equipment(session, account_id, service_id) if e.tracking_number is None]
+    today = today_utc()
+    quote = policy.quote(terms_of(service), when, today, end_date, bool(to_return))
+    if conversation_id:
+        audit.record(session, "service_quoted", account_id, conversation_id, service_id=service.id, when=when)
+    deadline = quote.equipment_return_deadline
+    return {
+        "service": service_dict(service, today),
+        "when": quote.when,
+        "end_date": quote.end_date.isoformat(),
+        "refund": money(quote.refund),
+        "final_bill_items": quote.final_bill_items,
+        "renewal_warning": quote.renewal_warning,
+        "explanation": quote.explanation,
+        "balance": balance(session, policy, account_id),
+        "equipment": [equipment_dict(e, policy) for e in to_return],
+        "return_deadline": deadline.isoformat() if deadline else None,
+        "non_return_fee_total": money(sum((policy.non_return_fee(e.kind) for e in to_return), Decimal("0"))),
+        "terms": wording.terms(backup_confirmed, bool(to_return)),
+    }

@@ -290,6 +290,28 @@ class BackendClient:
         )
         return list(body.get("options") or [])
 
+    async def preview(
+        self,
+        auth: Auth,
+        service_id: str,
+        when: str,
+        date: Optional[str] = None,
+        *,
+        backup_confirmed: bool = False,
+    ) -> Dict[str, Any]:
+        """-> Preview: the whole summary to confirm (service, end date, final bill, balance,
+        equipment to return, terms) in one call; nothing is changed."""
+        body: Dict[str, Any] = {"when": when, "backup_confirmed": bool(backup_confirmed)}
+        if date:
+            body["date"] = date
+        return await self._request(
+            "POST",
+            f"{API}/services/{_seg(service_id)}/preview",
+            endpoint="preview",
+            auth=auth,
+            json=body,
+        )
+
     async def make_offer(
         self,
         auth: Auth,

@@ -17,8 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from bot.vocabulary.dates import human_date
-from bot.vocabulary.numbers import format_money
+from bot import wording
 from bot.vocabulary.reasons import REASONS
 
 OFFER_KINDS = ("discount", "downgrade", "pause", "plan_switch")
@@ -276,21 +275,11 @@ class Policy:
         ):
             reason = f"receivables {money(receivables)} above {money(self.receivables_threshold)}"
         if reason is None:
-            return Routing(
-                action="sympathetic",
-                reply=(
-                    "We're sorry to see you go, and our door stays open if you ever want to come "
-                    f"back. Would you tell us what we could have done better? {survey}"
-                ),
-                survey_url=survey,
-            )
+            return Routing(action="sympathetic", reply=wording.sympathetic_reply(survey), survey_url=survey)
         owner = sales_rep if (rep_active and sales_rep) else self.fallback_owner
         return Routing(
             action="sales_callback",
-            reply=(
-                "We're sorry to see you go. Your request is filed; a member of our team may "
-                f"call you about your account. Tell us what we could have done better: {survey}"
-            ),
+            reply=wording.callback_reply(survey),
             survey_url=survey,
             task_owner=owner,
             task_reason=reason,
@@ -304,19 +293,13 @@ class Policy:
                 status="credit_processing",
                 owner=self.billing_owner,
                 notify_billing=False,
-                message=(
-                    f"We're sorry for the trouble. A credit of {format_money(amount)} will be processed "
-                    "for your account."
-                ),
+                message=wording.credit_message(amount),
             )
         return RefundRouting(
             status="under_review",
             owner=self.billing_owner,
             notify_billing=True,
-            message=(
-                "We're sorry for the trouble. Your refund request is being reviewed by our "
-                "billing team, who will get back to you."
-            ),
+            message=wording.REVIEW_MESSAGE,
         )
 
     def non_return_fee(self, kind: str) -> Decimal:
@@ -338,16 +321,10 @@ class Policy:
         items: List[Dict[str, str]] = []
         if when == "immediate":
             end = today
-            explanation = (
-                f"{terms.name} ends today ({human_date(end)}). Immediate cancellations are processed "
-                "right away and no refund is issued for the rest of the current billing period."
-            )
+            explanation = wording.immediate_explanation(terms.name, end)
         elif when == "end_of_period":
             end = anniversary
-            explanation = (
-                f"{terms.name} stays active until its billing anniversary on {human_date(end)} and "
-                "ends then. Nothing more is charged for it."
-            )
+            explanation = wording.end_of_period_explanation(terms.name, end)
         elif when == "date":
             if end_date is None:
                 raise QuoteError("date", "date: required when when=date (YYYY-MM-DD)")
@@ -360,58 +337,35 @@ class Policy:
             while renewal < end:
                 items.append(
                     {
-                        "description": f"{terms.name}: {period_word} charge for the period "
-                        f"starting {human_date(renewal)}",
+                        "description": wording.charge_item(terms.name, period_word, renewal),
                         "amount": money(terms.price),
                     }
                 )
                 renewal = add_months(renewal, step)
-            if items:
-                count = len(items)
-                explanation = (
-                    f"{terms.name} stays active until {human_date(end)}. That is after the billing "
-                    f"anniversary on {human_date(anniversary)}, so {count} more {period_word} "
-                    f"charge{'' if count == 1 else 's'} of {format_money(terms.price)} will be "
-                    "billed; no refund for unused days."
-                )
-            else:
-                explanation = (
-                    f"{terms.name} stays active until {human_date(end)}. The current period is "
-                    "already paid; no refund is issued for the days after the end date."
-                )
+            explanation = wording.chosen_date_explanation(
+                terms.name, end, anniversary, len(items), period_word, terms.price
+            )
         else:
             raise QuoteError("when", "when: must be one of immediate, end_of_period, date")
         warning = None
         days_to_renewal = (anniversary - today).days
         if not items and 0 <= days_to_renewal <= self.renewal_warning_days:
-            warning = (
-                f"The renewal on {human_date(anniversary)} is close: a renewal invoice may still be "
-                "issued; if so it will be credited."
-            )
+            warning = wording.renewal_warning(anniversary)
         deadline = end + timedelta(days=self.return_window_days) if has_equipment else None
         return Quote(when, end, Decimal("0.00"), items, warning, deadline, explanation)
 
     def next_steps(self, quote: Quote, routing: Routing, has_equipment: bool, balance: Decimal) -> List[str]:
-        """What happens after filing, in the customer's words."""
-        if quote.when == "immediate":
-            steps = [f"Your service ended today, {human_date(quote.end_date)}."]
-        else:
-            steps = [f"Your service stays active until {human_date(quote.end_date)} and ends then."]
-        if quote.final_bill_items:
-            steps.append("The remaining charges listed will appear on your final bill.")
-        if balance > 0:
-            steps.append(f"A balance of {format_money(balance)} is due at cancellation. {self.how_to_pay}")
-        if has_equipment and quote.equipment_return_deadline:
-            steps.append(
-                "Send the leased equipment back by "
-                f"{human_date(quote.equipment_return_deadline)} with the prepaid label we email you, "
-                "and tell us the tracking number; devices not returned are charged the non-return fee."
-            )
-        steps.append("You can revoke this request any time before the end date.")
-        if routing.action == "sales_callback":
-            steps.append("A member of our team may call you; your cancellation stands either way.")
-        steps.append(f"Tell us how we could have done better: {routing.survey_url}")
-        return steps
+        """What happens after filing, in the customer's words (bot/wording.py)."""
+        return wording.next_steps(
+            immediate=quote.when == "immediate",
+            end_date=quote.end_date,
+            has_charges=bool(quote.final_bill_items),
+            balance=balance,
+            how_to_pay=self.how_to_pay,
+            return_deadline=quote.equipment_return_deadline if has_equipment else None,
+            sales_callback=routing.action == "sales_callback",
+            survey_url=routing.survey_url,
+        )
 
 
 # --------------------------------------------------------------------------- loading

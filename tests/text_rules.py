@@ -13,6 +13,8 @@ DEFECTS = {
     "money without cents": r"\$\d[\d,]*(?![\d,.])",
     "ISO date": r"\b\d{4}-\d{2}-\d{2}\b",
     "double apology": r"(?i)sorry\b.*\bsorry\b",
+    "count and noun disagree": r"(?<![\d.,])\b(?:1 (?:minute|hour|day|month|year|device|charge|service)s"
+    r"|(?:0|[2-9]|[1-9]\d+) (?:minute|hour|day|month|year|device|charge|service))\b",
 }
 
 

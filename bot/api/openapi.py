@@ -156,6 +156,58 @@ _SCHEMAS: Dict[str, Any] = {
             },
         },
     },
+    "Balance": {
+        "type": "object",
+        "properties": {
+            "balance": _MONEY,
+            "currency": _S,
+            "invoices": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"number": _S, "amount_due": _MONEY, "due_date": _DATE},
+                },
+            },
+            "due_at_cancellation": {"type": "boolean"},
+            "blocks_filing": {"type": "boolean"},
+            "how_to_pay": _S,
+        },
+    },
+    "Preview": {
+        "type": "object",
+        "required": [
+            "service",
+            "when",
+            "end_date",
+            "refund",
+            "final_bill_items",
+            "renewal_warning",
+            "explanation",
+            "balance",
+            "equipment",
+            "return_deadline",
+            "non_return_fee_total",
+            "terms",
+        ],
+        "properties": {
+            "service": _ref("Service"),
+            "when": {"type": "string", "enum": ["immediate", "end_of_period", "date"]},
+            "end_date": _DATE,
+            "refund": _MONEY,
+            "final_bill_items": {"type": "array", "items": _ref("BillItem")},
+            "renewal_warning": {"type": "string", "nullable": True},
+            "explanation": _S,
+            "balance": _ref("Balance"),
+            "equipment": {
+                "type": "array",
+                "items": _ref("Equipment"),
+                "description": "devices still to return (no tracking number reported)",
+            },
+            "return_deadline": _NULL_DATE,
+            "non_return_fee_total": _MONEY,
+            "terms": {**_S, "description": "what the final yes accepts, in the customer's words"},
+        },
+    },
     "BillItem": {"type": "object", "properties": {"description": _S, "amount": _MONEY}},
     "Quote": {
         "type": "object",
@@ -295,32 +347,7 @@ _PATHS: Dict[str, Any] = {
             },
         )
     },
-    "/api/v1/balance": {
-        "get": _op(
-            "Outstanding balance",
-            {
-                "200": _json(
-                    {
-                        "type": "object",
-                        "properties": {
-                            "balance": _MONEY,
-                            "currency": _S,
-                            "invoices": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "properties": {"number": _S, "amount_due": _MONEY, "due_date": _DATE},
-                                },
-                            },
-                            "due_at_cancellation": {"type": "boolean"},
-                            "blocks_filing": {"type": "boolean"},
-                            "how_to_pay": _S,
-                        },
-                    }
-                )
-            },
-        )
-    },
+    "/api/v1/balance": {"get": _op("Outstanding balance", {"200": _json(_ref("Balance"))})},
     "/api/v1/equipment": {
         "get": _op(
             "Leased equipment and non-return fees",
@@ -358,6 +385,25 @@ _PATHS: Dict[str, Any] = {
                 },
                 {"name": "date", "in": "query", "required": False, "schema": _DATE},
             ],
+        )
+    },
+    "/api/v1/services/{service_id}/preview": {
+        "post": _op(
+            "The whole summary the customer confirms before filing: service, end date, final bill, balance, "
+            "equipment to return and the terms (nothing is changed)",
+            {
+                "200": _json(_ref("Preview")),
+                "404": _json(_ref("Error"), "Unknown service"),
+            },
+            params=[_SERVICE_ID],
+            body=_body(
+                {
+                    "when": {"type": "string", "enum": ["immediate", "end_of_period", "date"]},
+                    "date": _DATE,
+                    "backup_confirmed": {"type": "boolean"},
+                },
+                ["when"],
+            ),
         )
     },
     "/api/v1/services/{service_id}/offer": {

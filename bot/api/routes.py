@@ -235,6 +235,30 @@ async def quote(request: web.Request) -> web.Response:
     )
 
 
+@routes.post("/api/v1/services/{service_id}/preview")
+async def preview(request: web.Request) -> web.Response:
+    body = await v.json_object(request)
+    when = v.string(body, "when", choices=END_KINDS)
+    end_date = v.iso_date(v.string(body, "date", max_len=10), "date") if when == "date" else None
+    backup_confirmed = v.boolean(body, "backup_confirmed") if "backup_confirmed" in body else False
+    service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
+    return json_response(
+        await as_customer(
+            request,
+            lambda s, p, who: accounts.preview(
+                s,
+                p,
+                who.account_id,
+                service_id,
+                when,
+                end_date,
+                backup_confirmed,
+                conversation_id=who.conversation_id,
+            ),
+        )
+    )
+
+
 @routes.post("/api/v1/services/{service_id}/offer")
 async def offer(request: web.Request) -> web.Response:
     body = await v.json_object(request)

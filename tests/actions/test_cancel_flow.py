@@ -261,7 +261,7 @@ async def test_end_date_refused_by_the_backend(live_backend):
     assert out["end_date"].endswith("-12-15") and out["requested_slot"] == "final_confirmation"
 
 
-async def test_summary_full_path_has_balance_and_equipment_steps(live_backend):
+async def test_summary_full_path_has_balance_and_equipment_steps(live_backend, monkeypatch):
     sender, slots = await _kim(
         service_id="SVC-6001",
         service_confirmed=True,
@@ -270,7 +270,16 @@ async def test_summary_full_path_has_balance_and_equipment_steps(live_backend):
         end_when="end_of_period",
         requested_slot="final_confirmation",
     )
+    called = []
+    real_request = BackendClient._request
+
+    async def recording(self, method, path, *, endpoint, **kw):
+        called.append(endpoint)
+        return await real_request(self, method, path, endpoint=endpoint, **kw)
+
+    monkeypatch.setattr(BackendClient, "_request", recording)
     msgs, _, _ = await run(ActionAskFinalConfirmation(), make_tracker(slots, sender=sender))
+    assert called == ["preview"]  # the whole summary from one backend call
     assert len(msgs) == 3
     balance, equipment, summary = (m["text"] for m in msgs)
     assert "$89.90" in balance and "due at cancellation" in balance and "Billing > Pay now" in balance
@@ -278,6 +287,7 @@ async def test_summary_full_path_has_balance_and_equipment_steps(live_backend):
     assert "prepaid return label" in equipment and "tracking number" in equipment
     assert "Office Internet (SVC-6001)" in summary and "Office Connect bundle" in summary
     assert "can't be retrieved" in summary and "accept these terms" in summary
+    assert "(you confirmed your backup)" in summary and "- Equipment to return by " in summary
     assert button_payloads(msgs) == ["/affirm", "/deny"]
 
 

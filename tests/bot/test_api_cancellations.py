@@ -466,3 +466,52 @@ async def test_policy_can_make_a_balance_block_filing(settings, policy, db):
         assert count(db, CancellationRequest, service_id=account["services"][0]) == 0
     finally:
         await client.close()
+
+
+@pytest.mark.parametrize("when, days", [("end_of_period", None), ("immediate", None), ("date", 45)])
+async def test_preview_is_what_filing_then_settles(api, db, when, days):
+    """POST .../preview: the whole summary in one answer, computed by the backend as filing then
+    settles it (end date, final bill, balance, devices and fees, deadline), changing nothing."""
+    account = make_account(db, equipment=2, receivables="1250.00", anniversary="+20d")
+    service_id = account["services"][0]
+    who = await api.verify(account)
+    extra = {"date": (date.today() + timedelta(days=days)).isoformat()} if days else {}
+    status, preview = await api.post(
+        f"/api/v1/services/{service_id}/preview", {"when": when, "backup_confirmed": True, **extra}, who
+    )
+    assert status == 200, preview
+    assert preview["service"]["id"] == service_id and preview["service"]["status"] == "active"
+    assert preview["balance"]["balance"] == "1250.00" and preview["balance"]["due_at_cancellation"] is True
+    assert len(preview["equipment"]) == 2 and preview["non_return_fee_total"] == "240.00"
+    assert preview["terms"].startswith("Terms: data on this service can't be retrieved after cancellation")
+    assert "(you confirmed your backup)" in preview["terms"] and "leased equipment" in preview["terms"]
+    assert count(db, CancellationRequest, service_id=service_id) == 0  # nothing filed
+
+    status, filed = await _file(api, who, service_id, when=when, **extra)
+    assert status == 201, filed
+    for key in ("when", "end_date", "final_bill_items", "return_deadline", "non_return_fee_total"):
+        assert preview[key] == filed[key], key
+    assert preview["balance"]["balance"] == filed["balance"]
+    assert [d["id"] for d in preview["equipment"]] == [d["id"] for d in filed["equipment"]]
+
+
+async def test_preview_without_backup_or_devices_and_refused_input(api, db):
+    account = make_account(db, equipment=0)
+    service_id = account["services"][0]
+    who = await api.verify(account)
+    status, preview = await api.post(f"/api/v1/services/{service_id}/preview", {"when": "immediate"}, who)
+    assert status == 200 and preview["equipment"] == [] and preview["return_deadline"] is None
+    assert "so by confirming you confirm it's backed up" in preview["terms"]
+    assert "leased equipment" not in preview["terms"]
+    for body, field in (
+        ({"when": "later"}, "when"),
+        ({"when": "date"}, "date"),
+        ({"when": "date", "date": "2001-01-01"}, "date"),
+        ({"when": "immediate", "backup_confirmed": "yes"}, "backup_confirmed"),
+    ):
+        status, error = await api.post(f"/api/v1/services/{service_id}/preview", body, who)
+        assert status == 422 and error.get("field") == field, (body, status, error)
+    status, _ = await api.post("/api/v1/services/SVC-NOPE/preview", {"when": "immediate"}, who)
+    assert status == 404
+    status, _ = await api.post(f"/api/v1/services/{service_id}/preview", {"when": "immediate"})
+    assert status == 401

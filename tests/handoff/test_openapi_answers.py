@@ -96,6 +96,15 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
     await call("GET", f"/api/v1/services/{service_id}/quote", who)
     await call("GET", "/api/v1/services/SVC-NOPE/quote", who, expect=404)
     await call("GET", f"/api/v1/services/{service_id}/quote?when=later", who, expect=422)
+    preview = await call(
+        "POST",
+        f"/api/v1/services/{service_id}/preview",
+        who,
+        json={"when": "end_of_period", "backup_confirmed": True},
+    )
+    assert len(preview["equipment"]) == 1 and "you confirmed your backup" in preview["terms"]
+    await call("POST", f"/api/v1/services/{service_id}/preview", who, json={"when": "date"}, expect=422)
+    await call("POST", "/api/v1/services/SVC-NOPE/preview", who, json={"when": "immediate"}, expect=404)
     offer = await call("POST", f"/api/v1/services/{service_id}/offer", who, json={"reason": "price"})
     if offer["offer"] is not None:
         await call("POST", f"/api/v1/offers/{offer['offer']['id']}/outcome", who, json={"accepted": False})

@@ -1,0 +1,695 @@
+"""Every sentence the action server says to customers, and the buttons it shows.
+
+The actions pick a message and fill it; nothing customer-facing is written anywhere else in
+`actions/`. Three kinds of entries:
+
+- constants: fixed sentences, and ``(title, payload)`` buttons;
+- templates: sentences with ``{named}`` fields, filled with ``.format(...)`` by the action;
+- functions: texts built from a backend answer (a summary, a confirmation, a status).
+
+The static responses that rules utter themselves (greeting, the reason, offer, backup and end-date
+questions, ...) are `utter_*` responses in domain.yml. The messages here are not, because
+`rasa data validate --fail-on-warnings` (tests/conversations/test_rasa_checks.py) refuses a
+response that no story or rule uses, and these are uttered from inside actions.
+tests/vocabulary/test_texts.py renders every entry with sample data against the text rules.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from bot.vocabulary.dates import human_date
+from bot.vocabulary.numbers import format_money
+
+Button = Tuple[str, str]
+
+
+def money(amount: Any, currency: str = "USD") -> str:
+    """'1850.4' -> '$1,850.40' (the one money format, `bot.vocabulary.numbers`)."""
+    return format_money(amount, currency)
+
+
+def count_of(count: int, noun: str) -> str:
+    """'1 device', '2 devices'."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _positive(amount: Any) -> bool:
+    try:
+        return Decimal(str(amount)) > 0
+    except (InvalidOperation, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- buttons
+
+PERSON_BUTTON: Button = ("Talk to a person", "/request_human")
+MENU_BUTTONS: List[Button] = [
+    ("Cancel a service", "/cancel_service"),
+    ("Status of a request", "/check_status"),
+    ("Revoke a cancellation", "/revoke_cancellation"),
+    ("Request a refund", "/ask_refund"),
+    ("Report a return tracking number", "/report_tracking"),
+    ("My final bill", "/ask_balance"),
+    PERSON_BUTTON,
+]
+MENU_WITHOUT_PERSON: List[Button] = [b for b in MENU_BUTTONS if b != PERSON_BUTTON]
+SEND_CODE_BUTTON: Button = ("Send me a code", "/request_code")
+CONFIRM_SERVICE_BUTTONS: List[Button] = [("Yes, that one", "/affirm"), ("No, another one", "/deny")]
+CONFIRM_FILING_BUTTONS: List[Button] = [
+    ("Yes, cancel it. I accept the terms", "/affirm"),
+    ("No, don't cancel", "/deny"),
+]
+REVOKE_BUTTONS: List[Button] = [("Yes, revoke it", "/affirm"), ("No, keep the cancellation", "/deny")]
+ALL_SERVICES_TITLE = "All {count}"
+BOTH_SERVICES_TITLE = "Both"
+END_IMMEDIATELY_TITLE = "Immediately"
+END_OF_PERIOD_TITLE = "End of billing period"
+END_OF_PERIOD_ON_TITLE = "End of billing period ({date})"
+END_ON_DATE_TITLE = "On a date I choose"
+PENDING_STATUS_TITLE = "Check its status"
+PENDING_REVOKE_TITLE = "Revoke it"
+SOMETHING_ELSE_TITLE = "Something else"
+
+# --------------------------------------------------------------------------- everywhere
+
+UNAVAILABLE = (
+    "Sorry, I can't reach our account system right now, so I can't do that at the moment. "
+    "Nothing has been changed. Please try again in a few minutes."
+)
+EXPIRED = (
+    "For your security, your verification has expired. I'll need to check your details "
+    "again; nothing has been changed."
+)
+EXPIRED_START_AGAIN = EXPIRED + ' Say "cancel" to start again.'
+EXPIRED_NOTHING_FILED = EXPIRED + ' Nothing was filed; say "cancel" to start again.'
+STOPPED = "Okay, I've stopped there. Nothing has been changed. Anything else?"
+NOTHING_CHANGED = "Okay, nothing has been changed."
+PERSON_CAN_HELP = " If you'd rather, a person can help you with this."
+
+# --------------------------------------------------------------------------- identification
+
+ASK_IDENTIFIER = (
+    "First I need to check it's you. What's your account number, or the email address "
+    "or phone number registered on the account?"
+)
+ASK_FACTOR = (
+    "Thanks. Now your billing ZIP code or your 4-digit account PIN, please. "
+    "Or I can send a one-time code to the email or phone on the account."
+)
+ASK_CODE = "I've sent a 6-digit code to {sent_to}. Please type it here when it arrives."
+SOME_CONTACT = "your contact"
+NOT_AN_IDENTIFIER = (
+    "That doesn't look like an account number (8 digits), an email address or a phone number "
+    "with its area code. Could you type it again?"
+)
+NO_CODE_POSSIBLE = (
+    "I couldn't send a code to the contact on this account. Please "
+    "give the billing ZIP code or the account PIN instead."
+)
+FACTOR_DIGITS_ONLY = (
+    "Please type just the digits: the 5-digit billing ZIP, the 4-digit PIN, or the 6-digit code."
+)
+FACTOR_NOT_RIGHT = (
+    "That doesn't look right: please type the 5-digit billing ZIP, the 4-digit PIN or the 6-digit code."
+)
+NOT_VERIFIED = (
+    "Sorry, I couldn't verify the account with those details. Let's try again: "
+    "please check the details and start with the account number, email or phone."
+)
+
+
+def verified(first_name: Optional[str]) -> str:
+    """Verification succeeded."""
+    return f"Thanks{', ' + first_name if first_name else ''}, you're verified."
+
+
+def locked(minutes: int) -> str:
+    """Verification is locked for about ``minutes``."""
+    return (
+        "For your security, account verification is locked after several unsuccessful "
+        f"tries. You can try again in about {count_of(minutes, 'minute')}, "
+        "or talk to a person now."
+    )
+
+
+# --------------------------------------------------------------------------- services
+
+
+def service_label(service: Dict[str, Any]) -> str:
+    """'Office Internet (SVC-6001)'."""
+    return f"{service.get('name', 'Service')} ({service.get('id', '?')})"
+
+
+def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
+    """Sentence warning that cancelling ``service`` affects the other members of its bundle."""
+    bundle = service.get("bundle")
+    if not bundle:
+        return None
+    others = [m for m in bundle.get("members") or [] if m.get("id") != service.get("id")]
+    if not others:
+        return None
+    names = ", ".join(f"{m.get('name')} ({m.get('id')})" for m in others)
+    bundle_name = str(bundle.get("name") or "a")
+    if not bundle_name.lower().endswith("bundle"):
+        bundle_name += " bundle"
+    return (
+        f"Note: {service.get('name')} is part of the {bundle_name}. "
+        f"Cancelling it also affects {names}: bundle pricing may end for those services."
+    )
+
+
+def pending_text(service: Dict[str, Any]) -> str:
+    """What the customer reads about a service whose cancellation is already filed."""
+    pending = service.get("pending_cancellation") or {}
+    number = pending.get("confirmation_number")
+    text = f"{service.get('name')} already has a cancellation request"
+    if number:
+        text += f" (confirmation number {number})"
+    if pending.get("end_date"):
+        text += f"; it ends on {human_date(pending['end_date'])}"
+    return text + ". Nothing new needs to be filed. Would you like to check its status or revoke it?"
+
+
+def pending_note(service: Dict[str, Any], other: Dict[str, Any]) -> str:
+    """Why the only service left to cancel is taken without asking."""
+    number = (service.get("pending_cancellation") or {}).get("confirmation_number")
+    return (
+        f"{service.get('name')}: cancellation already requested"
+        + (f" (confirmation number {number})" if number else "")
+        + f". So this is about {other.get('name')}."
+    )
+
+
+def service_list(active: Sequence[Dict[str, Any]], pending: Sequence[Dict[str, Any]]) -> str:
+    """The question listing the services to choose from (and the ones already requested)."""
+    lines = [
+        f"{n}. {service_label(s)}, {s.get('plan')}, {money(s.get('price'))}/"
+        f"{'year' if s.get('billing_period') == 'annual' else 'month'}"
+        for n, s in enumerate(active, start=1)
+    ]
+    for s in pending:
+        request = s.get("pending_cancellation") or {}
+        lines.append(
+            f"- {service_label(s)}: cancellation already requested"
+            + (f", ends {human_date(request['end_date'])}" if request.get("end_date") else "")
+            + (
+                f" (confirmation number {request['confirmation_number']})"
+                if request.get("confirmation_number")
+                else ""
+            )
+        )
+    return "You have these services. Which one would you like to cancel?\n" + "\n".join(lines)
+
+
+def confirm_service(service: Dict[str, Any]) -> str:
+    """ "Just to confirm ...?" with the bundle warning."""
+    text = f"Just to confirm: you want to cancel {service_label(service)}?"
+    warning = bundle_warning(service)
+    return text + "\n" + warning if warning else text
+
+
+ASK_SERVICE = "Which service would you like to cancel?"
+ASK_SERVICE_ID = "Which service would you like to cancel? Please type its ID (it starts with SVC-)."
+ALL_ONE_AT_A_TIME = (
+    "Okay, all {count}: {names}. I'll take them one at a time, with one "
+    "summary and one confirmation number each. The answers you give now count "
+    "for all of them."
+)
+NO_ACTIVE_SERVICE = "I don't see any active service on this account, so there is nothing to cancel."
+SERVICE_NOT_MATCHED = (
+    "I couldn't match that to one of your services. Please "
+    "pick one from the list (you can also type its number)."
+)
+NEXT_SERVICE = "Next: {name}."
+
+# --------------------------------------------------------------------------- reason, offer, backup
+
+REASON_THANKS = "Thanks for telling me."
+REASON_SKIPPED = "No problem."
+OFFER_FAILED = (
+    "Sorry, I couldn't apply the offer right now: I can't reach our account system. "
+    "Nothing has been changed. Please try again in a few minutes."
+)
+OFFER_APPLIED = (
+    "Done: {offer} is now applied to {service}. Your service stays active and nothing has been cancelled."
+)
+YOUR_SERVICE = "your service"
+OFFER_DECLINED = "Understood, I've noted that. Let's continue."
+BACKUP_WAIT = (
+    "No problem: please back up what you need first, I'll wait here. Nothing has been "
+    "cancelled. When you're ready, tell me it's backed up, or say stop to stop here."
+)
+FAST_TRACK = "Okay, I'll skip the optional questions."
+
+# --------------------------------------------------------------------------- end date
+
+WHEN_LABEL = {
+    "immediate": "immediately",
+    "end_of_period": "at the end of the billing period",
+    "date": "on the date you chose",
+}
+END_WHEN_NOT_READ = (
+    "Sorry, I didn't get that. Choose immediately, the end of "
+    'the billing period, or type a date like "Dec 15" or '
+    '"end of next month".'
+)
+END_DATE_NOT_READ = (
+    "Sorry, I couldn't read that date. Try something like "
+    '"Dec 15", "the 15th of next month" or "end of '
+    'next month".'
+)
+DATE_REFUSED = "That date doesn't work: {why}. Which date should it end?"
+DATE_REFUSED_WHY = "please choose another"
+
+
+def quoted(quote: Dict[str, Any], fallback_date: Optional[str]) -> str:
+    """The chosen end option as the backend quoted it."""
+    parts = [f"Your service would end on {human_date(quote.get('end_date', fallback_date))}."]
+    if quote.get("explanation"):
+        parts.append(str(quote["explanation"]))
+    if quote.get("renewal_warning"):
+        parts.append(str(quote["renewal_warning"]))
+    return " ".join(parts)
+
+
+def end_when_question(options: Sequence[Dict[str, Any]]) -> Tuple[str, List[Button]]:
+    """The three end options with the backend's explanations, and their buttons."""
+    by_when = {o.get("when"): o for o in options}
+    imm = by_when.get("immediate", {})
+    eop = by_when.get("end_of_period", {})
+    lines = ["When should the service end?"]
+    lines.append(
+        "1. Immediately"
+        + (f": {imm['explanation']}" if imm.get("explanation") else " (no refund for the rest of the period)")
+    )
+    lines.append(
+        "2. At the end of the billing period"
+        + (f", on {human_date(eop['end_date'])}" if eop.get("end_date") else "")
+        + (f": {eop['explanation']}" if eop.get("explanation") else "")
+    )
+    lines.append('3. On a date you choose (type it, e.g. "Dec 15" or "end of next month")')
+    eop_title = (
+        END_OF_PERIOD_ON_TITLE.format(date=human_date(eop["end_date"]))
+        if eop.get("end_date")
+        else END_OF_PERIOD_TITLE
+    )
+    return "\n".join(lines), [
+        (END_IMMEDIATELY_TITLE, '/inform{"end_when":"immediate"}'),
+        (eop_title, '/inform{"end_when":"end_of_period"}'),
+        (END_ON_DATE_TITLE, '/inform{"end_when":"date"}'),
+    ]
+
+
+# --------------------------------------------------------------------------- summary and filing
+
+SHALL_I_FILE = "Shall I file the cancellation?"
+FIGURES_UNAVAILABLE = (
+    "I couldn't load the final figures just now. Shall I still file the "
+    "cancellation? The confirmation will list them."
+)
+DECLINED = (
+    "Okay, I haven't cancelled anything. If you change your mind, just "
+    'say "cancel" and we\'ll pick it up again.'
+)
+FILING_REFUSED = "I couldn't file the cancellation: {why}. Nothing was filed."
+FILING_REFUSED_WHY = "the request was refused"
+FILING_UNANSWERED = (
+    "I couldn't get an answer from our system, so I can't confirm yet that your cancellation is "
+    'filed. Say "yes" in a minute and I\'ll try again: it will never be filed twice.'
+)
+
+
+def items_text(items: Sequence[Dict[str, Any]], currency: str = "USD") -> str:
+    """Final-bill items on one line."""
+    if not items:
+        return "nothing further"
+    return "; ".join(f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items)
+
+
+def equipment_lines(equipment: Sequence[Dict[str, Any]]) -> str:
+    """Devices with their non-return fee on one line."""
+    return "; ".join(
+        f"{e.get('model')} (serial ending {e.get('serial_last4')}): "
+        f"{money(e.get('non_return_fee'))} fee if not returned"
+        for e in equipment
+    )
+
+
+def summary(preview: Dict[str, Any], *, fast: bool, chosen: bool) -> List[str]:
+    """The messages before the final question (design steps 7-9), from the backend's preview:
+    on the full path the balance and the equipment each in its own message, then the summary
+    with the terms and the question; on the fast path everything in one message."""
+    service = preview.get("service") or {}
+    balance = preview.get("balance") or {}
+    currency = balance.get("currency", "USD")
+    devices = preview.get("equipment") or []
+    owes = _positive(balance.get("balance"))
+    when = str(preview.get("when") or "end_of_period")
+    deadline = preview.get("return_deadline")
+
+    balance_text = (
+        f"You have an outstanding balance of {money(balance.get('balance'), currency)}. "
+        "All balances are due at cancellation. "
+        f"{balance.get('how_to_pay', '')}".strip()
+    )
+    if balance.get("blocks_filing"):
+        balance_text += " The balance has to be settled before the cancellation can be filed."
+    equipment_text = (
+        "Please return the leased equipment by "
+        f"{human_date(deadline) if deadline else 'the return deadline'}: "
+        f"{equipment_lines(devices)}. After you confirm, you'll get a prepaid return label "
+        "by email. Once you've shipped it, tell me the tracking number here "
+        '(say "report a tracking number").'
+    )
+    messages: List[str] = []
+    if not fast:
+        if owes:
+            messages.append(balance_text)
+        if devices:
+            messages.append(equipment_text)
+
+    lines = ["Here's the summary:", f"- Service: {service_label(service)}"]
+    warning = bundle_warning(service)
+    if warning:
+        lines.append(f"- {warning}")
+    ends = f"- Ends: {human_date(preview.get('end_date'))} ({WHEN_LABEL.get(when, when)}"
+    if not chosen:
+        ends += ", the default since no other date was chosen"
+    lines.append(ends + ")")
+    if _positive(preview.get("refund")):
+        lines.append(f"- Refund: {money(preview.get('refund'), currency)}")
+    elif when == "immediate":
+        lines.append("- No refund for the rest of the period (immediate cancellation)")
+    lines.append(f"- Final bill: {items_text(preview.get('final_bill_items') or [], currency)}")
+    if preview.get("renewal_warning"):
+        lines.append(f"- {preview['renewal_warning']}")
+    if fast:
+        lines.append(f"- Balance: {balance_text if owes else 'nothing outstanding'}")
+        if devices:
+            lines.append(f"- Equipment: {equipment_text}")
+    else:
+        lines.append(
+            f"- Balance: {money(balance.get('balance'), currency)}" + (" due at cancellation" if owes else "")
+        )
+        if devices:
+            devices_text = count_of(len(devices), "device")
+            lines.append(
+                f"- Equipment to return by {human_date(deadline)}: {devices_text}"
+                if deadline
+                else f"- Equipment to return: {devices_text}"
+            )
+    lines.append(str(preview.get("terms") or ""))
+    lines.append("Do you want me to file this cancellation and accept these terms?")
+    return messages + ["\n".join(line for line in lines if line)]
+
+
+def confirmation_text(filed: Dict[str, Any]) -> str:
+    """The filed request: confirmation number, end, final bill, balance, equipment, next steps."""
+    service = filed.get("service") or {}
+    lines = [
+        "Your cancellation is filed.",
+        f"Confirmation number: {filed.get('confirmation_number')}",
+        f"Service: {service_label(service)}",
+        f"Ends: {human_date(filed.get('end_date'))}",
+        f"Final bill: {items_text(filed.get('final_bill_items') or [])}",
+    ]
+    balance = filed.get("balance")
+    if isinstance(balance, dict):
+        amount = balance.get("balance")
+        currency = balance.get("currency", "USD")
+    else:
+        amount, currency = balance, "USD"
+    if amount is not None:
+        lines.append(
+            f"Balance: {money(amount, currency)}" + (" due at cancellation" if _positive(amount) else "")
+        )
+    equipment = filed.get("equipment") or []
+    if equipment:
+        devices = [
+            " ".join([str(e.get("model"))] + ([f"RMA {e['rma']}"] if e.get("rma") else [])) for e in equipment
+        ]
+        lines.append(
+            "Equipment: "
+            + (
+                f"return by {human_date(filed['return_deadline'])}: "
+                if filed.get("return_deadline")
+                else "to return: "
+            )
+            + "; ".join(devices)
+            + (
+                f" (non-return fees up to {money(filed.get('non_return_fee_total'))})"
+                if _positive(filed.get("non_return_fee_total"))
+                else ""
+            )
+        )
+        if filed.get("label_url"):
+            lines.append(f"Prepaid return label: {filed['label_url']}")
+        elif filed.get("return_directions"):
+            lines.append(f"How to return: {filed['return_directions']}")
+    steps = filed.get("next_steps") or []
+    if steps:
+        lines.append("Next steps:\n" + "\n".join(f"- {s}" for s in steps))
+    if filed.get("receipt_url"):
+        lines.append(f"Your receipt (PDF): {filed['receipt_url']}")
+    if filed.get("receipt_sent_to"):
+        lines.append(f"A receipt is on its way to {filed['receipt_sent_to']}.")
+    if filed.get("survey_url") and not any(filed["survey_url"] in str(s) for s in steps):
+        lines.append(f"Would you tell us why you left? It takes two minutes: {filed['survey_url']}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- other requests
+
+STATUS_WORDS = {
+    "received": "received and being processed",
+    "revoked": "revoked: the service stays active",
+    "completed": "completed",
+}
+
+
+def status_text(c: Dict[str, Any]) -> str:
+    """A filed request's status."""
+    service = c.get("service") or {}
+    code = str(c.get("status") or "")
+    status = STATUS_WORDS.get(code, code)
+    text = (
+        f"Request {c.get('confirmation_number')} for {service_label(service)} is {status}. "
+        f"Received {human_date(str(c.get('received_at') or '')[:10] or None)}; it ends on "
+        f"{human_date(c.get('end_date'))}."
+    )
+    if c.get("status") == "received" and c.get("return_deadline") and c.get("equipment"):
+        text += f" Equipment is due back by {human_date(c.get('return_deadline'))}."
+    return text
+
+
+def revoke_question(number: str, c: Optional[Dict[str, Any]]) -> str:
+    """ "Revoke ...?" with the request's service and end date when known."""
+    detail = (
+        f" for {service_label(c.get('service') or {})}, ending {human_date(c.get('end_date'))}" if c else ""
+    )
+    return f"Revoke cancellation {number}{detail}? The service would then stay active as before."
+
+
+ASK_CONFIRMATION_NUMBER = (
+    "What's the confirmation number? It's 12 letters and digits, like "
+    "ABCD-EFGH-JKLM, and it's in your receipt."
+)
+NOT_A_CONFIRMATION_NUMBER = (
+    "A confirmation number has 12 letters and digits, like ABCD-EFGH-JKLM. Could you type it again?"
+)
+CONFIRMATION_CHECK_FAILED = (
+    "That confirmation number doesn't check out; a character may be mistyped. Could you type it again?"
+)
+REQUEST_NOT_FOUND_CHECK = (
+    "I couldn't find a request {number} on this account. Please check the number in your receipt."
+)
+REQUEST_NOT_FOUND = "I couldn't find a request {number} on this account."
+CANNOT_REVOKE = "I can't revoke {number}: {why}."
+CANNOT_REVOKE_WHY = "it has already ended or was already revoked"
+REVOKED = "Done: cancellation {number} is revoked. {service} stays active as before."
+ASK_TRACKING_NUMBER = "What's the tracking number of the return parcel?"
+NOT_A_TRACKING_NUMBER = "A tracking number is usually 8 to 40 letters and digits. Could you type it again?"
+TRACKING_REFUSED = "I couldn't record that tracking number: {why}."
+REFUSED_WHY = "it was refused"
+
+
+def tracking_recorded(tracking: str, models: str) -> str:
+    """The tracking number is recorded (for the devices ``models`` names)."""
+    return (
+        f"Thanks, tracking number {tracking} is recorded"
+        + (f" for {models}" if models else "")
+        + ". We'll confirm once the equipment arrives."
+    )
+
+
+ASK_REFUND_AMOUNT = "How much do you think should be refunded? (e.g. 49.99)"
+NOT_AN_AMOUNT = "How much should be refunded? Please type an amount like 49.99."
+ASK_REFUND_REASON = 'And why is the refund due? A sentence is enough, e.g. "charged twice in October".'
+REFUND_REASON_TOO_SHORT = "Could you say in a few words why the refund is due?"
+REFUND_REFUSED = "I couldn't file the refund request: {why}."
+# (the backend's `message` says the same in other words: one apology, not two)
+REFUND_CREDITED = "I'm sorry for the trouble. A credit of {amount} will be processed for your account."
+REFUND_IN_REVIEW = (
+    "I'm sorry for the trouble. Your refund request for {amount} is being "
+    "reviewed by our billing team; they'll get back to you."
+)
+
+
+def balance_text(balance: Dict[str, Any], quote: Optional[Dict[str, Any]]) -> str:
+    """What the customer owes and, with the quote of a chosen service, its final bill."""
+    currency = balance.get("currency", "USD")
+    if _positive(balance.get("balance")):
+        invoices = ", ".join(
+            f"{i.get('number')} {money(i.get('amount_due'), currency)} due {human_date(i.get('due_date'))}"
+            for i in balance.get("invoices") or []
+        )
+        text = (
+            f"Your outstanding balance is {money(balance.get('balance'), currency)}"
+            + (f" ({invoices})" if invoices else "")
+            + ". "
+            + ("It's due at cancellation. " if balance.get("due_at_cancellation") else "")
+            + str(balance.get("how_to_pay") or "")
+        )
+    else:
+        text = "You have no outstanding balance."
+    items = (quote or {}).get("final_bill_items") or []
+    if items:
+        text += (
+            " Final bill if the service ends at the end of the billing period: "
+            + items_text(items, currency)
+            + "."
+        )
+    return text.strip()
+
+
+# --------------------------------------------------------------------------- questions in between
+
+WHEN_NAMES = {
+    "immediate": "Ending immediately",
+    "end_of_period": "Ending at the end of the billing period",
+    "date": "Ending on a chosen date",
+}
+FEE_GENERAL = (
+    "There's no separate charge for asking to cancel. What you'd still pay depends on your "
+    "account and the end date you choose: before you confirm anything I'll show you the "
+    "final bill for each option, any balance, and the fee for leased equipment that isn't "
+    "returned."
+)
+REFUND_GENERAL = (
+    "Whether anything is refunded depends on the end date you choose; I'll show the exact "
+    "figure for each option before you confirm. If you were charged for something you "
+    "shouldn't have been, I can also file a refund request for you afterwards."
+)
+BALANCE_GENERAL = (
+    "Any outstanding balance is due when the service is cancelled. Once I've verified your "
+    "account I can tell you the exact amount, your final bill and how to pay."
+)
+EQUIPMENT_GENERAL = (
+    "If you have leased equipment (a modem or router, for example), you'll get a prepaid "
+    "return label by email when the cancellation is filed, plus a return deadline. "
+    "A non-return fee applies to each device that isn't sent back in time. After shipping, "
+    "just tell me the tracking number here."
+)
+NO_EQUIPMENT_FOR_SERVICE = "There's no leased equipment to return for this service."
+NO_EQUIPMENT_ON_ACCOUNT = "There's no leased equipment to return on your account."
+
+
+def fees_answer(options: Sequence[Dict[str, Any]], devices: Sequence[Dict[str, Any]]) -> str:
+    """What the customer would still pay for each end option, and the non-return fees."""
+    lines = ["Here's what you'd still pay for this service:"]
+    for o in options:
+        items = o.get("final_bill_items") or []
+        lines.append(
+            f"- {WHEN_NAMES.get(str(o.get('when')), o.get('when'))} ({human_date(o.get('end_date'))}): "
+            + (items_text(items) if items else "nothing further")
+        )
+    for e in devices:
+        lines.append(
+            f"- {e.get('model')}: {money(e.get('non_return_fee'))} only if it isn't returned in time"
+        )
+    return "\n".join(lines)
+
+
+def refunds_answer(options: Sequence[Dict[str, Any]]) -> str:
+    """The refund of each end option."""
+    lines = ["Refunds for this service:"]
+    for o in options:
+        refund = o.get("refund")
+        lines.append(
+            f"- {WHEN_NAMES.get(str(o.get('when')), o.get('when'))}: "
+            + (f"refund of {money(refund)}" if _positive(refund) else "no refund")
+            + (f". {o['explanation']}" if o.get("explanation") else "")
+        )
+    return "\n".join(lines)
+
+
+def equipment_answer(devices: Sequence[Dict[str, Any]], return_window_days: Any) -> str:
+    """The devices to return, their fees and how."""
+    lines = [
+        f"Equipment to return (within {return_window_days} days after the "
+        "service ends; you'll get a prepaid return label by email when the cancellation "
+        "is filed):"
+    ]
+    for e in devices:
+        lines.append(
+            f"- {e.get('model')} (serial ending {e.get('serial_last4')}): "
+            f"{money(e.get('non_return_fee'))} fee if not returned"
+        )
+    lines.append('After shipping, tell me the tracking number ("report a tracking number").')
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- misunderstandings
+
+NOT_UNDERSTOOD_LONG = (
+    "I read your whole message but couldn't tell what you'd like me to do. Could you say it in one sentence?"
+)
+NOT_IN_SCOPE = "Sorry, that's not something I can help with."
+NOT_UNDERSTOOD = "Sorry, I didn't understand that."
+OFFER_PERSON = "{opening} Would you like to talk to a person?"
+OFFER_PERSON_IN_FORM = "{opening} Would you like to talk to a person? Or we can carry on where we were."
+CARRY_ON = "{opening} Let's carry on where we were."
+WHAT_I_CAN_DO = "{opening} Here's what I can do:"
+SWITCH_TO_CANCEL = "Sure, let's do the cancellation first."
+DETAILS_NOTED = "Thanks, I've noted your account details. What would you like to do?"
+WHAT_TO_DO = "What would you like to do?"
+WHAT_CAN_I_HELP_WITH = "What can I help you with?"
+
+# --------------------------------------------------------------------------- a person
+
+HANDOFF_UNREACHABLE = (
+    "I'm sorry, no one from our team can be reached right now. I can still do the "
+    "cancellation, or any of these, for you right here:"
+)
+HANDOFF_PENDING = (
+    "I've asked a member of our team to join this chat; they'll be with "
+    "you as soon as they can. Until then I'm still here to help."
+)
+
+
+def waiting_text(answer: Dict[str, Any]) -> str:
+    """What the customer is told while waiting: 'shortly' only when someone is available now,
+    otherwise their place in line and the backend's expected wait."""
+    position, minutes = answer.get("position"), answer.get("expected_wait_minutes")
+    seen = "They will see everything written here, so you don't need to repeat anything."
+    if answer.get("someone_available"):
+        return "I've asked a member of our team to join this chat; a person will be with you shortly. " + seen
+    line = f"you're number {position} in line" if position else "you're in line"
+    wait = f", and the expected wait is about {count_of(minutes, 'minute')}" if minutes else ""
+    return (
+        f"I've asked a member of our team to join this chat. Everyone is busy right now: {line}{wait}. "
+        + seen
+    )
+
+
+def off_duty(next_opening_text: Optional[str]) -> str:
+    """No one on duty: when someone will answer, and that the assistant carries on."""
+    return (
+        "No one from our team is available right now"
+        + (f"; someone will answer from {next_opening_text}. " if next_opening_text else ". ")
+        + "Your request is queued and they will pick up this conversation then. I don't "
+        "need to wait for them: I can carry on with your cancellation right away, or help "
+        "with any of these:"
+    )
