@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from typing import Optional
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.action_settings import ActionServerSettings
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def create_app(actions_package: str = "actions") -> Sanic:
     from rasa_sdk.endpoint import create_app as sdk_app
 
     app = sdk_app(actions_package, cors_origins=None)
-    token = os.environ.get("ACTION_SERVER_TOKEN") or None
+    token = ActionServerSettings.current().action_server_token
     if not token:
         logger.error("ACTION_SERVER_TOKEN unset: the action server refuses every call.")
     protect(app, token)
@@ -72,9 +73,9 @@ def main() -> None:
     from rasa_sdk import utils
 
     utils.configure_colored_logging("INFO")
-    host = os.environ.get("ACTION_HOST") or DEFAULT_HOST
-    port = int(os.environ.get("ACTION_PORT") or DEFAULT_PORT)
-    app = create_app(os.environ.get("ACTION_PACKAGE") or "actions")
+    settings = ActionServerSettings.current()
+    host, port = settings.action_host, settings.action_port
+    app = create_app(settings.action_package)
     logger.info("Action server on http://%s:%s", host, port)
     app.run(host, port, workers=1, access_log=False)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -119,11 +118,10 @@ class BackendClient:
 
     @classmethod
     def from_env(cls) -> "BackendClient":
-        return cls(
-            os.environ.get("BACKEND_URL", DEFAULT_BACKEND_URL),
-            os.environ.get("BACKEND_SERVICE_TOKEN", ""),
-            timeout=float(os.environ.get("BACKEND_TIMEOUT_SECONDS", "10")),
-        )
+        from bot.action_settings import ActionServerSettings
+
+        settings = ActionServerSettings.current()
+        return cls(settings.backend_url, settings.backend_service_token, timeout=settings.backend_timeout)
 
     @classmethod
     def shared(cls) -> "BackendClient":

@@ -1,13 +1,14 @@
-"""Backend settings, read from the environment (and a `.env` file) once at start-up.
-
-The names and defaults are fixed by docs/contracts.md.
+"""Settings read from the environment: the backend's (`Settings`, also from a `.env` file, once at
+start-up; names and defaults fixed by docs/contracts.md), and the base of the other processes'
+(`ProcessSettings`: bot/action_settings.py, bot/rasa_settings.py). Every variable is in
+`.env.example` and the README's settings table (tests/test_settings_documented.py checks it).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Mapping, Optional, Tuple
+from dataclasses import dataclass, field, fields
+from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar, cast
 
 from dotenv import load_dotenv
 
@@ -61,6 +62,8 @@ class Settings:
     twilio_messaging_service_sid: Optional[str] = None
     twilio_api_url: str = "https://api.twilio.com"
     mail_dir: str = "var/mail"
+    # The Rasa server as the widget in a customer's browser reaches it (bot/web: the demo page).
+    rasa_public_url: str = "http://127.0.0.1:5005"
 
     def require_token(self) -> str:
         """Return the service token, or raise ConfigError when it is not set."""
@@ -165,4 +168,57 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
         twilio_api_url=(env.get("TWILIO_API_URL") or defaults.twilio_api_url).rstrip("/"),
         mail_dir=env.get("MAIL_DIR") or defaults.mail_dir,
+        rasa_public_url=(env.get("RASA_PUBLIC_URL") or defaults.rasa_public_url).rstrip("/"),
     )
+
+
+# --------------------------------------------------------------------------- other processes' settings
+
+_T = TypeVar("_T", bound="ProcessSettings")
+
+
+def env_field(name: str, default: Any = None) -> Any:
+    """A setting read from the environment variable `name` (empty or unset: `default`)."""
+    return field(default=default, metadata={"env": name})
+
+
+@dataclass(frozen=True)
+class ProcessSettings:
+    """Base of the settings of the processes other than the backend (the action server's, the
+    Rasa server's plugins'): frozen dataclasses whose fields name their variable with `env_field`.
+    Integer fields are checked (ConfigError names the variable); the others are kept as written."""
+
+    @classmethod
+    def env_names(cls) -> Tuple[str, ...]:
+        """The environment variables these settings read."""
+        return tuple(f.metadata["env"] for f in fields(cls))
+
+    @classmethod
+    def from_env(cls: Type[_T], env: Mapping[str, str]) -> _T:
+        """Build the settings from `env` (a mapping such as os.environ)."""
+        values: Dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            raw = env.get(name)
+            if raw is None or raw.strip() == "":
+                continue
+            values[f.name] = _int(env, name, cast(int, f.default), minimum=0) if f.type == "int" else raw
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Further rules of a subclass (raise ConfigError naming the variable)."""
+
+    @classmethod
+    def current(cls: Type[_T]) -> _T:
+        """This process's settings: built from the environment once, and again only when one of
+        its variables changed (tests patch the environment; a deployed process never does)."""
+        key = (cls, tuple(os.environ.get(name) for name in cls.env_names()))
+        found = _CURRENT.get(cls)
+        if found is None or found[0] != key:
+            found = _CURRENT[cls] = (key, cls.from_env(os.environ))
+        return cast(_T, found[1])
+
+
+_CURRENT: Dict[type, Tuple[Any, Any]] = {}

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
+from pydantic import BaseModel, ValidationError, root_validator, validator
+from pydantic.fields import ModelField
 
 from bot import wording
 from bot.vocabulary.reasons import REASONS
@@ -368,240 +370,431 @@ class Policy:
         )
 
 
-# --------------------------------------------------------------------------- loading
+# --------------------------------------------------------------------------- the file's shape
+#
+# The pydantic models below declare what bot/policy.yml may hold; `parse_policy` turns their
+# validation errors into one PolicyError whose lines each start with the offending key
+# ("policy.offers[1].kind: must be one of ..."). A validator that checks a key below its own
+# field names it in its message, starting with "." or "[" (".always_from_tier: unknown tier").
 
 
-def _get(data: Dict[str, Any], key: str, path: str) -> Any:
-    if key not in data:
-        raise PolicyError(f"{path}.{key}: is required")
-    return data[key]
+class _Checked:
+    """A field type whose `validate` checks and converts a value; its ValueError is the message."""
+
+    @classmethod
+    def __get_validators__(cls):
+        yield cls.validate
 
 
-def _str(value: Any, path: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise PolicyError(f"{path}: must be a non-empty string")
-    return value.strip()
+class _Text(str, _Checked):
+    """A non-empty string, stripped."""
+
+    @classmethod
+    def validate(cls, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("must be a non-empty string")
+        return value.strip()
 
 
-def _posint(value: Any, path: str, allow_zero: bool = False) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
-        raise PolicyError(f"{path}: must be a {'non-negative' if allow_zero else 'positive'} integer")
-    return value
+class _Url(_Text):
+    """An http(s) URL."""
+
+    @classmethod
+    def validate(cls, value: Any) -> str:
+        text = _Text.validate(value)
+        if not re.match(r"^https?://\S+$", text):
+            raise ValueError("must be an http(s) URL")
+        return text
 
 
-def _money(value: Any, path: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise PolicyError(f'{path}: must be an amount such as "1000.00"')
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        raise PolicyError(f'{path}: must be an amount such as "1000.00"') from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT):
-        raise PolicyError(f"{path}: must be a non-negative amount with at most two decimals")
-    return amount.quantize(CENT)
+class _Count(int, _Checked):
+    """An integer from 0 (YAML's true and "30" are not integers here)."""
+
+    least = 0
+
+    @classmethod
+    def validate(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < cls.least:
+            raise ValueError(f"must be a {'positive' if cls.least else 'non-negative'} integer")
+        return value
 
 
-def _dict(value: Any, path: str) -> Dict[str, Any]:
-    if not isinstance(value, dict):
-        raise PolicyError(f"{path}: must be a mapping")
-    return value
+class _PositiveCount(_Count):
+    least = 1
 
 
-def _list(value: Any, path: str) -> List[Any]:
+class _Money(Decimal, _Checked):
+    """A non-negative amount with at most two decimals, quoted ("1000.00") or an integer."""
+
+    @classmethod
+    def validate(cls, value: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise ValueError('must be an amount such as "1000.00"')
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation:
+            raise ValueError('must be an amount such as "1000.00"') from None
+        if not amount.is_finite() or amount < 0 or amount != amount.quantize(CENT):
+            raise ValueError("must be a non-negative amount with at most two decimals")
+        return amount.quantize(CENT)
+
+
+class _Flag(int, _Checked):
+    """true or false (not "yes", not 1)."""
+
+    @classmethod
+    def validate(cls, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValueError("must be true or false")
+        return value
+
+
+class _ClockTime(time, _Checked):
+    """A time of day written "HH:MM"."""
+
+    @classmethod
+    def validate(cls, value: Any) -> time:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
+            raise ValueError('must be a time "HH:MM"')
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise ValueError('must be a time "HH:MM"') from None
+
+
+class _Day(date, _Checked):
+    """A date written YYYY-MM-DD (YAML may already have read it as a date)."""
+
+    @classmethod
+    def validate(cls, value: Any) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise ValueError("must be a date YYYY-MM-DD") from None
+
+
+class _Share(float, _Checked):
+    """The holdout share: a number from 0 to 0.5."""
+
+    @classmethod
+    def validate(cls, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 0.5:
+            raise ValueError("must be a number from 0 to 0.5 (e.g. 0.1 for 10%)")
+        return float(value)
+
+
+_SCALARS = (_Share, _Text, _Url, _Count, _PositiveCount, _Money, _Flag, _ClockTime, _Day)
+
+
+def _one_of(allowed: Sequence[str]):
+    """A validator of list items (or one value) that must be among `allowed`."""
+
+    def check(cls, value: Any) -> Any:
+        if value not in allowed:
+            raise ValueError(f"must be one of {', '.join(allowed)}")
+        return value
+
+    return check
+
+
+def _non_empty_list(cls, value: Any) -> Any:
     if not isinstance(value, list) or not value:
-        raise PolicyError(f"{path}: must be a non-empty list")
+        raise ValueError("must be a non-empty list")
     return value
 
 
-def _url(value: Any, path: str) -> str:
-    text = _str(value, path)
-    if not re.match(r"^https?://\S+$", text):
-        raise PolicyError(f"{path}: must be an http(s) URL")
-    return text
+def _empty_if_none(empty: Any):
+    """A pre-validator: a key present without a value (`by_kind:`) counts as empty."""
+
+    def fill(cls, value: Any) -> Any:
+        return empty if value is None else value
+
+    return fill
 
 
-def _hhmm(value: Any, path: str) -> time:
-    if not isinstance(value, str) or not re.fullmatch(r"\d{2}:\d{2}", value):
-        raise PolicyError(f'{path}: must be a time "HH:MM"')
-    try:
-        return time.fromisoformat(value)
-    except ValueError:
-        raise PolicyError(f'{path}: must be a time "HH:MM"') from None
+class _Section(BaseModel):
+    class Config:
+        extra = "ignore"  # comments-as-keys and keys of newer versions do no harm
+
+    @validator("*", pre=True)
+    def _shape(cls, value: Any, field: ModelField) -> Any:
+        """A section must be a mapping (pydantic alone would take a list of pairs), and a key left
+        without a value gets its type's own message rather than pydantic's "none is not allowed"."""
+        kind = field.outer_type_
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if (
+                value is None
+                and field.required
+                or value is not None
+                and not isinstance(value, (dict, BaseModel))
+            ):
+                raise ValueError("must be a mapping")
+        elif value is None and not field.allow_none and kind in _SCALARS:
+            kind.validate(None)  # raises that type's message
+        return value
 
 
-def _offer(raw: Any, path: str, tiers: Sequence[str]) -> OfferRule:
-    raw = _dict(raw, path)
-    kind = _str(_get(raw, "kind", path), f"{path}.kind")
-    if kind not in OFFER_KINDS:
-        raise PolicyError(f"{path}.kind: must be one of {', '.join(OFFER_KINDS)}")
-    reasons = tuple(
-        _str(r, f"{path}.reasons[{i}]")
-        for i, r in enumerate(_list(_get(raw, "reasons", path), f"{path}.reasons"))
-    )
-    for i, reason in enumerate(reasons):
+class OfferApply(_Section):
+    """What accepting an offer applies (bot/offers.py); other keys are kept as written."""
+
+    percent_off: Optional[int] = None
+    months: Optional[_PositiveCount] = None
+    plan: Optional[_Text] = None
+
+    class Config:
+        extra = "allow"
+
+    @validator("percent_off", pre=True)
+    def _percent(cls, value: Any) -> Any:
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 100
+        ):
+            raise ValueError("must be an integer between 1 and 99")
+        return value
+
+
+class OfferFile(_Section):
+    id: _Text
+    kind: str
+    title: _Text
+    description: _Text
+    reasons: List[_Text]
+    tiers: Optional[List[Any]] = None
+    apply: OfferApply = OfferApply()
+
+    _kind = validator("kind", pre=True, allow_reuse=True)(_one_of(OFFER_KINDS))
+    _reasons_listed = validator("reasons", pre=True, allow_reuse=True)(_non_empty_list)
+    _apply_default = validator("apply", pre=True, allow_reuse=True)(_empty_if_none({}))
+
+    @validator("reasons", each_item=True)
+    def _known_reason(cls, reason: str) -> str:
         if reason not in REASONS:
-            raise PolicyError(f"{path}.reasons[{i}]: unknown reason {reason!r} (one of {', '.join(REASONS)})")
-    offer_tiers = None
-    if raw.get("tiers") is not None:
-        offer_tiers = tuple(_list(raw["tiers"], f"{path}.tiers"))
-        for i, tier in enumerate(offer_tiers):
-            if tier not in tiers:
-                raise PolicyError(f"{path}.tiers[{i}]: unknown tier {tier!r}")
-    apply = _dict(raw.get("apply") or {}, f"{path}.apply")
-    if "percent_off" in apply:
-        pct = apply["percent_off"]
-        if isinstance(pct, bool) or not isinstance(pct, int) or not 0 < pct < 100:
-            raise PolicyError(f"{path}.apply.percent_off: must be an integer between 1 and 99")
-    if "months" in apply:
-        _posint(apply["months"], f"{path}.apply.months")
-    if kind in ("downgrade", "plan_switch"):
-        _str(_get(apply, "plan", f"{path}.apply"), f"{path}.apply.plan")
-    if kind == "discount" and "percent_off" not in apply:
-        raise PolicyError(f"{path}.apply.percent_off: is required for a discount")
-    if kind == "pause" and "months" not in apply:
-        raise PolicyError(f"{path}.apply.months: is required for a pause")
-    return OfferRule(
-        id=_str(_get(raw, "id", path), f"{path}.id"),
-        kind=kind,
-        title=_str(_get(raw, "title", path), f"{path}.title"),
-        description=_str(_get(raw, "description", path), f"{path}.description"),
-        reasons=reasons,
-        tiers=offer_tiers,
-        apply=dict(apply),
+            raise ValueError(f"unknown reason {reason!r} (one of {', '.join(REASONS)})")
+        return reason
+
+    @validator("tiers", pre=True)
+    def _tiers_listed(cls, value: Any) -> Any:
+        return None if value is None else _non_empty_list(cls, value)
+
+    @root_validator(skip_on_failure=True)
+    def _apply_fits_the_kind(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        kind, apply = values["kind"], values["apply"]
+        if kind in ("downgrade", "plan_switch") and apply.plan is None:
+            raise ValueError(".apply.plan: is required")
+        if kind == "discount" and apply.percent_off is None:
+            raise ValueError(".apply.percent_off: is required for a discount")
+        if kind == "pause" and apply.months is None:
+            raise ValueError(".apply.months: is required for a pause")
+        return values
+
+    def rule(self) -> OfferRule:
+        return OfferRule(
+            id=self.id,
+            kind=self.kind,
+            title=self.title,
+            description=self.description,
+            reasons=tuple(self.reasons),
+            tiers=None if self.tiers is None else tuple(self.tiers),
+            apply=self.apply.dict(exclude_none=True),
+        )
+
+
+class SalesCallbackFile(_Section):
+    always_from_tier: _Text
+    receivables_check_from_tier: _Text
+
+
+class NonReturnFeesFile(_Section):
+    default: _Money
+    by_kind: Dict[_Text, _Money] = {}
+
+    _by_kind_default = validator("by_kind", pre=True, allow_reuse=True)(_empty_if_none({}))
+
+
+class SurveyFile(_Section):
+    default: _Url
+    by_server: Dict[_Text, _Url] = {}
+
+    _by_server_default = validator("by_server", pre=True, allow_reuse=True)(_empty_if_none({}))
+
+
+class BusinessHoursFile(_Section):
+    timezone: _Text
+    days: List[str]
+    start: _ClockTime
+    end: _ClockTime
+    closed_dates: List[_Day] = []
+
+    _days_listed = validator("days", pre=True, allow_reuse=True)(_non_empty_list)
+    _weekdays = validator("days", each_item=True, allow_reuse=True)(_one_of(WEEKDAYS))
+    _closed_default = validator("closed_dates", pre=True, allow_reuse=True)(_empty_if_none([]))
+
+    @validator("timezone")
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(zone)
+        except Exception:
+            raise ValueError(f"unknown time zone {zone!r}") from None
+        return zone
+
+    @validator("end")
+    def _after_start(cls, end: time, values: Dict[str, Any]) -> time:
+        if "start" in values and end <= values["start"]:
+            raise ValueError("must be after start")
+        return end
+
+
+def _any_list(cls, value: Any) -> Any:
+    if not isinstance(value, list):
+        raise ValueError("must be a list (may be empty)")
+    return value
+
+
+class HandoffFile(_Section):
+    require_available_staff: _Flag = HandoffPolicy.require_available_staff  # type: ignore[assignment]
+    policy_triggers: List[str] = list(HandoffPolicy.policy_triggers)
+    notify: List[str] = list(HandoffPolicy.notify)
+
+    _triggers_listed = validator("policy_triggers", pre=True, allow_reuse=True)(_any_list)
+    _triggers = validator("policy_triggers", each_item=True, allow_reuse=True)(_one_of(HANDOFF_RULES))
+    _notify_listed = validator("notify", pre=True, allow_reuse=True)(_any_list)
+    _notify = validator("notify", each_item=True, allow_reuse=True)(_one_of(HANDOFF_NOTICES))
+
+
+class ReturnsFile(_Section):
+    ship_to: List[_Text] = []
+    carrier: str = ""
+    directions: _Text
+
+    @validator("ship_to", pre=True)
+    def _lines(cls, value: Any) -> Any:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ValueError("must be a list of address lines")
+        return value
+
+    @validator("carrier", pre=True)
+    def _carrier(cls, value: Any) -> str:
+        return _Text.validate(value) if value else ""
+
+
+class PolicyFile(_Section):
+    """The whole of bot/policy.yml (commented there, key by key)."""
+
+    currency: _Text = "USD"  # type: ignore[assignment]
+    tiers: List[_Text]
+    receivables_threshold: _Money
+    sales_callback: SalesCallbackFile
+    fallback_owner: _Text
+    billing_owner: _Text
+    refund_threshold: _Money
+    balance_blocks_filing: _Flag
+    how_to_pay: _Text
+    renewal_warning_days: _Count
+    max_future_days: _PositiveCount
+    return_window_days: _PositiveCount
+    non_return_fees: NonReturnFeesFile
+    survey: SurveyFile
+    offers: List[OfferFile] = []
+    business_hours: BusinessHoursFile
+    handoff: HandoffFile = HandoffFile()
+    offer_holdout_share: _Share = 0.0  # type: ignore[assignment]
+    equipment_returns: Optional[ReturnsFile] = None
+
+    _tiers_listed = validator("tiers", pre=True, allow_reuse=True)(_non_empty_list)
+    _offers_default = validator("offers", pre=True, allow_reuse=True)(_empty_if_none([]))
+    _handoff_default = validator("handoff", pre=True, allow_reuse=True)(_empty_if_none({}))
+
+    @validator("tiers")
+    def _unique_tiers(cls, tiers: List[str]) -> List[str]:
+        if len(set(tiers)) != len(tiers):
+            raise ValueError("tiers must be unique")
+        return tiers
+
+    @validator("sales_callback")
+    def _callback_tiers_known(cls, callback: SalesCallbackFile, values: Dict[str, Any]) -> SalesCallbackFile:
+        for key in ("always_from_tier", "receivables_check_from_tier"):
+            if "tiers" in values and getattr(callback, key) not in values["tiers"]:
+                raise ValueError(f".{key}: unknown tier {getattr(callback, key)!r}")
+        return callback
+
+    @validator("offers")
+    def _offers_fit_the_tiers(cls, offers: List[OfferFile], values: Dict[str, Any]) -> List[OfferFile]:
+        for i, offer in enumerate(offers):
+            for j, tier in enumerate(offer.tiers or ()):
+                if "tiers" in values and tier not in values["tiers"]:
+                    raise ValueError(f"[{i}].tiers[{j}]: unknown tier {tier!r}")
+        ids = [o.id for o in offers]
+        if len(set(ids)) != len(ids):
+            raise ValueError("offer ids must be unique")
+        return offers
+
+    def policy(self) -> Policy:
+        """The validated file as the Policy the backend applies."""
+        offers = tuple(o.rule() for o in self.offers)
+        hours, handoff, returns = self.business_hours, self.handoff, self.equipment_returns
+        return Policy(
+            currency=self.currency,
+            tiers=tuple(self.tiers),
+            receivables_threshold=self.receivables_threshold,
+            always_callback_from_tier=self.sales_callback.always_from_tier,
+            receivables_check_from_tier=self.sales_callback.receivables_check_from_tier,
+            fallback_owner=self.fallback_owner,
+            billing_owner=self.billing_owner,
+            refund_threshold=self.refund_threshold,
+            balance_blocks_filing=bool(self.balance_blocks_filing),
+            how_to_pay=self.how_to_pay,
+            renewal_warning_days=self.renewal_warning_days,
+            max_future_days=self.max_future_days,
+            return_window_days=self.return_window_days,
+            default_non_return_fee=self.non_return_fees.default,
+            non_return_fees=dict(self.non_return_fees.by_kind.items()),
+            default_survey_url=self.survey.default,
+            survey_urls=dict(self.survey.by_server.items()),
+            offers=offers,
+            business_hours=BusinessHours(
+                hours.timezone, tuple(hours.days), hours.start, hours.end, tuple(hours.closed_dates)
+            ),
+            offers_by_id={o.id: o for o in offers},
+            handoff=HandoffPolicy(
+                bool(handoff.require_available_staff), tuple(handoff.policy_triggers), tuple(handoff.notify)
+            ),
+            offer_holdout_share=float(self.offer_holdout_share),
+            returns=ReturnsPolicy(tuple(returns.ship_to), returns.carrier, returns.directions)
+            if returns
+            else ReturnsPolicy(),
+        )
+
+
+_GENERIC = {"value_error.missing": "is required", "type_error.dict": "must be a mapping"}
+
+
+def _problem(error: Dict[str, Any]) -> str:
+    """One validation error as "policy.key[i].sub: message"."""
+    path = "policy" + "".join(
+        f"[{k}]" if isinstance(k, int) else f".{k}" for k in error["loc"] if k != "__root__"
     )
-
-
-def _names(raw: Any, path: str, allowed: Sequence[str]) -> Tuple[str, ...]:
-    if not isinstance(raw, list):
-        raise PolicyError(f"{path}: must be a list (may be empty)")
-    for i, name in enumerate(raw):
-        if name not in allowed:
-            raise PolicyError(f"{path}[{i}]: must be one of {', '.join(allowed)}")
-    return tuple(raw)
-
-
-def _handoff_policy(raw: Any, path: str) -> HandoffPolicy:
-    """The optional `handoff` section; absent keys keep HandoffPolicy's defaults."""
-    if raw is None:
-        return HandoffPolicy()
-    raw = _dict(raw, path)
-    defaults = HandoffPolicy()
-    require = raw.get("require_available_staff", defaults.require_available_staff)
-    if not isinstance(require, bool):
-        raise PolicyError(f"{path}.require_available_staff: must be true or false")
-    return HandoffPolicy(
-        require_available_staff=require,
-        policy_triggers=_names(
-            raw.get("policy_triggers", list(defaults.policy_triggers)),
-            f"{path}.policy_triggers",
-            HANDOFF_RULES,
-        ),
-        notify=_names(raw.get("notify", list(defaults.notify)), f"{path}.notify", HANDOFF_NOTICES),
-    )
+    message = _GENERIC.get(error["type"], error["msg"])
+    if error["type"] == "type_error.list":
+        message = "must be a list"
+    if message[:1] in ".[" and ": " in message:  # a validator naming a key below its field
+        below, message = message.split(": ", 1)
+        path += below
+    return f"{path}: {message}"
 
 
 def parse_policy(data: Any) -> Policy:
-    """Validate a policy mapping (as read from YAML) and build a Policy; raise PolicyError."""
-    p = "policy"
-    data = _dict(data, p)
-    tiers = tuple(
-        _str(t, f"{p}.tiers[{i}]") for i, t in enumerate(_list(_get(data, "tiers", p), f"{p}.tiers"))
-    )
-    if len(set(tiers)) != len(tiers):
-        raise PolicyError(f"{p}.tiers: tiers must be unique")
-    callback = _dict(_get(data, "sales_callback", p), f"{p}.sales_callback")
-    tier_fields = {}
-    for key in ("always_from_tier", "receivables_check_from_tier"):
-        value = _str(_get(callback, key, f"{p}.sales_callback"), f"{p}.sales_callback.{key}")
-        if value not in tiers:
-            raise PolicyError(f"{p}.sales_callback.{key}: unknown tier {value!r}")
-        tier_fields[key] = value
-    blocks = _get(data, "balance_blocks_filing", p)
-    if not isinstance(blocks, bool):
-        raise PolicyError(f"{p}.balance_blocks_filing: must be true or false")
-    fees = _dict(_get(data, "non_return_fees", p), f"{p}.non_return_fees")
-    by_kind = _dict(fees.get("by_kind") or {}, f"{p}.non_return_fees.by_kind")
-    survey = _dict(_get(data, "survey", p), f"{p}.survey")
-    by_server = _dict(survey.get("by_server") or {}, f"{p}.survey.by_server")
-    offers = tuple(_offer(o, f"{p}.offers[{i}]", tiers) for i, o in enumerate(data.get("offers") or []))
-    ids = [o.id for o in offers]
-    if len(set(ids)) != len(ids):
-        raise PolicyError(f"{p}.offers: offer ids must be unique")
-    hours = _dict(_get(data, "business_hours", p), f"{p}.business_hours")
-    hp = f"{p}.business_hours"
-    tz = _str(_get(hours, "timezone", hp), f"{hp}.timezone")
-    try:
-        zoneinfo.ZoneInfo(tz)
-    except Exception:
-        raise PolicyError(f"{hp}.timezone: unknown time zone {tz!r}") from None
-    days = tuple(_list(_get(hours, "days", hp), f"{hp}.days"))
-    for i, day in enumerate(days):
-        if day not in WEEKDAYS:
-            raise PolicyError(f"{hp}.days[{i}]: must be one of {', '.join(WEEKDAYS)}")
-    start, end = _hhmm(_get(hours, "start", hp), f"{hp}.start"), _hhmm(_get(hours, "end", hp), f"{hp}.end")
-    if end <= start:
-        raise PolicyError(f"{hp}.end: must be after start")
-    closed = []
-    for i, raw_day in enumerate(hours.get("closed_dates") or []):
-        try:
-            closed.append(raw_day if isinstance(raw_day, date) else date.fromisoformat(str(raw_day)))
-        except ValueError:
-            raise PolicyError(f"{hp}.closed_dates[{i}]: must be a date YYYY-MM-DD") from None
-    handoff = _handoff_policy(data.get("handoff"), f"{p}.handoff")
-    holdout = data.get("offer_holdout_share", 0)
-    if isinstance(holdout, bool) or not isinstance(holdout, (int, float)) or not 0 <= holdout <= 0.5:
-        raise PolicyError(f"{p}.offer_holdout_share: must be a number from 0 to 0.5 (e.g. 0.1 for 10%)")
-    policy = Policy(
-        currency=_str(data.get("currency", "USD"), f"{p}.currency"),
-        tiers=tiers,
-        receivables_threshold=_money(_get(data, "receivables_threshold", p), f"{p}.receivables_threshold"),
-        always_callback_from_tier=tier_fields["always_from_tier"],
-        receivables_check_from_tier=tier_fields["receivables_check_from_tier"],
-        fallback_owner=_str(_get(data, "fallback_owner", p), f"{p}.fallback_owner"),
-        billing_owner=_str(_get(data, "billing_owner", p), f"{p}.billing_owner"),
-        refund_threshold=_money(_get(data, "refund_threshold", p), f"{p}.refund_threshold"),
-        balance_blocks_filing=blocks,
-        how_to_pay=_str(_get(data, "how_to_pay", p), f"{p}.how_to_pay"),
-        renewal_warning_days=_posint(
-            _get(data, "renewal_warning_days", p), f"{p}.renewal_warning_days", allow_zero=True
-        ),
-        max_future_days=_posint(_get(data, "max_future_days", p), f"{p}.max_future_days"),
-        return_window_days=_posint(_get(data, "return_window_days", p), f"{p}.return_window_days"),
-        default_non_return_fee=_money(
-            _get(fees, "default", f"{p}.non_return_fees"), f"{p}.non_return_fees.default"
-        ),
-        non_return_fees={
-            _str(k, f"{p}.non_return_fees.by_kind"): _money(v, f"{p}.non_return_fees.by_kind.{k}")
-            for k, v in by_kind.items()
-        },
-        default_survey_url=_url(_get(survey, "default", f"{p}.survey"), f"{p}.survey.default"),
-        survey_urls={
-            _str(k, f"{p}.survey.by_server"): _url(v, f"{p}.survey.by_server.{k}")
-            for k, v in by_server.items()
-        },
-        offers=offers,
-        business_hours=BusinessHours(tz, days, start, end, tuple(closed)),
-        offers_by_id={o.id: o for o in offers},
-        handoff=handoff,
-        offer_holdout_share=float(holdout),
-        returns=_returns_policy(data.get("equipment_returns"), f"{p}.equipment_returns"),
-    )
-    return policy
-
-
-def _returns_policy(data: Any, p: str) -> ReturnsPolicy:
-    if data is None:
-        return ReturnsPolicy()
+    """Validate a policy mapping (as read from YAML) and build a Policy; raise PolicyError whose
+    lines each name the offending key."""
     if not isinstance(data, dict):
-        raise PolicyError(f"{p}: must be a mapping")
-    ship_to = data.get("ship_to") or []
-    if not isinstance(ship_to, list):
-        raise PolicyError(f"{p}.ship_to: must be a list of address lines")
-    return ReturnsPolicy(
-        ship_to=tuple(_str(line, f"{p}.ship_to[{i}]") for i, line in enumerate(ship_to)),
-        carrier=_str(data.get("carrier", ""), f"{p}.carrier") if data.get("carrier") else "",
-        directions=_str(_get(data, "directions", p), f"{p}.directions"),
-    )
+        raise PolicyError("policy: must be a mapping")
+    try:
+        return PolicyFile.parse_obj(data).policy()
+    except ValidationError as exc:
+        raise PolicyError("\n".join(_problem(dict(e)) for e in exc.errors())) from None
 
 
 def load_policy(path: str | Path) -> Policy:

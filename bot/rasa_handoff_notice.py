@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from typing import Any, Dict, Iterable, Optional, Set
 
 import aiohttp
+
+from bot.rasa_settings import rasa_settings
 
 log = logging.getLogger("bot.rasa_handoff_notice")
 _session: Optional[aiohttp.ClientSession] = None
@@ -41,7 +42,8 @@ async def _post(url: str, token: str, conversation_id: str) -> None:
 
 def conversation_saved(conversation_id: str, paused: bool, events: Iterable[Dict[str, Any]]) -> None:
     """Report the change in the background (needs a running event loop, as in Rasa's save)."""
-    base, token = os.environ.get("BACKEND_URL"), os.environ.get("BACKEND_SERVICE_TOKEN")
+    settings = rasa_settings()
+    base, token = settings.backend_url, settings.backend_service_token
     if not base or not token or not worth_telling(paused, events):
         return
     task = asyncio.get_running_loop().create_task(

@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from typing import Any, Optional
+
+from bot.rasa_settings import rasa_settings
 
 PREFIX = "sealed:v1:"
 _NONCE = 16
@@ -26,7 +27,7 @@ _fallback: Optional[bytes] = None
 
 def _keys() -> tuple:
     global _fallback
-    secret = os.environ.get("CONVERSATION_ID_SECRET", "").encode()
+    secret = (rasa_settings().conversation_id_secret or "").encode()
     if not secret:
         if _fallback is None:
             _fallback = secrets.token_bytes(32)

@@ -22,7 +22,6 @@ Rules that keep this equivalent to reading the database:
 
 from __future__ import annotations
 
-import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple
@@ -35,16 +34,9 @@ DEFAULT_SIZE = 500
 
 def cache_size_from_env() -> int:
     """``TRACKER_CACHE_SIZE`` (conversations kept in memory; 0 turns the cache off)."""
-    raw = os.environ.get("TRACKER_CACHE_SIZE", "").strip()
-    if not raw:
-        return DEFAULT_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        raise ValueError(f"TRACKER_CACHE_SIZE must be a whole number, got {raw!r}") from None
-    if size < 0:
-        raise ValueError(f"TRACKER_CACHE_SIZE must be 0 or more, got {size}")
-    return size
+    from bot.rasa_settings import rasa_settings
+
+    return rasa_settings().tracker_cache_size
 
 
 @dataclass

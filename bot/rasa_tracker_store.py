@@ -31,6 +31,7 @@ from sqlalchemy.pool import QueuePool
 
 from bot import rasa_action_failures, rasa_handoff_notice, rasa_speedups
 from bot.rasa_redaction import redact_events, unseal_events
+from bot.rasa_settings import rasa_settings
 from bot.rasa_tracker_cache import Entry, TrackerCache, cache_size_from_env
 
 # Rasa imports this module when it starts with our endpoints: apply the speed fixes then.
@@ -94,7 +95,7 @@ class RedactingTrackerStore(SQLTrackerStore):
         event_broker: Optional[EventBroker] = None,
         **kwargs: Any,
     ) -> None:
-        url = os.environ.get("TRACKER_DB_URL") or url or host or DEFAULT_URL
+        url = rasa_settings().tracker_db_url or url or host or DEFAULT_URL
         kwargs.update(_sql_kwargs(url))
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)
         self._cache = TrackerCache(cache_size_from_env())

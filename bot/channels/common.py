@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections import OrderedDict
 from typing import Any, Dict, Optional, Text
@@ -15,11 +14,12 @@ from sanic.response import HTTPResponse
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 
 
-def setting(credentials: Optional[Dict[Text, Any]], key: Text, env: Text, default: Any = None) -> Any:
-    """A channel setting: from credentials.yml if given there (non-empty), else the environment."""
+def setting(credentials: Optional[Dict[Text, Any]], key: Text, configured: Any, default: Any = None) -> Any:
+    """A channel setting: from credentials.yml if given there (non-empty), else `configured` (the
+    Rasa process's setting, bot/rasa_settings.py)."""
     value = (credentials or {}).get(key)
     if value in (None, ""):
-        value = os.environ.get(env)
+        value = configured
     if value in (None, ""):
         return default
     return value

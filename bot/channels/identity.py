@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 from typing import Any, Optional
+
+from bot.rasa_settings import rasa_settings
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _fallback_key: Optional[bytes] = None
 
 def _key() -> bytes:
     global _fallback_key
-    configured = os.environ.get("CONVERSATION_ID_SECRET")
+    configured = rasa_settings().conversation_id_secret
     if configured:
         return configured.encode("utf-8")
     if _fallback_key is None:

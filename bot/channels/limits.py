@@ -12,9 +12,10 @@ bytes and nesting depth. Limits can be changed with ``MAX_MESSAGE_CHARS`` and ``
 from __future__ import annotations
 
 import json
-import os
 import re
 from typing import Any, Optional, Text
+
+from bot.rasa_settings import rasa_settings
 
 MAX_SENDER_ID_CHARS = 128
 MAX_JSON_DEPTH = 10
@@ -33,19 +34,12 @@ UNREADABLE_TEXT = "Sorry, I couldn't read that message. Could you type it again?
 
 def max_message_chars() -> int:
     """The longest message a channel passes on (``MAX_MESSAGE_CHARS``, default 4000)."""
-    return _int_env("MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS)
+    return rasa_settings().max_message_chars
 
 
 def max_body_bytes() -> int:
     """The largest request body the REST channel reads (``MAX_BODY_BYTES``, default 64 KiB)."""
-    return _int_env("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES)
-
-
-def _int_env(name: str, default: int) -> int:
-    try:
-        return max(1, int(os.environ.get(name) or default))
-    except ValueError:
-        return default
+    return rasa_settings().max_body_bytes
 
 
 def valid_sender_id(value: Any) -> bool:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -36,6 +35,7 @@ from sanic.response import HTTPResponse
 from bot.channels import limits
 from bot.channels.common import setting
 from bot.channels.identity import is_other_channels_id
+from bot.rasa_settings import rasa_settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +53,10 @@ class TokenRestInput(RestInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TokenRestInput":
+        env = rasa_settings()
         return cls(
-            token=setting(credentials, "token", "REST_CHANNEL_TOKEN"),
-            open_without_token=str(setting(credentials, "open", "REST_CHANNEL_OPEN", "0")) == "1",
+            token=setting(credentials, "token", env.rest_channel_token),
+            open_without_token=str(setting(credentials, "open", env.rest_channel_open, "0")) == "1",
         )
 
     def __init__(self, token: Optional[Text] = None, open_without_token: bool = False) -> None:
@@ -138,5 +139,5 @@ class TokenRestInput(RestInput):
 
 def rest_headers() -> Dict[str, str]:
     """Headers a trusted client of this process's environment sends to the REST channel."""
-    token = os.environ.get("REST_CHANNEL_TOKEN")
+    token = rasa_settings().rest_channel_token
     return {"Authorization": f"Bearer {token}"} if token else {}

@@ -58,6 +58,7 @@ from bot.channels.common import (
 )
 from bot.channels.identity import SLACK_ID_PREFIX, slack_conversation_id
 from bot.channels.sms_store import SmsStore
+from bot.rasa_settings import rasa_settings
 
 logger = logging.getLogger(__name__)
 
@@ -115,20 +116,21 @@ class SecureSlackInput(SlackInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SecureSlackInput":
+        env = rasa_settings()
         credentials = credentials or {}
         return cls(
-            slack_token=setting(credentials, "slack_token", "SLACK_BOT_TOKEN", ""),
-            slack_channel=setting(credentials, "slack_channel", "SLACK_CHANNEL"),
+            slack_token=setting(credentials, "slack_token", env.slack_bot_token, ""),
+            slack_channel=setting(credentials, "slack_channel", env.slack_channel),
             proxy=credentials.get("proxy"),
             slack_retry_reason_header=credentials.get("slack_retry_reason_header", "x-slack-retry-reason"),
             slack_retry_number_header=credentials.get("slack_retry_number_header", "x-slack-retry-num"),
             errors_ignore_retry=credentials.get("errors_ignore_retry"),
             use_threads=credentials.get("use_threads", False),
-            slack_signing_secret=setting(credentials, "slack_signing_secret", "SLACK_SIGNING_SECRET", ""),
+            slack_signing_secret=setting(credentials, "slack_signing_secret", env.slack_signing_secret, ""),
             conversation_granularity=credentials.get("conversation_granularity", "sender"),
-            api_url=setting(credentials, "slack_api_url", "SLACK_API_URL", DEFAULT_SLACK_API_URL),
+            api_url=setting(credentials, "slack_api_url", env.slack_api_url, DEFAULT_SLACK_API_URL),
             max_body_bytes=int(credentials.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)),
-            store_url=setting(credentials, "store_url", "SMS_STORE_URL"),
+            store_url=setting(credentials, "store_url", env.sms_store_url),
         )
 
     def __init__(

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Optional, Text
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+
+from bot.rasa_settings import rasa_settings
 
 DEFAULT_URL = "sqlite:///var/sms.sqlite3"
 HANDLED_TTL = dt.timedelta(days=1)
@@ -62,7 +63,7 @@ class SmsStore:
     """Opt-out list and handled-message ids (blocking SQLAlchemy, called through threads)."""
 
     def __init__(self, url: Optional[Text] = None) -> None:
-        self.url = url or os.environ.get("SMS_STORE_URL") or DEFAULT_URL
+        self.url = url or rasa_settings().sms_store_url or DEFAULT_URL
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
             Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)

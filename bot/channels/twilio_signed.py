@@ -60,6 +60,7 @@ from bot.channels import limits, numbered_options
 from bot.channels.common import DEFAULT_MAX_BODY_BYTES, body_too_large, content_type, refuse, setting
 from bot.channels.identity import SMS_ID_PREFIX, sms_conversation_id
 from bot.channels.sms_store import SmsStore
+from bot.rasa_settings import rasa_settings
 
 logger = logging.getLogger(__name__)
 
@@ -264,19 +265,20 @@ class TwilioSignedInput(TwilioInput):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioSignedInput":
+        env = rasa_settings()
         credentials = credentials or {}
         return cls(
-            account_sid=setting(credentials, "account_sid", "TWILIO_ACCOUNT_SID"),
-            auth_token=setting(credentials, "auth_token", "TWILIO_AUTH_TOKEN"),
-            twilio_number=setting(credentials, "twilio_number", "TWILIO_NUMBER"),
+            account_sid=setting(credentials, "account_sid", env.twilio_account_sid),
+            auth_token=setting(credentials, "auth_token", env.twilio_auth_token),
+            twilio_number=setting(credentials, "twilio_number", env.twilio_number),
             messaging_service_sid=setting(
-                credentials, "messaging_service_sid", "TWILIO_MESSAGING_SERVICE_SID"
+                credentials, "messaging_service_sid", env.twilio_messaging_service_sid
             ),
-            webhook_url=setting(credentials, "webhook_url", "TWILIO_WEBHOOK_URL"),
-            api_url=setting(credentials, "api_url", "TWILIO_API_URL", DEFAULT_TWILIO_API_URL),
-            store_url=setting(credentials, "store_url", "SMS_STORE_URL"),
-            max_chars=int(setting(credentials, "max_chars", "SMS_MAX_CHARS", SMS_MAX_CHARS)),
-            service_name=setting(credentials, "service_name", "SMS_SERVICE_NAME", DEFAULT_SERVICE_NAME),
+            webhook_url=setting(credentials, "webhook_url", env.twilio_webhook_url),
+            api_url=setting(credentials, "api_url", env.twilio_api_url, DEFAULT_TWILIO_API_URL),
+            store_url=setting(credentials, "store_url", env.sms_store_url),
+            max_chars=int(setting(credentials, "max_chars", env.sms_max_chars, SMS_MAX_CHARS)),
+            service_name=setting(credentials, "service_name", env.sms_service_name, DEFAULT_SERVICE_NAME),
         )
 
     def __init__(

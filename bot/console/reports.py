@@ -8,17 +8,17 @@ conversation key (the keyed hash the backend stores instead of its id).
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict
 from urllib.parse import urlencode
 
 from aiohttp import web
 from sqlalchemy import func, select
 
 from bot.api.keys import DB, POLICY
-from bot.console.routes import SECURITY_HEADERS, STATIC, _page, e, staff_only
+from bot.console.pages import SECURITY_HEADERS, render
+from bot.console.routes import STATIC, staff_only
 from bot.errors import InvalidField, NotFound
 from bot.handoff.auth import Staff
 from bot.handoff.models import Handoff
@@ -85,57 +85,37 @@ def ref_of(key: str) -> str:
 # --------------------------------------------------------------------------- page
 
 
-def _select(name: str, label: str, current: Optional[str], choices: List[tuple]) -> str:
-    options = "".join(
-        f'<option value="{e(v)}"{" selected" if v == current else ""}>{e(text)}</option>'
-        for v, text in [("", "all")] + choices
-    )
-    return f'<label>{e(label)} <select name="{name}" id="filter-{name}">{options}</select></label>'
-
-
-def _filters_form(query: Dict[str, Any], tiers) -> str:
-    f: Filters = query["filters"]
-    return (
-        '<form class="card report-filters" method="get" action="/console/reports">'
-        f'<label>From <input type="date" name="since" id="filter-since" value="{query["since"].isoformat()}"></label>'
-        f'<label>To <input type="date" name="until" id="filter-until" value="{query["until"].isoformat()}"></label>'
-        + _select("channel", "Channel", f.channel, [(c, c) for c in CHANNEL_CHOICES])
-        + _select("tier", "Tier", f.tier, [(t, t) for t in tiers] + [(NOT_IDENTIFIED, NOT_IDENTIFIED)])
-        + _select("reason", "Reason", f.reason, [(r, r) for r in REASONS] + [("none", NO_REASON)])
-        + '<button type="submit" id="apply-filters">Apply</button></form>'
-    )
-
-
-def _table_html(table, query: Dict[str, Any]) -> str:
-    head = "".join(f"<th>{e(c)}</th>" for c in table.columns)
-    body = []
+def _table_view(table, query: Dict[str, Any]) -> Dict[str, Any]:
+    """A report table as the page shows it: cells in words, and a drill-down link on each row that
+    has conversations behind it."""
+    rows = []
     for key, row in zip(table.keys, table.rows, strict=False):
-        cells = [e(cell_text(v, c)) for v, c in zip(row, table.columns, strict=False)]
+        link = None
         if key is not None and any(isinstance(v, int) and v for v in row[1:]):
             link = "/console/reports/conversations?" + _params(query, table=table.id, row=key)
-            cells[0] = f'<a href="{e(link)}" title="Conversations behind this row">{cells[0]}</a>'
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    if not body:
-        body.append(f'<tr><td colspan="{len(table.columns)}">Nothing recorded in this period.</td></tr>')
-    export = "/console/reports/export/" + table.id + ".csv?" + _params(query)
-    return (
-        f'<section class="card report-table" id="table-{e(table.id)}"><h2>{e(table.title)}</h2>'
-        f'<p><a class="export" href="{e(export)}" download>Export CSV</a></p>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></section>"
-    )
+        rows.append(
+            {"cells": [cell_text(v, c) for v, c in zip(row, table.columns, strict=False)], "link": link}
+        )
+    return {
+        "id": table.id,
+        "title": table.title,
+        "columns": table.columns,
+        "rows": rows,
+        "export": "/console/reports/export/" + table.id + ".csv?" + _params(query),
+    }
 
 
-def _chart_data(rep: Report) -> str:
-    """The figures the charts draw, as JSON for a non-executed script element (CSP allows it)."""
+def _chart_data(rep: Report) -> Dict[str, Any]:
+    """The figures the charts draw (the page puts them, as JSON, in a non-executed script element
+    that the CSP allows; Jinja2's `tojson` escapes `<`, `>`, `&` and `'` in it)."""
 
     def plain(value):
         return str(value) if isinstance(value, Decimal) else value
 
-    tables = {
-        t: {"columns": rep.tables[t].columns, "rows": rep.tables[t].rows}
+    return {
+        t: {"columns": rep.tables[t].columns, "rows": [[plain(v) for v in r] for r in rep.tables[t].rows]}
         for t in ("funnel", "reasons_over_time", "offers")
     }
-    return json.dumps(tables, default=plain).replace("<", "\\u003c")
 
 
 _TITLES = {
@@ -167,23 +147,22 @@ async def reports_page(request: web.Request, staff: Staff) -> web.Response:
     _forbid(staff)
     query = _query(request)
     rep = await _report(request, query)
-    charts = "".join(
-        f'<figure class="card chart"><figcaption>{e(title)}</figcaption>'
-        f'<div class="chart-box"><canvas id="{cid}" role="img" aria-label="{e(title)}"></canvas></div>'
-        f"</figure>"
-        for cid, title in CHARTS
+    return render(
+        "reports.html",
+        title="Reports",
+        page="reports",
+        staff=staff,
+        since=query["since"].isoformat(),
+        until=query["until"].isoformat(),
+        filters=query["filters"],
+        channels=[(c, c) for c in CHANNEL_CHOICES],
+        tiers=[(t, t) for t in request.app[POLICY].tiers] + [(NOT_IDENTIFIED, NOT_IDENTIFIED)],
+        reasons=[(r, r) for r in REASONS] + [("none", NO_REASON)],
+        no_reason=NO_REASON,
+        chart_data=_chart_data(rep),
+        charts=CHARTS,
+        tables=[_table_view(t, query) for t in rep.tables.values()],
     )
-    body = (
-        f"<h1>Reports</h1>{_filters_form(query, request.app[POLICY].tiers)}"
-        f'<p class="muted">Conversations that started from {query["since"]} to {query["until"]}. Reasons, '
-        f"offers and outcomes are what the backend recorded; a conversation without a recorded reason counts "
-        f'as "{NO_REASON}". Rates are shares of the row\'s conversations.</p>'
-        f'<script type="application/json" id="report-data">{_chart_data(rep)}</script>'
-        f'<div class="charts">{charts}</div>'
-        + "".join(_table_html(t, query) for t in rep.tables.values())
-        + '<script src="/console/reports/static/reports.js" defer></script>'
-    )
-    return _page("Reports", body, page="reports", staff=staff)
 
 
 @routes.get("/console/reports/export/{table}.csv")
@@ -239,33 +218,31 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
     query = _query(request)
     table, row = request.query.get("table", ""), request.query.get("row", "")
     conversations, handoffs = await request.app[DB].run(_behind, query, table, row)
-    title = _TITLES.get(table, table)
-    items = []
-    for c in conversations:
-        key = c.conversation_key
-        # Only a handoff keeps the conversation id (staff reach the chat with it): those open the
-        # console's chat view; the others are known by their keyed hash alone, without a transcript.
-        name = f"#{ref_of(key)}"
-        if key in handoffs:
-            name = f'<a href="/console/handoffs/{handoffs[key]}">{name}</a>'
-        offer = f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-"
-        items.append(
-            f"<tr><td>{name}</td>"
-            f"<td>{e(c.started_at.isoformat(' ', 'minutes'))}</td><td>{e(c.channel)}</td><td>{e(c.tier)}</td>"
-            f"<td>{e(c.reason or NO_REASON)}</td><td>{e(offer)}</td><td>{e(_outcome(c))}</td></tr>"
-        )
-    back = "/console/reports?" + _params(query)
-    body = (
-        f'<h1>{e(title)}: {e(row)}</h1><p><a href="{e(back)}">Back to the reports</a></p>'
-        f'<section class="card"><p>{len(conversations)} conversations (at most 500 listed). '
-        "Conversations that asked for a person open in the chat view; the backend keeps no "
-        "conversation id for the others, so they have no transcript here.</p>"
-        '<table id="drill-down"><thead><tr><th>conversation</th><th>started (UTC)</th><th>channel</th><th>tier</th>'
-        "<th>reason</th><th>offer</th><th>outcome</th></tr></thead><tbody>"
-        + "".join(items)
-        + "</tbody></table></section>"
+    # Only a handoff keeps the conversation id (staff reach the chat with it): those open the
+    # console's chat view; the others are known by their keyed hash alone, without a transcript.
+    rows = [
+        {
+            "ref": ref_of(c.conversation_key),
+            "handoff_id": handoffs.get(c.conversation_key),
+            "started": c.started_at.isoformat(" ", "minutes"),
+            "channel": c.channel,
+            "tier": c.tier,
+            "reason": c.reason or NO_REASON,
+            "offer": f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-",
+            "outcome": _outcome(c),
+        }
+        for c in conversations
+    ]
+    return render(
+        "report_details.html",
+        title="Report details",
+        page="report-details",
+        staff=staff,
+        table_title=_TITLES.get(table, table),
+        row=row,
+        back="/console/reports?" + _params(query),
+        conversations=rows,
     )
-    return _page("Report details", body, page="report-details", staff=staff)
 
 
 @routes.get("/console/reports/static/{name}")

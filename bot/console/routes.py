@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
-import html
 import json
 import logging
 import re
@@ -27,6 +26,7 @@ from bot import audit
 from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.validation import is_unicode_text, parse_json_object
 from bot.console import CANNED_PATH, canned
+from bot.console.pages import SECURITY_HEADERS, error_page, render
 from bot.errors import ApiError, Conflict, InvalidField, NotFound
 from bot.handoff import auth, service, words
 from bot.handoff.auth import Staff
@@ -36,29 +36,15 @@ from bot.handoff.transcript import transcript
 
 log = logging.getLogger("bot.console")
 routes = web.RouteTableDef()
-HERE = Path(__file__).resolve().parent
-TEMPLATES = HERE / "templates"
-STATIC = HERE / "static"
+STATIC = Path(__file__).resolve().parent / "static"
 SESSION_COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 MAX_REPLY = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
 BACK_WITH_ASSISTANT = (
     "You're back with the assistant. I can carry on with your cancellation or help with "
     "anything else: just tell me what you need."
 )
-
-
-def e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 # --------------------------------------------------------------------------- responses
@@ -76,37 +62,6 @@ def _json(body: Any, status: int = 200) -> web.Response:
 
 def _error(status: int, code: str, message: str) -> web.Response:
     return _json({"error": code, "message": message}, status=status)
-
-
-def _page(
-    title: str,
-    body: str,
-    *,
-    page: str = "",
-    staff: Optional[Staff] = None,
-    status: int = 200,
-    extra_attrs: str = "",
-) -> web.Response:
-    nav = ""
-    if staff is not None:
-        nav = (
-            f'<span>{e(staff.display_name)} <span class="badge">{e(staff.role)}</span></span>'
-            f'<a href="/console/queue">Queue</a>'
-            + '<a href="/console/queue?closed=1">History</a><a href="/console/canned">Canned replies</a>'
-            + ('<a href="/console/reports">Reports</a>' if staff.is_supervisor else "")
-            + f'<form method="post" action="/console/logout"><input type="hidden" name="csrf_token" '
-            f'value="{e(staff.csrf_token)}"><button class="secondary" type="submit">Sign out</button></form>'
-        )
-    text = (
-        (TEMPLATES / "layout.html")
-        .read_text(encoding="utf-8")
-        .replace("{{title}}", e(title))
-        .replace("{{csrf}}", e(staff.csrf_token if staff else ""))
-        .replace("{{nav}}", nav)
-        .replace('data-page="{{page}}"', f'data-page="{e(page)}"{extra_attrs}')
-        .replace("{{body}}", body)
-    )
-    return web.Response(text=text, content_type="text/html", status=status, headers=SECURITY_HEADERS)
 
 
 def _wants_json(request: web.Request) -> bool:
@@ -167,13 +122,7 @@ def staff_only(handler: Handler) -> Callable[[web.Request], Awaitable[web.Stream
         except ApiError as exc:
             if _wants_json(request):
                 return _error(exc.status, exc.code, exc.message)
-            return _page(
-                "Not possible",
-                f'<section class="card"><p class="error">{e(exc.message)}</p>'
-                f'<p><a href="/console/queue">Back to the queue</a></p></section>',
-                staff=staff,
-                status=exc.status,
-            )
+            return error_page(staff, "Not possible", exc.message, exc.status, back=True)
         except (RasaError, asyncio.TimeoutError) as exc:
             # asyncio.TimeoutError is not the built-in TimeoutError on Python 3.10: a slow Rasa is a
             # 504, an unreachable or refusing one a 502; neither is a 500.
@@ -186,12 +135,7 @@ def staff_only(handler: Handler) -> Callable[[web.Request], Awaitable[web.Stream
             status, code = (504, "rasa_timeout") if timed_out else (502, "rasa_unavailable")
             if _wants_json(request):
                 return _error(status, code, message)
-            return _page(
-                "Rasa unavailable",
-                f'<section class="card"><p class="error">{e(message)}</p></section>',
-                staff=staff,
-                status=status,
-            )
+            return error_page(staff, "Rasa unavailable", message, status)
 
     return wrapped
 
@@ -238,13 +182,9 @@ async def login_page(request: web.Request) -> web.Response:
 
 def _login_form(request: web.Request, error: str = "", status: int = 200) -> web.Response:
     token = secrets.token_urlsafe(32)
-    body = (
-        (TEMPLATES / "login.html")
-        .read_text(encoding="utf-8")
-        .replace("{{login_csrf}}", e(token))
-        .replace("{{error}}", f'<p class="error" role="alert">{e(error)}</p>' if error else "")
+    response = render(
+        "login.html", title="Sign in", page="login", status=status, login_csrf=token, error=error
     )
-    response = _page("Sign in", body, page="login", status=status)
     _set_cookie(response, request, LOGIN_CSRF_COOKIE, token, 3600)
     return response
 
@@ -347,41 +287,6 @@ async def home(request: web.Request, staff: Staff) -> web.Response:
     return _redirect("/console/queue")
 
 
-def _waited(seconds: int) -> str:
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min"
-    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-
-
-def _hidden(staff: Staff) -> str:
-    return f'<input type="hidden" name="csrf_token" value="{e(staff.csrf_token)}">'
-
-
-def _customer(h: Dict[str, Any]) -> str:
-    if h["account_number"]:
-        return f"{h['customer_name']} · {h['account_number']}"
-    return "Not verified"
-
-
-def _handoff_state(h: Dict[str, Any]) -> str:
-    """'Waiting', 'With Alex', 'Closed: handed back to the assistant'."""
-    if h["status"] == "assigned" and h["assigned_to"]:
-        return f"With {h['assigned_to']}"
-    if h["status"] == "closed" and h["outcome_text"]:
-        return f"Closed: {h['outcome_text'][0].lower()}{h['outcome_text'][1:]}"
-    return h["status_text"]
-
-
-def _queue_row(h: Dict[str, Any]) -> str:
-    return (
-        f'<tr><td><a href="/console/handoffs/{h["id"]}">#{h["id"]}</a></td>'
-        f"<td>{e(_customer(h))}</td><td>{e(_handoff_state(h))}</td><td>{e(h['reason_text'])}</td>"
-        f"<td>{e(h['channel_text'])}</td><td>{_waited(h['waiting_seconds'])}</td></tr>"
-    )
-
-
 def _filters(request: web.Request) -> Dict[str, Any]:
     """The queue's search and filters from the query string (service.list_handoffs)."""
     q = request.query
@@ -394,31 +299,10 @@ def _filters(request: web.Request) -> Dict[str, Any]:
     }
 
 
-def _select(name: str, label: str, options, chosen: str) -> str:
-    items = "".join(
-        f'<option value="{e(v)}"{" selected" if v == chosen else ""}>{e(t)}</option>' for v, t in options
-    )
-    return f'<label for="f-{name}">{e(label)}</label> <select id="f-{name}" name="{name}">{items}</select>'
-
-
-def _staff_table(people) -> str:
-    rows = "".join(
-        f"<tr><td>{e(p['display_name'])}</td><td>{e(p['role'])}</td>"
-        f"<td>{'available' if p['available'] else 'not available'}</td><td>{p['open_chats']}</td></tr>"
-        for p in people
-    )
-    return (
-        '<section class="card"><h2>Staff</h2><table aria-label="Staff and their load"><thead><tr><th>Name</th>'
-        f'<th>Role</th><th>Now</th><th>Open chats</th></tr></thead><tbody id="staff-rows">{rows}</tbody>'
-        "</table></section>"
-    )
-
-
 @routes.get("/console/queue")
 @staff_only
 async def queue_page(request: web.Request, staff: Staff) -> web.Response:
     filters = _filters(request)
-    closed = filters["include_closed"]
     policy = request.app[POLICY]
 
     def work(session: Session):
@@ -429,81 +313,26 @@ async def queue_page(request: web.Request, staff: Staff) -> web.Response:
         )
 
     handoffs, duty, people = await request.app[DB].run(work)
-    rows = (
-        "".join(_queue_row(h) for h in handoffs)
-        or '<tr><td colspan="6" class="notice">No chats here.</td></tr>'
-    )
     me = next((p for p in people if p["username"] == staff.username), {"available": False})
     duty_text = (
         "On duty"
         if duty.on_duty
         else "Off duty" + (f" until {service.opening_text(duty.next_opening)}" if duty.next_opening else "")
     )
-    override = ""
-    if staff.is_supervisor:
-        options = "".join(
-            f'<option value="{m}"{" selected" if m == duty.mode else ""}>{label}</option>'
-            for m, label in (
-                ("auto", "Business hours (auto)"),
-                ("on", "On duty now"),
-                ("off", "Off duty now"),
-            )
-        )
-        override = (
-            f'<form method="post" action="/console/duty" data-ajax="reload">{_hidden(staff)}'
-            f'<label for="duty-mode">Duty</label> <select id="duty-mode" name="mode">{options}</select> '
-            f'<button type="submit" class="secondary">Set</button></form>'
-        )
-    search = (
-        f'<form method="get" action="/console/queue" class="filters" role="search">'
-        f"{'<input type=hidden name=closed value=1>' if closed else ''}"
-        f'<label for="f-q">Search</label> <input id="f-q" name="q" value="{e(filters["search"])}" '
-        f'placeholder="account, name, confirmation number, conversation id" maxlength="100">'
-        + _select("view", "Show", (("all", "All"), ("waiting", "Waiting"), ("mine", "Mine")), filters["view"])
-        + _select("channel", "Channel", [("", "Any")] + list(words.CHANNELS.items()), filters["channel"])
-        + _select("reason", "Reason", [("", "Any")] + list(words.HANDOFF_REASONS.items()), filters["reason"])
-        + '<button type="submit" class="secondary">Filter</button></form>'
+    return render(
+        "queue.html",
+        title="Queue",
+        page="queue",
+        staff=staff,
+        filters=filters,
+        handoffs=handoffs,
+        people=people,
+        available=me["available"],
+        duty_text=duty_text,
+        duty_mode=duty.mode,
+        channels=list(words.CHANNELS.items()),
+        reasons=list(words.HANDOFF_REASONS.items()),
     )
-    body = f"""
-<section class="card">
-  <h1>{"History: open and closed chats" if closed else "Queue"}</h1>
-  <p id="flash" class="ok" role="status"></p>
-  <p><strong id="duty-text">{e(duty_text)}</strong></p>
-  <div class="actions">
-    <form method="post" action="/console/availability" data-ajax="reload">{_hidden(staff)}
-      <input type="hidden" name="available" value="{"0" if me["available"] else "1"}">
-      <button type="submit" class="secondary">{"Mark me unavailable" if me["available"] else "Mark me available"}</button>
-    </form>
-    {override}
-  </div>
-  {search}
-  <p id="status" class="error" role="status"></p>
-  <table aria-label="Chats">
-    <thead><tr><th>Chat</th><th>Customer</th><th>Status</th><th>Reason</th><th>Channel</th><th>Waited</th></tr></thead>
-    <tbody id="queue-rows">{rows}</tbody>
-  </table>
-</section>
-{_staff_table(people) if staff.is_supervisor else ""}"""
-    return _page("Queue", body, page="queue", staff=staff)
-
-
-def _transcript_html(lines) -> str:
-    if lines is None:
-        return '<li class="system">The transcript cannot be loaded right now (Rasa unreachable).</li>'
-    out = []
-    for line in lines:
-        time = f"<time>{e(line['time'])}</time>" if line.get("time") else ""
-        if line["who"] in ("event", "system"):
-            out.append(f'<li class="{e(line["who"])}">{time}<span class="text">{e(line["text"])}</span></li>')
-            continue
-        options = line.get("options") or []
-        offered = f'<span class="options">Offered: {e(" · ".join(options))}</span>' if options else ""
-        pressed = ' <span class="badge">button</span>' if line.get("pressed") else ""
-        out.append(
-            f'<li class="{e(line["who"])}">{time}<span class="who">{e(line["name"])}</span>{pressed}'
-            f'<span class="text">{e(line["text"])}</span>{offered}</li>'
-        )
-    return "".join(out) or '<li class="system">No messages yet.</li>'
 
 
 async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_view: bool) -> Dict[str, Any]:
@@ -520,176 +349,30 @@ async def _detail(request: web.Request, staff: Staff, handoff_id: int, audit_vie
     return data
 
 
-def _notes_html(notes, zone: str) -> str:
-    items = "".join(
-        f'<li><time>{e(words.clock(n["at"], zone))}</time><span class="who">{e(n["by"])}</span>'
-        f'<span class="text">{e(n["text"])}</span></li>'
-        for n in notes
-    )
-    return items or '<li class="muted">No notes yet.</li>'
-
-
-def _account_html(account: Optional[Dict[str, Any]], revoke: str = "", hidden: str = "") -> str:
-    """The customer panel: the cancellation's state at a glance (service.account_summary)."""
-    if not account:
-        return (
-            '<p class="notice"><strong>Not verified.</strong> The customer has not verified an account in '
-            "this chat: do not discuss account details.</p>"
-        )
-    services = (
-        "".join(
-            f'<li>{e(s["name"])} <span class="muted">({e(s["plan"])})</span>: '
-            f"<strong>{e(s['status_text'])}</strong></li>"
-            for s in account["services"]
-        )
-        or "<li>none</li>"
-    )
-    requests = (
-        "".join(
-            f"<li><strong>{e(c['confirmation_number'])}</strong>: {e(c['service_name'] or c['service_id'])}, "
-            f"ends {e(c['end_date_text'])} ({e(c['when_text'])})"
-            + (
-                f'<form method="post" action="{revoke}" data-ajax="reload" class="inline">{hidden}'
-                f'<input type="hidden" name="confirmation_number" value="{e(c["confirmation_number"])}">'
-                f'<button type="submit" class="secondary small">Revoke {e(c["confirmation_number"])}</button></form>'
-                if revoke
-                else ""
-            )
-            + "</li>"
-            for c in account["open_cancellations"]
-        )
-        or "<li>none</li>"
-    )
-    offers = (
-        "".join(
-            f"<li>{e(o['title'])}: <strong>{e(o['status_text'])}</strong></li>" for o in account["offers"]
-        )
-        or "<li>none in this chat</li>"
-    )
-    equipment = (
-        "".join(
-            f"<li>{e(q['model'])} (serial …{e(q['serial_last4'])}): "
-            f"{'on its way back, tracking ' + e(q['tracking_number']) if q['returned'] else 'to return'}</li>"
-            for q in account["equipment"]
-        )
-        or "<li>none</li>"
-    )
-    return (
-        f'<p class="verified">Verified in this chat</p>'
-        f"<dl><dt>Account</dt><dd>{e(account['account_number'])} · {e(account['name'])}</dd>"
-        f"<dt>Contact</dt><dd>{e(account['contact'] or 'none on file')}</dd>"
-        f"<dt>Tier</dt><dd>{e(account['tier'])}</dd>"
-        f"<dt>Balance</dt><dd>{e(account['balance_text'])}</dd>"
-        f"<dt>Reason</dt><dd>{e(account['reason_text'] or 'not given')}</dd>"
-        f"<dt>Sales rep</dt><dd>{e(account['sales_rep'] or 'none')}</dd></dl>"
-        f"<h3>Services</h3><ul>{services}</ul>"
-        f"<h3>Open cancellation requests</h3><ul>{requests}</ul>"
-        f"<h3>Offer</h3><ul>{offers}</ul>"
-        f"<h3>Equipment</h3><ul>{equipment}</ul>"
-    )
-
-
 @routes.get("/console/handoffs/{handoff_id}")
 @staff_only
 async def chat_page(request: web.Request, staff: Staff) -> web.Response:
     handoff_id = _id(request)
     d = await _detail(request, staff, handoff_id, True)
-    hid = d["id"]
     is_open = d["status"] != "closed"
     can_write = is_open and (d["assigned_to_me"] or staff.is_supervisor)
-    forms = []
-    if d["status"] == "queued":
-        forms.append(
-            f'<form method="post" action="/console/handoffs/{hid}/take" data-ajax="reload">{_hidden(staff)}'
-            f'<button type="submit">Take this chat</button></form>'
-        )
-    if can_write:
-        forms.append(
-            f'<form method="post" action="/console/handoffs/{hid}/handback" data-ajax="queue" '
-            f'data-done="Chat #{hid} is back with the assistant.">{_hidden(staff)}'
-            f'<button type="submit" class="secondary">Hand back to the assistant</button></form>'
-        )
-    if is_open and staff.is_supervisor:
-        forms.append(
-            f'<form method="post" action="/console/handoffs/{hid}/close" data-ajax="queue" '
-            f'data-done="Chat #{hid} is closed.">{_hidden(staff)}'
-            f'<button type="submit" class="secondary">Close</button></form>'
-        )
-        people = await request.app[DB].run(service.staff_list)
-        options = "".join(
-            f'<option value="{e(p["username"])}">{e(p["display_name"])} ({e(p["role"])}'
-            f"{', available' if p['available'] else ''})</option>"
-            for p in people
-        )
-        forms.append(
-            f'<form method="post" action="/console/handoffs/{hid}/assign" data-ajax="reload">{_hidden(staff)}'
-            f'<label for="assign-to">Assign to</label> <select id="assign-to" name="staff">{options}</select> '
-            f'<button type="submit" class="secondary">Assign</button></form>'
-        )
-    if can_write and d["status"] == "assigned":
-        replies = canned.load(request.app[CANNED_PATH])
-        picker = (
-            (
-                '<label for="canned" class="sr-only">Canned reply</label><select id="canned" class="canned-pick">'
-                '<option value="">Canned reply…</option>'
-                + "".join(
-                    f'<option value="{i}" data-text="{e(r["text"])}">{e(r["title"])}</option>'
-                    for i, r in enumerate(replies)
-                )
-                + "</select>"
-            )
-            if replies
-            else ""
-        )
-        reply = (
-            f'<form id="reply" method="post" action="/console/handoffs/{hid}/reply" data-ajax="clear" '
-            f'class="composer">{_hidden(staff)}{picker}<label for="reply-text" class="sr-only">Reply to the customer'
-            f'</label><textarea id="reply-text" name="text" maxlength="{MAX_REPLY}" required '
-            f'placeholder="Reply to the customer (Enter sends, Shift+Enter for a new line)"></textarea>'
-            f'<button type="submit">Send</button></form>'
-        )
-    elif d["status"] == "queued":
-        reply = (
-            '<p class="notice">The customer is waiting and the assistant is paused for them. '
-            "Take this chat to answer.</p>"
-            if d["paused"]
-            else '<p class="notice">The assistant is still answering this customer; take this chat to answer '
-            "yourself (the assistant then pauses).</p>"
-        )
-    elif is_open:
-        reply = f'<p class="notice">{e(d["assigned_to"])} is answering this chat.</p>'
-    else:
-        reply = (
-            f'<p class="notice">Closed {e(d["closed_at"] and "by " + (d["closed_by"] or "staff"))}: '
-            f"{e(d['outcome_text'])}.</p>"
-        )
-    state = _handoff_state(d)
-    revoke_url = f"/console/handoffs/{hid}/revoke" if can_write and d["status"] == "assigned" else ""
-    body = f"""
-<div class="grid chat" id="chat" data-handoff="{hid}" data-status="{e(d["status"])}">
-  <section class="card conversation">
-    <div class="chat-head">
-      <h1>Chat #{hid} <span class="muted">{e(_customer(d))}</span></h1>
-      <p><strong id="handoff-status">{e(state)}</strong> · {e(d["reason_text"])} · {e(d["channel_text"])}
-         · waited {_waited(d["waiting_seconds"])}</p>
-      {f'<p class="reply-email">Reply by email: <strong>{e(d["reply_email"])}</strong></p>' if d["reply_email"] else ""}
-      <div class="actions">{"".join(forms)}</div>
-    </div>
-    <ol class="transcript" id="transcript" aria-label="Transcript" aria-live="polite">{_transcript_html(d["transcript"])}</ol>
-    <p id="typing" class="typing" hidden>The customer is typing…</p>
-    <p id="status" class="error" role="status"></p>
-    {reply}
-  </section>
-  <aside class="card panel"><h2>Customer</h2>{_account_html(d["account"], revoke_url, _hidden(staff))}
-    <h2>Internal notes</h2><p class="muted">For staff only: the customer never sees these.</p>
-    <ul id="notes" class="notes">{_notes_html(d["notes"], request.app[POLICY].business_hours.timezone)}</ul>
-    <form id="note" method="post" action="/console/handoffs/{hid}/notes" data-ajax="reload" class="stack">{_hidden(staff)}
-      <label for="note-text" class="sr-only">Internal note</label>
-      <textarea id="note-text" name="text" maxlength="{service.MAX_NOTE}" required placeholder="Internal note"></textarea>
-      <button type="submit" class="secondary">Add note</button></form>
-  </aside>
-</div>"""
-    return _page(f"Chat #{hid}", body, page="chat", staff=staff, extra_attrs=f' data-handoff="{hid}"')
+    people = await request.app[DB].run(service.staff_list) if is_open and staff.is_supervisor else []
+    replies = canned.load(request.app[CANNED_PATH]) if can_write and d["status"] == "assigned" else []
+    return render(
+        "chat.html",
+        title=f"Chat #{d['id']}",
+        page="chat",
+        staff=staff,
+        handoff_id=d["id"],
+        d=d,
+        is_open=is_open,
+        can_write=can_write,
+        people=people,
+        replies=replies,
+        zone=request.app[POLICY].business_hours.timezone,
+        max_reply=MAX_REPLY,
+        max_note=service.MAX_NOTE,
+    )
 
 
 # --------------------------------------------------------------------------- JSON reads
@@ -955,20 +638,15 @@ async def duty_mode(request: web.Request, staff: Staff) -> web.Response:
 async def canned_page(request: web.Request, staff: Staff) -> web.Response:
     """The canned replies; a supervisor edits the file here (YAML: a list of title and text)."""
     path = request.app[CANNED_PATH]
-    items = "".join(f"<li><strong>{e(r['title'])}</strong><br>{e(r['text'])}</li>" for r in canned.load(path))
-    editor = ""
-    if staff.is_supervisor:
-        editor = (
-            f'<form method="post" action="/console/canned" data-ajax="reload" class="stack">{_hidden(staff)}'
-            f'<label for="canned-file">The file ({e(path.name)}): a list of entries with title and text</label>'
-            f'<textarea id="canned-file" name="replies" rows="16" spellcheck="false">'
-            f'{e(canned.read_text(path))}</textarea><button type="submit">Save canned replies</button></form>'
-        )
-    body = (
-        f'<section class="card"><h1>Canned replies</h1><p id="status" class="error" role="status"></p>'
-        f'<ul class="canned">{items or "<li>none yet</li>"}</ul>{editor}</section>'
+    return render(
+        "canned.html",
+        title="Canned replies",
+        page="canned",
+        staff=staff,
+        replies=canned.load(path),
+        file_name=path.name,
+        file_text=canned.read_text(path) if staff.is_supervisor else "",
     )
-    return _page("Canned replies", body, page="canned", staff=staff)
 
 
 @routes.get("/console/api/canned")

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.api.keys import DB, POLICY
-from bot.console.routes import SECURITY_HEADERS, _error, _json, _page, _redirect, _wants_json, e, staff_only
+from bot.console.pages import SECURITY_HEADERS, render
+from bot.console.routes import _error, _json, _redirect, _wants_json, staff_only
 from bot.delivery import links, returns, worker
 from bot.delivery.compose import label_pdf_of, receipt_pdf_of
 from bot.handoff.auth import Staff
@@ -68,29 +69,7 @@ async def outbox_page(request: web.Request, staff: Staff) -> web.StreamResponse:
     items = await request.app[DB].run(problem_messages)
     if _wants_json(request):
         return _json({"messages": items})
-    rows = "".join(
-        f"<tr><td>{m['id']}</td><td>{e(m['status'])}</td><td>{e(m['channel'])} {e(m['kind'])}</td>"
-        f"<td>{e(m['to'])}</td><td>{m['attempts']}</td><td>{e(m['error'])}</td><td>{e(m['created_at'])}</td><td>"
-        + (
-            f'<form method="post" action="/console/outbox/{m["id"]}/retry"><input type="hidden" name="csrf_token" '
-            f'value="{e(staff.csrf_token)}"><button type="submit">Retry</button></form>'
-            if m["retryable"]
-            else (
-                "code erased: the customer asks for a new code"
-                if m["kind"] == "otp" and m["status"] == "failed"
-                else "retrying"
-            )
-        )
-        + "</td></tr>"
-        for m in items
-    )
-    body = "<h1>Customer messages not delivered</h1>" + (
-        "<table><tr><th>#</th><th>Status</th><th>Message</th><th>To</th><th>Attempts</th><th>Error</th>"
-        f"<th>Queued</th><th></th></tr>{rows}</table>"
-        if items
-        else "<p>Every message was delivered.</p>"
-    )
-    return _page("Message delivery", body, page="outbox", staff=staff)
+    return render("outbox.html", title="Message delivery", page="outbox", staff=staff, messages=items)
 
 
 @routes.post("/console/outbox/{message_id}/retry")
@@ -122,19 +101,7 @@ async def returns_page(request: web.Request, staff: Staff) -> web.StreamResponse
     items = await request.app[DB].run(returns.returns)
     if _wants_json(request):
         return _json({"returns": items})
-    rows = "".join(
-        f"<tr><td>{e(r['state'].replace('_', ' '))}</td><td>{e(r['rma'])}</td><td>{e(r['model'])} "
-        f"(…{e(r['serial_last4'])})</td><td>{e(r['confirmation_number'])}</td>"
-        f"<td>{e(r['return_deadline'])}</td><td>{e(r['tracking_number'] or '')}</td></tr>"
-        for r in items
-    )
-    body = "<h1>Equipment returns</h1>" + (
-        "<table><tr><th>State</th><th>RMA</th><th>Device</th><th>Request</th><th>Due by</th>"
-        f"<th>Tracking</th></tr>{rows}</table>"
-        if items
-        else "<p>No equipment is due back.</p>"
-    )
-    return _page("Equipment returns", body, page="returns", staff=staff)
+    return render("returns.html", title="Equipment returns", page="returns", staff=staff, returns=items)
 
 
 async def _document(request: web.Request, kind: str, make) -> web.StreamResponse:

@@ -17,7 +17,6 @@ The widget connects to Rasa's socket.io channel at ``RASA_PUBLIC_URL`` (default
 from __future__ import annotations
 
 import html
-import os
 import re
 from typing import Dict, Mapping, Optional
 
@@ -28,7 +27,6 @@ from bot.web.static_files import TEMPLATES_DIR, static_file
 
 TEMPLATE = TEMPLATES_DIR / "index.html"
 
-DEFAULT_RASA_PUBLIC_URL = "http://127.0.0.1:5005"
 DEFAULT_TITLE = "Cancellation assistant"
 
 # The widget's branding attributes (bot/web/src/config.js reads them), without "data-".
@@ -38,11 +36,6 @@ BRANDING_ATTRIBUTE = re.compile(
 MAX_ATTRIBUTE_VALUE = 300
 
 RASA_PUBLIC_URL_KEY = web.AppKey("rasa_public_url", str) if hasattr(web, "AppKey") else "rasa_public_url"
-
-
-def rasa_public_url() -> str:
-    """The Rasa server URL the widget connects to (env ``RASA_PUBLIC_URL``)."""
-    return (os.environ.get("RASA_PUBLIC_URL") or DEFAULT_RASA_PUBLIC_URL).rstrip("/")
 
 
 def snippet(
@@ -96,9 +89,11 @@ async def index(request: web.Request) -> web.Response:
 def setup_web_routes(app: web.Application, *, rasa_url: Optional[str] = None) -> None:
     """Add ``/``, ``/static/widget.js`` and the API reference (``/docs/api``) to ``app``.
 
-    ``rasa_url`` overrides ``RASA_PUBLIC_URL`` (tests use it).
+    ``rasa_url`` overrides the backend setting ``RASA_PUBLIC_URL`` (tests use it).
     """
-    app[RASA_PUBLIC_URL_KEY] = (rasa_url or rasa_public_url()).rstrip("/")
+    from bot.api.keys import SETTINGS
+
+    app[RASA_PUBLIC_URL_KEY] = (rasa_url or app[SETTINGS].rasa_public_url).rstrip("/")
     app.router.add_get("/", index, name="widget_demo")
     app.router.add_get("/static/widget.js", static_file("widget.js"), name="widget_js")
     setup_api_reference(app)

@@ -204,12 +204,51 @@ def _mutated(path, value):
         (["offer_holdout_share"], 0.75, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
         (["offer_holdout_share"], "10%", "policy.offer_holdout_share: must be a number from 0 to 0.5"),
         (["offer_holdout_share"], True, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
+        (["offer_holdout_share"], None, "policy.offer_holdout_share: must be a number from 0 to 0.5"),
+        (["how_to_pay"], None, "policy.how_to_pay: must be a non-empty string"),  # key without a value
+        (["sales_callback"], ["Gold"], "policy.sales_callback: must be a mapping"),
+        (["business_hours"], None, "policy.business_hours: must be a mapping"),
+        (
+            ["business_hours", "closed_dates"],
+            "2026-12-25",
+            "policy.business_hours.closed_dates: must be a list",
+        ),
+        (["business_hours", "days"], ["monday"], "policy.business_hours.days[0]: must be one of mon, tue"),
+        (["business_hours", "start"], "9am", 'policy.business_hours.start: must be a time "HH:MM"'),
+        (["offers"], {"id": "x"}, "policy.offers: must be a list"),
+        (["offers", 2, "apply"], {"percent_off": 40}, "policy.offers[2].apply.plan: is required"),
+        (["offers", 3, "apply"], {"months": 0}, "policy.offers[3].apply.months: must be a positive integer"),
+        (
+            ["offers", 0, "apply"],
+            {"percent_off": 100},
+            "policy.offers[0].apply.percent_off: must be an integer",
+        ),
+        (["offers", 1, "id"], "price-discount-small", "policy.offers: offer ids must be unique"),
+        (
+            ["equipment_returns", "ship_to"],
+            "Returns Center",
+            "policy.equipment_returns.ship_to: must be a list",
+        ),
+        (["survey", "default"], 42, "policy.survey.default: must be a non-empty string"),
     ],
 )
 def test_policy_validation_errors_name_the_field(path, value, message):
     with pytest.raises(PolicyError) as info:
         parse_policy(_mutated(path, value))
     assert str(info.value).startswith(message)
+
+
+def test_every_problem_of_a_policy_is_named_on_its_own_line():
+    data = _mutated(["return_window_days"], 0)
+    data["offers"][4]["tiers"] = ["Gold"]
+    del data["business_hours"]["timezone"]
+    with pytest.raises(PolicyError) as info:
+        parse_policy(data)
+    assert str(info.value).splitlines() == [
+        "policy.return_window_days: must be a positive integer",
+        "policy.offers[4].tiers[0]: unknown tier 'Gold'",
+        "policy.business_hours.timezone: is required",
+    ]
 
 
 def test_policy_file_errors(tmp_path):

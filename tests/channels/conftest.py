@@ -166,11 +166,6 @@ class StandIn:
                 break
         return list(self.requests)
 
-    async def settle(self, seconds: float = 1.0) -> List[Dict[str, Any]]:
-        """Give a background turn time to post anything; return what arrived."""
-        await asyncio.sleep(seconds)
-        return list(self.requests)
-
 
 @pytest.fixture
 async def stand_in():

@@ -3,6 +3,7 @@ routes and the tiny test model; replies go to a local stand-in of the Slack Web 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -86,6 +87,25 @@ async def stored_user_events(agent, sender: str) -> list:
     return [] if tracker is None else [e for e in tracker.events if e.type_name == "user"]
 
 
+async def answered_probe(http, url, stand_in, tiny_agent, user: str) -> list:
+    """A negative check that cannot pass by being early: a valid message from ``user`` is sent the
+    same way and its turn completes (stored). The assistant runs a conversation's turns one after
+    another, in the order they came, so whatever an earlier request set off for ``user`` has posted
+    and been stored by then. Returns every request the Slack API stand-in received (the probe's
+    answer is one of them)."""
+    probe = message_event("probe", user)
+    assert (await post(http, url, probe, sign(probe)))[0] == 200
+    deadline = time.monotonic() + 30
+    while "probe" not in [e.text for e in await stored_user_events(tiny_agent, user)]:
+        assert time.monotonic() < deadline, "the probe message was not answered"
+        await asyncio.sleep(0.05)
+    return list(stand_in.requests)
+
+
+async def user_texts(agent, sender: str) -> list:
+    return [e.text for e in await stored_user_events(agent, sender)]
+
+
 async def test_signed_message_is_answered_through_the_web_api(slack, stand_in, tiny_agent, caplog):
     http, url = slack
     user = new_user()
@@ -134,8 +154,8 @@ async def test_unsigned_or_stale_requests_are_refused_and_nothing_is_posted_or_s
     body = message_event("hello", user)
     status, _, _ = await post(http, url, body, headers(body))
     assert status == 401
-    assert await stand_in.settle(1.0) == []
-    assert await stored_user_events(tiny_agent, user) == []
+    assert len(await answered_probe(http, url, stand_in, tiny_agent, user)) == 1  # the probe's answer
+    assert await user_texts(tiny_agent, user) == ["probe"]
     assert not tracebacks(caplog)
 
 
@@ -146,8 +166,8 @@ async def test_body_signed_for_another_body_is_refused(slack, stand_in, tiny_age
     tampered = original.replace(b'"hello"', b'"choose"')
     status, _, _ = await post(http, url, tampered, sign(original))
     assert status == 401
-    assert await stand_in.settle(1.0) == []
-    assert await stored_user_events(tiny_agent, user) == []
+    assert len(await answered_probe(http, url, stand_in, tiny_agent, user)) == 1  # the probe's answer
+    assert await user_texts(tiny_agent, user) == ["probe"]
     assert not tracebacks(caplog)
 
 
@@ -163,8 +183,8 @@ async def test_retried_delivery_is_not_answered_twice(slack, stand_in, tiny_agen
     assert headers.get("X-Slack-No-Retry") == "1"
     # the same event without retry headers (a replay within 5 minutes) is dropped too
     assert (await post(http, url, body, sign(body)))[0] == 200
-    assert len(await stand_in.settle(1.5)) == 1
-    assert len(await stored_user_events(tiny_agent, user)) == 1
+    assert len(await answered_probe(http, url, stand_in, tiny_agent, user)) == 2  # hello's and the probe's
+    assert await user_texts(tiny_agent, user) == ["hello", "probe"]
     assert not tracebacks(caplog)
 
 
@@ -175,14 +195,18 @@ async def test_retry_reaching_another_replica_is_recognised_from_the_tracker(tin
         async with aiohttp.ClientSession() as http:
             assert (await post(http, f"{first}/webhooks/slack/webhook", body, sign(body)))[0] == 200
             await stand_in.wait_for(1)
-            await stand_in.settle(0.5)  # the turn is stored once it is complete
+            deadline = time.monotonic() + 30
+            while await user_texts(tiny_agent, user) != ["hello"]:  # the turn is stored once complete
+                assert time.monotonic() < deadline, "the first delivery's turn was not stored"
+                await asyncio.sleep(0.05)
     async with rasa_channel_server(tiny_agent, [channel(stand_in)]) as second:  # fresh memory
         async with aiohttp.ClientSession() as http:
+            url = f"{second}/webhooks/slack/webhook"
             retry = {**sign(body), "X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "connection_failed"}
-            status, _, headers = await post(http, f"{second}/webhooks/slack/webhook", body, retry)
-    assert status == 200 and headers.get("X-Slack-No-Retry") == "1"
-    assert len(await stand_in.settle(1.0)) == 1
-    assert len(await stored_user_events(tiny_agent, user)) == 1
+            status, _, headers = await post(http, url, body, retry)
+            assert status == 200 and headers.get("X-Slack-No-Retry") == "1"
+            assert len(await answered_probe(http, url, stand_in, tiny_agent, user)) == 2
+    assert await user_texts(tiny_agent, user) == ["hello", "probe"]
     assert not tracebacks(caplog)
 
 
@@ -273,23 +297,29 @@ async def test_url_verification_answers_the_challenge(slack):
     ],
 )
 async def test_malformed_or_oversized_signed_bodies_are_refused(
-    slack, stand_in, caplog, body, content_type, expected
+    slack, stand_in, tiny_agent, caplog, body, content_type, expected
 ):
     http, url = slack
     status, _, _ = await post(http, url, body, sign(body), content_type)
     assert status == expected
-    assert await stand_in.settle(0.5) == []
+    probe_user = new_user()
+    [answer] = await answered_probe(http, url, stand_in, tiny_agent, probe_user)  # nothing else
+    assert answer["body"]["channel"] == f"D{probe_user}"
     assert not tracebacks(caplog)
 
 
-async def test_unconfigured_channel_refuses_everything(tiny_agent, stand_in, caplog):
+async def test_unconfigured_channel_refuses_everything(slack, tiny_agent, stand_in, caplog):
     unconfigured = SecureSlackInput.from_credentials({"slack_token": "", "slack_signing_secret": ""})
-    body = message_event("hello", new_user())
+    user = new_user()
+    body = message_event("hello", user)
     async with rasa_channel_server(tiny_agent, [unconfigured]) as base:
         async with aiohttp.ClientSession() as http:
             status, _, _ = await post(http, f"{base}/webhooks/slack/webhook", body, sign(body))
     assert status == 503
-    assert await stand_in.settle(0.5) == []
+    # the probe goes through a configured server of the same assistant (same conversation order)
+    http, url = slack
+    assert len(await answered_probe(http, url, stand_in, tiny_agent, user)) == 1
+    assert await user_texts(tiny_agent, user) == ["probe"]
 
 
 def test_settings_come_from_the_environment(monkeypatch):
@@ -335,8 +365,8 @@ async def test_an_event_without_event_id_is_handled_once(slack, stand_in, tiny_a
     assert (await post(http, url, body, headers))[0] == 200
     await stand_in.wait_for(1)
     assert (await post(http, url, body, headers))[0] == 200  # replayed within the 5 minutes
-    assert len(await stand_in.settle(1.0)) == 1
-    assert len(await stored_user_events(tiny_agent, user)) == 1
+    assert len(await answered_probe(http, url, stand_in, tiny_agent, user)) == 2  # hello's and the probe's
+    assert await user_texts(tiny_agent, user) == ["hello", "probe"]
     assert not tracebacks(caplog)
 
 

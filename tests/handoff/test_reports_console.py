@@ -38,8 +38,8 @@ async def test_page_shows_the_figures_without_contact_data(recorded, supervisor)
     assert status == 200
     assert '<a href="/console/reports">Reports</a>' in page
     assert re.search(r"<td><a [^>]*>no reason given</a></td><td>2</td>", page)
-    assert re.search(r"<td><a [^>]*>difference \(offers&#x27; effect\)</a></td>", page) is None  # no members
-    assert "<td>difference (offers&#x27; effect)</td><td>-</td><td>-</td><td>-</td><td>16.7%</td>" in page
+    assert re.search(r"<td><a [^>]*>difference \(offers&#39; effect\)</a></td>", page) is None  # no members
+    assert "<td>difference (offers&#39; effect)</td><td>-</td><td>-</td><td>-</td><td>16.7%</td>" in page
     assert 'id="chart-funnel"' in page and "/console/reports/static/reports.js" in page
     numbers = recorded.transaction(lambda s: list(s.execute(select(Account.account_number)).scalars()))
     assert numbers and not any(n in page for n in numbers)

@@ -6,6 +6,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.config import ConfigError
 from bot.rasa_redaction import REDACTED
 from bot.rasa_tracker_cache import cache_size_from_env
 from bot.rasa_tracker_store import RedactingTrackerStore
@@ -122,11 +123,13 @@ async def test_size_zero_reads_every_turn_from_the_database(tmp_path, monkeypatc
 
 def test_the_size_setting_is_checked(monkeypatch):
     monkeypatch.setenv("TRACKER_CACHE_SIZE", "lots")
-    with pytest.raises(ValueError, match="TRACKER_CACHE_SIZE must be a whole number"):
+    with pytest.raises(ConfigError, match="TRACKER_CACHE_SIZE: must be an integer"):
         cache_size_from_env()
     monkeypatch.setenv("TRACKER_CACHE_SIZE", "-1")
-    with pytest.raises(ValueError, match="0 or more"):
+    with pytest.raises(ConfigError, match="TRACKER_CACHE_SIZE: must be at least 0"):
         cache_size_from_env()
+    monkeypatch.setenv("TRACKER_CACHE_SIZE", "7")
+    assert cache_size_from_env() == 7
 
 
 async def test_the_least_recently_used_conversation_goes_first(tmp_path, monkeypatch):
