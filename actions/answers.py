@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.client import BackendError, NotAuthorized
-from bot.vocabulary.dates import human_date
+from contract.vocabulary.dates import human_date
 
 from .common import (
     EXPIRED_TEXT,

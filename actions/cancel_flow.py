@@ -21,8 +21,8 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
-from bot.vocabulary.dates import human_date, parse_date
-from bot.vocabulary.reasons import find_reason, normalize_reason
+from contract.vocabulary.dates import human_date, parse_date
+from contract.vocabulary.reasons import find_reason, normalize_reason
 
 from .common import (
     CANCEL_SLOTS,

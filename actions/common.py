@@ -16,8 +16,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.client import Auth, BackendClient
-from bot.vocabulary.numbers import format_money
-from bot.vocabulary.reasons import REASONS as VOCABULARY_REASONS
+from contract.vocabulary.numbers import format_money
+from contract.vocabulary.reasons import REASONS as VOCABULARY_REASONS
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def say(dispatcher: CollectingDispatcher, text: str, pairs: Sequence[Tuple[str, 
 
 
 def money(amount: Any, currency: str = "USD") -> str:
-    """'1850.4' -> '$1,850.40' (the one money format, `bot.vocabulary.numbers`)."""
+    """'1850.4' -> '$1,850.40' (the one money format, `contract.vocabulary.numbers`)."""
     return format_money(amount, currency)
 
 

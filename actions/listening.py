@@ -3,7 +3,7 @@
 The forms' ``extract_<slot>`` methods use these before any intent-based routing: when a form
 asks for X, X's reader runs on the message, so "sorry, I already said it: jo@x.example" or "ok
 fine, I'll take the offer" fill X whatever intent the classifier chose. The readers themselves
-(identifiers, reasons, dates, yes/no) are `bot.vocabulary`, shared with the backend.
+(identifiers, reasons, dates, yes/no) are `contract.vocabulary`, shared with the backend.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.vocabulary.answers import read_yes_no
+from contract.vocabulary.answers import read_yes_no
 
 PERSON_BUTTON = ("Talk to a person", "/request_human")
 

@@ -24,8 +24,8 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
-from bot.vocabulary.dates import human_date
-from bot.vocabulary.numbers import (
+from contract.vocabulary.dates import human_date
+from contract.vocabulary.numbers import (
     find_confirmation,
     find_tracking,
     normalize_confirmation,
@@ -60,7 +60,7 @@ STATUS_WORDS = {
 
 
 def _normalise_confirmation(value: Any) -> Optional[str]:
-    """The confirmation number in what was typed (rules: `bot.vocabulary.numbers`)."""
+    """The confirmation number in what was typed (rules: `contract.vocabulary.numbers`)."""
     text = str(value or "")
     return normalize_confirmation(text) or find_confirmation(text)
 

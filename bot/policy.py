@@ -17,9 +17,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from bot.vocabulary.dates import human_date
-from bot.vocabulary.numbers import format_money
-from bot.vocabulary.reasons import REASONS
+from contract.vocabulary.dates import human_date
+from contract.vocabulary.numbers import format_money
+from contract.vocabulary.reasons import REASONS
 
 OFFER_KINDS = ("discount", "downgrade", "pause", "plan_switch")
 END_KINDS = ("immediate", "end_of_period", "date")

@@ -11,7 +11,7 @@ from actions.cancel_flow import (
     ValidateCancelForm,
 )
 from bot.client import Auth, BackendClient
-from bot.vocabulary.dates import human_date
+from contract.vocabulary.dates import human_date
 
 from .conftest import (
     button_payloads,

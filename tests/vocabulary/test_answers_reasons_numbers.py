@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 
 from bot import confirmation
-from bot.vocabulary.answers import NO, NOT_YET, YES, read_yes_no
-from bot.vocabulary.numbers import find_confirmation, format_money, parse_amount
-from bot.vocabulary.reasons import find_reason
+from contract.vocabulary.answers import NO, NOT_YET, YES, read_yes_no
+from contract.vocabulary.numbers import find_confirmation, format_money, parse_amount
+from contract.vocabulary.reasons import find_reason
 
 
 @pytest.mark.parametrize(
