@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 
 from contract.vocabulary.dates import human_date
-from contract.vocabulary.numbers import format_money
+from contract.vocabulary.numbers import format_money, wire_money
 from contract.vocabulary.reasons import REASONS
 
 OFFER_KINDS = ("discount", "downgrade", "pause", "plan_switch")
@@ -31,9 +31,7 @@ class PolicyError(Exception):
     """The policy file is invalid; the message starts with the offending field."""
 
 
-def money(value: Decimal) -> str:
-    """Format an amount as a decimal string with two places."""
-    return str(Decimal(value).quantize(CENT))
+money = wire_money  # an amount as the API writes it: a decimal string with two places
 
 
 # --------------------------------------------------------------------------- data

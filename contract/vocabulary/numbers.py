@@ -88,3 +88,12 @@ def format_money(amount: Any, currency: Optional[str] = "USD") -> str:
     if currency in ("USD", "", None):
         return f"${value:,}"
     return f"{value:,} {currency}"
+
+
+# Amounts on the wire (the API's JSON): a decimal string with two places, "-12.30".
+MONEY_PATTERN = r"^-?\d+\.\d{2}$"
+
+
+def wire_money(amount: Any) -> str:
+    """An amount as the API writes it: `Decimal("1850.4")` -> `"1850.40"` (never shown as is)."""
+    return str(Decimal(str(amount)).quantize(Decimal("0.01")))

@@ -8,11 +8,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
-from bot.api import create_app
 from bot.handoff import notify
 from bot.handoff.keys import NOTIFIER
 from bot.handoff.models import Handoff, StaffNotification
 from bot.models import CancellationRequest, StaffTask
+from bot.server import create_app
 from tests.bot.conftest import Api, filing, make_account
 from tests.handoff.conftest import make_settings, queue_handoff
 from tests.handoff.test_queue import set_duty
