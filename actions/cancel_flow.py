@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -144,13 +144,13 @@ WHEN_LABEL = {
 }
 
 
-def _items_text(items: List[Dict[str, Any]], currency: str = "USD") -> str:
+def _items_text(items: Sequence[Mapping[str, Any]], currency: str = "USD") -> str:
     if not items:
         return "nothing further"
     return "; ".join(f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items)
 
 
-def _equipment_lines(equipment: List[Dict[str, Any]]) -> str:
+def _equipment_lines(equipment: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(
         f"{e.get('model')} (serial ending {e.get('serial_last4')}): "
         f"{money(e.get('non_return_fee'))} fee if not returned"
@@ -190,7 +190,7 @@ async def _service_fixed(
     return await _offer_slots(dispatcher, auth, service_id, reason)
 
 
-def pending_text(service: Dict[str, Any]) -> str:
+def pending_text(service: Mapping[str, Any]) -> str:
     """What the customer reads about a service whose cancellation is already filed."""
     pending = service.get("pending_cancellation") or {}
     number = pending.get("confirmation_number")
@@ -202,8 +202,8 @@ def pending_text(service: Dict[str, Any]) -> str:
     return text + ". Nothing new needs to be filed. Would you like to check its status or revoke it?"
 
 
-def pending_buttons(service: Dict[str, Any]) -> List[tuple]:
-    number = (service.get("pending_cancellation") or {}).get("confirmation_number")
+def pending_buttons(service: Mapping[str, Any]) -> List[tuple]:
+    number = dict(service.get("pending_cancellation") or {}).get("confirmation_number")
     extra = f'{{"confirmation_number":"{number}"}}' if number else ""
     return [
         ("Check its status", f"/check_status{extra}"),
@@ -212,7 +212,7 @@ def pending_buttons(service: Dict[str, Any]) -> List[tuple]:
     ]
 
 
-def is_pending(service: Dict[str, Any]) -> bool:
+def is_pending(service: Mapping[str, Any]) -> bool:
     return service.get("status") == "cancellation_pending"
 
 
@@ -220,8 +220,8 @@ async def _chosen(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     auth: Optional[Auth],
-    service: Dict[str, Any],
-    services: List[Dict[str, Any]],
+    service: Mapping[str, Any],
+    services: Sequence[Mapping[str, Any]],
     confirmed: bool = False,
 ) -> Dict[Text, Any]:
     """Slots once ``service`` is picked: a pending one is explained and the flow ends there."""
@@ -241,7 +241,7 @@ async def _chosen(
 
 
 async def _take_all(
-    dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, active: List[Dict[str, Any]]
+    dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, active: Sequence[Mapping[str, Any]]
 ) -> Dict[Text, Any]:
     """ "both" / "all of them": one at a time, each with its own summary and confirmation."""
     first, rest = active[0], active[1:]
@@ -295,7 +295,7 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
     if len(active) == 1:
         for service in services:
             if is_pending(service):  # say why the only choice left is the one taken
-                number = (service.get("pending_cancellation") or {}).get("confirmation_number")
+                number = dict(service.get("pending_cancellation") or {}).get("confirmation_number")
                 say(
                     dispatcher,
                     f"{service.get('name')}: cancellation already requested"
@@ -663,7 +663,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {**slots, **forget_verification_dict()}
         except BackendError:
             return slots
-        quote = options[0] if options else {}
+        quote: Mapping[str, Any] = options[0] if options else {}
         parts = [f"Your service would end on {human_date(quote.get('end_date', iso))}."]
         if quote.get("explanation"):
             parts.append(str(quote["explanation"]))
@@ -725,7 +725,7 @@ class ActionAskServiceId(Action):
         ]
         for s in services:
             if is_pending(s):
-                pending = s.get("pending_cancellation") or {}
+                pending: Mapping[str, Any] = s.get("pending_cancellation") or {}
                 lines.append(
                     f"- {service_label(s)}: cancellation already requested"
                     + (f", ends {human_date(pending['end_date'])}" if pending.get("end_date") else "")
@@ -753,7 +753,7 @@ class ActionAskServiceConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
-        service: Dict[str, Any] = {"id": service_id, "name": tracker.get_slot("service_name")}
+        service: Mapping[str, Any] = {"id": service_id, "name": tracker.get_slot("service_name")}
         if auth is not None:
             try:
                 async with client() as backend:
@@ -775,7 +775,7 @@ class ActionAskEndWhen(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
-        options: List[Dict[str, Any]] = []
+        options: Sequence[Mapping[str, Any]] = []
         if auth is not None and service_id:
             try:
                 async with client() as backend:
@@ -856,7 +856,7 @@ class ActionAskFinalConfirmation(Action):
             "id": service_id,
             "name": tracker.get_slot("service_name"),
         }
-        quote = options[0] if options else {}
+        quote: Mapping[str, Any] = options[0] if options else {}
         currency = balance.get("currency", "USD")
         devices = equipment.get("equipment") or []
         owes = is_positive(balance.get("balance"))
@@ -981,7 +981,7 @@ class ActionCancelFinish(Action):
         try:
             async with client() as backend:
                 found = find_service(await backend.services(auth), next_id)
-            name = (found or {}).get("name") or next_id
+            name = (found.get("name") if found else None) or next_id
         except BackendError:
             pass
         say(dispatcher, f"Next: {name}.")
@@ -1068,7 +1068,7 @@ FILING_UNANSWERED_TEXT = (
 )
 
 
-def confirmation_text(filed: Dict[str, Any]) -> str:
+def confirmation_text(filed: Mapping[str, Any]) -> str:
     service = filed.get("service") or {}
     lines = [
         "Your cancellation is filed.",

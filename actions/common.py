@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -62,6 +62,7 @@ FLOW_SLOTS = [
 ]
 
 REASONS = VOCABULARY_REASONS
+S = TypeVar("S", bound=Mapping[str, Any])  # a service as the backend answers it (contract.shapes.Service)
 
 MENU_BUTTONS = [
     ("Cancel a service", "/cancel_service"),
@@ -141,11 +142,11 @@ def is_positive(amount: Any) -> bool:
         return False
 
 
-def service_label(service: Dict[str, Any]) -> str:
+def service_label(service: Mapping[str, Any]) -> str:
     return f"{service.get('name', 'Service')} ({service.get('id', '?')})"
 
 
-def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
+def bundle_warning(service: Mapping[str, Any]) -> Optional[str]:
     """Sentence warning that cancelling ``service`` affects the other members of its bundle."""
     bundle = service.get("bundle")
     if not bundle:
@@ -163,7 +164,7 @@ def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
     )
 
 
-def find_service(services: List[Dict[str, Any]], service_id: Optional[str]) -> Optional[Dict[str, Any]]:
+def find_service(services: Sequence[S], service_id: Optional[str]) -> Optional[S]:
     for s in services:
         if service_id and str(s.get("id", "")).upper() == str(service_id).upper():
             return s

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -475,7 +475,7 @@ async def balance_text(auth, service_id: Optional[str]) -> str:
     """What the customer owes and, when a service is chosen, its final bill."""
     async with client() as backend:
         balance = await backend.balance(auth)
-        quote: List[Dict[str, Any]] = []
+        quote: Sequence[Mapping[str, Any]] = []
         if service_id:
             try:
                 quote = await backend.quote(auth, service_id, "end_of_period")

@@ -42,7 +42,7 @@ PATH_PARAMETERS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # one object per route: compared and hashed by identity
 class Operation:
     """One route: ``handle`` says whether the verification handle headers go with it, ``key``
     whether an Idempotency-Key header does, ``token`` whether the service token is needed."""
