@@ -22,7 +22,6 @@ from contract.vocabulary.numbers import format_money, wire_money
 from contract.vocabulary.reasons import REASONS
 
 OFFER_KINDS = ("discount", "downgrade", "pause", "plan_switch")
-END_KINDS = ("immediate", "end_of_period", "date")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CENT = Decimal("0.01")
 

@@ -8,7 +8,8 @@ A key marked `NotRequired` may be absent; `Optional` means the value may be null
 the document alike.
 """
 
-from typing import List, Literal, Optional
+import typing
+from typing import List, Literal, Optional, Tuple
 
 from pydantic import Field
 from typing_extensions import Annotated, NotRequired, TypedDict
@@ -34,8 +35,8 @@ Amount = Annotated[str, Field(regex=AMOUNT_PATTERN, example="12.34")]
 
 EndKind = Literal["immediate", "end_of_period", "date"]
 FactorType = Literal["zip", "pin", "otp"]
-END_KINDS = ("immediate", "end_of_period", "date")
-FACTOR_TYPES = ("zip", "pin", "otp")
+END_KINDS: Tuple[str, ...] = typing.get_args(EndKind)  # how a service can end
+FACTOR_TYPES: Tuple[str, ...] = typing.get_args(FactorType)  # second factors of verification
 
 # ----------------------------------------------------------------------------- errors
 
