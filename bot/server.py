@@ -7,13 +7,15 @@ of them, and not bot.api, imports this module."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
 from bot.api import setup_api
 from bot.api.keys import DB, POLICY, SETTINGS
 from bot.api.middleware import MAX_BODY_BYTES, body_limit_middleware, errors_middleware, token_middleware
+from bot.api.openapi import OPENAPI_PARTS, Part
+from bot.api.openapi import openapi_document as _document
 from bot.config import Settings
 from bot.db import Database
 from bot.handoff import models as _handoff_models  # noqa: F401  (handoff tables on bot.models.Base)
@@ -53,6 +55,7 @@ def create_app(
     setup_delivery(app)  # customer outbox delivery, /console/outbox, /receipts/{token} (bot/delivery)
     setup_web_routes(app, rasa_url=rasa_public_url)  # widget demo page, bundle, /docs/api (no token)
     setup_console(app)  # the staff console under /console/ (staff login, no token)
+    app[OPENAPI_PARTS] = openapi_parts()  # served with the API's at /openapi.json and /docs/openapi.json
 
     async def close_db(_app: web.Application) -> None:
         if owns_db:
@@ -60,3 +63,21 @@ def create_app(
 
     app.on_cleanup.append(close_db)  # type: ignore[arg-type]  # aiosignal's generic, as in bot/handoff
     return app
+
+
+def openapi_parts() -> List[Part]:
+    """Descriptions of the routes the parts mounted by `create_app` add beside the API's."""
+    from bot.console.openapi import CONSOLE_PATHS, CONSOLE_SCHEMAS, CONSOLE_TAGS
+    from bot.delivery.openapi import DELIVERY_PATHS, DELIVERY_TAGS
+    from bot.web.openapi import PAGE_PATHS, PAGE_TAGS
+
+    return [
+        {"paths": CONSOLE_PATHS, "schemas": CONSOLE_SCHEMAS, "tags": CONSOLE_TAGS},
+        {"paths": PAGE_PATHS, "schemas": {}, "tags": PAGE_TAGS},
+        {"paths": DELIVERY_PATHS, "schemas": {}, "tags": DELIVERY_TAGS},
+    ]
+
+
+def openapi_document() -> Dict[str, Any]:
+    """The OpenAPI document the app of `create_app` serves (a fresh copy)."""
+    return _document(openapi_parts())

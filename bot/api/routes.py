@@ -15,7 +15,7 @@ from bot import accounts, cancellations, idempotency, identity, offers, outbox
 from bot.api import validation as v
 from bot.api.keys import DB, POLICY, SETTINGS, WAKE_DELIVERY
 from bot.api.middleware import json_response
-from bot.api.openapi import openapi_document
+from bot.api.openapi import app_document
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import InvalidField, Locked, NotFound, Unauthorized
@@ -175,7 +175,7 @@ async def health(request: web.Request) -> web.Response:
 
 @routes.get(OPENAPI.path)
 async def openapi(request: web.Request) -> web.Response:
-    return json_response(openapi_document())
+    return json_response(app_document(request.app))
 
 
 # --------------------------------------------------------------------------- verification

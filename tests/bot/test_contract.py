@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.api.openapi import openapi_document
 from bot.client import Auth, BackendClient
+from bot.server import openapi_document
 from contract import routes
 from contract.models import fields_of
 from contract.openapi import document

@@ -8,10 +8,9 @@ import secrets
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.api.openapi import openapi_document
 from bot.console import CANNED_PATH
 from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
-from bot.server import create_app
+from bot.server import create_app, openapi_document
 from tests.bot.conftest import TOKEN, Api, make_account
 from tests.handoff.conftest import Console, add_staff, make_settings
 from tests.handoff.test_queue import set_duty
