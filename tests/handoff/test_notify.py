@@ -178,7 +178,7 @@ async def test_refund_over_the_threshold_notifies_billing_and_queues_a_handoff(a
     )
     assert status == 200 and body["status"] == "under_review"
     notes = pending(db, kind="refund_over_threshold")
-    assert len(notes) == 1 and "$1500.00" in notes[0].body and account["account_number"] in notes[0].body
+    assert len(notes) == 1 and "$1,500.00" in notes[0].body and account["account_number"] in notes[0].body
     handoffs = db.transaction(
         lambda s: list(
             s.execute(select(Handoff).where(Handoff.conversation_id == who["X-Conversation-Id"])).scalars()
