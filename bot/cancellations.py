@@ -148,7 +148,7 @@ def write_receipt(
         f"We received your request to cancel {service_name} on {request.received_at.date().isoformat()}.",
         f"Confirmation number: {request.confirmation_number}",
         f"End date: {request.end_date.isoformat()}",
-        f"Balance due at cancellation: ${snap['balance']}",
+        f"Balance due at cancellation: {format_money(snap['balance'])}",
     ]
     if snap["return_deadline"]:
         lines.append(f"Return leased equipment by {snap['return_deadline']}.")

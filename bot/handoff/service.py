@@ -47,6 +47,7 @@ from bot.models import (
 )
 from bot.policy import Policy
 from contract.vocabulary.identifiers import EMAIL, normalize_email
+from contract.vocabulary.numbers import format_money
 
 REASON_RE = re.compile(r"^[a-z][a-z0-9_:.\-]{0,59}$")
 DUTY_MODES = ("auto", "on", "off")
@@ -840,7 +841,7 @@ def _on_new_task(session: Session, policy: Policy, task: StaffTask) -> None:
             channel = request.channel
     else:
         text = (
-            f"Refund over the threshold for {task.owner}: ${details.get('amount')} requested on account "
+            f"Refund over the threshold for {task.owner}: {format_money(details.get('amount'))} requested on account "
             f"{account.account_number}; it is waiting for your review in the billing queue."
         )
     notify(session, policy, rule, text)

@@ -80,13 +80,14 @@ def parse_amount(text: Any) -> Optional[Decimal]:
 
 
 def format_money(amount: Any, currency: Optional[str] = "USD") -> str:
-    """The one money format shown to customers: `$1,850.40` (USD) or `1,850.40 EUR`."""
+    """The one money format shown to people (customers and staff): `$1,850.40`, `-$5.00` (USD)
+    or `1,850.40 EUR`."""
     try:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         return str(amount)
     if currency in ("USD", "", None):
-        return f"${value:,}"
+        return f"{'-' if value < 0 else ''}${abs(value):,}"
     return f"{value:,} {currency}"
 
 

@@ -72,6 +72,7 @@ def test_amounts(text, expected):
 def test_one_money_format():
     assert format_money("1850.4") == "$1,850.40"
     assert format_money(Decimal("9.99")) == "$9.99"
+    assert format_money("-5.5") == "-$5.50"  # staff see credits this way (bot/handoff/words.py)
 
 
 @pytest.mark.parametrize(
