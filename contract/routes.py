@@ -120,6 +120,18 @@ QUOTE = Operation(
     {200: (s.Quotes, "OK"), **_UNKNOWN_SERVICE},
     query=s.QuoteQuery,
 )
+# The preview of branch h-words (POST .../preview, accounts.preview): declared here for the merge,
+# which adds it to OPERATIONS below, parses its body with shapes.PreviewBody in bot/api/routes.py
+# and builds BackendClient.preview on it.
+PREVIEW = Operation(
+    "POST",
+    f"{API}/services/{{service_id}}/preview",
+    "The whole summary the customer confirms before filing: service, end date, final bill, balance, "
+    "equipment to return and the terms (nothing is changed)",
+    ENDING,
+    {200: (s.Preview, "OK"), **_UNKNOWN_SERVICE},
+    body=s.PreviewBody,
+)
 OFFER = Operation(
     "POST",
     f"{API}/services/{{service_id}}/offer",

@@ -199,6 +199,31 @@ class Quotes(TypedDict):
     options: List[Quote]
 
 
+class PreviewBody(TypedDict):
+    when: EndKind
+    date: NotRequired[Annotated[str, Field(format="date", max_length=10, description="with when=date")]]
+    backup_confirmed: NotRequired[bool]
+
+
+class Preview(TypedDict):
+    """The whole summary the customer confirms before filing, as filing would settle it now."""
+
+    service: Service
+    when: EndKind
+    end_date: Day
+    refund: Money
+    final_bill_items: List[BillItem]
+    renewal_warning: Optional[str]
+    explanation: str
+    balance: Balance
+    equipment: Annotated[
+        List[Equipment], Field(description="devices still to return (no tracking number reported)")
+    ]
+    return_deadline: NullDay
+    non_return_fee_total: Money
+    terms: Annotated[str, Field(description="what the final yes accepts, in the customer's words")]
+
+
 # ----------------------------------------------------------------------------- offers
 
 
