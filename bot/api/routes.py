@@ -5,7 +5,7 @@ worker thread inside one transaction, and answers JSON."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Type, TypeVar, cast
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
@@ -44,6 +44,7 @@ from contract.routes import (
 from contract.validation import day, parse
 
 routes = web.RouteTableDef()
+T = TypeVar("T")
 SERVICE_NOT_FOUND = ("service_not_found", "No such service on this account.")
 
 
@@ -285,16 +286,23 @@ async def offer_outcome(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- cancellations
 
 
+def parse_end_choice(shape: Type[T], raw: Dict[str, Any]) -> T:
+    """``raw`` checked against a shape with an end choice (`when`, and `date` for an end on a
+    date): the date is read only for `when=date`, and then it is required."""
+    checked = dict(raw)
+    if checked.get("when") != "date":
+        checked.pop("date", None)
+    body = parse(shape, checked)
+    if cast(Dict[str, Any], body)["when"] == "date" and "date" not in cast(Dict[str, Any], body):
+        raise InvalidField("date", "is required")
+    return body
+
+
 @routes.post(FILE_CANCELLATION.path)
 async def file_cancellation(request: web.Request) -> web.Response:
     raw = await v.json_object(request)
     key = v.header(request, "Idempotency-Key")
-    checked = dict(raw)
-    if checked.get("when") != "date":
-        checked.pop("date", None)  # a date is read only for an end on a date
-    body = parse(shapes.CancellationBody, checked)
-    if body["when"] == "date" and "date" not in body:
-        raise InvalidField("date", "is required")
+    body = parse_end_choice(shapes.CancellationBody, raw)
     if not body["backup_confirmed"]:
         raise InvalidField("backup_confirmed", "must be true (the customer confirms their data is backed up)")
     if not body["terms_accepted"]:
