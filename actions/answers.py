@@ -7,7 +7,7 @@ promises the exact figures once the account is identified. The form (if any) con
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Text
+from typing import Any, Mapping, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -26,7 +26,7 @@ from .common import (
 from .requests import balance_text
 
 
-async def _quotes(auth, tracker) -> List[Dict[str, Any]]:
+async def _quotes(auth, tracker) -> Sequence[Mapping[str, Any]]:
     """End-date options of the service being cancelled; empty when none is chosen yet."""
     service_id = tracker.get_slot("service_id")
     if not service_id:

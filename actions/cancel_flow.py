@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -21,8 +21,8 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
-from bot.vocabulary.dates import parse_date
-from bot.vocabulary.reasons import find_reason, normalize_reason
+from contract.vocabulary.dates import parse_date
+from contract.vocabulary.reasons import find_reason, normalize_reason
 
 from . import messages
 from .common import (
@@ -166,7 +166,7 @@ async def _service_fixed(
     return await _offer_slots(dispatcher, auth, service_id, reason)
 
 
-def pending_buttons(service: Dict[str, Any]) -> List[tuple]:
+def pending_buttons(service: Mapping[str, Any]) -> List[tuple]:
     number = (service.get("pending_cancellation") or {}).get("confirmation_number")
     extra = f'{{"confirmation_number":"{number}"}}' if number else ""
     return [
@@ -176,7 +176,7 @@ def pending_buttons(service: Dict[str, Any]) -> List[tuple]:
     ]
 
 
-def is_pending(service: Dict[str, Any]) -> bool:
+def is_pending(service: Mapping[str, Any]) -> bool:
     return service.get("status") == "cancellation_pending"
 
 
@@ -184,8 +184,8 @@ async def _chosen(
     dispatcher: CollectingDispatcher,
     tracker: Tracker,
     auth: Optional[Auth],
-    service: Dict[str, Any],
-    services: List[Dict[str, Any]],
+    service: Mapping[str, Any],
+    services: Sequence[Mapping[str, Any]],
     confirmed: bool = False,
 ) -> Dict[Text, Any]:
     """Slots once ``service`` is picked: a pending one is explained and the flow ends there."""
@@ -205,7 +205,7 @@ async def _chosen(
 
 
 async def _take_all(
-    dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, active: List[Dict[str, Any]]
+    dispatcher: CollectingDispatcher, tracker: Tracker, auth: Auth, active: Sequence[Mapping[str, Any]]
 ) -> Dict[Text, Any]:
     """ "both" / "all of them": one at a time, each with its own summary and confirmation."""
     first, rest = active[0], active[1:]
@@ -596,7 +596,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             return {**slots, **forget_verification_dict()}
         except BackendError:
             return slots
-        quote = options[0] if options else {}
+        quote: Mapping[str, Any] = options[0] if options else {}
         say(dispatcher, messages.quoted(quote, iso))
         if when == "date" and quote.get("end_date"):
             slots["end_date"] = quote["end_date"]
@@ -662,7 +662,7 @@ class ActionAskServiceConfirmed(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
-        service: Dict[str, Any] = {"id": service_id, "name": tracker.get_slot("service_name")}
+        service: Mapping[str, Any] = {"id": service_id, "name": tracker.get_slot("service_name")}
         if auth is not None:
             try:
                 async with client() as backend:
@@ -680,7 +680,7 @@ class ActionAskEndWhen(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
-        options: List[Dict[str, Any]] = []
+        options: Sequence[Mapping[str, Any]] = []
         if auth is not None and service_id:
             try:
                 async with client() as backend:
@@ -775,7 +775,7 @@ class ActionCancelFinish(Action):
         try:
             async with client() as backend:
                 found = find_service(await backend.services(auth), next_id)
-            name = (found or {}).get("name") or next_id
+            name = (found.get("name") if found else None) or next_id
         except BackendError:
             pass
         say(dispatcher, messages.NEXT_SERVICE.format(name=name))

@@ -9,15 +9,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.client import Auth, BackendClient
-from bot.vocabulary.numbers import format_money
-from bot.vocabulary.reasons import REASONS as VOCABULARY_REASONS
+from contract.vocabulary.numbers import format_money
+from contract.vocabulary.reasons import REASONS as VOCABULARY_REASONS
 
 from . import messages
 
@@ -64,6 +64,7 @@ FLOW_SLOTS = [
 ]
 
 REASONS = VOCABULARY_REASONS
+S = TypeVar("S", bound=Mapping[str, Any])  # a service as the backend answers it (contract.shapes.Service)
 
 MENU_BUTTONS = messages.MENU_BUTTONS
 UNAVAILABLE_TEXT = messages.UNAVAILABLE
@@ -119,7 +120,7 @@ def say(dispatcher: CollectingDispatcher, text: str, pairs: Sequence[Tuple[str, 
 
 
 def money(amount: Any, currency: str = "USD") -> str:
-    """'1850.4' -> '$1,850.40' (the one money format, `bot.vocabulary.numbers`)."""
+    """'1850.4' -> '$1,850.40' (the one money format, `contract.vocabulary.numbers`)."""
     return format_money(amount, currency)
 
 
@@ -130,7 +131,7 @@ def is_positive(amount: Any) -> bool:
         return False
 
 
-def find_service(services: List[Dict[str, Any]], service_id: Optional[str]) -> Optional[Dict[str, Any]]:
+def find_service(services: Sequence[S], service_id: Optional[str]) -> Optional[S]:
     for s in services:
         if service_id and str(s.get("id", "")).upper() == str(service_id).upper():
             return s

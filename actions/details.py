@@ -16,9 +16,9 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.vocabulary.identifiers import find_factor, find_identifier
-from bot.vocabulary.numbers import find_confirmation
-from bot.vocabulary.reasons import find_reason
+from contract.vocabulary.identifiers import find_factor, find_identifier
+from contract.vocabulary.numbers import find_confirmation
+from contract.vocabulary.reasons import find_reason
 
 from . import messages
 from .common import MENU_BUTTONS, PROVIDED, is_verified, say

@@ -39,8 +39,8 @@ class ActionFallback(Action):
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.active_loop_name is None:
-            from bot.vocabulary.identifiers import find_identifier
-            from bot.vocabulary.numbers import find_confirmation
+            from contract.vocabulary.identifiers import find_identifier
+            from contract.vocabulary.numbers import find_confirmation
 
             from .details import ActionTakeDetails, wants_cancel
 

@@ -20,7 +20,7 @@ from bot.client import (
     Locked,
     VerificationFailed,
 )
-from bot.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
+from contract.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
 
 from . import messages
 from .common import (
@@ -43,7 +43,7 @@ NOT_RIGHT_IDENTIFIER = messages.NOT_AN_IDENTIFIER
 
 def parse_identifier(value: Any, entities: Optional[List[str]] = None) -> Optional[str]:
     """An account number (8 digits), an email or a phone number found in what was typed (the
-    rules are `bot.vocabulary.identifiers`, the same the backend applies)."""
+    rules are `contract.vocabulary.identifiers`, the same the backend applies)."""
     for candidate in list(entities or []) + [value]:
         if not candidate:
             continue

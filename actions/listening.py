@@ -3,19 +3,19 @@
 The forms' ``extract_<slot>`` methods use these before any intent-based routing: when a form
 asks for X, X's reader runs on the message, so "sorry, I already said it: jo@x.example" or "ok
 fine, I'll take the offer" fill X whatever intent the classifier chose. The readers themselves
-(identifiers, reasons, dates, yes/no) are `bot.vocabulary`, shared with the backend.
+(identifiers, reasons, dates, yes/no) are `contract.vocabulary`, shared with the backend.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.vocabulary.answers import read_yes_no
+from contract.vocabulary.answers import read_yes_no
 
 from .messages import PERSON_BUTTON, PERSON_CAN_HELP
 
@@ -154,7 +154,7 @@ def _words(text: str) -> List[str]:
     return re.findall(r"[a-z0-9-]+", text.lower())
 
 
-def _name_score(service: Dict[str, Any], words: List[str]) -> int:
+def _name_score(service: Mapping[str, Any], words: List[str]) -> int:
     score = 0
     for token in _words(str(service.get("name", ""))):
         variants = _SYNONYMS.get(token, {token})
@@ -167,10 +167,11 @@ def _name_score(service: Dict[str, Any], words: List[str]) -> int:
     return score
 
 
+S = TypeVar("S", bound=Mapping[str, Any])  # a service as the backend answers it (contract.shapes.Service)
 _CANCEL_WORD = re.compile(r"\b(cancel\w*|close|terminat\w*|end|stop|drop|get rid)\b", re.I)
 
 
-def match_services(services: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+def match_services(services: Sequence[S], text: str) -> List[S]:
     """The services ``text`` names: by ID, by list number or ordinal, by name words (with a few
     synonyms and typos). Empty when nothing, or nothing unambiguous, is named. In a longer
     message the sentences that ask to cancel are read first ("... keep the website hosting.
@@ -185,7 +186,7 @@ def match_services(services: List[Dict[str, Any]], text: str) -> List[Dict[str, 
     return _match_in(services, text)
 
 
-def _match_in(services: List[Dict[str, Any]], text: str) -> List[Dict[str, Any]]:
+def _match_in(services: Sequence[S], text: str) -> List[S]:
     low = text.lower().strip()
     if not services or not low:
         return []

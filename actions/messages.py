@@ -17,16 +17,16 @@ tests/vocabulary/test_texts.py renders every entry with sample data against the 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from bot.vocabulary.dates import human_date
-from bot.vocabulary.numbers import format_money
+from contract.vocabulary.dates import human_date
+from contract.vocabulary.numbers import format_money
 
 Button = Tuple[str, str]
 
 
 def money(amount: Any, currency: str = "USD") -> str:
-    """'1850.4' -> '$1,850.40' (the one money format, `bot.vocabulary.numbers`)."""
+    """'1850.4' -> '$1,850.40' (the one money format, `contract.vocabulary.numbers`)."""
     return format_money(amount, currency)
 
 
@@ -137,12 +137,12 @@ def locked(minutes: int) -> str:
 # --------------------------------------------------------------------------- services
 
 
-def service_label(service: Dict[str, Any]) -> str:
+def service_label(service: Mapping[str, Any]) -> str:
     """'Office Internet (SVC-6001)'."""
     return f"{service.get('name', 'Service')} ({service.get('id', '?')})"
 
 
-def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
+def bundle_warning(service: Mapping[str, Any]) -> Optional[str]:
     """Sentence warning that cancelling ``service`` affects the other members of its bundle."""
     bundle = service.get("bundle")
     if not bundle:
@@ -160,7 +160,7 @@ def bundle_warning(service: Dict[str, Any]) -> Optional[str]:
     )
 
 
-def pending_text(service: Dict[str, Any]) -> str:
+def pending_text(service: Mapping[str, Any]) -> str:
     """What the customer reads about a service whose cancellation is already filed."""
     pending = service.get("pending_cancellation") or {}
     number = pending.get("confirmation_number")
@@ -172,7 +172,7 @@ def pending_text(service: Dict[str, Any]) -> str:
     return text + ". Nothing new needs to be filed. Would you like to check its status or revoke it?"
 
 
-def pending_note(service: Dict[str, Any], other: Dict[str, Any]) -> str:
+def pending_note(service: Mapping[str, Any], other: Mapping[str, Any]) -> str:
     """Why the only service left to cancel is taken without asking."""
     number = (service.get("pending_cancellation") or {}).get("confirmation_number")
     return (
@@ -182,7 +182,7 @@ def pending_note(service: Dict[str, Any], other: Dict[str, Any]) -> str:
     )
 
 
-def service_list(active: Sequence[Dict[str, Any]], pending: Sequence[Dict[str, Any]]) -> str:
+def service_list(active: Sequence[Mapping[str, Any]], pending: Sequence[Mapping[str, Any]]) -> str:
     """The question listing the services to choose from (and the ones already requested)."""
     lines = [
         f"{n}. {service_label(s)}, {s.get('plan')}, {money(s.get('price'))}/"
@@ -203,7 +203,7 @@ def service_list(active: Sequence[Dict[str, Any]], pending: Sequence[Dict[str, A
     return "You have these services. Which one would you like to cancel?\n" + "\n".join(lines)
 
 
-def confirm_service(service: Dict[str, Any]) -> str:
+def confirm_service(service: Mapping[str, Any]) -> str:
     """ "Just to confirm ...?" with the bundle warning."""
     text = f"Just to confirm: you want to cancel {service_label(service)}?"
     warning = bundle_warning(service)
@@ -264,7 +264,7 @@ DATE_REFUSED = "That date doesn't work: {why}. Which date should it end?"
 DATE_REFUSED_WHY = "please choose another"
 
 
-def quoted(quote: Dict[str, Any], fallback_date: Optional[str]) -> str:
+def quoted(quote: Mapping[str, Any], fallback_date: Optional[str]) -> str:
     """The chosen end option as the backend quoted it."""
     parts = [f"Your service would end on {human_date(quote.get('end_date', fallback_date))}."]
     if quote.get("explanation"):
@@ -274,7 +274,7 @@ def quoted(quote: Dict[str, Any], fallback_date: Optional[str]) -> str:
     return " ".join(parts)
 
 
-def end_when_question(options: Sequence[Dict[str, Any]]) -> Tuple[str, List[Button]]:
+def end_when_question(options: Sequence[Mapping[str, Any]]) -> Tuple[str, List[Button]]:
     """The three end options with the backend's explanations, and their buttons."""
     by_when = {o.get("when"): o for o in options}
     imm = by_when.get("immediate", {})
@@ -321,14 +321,14 @@ FILING_UNANSWERED = (
 )
 
 
-def items_text(items: Sequence[Dict[str, Any]], currency: str = "USD") -> str:
+def items_text(items: Sequence[Mapping[str, Any]], currency: str = "USD") -> str:
     """Final-bill items on one line."""
     if not items:
         return "nothing further"
     return "; ".join(f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items)
 
 
-def equipment_lines(equipment: Sequence[Dict[str, Any]]) -> str:
+def equipment_lines(equipment: Sequence[Mapping[str, Any]]) -> str:
     """Devices with their non-return fee on one line."""
     return "; ".join(
         f"{e.get('model')} (serial ending {e.get('serial_last4')}): "
@@ -337,7 +337,7 @@ def equipment_lines(equipment: Sequence[Dict[str, Any]]) -> str:
     )
 
 
-def summary(preview: Dict[str, Any], *, fast: bool, chosen: bool) -> List[str]:
+def summary(preview: Mapping[str, Any], *, fast: bool, chosen: bool) -> List[str]:
     """The messages before the final question (design steps 7-9), from the backend's preview:
     on the full path the balance and the equipment each in its own message, then the summary
     with the terms and the question; on the fast path everything in one message."""
@@ -405,7 +405,7 @@ def summary(preview: Dict[str, Any], *, fast: bool, chosen: bool) -> List[str]:
     return messages + ["\n".join(line for line in lines if line)]
 
 
-def confirmation_text(filed: Dict[str, Any]) -> str:
+def confirmation_text(filed: Mapping[str, Any]) -> str:
     """The filed request: confirmation number, end, final bill, balance, equipment, next steps."""
     service = filed.get("service") or {}
     lines = [
@@ -469,7 +469,7 @@ STATUS_WORDS = {
 }
 
 
-def status_text(c: Dict[str, Any]) -> str:
+def status_text(c: Mapping[str, Any]) -> str:
     """A filed request's status."""
     service = c.get("service") or {}
     code = str(c.get("status") or "")
@@ -484,7 +484,7 @@ def status_text(c: Dict[str, Any]) -> str:
     return text
 
 
-def revoke_question(number: str, c: Optional[Dict[str, Any]]) -> str:
+def revoke_question(number: str, c: Optional[Mapping[str, Any]]) -> str:
     """ "Revoke ...?" with the request's service and end date when known."""
     detail = (
         f" for {service_label(c.get('service') or {})}, ending {human_date(c.get('end_date'))}" if c else ""
@@ -537,7 +537,7 @@ REFUND_IN_REVIEW = (
 )
 
 
-def balance_text(balance: Dict[str, Any], quote: Optional[Dict[str, Any]]) -> str:
+def balance_text(balance: Mapping[str, Any], quote: Optional[Mapping[str, Any]]) -> str:
     """What the customer owes and, with the quote of a chosen service, its final bill."""
     currency = balance.get("currency", "USD")
     if _positive(balance.get("balance")):
@@ -596,7 +596,7 @@ NO_EQUIPMENT_FOR_SERVICE = "There's no leased equipment to return for this servi
 NO_EQUIPMENT_ON_ACCOUNT = "There's no leased equipment to return on your account."
 
 
-def fees_answer(options: Sequence[Dict[str, Any]], devices: Sequence[Dict[str, Any]]) -> str:
+def fees_answer(options: Sequence[Mapping[str, Any]], devices: Sequence[Mapping[str, Any]]) -> str:
     """What the customer would still pay for each end option, and the non-return fees."""
     lines = ["Here's what you'd still pay for this service:"]
     for o in options:
@@ -612,7 +612,7 @@ def fees_answer(options: Sequence[Dict[str, Any]], devices: Sequence[Dict[str, A
     return "\n".join(lines)
 
 
-def refunds_answer(options: Sequence[Dict[str, Any]]) -> str:
+def refunds_answer(options: Sequence[Mapping[str, Any]]) -> str:
     """The refund of each end option."""
     lines = ["Refunds for this service:"]
     for o in options:
@@ -625,7 +625,7 @@ def refunds_answer(options: Sequence[Dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def equipment_answer(devices: Sequence[Dict[str, Any]], return_window_days: Any) -> str:
+def equipment_answer(devices: Sequence[Mapping[str, Any]], return_window_days: Any) -> str:
     """The devices to return, their fees and how."""
     lines = [
         f"Equipment to return (within {return_window_days} days after the "
@@ -669,7 +669,7 @@ HANDOFF_PENDING = (
 )
 
 
-def waiting_text(answer: Dict[str, Any]) -> str:
+def waiting_text(answer: Mapping[str, Any]) -> str:
     """What the customer is told while waiting: 'shortly' only when someone is available now,
     otherwise their place in line and the backend's expected wait."""
     position, minutes = answer.get("position"), answer.get("expected_wait_minutes")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from decimal import Decimal
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -24,7 +24,7 @@ from bot.client import (
     NotAuthorized,
     NotFound,
 )
-from bot.vocabulary.numbers import (
+from contract.vocabulary.numbers import (
     find_confirmation,
     find_tracking,
     normalize_confirmation,
@@ -53,7 +53,7 @@ from .listening import earlier_user_texts, is_question, latest_text, refuse, req
 
 
 def _normalise_confirmation(value: Any) -> Optional[str]:
-    """The confirmation number in what was typed (rules: `bot.vocabulary.numbers`)."""
+    """The confirmation number in what was typed (rules: `contract.vocabulary.numbers`)."""
     text = str(value or "")
     return normalize_confirmation(text) or find_confirmation(text)
 
@@ -418,7 +418,7 @@ async def balance_text(auth, service_id: Optional[str]) -> str:
     """What the customer owes and, when a service is chosen, its final bill."""
     async with client() as backend:
         balance = await backend.balance(auth)
-        quote: List[Dict[str, Any]] = []
+        quote: Sequence[Mapping[str, Any]] = []
         if service_id:
             try:
                 quote = await backend.quote(auth, service_id, "end_of_period")

@@ -76,10 +76,10 @@ async def _page_seconds(url: str, policy, since, until) -> float:
     import aiohttp
     from aiohttp.test_utils import TestServer
 
-    from bot.api import create_app
     from bot.config import Settings
     from bot.console import setup_console
     from bot.handoff.auth import upsert_staff
+    from bot.server import create_app
 
     db = Database(url)
     db.transaction(upsert_staff, "bench-supervisor", "Bench", "supervisor", "bench-password-123")

@@ -20,11 +20,11 @@ from typing import Dict, List
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import delete
 
-from bot.api import create_app
 from bot.config import Settings
 from bot.db import Database, upgrade
 from bot.fixtures import load_data
 from bot.models import VerificationLockout
+from bot.server import create_app
 
 TOKEN = "bench-token"
 ACCOUNT = {

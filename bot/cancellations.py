@@ -44,6 +44,7 @@ from bot.models import (
     utcnow,
 )
 from bot.policy import Policy, money
+from contract.vocabulary.numbers import CONFIRMATION_ALPHABET, format_money
 
 FILING_ATTEMPTS = 5
 
@@ -147,7 +148,7 @@ def write_receipt(
         f"We received your request to cancel {service_name} on {request.received_at.date().isoformat()}.",
         f"Confirmation number: {request.confirmation_number}",
         f"End date: {request.end_date.isoformat()}",
-        f"Balance due at cancellation: ${snap['balance']}",
+        f"Balance due at cancellation: {format_money(snap['balance'])}",
     ]
     if snap["return_deadline"]:
         lines.append(f"Return leased equipment by {snap['return_deadline']}.")
@@ -209,7 +210,7 @@ def _file_once(
     balance = account_balance(session, account.id)
     if policy.balance_blocks_filing and balance > 0:
         raise Conflict(
-            f"A balance of ${money(balance)} must be paid before cancelling. {policy.how_to_pay}",
+            f"A balance of {format_money(balance, policy.currency)} must be paid before cancelling. {policy.how_to_pay}",
             "balance_blocks_filing",
         )
     today = today_utc()
@@ -395,7 +396,7 @@ def revoke(session: Session, policy: Policy, who: Verified, number: str) -> Dict
     return cancellation_dict(session, policy, request)
 
 
-RMA_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+RMA_ALPHABET = CONFIRMATION_ALPHABET  # no 0/O, 1/I, as confirmation numbers
 TRACKING_RE = re.compile(r"^[A-Z0-9]{8,40}$")
 
 
@@ -498,7 +499,7 @@ def request_refund(
             routing.owner,
             "slack",
             "billing_alert",
-            f"Heads-up {routing.owner}: refund request of ${money(amount)} waiting for your review "
+            f"Heads-up {routing.owner}: refund request of {format_money(amount, policy.currency)} waiting for your review "
             f"(billing task #{task.id}).",
             account_id=who.account_id,
         )

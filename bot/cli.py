@@ -20,7 +20,7 @@ def _fail(message: str) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.server import build_app
+    from bot.server import create_app
 
     try:
         settings.require_token()
@@ -28,7 +28,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     except (ConfigError, PolicyError) as exc:
         return _fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = build_app(settings, policy=policy)  # API, widget pages, API reference, staff console
+    app = create_app(settings, policy=policy)  # API, widget pages, API reference, staff console
     web.run_app(
         app, host=args.host or settings.backend_host, port=args.port or settings.backend_port, access_log=None
     )

@@ -1,7 +1,8 @@
 """HTTP client of the backend store: the only way the action server talks to the backend.
 
-One method per endpoint of ``docs/contracts.md``; every backend error becomes a typed exception
-so that the actions stay thin. Nothing here logs a token, a verification handle, an identifier,
+One method per route of the contract (contract/routes.py): it sends and returns the contract's
+shapes (contract/shapes.py, checked by mypy), and every backend error becomes the contract's
+exception (contract/errors.py) so that the actions stay thin. Nothing here logs a token, a verification handle, an identifier,
 a factor or any other customer value: log lines name the endpoint and the status only.
 """
 
@@ -10,60 +11,32 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, cast
 
 import aiohttp
+
+from contract import errors, shapes
+from contract import routes as r
+from contract.routes import Operation
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BACKEND_URL = "http://127.0.0.1:8000"
-API = "/api/v1"
 
 
-class BackendError(Exception):
-    """Any error answer of the backend. ``code`` is the contract's ``error`` field."""
-
-    def __init__(self, message: str = "", *, status: int = 0, code: str = "") -> None:
-        super().__init__(message or code or f"backend error {status}")
-        self.message = message
-        self.status = status
-        self.code = code
-
-
-class VerificationFailed(BackendError):
-    """401 verification_failed: unknown account and wrong factor look the same."""
-
-
-class Locked(BackendError):
-    """429: verification is locked for ``retry_after`` seconds."""
-
-    def __init__(self, message: str = "", *, retry_after: int = 0, **kw: Any) -> None:
-        super().__init__(message, **kw)
-        self.retry_after = retry_after
-
-
-class NotAuthorized(BackendError):
-    """401 other than verification_failed: the handle expired or is not valid here."""
-
-
-class NotFound(BackendError):
-    """404."""
-
-
-class InvalidConfirmationNumber(BackendError):
-    """422 invalid_confirmation_number: the check character does not match."""
-
-
-class InvalidInput(BackendError):
-    """400, 413 or 422 (other than a bad confirmation number)."""
-
-
-class Conflict(BackendError):
-    """409, e.g. revoking after the end date, or a request that already exists."""
-
-
-class BackendUnavailable(BackendError):
-    """Connection refused, timeout, 5xx or an answer that is not JSON."""
+# The contract's errors (contract/errors.py), under the names the actions use: the client raises
+# the class of the backend's error answer.
+BackendError = errors.ApiError  # any error answer; ``code`` is the answer's ``error`` field
+VerificationFailed = errors.VerificationFailed  # 401: unknown account and wrong factor look the same
+Locked = errors.Locked  # 429: locked (or rate limited) for ``retry_after`` seconds
+NotAuthorized = (
+    errors.Unauthorized
+)  # 401/403 other than verification_failed: handle expired or not valid here
+NotFound = errors.NotFound  # 404
+InvalidConfirmationNumber = errors.InvalidConfirmationNumber  # 422: the check character does not match
+InvalidInput = errors.BadRequest  # 400, 413 or 422 (other than a bad confirmation number)
+Conflict = errors.Conflict  # 409, e.g. revoking after the end date, a request that already exists
+BackendUnavailable = errors.Unavailable  # connection refused, timeout, 5xx or an answer that is not JSON
 
 
 @dataclass(frozen=True)
@@ -173,15 +146,16 @@ class BackendClient:
 
     async def _request(
         self,
-        method: str,
-        path: str,
+        operation: Operation,
         *,
-        endpoint: str,
+        segments: Optional[Mapping[str, str]] = None,
         json: Optional[Mapping[str, Any]] = None,
         params: Optional[Mapping[str, str]] = None,
         auth: Optional[Auth] = None,
         headers: Optional[Mapping[str, str]] = None,
     ) -> Dict[str, Any]:
+        method, path = operation.method, operation.url(**(segments or {}))
+        endpoint = operation.path  # logged: the route's template, never a value of the customer
         all_headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
         if auth is not None:
             all_headers.update(auth.headers())
@@ -214,7 +188,7 @@ class BackendClient:
                         raise
         except (aiohttp.ClientError, asyncio.TimeoutError, TimeoutError) as exc:  # distinct before 3.11
             logger.warning("backend %s unreachable: %s", endpoint, type(exc).__name__)
-            raise BackendUnavailable("backend unreachable", code="unavailable") from None
+            raise BackendUnavailable("backend unreachable") from None
         finally:
             if own_session:
                 await session.close()
@@ -228,43 +202,43 @@ class BackendClient:
 
     # ------------------------------------------------------------------ endpoints
 
-    async def health(self) -> Dict[str, Any]:
-        return await self._request("GET", "/health", endpoint="health")
+    async def health(self) -> shapes.Health:
+        return cast(shapes.Health, await self._request(r.HEALTH))
 
-    async def verify_start(self, identifier: str, conversation_id: str, channel: str = "") -> Dict[str, Any]:
-        """-> ``{"attempt_id", "factors"}`` (same shape for unknown identifiers). The handle the
-        attempt yields is only accepted from ``channel``."""
-        body = {"identifier": identifier, "conversation_id": conversation_id}
+    async def verify_start(
+        self, identifier: str, conversation_id: str, channel: str = ""
+    ) -> shapes.VerifyStarted:
+        """The same shape for unknown identifiers. The handle the attempt yields is only
+        accepted from ``channel``."""
+        body: shapes.VerifyStartBody = {"identifier": identifier, "conversation_id": conversation_id}
         if channel:
             body["channel"] = channel
-        return await self._request("POST", f"{API}/verify/start", endpoint="verify/start", json=body)
+        return cast(shapes.VerifyStarted, await self._request(r.VERIFY_START, json=body))
 
-    async def send_otp(self, attempt_id: str) -> Dict[str, Any]:
-        """-> ``{"sent": true, "to": masked}``."""
-        return await self._request(
-            "POST", f"{API}/verify/otp", endpoint="verify/otp", json={"attempt_id": attempt_id}
-        )
+    async def send_otp(self, attempt_id: str) -> shapes.OtpSent:
+        body: shapes.SendOtpBody = {"attempt_id": attempt_id}
+        return cast(shapes.OtpSent, await self._request(r.SEND_OTP, json=body))
 
-    async def verify(self, attempt_id: str, factor: str, factor_type: Optional[str] = None) -> Dict[str, Any]:
-        """-> ``{"handle", "expires_at", "customer_first_name"}``.
-
-        Raises VerificationFailed (401) or Locked (429).
-        """
-        body: Dict[str, Any] = {"attempt_id": attempt_id, "factor": factor}
+    async def verify(
+        self, attempt_id: str, factor: str, factor_type: Optional[str] = None
+    ) -> shapes.Verified:
+        """Raises VerificationFailed (401) or Locked (429)."""
+        body: shapes.VerifyBody = {"attempt_id": attempt_id, "factor": factor}
         if factor_type:
-            body["factor_type"] = factor_type
-        return await self._request("POST", f"{API}/verify", endpoint="verify", json=body)
+            body["factor_type"] = cast(shapes.FactorType, factor_type)
+        return cast(shapes.Verified, await self._request(r.VERIFY, json=body))
 
-    async def services(self, auth: Auth) -> List[Dict[str, Any]]:
-        body = await self._request("GET", f"{API}/services", endpoint="services", auth=auth)
+    async def services(self, auth: Auth) -> List[shapes.Service]:
+        body = cast(shapes.Services, await self._request(r.SERVICES, auth=auth))
         return list(body.get("services") or [])
 
-    async def balance(self, auth: Auth) -> Dict[str, Any]:
-        return await self._request("GET", f"{API}/balance", endpoint="balance", auth=auth)
+    async def balance(self, auth: Auth) -> shapes.Balance:
+        return cast(shapes.Balance, await self._request(r.BALANCE, auth=auth))
 
-    async def equipment(self, auth: Auth, service_id: Optional[str] = None) -> Dict[str, Any]:
-        params = {"service_id": service_id} if service_id else None
-        return await self._request("GET", f"{API}/equipment", endpoint="equipment", auth=auth, params=params)
+    async def equipment(self, auth: Auth, service_id: Optional[str] = None) -> shapes.EquipmentList:
+        query: shapes.EquipmentQuery = {"service_id": service_id} if service_id else {}
+        answer = await self._request(r.EQUIPMENT, auth=auth, params=cast(Mapping[str, str], query) or None)
+        return cast(shapes.EquipmentList, answer)
 
     async def quote(
         self,
@@ -272,21 +246,20 @@ class BackendClient:
         service_id: str,
         when: Optional[str] = None,
         date: Optional[str] = None,
-    ) -> List[Dict[str, Any]]:
-        """-> list of Quote; all options without ``when``."""
-        params: Dict[str, str] = {}
+    ) -> List[shapes.Quote]:
+        """All options without ``when``."""
+        query: shapes.QuoteQuery = {}
         if when:
-            params["when"] = when
+            query["when"] = cast(shapes.EndKind, when)
         if date:
-            params["date"] = date
+            query["date"] = date
         body = await self._request(
-            "GET",
-            f"{API}/services/{_seg(service_id)}/quote",
-            endpoint="quote",
+            r.QUOTE,
+            segments={"service_id": service_id},
             auth=auth,
-            params=params or None,
+            params=cast(Mapping[str, str], query) or None,
         )
-        return list(body.get("options") or [])
+        return list(cast(shapes.Quotes, body).get("options") or [])
 
     async def preview(
         self,
@@ -296,19 +269,19 @@ class BackendClient:
         date: Optional[str] = None,
         *,
         backup_confirmed: bool = False,
-    ) -> Dict[str, Any]:
-        """-> Preview: the whole summary to confirm (service, end date, final bill, balance,
-        equipment to return, terms) in one call; nothing is changed."""
-        body: Dict[str, Any] = {"when": when, "backup_confirmed": bool(backup_confirmed)}
+    ) -> shapes.Preview:
+        """The whole summary to confirm (service, end date, final bill, balance, equipment to
+        return, terms) in one call; nothing is changed."""
+        body: shapes.PreviewBody = {
+            "when": cast(shapes.EndKind, when),
+            "backup_confirmed": bool(backup_confirmed),
+        }
         if date:
             body["date"] = date
-        return await self._request(
-            "POST",
-            f"{API}/services/{_seg(service_id)}/preview",
-            endpoint="preview",
-            auth=auth,
-            json=body,
+        answer = await self._request(
+            r.PREVIEW, segments={"service_id": service_id}, auth=auth, json=cast(Mapping[str, Any], body)
         )
+        return cast(shapes.Preview, answer)
 
     async def make_offer(
         self,
@@ -316,29 +289,30 @@ class BackendClient:
         service_id: str,
         reason: Optional[str],
         idempotency_key: Optional[str] = None,
-    ) -> Optional[Dict[str, Any]]:
+    ) -> Optional[shapes.Offer]:
+        request: shapes.OfferBody = {"reason": reason}
         body = await self._request(
-            "POST",
-            f"{API}/services/{_seg(service_id)}/offer",
-            endpoint="offer",
+            r.OFFER,
+            segments={"service_id": service_id},
             auth=auth,
-            json={"reason": reason},
+            json=request,
             headers=_key_header(idempotency_key),
         )
-        return body.get("offer")
+        return cast(shapes.OfferMade, body).get("offer")
 
     async def offer_outcome(
         self, auth: Auth, offer_id: str, accepted: bool, idempotency_key: Optional[str] = None
-    ) -> Dict[str, Any]:
+    ) -> shapes.OfferDecided:
         """A replay with the same ``idempotency_key`` answers the first outcome again."""
-        return await self._request(
-            "POST",
-            f"{API}/offers/{_seg(offer_id)}/outcome",
-            endpoint="offer/outcome",
+        request: shapes.OutcomeBody = {"accepted": bool(accepted)}
+        body = await self._request(
+            r.OFFER_OUTCOME,
+            segments={"offer_id": offer_id},
             auth=auth,
-            json={"accepted": bool(accepted)},
+            json=request,
             headers=_key_header(idempotency_key),
         )
+        return cast(shapes.OfferDecided, body)
 
     async def file_cancellation(
         self,
@@ -352,10 +326,10 @@ class BackendClient:
         backup_confirmed: bool = True,
         terms_accepted: bool = True,
         channel: str = "rest",
-    ) -> Dict[str, Any]:
-        body: Dict[str, Any] = {
+    ) -> shapes.Cancellation:
+        body: shapes.CancellationBody = {
             "service_id": service_id,
-            "when": when,
+            "when": cast(shapes.EndKind, when),
             "reason": reason,
             "backup_confirmed": backup_confirmed,
             "terms_accepted": terms_accepted,
@@ -363,34 +337,28 @@ class BackendClient:
         }
         if date:
             body["date"] = date
-        return await self._request(
-            "POST",
-            f"{API}/cancellations",
-            endpoint="cancellations",
-            auth=auth,
-            json=body,
-            headers={"Idempotency-Key": idempotency_key},
+        answer = await self._request(
+            r.FILE_CANCELLATION, auth=auth, json=body, headers={"Idempotency-Key": idempotency_key}
         )
+        return cast(shapes.Cancellation, answer)
 
-    async def get_cancellation(self, auth: Auth, confirmation_number: str) -> Dict[str, Any]:
-        return await self._request(
-            "GET",
-            f"{API}/cancellations/{_seg(confirmation_number)}",
-            endpoint="cancellations/get",
-            auth=auth,
+    async def get_cancellation(self, auth: Auth, confirmation_number: str) -> shapes.Cancellation:
+        answer = await self._request(
+            r.CANCELLATION, segments={"confirmation_number": confirmation_number}, auth=auth
         )
+        return cast(shapes.Cancellation, answer)
 
     async def revoke_cancellation(
         self, auth: Auth, confirmation_number: str, idempotency_key: Optional[str] = None
-    ) -> Dict[str, Any]:
+    ) -> shapes.Cancellation:
         """With ``idempotency_key``, a retried revoke answers the first answer (not 409)."""
-        return await self._request(
-            "POST",
-            f"{API}/cancellations/{_seg(confirmation_number)}/revoke",
-            endpoint="cancellations/revoke",
+        answer = await self._request(
+            r.REVOKE,
+            segments={"confirmation_number": confirmation_number},
             auth=auth,
             headers=_key_header(idempotency_key),
         )
+        return cast(shapes.Cancellation, answer)
 
     async def report_tracking(
         self,
@@ -399,18 +367,18 @@ class BackendClient:
         tracking_number: str,
         equipment_id: Optional[str] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Dict[str, Any]:
-        body: Dict[str, Any] = {"tracking_number": tracking_number}
+    ) -> shapes.TrackingRecorded:
+        body: shapes.TrackingBody = {"tracking_number": tracking_number}
         if equipment_id:
             body["equipment_id"] = equipment_id
-        return await self._request(
-            "POST",
-            f"{API}/cancellations/{_seg(confirmation_number)}/tracking",
-            endpoint="cancellations/tracking",
+        answer = await self._request(
+            r.TRACKING,
+            segments={"confirmation_number": confirmation_number},
             auth=auth,
             json=body,
             headers=_key_header(idempotency_key),
         )
+        return cast(shapes.TrackingRecorded, answer)
 
     async def request_refund(
         self,
@@ -420,20 +388,16 @@ class BackendClient:
         service_id: Optional[str] = None,
         *,
         idempotency_key: str,
-    ) -> Dict[str, Any]:
+    ) -> shapes.Refund:
         """File a refund request once per ``idempotency_key`` (required: a retry never files a
         second refund; the same key with another amount is a Conflict)."""
-        body: Dict[str, Any] = {"amount": amount, "reason": reason}
+        body: shapes.RefundBody = {"amount": amount, "reason": reason}
         if service_id:
             body["service_id"] = service_id
-        return await self._request(
-            "POST",
-            f"{API}/refunds",
-            endpoint="refunds",
-            auth=auth,
-            json=body,
-            headers={"Idempotency-Key": idempotency_key},
+        answer = await self._request(
+            r.REFUNDS, auth=auth, json=body, headers={"Idempotency-Key": idempotency_key}
         )
+        return cast(shapes.Refund, answer)
 
     async def request_handoff(
         self,
@@ -443,57 +407,22 @@ class BackendClient:
         channel: Optional[str] = None,
         auth: Optional[Auth] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Dict[str, Any]:
-        """Queue the chat for staff. ``POST /api/v1/handoffs`` (docs/handoff.md): the answer has
-        ``on_duty`` (the action pauses the conversation when true) and, off duty,
-        ``next_opening_text``. A NotFound means the handoff queue is not deployed."""
-        body: Dict[str, Any] = {"conversation_id": conversation_id, "reason": reason}
+    ) -> shapes.QueuedHandoff:
+        """Queue the chat for staff (docs/handoff.md): the answer has ``on_duty`` (the action
+        pauses the conversation when true) and, off duty, ``next_opening_text``. A NotFound means
+        the handoff queue is not deployed."""
+        body: shapes.HandoffBody = {"conversation_id": conversation_id, "reason": reason}
         if channel:
             body["channel"] = channel
-        return await self._request(
-            "POST",
-            f"{API}/handoffs",
-            endpoint="handoffs",
-            auth=auth,
-            json=body,
-            headers=_key_header(idempotency_key),
-        )
+        answer = await self._request(r.HANDOFFS, auth=auth, json=body, headers=_key_header(idempotency_key))
+        return cast(shapes.QueuedHandoff, answer)
 
 
 def _key_header(idempotency_key: Optional[str]) -> Optional[Dict[str, str]]:
     return {"Idempotency-Key": idempotency_key} if idempotency_key else None
 
 
-def _seg(value: str) -> str:
-    """Quote one path segment (ids come from users: no slashes or dots may escape)."""
-    from urllib.parse import quote
-
-    return quote(str(value), safe="")
-
-
 def _error_for(status: int, body: Dict[str, Any], retry_header: Optional[str], endpoint: str) -> BackendError:
-    code = str(body.get("error") or "")
-    message = str(body.get("message") or "")
-    logger.info("backend %s answered %s %s", endpoint, status, code)
-    if status == 429:
-        retry_after = body.get("retry_after", retry_header)
-        try:
-            seconds = int(float(retry_after))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            seconds = 0
-        return Locked(message, retry_after=seconds, status=status, code=code)
-    if status == 401:
-        if code == "verification_failed":
-            return VerificationFailed(message, status=status, code=code)
-        return NotAuthorized(message, status=status, code=code)
-    if status == 404:
-        return NotFound(message, status=status, code=code)
-    if status == 409:
-        return Conflict(message, status=status, code=code)
-    if status == 422 and code == "invalid_confirmation_number":
-        return InvalidConfirmationNumber(message, status=status, code=code)
-    if status in (400, 413, 422):
-        return InvalidInput(message, status=status, code=code)
-    if status == 403:
-        return NotAuthorized(message, status=status, code=code)
-    return BackendUnavailable(message, status=status, code=code)
+    error = errors.from_answer(status, body, retry_header)
+    logger.info("backend %s answered %s %s", endpoint, status, error.code)
+    return error

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import secrets
 
-from bot.vocabulary.numbers import CONFIRMATION_ALPHABET as ALPHABET
-from bot.vocabulary.numbers import format_confirmation as format_number  # noqa: F401
-from bot.vocabulary.numbers import normalize_confirmation as normalize  # noqa: F401
+from contract.vocabulary.numbers import CONFIRMATION_ALPHABET as ALPHABET
+from contract.vocabulary.numbers import format_confirmation as format_number  # noqa: F401
+from contract.vocabulary.numbers import normalize_confirmation as normalize  # noqa: F401
 
 BASE = len(ALPHABET)  # 32
 RANDOM_LENGTH = 11

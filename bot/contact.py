@@ -1,12 +1,12 @@
 """Contact points: normalise and mask. The identifier rules themselves (account number, email,
-phone) live in `bot.vocabulary.identifiers`, shared with the action server."""
+phone) live in `contract.vocabulary.identifiers`, shared with the action server."""
 
 from __future__ import annotations
 
 import re
 
-from bot.vocabulary.identifiers import classify_identifier, normalize_email  # noqa: F401
-from bot.vocabulary.identifiers import normalize_phone as _read_phone
+from contract.vocabulary.identifiers import classify_identifier, normalize_email  # noqa: F401
+from contract.vocabulary.identifiers import normalize_phone as _read_phone
 
 
 def normalize_phone(phone: str) -> str:

@@ -51,7 +51,7 @@ _identifier_hash_key: bytes | None = None
 
 
 def set_identifier_hash_key(key: str) -> None:
-    """Install the secret of the keyed hashes below (IDENTIFIER_HASH_KEY; bot.api.create_app does
+    """Install the secret of the keyed hashes below (IDENTIFIER_HASH_KEY; bot.server.create_app does
     it at start-up). Without it nobody can recompute a key from a guessed email, phone or
     conversation id, as one could with a plain SHA-256."""
     global _identifier_hash_key

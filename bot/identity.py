@@ -40,8 +40,9 @@ from bot.models import (
     iso_utc,
     utcnow,
 )
+from contract.shapes import FACTOR_TYPES
 
-FACTORS = ["zip", "pin", "otp"]
+FACTORS = list(FACTOR_TYPES)
 FACTOR_LENGTHS = {5: "zip", 4: "pin", 6: "otp"}
 OTP_TTL = timedelta(minutes=10)
 OTP_MAX_SENDS = 3

@@ -20,10 +20,10 @@ from pydantic import BaseModel, ValidationError, root_validator, validator
 from pydantic.fields import ModelField
 
 from bot import wording
-from bot.vocabulary.reasons import REASONS
+from contract.vocabulary.numbers import wire_money
+from contract.vocabulary.reasons import REASONS
 
 OFFER_KINDS = ("discount", "downgrade", "pause", "plan_switch")
-END_KINDS = ("immediate", "end_of_period", "date")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CENT = Decimal("0.01")
 
@@ -32,9 +32,7 @@ class PolicyError(Exception):
     """The policy file is invalid; the message starts with the offending field."""
 
 
-def money(value: Decimal) -> str:
-    """Format an amount as a decimal string with two places."""
-    return str(Decimal(value).quantize(CENT))
+money = wire_money  # an amount as the API writes it: a decimal string with two places
 
 
 # --------------------------------------------------------------------------- data

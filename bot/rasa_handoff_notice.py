@@ -3,7 +3,7 @@ updates at once (server-sent events, docs/handoff.md) instead of polling Rasa.
 
 Runs inside the Rasa server: RedactingTrackerStore.save calls `conversation_saved` after each
 commit. Only conversations that are paused (a person handles them) or that just asked for a person
-are reported; the POST (`/api/v1/handoffs/activity`, service token) is fire-and-forget and never
+are reported; the POST (`/api/v1/handoffs/activity`, contract.routes.HANDOFF_ACTIVITY, service token) is fire-and-forget and never
 delays or fails the customer's turn. Off without BACKEND_URL / BACKEND_SERVICE_TOKEN.
 """
 
@@ -16,6 +16,8 @@ from typing import Any, Dict, Iterable, Optional, Set
 import aiohttp
 
 from bot.rasa_settings import rasa_settings
+from contract.routes import HANDOFF_ACTIVITY
+from contract.shapes import ConversationBody
 
 log = logging.getLogger("bot.rasa_handoff_notice")
 _session: Optional[aiohttp.ClientSession] = None
@@ -29,12 +31,11 @@ def worth_telling(paused: bool, events: Iterable[Dict[str, Any]]) -> bool:
 
 async def _post(url: str, token: str, conversation_id: str) -> None:
     global _session
+    body: ConversationBody = {"conversation_id": conversation_id}
     try:
         if _session is None or _session.closed:
             _session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
-        async with _session.post(
-            url, json={"conversation_id": conversation_id}, headers={"Authorization": f"Bearer {token}"}
-        ) as answer:
+        async with _session.post(url, json=body, headers={"Authorization": f"Bearer {token}"}) as answer:
             await answer.read()
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         log.debug("handoff activity not delivered: %s", type(exc).__name__)
@@ -47,7 +48,7 @@ def conversation_saved(conversation_id: str, paused: bool, events: Iterable[Dict
     if not base or not token or not worth_telling(paused, events):
         return
     task = asyncio.get_running_loop().create_task(
-        _post(base.rstrip("/") + "/api/v1/handoffs/activity", token, conversation_id)
+        _post(base.rstrip("/") + HANDOFF_ACTIVITY.path, token, conversation_id)
     )
     _pending.add(task)  # keep a reference until done
     task.add_done_callback(_pending.discard)

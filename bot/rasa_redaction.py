@@ -17,6 +17,7 @@ import re
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from bot.rasa_sealing import seal, unseal
+from contract.vocabulary.identifiers import EMAIL_LIKE
 
 REDACTED = "[redacted]"
 SENSITIVE_SLOTS = frozenset({"account_identifier", "verification_factor"})
@@ -28,10 +29,11 @@ _MONTH_BEFORE = re.compile(
 )
 
 _ISO_DATE = r"\d{4}-\d{2}-\d{2}"
-_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 # A run of 5+ digits (ZIP, one-time code, account number) or a phone number written with
 # separators (7+ digits in all). ISO dates are matched first so that they survive.
-_PATTERN = re.compile(rf"(?P<date>\b{_ISO_DATE}\b)|(?P<email>{_EMAIL})|(?P<digits>[+(]?\d(?:[\d\s().-]*\d)?)")
+_PATTERN = re.compile(
+    rf"(?P<date>\b{_ISO_DATE}\b)|(?P<email>{EMAIL_LIKE})|(?P<digits>[+(]?\d(?:[\d\s().-]*\d)?)"
+)
 
 
 def mask_text(text: Optional[str]) -> Optional[str]:

@@ -3,7 +3,7 @@ items, the terms of a cancellation, next steps, SOP replies and refund messages.
 
 The rules that decide *which* of these applies (dates, counts, thresholds) stay in
 `bot/policy.py`; these functions only put the decided facts into words. Money goes through
-`bot.vocabulary.numbers.format_money`, dates through `bot.vocabulary.dates.human_date` (the
+`contract.vocabulary.numbers.format_money`, dates through `contract.vocabulary.dates.human_date` (the
 text rules of tests/text_rules.py are checked on every one in tests/vocabulary/test_texts.py).
 """
 
@@ -13,8 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import List, Optional
 
-from bot.vocabulary.dates import human_date
-from bot.vocabulary.numbers import format_money
+from contract.vocabulary.dates import human_date
+from contract.vocabulary.numbers import format_money
 
 # --------------------------------------------------------------------------- quotes
 

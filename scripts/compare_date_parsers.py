@@ -3,7 +3,7 @@
 Runs each available parser on the same ~40 expressions, relative to a fixed today, and prints
 hits per parser: ``dateparser`` alone, Microsoft Recognizers-Text (``recognizers-text-suite``,
 if importable: it needs an old ``emoji``, so it is run from a scratch virtualenv, never the
-project's), and the project's reader (`bot.vocabulary.dates.parse_date`: a few rules, then
+project's), and the project's reader (`contract.vocabulary.dates.parse_date`: a few rules, then
 dateparser). Usage: ``python scripts/compare_date_parsers.py [--only recognizers]``.
 """
 
@@ -88,7 +88,7 @@ def with_recognizers(text: str):
 
 def with_project(text: str):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from bot.vocabulary.dates import parse_date
+    from contract.vocabulary.dates import parse_date
 
     return parse_date(text, TODAY)
 

@@ -1,4 +1,7 @@
-"""Typed keys of what the app holds: settings, policy, database."""
+"""Typed keys of what the app holds: settings, policy, database, and how to wake the outbox's
+deliverer (set by bot.delivery, so that the API need not import it)."""
+
+from typing import Callable
 
 from aiohttp import web
 
@@ -9,3 +12,4 @@ from bot.policy import Policy
 SETTINGS = web.AppKey("settings", Settings)
 POLICY = web.AppKey("policy", Policy)
 DB = web.AppKey("db", Database)
+WAKE_DELIVERY: web.AppKey[Callable[[], None]] = web.AppKey("wake_delivery")

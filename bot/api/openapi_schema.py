@@ -1,14 +1,17 @@
-"""Building blocks of the OpenAPI document (bot/api/openapi.py and the parts describing the staff
-console and the web pages): schema snippets, JSON bodies and answers, operations."""
+"""Building blocks of the hand-written parts of the OpenAPI document: the staff console's, the
+public pages' and the delivery's routes (the API of the action server is generated from
+contract/). Schema snippets, JSON bodies and answers, operations."""
 
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional
 
+from contract.vocabulary.numbers import MONEY_PATTERN
+
 STRING = {"type": "string"}
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
-MONEY = {"type": "string", "pattern": r"^-?\d+\.\d{2}$", "example": "123.45"}
+MONEY = {"type": "string", "pattern": MONEY_PATTERN, "example": "123.45"}
 DATE = {"type": "string", "format": "date"}
 NULL_DATE = {"type": "string", "format": "date", "nullable": True}
 DATE_TIME = {"type": "string", "format": "date-time"}

@@ -1,9 +1,11 @@
-"""HTTP handlers of the backend API (docs/contracts.md). Each one validates its input, runs the
-business function in a worker thread inside one transaction, and answers JSON."""
+"""HTTP handlers of the backend API (contract/routes.py, docs/contracts.md). Each one checks its
+input against the contract's shape (contract.validation.parse), runs the business function in a
+worker thread inside one transaction, and answers JSON."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional
+from decimal import Decimal
+from typing import Any, Callable, Dict, Optional, Type, TypeVar, cast
 
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
@@ -11,16 +13,39 @@ from sqlalchemy.orm import Session
 
 from bot import accounts, cancellations, idempotency, identity, offers, outbox
 from bot.api import validation as v
-from bot.api.keys import DB, POLICY, SETTINGS
+from bot.api.keys import DB, POLICY, SETTINGS, WAKE_DELIVERY
 from bot.api.middleware import json_response
-from bot.api.openapi import openapi_document
+from bot.api.openapi import app_document
 from bot.config import Settings
 from bot.db import Database
-from bot.errors import Locked, NotFound, Unauthorized
+from bot.errors import InvalidField, Locked, NotFound, Unauthorized
 from bot.identity import Verified
-from bot.policy import END_KINDS, Policy
+from bot.policy import Policy
+from contract import shapes
+from contract.routes import (
+    BALANCE,
+    CANCELLATION,
+    DEV_OUTBOX,
+    EQUIPMENT,
+    FILE_CANCELLATION,
+    HEALTH,
+    OFFER,
+    OFFER_OUTCOME,
+    OPENAPI,
+    PREVIEW,
+    QUOTE,
+    REFUNDS,
+    REVOKE,
+    SEND_OTP,
+    SERVICES,
+    TRACKING,
+    VERIFY,
+    VERIFY_START,
+)
+from contract.validation import day, parse
 
 routes = web.RouteTableDef()
+T = TypeVar("T")
 SERVICE_NOT_FOUND = ("service_not_found", "No such service on this account.")
 
 
@@ -144,44 +169,45 @@ def account_scope(account_id: int) -> str:
 # --------------------------------------------------------------------------- public
 
 
-@routes.get("/health")
+@routes.get(HEALTH.path)
 async def health(request: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
+    answer: shapes.Health = {"status": "ok"}
+    return json_response(answer)
 
 
-@routes.get("/openapi.json")
+@routes.get(OPENAPI.path)
 async def openapi(request: web.Request) -> web.Response:
-    return json_response(openapi_document())
+    return json_response(app_document(request.app))
 
 
 # --------------------------------------------------------------------------- verification
 
 
-@routes.post("/api/v1/verify/start")
+@routes.post(VERIFY_START.path)
 async def verify_start(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    identifier = v.string(body, "identifier", max_len=254)
-    conversation_id = v.string(body, "conversation_id")
-    channel = v.string(body, "channel", required=False, nullable=True, max_len=40) or ""
-    result = await _db(request).run(identity.start, _settings(request), identifier, conversation_id, channel)
+    body = parse(shapes.VerifyStartBody, await v.json_object(request))
+    result = await _db(request).run(
+        identity.start,
+        _settings(request),
+        body["identifier"],
+        body["conversation_id"],
+        body.get("channel") or "",
+    )
     return json_response(result)
 
 
-@routes.post("/api/v1/verify/otp")
+@routes.post(SEND_OTP.path)
 async def verify_otp(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    attempt_id = v.string(body, "attempt_id", max_len=100)
-    answer = await _db(request).run(identity.send_otp, _settings(request), attempt_id)
+    body = parse(shapes.SendOtpBody, await v.json_object(request))
+    answer = await _db(request).run(identity.send_otp, _settings(request), body["attempt_id"])
     _wake_delivery(request)
     return json_response(answer, status=202)
 
 
-@routes.post("/api/v1/verify")
+@routes.post(VERIFY.path)
 async def verify(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    attempt_id = v.string(body, "attempt_id", max_len=100)
-    factor = v.string(body, "factor", max_len=10)
-    factor_type = v.string(body, "factor_type", required=False, nullable=True, choices=identity.FACTORS)
+    body = parse(shapes.VerifyBody, await v.json_object(request))
+    attempt_id, factor, factor_type = body["attempt_id"], body["factor"], body.get("factor_type")
     identity.factor_type_of(factor, factor_type)  # 422 for a malformed factor, before any lookup
     db = _db(request)
     stored = await db.run(identity.verify_target, attempt_id, factor, factor_type)
@@ -199,31 +225,33 @@ async def verify(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- account
 
 
-@routes.get("/api/v1/services")
+@routes.get(SERVICES.path)
 async def services(request: web.Request) -> web.Response:
     return json_response(
         await as_customer(request, lambda s, p, who: accounts.list_services(s, who.account_id))
     )
 
 
-@routes.get("/api/v1/balance")
+@routes.get(BALANCE.path)
 async def balance(request: web.Request) -> web.Response:
     return json_response(await as_customer(request, lambda s, p, who: accounts.balance(s, p, who.account_id)))
 
 
-@routes.get("/api/v1/equipment")
+@routes.get(EQUIPMENT.path)
 async def equipment(request: web.Request) -> web.Response:
-    service_id = v.string(dict(request.query), "service_id", required=False, max_len=40)
+    service_id = parse(shapes.EquipmentQuery, request.query).get("service_id")
     return json_response(
         await as_customer(request, lambda s, p, who: accounts.equipment(s, p, who.account_id, service_id))
     )
 
 
-@routes.get("/api/v1/services/{service_id}/quote")
+@routes.get(QUOTE.path)
 async def quote(request: web.Request) -> web.Response:
-    query = dict(request.query)
-    when = v.string(query, "when", required=False, choices=END_KINDS)
-    end_date = v.iso_date(v.string(query, "date", required=when == "date", max_len=10), "date")
+    query = parse(shapes.QuoteQuery, request.query)
+    when = query.get("when")
+    if when == "date" and "date" not in query:
+        raise InvalidField("date", "is required")
+    end_date = day(query["date"]) if "date" in query else None
     service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
     return json_response(
         await as_customer(
@@ -235,12 +263,11 @@ async def quote(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/api/v1/services/{service_id}/preview")
+@routes.post(PREVIEW.path)
 async def preview(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    when = v.string(body, "when", choices=END_KINDS)
-    end_date = v.iso_date(v.string(body, "date", max_len=10), "date") if when == "date" else None
-    backup_confirmed = v.boolean(body, "backup_confirmed") if "backup_confirmed" in body else False
+    body = parse_end_choice(shapes.PreviewBody, await v.json_object(request))
+    end_date = day(body["date"]) if "date" in body else None
+    backup_confirmed = bool(body.get("backup_confirmed", False))
     service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
     return json_response(
         await as_customer(
@@ -250,7 +277,7 @@ async def preview(request: web.Request) -> web.Response:
                 p,
                 who.account_id,
                 service_id,
-                when,
+                body["when"],
                 end_date,
                 backup_confirmed,
                 conversation_id=who.conversation_id,
@@ -259,21 +286,21 @@ async def preview(request: web.Request) -> web.Response:
     )
 
 
-@routes.post("/api/v1/services/{service_id}/offer")
+@routes.post(OFFER.path)
 async def offer(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    reason = v.string(body, "reason", required=False, nullable=True, max_len=40)
+    raw = await v.json_object(request)
+    reason = parse(shapes.OfferBody, raw).get("reason")
     service_id = v.path_id(request, "service_id", *SERVICE_NOT_FOUND)
-    return await customer_change(request, body, offers.make_offer, service_id, reason)
+    return await customer_change(request, raw, offers.make_offer, service_id, reason)
 
 
-@routes.post("/api/v1/offers/{offer_id}/outcome")
+@routes.post(OFFER_OUTCOME.path)
 async def offer_outcome(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    accepted = v.boolean(body, "accepted")
+    raw = await v.json_object(request)
+    accepted = parse(shapes.OutcomeBody, raw)["accepted"]
     return await customer_change(
         request,
-        body,
+        raw,
         offers.decide,
         v.path_id(request, "offer_id", "offer_not_found", "No such offer."),
         accepted,
@@ -283,26 +310,40 @@ async def offer_outcome(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- cancellations
 
 
-@routes.post("/api/v1/cancellations")
+def parse_end_choice(shape: Type[T], raw: Dict[str, Any]) -> T:
+    """``raw`` checked against a shape with an end choice (`when`, and `date` for an end on a
+    date): the date is read only for `when=date`, and then it is required."""
+    checked = dict(raw)
+    if checked.get("when") != "date":
+        checked.pop("date", None)
+    body = parse(shape, checked)
+    if cast(Dict[str, Any], body)["when"] == "date" and "date" not in cast(Dict[str, Any], body):
+        raise InvalidField("date", "is required")
+    return body
+
+
+@routes.post(FILE_CANCELLATION.path)
 async def file_cancellation(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
+    raw = await v.json_object(request)
     key = v.header(request, "Idempotency-Key")
-    when = v.string(body, "when", choices=END_KINDS)
+    body = parse_end_choice(shapes.CancellationBody, raw)
+    if not body["backup_confirmed"]:
+        raise InvalidField("backup_confirmed", "must be true (the customer confirms their data is backed up)")
+    if not body["terms_accepted"]:
+        raise InvalidField("terms_accepted", "must be true (the customer accepts the cancellation terms)")
     data = cancellations.FilingInput(
-        service_id=v.string(body, "service_id", max_len=40),
-        when=when,
-        end_date=v.iso_date(v.string(body, "date", max_len=10), "date") if when == "date" else None,
-        reason=v.string(body, "reason", required=False, nullable=True, max_len=40),
-        channel=v.string(body, "channel", max_len=40),
+        service_id=body["service_id"],
+        when=body["when"],
+        end_date=day(body["date"]) if "date" in body else None,
+        reason=body.get("reason"),
+        channel=body["channel"],
         idempotency_key=key,
     )
-    v.boolean(body, "backup_confirmed", must_be=True, why=" (the customer confirms their data is backed up)")
-    v.boolean(body, "terms_accepted", must_be=True, why=" (the customer accepts the cancellation terms)")
     handle, conversation, channel = _handle_headers(request)
     db, policy = _db(request), _policy(request)
     who: Verified = await db.run(lambda s: identity.resolve_handle(s, handle, conversation, channel))
     answer = await db.in_thread(
-        cancellations.file, db, policy, who, data, account_scope(who.account_id), _fingerprint(request, body)
+        cancellations.file, db, policy, who, data, account_scope(who.account_id), _fingerprint(request, raw)
     )
     _wake_delivery(request)
     return json_response(answer.body, status=answer.status)
@@ -310,60 +351,61 @@ async def file_cancellation(request: web.Request) -> web.Response:
 
 def _wake_delivery(request: web.Request) -> None:
     """Let the delivery worker send what was just queued (code, receipt) now, not at its next poll."""
-    from bot.delivery.worker import DELIVERER
-
-    deliverer = request.app.get(DELIVERER)
-    if deliverer is not None:
-        deliverer.wake()
+    wake = request.app.get(WAKE_DELIVERY)
+    if wake is not None:
+        wake()
 
 
-@routes.get("/api/v1/cancellations/{confirmation_number}")
+@routes.get(CANCELLATION.path)
 async def cancellation_status(request: web.Request) -> web.Response:
     return json_response(
         await as_customer(request, cancellations.status, request.match_info["confirmation_number"])
     )
 
 
-@routes.post("/api/v1/cancellations/{confirmation_number}/revoke")
+@routes.post(REVOKE.path)
 async def revoke(request: web.Request) -> web.Response:
     return await customer_change(
         request, None, cancellations.revoke, request.match_info["confirmation_number"]
     )
 
 
-@routes.post("/api/v1/cancellations/{confirmation_number}/tracking")
+@routes.post(TRACKING.path)
 async def tracking(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    tracking_number = v.string(body, "tracking_number", max_len=60)
-    equipment_id: Optional[str] = v.string(body, "equipment_id", required=False, nullable=True, max_len=40)
+    raw = await v.json_object(request)
+    body = parse(shapes.TrackingBody, raw)
     return await customer_change(
         request,
-        body,
+        raw,
         cancellations.report_tracking,
         request.match_info["confirmation_number"],
-        tracking_number,
-        equipment_id,
+        body["tracking_number"],
+        body.get("equipment_id"),
     )
 
 
-@routes.post("/api/v1/refunds")
+@routes.post(REFUNDS.path)
 async def refunds(request: web.Request) -> web.Response:
-    body = await v.json_object(request)
-    amount = v.amount(body, "amount")
-    reason = v.string(body, "reason", max_len=1000)
-    service_id = v.string(body, "service_id", required=False, nullable=True, max_len=40)
+    raw = await v.json_object(request)
+    body = parse(shapes.RefundBody, raw)
     # A refund is money: the key is required, so that a retried request never files a second one.
     return await customer_change(
-        request, body, cancellations.request_refund, amount, reason, service_id, key_required=True
+        request,
+        raw,
+        cancellations.request_refund,
+        Decimal(body["amount"]),
+        body["reason"],
+        body.get("service_id"),
+        key_required=True,
     )
 
 
 # --------------------------------------------------------------------------- development
 
 
-@routes.get("/api/v1/dev/outbox")
+@routes.get(DEV_OUTBOX.path)
 async def dev_outbox(request: web.Request) -> web.Response:
     if not _settings(request).dev_outbox:
         raise NotFound("The dev outbox is disabled (DEV_OUTBOX=0).")
-    to = v.string(dict(request.query), "to", required=False, max_len=254)
+    to = parse(shapes.OutboxQuery, request.query).get("to")
     return json_response({"messages": await _db(request).run(outbox.list_messages, to)})

@@ -1,7 +1,7 @@
 """The staff console, served by the backend under /console/ (docs/handoff.md).
 
 `setup_console(app)` adds its pages, its JSON API and its static files to the backend app built by
-bot.api.create_app (which already holds the database, policy, settings and the Rasa client).
+bot.server.create_app (which already holds the database, policy, settings and the Rasa client).
 `canned_path`: the canned replies file (default bot/console/canned_replies.yml).
 """
 

@@ -1,4 +1,5 @@
-"""The staff console's routes in the backend's OpenAPI document (bot/api/openapi.py merges them).
+"""The staff console's routes in the backend's OpenAPI document (bot.server adds them to the
+API's, generated from contract/).
 
 Every route but the login page, the login itself and the static files needs the session cookie
 (`consoleSession`); every POST also needs the session's CSRF token (`X-CSRF-Token` header or a

@@ -1,7 +1,7 @@
 """Delivery of the customer outbox (email over SMTP, SMS through Twilio), the local mail sink for
 development, and the supervisor's page of failed messages. See docs/delivery.md.
 
-`setup_delivery(app)` (called by bot.server.build_app) runs the delivery worker with the backend
+`setup_delivery(app)` (called by bot.server.create_app) runs the delivery worker with the backend
 and adds the console page; nothing heavy is imported here (bot.identity imports `sealing`).
 """
 
@@ -12,7 +12,7 @@ from aiohttp import web
 
 def setup_delivery(app: web.Application) -> None:
     """Start the delivery worker with the app and add /console/outbox."""
-    from bot.api.keys import DB, POLICY, SETTINGS
+    from bot.api.keys import DB, POLICY, SETTINGS, WAKE_DELIVERY
     from bot.delivery import links
     from bot.delivery.console import routes
     from bot.delivery.worker import DELIVERER, Deliverer
@@ -20,6 +20,7 @@ def setup_delivery(app: web.Application) -> None:
     settings = app[SETTINGS]
     links.configure(settings.outbox_key, settings.public_url or settings.backend_url)
     app[DELIVERER] = Deliverer(app[DB], app[SETTINGS], app[POLICY])
+    app[WAKE_DELIVERY] = app[DELIVERER].wake
     app.add_routes(routes)
 
     async def start(app: web.Application) -> None:

@@ -1,4 +1,5 @@
-"""The delivery's routes in the backend's OpenAPI document (bot/api/openapi.py merges them)."""
+"""The delivery's routes in the backend's OpenAPI document (bot.server adds them to the API's,
+generated from contract/)."""
 
 from __future__ import annotations
 

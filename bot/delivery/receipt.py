@@ -11,6 +11,8 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from contract.vocabulary.numbers import format_money
+
 
 def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple]:
     """(heading, text) pairs of the receipt, shared by the PDF and the email's parts."""
@@ -24,7 +26,10 @@ def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple
     for item in c["final_bill_items"]:
         rows.append(("Final bill", ", ".join(str(v) for v in item.values())))
     rows.append(
-        ("Balance", f"${c['balance']}" + (f" - {how_to_pay}" if c["balance"] not in ("0.00", "0") else ""))
+        (
+            "Balance",
+            format_money(c["balance"]) + (f" - {how_to_pay}" if c["balance"] not in ("0.00", "0") else ""),
+        )
     )
     for device in c["equipment"]:
         if device.get("tracking_number"):
@@ -34,7 +39,7 @@ def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple
                 "Equipment to return",
                 f"{device['model']} (serial ending {device['serial_last4']}), "
                 f"RMA {device.get('rma') or 'pending'}, by {c['return_deadline']}, "
-                f"or a ${device['non_return_fee']} fee",
+                f"or a {format_money(device['non_return_fee'])} fee",
             )
         )
     if c.get("label_url"):

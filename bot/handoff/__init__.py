@@ -1,6 +1,6 @@
 """Human handoff: the queue, staff users and sessions, Slack notifications, the Rasa client.
 
-`setup_handoff(app)` (called by bot.api.create_app) adds `POST /api/v1/handoffs`, installs the
+`setup_handoff(app)` (called by bot.server.create_app) adds `POST /api/v1/handoffs`, installs the
 hooks that turn SOP staff tasks into notifications (and policy-triggered handoffs), and runs the
 notification delivery task. The staff console itself is in bot.console. See docs/handoff.md.
 """

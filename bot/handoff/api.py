@@ -1,4 +1,6 @@
-"""`POST /api/v1/handoffs` (service token): the action server queues a chat for a person."""
+"""`POST /api/v1/handoffs` (service token): the action server queues a chat for a person; the
+tracker store's activity notice and the widget's reply email and typing notice (routes and shapes
+in contract/)."""
 
 from __future__ import annotations
 
@@ -17,16 +19,19 @@ from bot.handoff import service
 from bot.handoff.keys import LIVE, NOTIFIER
 from bot.hashing import conversation_key
 from bot.idempotency import Answer
+from contract import shapes
+from contract.routes import HANDOFF_ACTIVITY, HANDOFFS, REPLY_EMAIL, TYPING
+from contract.validation import parse
 
 routes = web.RouteTableDef()
 
 
-@routes.post("/api/v1/handoffs")
+@routes.post(HANDOFFS.path)
 async def request_handoff(request: web.Request) -> web.Response:
     body = await v.json_object(request)
-    conversation_id = v.string(body, "conversation_id")
-    reason = v.string(body, "reason", max_len=60)
-    channel = v.string(body, "channel", required=False, nullable=True, max_len=40) or "unknown"
+    checked = parse(shapes.HandoffBody, body)
+    conversation_id, reason = checked["conversation_id"], checked["reason"]
+    channel = checked.get("channel") or "unknown"
     handle = request.headers.get("X-Verification-Handle")
     handle = handle if handle is not None and v.is_unicode_text(handle) else None
     policy, settings = request.app[POLICY], request.app[SETTINGS]
@@ -64,12 +69,11 @@ async def request_handoff(request: web.Request) -> web.Response:
     return response
 
 
-@routes.post("/api/v1/handoffs/activity")
+@routes.post(HANDOFF_ACTIVITY.path)
 async def handoff_activity(request: web.Request) -> web.Response:
     """Rasa's tracker store: this conversation changed (bot/rasa_handoff_notice.py). Consoles that
     have its open handoff on screen reload its transcript."""
-    body = await v.json_object(request)
-    conversation_id = v.string(body, "conversation_id")
+    conversation_id = parse(shapes.ConversationBody, await v.json_object(request))["conversation_id"]
     handoff_id = await request.app[DB].run(service.open_handoff_id, conversation_id)
     if handoff_id is not None:
         request.app[LIVE].publish("chat", handoff_id)
@@ -84,7 +88,7 @@ _CORS = {
     "Access-Control-Allow-Headers": "Content-Type",
     "Access-Control-Max-Age": "600",
 }
-REPLY_EMAIL_PATH = "/widget/v1/reply-email"
+REPLY_EMAIL_PATH = REPLY_EMAIL.path
 
 
 @routes.options(REPLY_EMAIL_PATH)
@@ -96,11 +100,9 @@ async def reply_email_preflight(request: web.Request) -> web.Response:
 async def reply_email(request: web.Request) -> web.Response:
     """Off duty, the customer may leave an email for a reply (optional): {conversation_id, email}."""
     try:
-        body = await v.json_object(request)
-        conversation_id = v.string(body, "conversation_id")
-        email = v.string(body, "email", max_len=254)
+        body = parse(shapes.ReplyEmailBody, await v.json_object(request))
         answer = await request.app[DB].run(
-            service.leave_reply_email, request.app[POLICY], conversation_id, email
+            service.leave_reply_email, request.app[POLICY], body["conversation_id"], body["email"]
         )
     except ApiError as exc:
         response = error_response(exc.status, exc.code, exc.message)
@@ -112,7 +114,7 @@ async def reply_email(request: web.Request) -> web.Response:
     return response
 
 
-TYPING_PATH = "/widget/v1/typing"
+TYPING_PATH = TYPING.path
 
 
 @routes.options(TYPING_PATH)
@@ -125,8 +127,7 @@ async def customer_typing(request: web.Request) -> web.Response:
     """The widget: the customer is typing in a chat a person handles ({conversation_id}; the
     widget's session id authorizes it, as for the reply email). Consoles show it for a few seconds."""
     try:
-        body = await v.json_object(request)
-        conversation_id = v.string(body, "conversation_id")
+        conversation_id = parse(shapes.ConversationBody, await v.json_object(request))["conversation_id"]
         handoff_id = await request.app[DB].run(service.open_handoff_id, conversation_id, "socketio")
         if handoff_id is None:
             raise NotFound("No open request for a person in this conversation.", "handoff_not_found")

@@ -46,6 +46,8 @@ from bot.models import (
     utcnow,
 )
 from bot.policy import Policy
+from contract.vocabulary.identifiers import EMAIL, normalize_email
+from contract.vocabulary.numbers import format_money
 
 REASON_RE = re.compile(r"^[a-z][a-z0-9_:.\-]{0,59}$")
 DUTY_MODES = ("auto", "on", "off")
@@ -255,17 +257,14 @@ def queue(
     }, created
 
 
-EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
-
-
 def leave_reply_email(session: Session, policy: Policy, conversation_id: str, email: str) -> Dict[str, Any]:
     """Keep the customer's email for a reply on their open, not yet taken website-widget handoff.
     The widget's session id (a random id only that browser holds; the same one that lets it write
     in the conversation) is what authorizes it, so only `socketio` handoffs qualify: other
     channels' conversation ids (phone numbers, Slack user ids) can be guessed. Staff see it in the
     console; the audit trail and Slack only the masked address."""
-    email = (email or "").strip().lower()
-    if len(email) > 254 or not EMAIL_RE.match(email):
+    email = normalize_email(email or "")
+    if len(email) > 254 or not EMAIL.fullmatch(email):  # the assistant's rule of an email (contract/)
         raise InvalidField("email", "must be an email address")
     h = _open_handoff(session, conversation_id or "")
     if h is None or h.channel != "socketio" or h.status != "queued":
@@ -842,7 +841,7 @@ def _on_new_task(session: Session, policy: Policy, task: StaffTask) -> None:
             channel = request.channel
     else:
         text = (
-            f"Refund over the threshold for {task.owner}: ${details.get('amount')} requested on account "
+            f"Refund over the threshold for {task.owner}: {format_money(details.get('amount'))} requested on account "
             f"{account.account_number}; it is waiting for your review in the billing queue."
         )
     notify(session, policy, rule, text)

@@ -7,9 +7,10 @@ One place for these texts: the console pages, its JSON (`*_text` fields) and the
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
-from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 from zoneinfo import ZoneInfo
+
+from contract.vocabulary.numbers import format_money
 
 HANDOFF_REASONS = {
     "customer_request": "Asked for a person",
@@ -68,13 +69,8 @@ def words(code: Optional[str], table: dict) -> str:
 
 
 def dollars(amount: Any) -> str:
-    """'1250' -> '$1,250.00'; '-5' -> '-$5.00'."""
-    try:
-        value = Decimal(str(amount)).quantize(Decimal("0.01"))
-    except (InvalidOperation, ValueError):
-        return str(amount)
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+    """'1250' -> '$1,250.00'; '-5' -> '-$5.00' (contract.vocabulary.numbers.format_money)."""
+    return format_money(amount)
 
 
 def day(value: Any, today: Optional[date] = None) -> str:

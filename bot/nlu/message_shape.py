@@ -29,7 +29,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.vocabulary.identifiers import find_identifier
+from contract.vocabulary.identifiers import find_identifier
 
 FALLBACK = "nlu_fallback"
 MISREAD = ("out_of_scope", FALLBACK)

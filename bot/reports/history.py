@@ -31,6 +31,8 @@ from bot.models import (
 from bot.offers import apply_save
 from bot.policy import Policy
 from bot.reports.summary import invalidate
+from contract.shapes import END_KINDS
+from contract.vocabulary.reasons import REASONS
 
 CHANNELS = ("web", "slack", "sms")
 
@@ -321,9 +323,6 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
     return len(scripts)
 
 
-REASONS = ("price", "not_using", "moving", "switching", "service_quality", "other")
-
-
 def synthetic(
     policy: Policy, count: int, days: int, end: Optional[date] = None, seed: int = 12
 ) -> List[Script]:
@@ -360,7 +359,7 @@ def synthetic(
                     s.outcome = rng.choices(["accepted", "declined", None], weights=[3, 6, 1])[0]
             if s.outcome != "accepted" and rng.random() < 0.85:
                 s.confirmed = True
-                s.filed = None if rng.random() < 0.03 else rng.choice(["immediate", "end_of_period", "date"])
+                s.filed = None if rng.random() < 0.03 else rng.choice(END_KINDS)
                 s.filing_reason = s.reason
                 s.revoked = bool(s.filed) and rng.random() < 0.04
         if rng.random() < 0.12:

@@ -2,7 +2,7 @@
 
 A page of Swagger UI (npm ``swagger-ui-dist``, bundled by ``npm run build`` into
 ``static/api-reference.{js,css}``, served from here: no CDN) showing the OpenAPI document of
-``bot/api/openapi.py``. The page and ``GET /docs/openapi.json`` (a public copy of the document: it
+``bot/api/openapi.py`` (the app's own document). The page and ``GET /docs/openapi.json`` (a public copy of the document: it
 describes the routes and holds no secret) need no token; ``/openapi.json`` and every ``/api/...``
 route still need the service token.
 """
@@ -14,7 +14,7 @@ import html
 from aiohttp import web
 
 from bot.api.middleware import json_response
-from bot.api.openapi import openapi_document
+from bot.api.openapi import app_document
 from bot.web.static_files import TEMPLATES_DIR, static_file
 
 PAGE_PATH = "/docs/api"
@@ -36,7 +36,7 @@ async def reference_page(request: web.Request) -> web.Response:
 
 
 async def public_spec(request: web.Request) -> web.Response:
-    return json_response(openapi_document())
+    return json_response(app_document(request.app))
 
 
 def setup_api_reference(app: web.Application) -> None:

@@ -1,5 +1,5 @@
-"""The public pages of the backend in its OpenAPI document (bot/api/openapi.py merges them): the
-widget's demo page and bundle (bot/web/routes.py) and this API reference (bot/web/api_reference.py)."""
+"""The public pages of the backend in its OpenAPI document (bot.server adds them to the API's,
+generated from contract/): the widget's demo page and bundle (bot/web/routes.py) and this API reference (bot/web/api_reference.py)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from actions.cancel_flow import (
     ValidateCancelForm,
 )
 from bot.client import Auth, BackendClient
-from bot.vocabulary.dates import human_date
+from contract.vocabulary.dates import human_date
 
 from .conftest import (
     button_payloads,
@@ -273,9 +273,9 @@ async def test_summary_full_path_has_balance_and_equipment_steps(live_backend, m
     called = []
     real_request = BackendClient._request
 
-    async def recording(self, method, path, *, endpoint, **kw):
-        called.append(endpoint)
-        return await real_request(self, method, path, endpoint=endpoint, **kw)
+    async def recording(self, operation, **kw):
+        called.append(operation.path.rsplit("/", 1)[-1])
+        return await real_request(self, operation, **kw)
 
     monkeypatch.setattr(BackendClient, "_request", recording)
     msgs, _, _ = await run(ActionAskFinalConfirmation(), make_tracker(slots, sender=sender))

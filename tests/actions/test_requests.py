@@ -194,5 +194,5 @@ async def test_a_retried_refund_run_files_one_refund(live_backend):
         headers={"Authorization": f"Bearer {live_backend['token']}"},
     )
     with urllib.request.urlopen(request) as answer:
-        alerts = [m for m in json.load(answer)["messages"] if "$1234.00" in m["body"]]
+        alerts = [m for m in json.load(answer)["messages"] if "$1,234.00" in m["body"]]
     assert len(alerts) == 1

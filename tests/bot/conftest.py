@@ -15,11 +15,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 import bot.hashing
-from bot.api import create_app
 from bot.config import Settings
 from bot.db import Database
 from bot.fixtures import load_data
 from bot.policy import load_policy
+from bot.server import create_app
 from tests.databases import DATABASES, migrated_database
 
 # Same code paths, cheaper hashing: keeps the suite fast (production uses 100 000 iterations).

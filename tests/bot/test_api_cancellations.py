@@ -11,7 +11,6 @@ from sqlalchemy import update
 
 import bot.cancellations
 from bot import confirmation
-from bot.api import create_app
 from bot.hashing import conversation_key
 from bot.models import (
     AuditEvent,
@@ -22,6 +21,7 @@ from bot.models import (
     Service,
     StaffTask,
 )
+from bot.server import create_app
 from tests.bot.conftest import Api, count, filing, make_account, rows
 
 

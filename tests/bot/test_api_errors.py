@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from bot.api import create_app
-from bot.api.openapi import openapi_document
+from bot.server import create_app, openapi_document
 from tests.bot.conftest import TOKEN, make_account
 
 NUMBER = "2345-6789-ABCD"  # well-formed; the check character decides 422 vs 404

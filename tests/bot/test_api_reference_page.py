@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.server import build_app
+from bot.server import create_app
 from tests.channels.browser import ROOT, chromium_page, require_chromium, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -19,7 +19,7 @@ async def backend(settings, policy, db):
     require_chromium()
     if not all(path.is_file() for path in BUILT):
         pytest.skip("the API reference is not built: run `make web` (npm ci && npm run build)")
-    server = TestServer(build_app(settings, policy=policy, db=db))
+    server = TestServer(create_app(settings, policy=policy, db=db))
     await server.start_server()
     try:
         yield str(server.make_url("")).rstrip("/")

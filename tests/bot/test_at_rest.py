@@ -10,9 +10,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import JSON, String, Text, select, update
 
 from bot import outbox
-from bot.api import create_app
 from bot.db import import_all_models
 from bot.models import Base, OutboxMessage, utcnow
+from bot.server import create_app
 from tests.bot.conftest import Api, count, make_account
 
 import_all_models()

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from schemathesis import DataGenerationMethod
 from schemathesis.checks import not_a_server_error
 
-from bot.api.openapi import openapi_document
+from bot.server import openapi_document
 from tests.bot.conftest import IDENTIFIER_HASH_KEY, TOKEN
 from tests.databases import migrated_database
 from tests.stack import http_json

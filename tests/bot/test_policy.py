@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.policy import PolicyError, QuoteError, ServiceTerms, add_months, load_policy, parse_policy
-from bot.vocabulary.numbers import format_money
+from contract.vocabulary.numbers import format_money
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "bot" / "policy.yml"
 RAW = yaml.safe_load(POLICY_FILE.read_text())

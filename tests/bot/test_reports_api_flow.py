@@ -9,10 +9,10 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 import bot.offers
-from bot.api import create_app
 from bot.hashing import conversation_key
 from bot.models import AuditEvent, RetentionOffer, utcnow
 from bot.reports import Filters, members, report
+from bot.server import create_app
 from tests.bot.conftest import Api, count, filing, make_account
 
 

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.delivery.mailsink import messages, read, start_sink
 from bot.delivery.worker import DELIVERER
-from bot.server import build_app
+from bot.server import create_app
 from tests.bot.conftest import Api, db, db_url, policy, settings  # noqa: F401 (fixtures)
 from tests.vendors import TWILIO_ACCOUNT_SID, TWILIO_NUMBER, VendorStandIn
 
@@ -77,7 +77,7 @@ def delivery_settings(settings, sink, twilio):  # noqa: F811
 
 @pytest.fixture
 async def app_client(delivery_settings, policy, db):  # noqa: F811
-    app = build_app(delivery_settings, policy=policy, db=db)  # with the staff console
+    app = create_app(delivery_settings, policy=policy, db=db)  # with the staff console
     client = TestClient(TestServer(app))
     await client.start_server()
     try:

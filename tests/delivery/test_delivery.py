@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from bot.delivery.worker import DELIVERER
 from bot.models import OutboxMessage
 from bot.policy import ReturnsPolicy
-from bot.server import build_app
+from bot.server import create_app
 from tests.bot.conftest import Api, filing, make_account, rows
 from tests.bot.test_at_rest import holds, text_at_rest
 
@@ -142,7 +142,7 @@ async def test_where_no_label_can_be_made_the_customer_gets_return_directions(
     no_label = dataclasses.replace(
         policy, returns=ReturnsPolicy(directions="Bring the router to any store of ours.")
     )
-    client = TestClient(TestServer(build_app(delivery_settings, policy=no_label, db=db)))
+    client = TestClient(TestServer(create_app(delivery_settings, policy=no_label, db=db)))
     await client.start_server()
     try:
         api = Api(client)

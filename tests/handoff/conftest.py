@@ -17,12 +17,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 import bot.handoff.auth
-from bot.api import create_app
 from bot.config import Settings
 from bot.console import setup_console
 from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
 from bot.db import Database
 from bot.handoff.auth import upsert_staff
+from bot.server import create_app
 
 # Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
 from tests.bot.conftest import (

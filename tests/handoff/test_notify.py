@@ -8,11 +8,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
-from bot.api import create_app
 from bot.handoff import notify
 from bot.handoff.keys import NOTIFIER
 from bot.handoff.models import Handoff, StaffNotification
 from bot.models import CancellationRequest, StaffTask
+from bot.server import create_app
 from tests.bot.conftest import Api, filing, make_account
 from tests.handoff.conftest import make_settings, queue_handoff
 from tests.handoff.test_queue import set_duty
@@ -178,7 +178,7 @@ async def test_refund_over_the_threshold_notifies_billing_and_queues_a_handoff(a
     )
     assert status == 200 and body["status"] == "under_review"
     notes = pending(db, kind="refund_over_threshold")
-    assert len(notes) == 1 and "$1500.00" in notes[0].body and account["account_number"] in notes[0].body
+    assert len(notes) == 1 and "$1,500.00" in notes[0].body and account["account_number"] in notes[0].body
     handoffs = db.transaction(
         lambda s: list(
             s.execute(select(Handoff).where(Handoff.conversation_id == who["X-Conversation-Id"])).scalars()

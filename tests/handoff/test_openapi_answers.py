@@ -1,5 +1,5 @@
 """The OpenAPI document against real answers: the backend as `cancel-backend serve` builds it
-(bot.server.build_app: API, staff console, public pages) on aiohttp's test server, with a database
+(bot.server.create_app: API, staff console, public pages) on aiohttp's test server, with a database
 and a Rasa stand-in; every JSON route of the API and the console is called and its answers, the
 errors included, are validated against the response schemas of the document."""
 
@@ -8,10 +8,9 @@ import secrets
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.api.openapi import openapi_document
 from bot.console import CANNED_PATH
 from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
-from bot.server import build_app
+from bot.server import create_app, openapi_document
 from tests.bot.conftest import TOKEN, Api, make_account
 from tests.handoff.conftest import Console, add_staff, make_settings
 from tests.handoff.test_queue import set_duty
@@ -23,7 +22,7 @@ NOT_CALLED = {("GET", "/openapi.json")}  # called, but with a free-form schema: 
 
 @pytest.fixture
 async def backend(db_url, db, policy, rasa, tmp_path):
-    app = build_app(make_settings(db_url, rasa.url), policy=policy, db=db)
+    app = create_app(make_settings(db_url, rasa.url), policy=policy, db=db)
     canned = tmp_path / "canned_replies.yml"  # the test changes it: never the repository's file
     canned.write_text(DEFAULT_CANNED.read_text(encoding="utf-8"), encoding="utf-8")
     app[CANNED_PATH] = canned

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.vocabulary.dates import human_date, parse_date
+from contract.vocabulary.dates import human_date, parse_date
 
 TODAY = date(2026, 11, 22)
 

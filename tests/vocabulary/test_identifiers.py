@@ -4,7 +4,7 @@ import pytest
 
 from actions.identify import parse_identifier
 from bot.contact import classify_identifier as backend_classify
-from bot.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
+from contract.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
 
 
 @pytest.mark.parametrize(

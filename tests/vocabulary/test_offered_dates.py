@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.vocabulary.dates import parse_date
+from contract.vocabulary.dates import parse_date
 
 ROOT = Path(__file__).resolve().parents[2]
 _OFFER = re.compile(

@@ -22,7 +22,7 @@ from actions.messages import confirmation_text, pending_text
 from actions.messages import status_text as _status_text
 from bot import wording
 from bot.policy import Routing, ServiceTerms, load_policy
-from bot.vocabulary.dates import human_date
+from contract.vocabulary.dates import human_date
 from tests.text_rules import text_problems
 
 ROOT = Path(__file__).resolve().parents[2]

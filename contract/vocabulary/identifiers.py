@@ -15,6 +15,9 @@ from phonenumbers import PhoneNumberMatcher, ValidationResult
 
 DEFAULT_REGION = "US"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+# What could be an email, for masking (bot/rasa_redaction.py): looser than EMAIL, so that every
+# email the assistant accepts is masked, and typos of one too ("jo@example.c0m").
+EMAIL_LIKE = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _ACCOUNT = re.compile(r"(?<![\d-])\d{8}(?![\d-])")
 _ACCOUNT_SPACED = re.compile(r"(?<![\d-])\d{4}[ -]\d{4}(?![\d-])")
 

@@ -80,11 +80,21 @@ def parse_amount(text: Any) -> Optional[Decimal]:
 
 
 def format_money(amount: Any, currency: Optional[str] = "USD") -> str:
-    """The one money format shown to customers: `$1,850.40` (USD) or `1,850.40 EUR`."""
+    """The one money format shown to people (customers and staff): `$1,850.40`, `-$5.00` (USD)
+    or `1,850.40 EUR`."""
     try:
         value = Decimal(str(amount)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         return str(amount)
     if currency in ("USD", "", None):
-        return f"${value:,}"
+        return f"{'-' if value < 0 else ''}${abs(value):,}"
     return f"{value:,} {currency}"
+
+
+# Amounts on the wire (the API's JSON): a decimal string with two places, "-12.30".
+MONEY_PATTERN = r"^-?\d+\.\d{2}$"
+
+
+def wire_money(amount: Any) -> str:
+    """An amount as the API writes it: `Decimal("1850.4")` -> `"1850.40"` (never shown as is)."""
+    return str(Decimal(str(amount)).quantize(Decimal("0.01")))

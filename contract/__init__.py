@@ -1,0 +1,7 @@
+"""The contract between the action server (`actions/`, `bot/client.py`) and the backend (`bot/`).
+
+What both processes must read and write the same way, with one implementation each: the shapes
+of the backend's HTTP API (`contract.shapes`, `contract.routes`; the OpenAPI document is generated
+from them by `contract.openapi`), its error answers (`contract.errors`) and the vocabulary of what
+customers type (`contract.vocabulary`). Nothing here touches a database, Rasa or aiohttp.
+"""
