@@ -33,7 +33,7 @@ from bot.models import AuditEvent, utcnow
 from bot.policy import load_policy
 from bot.reports import report
 from bot.reports.history import synthetic, write
-from tests.databases import migrated_postgres_schema
+from tests.postgres_schemas import migrated_postgres_schema
 
 HASH_KEY = "bench-identifier-key"  # the keyed conversation hashes of the synthetic history
 

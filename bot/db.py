@@ -110,7 +110,7 @@ def import_all_models() -> None:
 
     importlib.import_module("bot.models")
     for path in sorted(Path(__file__).parent.glob("*/models.py")):
-        importlib.import_module(f"bot.{path.parent.name}.models")
+        importlib.import_module(f"{__package__}.{path.parent.name}.models")
 
 
 def alembic_config(url: str):

@@ -18,12 +18,14 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from tests.vendors import VendorStandIn, vendor_env
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# `cancel-backend` of this interpreter, run from the source tree (not the installed entry point)
+BACKEND_CLI = [sys.executable, "-m", "bot.cli"]
 
 
 def free_port() -> int:
@@ -57,6 +59,64 @@ def http_json(
         return status, json.loads(raw or b"null")
     except ValueError:
         return status, raw.decode(errors="replace")
+
+
+def wait_answering(
+    name: str,
+    url: str,
+    process: subprocess.Popen,
+    deadline: float,
+    ok: Callable[[int, object], bool] = lambda status, body: status == 200,
+    log: Callable[[], str] = lambda: "",
+) -> None:
+    """Poll ``url`` until ``ok(status, body)``; raise with ``log()`` if ``process`` exits first
+    or the ``time.monotonic()`` ``deadline`` passes."""
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{log()}")
+        try:
+            status, body = http_json("GET", url, timeout=2)
+            if ok(status, body):
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{name} did not answer at {url} in time:\n{log()}")
+
+
+def spawn_backend(env: Dict[str, str], port: int, *, cwd: Path = ROOT, **popen: Any) -> subprocess.Popen:
+    """Seed the database named by ``env`` (``cancel-backend seed`` migrates first) and start
+    ``cancel-backend serve`` on ``127.0.0.1:port``; ``popen`` goes to ``subprocess.Popen``."""
+    subprocess.run(BACKEND_CLI + ["seed"], env=env, cwd=cwd, check=True, capture_output=True, timeout=120)
+    return subprocess.Popen(
+        BACKEND_CLI + ["serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=cwd, **popen
+    )
+
+
+def start_backend(
+    env: Dict[str, str], port: int, *, cwd: Path = ROOT, timeout: float = 60, **popen: Any
+) -> subprocess.Popen:
+    """``spawn_backend``, then wait until its ``/health`` answers (the process is stopped and
+    its stderr, if piped, shown when it does not)."""
+    process = spawn_backend(env, port, cwd=cwd, **popen)
+
+    def log() -> str:
+        process.kill()
+        stream = process.stderr or (process.stdout if popen.get("stderr") == subprocess.STDOUT else None)
+        return stream.read().decode(errors="replace")[-2000:] if stream else ""
+
+    wait_answering("backend", f"http://127.0.0.1:{port}/health", process, time.monotonic() + timeout, log=log)
+    return process
+
+
+def stop(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate ``process``; kill it if it has not ended after ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 class Stack:
@@ -135,32 +195,14 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def _wait(self, name: str, url: str, deadline: float, ok=lambda status, body: status == 200) -> None:
-        while time.monotonic() < deadline:
-            process = self.processes[name]
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.log_tail(name)}")
-            try:
-                status, body = http_json("GET", url, timeout=2)
-                if ok(status, body):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError(f"{name} did not answer at {url} in time:\n{self.log_tail(name)}")
+        wait_answering(name, url, self.processes[name], deadline, ok, log=lambda: self.log_tail(name))
 
     def start(self, timeout: float = 240) -> "Stack":
         """Seed the database, start the three processes and wait until all answer."""
         self.vendors.start()
-        subprocess.run(
-            [str(BIN / "cancel-backend"), "seed"],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        self._spawn(
-            "backend",
-            [str(BIN / "cancel-backend"), "serve", "--host", "127.0.0.1", "--port", str(self.backend_port)],
+        log = open(self.workdir / "backend.log", "ab")
+        self.processes["backend"] = spawn_backend(
+            self.env, self.backend_port, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         # bot/action_server.py: loopback, ACTION_PORT, ACTION_SERVER_TOKEN from self.env
         self._spawn("actions", [sys.executable, "-m", "bot.action_server"])

@@ -7,11 +7,7 @@ from __future__ import annotations
 import functools
 import itertools
 import os
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -19,6 +15,8 @@ from typing import Any, Dict, List, Optional
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+
+from tests.stack import free_port, start_backend, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "actions-test-token"
@@ -37,12 +35,6 @@ def domain_dict() -> Dict[str, Any]:
     return domain().as_dict()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(autouse=True)
 async def _close_shared_backend_clients():
     """The actions share one backend client per event loop; close it before the test's loop ends."""
@@ -56,7 +48,6 @@ async def _close_shared_backend_clients():
 def live_backend(tmp_path_factory) -> Dict[str, str]:
     """Start `cancel-backend` (migrate + seed + serve) and point the actions at it."""
     db = tmp_path_factory.mktemp("backend") / "backend.sqlite3"
-    port = _free_port()
     env = dict(os.environ)
     env.update(
         DATABASE_URL=f"sqlite:///{db}",
@@ -69,28 +60,9 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
         VERIFY_LOCK_SECONDS="900",
         PYTHONPATH=str(ROOT),
     )
-    cli = [sys.executable, "-m", "bot.cli"]
-    subprocess.run(cli + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
-    proc = subprocess.Popen(
-        cli + ["serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    port = free_port()
+    proc = start_backend(env, port, timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                err = proc.stderr.read().decode() if proc.stderr else ""
-                proc.kill()
-                raise RuntimeError(f"backend did not start: {err[-2000:]}") from None
-            time.sleep(0.1)
     saved = {k: os.environ.get(k) for k in ("BACKEND_URL", "BACKEND_SERVICE_TOKEN")}
     os.environ["BACKEND_URL"] = url
     os.environ["BACKEND_SERVICE_TOKEN"] = TOKEN
@@ -100,11 +72,7 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
 
 
 def new_sender() -> str:

@@ -3,10 +3,7 @@
 import json
 import logging
 import os
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from decimal import Decimal
 
@@ -20,6 +17,7 @@ from bot.db import Database, upgrade
 from bot.fixtures import DEMO_DATA, FixtureError, load_data, load_file
 from bot.models import Account, Equipment, Invoice, Service
 from tests.bot.conftest import ROOT, filing, make_account
+from tests.stack import free_port, start_backend
 
 DEMO = yaml.safe_load(DEMO_DATA.read_text())
 
@@ -164,34 +162,17 @@ def test_cli_serve_refuses_a_bad_policy(tmp_path, monkeypatch, capsys):
 
 
 def test_cli_serve_runs_the_real_server(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'served.sqlite3'}",
         "BACKEND_SERVICE_TOKEN": "tok",
         "IDENTIFIER_HASH_KEY": "k",
     }
-    exe = [sys.executable, "-c", "from bot.cli import main; raise SystemExit(main())"]
-    subprocess.run(exe + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
-    server = subprocess.Popen(
-        exe + ["serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_backend(env, port, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
-                    assert json.load(r) == {"status": "ok"}
-                break
-            except OSError:
-                assert time.time() < deadline and server.poll() is None, "server did not start"
-                time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as r:
+            assert json.load(r) == {"status": "ok"}
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
             assert "static/widget.js" in r.read().decode()  # the widget demo page is served too
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs/api", timeout=5) as r:

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -30,7 +27,7 @@ from schemathesis.checks import not_a_server_error
 from bot.server import openapi_document
 from tests.bot.conftest import IDENTIFIER_HASH_KEY, TOKEN
 from tests.databases import migrated_database
-from tests.stack import http_json
+from tests.stack import free_port, http_json, start_backend, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_OPERATION = 15
@@ -43,18 +40,12 @@ schema = schemathesis.from_dict(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory):
     """`cancel-backend serve` on a seeded, migrated SQLite database (the HTTP layer under test is
     the same on PostgreSQL); yields its URL and a verified customer's handle headers."""
     with migrated_database("sqlite", tmp_path_factory.mktemp("fuzz")) as url:
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -65,26 +56,9 @@ def backend(tmp_path_factory):
             "PYTHONPATH": str(ROOT),
             "VERIFY_MAX_FAILURES": "1000000",
         }
-        cli = [sys.executable, "-m", "bot.cli"]
-        subprocess.run(cli + ["seed"], env=env, cwd=ROOT, check=True, capture_output=True)
-        server = subprocess.Popen(
-            cli + ["serve", "--port", str(port)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        server = start_backend(env, port, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(base + "/health", timeout=2):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise RuntimeError("the backend did not start") from None
-                    time.sleep(0.2)
             auth = {"Authorization": f"Bearer {TOKEN}"}
             status, start = http_json(
                 "POST",
@@ -109,8 +83,7 @@ def backend(tmp_path_factory):
                 },
             }
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            stop(server, timeout=30)
 
 
 def _check(case, response) -> None:

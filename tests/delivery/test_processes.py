@@ -9,15 +9,14 @@ import os
 import re
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from dotenv import dotenv_values
 
-from tests.stack import ROOT, free_port, http_json
+from tests.stack import BACKEND_CLI as CLI
+from tests.stack import ROOT, free_port, http_json, start_backend
 
-CLI = [sys.executable, "-m", "bot.cli"]
 TOKEN = "process-test-token"
 
 
@@ -50,11 +49,12 @@ def test_make_run_processes_deliver_codes_and_receipts_to_the_mail_sink(tmp_path
         "DEV_OUTBOX": "0",
     }
     assert example["SMTP_HOST"] == "127.0.0.1" and example["DEV_OUTBOX"] == "0"
-    subprocess.run(CLI + ["seed"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=120)
     sink = subprocess.Popen(CLI + ["mail-sink"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
-    backend = subprocess.Popen(
-        CLI + ["serve"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    try:
+        backend = start_backend(env, port, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except Exception:
+        sink.terminate()
+        raise
     base, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {TOKEN}"}
 
     def mail(*args) -> str:
@@ -64,7 +64,6 @@ def test_make_run_processes_deliver_codes_and_receipts_to_the_mail_sink(tmp_path
 
     try:
         assert "mail sink on 127.0.0.1" in sink.stdout.readline()
-        _poll(lambda: _up(base))
         status, start = http_json(
             "POST",
             base + "/api/v1/verify/start",
@@ -122,10 +121,3 @@ def test_make_run_processes_deliver_codes_and_receipts_to_the_mail_sink(tmp_path
         sink.terminate()
         backend.wait(timeout=30)
         sink.wait(timeout=30)
-
-
-def _up(base: str) -> bool:
-    try:
-        return http_json("GET", base + "/health")[0] == 200
-    except OSError:
-        return False
