@@ -15,7 +15,7 @@ from typing import Any, Dict, Iterator, List, Optional
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.vocabulary.answers import read_yes_no
+from bot.vocabulary.answers import YES, other_subject, read_yes_no
 
 PERSON_BUTTON = ("Talk to a person", "/request_human")
 
@@ -104,7 +104,18 @@ def yes_no(tracker: Tracker) -> Optional[str]:
         return {"affirm": "yes", "deny": "no"}.get(intent or "")
     if is_question(tracker) and text.rstrip().endswith("?"):
         return None
-    return read_yes_no(text)
+    return read_yes_no(text, requested(tracker))
+
+
+def yes_to_other_question(tracker: Tracker) -> Optional[str]:
+    """The other question (slot) that the latest message says yes to instead of the one asked
+    ("yes all backed up" at the offer question: ``backup_confirmed``), else None. The domain's
+    ``from_intent: affirm`` mapping has then filled the asked slot: the form must undo that."""
+    text = latest_text(tracker)
+    if text.startswith("/") or wants_fast_track(tracker) or text.rstrip().endswith("?"):
+        return None
+    other = other_subject(text, requested(tracker))
+    return other if other and read_yes_no(text) == YES else None
 
 
 _SKIP = re.compile(
