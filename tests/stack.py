@@ -148,8 +148,9 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError(f"{name} did not answer at {url} in time:\n{self.log_tail(name)}")
 
-    def start(self, timeout: float = 240) -> "Stack":
-        """Seed the database, start the three processes and wait until all answer."""
+    def start(self, timeout: float = 600) -> "Stack":
+        """Seed the database, start the three processes and wait until all answer (Rasa loads
+        TensorFlow and the sentence-embedding weights: minutes on a busy shared machine)."""
         self.vendors.start()
         subprocess.run(
             [str(BIN / "cancel-backend"), "seed"],
