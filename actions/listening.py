@@ -224,6 +224,17 @@ def wants_all(text: str) -> bool:
     return bool(_ALL.search(text))
 
 
+def last_finished_request(tracker: Tracker) -> Optional[str]:
+    """The ``action_<request>_finish`` that ended the latest request of this session, if any."""
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "session_started":
+            return None
+        name = str(event.get("name", ""))
+        if event.get("event") == "action" and name.endswith("_finish"):
+            return name
+    return None
+
+
 def wants_other(text: str) -> bool:
     """ "no, the other one", "the other service"."""
     return bool(re.search(r"\b(the )?other (one|service)\b|\bnot (that|this) one\b", text, re.I))
