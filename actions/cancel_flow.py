@@ -59,6 +59,7 @@ from .listening import (
     wants_fast_track,
     wants_other,
     yes_no,
+    yes_to_other_question,
 )
 
 logger = logging.getLogger(__name__)
@@ -448,6 +449,9 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         answer = yes_no(tracker)
         text = latest_text(tracker)
         reason = None if text.startswith("/") else find_reason(text)
+        other = yes_to_other_question(tracker)
+        if other and not reason:  # "yes all backed up": kept for its question; the offer is asked again
+            return {"offer_response": None, other: True}
         slots: Dict[Text, Any] = {}
         if reason and reason != tracker.get_slot("reason"):
             slots["reason"] = reason
@@ -462,6 +466,10 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         auth = auth_for(tracker)
         offer_id = tracker.get_slot("offer_id")
+        if value not in ("accepted", "declined"):  # not an answer to the offer (extract_offer_response)
+            if tracker.slots_to_validate().get("backup_confirmed"):
+                say(dispatcher, messages.BACKUP_NOTED)
+            return {"offer_response": None}
         accepted = value == "accepted"
         if auth is None or not offer_id:
             return {"offer_response": value}
@@ -496,6 +504,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         if requested(tracker) != "backup_confirmed":
             return {}
+        if yes_to_other_question(tracker):  # "yes I'll take the offer": not a yes to this question
+            return {"backup_confirmed": None}
         answer = yes_no(tracker)
         if answer == "yes":
             return {"backup_confirmed": True}
@@ -508,6 +518,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         if value is True:
             return {"backup_confirmed": True}
+        if value is None:  # not an answer to this question (extract_backup_confirmed): asked again
+            return {"backup_confirmed": None}
         say(dispatcher, messages.BACKUP_WAIT)
         return {"backup_confirmed": None}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Text
 
 from rasa_sdk import Action
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from bot.client import BackendError
 
@@ -21,7 +21,7 @@ from .common import (
     say,
     step_key,
 )
-from .listening import answers_to_this_question
+from .listening import answers_to_this_question, last_finished_request, wants_other
 
 LONG_MESSAGE = 250
 
@@ -39,6 +39,9 @@ class ActionFallback(Action):
         text = tracker.latest_message.get("text") or ""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         if tracker.active_loop_name is None:
+            # "now the other one too" after a cancellation: read against what was just done
+            if wants_other(text) and last_finished_request(tracker) == "action_cancel_finish":
+                return [FollowupAction("cancel_form")]
             from contract.vocabulary.identifiers import find_identifier
             from contract.vocabulary.numbers import find_confirmation
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator, List, Mapping, Optional, Sequence, TypeVar
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from contract.vocabulary.answers import read_yes_no
+from contract.vocabulary.answers import YES, other_subject, read_yes_no
 
 from .messages import PERSON_BUTTON, PERSON_CAN_HELP
 
@@ -104,7 +104,18 @@ def yes_no(tracker: Tracker) -> Optional[str]:
         return {"affirm": "yes", "deny": "no"}.get(intent or "")
     if is_question(tracker) and text.rstrip().endswith("?"):
         return None
-    return read_yes_no(text)
+    return read_yes_no(text, requested(tracker))
+
+
+def yes_to_other_question(tracker: Tracker) -> Optional[str]:
+    """The other question (slot) that the latest message says yes to instead of the one asked
+    ("yes all backed up" at the offer question: ``backup_confirmed``), else None. The domain's
+    ``from_intent: affirm`` mapping has then filled the asked slot: the form must undo that."""
+    text = latest_text(tracker)
+    if text.startswith("/") or wants_fast_track(tracker) or text.rstrip().endswith("?"):
+        return None
+    other = other_subject(text, requested(tracker))
+    return other if other and read_yes_no(text) == YES else None
 
 
 _SKIP = re.compile(
@@ -212,6 +223,17 @@ def _match_in(services: Sequence[S], text: str) -> List[S]:
 def wants_all(text: str) -> bool:
     """ "both", "all of them", "everything": every service listed."""
     return bool(_ALL.search(text))
+
+
+def last_finished_request(tracker: Tracker) -> Optional[str]:
+    """The ``action_<request>_finish`` that ended the latest request of this session, if any."""
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "session_started":
+            return None
+        name = str(event.get("name", ""))
+        if event.get("event") == "action" and name.endswith("_finish"):
+            return name
+    return None
 
 
 def wants_other(text: str) -> bool:

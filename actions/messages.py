@@ -241,6 +241,7 @@ BACKUP_WAIT = (
     "No problem: please back up what you need first, I'll wait here. Nothing has been "
     "cancelled. When you're ready, tell me it's backed up, or say stop to stop here."
 )
+BACKUP_NOTED = "Thanks, noted that your data is backed up."
 FAST_TRACK = "Okay, I'll skip the optional questions."
 
 # --------------------------------------------------------------------------- end date

@@ -122,7 +122,8 @@ def check_targets(results: dict) -> list:
         ),
         ("single-customer p50 <= 15 ms", 15.0, "<=", one["p50_ms"] if one else None),
         ("p95 at 20 customers <= 150 ms", 150.0, "<=", twenty["p95_ms"] if twenty else None),
-        ("training <= 60 s", 60.0, "<=", results.get("training_s")),
+        # issue 10 raised the training budget from 60 s to 120 s for the sentence embeddings
+        ("training <= 120 s", 120.0, "<=", results.get("training_s")),
     ]
     checked = []
     for name, limit, sense, value in rows:

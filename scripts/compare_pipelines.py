@@ -16,7 +16,8 @@ For one configuration per call (results accumulate in ``--out``, one JSON per na
 
 ``--model`` reuses a trained model (training time is then taken from an earlier result or left
 empty); ``--pythonpath DIR`` puts DIR first on PYTHONPATH of every child process (optional
-dependencies of a configuration that are not in the lock file, see docs/configs/embeddings.yml).
+dependencies of a configuration that are not in the lock file); ``--eval-data`` names the public
+set when it is not beside the repository (a git worktree elsewhere).
 Run one at a time: it trains, and the machine's load changes the figures.
 """
 
@@ -66,10 +67,12 @@ def train(config: Path, out: Path, name: str) -> float:
     return time.perf_counter() - started
 
 
-def public_eval(model: Path, work: Path) -> dict:
+def public_eval(model: Path, work: Path, data: Path | None = None) -> dict:
     path = work / "eval.json"
+    extra = ["--data", str(data)] if data else []
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "eval_nlu.py"), "--model", str(model), "--json", str(path)],
+        [sys.executable, str(ROOT / "scripts" / "eval_nlu.py"), "--model", str(model), "--json", str(path)]
+        + extra,
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -181,6 +184,7 @@ def main() -> int:
     parser.add_argument("--single", type=int, default=3, help="single-user conversations")
     parser.add_argument("--skip", action="append", default=[], choices=["eval", "cv", "speed"])
     parser.add_argument("--pythonpath", help="prepend to PYTHONPATH of child processes")
+    parser.add_argument("--eval-data", type=Path, help="public set CSV if not ../shared/eval beside the repo")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--table", action="store_true", help="print the table of --out and exit")
     args = parser.parse_args()
@@ -208,7 +212,7 @@ def main() -> int:
             model = work / "models" / f"{args.name}.tar.gz"
             print(f"[{args.name}] training {result['training_s']} s", flush=True)
         if "eval" not in args.skip:
-            result["eval"] = public_eval(model, work)
+            result["eval"] = public_eval(model, work, args.eval_data)
             print(f"[{args.name}] public set {result['eval']}", flush=True)
         if "speed" not in args.skip:
             result["speed"] = speed(model, args.users, args.single, work)

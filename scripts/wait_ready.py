@@ -25,7 +25,7 @@ def main() -> None:
     rasa = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
     actions = f"http://127.0.0.1:{os.environ.get('ACTION_PORT', '5055')}"
     checks = {"backend": f"{backend}/health", "action server": f"{actions}/health", "rasa": f"{rasa}/"}
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600  # Rasa loads TensorFlow and the embedding weights
     pending = dict(checks)
     while pending and time.monotonic() < deadline:
         pending = {name: url for name, url in pending.items() if not _up(url)}

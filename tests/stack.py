@@ -197,8 +197,9 @@ class Stack:
     def _wait(self, name: str, url: str, deadline: float, ok=lambda status, body: status == 200) -> None:
         wait_answering(name, url, self.processes[name], deadline, ok, log=lambda: self.log_tail(name))
 
-    def start(self, timeout: float = 240) -> "Stack":
-        """Seed the database, start the three processes and wait until all answer."""
+    def start(self, timeout: float = 600) -> "Stack":
+        """Seed the database, start the three processes and wait until all answer (Rasa loads
+        TensorFlow and the sentence-embedding weights: minutes on a busy shared machine)."""
         self.vendors.start()
         log = open(self.workdir / "backend.log", "ab")
         self.processes["backend"] = spawn_backend(

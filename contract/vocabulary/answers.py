@@ -1,5 +1,7 @@
 """Yes / no / not yet, read from an answer with extra words ("ok fine, I'll take the offer",
-"not yet, one moment", "I'm back, yes it's all backed up", "no thanks, we're leaving")."""
+"not yet, one moment", "I'm back, yes it's all backed up", "no thanks, we're leaving"), and read
+against the question asked: a yes that names another question's subject ("yes all backed up" at
+the offer question) answers that question, not the one asked."""
 
 from __future__ import annotations
 
@@ -35,11 +37,49 @@ _YES = re.compile(
 )
 
 
-def read_yes_no(text: Optional[str]) -> Optional[str]:
-    """YES, NO, NOT_YET or None (no yes/no answer in the text)."""
+# What each yes/no question with a subject of its own is about (keys: the questions' slots).
+_SUBJECTS = {
+    "offer_response": re.compile(
+        r"\boffers?\b|\bdiscount\w*|\bpromo\w*|\b\d+ ?(%|percent) off\b|\bfree months?\b"
+        r"|\bmonths? free\b|\bcoupon\b"
+    ),
+    "backup_confirmed": re.compile(
+        r"\bback(ed)?[ -]?up\b|\bbackups?\b|\bsaved\b|\bcopied\b|\bdownloaded\b"
+        r"|\b(my|our|the) (data|files|stuff|emails)\b"
+    ),
+}
+
+
+def _normal(text: str) -> str:
+    return " ".join(str(text).lower().replace("’", "'").split()).strip(" .!?")
+
+
+def other_subject(text: Optional[str], question: Optional[str]) -> Optional[str]:
+    """The other question (slot name) whose subject ``text`` names while not naming the subject
+    of ``question``; None when it names none or names the question's own."""
+    own = _SUBJECTS.get(question or "")
+    if not text or own is None:
+        return None
+    s = _normal(text)
+    if own.search(s):
+        return None
+    return next((name for name, words in _SUBJECTS.items() if name != question and words.search(s)), None)
+
+
+def read_yes_no(text: Optional[str], question: Optional[str] = None) -> Optional[str]:
+    """YES, NO, NOT_YET or None (no yes/no answer in the text). With ``question`` (the slot
+    asked for), a yes that names another question's subject is None: it is not a yes to this
+    question ("yes all backed up" does not accept an offer)."""
+    answer = _read(text)
+    if answer == YES and other_subject(text, question):
+        return None
+    return answer
+
+
+def _read(text: Optional[str]) -> Optional[str]:
     if not text:
         return None
-    s = " ".join(str(text).lower().replace("’", "'").split()).strip(" .!?")
+    s = _normal(text)
     if not s:
         return None
     if _NOT_YET.search(s):

@@ -87,3 +87,26 @@ def test_one_money_format():
 )
 def test_yes_no_mixed(text, expected):
     assert read_yes_no(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, question, expected",
+    [
+        # a yes that names another question's subject is not a yes to the question asked
+        ("yes all backed up", "offer_response", None),
+        ("yep, my files are saved", "offer_response", None),
+        ("yes I'll take the offer", "backup_confirmed", None),
+        ("sure, the 20% off sounds good", "backup_confirmed", None),
+        # its own subject, or no subject, is a yes to it
+        ("yes all backed up", "backup_confirmed", YES),
+        ("ok fine, I'll take the offer", "offer_response", YES),
+        ("yes please", "offer_response", YES),
+        ("yes please", "backup_confirmed", YES),
+        # the summary's confirmation includes the backup: a yes naming it confirms
+        ("yes all backed up, go ahead", "final_confirmation", YES),
+        # a no stays a no (declining the offer goes on to the backup question)
+        ("no thanks, all my data is saved", "offer_response", NO),
+    ],
+)
+def test_yes_no_read_against_the_question(text, question, expected):
+    assert read_yes_no(text, question) == expected
