@@ -29,6 +29,10 @@ REPLICATED = {
     "actions": ("ACTION_HOST", "ACTION_PORT", "/health"),
     "rasa": ("RASA_HOST", "RASA_PORT", "/"),
 }
+# requests at once per replica (more wait in HAProxy's queue): enough to keep a replica's event
+# loop busy (a turn waits on the action server and the database), few enough that it stays
+# responsive
+MAXCONN = {"backend": 32, "actions": 16, "rasa": 16}
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
 
 
@@ -115,20 +119,34 @@ def haproxy_config(public: Mapping[str, Tuple[str, int]], ports: Mapping[str, Li
         "    retries 2",
         "    timeout connect 2s",
         "    timeout client 120s",
-        "    timeout server 120s",
+        "    timeout server 300s",
         "    timeout tunnel 1h",
-        "    default-server check inter 1s fall 2 rise 1",
+        "    timeout check 5s",
+        "    default-server check inter 2s fall 2 rise 1",
     ]
     for name, (check, (host, port)) in ((n, (REPLICATED[n][2], public[n])) for n in REPLICATED):
-        out += [
+        servers = [f"127.0.0.1:{p}" for p in ports[name]]
+        frontend = [
             f"frontend {name}_public",
             f"    bind {host}:{port}",
             f"    default_backend {name}_replicas",
+        ]
+        if name == "rasa":
+            # sockets (long-lived) apart from requests, so they do not take request slots
+            frontend.insert(2, "    use_backend rasa_sockets if { path_beg /socket.io/ }")
+        out += frontend
+        out += [
             f"backend {name}_replicas",
             "    balance roundrobin",
             f"    option httpchk GET {check}",
+            # at most this many requests at once on a replica, the rest wait here in order: an
+            # overloaded replica answered its health check too late and was taken out
+            "    timeout queue 300s",
         ]
-        out += [f"    server {name}{n} 127.0.0.1:{p}" for n, p in enumerate(ports[name], start=1)]
+        out += [f"    server {name}{n} {addr} maxconn {MAXCONN[name]}" for n, addr in enumerate(servers, 1)]
+        if name == "rasa":
+            out += ["backend rasa_sockets", "    balance roundrobin", f"    option httpchk GET {check}"]
+            out += [f"    server rasa{n} {addr}" for n, addr in enumerate(servers, 1)]
     return "\n".join(out) + "\n"
 
 
