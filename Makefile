@@ -67,8 +67,9 @@ check: setup
 test: setup chromium haproxy check
 	$(PY) -m pytest -q -ra --timeout=900
 
+# make bench BENCH_ARGS="--replicas 1,2 --levels 10,20": the make scale deployment (docs/performance.md)
 bench: setup model
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 eval: model
 	$(PY) scripts/eval_nlu.py --model $$($(PY) scripts/ensure_model.py)
