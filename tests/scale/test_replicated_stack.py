@@ -57,8 +57,12 @@ class Outcome:
 
 
 def _told(outcome: Outcome, messages: List[dict]) -> List[dict]:
+    """Record the confirmation numbers the assistant gave (not the format it shows as an example
+    when asking for one)."""
     for message in messages:
-        outcome.told.update(CONFIRMATION.findall(message.get("text") or ""))
+        text = message.get("text") or ""
+        if "Confirmation number:" in text:
+            outcome.told.update(CONFIRMATION.findall(text))
     return messages
 
 
@@ -191,7 +195,8 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
         await say("hi")
         await _staff_reply(stack, token, session, outcome)
     await cancellation(say, outcome.n)
-    await client.disconnect()
+    with contextlib.suppress(Exception):
+        await client.disconnect()
 
 
 async def _staff_reply(stack: Stack, token: str, session: str, outcome: Outcome) -> None:
