@@ -1,5 +1,6 @@
 # make run   install if needed, train if the model is stale, seed demo data, start everything
 # make test  the whole test suite (PostgreSQL/Redis/RabbitMQ tests skip unless their TEST_* URL is set)
+# make scale REPLICAS=N: N replicas of each process behind HAProxy on PostgreSQL/Redis/RabbitMQ (docs/deployment.md)
 # make bench benchmark figures (see docs/performance.md)
 # make check formatter (ruff format), linter (ruff) and type checker (mypy); part of make test
 SHELL := /bin/bash
@@ -11,7 +12,7 @@ WEB   := bot/web/static/widget.js
 API_REF := bot/web/static/api-reference.js bot/web/static/api-reference.css
 CHARTS := bot/console/static/reports.js
 
-.PHONY: run shell check test bench setup web chromium lock eval model clean
+.PHONY: run scale shell check test bench setup web chromium haproxy lock eval model clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $$(scripts/find_python310.sh) -m venv $(VENV)
@@ -39,6 +40,10 @@ web: $(if $(wildcard package.json),$(WEB) $(API_REF) $(CHARTS))
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# make scale's load balancer, from the distribution's packages (apt only when missing).
+haproxy:
+	@command -v haproxy >/dev/null || test -x /usr/sbin/haproxy || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy; }
+
 setup: $(STAMP) web
 
 model: setup
@@ -46,6 +51,10 @@ model: setup
 
 run: setup
 	@scripts/run.sh
+
+REPLICAS ?= 2
+scale: setup haproxy
+	@PATH="$$PATH:/usr/sbin" REPLICAS=$(REPLICAS) scripts/scale.sh
 
 # Chat in this terminal (Rasa's shell) with make run's settings, while make run is up.
 shell: setup
@@ -58,11 +67,12 @@ check: setup
 	$(PY) -m mypy
 
 # The run-path tests train the model in a fresh copy first; the rest of the suite reuses it.
-test: setup chromium check
+test: setup chromium haproxy check
 	$(PY) -m pytest -q -ra --timeout=900
 
+# make bench BENCH_ARGS="--replicas 1,2 --levels 10,20": the make scale deployment (docs/performance.md)
 bench: setup model
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 eval: model
 	$(PY) scripts/eval_nlu.py --model $$($(PY) scripts/ensure_model.py)

@@ -5,6 +5,8 @@ synthetic customers, and at each concurrency level lets that many customers at o
 full cancellation over the REST channel. The same load shape (as many turns) then runs against
 the assistant that ``rasa init`` creates, trained with Rasa's default config. Prints the figures
 and the ratios, and writes ``results.json`` and ``latency.png`` to the output folder.
+``--replicas 1,2``: instead, the same load on the ``make scale`` deployment with each number of
+replicas of every process (``replicas.json``).
 """
 
 from __future__ import annotations
@@ -136,6 +138,47 @@ def check_targets(results: dict) -> list:
     return checked
 
 
+def replicas(args: argparse.Namespace, work: Path) -> int:
+    """The same load on the replicated deployment (tests/replicated.py) with 1, 2, ... replicas
+    of each process; CPU per turn is the sum over the replicas of each kind. The engines are
+    TEST_POSTGRES_URL, TEST_REDIS_URL, TEST_RABBITMQ_URL (default: this machine's services)."""
+    import os
+
+    from tests.replicated import replicated_stack
+
+    model = ensure_model(ROOT)
+    customers = sum(args.levels) * args.per_user + 1
+    results: dict = {"levels": args.levels, "per_user": args.per_user, "replicas": {}}
+    print(f"load average at start: {os.getloadavg()}", flush=True)
+    for count in args.replicas:
+        with replicated_stack(
+            work / f"replicas{count}",
+            model,
+            postgres_url=os.environ.get(
+                "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+            ),
+            redis_url=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+            amqp_url=os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/"),
+            replicas=count,
+            customers=customers,
+        ) as running:
+            running.stack.say("bench-warmup", "hello")
+            rows = drive(
+                f"{running.stack.rasa_url}/webhooks/rest/webhook",
+                scenario.cancellation,
+                args.levels,
+                args.per_user,
+                f"replicas{count}",
+                running.pids(),
+            )
+        results["replicas"][str(count)] = {"load_average": os.getloadavg(), "levels": rows}
+        print(f"  load average after {count}: {results['replicas'][str(count)]['load_average']}", flush=True)
+    (args.out / "replicas.json").write_text(json.dumps(results, indent=2))
+    print(f"\nResults: {args.out / 'replicas.json'}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--levels", type=_levels, default=_levels("1,5,10,20,50"))
@@ -143,9 +186,17 @@ def main() -> int:
     parser.add_argument("--no-reference", action="store_true", help="skip the rasa init reference")
     parser.add_argument("--no-train", action="store_true", help="skip timing a forced training")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    parser.add_argument(
+        "--replicas",
+        type=_levels,
+        help="instead of the figures above: the make scale deployment (HAProxy, PostgreSQL, Redis, "
+        "RabbitMQ) with each of these numbers of replicas of every process, e.g. 1,2",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
+    if args.replicas:
+        return replicas(args, work)
     results: dict = {
         "levels": args.levels,
         "per_user": args.per_user,

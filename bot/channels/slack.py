@@ -10,8 +10,10 @@ What Rasa 3.6's ``rasa.core.channels.slack.SlackInput`` does, and what this subc
   ``http_timeout``; a retry for ``http_error`` or ``connection_failed`` is processed again and the
   customer gets a second reply. Here every delivery is de-duplicated by Slack's ``event_id``: a
   second delivery of the same event is acknowledged (200, ``X-Slack-No-Retry: 1``) and dropped.
-  The event id is kept in memory and in the user event's metadata (``slack_event_id``), so a
-  retry reaching another replica is recognised once the first delivery's turn is stored.
+  The event id is kept in Redis when ``REDIS_URL`` is set (shared by the replicas: a retry
+  reaching another replica is dropped at once, bot/channels/replicas.py), else in memory, and in
+  the user event's metadata (``slack_event_id``), so a retry is also recognised from the stored
+  conversation.
   A retry whose event was never received is processed (the first delivery was lost).
 - Malformed bodies (bad JSON, a form without ``payload``, wrong types) are refused with 400
   where Rasa raised (500 with a traceback); bodies over 64 KiB with 413; other content types 415.
@@ -50,13 +52,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels import limits
 from bot.channels.common import (
     DEFAULT_MAX_BODY_BYTES,
-    SeenIds,
     body_too_large,
     content_type,
     refuse,
     setting,
 )
 from bot.channels.identity import SLACK_ID_PREFIX, slack_conversation_id
+from bot.channels.replicas import SharedSeenIds
 from bot.channels.sms_store import SmsStore
 from bot.rasa_settings import rasa_settings
 
@@ -153,7 +155,7 @@ class SecureSlackInput(SlackInput):
         self.store_url = store_url
         self._store = store
         self.max_body_bytes = max_body_bytes
-        self._seen = SeenIds()
+        self._seen = SharedSeenIds("slack")
         super().__init__(
             slack_token,
             slack_channel,
@@ -322,7 +324,7 @@ class SecureSlackInput(SlackInput):
                 ).hexdigest()[:40]
             )
         metadata[EVENT_ID_KEY] = event_id
-        duplicate = not self._seen.add(event_id)
+        duplicate = not await self._seen.add(event_id)
         if not duplicate and (request.headers.get(self.retry_num_header)):
             duplicate = await self._handled_before(request, conversation_id, event_id)
         if duplicate:
@@ -375,7 +377,7 @@ class SecureSlackInput(SlackInput):
             return response.text("User clicked link button")
 
         trigger_id = payload.get("trigger_id")
-        if isinstance(trigger_id, str) and trigger_id and not self._seen.add("trigger:" + trigger_id):
+        if isinstance(trigger_id, str) and trigger_id and not await self._seen.add("trigger:" + trigger_id):
             return response.text("", headers={"X-Slack-No-Retry": "1"})
 
         channel = payload.get("channel") or {}

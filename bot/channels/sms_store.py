@@ -55,6 +55,19 @@ address = sa.Table(
 )
 
 
+def create_tables(engine: sa.engine.Engine, attempts: int = 3) -> None:
+    """Create the tables that are missing. Several Rasa replicas start at once and each creates
+    them on its first webhook: the loser of a race (PostgreSQL's unique violation on the table's
+    type, SQLite's "already exists") finds them there on the next attempt."""
+    for attempt in range(attempts):
+        try:
+            metadata.create_all(engine)
+            return
+        except sa.exc.DBAPIError:
+            if attempt == attempts - 1:
+                raise
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
@@ -67,7 +80,7 @@ class SmsStore:
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
             Path(self.url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url, future=True, pool_pre_ping=True)
-        metadata.create_all(self.engine)
+        create_tables(self.engine)
 
     # -- blocking -------------------------------------------------------------------
 

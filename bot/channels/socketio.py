@@ -10,7 +10,10 @@ Here (channel name kept as ``socketio``; use it *instead of* Rasa's ``socketio:`
 - messages are attributed to the session confirmed for *this socket*, never to the ``session_id``
   field of the message; a message before ``session_request`` gets a fresh session;
 - input limits of :mod:`bot.channels.limits`: an unreadable or too long message is answered with
-  a ``bot_uttered`` explanation and never reaches the assistant.
+  a ``bot_uttered`` explanation and never reaches the assistant;
+- with ``SOCKETIO_MANAGER_URL`` / ``REDIS_URL`` set, python-socketio's Redis or RabbitMQ client
+  manager (bot/channels/replicas.py): a staff reply sent through any Rasa replica reaches the
+  socket wherever it is connected.
 
 credentials.yml::
 
@@ -34,6 +37,7 @@ from socketio import AsyncServer
 
 from bot.channels import limits
 from bot.channels.identity import new_signed_session_id, valid_signed_session_id
+from bot.channels.replicas import socketio_client_manager
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +61,23 @@ class SignedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = AsyncServer(
-            async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=limits.max_body_bytes()
+            async_mode="sanic",
+            cors_allowed_origins=[],
+            max_http_buffer_size=limits.max_body_bytes(),
+            # Redis / RabbitMQ when configured: an emit on any replica reaches the socket
+            client_manager=socketio_client_manager(),
         )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio
+
+        @socketio_webhook.listener("after_server_start")
+        async def listen_to_other_replicas(*_: Any) -> None:
+            # python-socketio subscribes to the Redis / RabbitMQ channel at the first connection,
+            # and the confirmation it sends that very socket could go out before it listens
+            # (lost); subscribing when the server starts closes that window.
+            if not sio.manager_initialized:
+                sio.manager_initialized = True
+                sio.manager.initialize()
 
         @socketio_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
