@@ -59,7 +59,7 @@ test: setup chromium check
 	$(PY) -m pytest -q -ra --timeout=900
 
 bench: setup model
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 eval: model
 	$(PY) scripts/eval_nlu.py --model $$($(PY) scripts/ensure_model.py)

@@ -7,6 +7,7 @@ from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_speedups
 from bot.rasa_speedups import ORIGINALS
 from bot.rasa_speedups.graph import graph_plan
 
@@ -26,7 +27,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def processor(trained_model):
-    import bot.rasa_tracker_store  # noqa: F401  (installs the speed fixes, as Rasa's loading does)
+    rasa_speedups.install()  # as bot.rasa_server does before Rasa starts
 
     return Agent.load(str(trained_model)).processor
 

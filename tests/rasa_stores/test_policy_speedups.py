@@ -10,6 +10,7 @@ from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
 from bench import scenario
+from bot import rasa_speedups
 from bot.rasa_speedups import ORIGINALS, policies
 from bot.rasa_tracker_store import RedactingTrackerStore
 from tests.e2e.conversation import CONFIRMATION
@@ -41,6 +42,7 @@ WANDERING = [
 @pytest.fixture
 def shadow(monkeypatch):
     """Run Rasa's original next to each patched function; collect every difference."""
+    rasa_speedups.install()  # as bot.rasa_server does before Rasa starts
     calls, differences = {"states": 0, "keys": 0}, []
     states_original = ORIGINALS["Domain.states_for_tracker_history"]
     keys_original = ORIGINALS["RulePolicy._get_possible_keys"]
