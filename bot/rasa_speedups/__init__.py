@@ -2,13 +2,13 @@
 release (``PINNED_RASA``, the pin of ``pyproject.toml``) and installed explicitly at start-up
 by ``bot.rasa_server`` (the launcher the Procfile, ``make shell`` and the tests start Rasa with).
 
-Each module holds the replacements of one area, with what they fix and how it was measured
-(docs/performance.md): ``action_calls`` (answer validation, the HTTP session to the action
-server), ``events`` (event classes), ``nlu`` (button payloads), ``policies`` (rule lookup,
-dialogue states) and ``graph`` (prediction graphs). ``GROUPS`` names the patches by what they
-fix; ``python -m bench --ab`` measures each group against the same load without it, and only
-groups whose gain exceeded the run-to-run noise are kept in ``KEPT``. ``ORIGINALS`` keeps Rasa's
-functions (the replacements call some of them; the tests compare with all of them).
+Each module holds the replacement of one area, with what it fixes and how it was measured
+(docs/performance.md): ``action_calls`` (answer validation), ``events`` (event classes) and
+``nlu`` (button payloads). ``GROUPS`` names the patches by what they fix; ``python -m bench --ab``
+measures each group against the same load without it, and only groups whose gain exceeded the
+run-to-run noise are here (the kept-alive action-server session, the rule lookup, the dialogue
+states and the graph runner without dask did not, and were removed). ``ORIGINALS`` keeps
+Rasa's functions (the replacements call them; the tests compare with them).
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ import importlib.metadata
 import logging
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from bot.rasa_speedups.action_calls import endpoint_request, validate_action_result
+from bot.rasa_speedups.action_calls import validate_action_result
 from bot.rasa_speedups.events import resolve_by_type
-from bot.rasa_speedups.graph import graph_run
 from bot.rasa_speedups.nlu import parse_message_with_graph
 from bot.rasa_speedups.originals import ORIGINALS
-from bot.rasa_speedups.policies import get_possible_keys, states_for_tracker_history
 
 logger = logging.getLogger(__name__)
 
@@ -39,25 +37,15 @@ GROUPS: Dict[str, List[Patch]] = {
     "validation": [
         ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", validate_action_result)
     ],
-    # fix 6: one kept-alive HTTP session for action server calls
-    "session": [("rasa.utils.endpoints", "EndpointConfig", "request", endpoint_request)],
     # fix 5: event classes remembered by type name
     "events": [("rasa.shared.core.events", "Event", "resolve_by_type", staticmethod(resolve_by_type))],
     # fix 12: button payloads unpacked without running the NLU graph
     "payloads": [
         ("rasa.core.processor", "MessageProcessor", "_parse_message_with_graph", parse_message_with_graph)
     ],
-    # fix 13: the rule lookup stops early
-    "rules": [("rasa.core.policies.rule_policy", "RulePolicy", "_get_possible_keys", get_possible_keys)],
-    # fix 14: dialogue states carried on from the last call
-    "states": [
-        ("rasa.shared.core.domain", "Domain", "states_for_tracker_history", states_for_tracker_history)
-    ],
-    # fix 15: prediction graphs called in dependency order without dask
-    "graph": [("rasa.engine.runner.dask", "DaskGraphRunner", "run", graph_run)],
 }
 
-# What the launcher installs: the groups whose gain exceeded the noise (docs/performance.md).
+# What the launcher installs: every group above (each exceeded the noise, docs/performance.md).
 KEPT: Tuple[str, ...] = tuple(GROUPS)
 
 _installed: List[str] = []
