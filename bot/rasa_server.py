@@ -14,14 +14,12 @@ Installed before Rasa's command line runs:
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from typing import List, Optional
 
 from bot import rasa_action_failures, rasa_speedups
 
-logger = logging.getLogger(__name__)
 _started = False
 
 
