@@ -3,11 +3,11 @@ release (``PINNED_RASA``, the pin of ``pyproject.toml``) and installed explicitl
 by ``bot.rasa_server`` (the launcher the Procfile, ``make shell`` and the tests start Rasa with).
 
 Each module holds the replacement of one area, with what it fixes and how it was measured
-(docs/performance.md): ``action_calls`` (answer validation), ``events`` (event classes) and
-``nlu`` (button payloads). ``GROUPS`` names the patches by what they fix; ``python -m bench --ab``
-measures each group against the same load without it, and only groups whose gain exceeded the
-run-to-run noise are here (the kept-alive action-server session, the rule lookup, the dialogue
-states and the graph runner without dask did not, and were removed). ``ORIGINALS`` keeps
+(docs/performance.md): ``action_calls`` (answer validation) and ``nlu`` (button payloads).
+``GROUPS`` names the patches by what they fix; ``python -m bench --ab`` measures each group
+against the same load without it, and only groups whose gain exceeded the run-to-run noise are
+here (the kept-alive action-server session, the rule lookup, the dialogue states, the graph
+runner without dask and the event class cache did not, and were removed). ``ORIGINALS`` keeps
 Rasa's functions (the replacements call them; the tests compare with them).
 """
 
@@ -19,7 +19,6 @@ import logging
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from bot.rasa_speedups.action_calls import validate_action_result
-from bot.rasa_speedups.events import resolve_by_type
 from bot.rasa_speedups.nlu import parse_message_with_graph
 from bot.rasa_speedups.originals import ORIGINALS
 
@@ -37,8 +36,6 @@ GROUPS: Dict[str, List[Patch]] = {
     "validation": [
         ("rasa.core.actions.action", "RemoteAction", "_validate_action_result", validate_action_result)
     ],
-    # fix 5: event classes remembered by type name
-    "events": [("rasa.shared.core.events", "Event", "resolve_by_type", staticmethod(resolve_by_type))],
     # fix 12: button payloads unpacked without running the NLU graph
     "payloads": [
         ("rasa.core.processor", "MessageProcessor", "_parse_message_with_graph", parse_message_with_graph)

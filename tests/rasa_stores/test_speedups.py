@@ -1,5 +1,4 @@
-"""bot.rasa_speedups: the reused action-answer validator accepts and rejects as Rasa does; event
-classes resolve as before."""
+"""bot.rasa_speedups: the reused action-answer validator accepts and rejects as Rasa does."""
 
 import jsonschema
 import pytest
@@ -86,16 +85,3 @@ def test_a_bad_answer_gets_the_error_rasa_words(answer):
     with pytest.raises(jsonschema.ValidationError) as ours:
         action._validate_action_result(answer)
     assert ours.value.message.startswith(expected.value.message + ". Failed to validate")
-
-
-def test_event_classes_resolve_as_before():
-    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
-
-    assert Event.resolve_by_type("slot") is SlotSet
-    assert Event.resolve_by_type("slot") is SlotSet  # from the cache
-    assert Event.resolve_by_type("user") is UserUttered
-    assert Event.resolve_by_type("no_such_event", default=ActionExecuted) is ActionExecuted
-    assert Event.resolve_by_type("topic") is None
-    with pytest.raises(ValueError, match="Unknown event name"):
-        Event.resolve_by_type("no_such_event")
-    assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == SlotSet("a", 1)
