@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bench import reference, scenario
+from bench import ab, reference, scenario
 from bench.load import run_level
 from bench.memory import PeakSampler
 from tests.stack import ROOT, Stack, load_fixture
@@ -175,6 +175,22 @@ def replicas(args: argparse.Namespace, work: Path) -> int:
         print(f"  load average after {count}: {results['replicas'][str(count)]['load_average']}", flush=True)
     (args.out / "replicas.json").write_text(json.dumps(results, indent=2))
     print(f"\nResults: {args.out / 'replicas.json'}")
+
+
+def _ab(args, work: Path) -> int:
+    """``--ab``: the speed patch groups on and off, interleaved, in this run."""
+    if args.ab_rounds < 2:
+        raise SystemExit("--ab-rounds must be at least 2 (the noise is the spread of repeats)")
+    model = ensure_model(ROOT)
+    print(
+        f"A/B of the speed patch groups: {args.ab_level} customers x {args.ab_per_user} "
+        f"conversations per arm, {args.ab_rounds} rounds, arms interleaved (order reversed each round)",
+        flush=True,
+    )
+    result = ab.run_ab(work, model, args.ab_level, args.ab_per_user, args.ab_rounds)
+    print(ab.report(result))
+    (args.out / "ab.json").write_text(json.dumps(result, indent=2))
+    print(f"\nResults: {args.out / 'ab.json'}")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
@@ -192,11 +208,21 @@ def main() -> int:
         help="instead of the figures above: the make scale deployment (HAProxy, PostgreSQL, Redis, "
         "RabbitMQ) with each of these numbers of replicas of every process, e.g. 1,2",
     )
+    parser.add_argument(
+        "--ab",
+        action="store_true",
+        help="only the A/B of the speed patch groups (bench/ab.py), instead of the figures above",
+    )
+    parser.add_argument("--ab-level", type=int, default=5, help="customers at once in each A/B arm")
+    parser.add_argument("--ab-per-user", type=int, default=3, help="conversations per customer and arm")
+    parser.add_argument("--ab-rounds", type=int, default=2, help="times each arm runs (at least 2)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     if args.replicas:
         return replicas(args, work)
+    if args.ab:
+        return _ab(args, work)
     results: dict = {
         "levels": args.levels,
         "per_user": args.per_user,

@@ -2,8 +2,8 @@
 customer a clear message instead of silence.
 
 Rasa 3.6's ``RemoteAction.run`` raises on such failures and the processor then logs the error
-and carries on without a word to the customer. ``install()`` (called when Rasa loads our tracker
-store, ``bot/rasa_tracker_store.py``) wraps it: a failure becomes one ``BotUttered`` with
+and carries on without a word to the customer. ``install()`` (called at start-up by
+``bot/rasa_server.py``, the launcher Rasa is started with) wraps it: a failure becomes one ``BotUttered`` with
 ``ACTION_FAILED_TEXT``. A rejection (``ActionExecutionRejection``, a form that refuses to run)
 is not a failure and goes through unchanged. The wording stays honest when the failure happened
 while a cancellation was being filed: a confirmed cancellation is filed again with the same

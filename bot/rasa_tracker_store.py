@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 import os
 from typing import Any, Generator, Optional, Tuple
 
@@ -29,15 +30,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
-from bot import rasa_action_failures, rasa_handoff_notice, rasa_speedups
+from bot import rasa_handoff_notice, rasa_server
 from bot.rasa_redaction import redact_events, unseal_events
 from bot.rasa_settings import rasa_settings
 from bot.rasa_tracker_cache import Entry, TrackerCache, cache_size_from_env
 
-# Rasa imports this module when it starts with our endpoints: apply the speed fixes then.
-rasa_speedups.install()
-# ... and answer the customer when the action server fails (instead of silence).
-rasa_action_failures.install()
+logger = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///var/tracker.sqlite3"
 
@@ -95,6 +93,11 @@ class RedactingTrackerStore(SQLTrackerStore):
         event_broker: Optional[EventBroker] = None,
         **kwargs: Any,
     ) -> None:
+        if not rasa_server.started():
+            logger.warning(
+                "Rasa was not started with `python -m bot.rasa_server`: no speed patch and no "
+                "answer to the customer when the action server fails (docs/performance.md)"
+            )
         url = rasa_settings().tracker_db_url or url or host or DEFAULT_URL
         kwargs.update(_sql_kwargs(url))
         super().__init__(domain=domain, event_broker=event_broker, **kwargs)

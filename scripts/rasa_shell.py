@@ -50,11 +50,12 @@ def install() -> None:
 
 
 def main() -> None:
+    """Rasa's command line with the button menu above and the project's patches
+    (``bot.rasa_server``, as the Procfile starts Rasa)."""
     install()
-    from rasa.__main__ import main as rasa_main
+    from bot import rasa_server
 
-    sys.argv = ["rasa", *sys.argv[1:]]
-    rasa_main()
+    rasa_server.main(sys.argv[1:])
 
 
 if __name__ == "__main__":

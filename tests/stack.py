@@ -207,10 +207,25 @@ class Stack:
         )
         # bot/action_server.py: loopback, ACTION_PORT, ACTION_SERVER_TOKEN from self.env
         self._spawn("actions", [sys.executable, "-m", "bot.action_server"])
+        self._spawn_rasa()
+        deadline = time.monotonic() + timeout
+        try:
+            self._wait("backend", f"{self.backend_url}/health", deadline)
+            self._wait("actions", f"{self.action_url}/health", deadline)
+            self._wait_rasa(deadline)
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def _spawn_rasa(self) -> None:
+        # bot/rasa_server.py: Rasa's command line with the project's patches installed first
         self._spawn(
             "rasa",
             [
-                str(BIN / "rasa"),
+                sys.executable,
+                "-m",
+                "bot.rasa_server",
                 "run",
                 "--enable-api",
                 f"--auth-token={self.rasa_token}",
@@ -228,20 +243,29 @@ class Stack:
                 str(self.credentials),
             ],
         )
-        deadline = time.monotonic() + timeout
+
+    def _wait_rasa(self, deadline: float) -> None:
+        self._wait(
+            "rasa",
+            f"{self.rasa_url}/status?token={self.rasa_token}",
+            deadline,
+            ok=lambda status, body: status == 200 and bool(body.get("model_id")),
+        )
+
+    def restart_rasa(self, env: Dict[str, str], timeout: float = 240) -> None:
+        """Stop the Rasa server and start it again with ``env`` added to the stack's settings
+        (the backend, the action server and the tracker database stay)."""
+        process = self.processes.pop("rasa")
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
         try:
-            self._wait("backend", f"{self.backend_url}/health", deadline)
-            self._wait("actions", f"{self.action_url}/health", deadline)
-            self._wait(
-                "rasa",
-                f"{self.rasa_url}/status?token={self.rasa_token}",
-                deadline,
-                ok=lambda status, body: status == 200 and bool(body.get("model_id")),
-            )
-        except Exception:
-            self.stop()
-            raise
-        return self
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        self.env = {**self.env, **env}
+        self._spawn_rasa()
+        self._wait_rasa(time.monotonic() + timeout)
 
     def stop(self) -> None:
         """Stop every process (SIGTERM, then SIGKILL after 10 s)."""

@@ -1,4 +1,4 @@
-"""Calls from the Rasa server to the action server: answer validation and the HTTP session.
+"""Answers of the action server, validated by the Rasa server.
 
 * ``RemoteAction._validate_action_result`` calls ``jsonschema.validate(result, schema)`` for
   every answer of the action server. ``jsonschema.validate`` first checks the (constant) schema
@@ -9,11 +9,6 @@
   only against the schema of its own kind instead of all 23 alternatives of the ``oneOf`` (well
   under 1 ms a call). Valid answers pass and invalid ones go through the full validator, so
   they raise the same ``jsonschema.ValidationError`` with the same extended message.
-* ``EndpointConfig.request`` opens a new aiohttp session (and TCP connection) for every call to
-  the action server (8 % of the Rasa server's CPU). Here one session per event loop is reused,
-  with the same headers, auth, timeout, parameters and errors per request, no cookies kept (as
-  with a fresh session), and idle connections dropped after 2 s, before the action server's
-  Sanic closes them (keep-alive timeout 5 s), so a reused connection is never a closed one.
 """
 
 from __future__ import annotations
@@ -89,87 +84,3 @@ def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
             f"{DOCS_BASE_URL}/custom-actions"
         )
         raise e
-
-
-_KEEPALIVE_SECONDS = 2.0
-_sessions: Dict[int, Any] = {}
-
-
-def loop_session() -> Any:
-    """The shared client session of the running event loop (created on first use)."""
-    import asyncio
-
-    import aiohttp
-
-    loop = asyncio.get_running_loop()
-    session = _sessions.get(id(loop))
-    if session is None or session.closed or getattr(session, "_loop", loop) is not loop:
-        connector = aiohttp.TCPConnector(keepalive_timeout=_KEEPALIVE_SECONDS, limit=100)
-        session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
-        _sessions[id(loop)] = session
-    return session
-
-
-async def endpoint_request(
-    self: Any,
-    method: str = "post",
-    subpath: Optional[str] = None,
-    content_type: Optional[str] = "application/json",
-    compress: bool = False,
-    **kwargs: Any,
-) -> Optional[Any]:
-    """Drop-in for ``EndpointConfig.request`` (Rasa 3.6) on a reused session."""
-    import os
-    import ssl
-
-    import aiohttp
-    from aiohttp.client_exceptions import ContentTypeError
-    from rasa.shared.exceptions import FileNotFoundException
-    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, ClientResponseError, concat_url
-
-    headers = {}
-    if content_type:
-        headers["Content-Type"] = content_type
-    if "headers" in kwargs:
-        headers.update(kwargs["headers"])
-        del kwargs["headers"]
-    if self.headers:
-        headers.update(self.headers)
-    url = concat_url(self.url, subpath)
-    sslcontext = None
-    if self.cafile:
-        try:
-            sslcontext = ssl.create_default_context(cafile=self.cafile)
-        except FileNotFoundError as e:
-            raise FileNotFoundException(
-                f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
-            ) from e
-    auth = (
-        aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
-        if self.basic_auth
-        else None
-    )
-    params = self.combine_parameters(kwargs)
-    # a per-call timeout (RemoteAction passes one) wins over the session default, as before
-    timeout = kwargs.pop("timeout", aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT))
-    async with loop_session().request(
-        method,
-        url,
-        headers=headers,
-        params=params,
-        compress=compress,
-        ssl=sslcontext,
-        auth=auth,
-        timeout=timeout,
-        **kwargs,
-    ) as response:
-        if response.status >= 400:
-            raise ClientResponseError(
-                response.status,
-                response.reason,
-                await response.content.read(),
-            )
-        try:
-            return await response.json()
-        except ContentTypeError:
-            return None

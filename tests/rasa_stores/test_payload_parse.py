@@ -8,6 +8,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.nlg.interpolator import interpolate_text
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot import rasa_speedups
 from bot.rasa_speedups import ORIGINALS
 from tests.stack import ROOT
 
@@ -40,7 +41,7 @@ def _payloads_in_domain():
 
 @pytest.fixture(scope="module")
 def processor(trained_model):
-    import bot.rasa_tracker_store  # noqa: F401  (installs the speed fixes, as Rasa's loading does)
+    rasa_speedups.install()  # as bot.rasa_server does before Rasa starts
 
     return Agent.load(str(trained_model)).processor
 

@@ -5,8 +5,10 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-import bot.rasa_tracker_store  # noqa: F401  (installs the speed fixes, as Rasa's loading does)
+from bot import rasa_speedups
 from bot.rasa_speedups import action_calls
+
+rasa_speedups.install()  # as bot.rasa_server does before Rasa starts
 
 ANSWERS_OK = [
     {"events": [], "responses": []},
@@ -54,7 +56,7 @@ ANSWERS_BAD = [
 ]
 
 
-def test_installed_when_the_tracker_store_module_is_loaded():
+def test_installed_by_install():
     assert RemoteAction._validate_action_result is action_calls.validate_action_result
 
 
@@ -83,65 +85,3 @@ def test_a_bad_answer_gets_the_error_rasa_words(answer):
     with pytest.raises(jsonschema.ValidationError) as ours:
         action._validate_action_result(answer)
     assert ours.value.message.startswith(expected.value.message + ". Failed to validate")
-
-
-def test_event_classes_resolve_as_before():
-    from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
-
-    assert Event.resolve_by_type("slot") is SlotSet
-    assert Event.resolve_by_type("slot") is SlotSet  # from the cache
-    assert Event.resolve_by_type("user") is UserUttered
-    assert Event.resolve_by_type("no_such_event", default=ActionExecuted) is ActionExecuted
-    assert Event.resolve_by_type("topic") is None
-    with pytest.raises(ValueError, match="Unknown event name"):
-        Event.resolve_by_type("no_such_event")
-    assert Event.from_parameters({"event": "slot", "name": "a", "value": 1}) == SlotSet("a", 1)
-
-
-async def test_endpoint_requests_reuse_one_connection_and_answer_as_before():
-    from aiohttp import web
-    from rasa.utils.endpoints import ClientResponseError
-
-    peers, seen = set(), []
-
-    async def hook(request):
-        peers.add(request.transport.get_extra_info("peername"))
-        seen.append(
-            (request.query.get("token"), request.headers.get("X-Extra"), request.headers.get("Content-Type"))
-        )
-        if request.path == "/fail":
-            return web.json_response({"action_name": "x"}, status=400)
-        if request.path == "/text":
-            return web.Response(text="plain")
-        return web.json_response({"echo": await request.json()})
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", hook)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", token="t0k", headers={"X-Extra": "yes"})
-        for n in range(3):
-            assert await endpoint.request(json={"n": n}) == {"echo": {"n": n}}
-        assert await endpoint.request(method="get", subpath="/../text") is None
-        with pytest.raises(ClientResponseError) as error:
-            await endpoint.request(json={}, subpath="/../fail")
-        assert error.value.status == 400 and b"action_name" in error.value.text
-        assert len(peers) == 1  # one kept-alive connection for every call
-        assert seen[0] == ("t0k", "yes", "application/json")
-    finally:
-        await action_calls.loop_session().close()
-        await runner.cleanup()
-
-
-async def test_a_per_call_timeout_is_accepted():
-    """RemoteAction passes ``timeout=`` to ``request``: the call must not fail on it."""
-    endpoint = EndpointConfig("http://127.0.0.1:9/webhook")
-    import aiohttp
-
-    with pytest.raises(aiohttp.ClientConnectionError):
-        await endpoint.request(json={}, timeout=aiohttp.ClientTimeout(total=5))
-    await action_calls.loop_session().close()

@@ -94,6 +94,16 @@ def test_the_logs_hold_no_dependency_noise_and_no_errors(first_run):
     assert errors == [], "\n".join(errors)
 
 
+def test_the_procfile_starts_rasa_with_the_kept_patches(first_run):
+    """The Procfile starts Rasa through bot/rasa_server.py: the kept speed patches are installed
+    and the tracker store does not warn of a Rasa started without them."""
+    from bot.rasa_speedups import KEPT, PINNED_RASA
+
+    lines = first_run.process_lines("rasa")
+    assert any(f"Rasa {PINNED_RASA}, speed patches: {', '.join(KEPT) or 'none'}" in line for line in lines)
+    assert not [line for line in lines if "was not started with" in line]
+
+
 def test_two_copies_on_other_ports_do_not_see_each_other(first_run, tmp_path_factory):
     directory = fresh_copy(tmp_path_factory.mktemp("second-run"))
     (directory / "models").mkdir()
