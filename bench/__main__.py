@@ -175,6 +175,8 @@ def replicas(args: argparse.Namespace, work: Path) -> int:
         print(f"  load average after {count}: {results['replicas'][str(count)]['load_average']}", flush=True)
     (args.out / "replicas.json").write_text(json.dumps(results, indent=2))
     print(f"\nResults: {args.out / 'replicas.json'}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
 
 
 def _ab(args, work: Path) -> int:
