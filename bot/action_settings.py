@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from bot.config import ProcessSettings, env_field
+from contract.settings import ProcessSettings, env_field
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class ActionServerSettings(ProcessSettings):
     action_package: str = env_field("ACTION_PACKAGE", "actions")
 
     def check(self) -> None:
-        from bot.config import ConfigError
+        from contract.settings import ConfigError
 
         try:
             seconds = float(self.backend_timeout_seconds)

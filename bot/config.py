@@ -1,20 +1,20 @@
-"""Settings read from the environment: the backend's (`Settings`, also from a `.env` file, once at
-start-up; names and defaults fixed by docs/contracts.md), and the base of the other processes'
-(`ProcessSettings`: bot/action_settings.py, bot/rasa_settings.py). Every variable is in
-`.env.example` and the README's settings table (tests/test_settings_documented.py checks it).
+"""The backend's settings (`Settings`, read from the environment and a `.env` file, once at
+start-up; names and defaults fixed by docs/contracts.md). The base the other processes' settings
+share, and `ConfigError`, are contract/settings.py. Every variable is in `.env.example` and the
+README's settings table (tests/test_settings_documented.py checks it).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
-from typing import Any, Dict, Mapping, Optional, Tuple, Type, TypeVar, cast
+from dataclasses import dataclass
+from typing import Mapping, Optional, Tuple
 
 from dotenv import load_dotenv
 
+from contract.settings import ConfigError, read_int
 
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
+__all__ = ["ConfigError", "Settings", "load_settings"]
 
 
 @dataclass(frozen=True)
@@ -97,17 +97,7 @@ LIMIT_SETTINGS = (
 )
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
-    raw = env.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name}: must be an integer, got {raw!r}") from None
-    if value < minimum:
-        raise ConfigError(f"{name}: must be at least {minimum}")
-    return value
+_int = read_int
 
 
 def _bool(env: Mapping[str, str], name: str) -> bool:
@@ -173,52 +163,3 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
 
 
 # --------------------------------------------------------------------------- other processes' settings
-
-_T = TypeVar("_T", bound="ProcessSettings")
-
-
-def env_field(name: str, default: Any = None) -> Any:
-    """A setting read from the environment variable `name` (empty or unset: `default`)."""
-    return field(default=default, metadata={"env": name})
-
-
-@dataclass(frozen=True)
-class ProcessSettings:
-    """Base of the settings of the processes other than the backend (the action server's, the
-    Rasa server's plugins'): frozen dataclasses whose fields name their variable with `env_field`.
-    Integer fields are checked (ConfigError names the variable); the others are kept as written."""
-
-    @classmethod
-    def env_names(cls) -> Tuple[str, ...]:
-        """The environment variables these settings read."""
-        return tuple(f.metadata["env"] for f in fields(cls))
-
-    @classmethod
-    def from_env(cls: Type[_T], env: Mapping[str, str]) -> _T:
-        """Build the settings from `env` (a mapping such as os.environ)."""
-        values: Dict[str, Any] = {}
-        for f in fields(cls):
-            name = f.metadata["env"]
-            raw = env.get(name)
-            if raw is None or raw.strip() == "":
-                continue
-            values[f.name] = _int(env, name, cast(int, f.default), minimum=0) if f.type == "int" else raw
-        settings = cls(**values)
-        settings.check()
-        return settings
-
-    def check(self) -> None:
-        """Further rules of a subclass (raise ConfigError naming the variable)."""
-
-    @classmethod
-    def current(cls: Type[_T]) -> _T:
-        """This process's settings: built from the environment once, and again only when one of
-        its variables changed (tests patch the environment; a deployed process never does)."""
-        key = (cls, tuple(os.environ.get(name) for name in cls.env_names()))
-        found = _CURRENT.get(cls)
-        if found is None or found[0] != key:
-            found = _CURRENT[cls] = (key, cls.from_env(os.environ))
-        return cast(_T, found[1])
-
-
-_CURRENT: Dict[type, Tuple[Any, Any]] = {}

@@ -1,13 +1,13 @@
 """The settings of the plugins the Rasa server loads (channels, tracker store and its cache,
 sealing, the handoff notice), read from the environment once per process
-(bot/config.ProcessSettings). A channel's value in credentials.yml wins over these."""
+(contract/settings.ProcessSettings). A channel's value in credentials.yml wins over these."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Optional
 
-from bot.config import ProcessSettings, env_field
+from contract.settings import ProcessSettings, env_field
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class RasaSettings(ProcessSettings):
     sms_service_name: Optional[str] = env_field("SMS_SERVICE_NAME")
 
     def check(self) -> None:
-        from bot.config import ConfigError
+        from contract.settings import ConfigError
 
         if self.max_message_chars < 1 or self.max_body_bytes < 1:
             raise ConfigError("MAX_MESSAGE_CHARS, MAX_BODY_BYTES: must be at least 1")
