@@ -1,5 +1,5 @@
 """The action server's settings (``python -m bot.action_server`` and the backend client the actions
-use), read from the environment once per process (bot/config.ProcessSettings)."""
+use), read from the environment once per process (contract/settings.ProcessSettings)."""
 
 from __future__ import annotations
 
