@@ -7,10 +7,10 @@ SHELL := /bin/bash
 VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-WEB   := bot/web/static/widget.js
+WEB   := backend/web/static/widget.js
 # the backend's API reference page (/docs/api): Swagger UI from npm, bundled by the same build
-API_REF := bot/web/static/api-reference.js bot/web/static/api-reference.css
-CHARTS := bot/console/static/reports.js
+API_REF := backend/web/static/api-reference.js backend/web/static/api-reference.css
+CHARTS := backend/console/static/reports.js
 
 .PHONY: run scale shell check test bench setup web chromium haproxy lock eval model clean
 
@@ -27,11 +27,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(WEB) $(API_REF) &: node_modules/.installed $(wildcard bot/web/src/*)
+$(WEB) $(API_REF) &: node_modules/.installed $(wildcard backend/web/src/*)
 	npm run --silent build
 
 # The reports page's charts (Chart.js from npm, bundled like the widget).
-$(CHARTS): node_modules/.installed $(wildcard bot/console/src/*)
+$(CHARTS): node_modules/.installed $(wildcard backend/console/src/*)
 	npm run --silent build:reports
 
 web: $(if $(wildcard package.json),$(WEB) $(API_REF) $(CHARTS))

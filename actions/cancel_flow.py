@@ -12,7 +12,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.client import (
+from actions.backend_client import (
     Auth,
     BackendError,
     BackendUnavailable,

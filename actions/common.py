@@ -15,7 +15,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.client import Auth, BackendClient
+from actions.backend_client import Auth, BackendClient
 from contract.vocabulary.numbers import format_money
 from contract.vocabulary.reasons import REASONS as VOCABULARY_REASONS
 

@@ -7,7 +7,7 @@ from typing import Text
 from rasa_sdk import Action
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
-from bot.client import BackendError
+from actions.backend_client import BackendError
 
 from . import messages
 from .common import (

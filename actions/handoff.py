@@ -7,7 +7,7 @@ from typing import Text
 from rasa_sdk import Action
 from rasa_sdk.events import ConversationPaused, SlotSet
 
-from bot.client import BackendError, NotFound
+from actions.backend_client import BackendError, NotFound
 
 from . import messages
 from .common import auth_for, channel_of, client, say

@@ -13,7 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.client import (
+from actions.backend_client import (
     Auth,
     BackendUnavailable,
     InvalidInput,

@@ -23,10 +23,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from bench import ab, reference, scenario
+from bench import ab, reference
 from bench.load import run_level
 from bench.memory import PeakSampler
-from tests.stack import ROOT, Stack, load_fixture
+from devstack import scenario
+from devstack.stack import ROOT, Stack, load_fixture
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from ensure_model import ensure_model  # noqa: E402
@@ -139,12 +140,12 @@ def check_targets(results: dict) -> list:
 
 
 def replicas(args: argparse.Namespace, work: Path) -> int:
-    """The same load on the replicated deployment (tests/replicated.py) with 1, 2, ... replicas
+    """The same load on the replicated deployment (devstack/replicated.py) with 1, 2, ... replicas
     of each process; CPU per turn is the sum over the replicas of each kind. The engines are
     TEST_POSTGRES_URL, TEST_REDIS_URL, TEST_RABBITMQ_URL (default: this machine's services)."""
     import os
 
-    from tests.replicated import replicated_stack
+    from devstack.replicated import replicated_stack
 
     model = ensure_model(ROOT)
     customers = sum(args.levels) * args.per_user + 1

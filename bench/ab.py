@@ -23,11 +23,11 @@ import statistics
 from pathlib import Path
 from typing import Dict, List
 
-from bench import scenario
 from bench.load import run_level
 from bench.memory import PeakSampler
 from bot.rasa_speedups import GROUPS
-from tests.stack import Stack, load_fixture
+from devstack import scenario
+from devstack.stack import Stack, load_fixture
 
 ALL, NONE = "all patches", "no patches"
 

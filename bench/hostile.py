@@ -1,6 +1,6 @@
 """Bystander latency during hostile requests (issue 14): ``python -m bench.hostile``.
 
-Starts the whole stack (tests/stack.py), then for each hostile request of the probe (a lone
+Starts the whole stack (devstack/stack.py), then for each hostile request of the probe (a lone
 surrogate sender id, 100 kB and 1 MB messages, deeply nested JSON, a non-object body, a message
 just over the length limit) sends it while a bystander customer keeps talking over REST, and
 prints the hostile request's answer and time and the bystander's latencies during it, next to a
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from ensure_model import ensure_model  # noqa: E402
 
-from tests.stack import Stack, http_json  # noqa: E402
+from devstack.stack import Stack, http_json  # noqa: E402
 
 HOSTILE: Dict[str, bytes] = {
     "lone surrogate sender": b'{"sender": "\\ud800", "message": "hi"}',

@@ -21,9 +21,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench import scenario
 from bench.load import run_level
-from tests.stack import ROOT, Stack, load_fixture
+from devstack import scenario
+from devstack.stack import ROOT, Stack, load_fixture
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from ensure_model import ensure_model  # noqa: E402

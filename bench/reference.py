@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import List
 
-from tests.stack import free_port, http_json
+from devstack.stack import free_port, http_json
 
 BIN = Path(sys.executable).parent
 

@@ -1,5 +1,5 @@
 """Benchmark of the reports (not a test): writes N synthetic cancellation conversations
-(bot.reports.history) into a fresh SQLite file and a fresh PostgreSQL schema, then times a 90-day
+(backend.reports.history) into a fresh SQLite file and a fresh PostgreSQL schema, then times a 90-day
 report three ways: the query alone (in process), the console's reports page (HTTP, signed-in
 supervisor) and the CLI (`cancel-backend report`, a new process, start-up included).
 
@@ -27,13 +27,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bot.db import Database, upgrade
-from bot.hashing import set_identifier_hash_key
-from bot.models import AuditEvent, utcnow
-from bot.policy import load_policy
-from bot.reports import report
-from bot.reports.history import synthetic, write
-from tests.postgres_schemas import migrated_postgres_schema
+from backend.db import Database, upgrade
+from backend.hashing import set_identifier_hash_key
+from backend.models import AuditEvent, utcnow
+from backend.policy import load_policy
+from backend.reports import report
+from backend.reports.history import synthetic, write
+from devstack.postgres import migrated_postgres_schema
 
 HASH_KEY = "bench-identifier-key"  # the keyed conversation hashes of the synthetic history
 
@@ -76,10 +76,10 @@ async def _page_seconds(url: str, policy, since, until) -> float:
     import aiohttp
     from aiohttp.test_utils import TestServer
 
-    from bot.config import Settings
-    from bot.console import setup_console
-    from bot.handoff.auth import upsert_staff
-    from bot.server import create_app
+    from backend.config import Settings
+    from backend.console import setup_console
+    from backend.handoff.auth import upsert_staff
+    from backend.server import create_app
 
     db = Database(url)
     db.transaction(upsert_staff, "bench-supervisor", "Bench", "supervisor", "bench-password-123")
@@ -170,7 +170,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("TEST_POSTGRES_URL"))
     parser.add_argument("--existing", help="time the reports of this already filled database instead")
     args = parser.parse_args()
-    policy = dataclasses.replace(load_policy(ROOT / "bot" / "policy.yml"), offer_holdout_share=0.1)
+    policy = dataclasses.replace(load_policy(ROOT / "backend" / "policy.yml"), offer_holdout_share=0.1)
     results = []
     if args.existing:
         kind = make_url(args.existing).get_backend_name()

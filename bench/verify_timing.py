@@ -20,11 +20,11 @@ from typing import Dict, List
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import delete
 
-from bot.config import Settings
-from bot.db import Database, upgrade
-from bot.fixtures import load_data
-from bot.models import VerificationLockout
-from bot.server import create_app
+from backend.config import Settings
+from backend.db import Database, upgrade
+from backend.fixtures import load_data
+from backend.models import VerificationLockout
+from backend.server import create_app
 
 TOKEN = "bench-token"
 ACCOUNT = {

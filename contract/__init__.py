@@ -1,4 +1,4 @@
-"""The contract between the action server (`actions/`, `bot/client.py`) and the backend (`bot/`).
+"""The contract between the action server (`actions/`, `actions/backend_client.py`) and the backend (`backend/`).
 
 What both processes must read and write the same way, with one implementation each: the shapes
 of the backend's HTTP API (`contract.shapes`, `contract.routes`; the OpenAPI document is generated

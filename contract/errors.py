@@ -1,7 +1,7 @@
 """The error answers of the backend's API, one class per kind, for both sides of the wire.
 
 The backend raises them (its middleware answers `body()` with `status`); the action server's
-client (`bot/client.py`) turns an error answer back into the same class with `from_answer`, so
+client (`actions/backend_client.py`) turns an error answer back into the same class with `from_answer`, so
 the actions catch what the backend raised. Shape of every answer: `contract.shapes.Error`.
 """
 

@@ -1,7 +1,7 @@
 """The routes of the backend's HTTP API that the action server, Rasa's tracker store and the
 website widget call: method, path, what each takes and answers (shapes of contract.shapes).
 
-The backend registers a handler for each (tests/bot/test_contract.py checks that the app and this
+The backend registers a handler for each (tests/backend/test_contract.py checks that the app and this
 table agree), the client builds its URLs from them (`Operation.url`), and contract.openapi writes
 the OpenAPI document from them.
 """

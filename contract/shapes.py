@@ -1,6 +1,6 @@
 """The JSON shapes of the backend's HTTP API, declared once.
 
-Each shape is a TypedDict: the action server's client (`bot/client.py`) accepts and returns them,
+Each shape is a TypedDict: the action server's client (`actions/backend_client.py`) accepts and returns them,
 mypy checks both sides against them, and pydantic turns them into the request validation of the
 routes (`contract.validation`) and the schemas of the OpenAPI document (`contract.openapi`).
 A key marked `NotRequired` may be absent; `Optional` means the value may be null. Constraints
@@ -341,7 +341,9 @@ class Handoff(TypedDict):
     outcome: Optional[Literal["handed_back", "closed"]]
     waiting_seconds: int
     customer_name: NotRequired[Optional[str]]
-    reason_text: NotRequired[Annotated[str, Field(description="the reason in words (bot/handoff/words.py)")]]
+    reason_text: NotRequired[
+        Annotated[str, Field(description="the reason in words (backend/handoff/words.py)")]
+    ]
     channel_text: NotRequired[str]
     status_text: NotRequired[str]
     outcome_text: NotRequired[Optional[str]]

@@ -116,9 +116,9 @@ def cross_validate(config: Path, folds: int, work: Path) -> dict:
 
 
 def speed(model: Path, users: int, single_conversations: int, work: Path) -> dict:
-    from bench import scenario
     from bench.load import run_level
-    from tests.stack import Stack, load_fixture
+    from devstack import scenario
+    from devstack.stack import Stack, load_fixture
 
     stack = Stack(work / "stack", model).start()
     try:

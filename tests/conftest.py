@@ -26,7 +26,7 @@ def trained_model() -> Path:
 @pytest.fixture(scope="session")
 def stack(trained_model, tmp_path_factory):
     """Backend, action server and Rasa running for the whole session."""
-    from tests.stack import Stack
+    from devstack.stack import Stack
 
     with Stack(tmp_path_factory.mktemp("stack"), trained_model) as running:
         yield running

@@ -8,8 +8,8 @@ from typing import Iterator
 
 import pytest
 
-from bot.db import upgrade
-from tests.postgres_schemas import migrated_postgres_schema
+from backend.db import upgrade
+from devstack.postgres import migrated_postgres_schema
 
 # Parametrise a fixture with this to run its tests on both databases.
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -6,7 +6,7 @@ import re
 
 from dotenv import dotenv_values
 
-from tests.stack import ROOT
+from devstack.stack import ROOT
 
 
 def _settings_table() -> str:

@@ -4,8 +4,8 @@ plugins') is in .env.example, under a comment, and in the README's settings tabl
 import re
 from pathlib import Path
 
-from bot.action_settings import ActionServerSettings
-from bot.config import load_settings
+from actions.settings import ActionServerSettings
+from backend.config import load_settings
 from bot.rasa_settings import RasaSettings
 
 ROOT = Path(__file__).resolve().parents[1]

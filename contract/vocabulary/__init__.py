@@ -3,5 +3,5 @@
 One home for each parsing rule both sides need: account identifiers (account number, email,
 phone), verification factors, confirmation and tracking numbers, money, cancellation reasons,
 dates and yes/no answers. Pure Python plus `phonenumbers` and `dateparser`: no Rasa, no
-database, so `actions/` and the backend (`bot/`) import the same functions.
+database, so `actions/` and the backend (`backend/`) import the same functions.
 """

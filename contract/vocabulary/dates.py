@@ -2,7 +2,7 @@
 "Dec 19", "2026-12-31") and dates as the assistant writes them ("Saturday, December 19").
 
 Relative expressions are read against today in the company's time zone (``business_hours.
-timezone`` in bot/policy.yml). A few phrasings that `dateparser` gets wrong or does not know
+timezone`` in backend/policy.yml). A few phrasings that `dateparser` gets wrong or does not know
 (month ends, "the Nth of next month", "next <weekday>") are read by the rules below; the rest
 goes to `dateparser` (see docs/nlu.md for the comparison with Recognizers-Text).
 """
@@ -20,7 +20,7 @@ from typing import Optional
 import yaml
 from dateutil.relativedelta import relativedelta
 
-POLICY_FILE = Path(__file__).resolve().parent.parent / "policy.yml"
+POLICY_FILE = Path(__file__).resolve().parents[2] / "backend" / "policy.yml"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY = r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|sday|nesday|rsday|urday)?"
 _NUMBER_WORDS = {

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Optional
 
-# Confirmation numbers: XXXX-XXXX-XXXX over an alphabet without 0/O/1/I (bot/confirmation.py
+# Confirmation numbers: XXXX-XXXX-XXXX over an alphabet without 0/O/1/I (backend/confirmation.py
 # generates and checks them).
 CONFIRMATION_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CONFIRMATION_LENGTH = 12

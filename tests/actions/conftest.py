@@ -16,7 +16,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from tests.stack import free_port, start_backend, stop
+from devstack.stack import free_port, start_backend, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "actions-test-token"
@@ -39,7 +39,7 @@ def domain_dict() -> Dict[str, Any]:
 async def _close_shared_backend_clients():
     """The actions share one backend client per event loop; close it before the test's loop ends."""
     yield
-    from bot.client import BackendClient
+    from actions.backend_client import BackendClient
 
     await BackendClient.close_shared()
 
@@ -173,7 +173,7 @@ ACCOUNTS = {
 async def verified_slots(who: str, sender: str, channel: str = "rest") -> Dict[str, Any]:
     """Verify through the API (as the identification step would, on input ``channel``) -> slots
     of a verified chat."""
-    from bot.client import BackendClient
+    from actions.backend_client import BackendClient
 
     number, zip_code, _pin, name = ACCOUNTS[who]
     async with BackendClient.from_env() as c:

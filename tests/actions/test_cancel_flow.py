@@ -2,6 +2,7 @@
 
 import re
 
+from actions.backend_client import Auth, BackendClient
 from actions.cancel_flow import (
     ActionAskEndWhen,
     ActionAskFinalConfirmation,
@@ -10,7 +11,6 @@ from actions.cancel_flow import (
     ActionCancelFinish,
     ValidateCancelForm,
 )
-from bot.client import Auth, BackendClient
 from contract.vocabulary.dates import human_date
 
 from .conftest import (

@@ -1,8 +1,8 @@
-"""bot/client.py against the real backend: typed errors, no secrets in repr."""
+"""actions/backend_client.py against the real backend: typed errors, no secrets in repr."""
 
 import pytest
 
-from bot.client import (
+from actions.backend_client import (
     Auth,
     BackendClient,
     BackendUnavailable,
@@ -58,7 +58,7 @@ def test_repr_hides_secrets():
 
 
 def test_locked_carries_retry_after():
-    from bot.client import _error_for
+    from actions.backend_client import _error_for
 
     err = _error_for(429, {"error": "locked", "retry_after": 600}, None, "verify")
     assert isinstance(err, Locked) and err.retry_after == 600
@@ -172,7 +172,7 @@ async def test_a_backend_slower_than_the_timeout_is_unavailable_not_a_crash():
 
 
 async def test_rasa_http_api_slower_than_the_timeout_is_a_rasa_error():
-    from bot.handoff.rasa import RasaClient, RasaError
+    from backend.handoff.rasa import RasaClient, RasaError
 
     runner, url = await _slow_server(5)
     rasa = RasaClient(url, "token", timeout=0.5)

@@ -5,9 +5,9 @@ import socket
 
 from aiohttp import web
 
+from actions.backend_client import Auth, BackendClient
 from actions.fallback import ActionFallback, ActionFastTrack, ActionStopForm, ActionSwitchToCancel
 from actions.handoff import ActionHandoff
-from bot.client import Auth, BackendClient
 
 from .conftest import button_payloads, make_tracker, new_sender, run, texts, verified_slots
 

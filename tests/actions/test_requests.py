@@ -1,5 +1,6 @@
 """Status, revoke, tracking, refund and final bill against the real backend."""
 
+from actions.backend_client import Auth, BackendClient
 from actions.requests import (
     ActionAskConfirmationNumber,
     ActionAskRefundAmount,
@@ -17,7 +18,6 @@ from actions.requests import (
     ValidateStatusForm,
     ValidateTrackingForm,
 )
-from bot.client import Auth, BackendClient
 
 from .conftest import button_payloads, make_tracker, new_sender, run, texts, validate, verified_slots
 

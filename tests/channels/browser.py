@@ -25,8 +25,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-BUNDLE = ROOT / "bot" / "web" / "static" / "widget.js"
-SOURCES = ROOT / "bot" / "web" / "src"
+BUNDLE = ROOT / "backend" / "web" / "static" / "widget.js"
+SOURCES = ROOT / "backend" / "web" / "src"
 # Screenshots of the browser tests (look at them): SCREENSHOT_DIR or results/screenshots.
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "results" / "screenshots")
 DESKTOP = {"width": 1280, "height": 800}

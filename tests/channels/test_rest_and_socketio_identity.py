@@ -137,7 +137,7 @@ async def test_a_long_but_real_request_is_accepted(rest):
 
 
 class Widget:
-    """A socket.io client speaking the widget's protocol (bot/web/src/widget.js)."""
+    """A socket.io client speaking the widget's protocol (backend/web/src/widget.js)."""
 
     def __init__(self, url: str) -> None:
         self.url = url

@@ -1,5 +1,5 @@
 """The website widget with the whole assistant: backend (serving the demo page), action server and
-Rasa with the real model (tests/stack.py), driven in the system Chromium.
+Rasa with the real model (devstack/stack.py), driven in the system Chromium.
 
 On open, a new conversation shows the assistant's own greeting and menu (with "Talk to a person"),
 at 1280 and 375 px (screenshots in results/screenshots/, SCREENSHOT_DIR overrides). Then the

@@ -4,7 +4,7 @@ their values are escaped (the page must not become a way to inject markup)."""
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.web.routes import branding_from_query, setup_web_routes
+from backend.web.routes import branding_from_query, setup_web_routes
 
 
 def test_only_branding_attributes_are_taken():

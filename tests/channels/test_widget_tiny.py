@@ -3,7 +3,7 @@ model (independent of the real assistant and the backend): the greeting on open,
 buttons, keyboard, screen-reader labels, typing indicator, reload, reconnection with messages
 typed offline (marked not delivered, kept over a reload, sent on reconnect), start over.
 
-The page is the demo page served by ``bot.web.routes.setup_web_routes`` on an aiohttp app; Rasa
+The page is the demo page served by ``backend.web.routes.setup_web_routes`` on an aiohttp app; Rasa
 runs in-process (real Sanic server, ``SocketIOInput`` with ``session_persistence: true``)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from bot.web.routes import setup_web_routes
+from backend.web.routes import setup_web_routes
 from tests.channels.browser import chromium_page, screenshot
 from tests.channels.conftest import free_port, rasa_channel_server
 

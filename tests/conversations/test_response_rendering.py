@@ -13,7 +13,7 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from tests.stack import ROOT
+from devstack.stack import ROOT
 
 PAYLOAD = re.compile(r"^/\w+(?P<entities>\{.*\})?$")
 

@@ -1,6 +1,6 @@
 """Fixtures of the delivery tests: a real SMTP server on loopback (the mail sink, aiosmtpd), the
-Twilio stand-in of tests/vendors.py, and the backend app with the delivery settings. Reuses the
-backend tests' migrated database per module (tests/bot/conftest.py)."""
+Twilio stand-in of devstack/vendors.py, and the backend app with the delivery settings. Reuses the
+backend tests' migrated database per module (tests/backend/conftest.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import socket
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.delivery.mailsink import messages, read, start_sink
-from bot.delivery.worker import DELIVERER
-from bot.server import create_app
-from tests.bot.conftest import Api, db, db_url, policy, settings  # noqa: F401 (fixtures)
-from tests.vendors import TWILIO_ACCOUNT_SID, TWILIO_NUMBER, VendorStandIn
+from backend.delivery.mailsink import messages, read, start_sink
+from backend.delivery.worker import DELIVERER
+from backend.server import create_app
+from devstack.vendors import TWILIO_ACCOUNT_SID, TWILIO_NUMBER, VendorStandIn
+from tests.backend.conftest import Api, db, db_url, policy, settings  # noqa: F401 (fixtures)
 
 OUTBOX_KEY = "test-outbox-key"
 

@@ -13,12 +13,12 @@ import time
 from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
 
-from bot.delivery.worker import DELIVERER
-from bot.models import OutboxMessage
-from bot.policy import ReturnsPolicy
-from bot.server import create_app
-from tests.bot.conftest import Api, filing, make_account, rows
-from tests.bot.test_at_rest import holds, text_at_rest
+from backend.delivery.worker import DELIVERER
+from backend.models import OutboxMessage
+from backend.policy import ReturnsPolicy
+from backend.server import create_app
+from tests.backend.conftest import Api, filing, make_account, rows
+from tests.backend.test_at_rest import holds, text_at_rest
 
 
 async def wait_for(condition, timeout: float = 20.0):

@@ -10,10 +10,10 @@ import re
 import pytest
 from sqlalchemy import update
 
-from bot.delivery import worker
-from bot.delivery.worker import Deliverer
-from bot.models import OutboxMessage, utcnow
-from tests.bot.conftest import filing, make_account, rows
+from backend.delivery import worker
+from backend.delivery.worker import Deliverer
+from backend.models import OutboxMessage, utcnow
+from tests.backend.conftest import filing, make_account, rows
 
 
 def make_due(db, *ids):
@@ -161,7 +161,7 @@ async def test_a_failed_code_cannot_be_retried_and_holds_no_code(
 @pytest.fixture
 async def supervisor(app_client, db):
     """A signed-in supervisor of the staff console (JSON calls with the session's CSRF token)."""
-    from bot.handoff.auth import upsert_staff
+    from backend.handoff.auth import upsert_staff
 
     db.transaction(upsert_staff, "sup-delivery", "Sue", "supervisor", "a-long-password-1")
     client = app_client
@@ -212,7 +212,7 @@ async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db
     # the deadline passes for the device still at the customer's
     from sqlalchemy import select
 
-    from bot.models import CancellationRequest
+    from backend.models import CancellationRequest
 
     def backdate(session):
         request = session.execute(
@@ -228,7 +228,7 @@ async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db
 async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_sent(
     api, db, sink, deliverer, monkeypatch
 ):
-    from bot.delivery import compose
+    from backend.delivery import compose
 
     first, second = await file_for(api, db, 2)
     real = compose.email

@@ -15,7 +15,7 @@ import pytest
 
 from tests.delivery.conftest import free_port
 
-CLI = [sys.executable, "-m", "bot.cli"]
+CLI = [sys.executable, "-m", "backend.cli"]
 
 
 def _env(tmp_path: Path, port: int) -> dict:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from tests.stack import BACKEND_CLI as CLI
-from tests.stack import ROOT, free_port, http_json, start_backend
+from devstack.stack import BACKEND_CLI as CLI
+from devstack.stack import ROOT, free_port, http_json, start_backend
 
 TOKEN = "process-test-token"
 
@@ -45,7 +45,7 @@ def test_make_run_processes_deliver_codes_and_receipts_to_the_mail_sink(tmp_path
         "BACKEND_SERVICE_TOKEN": TOKEN,
         "IDENTIFIER_HASH_KEY": "k" * 32,
         "OUTBOX_KEY": "o" * 32,
-        "POLICY_FILE": str(ROOT / "bot" / "policy.yml"),
+        "POLICY_FILE": str(ROOT / "backend" / "policy.yml"),
         "DEV_OUTBOX": "0",
     }
     assert example["SMTP_HOST"] == "127.0.0.1" and example["DEV_OUTBOX"] == "0"

@@ -13,9 +13,9 @@ import urllib.request
 import pytest
 from pypdf import PdfReader
 
+from devstack.conversation import Customer
+from devstack.stack import Stack
 from tests.delivery.conftest import Sink
-from tests.e2e.conversation import Customer
-from tests.stack import Stack
 
 pytestmark = pytest.mark.slow
 

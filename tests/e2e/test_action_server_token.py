@@ -1,10 +1,10 @@
 """Issue 14, medium: the action server answered anyone (forged /webhook calls with an invented
 tracker queued a handoff and started a verification). It now needs the shared token Rasa sends
-(bot/action_server.py) and listens on loopback by default."""
+(actions/server.py) and listens on loopback by default."""
 
 import pytest
 
-from tests.stack import http_json
+from devstack.stack import http_json
 
 pytestmark = pytest.mark.slow
 
@@ -69,13 +69,13 @@ def test_action_server_listens_on_loopback_by_default(tmp_path):
     import sys
     import time
 
-    from tests.stack import ROOT, free_port
+    from devstack.stack import ROOT, free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "ACTION_HOST"}
     env.update(ACTION_PORT=str(port), ACTION_SERVER_TOKEN="t")
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.action_server"],
+        [sys.executable, "-m", "actions.server"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -1,6 +1,6 @@
 """Issue 14, critical: a conversation verified on one channel cannot be reached from another.
 Full stack (real backend, action server, Rasa with the trained model); SMS and Slack through their
-signed webhooks with local stand-ins for the Twilio and Slack APIs (tests/vendors.py).
+signed webhooks with local stand-ins for the Twilio and Slack APIs (devstack/vendors.py).
 
 Each attack of the probe is replayed: REST with the customer's phone number, with the SMS
 conversation's real (pseudonymous) id, with a Slack user id; socket.io with a phone number or a
@@ -18,8 +18,8 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from tests.stack import http_json
-from tests.vendors import post_slack, post_sms
+from devstack.stack import http_json
+from devstack.vendors import post_slack, post_sms
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conversation import Customer
-from tests.stack import Stack, http_json
+from devstack.conversation import Customer
+from devstack.stack import Stack, http_json
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +81,7 @@ def test_action_server_killed_then_yes_files_once(faulty_stack):
     answer = customer.say("yes")
     assert "isn't answering" in answer, answer  # not silence
     assert _filed(stack, "SVC-5001") == []
-    stack._spawn("actions", [sys.executable, "-m", "bot.action_server"])
+    stack._spawn("actions", [sys.executable, "-m", "actions.server"])
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:

@@ -14,9 +14,9 @@ from urllib.parse import urlparse
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conversation import Customer
+from devstack.conversation import Customer
+from devstack.stack import ROOT, Stack
 from tests.searchable import searchable
-from tests.stack import ROOT, Stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
 

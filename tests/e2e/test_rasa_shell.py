@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from tests.stack import ROOT, free_port
+from devstack.stack import ROOT, free_port
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[()][0-9A-Za-z]|\r")
 

@@ -8,7 +8,7 @@ verification factor.
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conversation import Customer
+from devstack.conversation import Customer
 from tests.searchable import searchable
 
 pytestmark = pytest.mark.slow

@@ -16,16 +16,16 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-import bot.handoff.auth
-from bot.config import Settings
-from bot.console import setup_console
-from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
-from bot.db import Database
-from bot.handoff.auth import upsert_staff
-from bot.server import create_app
+import backend.handoff.auth
+from backend.config import Settings
+from backend.console import setup_console
+from backend.console.canned import DEFAULT_PATH as DEFAULT_CANNED
+from backend.db import Database
+from backend.handoff.auth import upsert_staff
+from backend.server import create_app
 
 # Fixtures and helpers shared with the backend tests (a migrated database per module, the policy).
-from tests.bot.conftest import (
+from tests.backend.conftest import (
     IDENTIFIER_HASH_KEY,
     TOKEN,
     Api,
@@ -36,7 +36,7 @@ from tests.bot.conftest import (
 )
 
 # Same code paths, cheaper hashing: production uses N=2^15.
-bot.handoff.auth.SCRYPT_N = 2**10
+backend.handoff.auth.SCRYPT_N = 2**10
 ROOT = Path(__file__).resolve().parents[2]
 RASA_TOKEN = "rasa-test-token"
 PASSWORD = "correct-horse-battery"

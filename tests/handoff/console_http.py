@@ -7,7 +7,7 @@ import re
 import urllib.request
 from typing import Any, Optional, Tuple
 
-from tests.stack import http_json
+from devstack.stack import http_json
 
 
 class StackConsole:

@@ -6,10 +6,10 @@ import sys
 
 from sqlalchemy import select
 
-from bot.db import Database, upgrade
-from bot.fixtures import DEMO_DATA, FixtureError, load_data, read_file
-from bot.handoff.auth import check_password
-from bot.handoff.models import StaffUser
+from backend.db import Database, upgrade
+from backend.fixtures import DEMO_DATA, FixtureError, load_data, read_file
+from backend.handoff.auth import check_password
+from backend.handoff.models import StaffUser
 from tests.handoff.conftest import ROOT
 
 
@@ -26,7 +26,7 @@ def test_add_staff_reads_the_password_from_stdin(tmp_path):
     upgrade(url)
     env = {**os.environ, "DATABASE_URL": url, "BACKEND_SERVICE_TOKEN": "t", "PYTHONPATH": str(ROOT)}
     run = lambda *args, password: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "bot.cli", "add-staff", *args],
+        [sys.executable, "-m", "backend.cli", "add-staff", *args],
         input=password + "\n",
         env=env,
         cwd=ROOT,

@@ -6,12 +6,12 @@ import re
 import pytest
 from sqlalchemy import select, update
 
-from bot.config import Settings
-from bot.handoff.auth import check_password, hash_password
-from bot.handoff.models import Handoff, StaffSession
-from bot.hashing import conversation_key
-from bot.models import AuditEvent
-from tests.bot.conftest import make_account
+from backend.config import Settings
+from backend.handoff.auth import check_password, hash_password
+from backend.handoff.models import Handoff, StaffSession
+from backend.hashing import conversation_key
+from backend.models import AuditEvent
+from tests.backend.conftest import make_account
 from tests.handoff.conftest import PASSWORD, RASA_TOKEN, add_staff, queue_handoff
 from tests.handoff.test_queue import set_duty
 
@@ -44,7 +44,7 @@ GUARDED = [
     ("GET", "/console/reports", "redirect"),
     ("GET", "/console/reports/export/funnel.csv", "redirect"),
     ("GET", "/console/reports/conversations?table=funnel&row=started", "redirect"),
-    ("GET", "/console/outbox", "redirect"),  # message delivery (bot/delivery)
+    ("GET", "/console/outbox", "redirect"),  # message delivery (backend/delivery)
     ("POST", "/console/outbox/1/retry", "redirect"),
     ("GET", "/console/returns", "redirect"),
 ]
@@ -470,8 +470,8 @@ async def test_a_queued_chat_is_taken_before_anyone_replies(api, db, supervisor,
 
 async def test_slow_rasa_is_a_clear_gateway_error_not_a_500(api, db, agent, rasa, server):
     """Rasa slower than the client's timeout: JSON 502/503/504 naming Rasa, never a 500."""
-    from bot.handoff.keys import RASA
-    from bot.handoff.rasa import RasaClient
+    from backend.handoff.keys import RASA
+    from backend.handoff.rasa import RasaClient
 
     app = server.app
     original = app[RASA]
@@ -524,7 +524,7 @@ async def test_hostile_bodies_are_4xx(db, agent, console_factory):
 def test_client_address_behind_a_trusted_proxy():
     from aiohttp.test_utils import make_mocked_request
 
-    from bot.console.routes import client_address
+    from backend.console.routes import client_address
 
     def request(peer, forwarded=None):
         headers = {"X-Forwarded-For": forwarded} if forwarded else {}
@@ -743,7 +743,7 @@ async def test_internal_notes_stay_in_the_console(api, db, agent, supervisor, ra
 
 
 async def test_canned_replies_a_supervisor_edits_from_the_console(api, db, server, agent, supervisor):
-    from bot.console import CANNED_PATH
+    from backend.console import CANNED_PATH
 
     path = server.app[CANNED_PATH]
     status, body, _ = await agent.get("/console/api/canned")
@@ -780,7 +780,7 @@ async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rul
 ):
     import secrets as _secrets
 
-    from bot.models import CancellationRequest, Service
+    from backend.models import CancellationRequest, Service
 
     set_duty(db, "on")
     account = make_account(db)

@@ -5,9 +5,9 @@ import re
 
 from sqlalchemy import update
 
-from bot.console.pages import ENVIRONMENT
-from bot.models import Account, OutboxMessage
-from tests.bot.conftest import make_account
+from backend.console.pages import ENVIRONMENT
+from backend.models import Account, OutboxMessage
+from tests.backend.conftest import make_account
 from tests.handoff.conftest import queue_handoff
 from tests.handoff.test_queue import set_duty
 

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot.handoff.service import opening_text
-from bot.policy import PolicyError, parse_policy
+from backend.handoff.service import opening_text
+from backend.policy import PolicyError, parse_policy
 
 NY = ZoneInfo("America/New_York")
 
@@ -50,7 +50,7 @@ def test_next_opening_across_daylight_saving_change(policy):
 def _raw():
     from tests.handoff.conftest import ROOT
 
-    return yaml.safe_load((ROOT / "bot" / "policy.yml").read_text())
+    return yaml.safe_load((ROOT / "backend" / "policy.yml").read_text())
 
 
 def test_closed_dates_are_skipped():

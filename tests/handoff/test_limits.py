@@ -1,16 +1,16 @@
-"""Abuse limits on handoffs and the counters behind them (bot/ratelimit.py): anonymous requests
+"""Abuse limits on handoffs and the counters behind them (backend/ratelimit.py): anonymous requests
 cannot flood the queue, verified customers are never limited."""
 
 from datetime import timedelta
 
 from sqlalchemy import update
 
-from bot import ratelimit
-from bot.config import Settings
-from bot.handoff.models import Handoff
-from bot.hashing import set_identifier_hash_key
-from bot.models import utcnow
-from tests.bot.conftest import IDENTIFIER_HASH_KEY, make_account
+from backend import ratelimit
+from backend.config import Settings
+from backend.handoff.models import Handoff
+from backend.hashing import set_identifier_hash_key
+from backend.models import utcnow
+from tests.backend.conftest import IDENTIFIER_HASH_KEY, make_account
 from tests.handoff.conftest import queue_handoff
 from tests.handoff.test_queue import set_duty
 

@@ -8,12 +8,12 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select, update
 
-from bot.handoff import notify
-from bot.handoff.keys import NOTIFIER
-from bot.handoff.models import Handoff, StaffNotification
-from bot.models import CancellationRequest, StaffTask
-from bot.server import create_app
-from tests.bot.conftest import Api, filing, make_account
+from backend.handoff import notify
+from backend.handoff.keys import NOTIFIER
+from backend.handoff.models import Handoff, StaffNotification
+from backend.models import CancellationRequest, StaffTask
+from backend.server import create_app
+from tests.backend.conftest import Api, filing, make_account
 from tests.handoff.conftest import make_settings, queue_handoff
 from tests.handoff.test_queue import set_duty
 
@@ -215,7 +215,7 @@ async def test_sympathetic_filings_notify_nobody(api, db):
 
 
 async def test_unset_webhook_is_logged_once_at_start_up(db_url, db, policy, caplog):
-    caplog.set_level(logging.WARNING, logger="bot.handoff.notify")
+    caplog.set_level(logging.WARNING, logger="backend.handoff.notify")
     client = TestClient(TestServer(create_app(make_settings(db_url), policy=policy, db=db)))
     await client.start_server()
     try:

@@ -1,5 +1,5 @@
 """The OpenAPI document against real answers: the backend as `cancel-backend serve` builds it
-(bot.server.create_app: API, staff console, public pages) on aiohttp's test server, with a database
+(backend.server.create_app: API, staff console, public pages) on aiohttp's test server, with a database
 and a Rasa stand-in; every JSON route of the API and the console is called and its answers, the
 errors included, are validated against the response schemas of the document."""
 
@@ -8,10 +8,10 @@ import secrets
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.console import CANNED_PATH
-from bot.console.canned import DEFAULT_PATH as DEFAULT_CANNED
-from bot.server import create_app, openapi_document
-from tests.bot.conftest import TOKEN, Api, make_account
+from backend.console import CANNED_PATH
+from backend.console.canned import DEFAULT_PATH as DEFAULT_CANNED
+from backend.server import create_app, openapi_document
+from tests.backend.conftest import TOKEN, Api, make_account
 from tests.handoff.conftest import Console, add_staff, make_settings
 from tests.handoff.test_queue import set_duty
 from tests.openapi_check import SpecChecker
@@ -257,7 +257,7 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     await call(agent, "POST", "/console/availability", json={"available": "maybe"}, expect=422)
     await call(boss, "POST", "/console/duty", json={"mode": "auto"})
     await call(agent, "POST", "/console/duty", json={"mode": "on"}, expect=403)
-    await call(boss, "GET", "/console/outbox")  # message delivery (bot/delivery)
+    await call(boss, "GET", "/console/outbox")  # message delivery (backend/delivery)
     await call(agent, "GET", "/console/outbox", expect=403)
     await call(boss, "POST", "/console/outbox/999999/retry", expect=409)
     await call(agent, "GET", "/console/returns")

@@ -5,12 +5,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.handoff import service
-from bot.handoff.auth import Staff
-from bot.handoff.models import ConsoleSetting, Handoff, StaffNotification, StaffUser
-from bot.hashing import conversation_key
-from bot.models import AuditEvent
-from tests.bot.conftest import make_account
+from backend.handoff import service
+from backend.handoff.auth import Staff
+from backend.handoff.models import ConsoleSetting, Handoff, StaffNotification, StaffUser
+from backend.hashing import conversation_key
+from backend.models import AuditEvent
+from tests.backend.conftest import make_account
 from tests.handoff.conftest import add_staff, queue_handoff
 
 NY_MONDAY_10 = datetime.fromisoformat("2026-11-23T10:00:00-05:00")

@@ -11,13 +11,13 @@ import subprocess
 
 import pytest
 
-from tests.bot.test_reports_figures import record
+from tests.backend.test_reports_figures import record
 from tests.channels.browser import ROOT, chromium_page, require_chromium
 from tests.handoff.conftest import PASSWORD, add_staff
 
 pytestmark = [pytest.mark.browser]
-BUNDLE = ROOT / "bot" / "console" / "static" / "reports.js"
-SOURCES = ROOT / "bot" / "console" / "src"
+BUNDLE = ROOT / "backend" / "console" / "static" / "reports.js"
+SOURCES = ROOT / "backend" / "console" / "src"
 
 
 def ensure_reports_bundle() -> None:

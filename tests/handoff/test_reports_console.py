@@ -11,10 +11,10 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.console.reports import ref_of
-from bot.hashing import conversation_key
-from bot.models import Account
-from tests.bot.test_reports_figures import record
+from backend.console.reports import ref_of
+from backend.hashing import conversation_key
+from backend.models import Account
+from tests.backend.test_reports_figures import record
 
 PERIOD = "since=2026-03-02&until=2026-03-08"
 

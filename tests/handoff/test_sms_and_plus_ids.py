@@ -10,8 +10,8 @@ import secrets
 
 import pytest
 
+from devstack.vendors import post_sms
 from tests.handoff.console_http import StackConsole
-from tests.vendors import post_sms
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Handoff against the real stack (tests/stack.py: backend with the console, action server, Rasa
+"""Handoff against the real stack (devstack/stack.py: backend with the console, action server, Rasa
 with the trained model): a REST customer asks for a person, the chat is queued and paused, an
 agent answers from the console, hands back, and the assistant answers again."""
 
@@ -12,7 +12,7 @@ from tests.handoff.console_http import StackConsole
 
 pytestmark = pytest.mark.slow
 
-AGENT = ("alex", "alex-demo-password")  # bot/demo_data.yml, docs/fixtures.md
+AGENT = ("alex", "alex-demo-password")  # backend/demo_data.yml, docs/fixtures.md
 SUPERVISOR = ("sam", "sam-demo-password")
 
 

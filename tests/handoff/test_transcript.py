@@ -1,12 +1,12 @@
 """The transcript a person reads and the words the console shows instead of codes (no Rasa, no
-database: bot/handoff/transcript.py and bot/handoff/words.py on tracker events as Rasa stores them)."""
+database: backend/handoff/transcript.py and backend/handoff/words.py on tracker events as Rasa stores them)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from bot.handoff import words
-from bot.handoff.transcript import transcript
+from backend.handoff import words
+from backend.handoff.transcript import transcript
 
 ZONE = "America/New_York"
 T0 = datetime(2026, 12, 1, 19, 5, tzinfo=timezone.utc).timestamp()  # 14:05 in New York

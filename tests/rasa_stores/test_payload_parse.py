@@ -10,7 +10,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import rasa_speedups
 from bot.rasa_speedups import ORIGINALS
-from tests.stack import ROOT
+from devstack.stack import ROOT
 
 TEXTS = [
     "/deny",

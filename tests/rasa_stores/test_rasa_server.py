@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot import rasa_speedups
-from tests.stack import ROOT, Stack
+from devstack.stack import ROOT, Stack
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.config import ConfigError
+from backend.config import ConfigError
 from bot.rasa_redaction import REDACTED
 from bot.rasa_tracker_cache import cache_size_from_env
 from bot.rasa_tracker_store import RedactingTrackerStore

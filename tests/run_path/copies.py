@@ -19,10 +19,10 @@ from typing import Dict, List, Optional
 
 from dotenv import dotenv_values
 
-from tests.stack import ROOT, free_port, http_json
+from devstack.stack import ROOT, free_port, http_json
 
 # Built from npm by `make` and ignored by git, but served by the backend.
-BUILT_ASSETS = ("bot/web/static", "bot/console/static")
+BUILT_ASSETS = ("backend/web/static", "backend/console/static")
 READY = "The cancellation assistant is running"
 
 

@@ -17,9 +17,9 @@ import socket
 import pytest
 import sqlalchemy as sa
 
-from tests.e2e.conversation import Customer
+from devstack.conversation import Customer
+from devstack.stack import ROOT
 from tests.run_path.copies import READY, RunCopy, fresh_copy
-from tests.stack import ROOT
 
 pytestmark = pytest.mark.run_path
 

@@ -29,10 +29,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
+from devstack.stack import ROOT, free_port, http_json
+from devstack.vendors import VendorStandIn, vendor_env
 from tests.channels.test_rest_and_socketio_identity import Widget
 from tests.channels.test_slack import SECRET, TOKEN, message_event, new_user, sign
-from tests.stack import ROOT, free_port, http_json
-from tests.vendors import VendorStandIn, vendor_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis, pytest.mark.postgres]
 BIN = Path(sys.executable).parent
@@ -196,7 +196,7 @@ async def _staff_replies_reach_the_socket_on_the_other_replica(replicas: Replica
         replies = [f"Agent Alex here, reply {n} ({uuid.uuid4().hex[:6]})" for n in range(3)]
         async with aiohttp.ClientSession() as http:
             for text in replies:
-                # what the backend does for a staff reply (bot/handoff/rasa.py), through replica B
+                # what the backend does for a staff reply (backend/handoff/rasa.py), through replica B
                 async with http.post(
                     f"{other}/conversations/{session}/tracker/events",
                     params={

@@ -1,7 +1,7 @@
 """The replicated deployment end to end: two replicas of the backend, the action server and the
 Rasa server behind HAProxy (the configuration ``make scale`` writes, scripts/scale.py), on
 PostgreSQL, Redis and RabbitMQ; 200 customers cancelling at once over REST and socket.io
-(bench/scenario.py's conversation), a staff reply pushed into some socket.io chats through the
+(devstack/scenario.py's conversation), a staff reply pushed into some socket.io chats through the
 balancer; one replica of each process killed mid-run and restarted.
 
 Asserted: every customer's conversation ends with the backend state the customer was told (a
@@ -26,11 +26,11 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
-from bench.scenario import account_number, cancellation
 from bot.rasa_action_failures import ACTION_FAILED_TEXT
-from tests.e2e.conversation import CONFIRMATION
-from tests.replicated import Replicated, haproxy, replicated_stack
-from tests.stack import Stack
+from devstack.conversation import CONFIRMATION
+from devstack.scenario import account_number, cancellation
+from devstack.stack import Stack
+from devstack.replicated import Replicated, haproxy, replicated_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
 
@@ -200,7 +200,7 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
 
 
 async def _staff_reply(stack: Stack, token: str, session: str, outcome: Outcome) -> None:
-    """What the backend does when an agent takes over and answers (bot/handoff/rasa.py), through
+    """What the backend does when an agent takes over and answers (backend/handoff/rasa.py), through
     the balancer: pause, the agent's message pushed to the customer's channel, resume."""
     text = f"Staff reply {outcome.n} {uuid.uuid4().hex[:6]}"
     outcome.staff_expected.append(text)

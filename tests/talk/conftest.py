@@ -49,7 +49,7 @@ def all_conversations() -> List[Dict[str, Any]]:
 @pytest.fixture(scope="session")
 def talk_stack(stack, tmp_path_factory):
     """The session's stack with one fresh account per conversation loaded."""
-    from tests.stack import load_fixture
+    from devstack.stack import load_fixture
 
     path = tmp_path_factory.mktemp("talk") / "accounts.yml"
     path.write_text(yaml.safe_dump(fixture(all_conversations()), sort_keys=False))

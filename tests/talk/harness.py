@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
 from contract.vocabulary.dates import company_today
-from tests.e2e.conversation import Customer
+from devstack.conversation import Customer
 from tests.searchable import searchable
 from tests.talk.accounts import identity
 from tests.text_rules import text_problems

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot import confirmation
+from backend import confirmation
 from contract.vocabulary.answers import NO, NOT_YET, YES, read_yes_no
 from contract.vocabulary.numbers import find_confirmation, format_money, parse_amount
 from contract.vocabulary.reasons import find_reason
@@ -72,7 +72,7 @@ def test_amounts(text, expected):
 def test_one_money_format():
     assert format_money("1850.4") == "$1,850.40"
     assert format_money(Decimal("9.99")) == "$9.99"
-    assert format_money("-5.5") == "-$5.50"  # staff see credits this way (bot/handoff/words.py)
+    assert format_money("-5.5") == "-$5.50"  # staff see credits this way (backend/handoff/words.py)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import pytest
 
 from actions.identify import parse_identifier
-from bot.contact import classify_identifier as backend_classify
+from backend.contact import classify_identifier as backend_classify
 from contract.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
 
 

@@ -1,6 +1,6 @@
 """Every customer-facing text reads well (issue 10, class 10): each response of domain.yml, each
 message of `actions/messages.py` (the action server's one home for its words) and each text of
-the backend (`bot/wording.py`), rendered with sample data, against `tests.text_rules` (no "None",
+the backend (`backend/wording.py`), rendered with sample data, against `tests.text_rules` (no "None",
 no "..", no "(s)", one money format, human dates, counts that agree with their nouns)."""
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import yaml
 from actions import messages
 from actions.messages import confirmation_text, pending_text
 from actions.messages import status_text as _status_text
-from bot import wording
-from bot.policy import Routing, ServiceTerms, load_policy
+from backend import wording
+from backend.policy import Routing, ServiceTerms, load_policy
 from contract.vocabulary.dates import human_date
 from tests.text_rules import text_problems
 
@@ -109,7 +109,7 @@ def test_status_and_pending_texts():
     "when, days", [("immediate", 0), ("end_of_period", 0), ("date", 5), ("date", 40), ("date", 75)]
 )
 def test_backend_quote_texts(when, days):
-    policy = load_policy(ROOT / "bot" / "policy.yml")
+    policy = load_policy(ROOT / "backend" / "policy.yml")
     terms = ServiceTerms("Web", Decimal("1850.40"), "monthly", TODAY + timedelta(days=10))
     quote = policy.quote(
         terms, when, TODAY, TODAY + timedelta(days=days) if when == "date" else None, has_equipment=True
@@ -131,7 +131,7 @@ def test_backend_quote_texts(when, days):
 
 # --------------------------------------------------------------------------- actions/messages.py
 
-POLICY = load_policy(ROOT / "bot" / "policy.yml")
+POLICY = load_policy(ROOT / "backend" / "policy.yml")
 # Sample values of every {field} of the message templates (each value is tried).
 FIELDS = {
     "sent_to": ["e•••@example.com", messages.SOME_CONTACT],
@@ -385,7 +385,7 @@ def test_no_customer_text_outside_messages():
     assert not found, "\n".join(found)
 
 
-# --------------------------------------------------------------------------- bot/wording.py
+# --------------------------------------------------------------------------- backend/wording.py
 
 
 def test_backend_wording_with_sample_data():

@@ -1,0 +1,34 @@
+"""The action server's settings (``python -m actions.server`` and the backend client the actions
+use), read from the environment once per process (contract/settings.ProcessSettings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from contract.settings import ProcessSettings, env_field
+
+
+@dataclass(frozen=True)
+class ActionServerSettings(ProcessSettings):
+    backend_url: str = env_field("BACKEND_URL", "http://127.0.0.1:8000")
+    backend_service_token: Optional[str] = env_field("BACKEND_SERVICE_TOKEN")
+    backend_timeout_seconds: str = env_field("BACKEND_TIMEOUT_SECONDS", "10")
+    action_server_token: Optional[str] = env_field("ACTION_SERVER_TOKEN")
+    action_host: str = env_field("ACTION_HOST", "127.0.0.1")
+    action_port: int = env_field("ACTION_PORT", 5055)
+    action_package: str = env_field("ACTION_PACKAGE", "actions")
+
+    def check(self) -> None:
+        from contract.settings import ConfigError
+
+        try:
+            seconds = float(self.backend_timeout_seconds)
+        except ValueError:
+            raise ConfigError("BACKEND_TIMEOUT_SECONDS: must be a number of seconds") from None
+        if not seconds > 0:
+            raise ConfigError("BACKEND_TIMEOUT_SECONDS: must be more than 0")
+
+    @property
+    def backend_timeout(self) -> float:
+        return float(self.backend_timeout_seconds)

@@ -1,0 +1,33 @@
+"""The append-only audit trail: one row per step, never holding a factor, code or handle."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from sqlalchemy.orm import Session
+
+from backend import hashing
+from backend.models import AuditEvent
+
+FORBIDDEN_KEYS = {"factor", "pin", "zip", "code", "handle", "token", "identifier", "email", "phone"}
+
+
+def record(
+    session: Session,
+    action: str,
+    account_id: Optional[int] = None,
+    conversation_id: Optional[str] = None,
+    *,
+    conversation_key: Optional[str] = None,
+    **details: Any,
+) -> None:
+    """Append an audit event to the current transaction. The conversation is stored as its keyed
+    hash: give the conversation id, or its `conversation_key` when only that is known."""
+    leaked = FORBIDDEN_KEYS.intersection(details)
+    if leaked:
+        raise ValueError(f"audit details must not hold {sorted(leaked)}")
+    if conversation_key is None and conversation_id:
+        conversation_key = hashing.conversation_key(conversation_id)
+    session.add(
+        AuditEvent(action=action, account_id=account_id, conversation_key=conversation_key, details=details)
+    )

@@ -1,0 +1,32 @@
+"""Retention and service reports (docs/reports.md): `report(session, since, until, filters)`
+brings the per-conversation summary up to date and returns the figures; backend.reports.render prints
+them; `members` lists the conversations behind a figure."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import List, Optional
+
+from sqlalchemy.orm import Session
+
+from backend.reports.figures import Filters, Report, build
+from backend.reports.figures import members as _members
+from backend.reports.models import ReportConversation
+from backend.reports.summary import try_refresh
+
+
+def report(session: Session, since: date, until: date, filters: Optional[Filters] = None) -> Report:
+    """All figures for conversations that started from `since` to `until` (inclusive)."""
+    try_refresh(session)
+    return build(session, since, until, filters)
+
+
+def members(
+    session: Session, since: date, until: date, filters: Optional[Filters], table: str, key: str
+) -> Optional[List[ReportConversation]]:
+    """The conversations behind row `key` of `table` (None if there is no such row)."""
+    try_refresh(session)
+    return _members(session, since, until, filters or Filters(), table, key)
+
+
+__all__ = ["Filters", "Report", "members", "report"]

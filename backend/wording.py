@@ -1,0 +1,151 @@
+"""What the backend says to customers, in one place: quote explanations and warnings, final-bill
+items, the terms of a cancellation, next steps, SOP replies and refund messages.
+
+The rules that decide *which* of these applies (dates, counts, thresholds) stay in
+`backend/policy.py`; these functions only put the decided facts into words. Money goes through
+`contract.vocabulary.numbers.format_money`, dates through `contract.vocabulary.dates.human_date` (the
+text rules of tests/text_rules.py are checked on every one in tests/vocabulary/test_texts.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import List, Optional
+
+from contract.vocabulary.dates import human_date
+from contract.vocabulary.numbers import format_money
+
+# --------------------------------------------------------------------------- quotes
+
+
+def immediate_explanation(service: str, end: date) -> str:
+    """The immediate end option."""
+    return (
+        f"{service} ends today ({human_date(end)}). Immediate cancellations are processed "
+        "right away and no refund is issued for the rest of the current billing period."
+    )
+
+
+def end_of_period_explanation(service: str, end: date) -> str:
+    """The end-of-period option: the service runs to its billing anniversary."""
+    return (
+        f"{service} stays active until its billing anniversary on {human_date(end)} and "
+        "ends then. Nothing more is charged for it."
+    )
+
+
+def charge_item(service: str, period_word: str, starting: date) -> str:
+    """Description of one more period charged on the final bill (a chosen date after renewal)."""
+    return f"{service}: {period_word} charge for the period starting {human_date(starting)}"
+
+
+def chosen_date_explanation(
+    service: str, end: date, anniversary: date, charges: int, period_word: str, price: Decimal
+) -> str:
+    """A chosen end date: `charges` more periods are billed when it is after the anniversary."""
+    if charges:
+        return (
+            f"{service} stays active until {human_date(end)}. That is after the billing "
+            f"anniversary on {human_date(anniversary)}, so {charges} more {period_word} "
+            f"charge{'' if charges == 1 else 's'} of {format_money(price)} will be "
+            "billed; no refund for unused days."
+        )
+    return (
+        f"{service} stays active until {human_date(end)}. The current period is "
+        "already paid; no refund is issued for the days after the end date."
+    )
+
+
+def renewal_warning(anniversary: date) -> str:
+    """The renewal is close enough that its invoice may still be issued."""
+    return (
+        f"The renewal on {human_date(anniversary)} is close: a renewal invoice may still be "
+        "issued; if so it will be credited."
+    )
+
+
+# --------------------------------------------------------------------------- before filing
+
+
+def terms(backup_confirmed: bool, has_equipment: bool) -> str:
+    """The terms the customer accepts with the final "yes" (the summary's last facts)."""
+    return (
+        "Terms: data on this service can't be retrieved after cancellation"
+        + (
+            " (you confirmed your backup)"
+            if backup_confirmed
+            else ", so by confirming you confirm it's backed up"
+        )
+        + "; the service ends on the date above; any balance is due at cancellation"
+        + ("; leased equipment must be returned by the deadline or the fee applies" if has_equipment else "")
+        + "."
+    )
+
+
+# --------------------------------------------------------------------------- after filing
+
+
+def next_steps(
+    *,
+    immediate: bool,
+    end_date: date,
+    has_charges: bool,
+    balance: Decimal,
+    how_to_pay: str,
+    return_deadline: Optional[date],
+    sales_callback: bool,
+    survey_url: str,
+) -> List[str]:
+    """What happens after filing, in the customer's words."""
+    if immediate:
+        steps = [f"Your service ended today, {human_date(end_date)}."]
+    else:
+        steps = [f"Your service stays active until {human_date(end_date)} and ends then."]
+    if has_charges:
+        steps.append("The remaining charges listed will appear on your final bill.")
+    if balance > 0:
+        steps.append(f"A balance of {format_money(balance)} is due at cancellation. {how_to_pay}")
+    if return_deadline is not None:
+        steps.append(
+            "Send the leased equipment back by "
+            f"{human_date(return_deadline)} with the prepaid label we email you, "
+            "and tell us the tracking number; devices not returned are charged the non-return fee."
+        )
+    steps.append("You can revoke this request any time before the end date.")
+    if sales_callback:
+        steps.append("A member of our team may call you; your cancellation stands either way.")
+    steps.append(f"Tell us how we could have done better: {survey_url}")
+    return steps
+
+
+def sympathetic_reply(survey_url: str) -> str:
+    """SOP reply when no sales callback follows (seed 002)."""
+    return (
+        "We're sorry to see you go, and our door stays open if you ever want to come "
+        f"back. Would you tell us what we could have done better? {survey_url}"
+    )
+
+
+def callback_reply(survey_url: str) -> str:
+    """SOP reply when a member of staff may call the customer (seed 002)."""
+    return (
+        "We're sorry to see you go. Your request is filed; a member of our team may "
+        f"call you about your account. Tell us what we could have done better: {survey_url}"
+    )
+
+
+# --------------------------------------------------------------------------- refunds
+
+
+def credit_message(amount: Decimal) -> str:
+    """A refund up to the threshold: credited."""
+    return (
+        f"We're sorry for the trouble. A credit of {format_money(amount)} will be processed for your account."
+    )
+
+
+REVIEW_MESSAGE = (
+    "We're sorry for the trouble. Your refund request is being reviewed by our "
+    "billing team, who will get back to you."
+)

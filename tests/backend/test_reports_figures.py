@@ -1,0 +1,302 @@
+"""Every figure of the reports, checked exactly on a fixture of known conversations (docs/reports.md),
+written as the backend records them (backend.reports.history), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from backend.handoff.models import Handoff
+from backend.hashing import conversation_key, set_identifier_hash_key
+from backend.reports import Filters, members, report
+from backend.reports.history import Script, write
+from tests.backend.conftest import IDENTIFIER_HASH_KEY
+
+D = datetime
+PERIOD = (date(2026, 3, 2), date(2026, 3, 8))
+
+
+def scripts():
+    price = dict(offer_requested=True, reason="price")
+    return [
+        # outside the period: started the evening before (filed inside) and the morning after
+        Script("A0", D(2026, 3, 1, 23, 59), customer="a0", confirmed=True, filed="immediate", step=60),
+        Script("A14", D(2026, 3, 9, 0, 0, 30), customer="a14", confirmed=True, filed="immediate"),
+        # saved by a discount
+        Script(
+            "A1",
+            D(2026, 3, 2, 9, 0),
+            customer="a1",
+            offer_rule="price-discount-small",
+            outcome="accepted",
+            **price,
+        ),
+        Script(
+            "A2",
+            D(2026, 3, 2, 10, 0),
+            customer="a2",
+            offer_rule="price-discount-small",
+            outcome="declined",
+            confirmed=True,
+            filed="end_of_period",
+            filing_reason="price",
+            **price,
+        ),
+        Script(
+            "A3",
+            D(2026, 3, 3, 9, 0),
+            channel="sms",
+            customer="a3",
+            tier="SMB",
+            price=Decimal("200.00"),
+            offer_rule="price-discount-large",
+            outcome="accepted",
+            **price,
+        ),
+        # saved by a downgrade, cancelled anyway in A11
+        Script(
+            "A4",
+            D(2026, 3, 3, 11, 0),
+            channel="slack",
+            customer="a4",
+            price=Decimal("30.00"),
+            offer_requested=True,
+            reason="not_using",
+            offer_rule="not-using-downgrade",
+            outcome="accepted",
+        ),
+        Script(
+            "A5",
+            D(2026, 3, 4, 9, 0),
+            customer="a5",
+            tier="Professional",
+            price=Decimal("1200.00"),
+            billing_period="annual",
+            offer_requested=True,
+            reason="moving",
+            offer_rule="moving-pause",
+            outcome="accepted",
+            refund="under_review",
+        ),
+        # no reason given: no offer, filed without a reason
+        Script(
+            "A6",
+            D(2026, 3, 4, 10, 0),
+            customer="a6",
+            offer_requested=True,
+            confirmed=True,
+            filed="immediate",
+            step=120,
+        ),
+        Script(
+            "A7",
+            D(2026, 3, 4, 11, 0),
+            customer="a7",
+            offer_requested=True,
+            reason="other",
+            confirmed=True,
+            filed="date",
+            filing_reason="other",
+            revoked=True,
+        ),
+        # the holdout: no offer shown
+        Script(
+            "A8",
+            D(2026, 3, 5, 9, 0),
+            channel="sms",
+            customer="a8",
+            tier="SMB",
+            offer_rule="price-discount-large",
+            holdout=True,
+            confirmed=True,
+            filed="immediate",
+            filing_reason="price",
+            **price,
+        ),
+        Script(
+            "A9",
+            D(2026, 3, 5, 10, 0),
+            customer="a9",
+            offer_rule="price-discount-small",
+            holdout=True,
+            handoff="customer_request",
+            handoff_wait=120,
+            **price,
+        ),
+        Script("A10", D(2026, 3, 5, 11, 0), customer="a10", identified=False, handoff="verification_locked"),
+        Script(
+            "A11", D(2026, 3, 5, 12, 0), channel="slack", customer="a4", confirmed=True, filed="end_of_period"
+        ),
+        Script(
+            "A12",
+            D(2026, 3, 6, 9, 0),
+            customer="a12",
+            tier="Professional",
+            price=Decimal("80.00"),
+            offer_requested=True,
+            reason="switching",
+            offer_rule="switching-plan",
+            outcome="declined",
+            confirmed=True,
+            refund="credit_processing",
+            handoff="fallback",
+            handoff_wait=600,
+        ),
+        Script("A13", D(2026, 3, 7, 9, 0), customer="a13", quoted=False, handoff="fallback", handoff_wait=60),
+        Script("A15", D(2026, 3, 8, 23, 0), customer="a15"),
+    ]
+
+
+def record(db, policy):
+    """Write the scripts' rows; the tables hold keyed conversation hashes, so the key is installed."""
+    set_identifier_hash_key(IDENTIFIER_HASH_KEY)
+    db.transaction(write, policy, scripts())
+    return db
+
+
+@pytest.fixture(scope="module")
+def recorded(db, policy):
+    return record(db, policy)
+
+
+def figures(db, **filters):
+    return db.transaction(lambda s: report(s, *PERIOD, Filters(**filters)))
+
+
+def rows(rep, table):
+    return rep.tables[table].rows
+
+
+def behind(db, table, key, **filters):
+    """Conversation ids behind one row (the drill-down lists their keys; the scripts' ids are found
+    back from them)."""
+    found = db.transaction(lambda s: members(s, *PERIOD, Filters(**filters), table, key))
+    names = {conversation_key(s.conversation_id): s.conversation_id for s in scripts()}
+    return None if found is None else [names[m.conversation_key] for m in found]
+
+
+def test_funnel(recorded):
+    rep = figures(recorded)
+    assert rows(rep, "funnel") == [
+        # step, reached, share of started, stopped here, asked for a person, stopped without one
+        ["started", 14, 1.0, 1, 1, 0],
+        ["identified", 13, 0.9286, 1, 1, 0],
+        ["service chosen", 12, 0.8571, 1, 0, 1],
+        ["reason given", 9, 0.6429, 1, 1, 0],
+        ["offer made", 6, 0.4286, 0, 0, 0],
+        ["offer accepted", 4, 0.2857, 0, 0, 0],
+        ["offer declined", 2, 0.1429, 0, 0, 0],
+        ["confirmed", 6, 0.4286, 1, 1, 0],
+        ["filed", 5, 0.3571, 0, 0, 0],
+    ]
+    assert behind(recorded, "funnel", "offer accepted") == ["A1", "A3", "A4", "A5"]
+    assert behind(recorded, "funnel", "started", tier="SMB") == ["A3", "A8"]
+    assert behind(recorded, "funnel", "no such step") is None
+
+
+def test_cancellations_revocations_refunds(recorded):
+    rep = figures(recorded)
+    assert rows(rep, "cancellations") == [["filed", 5], ["revoked since", 1], ["confirmed but refused", 1]]
+    assert rows(rep, "by_reason") == [["no reason given", 2], ["price", 2], ["other", 1]]
+    assert behind(recorded, "by_reason", "no reason given") == ["A6", "A11"]
+    assert behind(recorded, "cancellations", "revoked since") == ["A7"]
+    assert behind(recorded, "refunds", "under_review") == ["A5"]
+    assert behind(recorded, "reasons_over_time", "2026-03-02") == ["A2", "A6", "A7", "A8", "A11"]
+    assert rows(rep, "by_tier") == [["Essentials", 4], ["SMB", 1]]
+    assert rows(rep, "by_channel") == [["web", 3], ["slack", 1], ["sms", 1]]
+    assert rows(rep, "by_end_option") == [["end_of_period", 2], ["immediate", 2], ["date", 1]]
+    assert rows(rep, "refunds") == [["credit_processing", 1], ["under_review", 1]]
+    assert rows(rep, "reasons_over_time") == [["2026-03-02", 2, 1, 2]]
+    assert rep.tables["reasons_over_time"].columns == ["week", "no reason given", "other", "price"]
+
+
+def test_offers_save_rates_and_revenue(recorded):
+    rep = figures(recorded)
+    assert rows(rep, "offers") == [
+        # offer, made, accepted, declined, no answer, save rate, saves later cancelled
+        ["20% off for 3 months", 2, 1, 1, 0, 0.5, 0],
+        ["25% off for 6 months", 1, 1, 0, 0, 1.0, 0],
+        ["Move to the Flex plan with priority support", 1, 0, 1, 0, 0.0, 0],
+        ["Pause your service for up to 3 months", 1, 1, 0, 0, 1.0, 0],
+        ["Switch to the Lite plan", 1, 1, 0, 0, 1.0, 1],
+    ]
+    assert rows(rep, "save_rate_reason_tier") == [
+        ["moving", "Professional", 1, 1, 1.0],
+        ["not_using", "Essentials", 1, 1, 1.0],
+        ["price", "Essentials", 2, 1, 0.5],
+        ["price", "SMB", 1, 1, 1.0],
+        ["switching", "Professional", 1, 0, 0.0],
+    ]
+    # A1 $50 at 20% for 3 months: 40 + 570; A3 $200 at 25% for 6 months: 150 + 2100;
+    # A5 $1200/year paused 3 months: 0 + 900; A4 was cancelled anyway and keeps nothing.
+    assert rows(rep, "revenue_kept") == [["2026-03", 4, 1, Decimal("190.00"), Decimal("3570.00")]]
+    assert behind(recorded, "offers", "Switch to the Lite plan") == ["A4"]
+    assert behind(recorded, "save_rate_reason_tier", "price|Essentials") == ["A1", "A2"]
+
+
+def test_holdout_against_offers(recorded):
+    rep = figures(recorded)
+    assert rows(rep, "holdout") == [
+        # group, customers, accepted, stayed, stay rate, 95% Wilson interval
+        ["offered", 6, 4, 4, 0.6667, 0.3, 0.9032],
+        ["holdout", 2, None, 1, 0.5, 0.0945, 0.9055],
+        # difference with Newcombe's interval
+        ["difference (offers' effect)", None, None, None, 0.1667, -0.38, 0.6361],
+    ]
+    assert behind(recorded, "holdout", "holdout") == ["A8", "A9"]
+
+
+def test_service_figures(recorded):
+    rep = figures(recorded)
+    assert rows(rep, "service") == [
+        ["contained without a person", 0.7143, 10],
+        ["misunderstanding rate (handed to a person)", 0.1429, 2],
+        ["wait until a person joined, median (s)", 120.0, 3],
+        ["wait until a person joined, 90th percentile (s)", 600.0, 3],
+        ["handoffs no person joined", 1, 1],
+        ["time to cancel, median (s)", 240.0, 5],
+        ["time to cancel, 90th percentile (s)", 480.0, 5],
+    ]
+    assert rows(rep, "handoffs") == [
+        ["misunderstanding", 2, 0.1429],
+        ["asked for a person", 1, 0.0714],
+        ["lockout", 1, 0.0714],
+    ]
+    assert behind(recorded, "handoffs", "misunderstanding") == ["A12", "A13"]
+    assert behind(recorded, "service", "handoffs no person joined") == ["A10"]
+    # past chats never wait in today's staff queue
+    open_handoffs = recorded.transaction(
+        lambda s: s.execute(
+            select(func.count()).select_from(Handoff).where(Handoff.status != "closed")
+        ).scalar_one()
+    )
+    assert open_handoffs == 0
+
+
+@pytest.mark.parametrize(
+    "filters, started, filed",
+    [
+        ({"channel": "web"}, 7, 3),
+        ({"channel": "unknown"}, 5, 0),  # the backend records a channel only at filing and handoff
+        ({"tier": "SMB"}, 2, 1),
+        ({"tier": "not identified"}, 1, 0),
+        ({"reason": "none"}, 5, 2),
+        ({"reason": "price"}, 5, 2),
+        ({"channel": "sms", "reason": "price"}, 1, 1),
+    ],
+)
+def test_filters(recorded, filters, started, filed):
+    rep = figures(recorded, **filters)
+    assert rows(rep, "funnel")[0][1] == started
+    assert rows(rep, "cancellations")[0] == ["filed", filed]
+
+
+def test_an_empty_period_has_no_rows_and_no_rates(recorded):
+    rep = recorded.transaction(lambda s: report(s, date(2025, 1, 1), date(2025, 1, 31)))
+    assert rows(rep, "funnel")[0] == ["started", 0, None, 0, 0, 0]
+    assert rows(rep, "holdout")[2][4:] == [None, None, None]
+    assert rows(rep, "service")[2] == ["wait until a person joined, median (s)", None, 0]
+    assert rows(rep, "offers") == [] and rows(rep, "by_reason") == []
