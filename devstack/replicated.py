@@ -22,9 +22,9 @@ from urllib.parse import urlparse
 
 import sqlalchemy as sa
 
+from devstack.postgres import migrated_postgres_schema
 from devstack.scenario import write_accounts
 from devstack.stack import BIN, ROOT, Stack, load_fixture
-from tests.databases import migrated_postgres_schema
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import scale  # noqa: E402  (scripts/scale.py: the configuration make scale writes)

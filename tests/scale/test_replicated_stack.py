@@ -28,9 +28,9 @@ import sqlalchemy as sa
 
 from bot.rasa_action_failures import ACTION_FAILED_TEXT
 from devstack.conversation import CONFIRMATION
+from devstack.replicated import Replicated, haproxy, replicated_stack
 from devstack.scenario import account_number, cancellation
 from devstack.stack import Stack
-from devstack.replicated import Replicated, haproxy, replicated_stack
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis, pytest.mark.rabbitmq]
 
