@@ -68,7 +68,7 @@ check: setup
 
 # The run-path tests train the model in a fresh copy first; the rest of the suite reuses it.
 test: setup chromium haproxy check
-	$(PY) -m pytest -q -ra --timeout=900
+	$(PY) -m pytest -q -ra --timeout=900 --durations=25
 
 # make bench BENCH_ARGS="--replicas 1,2 --levels 10,20": the make scale deployment (docs/performance.md)
 bench: setup model
