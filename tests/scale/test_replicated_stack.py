@@ -98,20 +98,35 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
     inbox: asyncio.Queue = asyncio.Queue()
     client = socketio.AsyncClient(reconnection=False)
     session: Optional[str] = None
+    seen: set = set()
+    last_seen: List[float] = [0.0]
+
+    def received(message: dict) -> None:
+        """As the widget does (bot/web/src/widget.js): a message whose id was already shown
+        (sent live and again after a reconnect) is dropped; the newest ``ts`` is kept."""
+        if isinstance(message, dict) and isinstance(message.get("id"), str):
+            if message["id"] in seen:
+                return
+            seen.add(message["id"])
+            last_seen[0] = max(last_seen[0], float(message.get("ts") or 0))
+        inbox.put_nowait(message)
 
     async def connect() -> None:
-        """Connect (again, with a new client) and bring the session id back, as the widget does
-        after a reload."""
+        """Connect (again, with a new client) and bring the session id back with the last
+        message seen, as the widget does after a reload or a lost connection."""
         nonlocal client, session
         for _ in range(RETRIES):
             with contextlib.suppress(Exception):
                 await client.disconnect()
             client = socketio.AsyncClient(reconnection=False)
             client.on("session_confirm", confirmed.put_nowait)
-            client.on("bot_uttered", inbox.put_nowait)
+            client.on("bot_uttered", received)
             try:
                 await client.connect(stack.rasa_url, transports=["websocket"], wait_timeout=20)
-                await client.emit("session_request", {"session_id": session})
+                request: dict = {"session_id": session}
+                if session:
+                    request["last_seen"] = last_seen[0]
+                await client.emit("session_request", request)
                 session = await asyncio.wait_for(confirmed.get(), 60)
                 return
             except (socketio.exceptions.SocketIOError, ValueError, asyncio.TimeoutError):
