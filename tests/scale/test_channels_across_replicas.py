@@ -230,9 +230,12 @@ async def test_the_socketio_manager_can_be_rabbitmq(tiny_model, tmp_path, sms_st
         vendors.stop()
 
 
-async def _request_session(widget: Widget, session_id, since) -> str:
+async def _request_session(widget: Widget, session_id, since, part=None) -> str:
     """The widget's ``session_request`` on (re)connect, with the last message it saw."""
-    await widget.client.emit("session_request", {"session_id": session_id, "last_seen": since})
+    request = {"session_id": session_id, "last_seen": since}
+    if part is not None:
+        request["last_part"] = part
+    await widget.client.emit("session_request", request)
     return await asyncio.wait_for(widget.confirmed.get(), 20)
 
 
@@ -298,6 +301,23 @@ async def test_messages_stored_while_the_socket_was_away_are_sent_on_reconnect_o
         assert [m["text"] for m in everything] == [answer["text"], *missed, answer["text"], answer["text"]]
         assert everything[0]["id"] == answer["id"]
         assert [m["id"] for m in everything[1:3]] == [m["id"] for m in replayed]
+        await _next_is_the_answer(widget)
+
+
+async def test_a_message_cut_off_after_its_first_part_is_completed_on_reconnect(redis_replicas):
+    replicas = redis_replicas[0]
+    first, second = replicas.urls
+    reply = "Agent Alex here: your refund is approved.\n\nIt reaches your card within 5 days."
+    async with Widget(first) as widget:
+        session = await widget.session(None)
+        await widget.say("hello")
+        await _store_staff_replies(replicas, second, session, [reply])
+        one, two = [await asyncio.wait_for(widget.bot.get(), 20) for _ in range(2)]
+        assert (one["part"], two["part"]) == (1, 2) and one["ts"] == two["ts"]
+    async with Widget(second) as widget:  # the socket was lost after the first part
+        assert await _request_session(widget, session, one["ts"], part=1) == session
+        resent = await asyncio.wait_for(widget.bot.get(), 20)
+        assert (resent["text"], resent["id"]) == ("It reaches your card within 5 days.", two["id"])
         await _next_is_the_answer(widget)
 
 

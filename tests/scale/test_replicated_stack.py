@@ -99,7 +99,7 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
     client = socketio.AsyncClient(reconnection=False)
     session: Optional[str] = None
     seen: set = set()
-    last_seen: List[float] = [0.0]
+    last_seen: List[float] = [0.0, 0]  # ts and part of the last message shown
 
     def received(message: dict) -> None:
         """As the widget does (bot/web/src/widget.js): a message whose id was already shown
@@ -108,7 +108,11 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
             if message["id"] in seen:
                 return
             seen.add(message["id"])
-            last_seen[0] = max(last_seen[0], float(message.get("ts") or 0))
+            ts, part = float(message.get("ts") or 0), int(message.get("part") or 0)
+            if ts > last_seen[0]:
+                last_seen[:] = [ts, part]
+            elif ts == last_seen[0]:
+                last_seen[1] = max(last_seen[1], part)
         inbox.put_nowait(message)
 
     async def connect() -> None:
@@ -125,7 +129,7 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
                 await client.connect(stack.rasa_url, transports=["websocket"], wait_timeout=20)
                 request: dict = {"session_id": session}
                 if session:
-                    request["last_seen"] = last_seen[0]
+                    request.update(last_seen=last_seen[0], last_part=last_seen[1])
                 await client.emit("session_request", request)
                 session = await asyncio.wait_for(confirmed.get(), 60)
                 return
@@ -182,6 +186,13 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
                     drain()
                     return messages
                 if not client.connected:  # the replica holding the socket died
+                    # the widget reconnects at once; what the dead replica stored but never
+                    # sent comes back (after last_seen) if the turn was stored, else it is
+                    # sent again by the customer
+                    with contextlib.suppress(GaveUp):
+                        await connect()
+                    if await turn_done(http, sent_at):
+                        await asyncio.sleep(1)
                     drain()
                     return messages
         return messages
@@ -210,6 +221,11 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
         await say("hi")
         await _staff_reply(stack, token, session, outcome)
     await cancellation(say, outcome.n)
+    await asyncio.sleep(1)  # anything re-sent after the last turn is shown too
+    while not inbox.empty():
+        message = inbox.get_nowait()
+        if not is_staff(message):
+            _told(outcome, [message])
     with contextlib.suppress(Exception):
         await client.disconnect()
 
