@@ -41,7 +41,7 @@ def last_seen(data: Any) -> Optional[Tuple[float, int]]:
 
 
 class IdentifiedSocketIOOutput(SocketIOOutput):
-    """Rasa's socket.io output whose messages carry the stored event's ``id`` and ``ts``."""
+    """Rasa's socket.io output whose messages carry the stored event's ``id``, ``ts``, ``part``."""
 
     def __init__(self, sio: Any, bot_message_evt: Text) -> None:
         super().__init__(sio, bot_message_evt)

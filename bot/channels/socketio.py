@@ -15,8 +15,8 @@ Here (channel name kept as ``socketio``; use it *instead of* Rasa's ``socketio:`
   manager (bot/channels/replicas.py): a staff reply sent through any Rasa replica reaches the
   socket wherever it is connected;
 - missed messages re-sent on reconnect (bot/channels/replay.py): every emitted message carries
-  ``id`` and ``ts``; a ``session_request`` with ``last_seen`` (and a session id this server
-  signed) gets the bot messages stored after it, sent to that socket only.
+  ``id``, ``ts`` and ``part``; a ``session_request`` with ``last_seen`` / ``last_part`` (and a
+  session id this server signed) gets the bot messages stored after them, to that socket only.
 
 credentials.yml::
 
