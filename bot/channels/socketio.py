@@ -13,7 +13,10 @@ Here (channel name kept as ``socketio``; use it *instead of* Rasa's ``socketio:`
   a ``bot_uttered`` explanation and never reaches the assistant;
 - with ``SOCKETIO_MANAGER_URL`` / ``REDIS_URL`` set, python-socketio's Redis or RabbitMQ client
   manager (bot/channels/replicas.py): a staff reply sent through any Rasa replica reaches the
-  socket wherever it is connected.
+  socket wherever it is connected;
+- missed messages re-sent on reconnect (bot/channels/replay.py): every emitted message carries
+  ``id``, ``ts`` and ``part``; a ``session_request`` with ``last_seen`` / ``last_part`` (and a
+  session id this server signed) gets the bot messages stored after them, to that socket only.
 
 credentials.yml::
 
@@ -28,8 +31,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import UserMessage, decode_bearer_token
-from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
+from rasa.core.channels.channel import OutputChannel, UserMessage, decode_bearer_token
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -37,6 +40,7 @@ from socketio import AsyncServer
 
 from bot.channels import limits
 from bot.channels.identity import new_signed_session_id, valid_signed_session_id
+from bot.channels.replay import IdentifiedSocketIOOutput, last_seen, replay
 from bot.channels.replicas import socketio_client_manager
 
 logger = logging.getLogger(__name__)
@@ -52,6 +56,13 @@ class SignedSocketIOInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sessions: Dict[Text, Text] = {}  # socket id -> confirmed session id
+        self._app: Any = None  # the Sanic app, whose ctx holds the agent (tracker store)
+
+    def get_output_channel(self) -> Optional[OutputChannel]:
+        """The output of staff replies (``output_channel=latest``): labelled messages."""
+        if self.sio is None:
+            return None
+        return IdentifiedSocketIOOutput(self.sio, self.bot_message_evt)
 
     def session_for(self, sid: Text, requested: Any) -> Text:
         """The session id to confirm to socket ``sid``: the requested one if server-signed."""
@@ -71,7 +82,8 @@ class SignedSocketIOInput(SocketIOInput):
         self.sio = sio
 
         @socketio_webhook.listener("after_server_start")
-        async def listen_to_other_replicas(*_: Any) -> None:
+        async def listen_to_other_replicas(app: Any, *_: Any) -> None:
+            self._app = app
             # python-socketio subscribes to the Redis / RabbitMQ channel at the first connection,
             # and the confirmation it sends that very socket could go out before it listens
             # (lost); subscribing when the server starts closes that window.
@@ -101,10 +113,21 @@ class SignedSocketIOInput(SocketIOInput):
             if self.session_persistence:
                 sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            since = last_seen(data)
+            # only the holder of the signed id it asked for (a fresh id has nothing to replay);
+            # the socket is in the room already: a message stored from now on also goes out live
+            if self.session_persistence and since is not None and session_id == requested:
+                agent = getattr(self._app.ctx, "agent", None) if self._app else None
+                try:
+                    await replay(
+                        agent, IdentifiedSocketIOOutput(sio, self.bot_message_evt), session_id, sid, since
+                    )
+                except Exception:
+                    logger.exception("missed messages could not be re-sent")
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = IdentifiedSocketIOOutput(sio, self.bot_message_evt)
             if self.session_persistence:
                 sender_id = self._sessions.get(sid)
                 if sender_id is None:  # no session_request yet: issue one now

@@ -1,7 +1,9 @@
 """The website widget in headless Chromium against Rasa's socket.io channel with the tiny test
 model (independent of the real assistant and the backend): the greeting on open, conversation,
 buttons, keyboard, screen-reader labels, typing indicator, reload, reconnection with messages
-typed offline (marked not delivered, kept over a reload, sent on reconnect), start over.
+typed offline (marked not delivered, kept over a reload, sent on reconnect), a message stored
+while the widget was disconnected shown on reconnect (once: nothing already shown again), start
+over.
 
 The page is the demo page served by ``backend.web.routes.setup_web_routes`` on an aiohttp app; Rasa
 runs in-process (real Sanic server, ``SocketIOInput`` with ``session_persistence: true``)."""
@@ -246,3 +248,40 @@ async def test_reconnects_with_a_visible_status_and_continues(widget_ready, tiny
             await widget.say("hello")
             await widget.bot_says(GREETING, count=3)
     assert await user_texts(tiny_agent, session) == ["/greet", "hello", "show me options", "hello"]
+
+
+async def test_a_message_stored_while_disconnected_is_shown_on_reconnect_once(widget_ready, tiny_agent):
+    """What a staff reply sent while the customer's replica was down looks like: stored in the
+    conversation, missed by the socket; the widget reconnects, says the last message it saw,
+    and shows the missed one once, and nothing it had shown before again (bot/channels/replay.py)."""
+    import time
+
+    from playwright.async_api import expect
+    from rasa.shared.core.events import BotUttered
+
+    port = free_port()
+    async with chromium_page() as page, page_server(f"http://127.0.0.1:{port}") as url:
+        async with rasa_channel_server(tiny_agent, [socketio_channel()], port=port):
+            await page.goto(url)
+            widget = Widget(page)
+            await widget.open()
+            await widget.connected()
+            await widget.bot_says(GREETING)
+            await widget.say("hello")
+            await widget.bot_says(GREETING, count=2)
+            session = await widget.session_id()
+        await expect(widget.status).to_have_text(re.compile("Reconnecting|Retrying"))
+        missed = "Agent Alex here: I have checked your account, all is in order."
+        tracker = await tiny_agent.tracker_store.retrieve(session)
+        tracker.update(BotUttered(missed, timestamp=time.time()))
+        await tiny_agent.tracker_store.save(tracker)
+        async with rasa_channel_server(tiny_agent, [socketio_channel()], port=port):
+            await expect(widget.status).to_have_text(CONNECTED, timeout=30000)
+            await widget.bot_says(missed)
+            assert await widget.texts() == [GREETING, "hello", GREETING, missed]
+            await page.reload()  # the reload reconnects too: nothing is shown twice
+            widget = Widget(page)
+            await widget.connected()
+            await widget.say("hello")
+            await widget.bot_says(GREETING, count=3)
+            assert await widget.texts() == [GREETING, "hello", GREETING, missed, "hello", GREETING]

@@ -5,6 +5,9 @@ next request (bot/channels/replicas.py, docs/deployment.md).
 
 - a staff reply appended through replica B reaches the widget whose socket is held by replica A,
   exactly once (python-socketio's client manager on Redis, then on RabbitMQ);
+- a bot message stored while the customer's socket was away is re-sent, once and in order, when
+  the widget reconnects to the other replica saying the last message it saw; what it saw is not
+  re-sent, and a replayed message has the id it had live (the widget drops it as a duplicate);
 - the same Slack event delivered to both replicas at once is answered once (ids in Redis);
 - the same Twilio message delivered to both replicas at once is answered once (SMS store).
 """
@@ -225,6 +228,112 @@ async def test_the_socketio_manager_can_be_rabbitmq(tiny_model, tmp_path, sms_st
     finally:
         replicas.stop()
         vendors.stop()
+
+
+async def _request_session(widget: Widget, session_id, since, part=None) -> str:
+    """The widget's ``session_request`` on (re)connect, with the last message it saw."""
+    request = {"session_id": session_id, "last_seen": since}
+    if part is not None:
+        request["last_part"] = part
+    await widget.client.emit("session_request", request)
+    return await asyncio.wait_for(widget.confirmed.get(), 20)
+
+
+async def _next_is_the_answer(widget: Widget) -> dict:
+    """The next thing on the socket is the answer to the customer's next message: nothing else
+    (no replayed or duplicate message) came before it."""
+    answer = await widget.say("hello")
+    assert answer["text"] == "Hello from the test bot."
+    return answer
+
+
+async def _store_staff_replies(replicas: Replicas, url: str, session: str, texts: List[str]) -> None:
+    async with aiohttp.ClientSession() as http:
+        for text in texts:
+            async with http.post(
+                f"{url}/conversations/{session}/tracker/events",
+                params={"token": replicas.token, "output_channel": "latest", "execute_side_effects": "true"},
+                json=[{"event": "bot", "text": text}],
+            ) as answer:
+                assert answer.status == 200, await answer.text()
+
+
+async def _bot_events_stored(replicas: Replicas, session: str, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as http:
+        while True:
+            url = f"{replicas.urls[0]}/conversations/{session}/tracker"
+            async with http.get(url, params={"token": replicas.token}) as answer:
+                events = (await answer.json())["events"]
+            if sum(event["event"] == "bot" for event in events) >= count:
+                return
+            assert time.monotonic() < deadline, "the conversation's turns were not stored"
+            await asyncio.sleep(0.2)
+
+
+async def test_messages_stored_while_the_socket_was_away_are_sent_on_reconnect_once(redis_replicas):
+    replicas = redis_replicas[0]
+    first, second = replicas.urls
+    async with Widget(first) as widget:
+        session = await widget.session(None)
+        answer = await widget.say("hello")
+        assert answer["text"] == "Hello from the test bot." and answer["id"] and answer["ts"] > 0
+    # the customer's socket is gone (its replica died); staff replies are stored meanwhile
+    missed = [f"Agent Alex here, while you were away {n} ({uuid.uuid4().hex[:6]})" for n in range(2)]
+    await _store_staff_replies(replicas, second, session, missed)
+
+    async with Widget(second) as widget:  # the widget reconnects, through the other replica
+        assert await _request_session(widget, session, answer["ts"]) == session
+        replayed = [await asyncio.wait_for(widget.bot.get(), 20) for _ in missed]
+        assert [message["text"] for message in replayed] == missed
+        assert len({message["id"] for message in replayed}) == 2
+        last = (await _next_is_the_answer(widget))["ts"]
+        assert last > replayed[-1]["ts"]
+
+    async with Widget(first) as widget:  # everything seen: nothing is re-sent
+        assert await _request_session(widget, session, last) == session
+        assert (await _next_is_the_answer(widget))["ts"] > last  # the new answer, not a replay
+
+    await _bot_events_stored(replicas, session, 4)  # the last answer went out before it was stored
+    async with Widget(second) as widget:  # seen nothing yet: all, with the ids they had live
+        assert await _request_session(widget, session, 0) == session
+        everything = [await asyncio.wait_for(widget.bot.get(), 20) for _ in range(5)]
+        assert [m["text"] for m in everything] == [answer["text"], *missed, answer["text"], answer["text"]]
+        assert everything[0]["id"] == answer["id"]
+        assert [m["id"] for m in everything[1:3]] == [m["id"] for m in replayed]
+        await _next_is_the_answer(widget)
+
+
+async def test_a_message_cut_off_after_its_first_part_is_completed_on_reconnect(redis_replicas):
+    replicas = redis_replicas[0]
+    first, second = replicas.urls
+    reply = "Agent Alex here: your refund is approved.\n\nIt reaches your card within 5 days."
+    async with Widget(first) as widget:
+        session = await widget.session(None)
+        await widget.say("hello")
+        await _store_staff_replies(replicas, second, session, [reply])
+        one, two = [await asyncio.wait_for(widget.bot.get(), 20) for _ in range(2)]
+        assert (one["part"], two["part"]) == (1, 2) and one["ts"] == two["ts"]
+    async with Widget(second) as widget:  # the socket was lost after the first part
+        assert await _request_session(widget, session, one["ts"], part=1) == session
+        resent = await asyncio.wait_for(widget.bot.get(), 20)
+        assert (resent["text"], resent["id"]) == ("It reaches your card within 5 days.", two["id"])
+        await _next_is_the_answer(widget)
+
+
+async def test_missed_messages_go_only_to_the_owner_of_the_signed_session(redis_replicas):
+    replicas = redis_replicas[0]
+    first, second = replicas.urls
+    async with Widget(first) as widget:
+        session = await widget.session(None)
+        await widget.say("hello")
+    await _store_staff_replies(replicas, second, session, ["Agent Alex here: your refund is on its way."])
+    random_part, signature = session.split(".")
+    for forged in (random_part, f"{random_part}.{'0' * len(signature)}", f"{random_part}x.{signature}"):
+        async with Widget(second) as widget:
+            confirmed = await _request_session(widget, forged, 0)
+            assert confirmed not in (session, forged)
+            await _next_is_the_answer(widget)  # nothing of the other conversation came first
 
 
 async def test_one_slack_event_delivered_to_both_replicas_is_answered_once(redis_replicas):

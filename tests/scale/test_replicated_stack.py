@@ -98,20 +98,39 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
     inbox: asyncio.Queue = asyncio.Queue()
     client = socketio.AsyncClient(reconnection=False)
     session: Optional[str] = None
+    seen: set = set()
+    last_seen: List[float] = [0.0, 0]  # ts and part of the last message shown
+
+    def received(message: dict) -> None:
+        """As the widget does (backend/web/src/widget.js): a message whose id was already shown
+        (sent live and again after a reconnect) is dropped; the newest ``ts`` is kept."""
+        if isinstance(message, dict) and isinstance(message.get("id"), str):
+            if message["id"] in seen:
+                return
+            seen.add(message["id"])
+            ts, part = float(message.get("ts") or 0), int(message.get("part") or 0)
+            if ts > last_seen[0]:
+                last_seen[:] = [ts, part]
+            elif ts == last_seen[0]:
+                last_seen[1] = max(last_seen[1], part)
+        inbox.put_nowait(message)
 
     async def connect() -> None:
-        """Connect (again, with a new client) and bring the session id back, as the widget does
-        after a reload."""
+        """Connect (again, with a new client) and bring the session id back with the last
+        message seen, as the widget does after a reload or a lost connection."""
         nonlocal client, session
         for _ in range(RETRIES):
             with contextlib.suppress(Exception):
                 await client.disconnect()
             client = socketio.AsyncClient(reconnection=False)
             client.on("session_confirm", confirmed.put_nowait)
-            client.on("bot_uttered", inbox.put_nowait)
+            client.on("bot_uttered", received)
             try:
                 await client.connect(stack.rasa_url, transports=["websocket"], wait_timeout=20)
-                await client.emit("session_request", {"session_id": session})
+                request: dict = {"session_id": session}
+                if session:
+                    request.update(last_seen=last_seen[0], last_part=last_seen[1])
+                await client.emit("session_request", request)
                 session = await asyncio.wait_for(confirmed.get(), 60)
                 return
             except (socketio.exceptions.SocketIOError, ValueError, asyncio.TimeoutError):
@@ -167,6 +186,13 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
                     drain()
                     return messages
                 if not client.connected:  # the replica holding the socket died
+                    # the widget reconnects at once; what the dead replica stored but never
+                    # sent comes back (after last_seen) if the turn was stored, else it is
+                    # sent again by the customer
+                    with contextlib.suppress(GaveUp):
+                        await connect()
+                    if await turn_done(http, sent_at):
+                        await asyncio.sleep(1)
                     drain()
                     return messages
         return messages
@@ -195,6 +221,11 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
         await say("hi")
         await _staff_reply(stack, token, session, outcome)
     await cancellation(say, outcome.n)
+    await asyncio.sleep(1)  # anything re-sent after the last turn is shown too
+    while not inbox.empty():
+        message = inbox.get_nowait()
+        if not is_staff(message):
+            _told(outcome, [message])
     with contextlib.suppress(Exception):
         await client.disconnect()
 

@@ -1,10 +1,10 @@
 // Website chat widget for the cancellation assistant.
 //
 // Talks to Rasa's `socketio` input channel (credentials: session_persistence: true):
-//   client -> server  session_request {session_id}   (on every (re)connect)
+//   client -> server  session_request {session_id, last_seen?, last_part?}   (every (re)connect)
 //   server -> client  session_confirm "<session id>"
 //   client -> server  user_uttered {message, session_id}
-//   server -> client  bot_uttered {text, quick_replies?: [{title, payload}], attachment?}
+//   server -> client  bot_uttered {id, ts, part, text, quick_replies?: [{title, payload}], attachment?}
 //
 // Configuration: data- attributes on the <script> tag that loads this file (config.js and
 // docs/channels.md list them): the Rasa URL, title, colours, position, greeting and every text.
@@ -25,6 +25,10 @@
 //
 // Delivery: a message typed while the assistant is unreachable is shown marked "not delivered",
 // kept (sessionStorage, so a reload keeps it too) and sent when the session is confirmed again.
+// The other way, the server re-sends on every reconnect the assistant's messages stored after
+// `last_seen`/`last_part` (`ts` and `part` of the last one rendered; bot/channels/replay.py): a socket lost while a
+// message went out (a replica died) misses nothing. A message whose `id` was already rendered
+// (live and re-sent) is dropped, so each one shows once.
 
 import { io } from "socket.io-client";
 import { readConfig, themeProperties } from "./config.js";
@@ -36,6 +40,7 @@ const TRANSCRIPT_KEY = STORE_PREFIX + "transcript";
 const OPEN_KEY = STORE_PREFIX + "open";
 const GREETED_KEY = STORE_PREFIX + "greeted-session";
 const MAX_STORED_MESSAGES = 200;
+const MAX_SEEN_IDS = 500;
 const TYPING_TIMEOUT_MS = 30000;
 const TYPING_REPORT_MS = 3000;
 
@@ -104,6 +109,10 @@ class ChatWidget {
     this.sessionId = storageGet(localStorage, SESSION_KEY);
     this.greetPending = false;
     this.handoff = null; // null | {state: "waiting", ...} | {state: "person", name}
+    this.seenIds = []; // ids of the assistant's messages rendered in this session
+    this.lastSeen = null; // `ts` of the last one (null: none)
+    this.lastPart = 0; // and its `part` (one stored message can go out in parts)
+    this.seenKnown = true; // false for a transcript kept by a widget that recorded no ids
     this.transcript = this.loadTranscript();
     this.sessionConfirmed = false;
     this.typingTimer = null;
@@ -255,6 +264,10 @@ class ChatWidget {
       if (parsed && (parsed.sessionId || null) === (this.sessionId || null) && Array.isArray(parsed.messages)) {
         this.greetPending = parsed.greetPending === true;
         this.handoff = parsed.handoff && typeof parsed.handoff === "object" ? parsed.handoff : null;
+        if (Array.isArray(parsed.seenIds)) this.seenIds = parsed.seenIds.filter((id) => typeof id === "string");
+        else this.seenKnown = parsed.messages.length === 0; // shown before ids: unknown, ask for none
+        if (typeof parsed.lastSeen === "number") this.lastSeen = parsed.lastSeen;
+        if (typeof parsed.lastPart === "number") this.lastPart = parsed.lastPart;
         return parsed.messages;
       }
     } catch (_) {
@@ -269,7 +282,15 @@ class ChatWidget {
     storageSet(
       sessionStorage,
       TRANSCRIPT_KEY,
-      JSON.stringify({ sessionId: this.sessionId, greetPending: this.greetPending, handoff: this.handoff, messages }),
+      JSON.stringify({
+        sessionId: this.sessionId,
+        greetPending: this.greetPending,
+        handoff: this.handoff,
+        seenIds: this.seenIds,
+        lastSeen: this.lastSeen,
+        lastPart: this.lastPart,
+        messages,
+      }),
     );
   }
 
@@ -548,8 +569,37 @@ class ChatWidget {
     return false;
   }
 
+  // False when message `data` was rendered already (live and re-sent after a reconnect).
+  firstSight(data) {
+    if (typeof data.id !== "string") return true;
+    if (this.seenIds.includes(data.id)) return false;
+    this.seenIds.push(data.id);
+    if (this.seenIds.length > MAX_SEEN_IDS) this.seenIds = this.seenIds.slice(-MAX_SEEN_IDS);
+    const part = typeof data.part === "number" ? data.part : 0;
+    if (typeof data.ts === "number" && (this.lastSeen === null || data.ts > this.lastSeen)) {
+      this.lastSeen = data.ts;
+      this.lastPart = part;
+    } else if (data.ts === this.lastSeen && part > this.lastPart) {
+      this.lastPart = part;
+    }
+    this.saveTranscript();
+    return true;
+  }
+
+  // What this socket asks for on (re)connect: the session and, when this page has taken part
+  // in it, the last assistant message it rendered (0: none yet), so missed ones are re-sent.
+  sessionRequest() {
+    const request = { session_id: this.sessionId };
+    if (this.sessionId && (this.lastSeen !== null || (this.transcript.length && this.seenKnown))) {
+      request.last_seen = this.lastSeen === null ? 0 : this.lastSeen;
+      request.last_part = this.lastPart;
+    }
+    return request;
+  }
+
   onBotUttered(data) {
     if (!data || typeof data !== "object") return;
+    if (!this.firstSight(data)) return;
     this.hideTyping();
     if (this.onHandoffMessage(data)) return;
     const message = { from: "bot" };
@@ -588,7 +638,7 @@ class ChatWidget {
       this.sessionConfirmed = false;
       this.setStatus("connecting", t.connecting);
       // (re-)join our conversation: a new socket id must re-enter the session room
-      socket.emit("session_request", { session_id: this.sessionId });
+      socket.emit("session_request", this.sessionRequest());
     });
 
     socket.on("session_confirm", (data) => {
@@ -627,6 +677,10 @@ class ChatWidget {
     this.transcript = [];
     this.greetPending = false;
     this.handoff = null;
+    this.seenIds = [];
+    this.lastSeen = null;
+    this.lastPart = 0;
+    this.seenKnown = true;
     this.hideTyping();
     this.renderTranscript();
     this.renderHandoff();
