@@ -108,10 +108,16 @@ class Replicated:
                 time.sleep(0.5)
 
     def wait_balanced(self, timeout: float = 60) -> None:
-        """Wait until HAProxy passes requests to every kind (it checks every 2 s)."""
+        """Wait until HAProxy passes requests to every kind (it checks every 2 s), the widget's
+        sockets (a backend of their own) included."""
         stack = self.stack
         deadline = time.monotonic() + timeout
-        for url in (f"{stack.rasa_url}/", f"{stack.backend_url}/health", f"{stack.action_url}/health"):
+        for url in (
+            f"{stack.rasa_url}/",
+            f"{stack.rasa_url}/socket.io/?EIO=4&transport=polling",
+            f"{stack.backend_url}/health",
+            f"{stack.action_url}/health",
+        ):
             while True:
                 try:
                     with urllib.request.urlopen(url, timeout=5) as answer:

@@ -121,7 +121,10 @@ def haproxy_config(public: Mapping[str, Tuple[str, int]], ports: Mapping[str, Li
         "    timeout client 120s",
         "    timeout server 300s",
         "    timeout tunnel 1h",
-        "    timeout check 5s",
+        # A replica that died refuses the check's connection at once (down after 2 checks, about
+        # 4 s); one that is alive but busy (a Rasa replica parsing a burst of messages) may answer
+        # slowly and must not be taken out for it, or every replica of a loaded stack flaps.
+        "    timeout check 20s",
         "    default-server check inter 2s fall 2 rise 1",
     ]
     for name, (check, (host, port)) in ((n, (REPLICATED[n][2], public[n])) for n in REPLICATED):

@@ -26,6 +26,7 @@ import pytest
 import socketio
 import sqlalchemy as sa
 
+from actions.messages import FILING_UNANSWERED, UNAVAILABLE
 from bot.rasa_action_failures import ACTION_FAILED_TEXT
 from devstack.conversation import CONFIRMATION
 from devstack.replicated import Replicated, haproxy, replicated_stack
@@ -38,6 +39,9 @@ CUSTOMERS = 200
 SOCKETIO_SHARE = 4  # every 4th customer uses the widget's socket.io, the rest REST
 STAFF_SHARE = 3  # every 3rd socket.io customer gets a staff reply pushed during the chat
 RETRIES = 6
+# The widget's socket.io client reconnects on its own, without limit (1 to 10 s apart); a
+# customer waits this long for it before closing the page.
+CONNECT_PATIENCE_S = 120
 
 
 class GaveUp(Exception):
@@ -54,6 +58,10 @@ class Outcome:
         self.staff_received: List[str] = []
         self.sender: Optional[str] = None
         self.gave_up = False
+        self.trace: List[str] = []  # what this customer did and saw, printed when it went wrong
+
+    def note(self, what: str) -> None:
+        self.trace.append(f"{time.monotonic() % 1000:7.1f} {what}")
 
 
 def _told(outcome: Outcome, messages: List[dict]) -> List[dict]:
@@ -63,11 +71,17 @@ def _told(outcome: Outcome, messages: List[dict]) -> List[dict]:
         text = message.get("text") or ""
         if "Confirmation number:" in text:
             outcome.told.update(CONFIRMATION.findall(text))
+    outcome.note("got " + " | ".join((m.get("text") or "?")[:60] for m in messages))
     return messages
 
 
+# What the assistant says when a process it needs did not answer; each asks the customer to send
+# it again ("try again", 'say "yes" in a minute'), which the simulated customers do.
+TRY_AGAIN = (ACTION_FAILED_TEXT, FILING_UNANSWERED, UNAVAILABLE)
+
+
 def _failed(messages: List[dict]) -> bool:
-    return any(ACTION_FAILED_TEXT in (m.get("text") or "") for m in messages)
+    return any(answer in (m.get("text") or "") for m in messages for answer in TRY_AGAIN)
 
 
 async def _rest_customer(http: aiohttp.ClientSession, stack: Stack, outcome: Outcome) -> None:
@@ -76,6 +90,7 @@ async def _rest_customer(http: aiohttp.ClientSession, stack: Stack, outcome: Out
 
     async def say(text: str) -> List[dict]:
         for _ in range(RETRIES):
+            outcome.note(f"say {text}")
             try:
                 async with http.post(
                     f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
@@ -84,8 +99,8 @@ async def _rest_customer(http: aiohttp.ClientSession, stack: Stack, outcome: Out
                         messages = _told(outcome, await answer.json())
                         if not _failed(messages):
                             return messages
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                pass
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                outcome.note(f"failed: {error!r}")
             outcome.errors += 1
             await asyncio.sleep(2)  # "please try again": the customer sends it again
         return []
@@ -119,10 +134,12 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
         """Connect (again, with a new client) and bring the session id back with the last
         message seen, as the widget does after a reload or a lost connection."""
         nonlocal client, session
-        for _ in range(RETRIES):
+        deadline = time.monotonic() + CONNECT_PATIENCE_S
+        while time.monotonic() < deadline:
             with contextlib.suppress(Exception):
                 await client.disconnect()
             client = socketio.AsyncClient(reconnection=False)
+            outcome.note(f"connect (last_seen {last_seen[0]:.3f}/{last_seen[1]})")
             client.on("session_confirm", confirmed.put_nowait)
             client.on("bot_uttered", received)
             try:
@@ -133,9 +150,11 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
                 await client.emit("session_request", request)
                 session = await asyncio.wait_for(confirmed.get(), 60)
                 return
-            except (socketio.exceptions.SocketIOError, ValueError, asyncio.TimeoutError):
+            except (socketio.exceptions.SocketIOError, ValueError, asyncio.TimeoutError) as error:
+                outcome.note(f"connect failed: {error!r}")
                 outcome.errors += 1
                 await asyncio.sleep(2)
+        outcome.note("gave up connecting")
         raise GaveUp("could not connect")
 
     def is_staff(message: dict) -> bool:
@@ -186,6 +205,7 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
                     drain()
                     return messages
                 if not client.connected:  # the replica holding the socket died
+                    outcome.note(f"socket lost, {len(messages)} messages so far")
                     # the widget reconnects at once; what the dead replica stored but never
                     # sent comes back (after last_seen) if the turn was stored, else it is
                     # sent again by the customer
@@ -195,6 +215,7 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
                         await asyncio.sleep(1)
                     drain()
                     return messages
+        outcome.note(f"turn not finished after {first_timeout:.0f} s")
         return messages
 
     async def say(text: str) -> List[dict]:
@@ -203,8 +224,10 @@ async def _socketio_customer(stack: Stack, outcome: Outcome, token: str) -> None
                 if not client.connected:  # the replica holding the socket died: reconnect
                     await connect()
                 sent_at = time.time()
+                outcome.note(f"say {text}")
                 await client.emit("user_uttered", {"message": text})
-            except socketio.exceptions.SocketIOError:
+            except socketio.exceptions.SocketIOError as error:
+                outcome.note(f"emit failed: {error!r}")
                 outcome.errors += 1
                 await asyncio.sleep(2)
                 continue
@@ -339,6 +362,10 @@ def test_200_conversations_on_two_replicas_with_one_of_each_killed(replicated):
     # killed mid-turn can have the cancellation filed but never see the number: the turn was not
     # stored, so the reconnect replay has nothing to re-send. Only that case is tolerated here,
     # and only after every other assertion below has held; any other difference fails.
+    gave_up = [o.n for o in outcomes if o.gave_up]
+    for n in [m[0] for m in mismatched[:10]] + gave_up[:3]:
+        print(f"\ncustomer {n} ({outcomes[n].channel}), told {sorted(outcomes[n].told)}:")
+        print("\n".join("    " + line for line in outcomes[n].trace))
     unseen_filings = [m for m in mismatched if m[1] == "socketio" and not m[2] and len(m[3]) == 1]
     others = [m for m in mismatched if m not in unseen_filings]
     assert not others, f"told vs filed differ for {len(others)}: {others[:10]}"
