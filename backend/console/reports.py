@@ -165,6 +165,15 @@ async def reports_page(request: web.Request, staff: Staff) -> web.Response:
     )
 
 
+@routes.get("/console/stats")
+@staff_only
+async def stats(request: web.Request, staff: Staff) -> web.Response:
+    """Where a person looking for the console's figures may try first: the reports page."""
+    query = request.query_string
+    location = "/console/reports" + ("?" + query if query else "")
+    return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
+
+
 @routes.get("/console/reports/export/{table}.csv")
 @staff_only
 async def export_csv(request: web.Request, staff: Staff) -> web.Response:

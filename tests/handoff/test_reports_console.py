@@ -88,3 +88,13 @@ async def test_drill_down_to_conversations_and_transcripts(recorded, supervisor,
     status, page, _ = await supervisor.get(link)
     assert status == 200 and "i want to cancel, too pricey" in page and "I can help with that." in page
     assert (await supervisor.get(f"/console/reports/conversations?{PERIOD}&table=funnel&row=nope"))[0] == 404
+
+
+async def test_console_stats_leads_to_the_reports(recorded, supervisor, agent):
+    """/console/stats, where a person may look for the figures first, redirects to the reports page."""
+    status, _, answer = await supervisor.get(f"/console/stats?{PERIOD}")
+    assert (status, answer.headers["Location"]) == (303, f"/console/reports?{PERIOD}")
+    status, page, _ = await supervisor.get(answer.headers["Location"])
+    assert status == 200 and "<h1>Reports</h1>" in page
+    status, _, answer = await agent.get("/console/stats")
+    assert (await agent.get(answer.headers["Location"]))[0] == 403  # the reports are for supervisors
