@@ -20,6 +20,7 @@ from backend.api.keys import DB, POLICY
 from backend.console.pages import SECURITY_HEADERS, render
 from backend.console.routes import STATIC, staff_only
 from backend.errors import InvalidField, NotFound
+from backend.handoff import words
 from backend.handoff.auth import Staff
 from backend.handoff.models import Handoff
 from backend.models import utcnow
@@ -32,7 +33,6 @@ from backend.reports.render import cell_text, table_csv
 routes = web.RouteTableDef()
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-CHANNEL_CHOICES = ("web", "slack", "sms", "rest", "unknown")
 STATIC_FILES = {"reports.js": "application/javascript"}
 
 
@@ -155,7 +155,8 @@ async def reports_page(request: web.Request, staff: Staff) -> web.Response:
         since=query["since"].isoformat(),
         until=query["until"].isoformat(),
         filters=query["filters"],
-        channels=[(c, c) for c in CHANNEL_CHOICES],
+        # the input channels' codes as the backend records them (and the CLI's --channel takes)
+        channels=[(code, f"{text} ({code})") for code, text in words.CHANNELS.items()],
         tiers=[(t, t) for t in request.app[POLICY].tiers] + [(NOT_IDENTIFIED, NOT_IDENTIFIED)],
         reasons=[(r, r) for r in REASONS] + [("none", NO_REASON)],
         no_reason=NO_REASON,
