@@ -73,8 +73,11 @@ def test_table_shows_percentages_and_no_reason_given(cli):
     assert "no reason given  2" in out
 
 
-def test_bad_dates_are_refused(cli):
+def test_bad_dates_and_unknown_channels_are_refused(cli, capsys):
     assert cli("--since", "2026-13-01")[0] == 2
+    with pytest.raises(SystemExit) as refused:  # argparse: SMS is Rasa's twilio channel
+        cli(*PERIOD, "--channel", "sms")
+    assert refused.value.code == 2 and "invalid choice: 'sms'" in capsys.readouterr().err
     code, _, err = cli("--since", "2026-03-08", "--until", "2026-03-01")
     assert code == 2 and "--until is before --since" in err
 
