@@ -80,6 +80,8 @@ def scripts():
             offer_rule="moving-pause",
             outcome="accepted",
             refund="under_review",
+            handoff="policy:refund_over_threshold",  # the policy hands a refund under review to a person
+            handoff_wait=300,
         ),
         # no reason given: no offer, filed without a reason
         Script(
@@ -253,10 +255,11 @@ def test_holdout_against_offers(recorded):
 def test_service_figures(recorded):
     rep = figures(recorded)
     assert rows(rep, "service") == [
-        ["contained without a person", 0.7143, 10],
+        ["contained without a person", 0.6429, 9],
         ["misunderstanding rate (handed to a person)", 0.1429, 2],
-        ["wait until a person joined, median (s)", 120.0, 3],
-        ["wait until a person joined, 90th percentile (s)", 600.0, 3],
+        # waits 60, 120, 300, 600 s: the median of an even count is the mean of the middle two
+        ["wait until a person joined, median (s)", 210.0, 4],
+        ["wait until a person joined, 90th percentile (s)", 600.0, 4],
         ["handoffs no person joined", 1, 1],
         ["time to cancel, median (s)", 240.0, 5],
         ["time to cancel, 90th percentile (s)", 480.0, 5],
@@ -265,7 +268,9 @@ def test_service_figures(recorded):
         ["misunderstanding", 2, 0.1429],
         ["asked for a person", 1, 0.0714],
         ["lockout", 1, 0.0714],
+        ["policy rule (refund_over_threshold)", 1, 0.0714],
     ]
+    assert behind(recorded, "handoffs", "policy rule (refund_over_threshold)") == ["A5"]
     assert behind(recorded, "handoffs", "misunderstanding") == ["A12", "A13"]
     assert behind(recorded, "service", "handoffs no person joined") == ["A10"]
     # past chats never wait in today's staff queue
