@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from backend.config import ConfigError, Settings, load_settings
+from backend.handoff.words import CHANNELS
 from backend.policy import PolicyError, load_policy
 
 
@@ -203,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--since", required=True, help="first day, YYYY-MM-DD (conversations started from then)")
     rep.add_argument("--until", help="last day, YYYY-MM-DD (default: today, UTC)")
     rep.add_argument("--format", choices=["table", "csv", "json"], default="table")
-    rep.add_argument("--channel", help="only conversations of this channel (web, slack, sms, ...)")
+    rep.add_argument(
+        "--channel",
+        choices=list(CHANNELS),
+        help="only conversations of this input channel (socketio: website chat, twilio: SMS, ...)",
+    )
     rep.add_argument("--tier", help="only customers of this tier")
     rep.add_argument("--reason", help="only this cancellation reason (none: no reason given)")
     rep.set_defaults(func=cmd_report)

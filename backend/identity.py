@@ -149,6 +149,7 @@ def start(
         conversation_id,
         identifier_kind=kind,
         known=attempt.account_id is not None,
+        channel=attempt.channel,  # the conversation's input channel, for the reports (docs/reports.md)
     )
     return {"attempt_id": attempt.id, "factors": list(FACTORS)}
 

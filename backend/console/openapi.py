@@ -534,6 +534,14 @@ CONSOLE_PATHS: Dict[str, Any] = {
     "/console/reports": _report_read(
         "The reports page: figures of a period, with filters and charts", "text/html", "The page"
     ),
+    "/console/stats": {
+        "get": operation(
+            "Redirects to the reports page (/console/reports), with the same query string",
+            {"303": redirect("To /console/reports; without a valid session: to /console/login")},
+            tag=PAGES,
+            security=CONSOLE_SESSION,
+        )
+    },
     "/console/reports/export/{table}.csv": _report_read(
         "One table of the report as CSV",
         "text/csv",

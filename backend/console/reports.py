@@ -20,6 +20,7 @@ from backend.api.keys import DB, POLICY
 from backend.console.pages import SECURITY_HEADERS, render
 from backend.console.routes import STATIC, staff_only
 from backend.errors import InvalidField, NotFound
+from backend.handoff import words
 from backend.handoff.auth import Staff
 from backend.handoff.models import Handoff
 from backend.models import utcnow
@@ -32,7 +33,6 @@ from backend.reports.render import cell_text, table_csv
 routes = web.RouteTableDef()
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-CHANNEL_CHOICES = ("web", "slack", "sms", "rest", "unknown")
 STATIC_FILES = {"reports.js": "application/javascript"}
 
 
@@ -155,7 +155,8 @@ async def reports_page(request: web.Request, staff: Staff) -> web.Response:
         since=query["since"].isoformat(),
         until=query["until"].isoformat(),
         filters=query["filters"],
-        channels=[(c, c) for c in CHANNEL_CHOICES],
+        # the input channels' codes as the backend records them (and the CLI's --channel takes)
+        channels=[(code, f"{text} ({code})") for code, text in words.CHANNELS.items()],
         tiers=[(t, t) for t in request.app[POLICY].tiers] + [(NOT_IDENTIFIED, NOT_IDENTIFIED)],
         reasons=[(r, r) for r in REASONS] + [("none", NO_REASON)],
         no_reason=NO_REASON,
@@ -163,6 +164,15 @@ async def reports_page(request: web.Request, staff: Staff) -> web.Response:
         charts=CHARTS,
         tables=[_table_view(t, query) for t in rep.tables.values()],
     )
+
+
+@routes.get("/console/stats")
+@staff_only
+async def stats(request: web.Request, staff: Staff) -> web.Response:
+    """Where a person looking for the console's figures may try first: the reports page."""
+    query = request.query_string
+    location = "/console/reports" + ("?" + query if query else "")
+    return web.Response(status=303, headers={"Location": location, **SECURITY_HEADERS})
 
 
 @routes.get("/console/reports/export/{table}.csv")

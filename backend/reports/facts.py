@@ -97,6 +97,7 @@ class Conversation:
     service_chosen: bool = False
     confirmed: bool = False
     offer_call_reason: Optional[str] = None
+    start_channel: Optional[str] = None  # the input channel named when verification started
     cancellations: List[Cancellation] = field(default_factory=list)
     offers: List[Offer] = field(default_factory=list)
     handoffs: List[HandoffFact] = field(default_factory=list)
@@ -115,11 +116,13 @@ class Conversation:
 
     @property
     def channel(self) -> str:
+        """The input channel: of the filing, else of the handoff, else the one named when
+        verification started; "unknown" if none was recorded."""
         for c in self.cancellations:
             return c.channel
         for h in self.handoffs:
             return h.channel
-        return "unknown"
+        return self.start_channel or "unknown"
 
     @property
     def filed(self) -> Optional[Cancellation]:
@@ -224,7 +227,23 @@ def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
         .order_by(RefundRequest.id)
     ):
         conversations[cid].refunds.append(status)
+    _load_start_channels(session, conversations)
     return conversations
+
+
+def _load_start_channels(session: Session, conversations: Dict[str, Conversation]) -> None:
+    """The channel named at the start of verification, for conversations that neither filed nor
+    asked for a person (the others take the channel recorded with those)."""
+    ids = [cid for cid, c in conversations.items() if not c.cancellations and not c.handoffs]
+    if not ids:
+        return
+    for cid, details in session.execute(
+        select(AuditEvent.conversation_key, AuditEvent.details)
+        .where(AuditEvent.action == "verify_started", AuditEvent.conversation_key.in_(ids))
+        .order_by(AuditEvent.id)
+    ):
+        if details.get("channel") and not conversations[cid].start_channel:
+            conversations[cid].start_channel = details["channel"]
 
 
 def _load_offers(session: Session, conversations: Dict[str, Conversation], ids: List[str]) -> None:

@@ -311,12 +311,13 @@ def offer_tables(session: Session, where) -> List[Table]:
 
 
 def holdout(totals: Dict[str, int]) -> Table:
-    """Customers offered something vs customers held out (no offer shown): who stayed, i.e. has no
-    standing cancellation of that service filed at or after the offer point."""
+    """Customers offered something vs customers held out (no offer shown): the offers' save rate
+    (accepted / offered), and who stayed, i.e. has no standing cancellation of that service filed at
+    or after the offer point, with the stay rate's 95 % interval (low, high)."""
     table = Table(
         "holdout",
         "Offers against the holdout (95% intervals)",
-        ["group", "customers", "accepted", "stayed", "stay rate", "low", "high"],
+        ["group", "customers", "accepted", "save rate", "stayed", "stay rate", "low", "high"],
     )
     groups = {
         "offered": (totals["step:offer made"], totals["step:offer accepted"], totals["offered_stayed"]),
@@ -329,6 +330,7 @@ def holdout(totals: Dict[str, int]) -> Table:
                 name,
                 n,
                 accepted,
+                None if accepted is None else _r(stats.rate(accepted, n)),
                 stayed,
                 _r(stats.rate(stayed, n)),
                 _r(ci[0]) if ci else None,
@@ -338,7 +340,9 @@ def holdout(totals: Dict[str, int]) -> Table:
     diff = stats.newcombe_difference(
         groups["offered"][2], groups["offered"][0], groups["holdout"][2], groups["holdout"][0]
     )
-    table.add([DIFFERENCE, None, None, None] + ([_r(v) for v in diff] if diff else [None] * 3), key=None)
+    table.add(
+        [DIFFERENCE, None, None, None, None] + ([_r(v) for v in diff] if diff else [None] * 3), key=None
+    )
     return table
 
 

@@ -34,7 +34,7 @@ from backend.reports.summary import invalidate
 from contract.shapes import END_KINDS
 from contract.vocabulary.reasons import REASONS
 
-CHANNELS = ("web", "slack", "sms")
+CHANNELS = ("socketio", "slack", "twilio")  # Rasa input channel names, as the action server sends them
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Script:
 
     conversation_id: str
     started_at: datetime
-    channel: str = "web"
+    channel: str = "socketio"  # input channel ("": none named at the start of verification)
     customer: str = "c1"  # scripts with the same customer share one account and service
     tier: str = "Essentials"
     price: Decimal = Decimal("50.00")
@@ -152,7 +152,15 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
         tick = itertools.count(1)
         at = lambda t=t, s=s, tick=tick: t + timedelta(seconds=s.step * next(tick))  # noqa: E731
         known = account_id if s.identified else None
-        event(t, "verify_started", known, cid, identifier_kind="account_number", known=s.identified)
+        event(
+            t,
+            "verify_started",
+            known,
+            cid,
+            identifier_kind="account_number",
+            known=s.identified,
+            channel=s.channel,
+        )
         last = t
         if s.identified:
             last = at()

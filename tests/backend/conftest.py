@@ -95,19 +95,28 @@ class Api:
         return await self.call("POST", path, who, json=json, **kw)
 
     async def verify(
-        self, account: Dict[str, Any], conversation_id: Optional[str] = None, factor: Optional[str] = None
+        self,
+        account: Dict[str, Any],
+        conversation_id: Optional[str] = None,
+        factor: Optional[str] = None,
+        channel: str = "",
     ) -> Dict[str, str]:
-        """Verify with the account's PIN; return the headers of a verified call."""
+        """Verify with the account's PIN (on the input `channel`, if given, as the action server
+        names it); return the headers of a verified call."""
         conversation_id = conversation_id or "conv-" + secrets.token_hex(4)
-        status, start = await self.post(
-            "/api/v1/verify/start", {"identifier": account["email"], "conversation_id": conversation_id}
-        )
+        start_body = {"identifier": account["email"], "conversation_id": conversation_id}
+        if channel:
+            start_body["channel"] = channel
+        status, start = await self.post("/api/v1/verify/start", start_body)
         assert status == 200, start
         status, body = await self.post(
             "/api/v1/verify", {"attempt_id": start["attempt_id"], "factor": factor or account["pin"]}
         )
         assert status == 200, body
-        return {"X-Verification-Handle": body["handle"], "X-Conversation-Id": conversation_id}
+        headers = {"X-Verification-Handle": body["handle"], "X-Conversation-Id": conversation_id}
+        if channel:
+            headers["X-Conversation-Channel"] = channel
+        return headers
 
 
 @pytest.fixture

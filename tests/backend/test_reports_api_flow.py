@@ -59,14 +59,14 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     # 1: quote, offer (0.5 >= 0.2: offered), declined, filed
     first = make_account(db)
     svc = first["services"][0]
-    who = await api.verify(first, "report-conv-1")
+    who = await api.verify(first, "report-conv-1", channel="socketio")
     assert (await api.get(f"/api/v1/services/{svc}/quote", who))[0] == 200
     offer = (await api.post(f"/api/v1/services/{svc}/offer", {"reason": "price"}, who))[1]["offer"]
     assert offer["title"] == "20% off for 3 months"
     assert (await api.post(f"/api/v1/offers/{offer['id']}/outcome", {"accepted": False}, who))[0] == 200
     status, _ = await api.post(
         "/api/v1/cancellations",
-        filing(svc, reason="price", channel="web"),
+        filing(svc, reason="price", channel="socketio"),
         who,
         headers={"Idempotency-Key": "report-1"},
     )
@@ -76,7 +76,7 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     # 2: the holdout (0.1 < 0.2): no offer, also when asked again; the offer it would have been is recorded
     second = make_account(db)
     svc2 = second["services"][0]
-    who2 = await api.verify(second, "report-conv-2")
+    who2 = await api.verify(second, "report-conv-2", channel="twilio")
     assert await api.post(f"/api/v1/services/{svc2}/offer", {"reason": "price"}, who2) == (
         200,
         {"offer": None},
@@ -97,11 +97,11 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     )
     # 3: confirmed, but the balance blocks filing: recorded as refused
     third = make_account(db, receivables="10.00")
-    who3 = await api.verify(third, "report-conv-3")
+    who3 = await api.verify(third, "report-conv-3", channel="slack")
     assert (await api.get(f"/api/v1/services/{third['services'][0]}/quote", who3))[0] == 200
     status, body = await api.post(
         "/api/v1/cancellations",
-        filing(third["services"][0], channel="sms"),
+        filing(third["services"][0], channel="slack"),
         who3,
         headers={"Idempotency-Key": "report-3"},
     )
@@ -129,4 +129,11 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     }
     assert mine & _behind(db, "holdout", "holdout") == {"report-conv-2"}
     assert mine & _behind(db, "holdout", "offered") == {"report-conv-1"}
-    assert mine & _behind(db, "funnel", "started", channel="web") == {"report-conv-1"}
+    # the channel: of the filing, else the one named when verification started (neither 2 nor 3 filed)
+    for channel, conversation in (
+        ("socketio", "report-conv-1"),
+        ("twilio", "report-conv-2"),
+        ("slack", "report-conv-3"),
+    ):
+        assert mine & _behind(db, "funnel", "started", channel=channel) == {conversation}
+    assert not mine & _behind(db, "funnel", "started", channel="unknown")

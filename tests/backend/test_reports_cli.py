@@ -44,6 +44,7 @@ def test_json_has_every_table_with_the_fixtures_figures(cli):
         None,
         None,
         None,
+        None,
         0.1667,
         -0.38,
         0.6361,
@@ -57,10 +58,10 @@ def test_csv_and_filters(cli):
     blocks = {
         b.split("\n", 1)[0]: list(csv.reader(io.StringIO(b.split("\n", 1)[1]))) for b in out.split("\n\n")
     }
-    assert blocks["# by_channel: Cancellations by channel"] == [["channel", "cancellations"], ["sms", "1"]]
+    assert blocks["# by_channel: Cancellations by channel"] == [["channel", "cancellations"], ["twilio", "1"]]
     assert blocks["# holdout: Offers against the holdout (95% intervals)"][1:3] == [
-        ["offered", "1", "1", "1", "1.0", "0.2065", "1.0"],
-        ["holdout", "1", "", "0", "0.0", "0.0", "0.7935"],
+        ["offered", "1", "1", "1.0", "1", "1.0", "0.2065", "1.0"],
+        ["holdout", "1", "", "", "0", "0.0", "0.0", "0.7935"],
     ]
 
 
@@ -72,8 +73,11 @@ def test_table_shows_percentages_and_no_reason_given(cli):
     assert "no reason given  2" in out
 
 
-def test_bad_dates_are_refused(cli):
+def test_bad_dates_and_unknown_channels_are_refused(cli, capsys):
     assert cli("--since", "2026-13-01")[0] == 2
+    with pytest.raises(SystemExit) as refused:  # argparse: SMS is Rasa's twilio channel
+        cli(*PERIOD, "--channel", "sms")
+    assert refused.value.code == 2 and "invalid choice: 'sms'" in capsys.readouterr().err
     code, _, err = cli("--since", "2026-03-08", "--until", "2026-03-01")
     assert code == 2 and "--until is before --since" in err
 

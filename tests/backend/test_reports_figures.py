@@ -48,7 +48,7 @@ def scripts():
         Script(
             "A3",
             D(2026, 3, 3, 9, 0),
-            channel="sms",
+            channel="twilio",
             customer="a3",
             tier="SMB",
             price=Decimal("200.00"),
@@ -80,6 +80,8 @@ def scripts():
             offer_rule="moving-pause",
             outcome="accepted",
             refund="under_review",
+            handoff="policy:refund_over_threshold",  # the policy hands a refund under review to a person
+            handoff_wait=300,
         ),
         # no reason given: no offer, filed without a reason
         Script(
@@ -106,7 +108,7 @@ def scripts():
         Script(
             "A8",
             D(2026, 3, 5, 9, 0),
-            channel="sms",
+            channel="twilio",
             customer="a8",
             tier="SMB",
             offer_rule="price-discount-large",
@@ -146,7 +148,8 @@ def scripts():
             handoff_wait=600,
         ),
         Script("A13", D(2026, 3, 7, 9, 0), customer="a13", quoted=False, handoff="fallback", handoff_wait=60),
-        Script("A15", D(2026, 3, 8, 23, 0), customer="a15"),
+        # verification started without naming a channel (as before the backend recorded it there)
+        Script("A15", D(2026, 3, 8, 23, 0), customer="a15", channel=""),
     ]
 
 
@@ -206,7 +209,7 @@ def test_cancellations_revocations_refunds(recorded):
     assert behind(recorded, "refunds", "under_review") == ["A5"]
     assert behind(recorded, "reasons_over_time", "2026-03-02") == ["A2", "A6", "A7", "A8", "A11"]
     assert rows(rep, "by_tier") == [["Essentials", 4], ["SMB", 1]]
-    assert rows(rep, "by_channel") == [["web", 3], ["slack", 1], ["sms", 1]]
+    assert rows(rep, "by_channel") == [["socketio", 3], ["slack", 1], ["twilio", 1]]
     assert rows(rep, "by_end_option") == [["end_of_period", 2], ["immediate", 2], ["date", 1]]
     assert rows(rep, "refunds") == [["credit_processing", 1], ["under_review", 1]]
     assert rows(rep, "reasons_over_time") == [["2026-03-02", 2, 1, 2]]
@@ -240,11 +243,11 @@ def test_offers_save_rates_and_revenue(recorded):
 def test_holdout_against_offers(recorded):
     rep = figures(recorded)
     assert rows(rep, "holdout") == [
-        # group, customers, accepted, stayed, stay rate, 95% Wilson interval
-        ["offered", 6, 4, 4, 0.6667, 0.3, 0.9032],
-        ["holdout", 2, None, 1, 0.5, 0.0945, 0.9055],
+        # group, customers, accepted, save rate, stayed, stay rate, 95% Wilson interval
+        ["offered", 6, 4, 0.6667, 4, 0.6667, 0.3, 0.9032],
+        ["holdout", 2, None, None, 1, 0.5, 0.0945, 0.9055],
         # difference with Newcombe's interval
-        ["difference (offers' effect)", None, None, None, 0.1667, -0.38, 0.6361],
+        ["difference (offers' effect)", None, None, None, None, 0.1667, -0.38, 0.6361],
     ]
     assert behind(recorded, "holdout", "holdout") == ["A8", "A9"]
 
@@ -252,10 +255,11 @@ def test_holdout_against_offers(recorded):
 def test_service_figures(recorded):
     rep = figures(recorded)
     assert rows(rep, "service") == [
-        ["contained without a person", 0.7143, 10],
+        ["contained without a person", 0.6429, 9],
         ["misunderstanding rate (handed to a person)", 0.1429, 2],
-        ["wait until a person joined, median (s)", 120.0, 3],
-        ["wait until a person joined, 90th percentile (s)", 600.0, 3],
+        # waits 60, 120, 300, 600 s: the median of an even count is the mean of the middle two
+        ["wait until a person joined, median (s)", 210.0, 4],
+        ["wait until a person joined, 90th percentile (s)", 600.0, 4],
         ["handoffs no person joined", 1, 1],
         ["time to cancel, median (s)", 240.0, 5],
         ["time to cancel, 90th percentile (s)", 480.0, 5],
@@ -264,7 +268,9 @@ def test_service_figures(recorded):
         ["misunderstanding", 2, 0.1429],
         ["asked for a person", 1, 0.0714],
         ["lockout", 1, 0.0714],
+        ["policy rule (refund_over_threshold)", 1, 0.0714],
     ]
+    assert behind(recorded, "handoffs", "policy rule (refund_over_threshold)") == ["A5"]
     assert behind(recorded, "handoffs", "misunderstanding") == ["A12", "A13"]
     assert behind(recorded, "service", "handoffs no person joined") == ["A10"]
     # past chats never wait in today's staff queue
@@ -279,13 +285,15 @@ def test_service_figures(recorded):
 @pytest.mark.parametrize(
     "filters, started, filed",
     [
-        ({"channel": "web"}, 7, 3),
-        ({"channel": "unknown"}, 5, 0),  # the backend records a channel only at filing and handoff
+        # the channel of the filing, else of the handoff, else the one named when verification started
+        ({"channel": "socketio"}, 9, 3),
+        ({"channel": "twilio"}, 2, 1),
+        ({"channel": "unknown"}, 1, 0),
         ({"tier": "SMB"}, 2, 1),
         ({"tier": "not identified"}, 1, 0),
         ({"reason": "none"}, 5, 2),
         ({"reason": "price"}, 5, 2),
-        ({"channel": "sms", "reason": "price"}, 1, 1),
+        ({"channel": "twilio", "reason": "price"}, 2, 1),
     ],
 )
 def test_filters(recorded, filters, started, filed):
@@ -297,6 +305,6 @@ def test_filters(recorded, filters, started, filed):
 def test_an_empty_period_has_no_rows_and_no_rates(recorded):
     rep = recorded.transaction(lambda s: report(s, date(2025, 1, 1), date(2025, 1, 31)))
     assert rows(rep, "funnel")[0] == ["started", 0, None, 0, 0, 0]
-    assert rows(rep, "holdout")[2][4:] == [None, None, None]
+    assert rows(rep, "holdout")[2][5:] == [None, None, None]
     assert rows(rep, "service")[2] == ["wait until a person joined, median (s)", None, 0]
     assert rows(rep, "offers") == [] and rows(rep, "by_reason") == []

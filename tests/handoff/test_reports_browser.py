@@ -98,7 +98,7 @@ async def test_supervisor_filters_exports_and_sees_the_charts(recorded, server, 
         download = await download_info.value
         assert download.suggested_filename == "by_channel_2026-03-02_2026-03-08.csv"
         text = open(await download.path(), encoding="utf-8").read()
-        assert list(csv.reader(io.StringIO(text))) == [["channel", "cancellations"], ["sms", "1"]]
+        assert list(csv.reader(io.StringIO(text))) == [["channel", "cancellations"], ["twilio", "1"]]
 
         # drill-down from a figure to the conversations behind it
         await page.locator("#table-funnel tbody tr").first.get_by_role("link").click()
