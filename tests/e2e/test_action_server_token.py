@@ -5,6 +5,7 @@ tracker queued a handoff and started a verification). It now needs the shared to
 import pytest
 
 from devstack.stack import http_json
+from tests.sockets import LOOPBACK_V4, listening_addresses
 
 pytestmark = pytest.mark.slow
 
@@ -52,17 +53,6 @@ def test_forged_action_calls_are_refused(stack):
     assert status == 200 and body["responses"]
 
 
-def _listening_addresses(port: int) -> set:
-    """Local addresses (hex, as in /proc/net/tcp) listening on ``port``."""
-    found = set()
-    for line in open("/proc/net/tcp").read().splitlines()[1:]:
-        local, state = line.split()[1], line.split()[3]
-        address, hex_port = local.split(":")
-        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-            found.add(address)
-    return found
-
-
 def test_action_server_listens_on_loopback_by_default(tmp_path):
     import os
     import subprocess
@@ -83,10 +73,10 @@ def test_action_server_listens_on_loopback_by_default(tmp_path):
     )
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not _listening_addresses(port):
+        while time.monotonic() < deadline and not listening_addresses(port):
             assert process.poll() is None
             time.sleep(0.3)
-        assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0
+        assert listening_addresses(port) == {LOOPBACK_V4}  # 127.0.0.1, not 0.0.0.0
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -174,6 +174,18 @@ async def test_login_failures_look_alike_and_throttle_that_client_only(db, conso
     )
 
 
+async def test_one_client_guessing_over_many_usernames_is_throttled_as_a_whole(db, console_factory):
+    """Issue 14: console sign-in had no per-client limit. One client spreading wrong passwords
+    over many usernames (one guess each, below the per-username limit) is throttled as a whole:
+    its next sign-in fails even with a right password; a staff member elsewhere still signs in."""
+    user = add_staff(db, "supervisor")
+    sprayer = console_factory("127.0.0.3")
+    for i in range(Settings().console_login_failures_per_ip):
+        assert (await sprayer.login(f"guess-{i}", "wrong-password!")).status == 401
+    assert (await sprayer.login(user["username"])).status == 401
+    assert (await console_factory("127.0.0.4").login(user["username"])).status == 200
+
+
 async def test_login_needs_the_login_form_token(db, console_factory):
     user = add_staff(db, "agent")
     c = console_factory()

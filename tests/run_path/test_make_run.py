@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from devstack.conversation import Customer
 from devstack.stack import ROOT
 from tests.run_path.copies import READY, RunCopy, fresh_copy
+from tests.sockets import LOOPBACK_V4, listening_addresses
 
 pytestmark = pytest.mark.run_path
 
@@ -102,6 +103,13 @@ def test_the_procfile_starts_rasa_with_the_kept_patches(first_run):
     lines = first_run.process_lines("rasa")
     assert any(f"Rasa {PINNED_RASA}, speed patches: {', '.join(KEPT) or 'none'}" in line for line in lines)
     assert not [line for line in lines if "was not started with" in line]
+
+
+def test_rasa_and_the_action_server_listen_on_loopback_only(first_run):
+    """Issue 14: under make run Rasa and the action server listened on every interface. With the
+    settings make run writes, both listen on 127.0.0.1 only (a deployment's proxy is the way in)."""
+    for name in ("RASA_PORT", "ACTION_PORT"):
+        assert listening_addresses(first_run.ports[name]) == {LOOPBACK_V4}, name
 
 
 def test_two_copies_on_other_ports_do_not_see_each_other(first_run, tmp_path_factory):
