@@ -272,3 +272,8 @@ async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_s
     assert len(sink.mail_to(second[0]["email"])) == 1
     [row] = receipt_rows(db, first[0])
     assert row.status == "failed" and row.last_error == "could not be composed: KeyError"
+
+
+def test_the_back_off_doubles_from_five_seconds_up_to_ten_minutes():
+    assert [worker.backoff_seconds(n) for n in range(1, 10)] == [5, 10, 20, 40, 80, 160, 320, 600, 600]
+    assert worker.MAX_ATTEMPTS == 8  # then the message is given up (docs/delivery.md)
