@@ -205,7 +205,9 @@ async def supervisor(app_client, db):
     return Session()
 
 
-async def test_the_returns_page_shows_devices_due_overdue_in_transit_and_returned(api, db, supervisor):
+async def test_the_returns_page_shows_devices_due_overdue_in_transit_and_returned(
+    api, db, supervisor, app_client
+):
     account = make_account(db, equipment=2)
     who = await api.verify(account)
     status, filed = await api.post(
@@ -252,6 +254,10 @@ async def test_the_returns_page_shows_devices_due_overdue_in_transit_and_returne
     order = [r["rma"] for r in listed["returns"] if r["rma"] in (first["rma"], second["rma"])]
     assert order == [second["rma"], first["rma"]]  # overdue first, returned last
     assert (await supervisor.post("/console/returns/RMA-NONE2345/received"))[0] == 404
+    page = await (await app_client.get("/console/returns")).text()  # the HTML page a person sees
+    assert f'action="/console/returns/{second["rma"]}/received"' in page  # a button for the overdue one
+    assert f'action="/console/returns/{first["rma"]}/received"' not in page  # none for the returned one
+    assert "overdue" in page and "returned" in page
 
 
 async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_sent(
