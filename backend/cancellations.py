@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend import audit, confirmation, idempotency, outbox
+from backend import audit, confirmation, idempotency, outbox, wording
 from backend.accounts import (
     account_balance,
     equipment_dict,
@@ -233,6 +233,7 @@ def _file_once(
         "routing": routing.action,
         "explanation": quote.explanation,
         "renewal_warning": quote.renewal_warning,
+        "terms": wording.terms(True, bool(to_return)),  # as accepted (the backup is confirmed to file)
     }
     request = CancellationRequest(
         confirmation_number=confirmation.generate(),

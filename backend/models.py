@@ -135,6 +135,7 @@ class Equipment(Base):
     tracking_number = Column(String(60))
     tracking_reported_at = Column(DateTime)
     rma = Column(String(20), unique=True)  # return authorisation, issued when its cancellation is filed
+    returned_at = Column(DateTime)  # received back at the warehouse (staff console)
 
     service = relationship("Service", back_populates="equipment")
 

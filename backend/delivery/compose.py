@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import wording
 from backend.config import Settings
 from backend.delivery.label import label_pdf
 from backend.delivery.receipt import receipt_lines, receipt_pdf
@@ -35,9 +36,14 @@ def _request(session: Session, row: OutboxMessage) -> Optional[CancellationReque
 
 
 def _receipt(session: Session, policy: Policy, request: CancellationRequest) -> Dict[str, Any]:
+    """The request's Cancellation and the terms the customer accepted when filing (requests filed
+    before the terms were kept: the same terms rebuilt, the backup being confirmed at filing)."""
     from backend.cancellations import cancellation_dict
 
-    return cancellation_dict(session, policy, request)
+    c = cancellation_dict(session, policy, request)
+    snap = request.snapshot
+    c["terms"] = snap.get("terms") or wording.terms(True, bool(snap.get("return_deadline")))
+    return c
 
 
 def receipt_pdf_of(session: Session, policy: Policy, request: CancellationRequest) -> bytes:

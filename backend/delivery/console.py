@@ -97,11 +97,21 @@ async def retry_message(request: web.Request, staff: Staff) -> web.StreamRespons
 @routes.get("/console/returns")
 @staff_only
 async def returns_page(request: web.Request, staff: Staff) -> web.StreamResponse:
-    """Devices due back, overdue and in transit (any staff member)."""
+    """Devices due back, overdue, in transit and returned (any staff member)."""
     items = await request.app[DB].run(returns.returns)
     if _wants_json(request):
         return _json({"returns": items})
     return render("returns.html", title="Equipment returns", page="returns", staff=staff, returns=items)
+
+
+@routes.post("/console/returns/{rma}/received")
+@staff_only
+async def return_received(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """Record that the device of an RMA arrived back at the warehouse (any staff member)."""
+    answer = await request.app[DB].run(returns.mark_returned, request.match_info["rma"], staff.username)
+    if _wants_json(request):
+        return _json(answer)
+    return _redirect("/console/returns")
 
 
 async def _document(request: web.Request, kind: str, make) -> web.StreamResponse:

@@ -48,7 +48,8 @@ _RETURN = obj(
         "confirmation_number": STRING,
         "return_deadline": {**STRING, "nullable": True},
         "tracking_number": {**STRING, "nullable": True},
-        "state": {"type": "string", "enum": ["due", "overdue", "in_transit"]},
+        "returned_at": {**STRING, "nullable": True},
+        "state": {"type": "string", "enum": ["due", "overdue", "in_transit", "returned"]},
     },
     ["rma", "model", "serial_last4", "confirmation_number", "return_deadline", "tracking_number", "state"],
 )
@@ -95,7 +96,7 @@ DELIVERY_PATHS: Dict[str, Any] = {
     },
     "/console/returns": {
         "get": operation(
-            "Equipment returns: each RMA due, overdue or in transit (tracking reported)",
+            "Equipment returns: each RMA due, overdue, in transit (tracking reported) or returned (received)",
             {
                 "200": {
                     "description": "The page (HTML), or the list (JSON)",
@@ -109,6 +110,31 @@ DELIVERY_PATHS: Dict[str, Any] = {
             },
             tag=PAGES,
             security=CONSOLE_SESSION,
+        )
+    },
+    "/console/returns/{rma}/received": {
+        "post": operation(
+            "Record that the device of an RMA arrived back at the warehouse (any staff member)",
+            {
+                "200": json_answer(
+                    obj(
+                        {"rma": STRING, "state": STRING, "returned_at": STRING},
+                        ["rma", "state", "returned_at"],
+                    ),
+                    "Recorded (JSON request; again: the first arrival)",
+                ),
+                "303": redirect("Recorded (form post): back to the returns page"),
+                "400": json_answer(_ERROR, "Body is neither a JSON object nor a form"),
+                "401": json_answer(_ERROR, "No valid session (JSON requests)"),
+                "403": json_answer(_ERROR, "Missing or wrong CSRF token"),
+                "404": json_answer(_ERROR, "No device with this RMA"),
+            },
+            tag=ACTIONS,
+            security=CONSOLE_SESSION,
+            parameters=[
+                {"name": "rma", "in": "path", "required": True, "schema": STRING},
+                {"name": "X-CSRF-Token", "in": "header", "required": False, "schema": STRING},
+            ],
         )
     },
     "/receipts/{token}": {

@@ -15,7 +15,8 @@ from contract.vocabulary.numbers import format_money
 
 
 def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple]:
-    """(heading, text) pairs of the receipt, shared by the PDF and the email's parts."""
+    """(heading, text) pairs of the receipt, shared by the PDF and the email's parts; `c` is the
+    request's Cancellation with the `terms` the customer accepted when filing."""
     rows = [
         ("Confirmation number", c["confirmation_number"]),
         ("Service", f"{c['service']['name']} ({c['service']['id']})"),
@@ -24,7 +25,9 @@ def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple
         ("Status", c["status"]),
     ]
     for item in c["final_bill_items"]:
-        rows.append(("Final bill", ", ".join(str(v) for v in item.values())))
+        rows.append(("Final bill", f"{item['description']}: {format_money(item['amount'])}"))
+    if not c["final_bill_items"]:
+        rows.append(("Final bill", "nothing further"))
     rows.append(
         (
             "Balance",
@@ -46,12 +49,7 @@ def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple
         rows.append(("Return label", f"Prepaid label (PDF): {c['label_url']}"))
     if c.get("return_directions"):
         rows.append(("How to return", c["return_directions"]))
-    rows.append(
-        (
-            "Terms acknowledged",
-            "You confirmed that you backed up your data and accepted the cancellation terms when you filed.",
-        )
-    )
+    rows.append(("Terms acknowledged", c["terms"]))
     rows.append(("How to revoke", revoke))
     for step in c["next_steps"]:
         rows.append(("Next step", step))

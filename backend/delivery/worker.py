@@ -14,6 +14,7 @@ no longer holds its sealed code.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -28,7 +29,7 @@ from backend.db import Database
 from backend.delivery import compose, sealing
 from backend.delivery.transports import DeliveryError, SmtpTransport, TwilioTransport
 from backend.models import OutboxMessage, utcnow
-from backend.outbox import CODE_MASK
+from backend.outbox import CODE_MASK, purge_expired_codes
 from backend.policy import Policy
 from backend.polling import PollingLoop
 
@@ -38,6 +39,7 @@ LEASE_SECONDS = 120
 MAX_AGE = timedelta(hours=72)
 CODE_TTL = timedelta(minutes=10)  # backend.identity.OTP_TTL
 BATCH = 20
+PURGE_EVERY = 60.0  # seconds between two purges of expired code messages by one worker
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -146,6 +148,7 @@ class Deliverer(PollingLoop):
     def __init__(self, db: Database, settings: Settings, policy: Policy, *, interval: float = 2.0):
         super().__init__(interval)
         self.db, self.settings, self.policy = db, settings, policy
+        self._next_purge = 0.0
         self.smtp = SmtpTransport(settings) if settings.smtp_host else None
         self.sms = (
             TwilioTransport(settings)
@@ -164,8 +167,7 @@ class Deliverer(PollingLoop):
             log.warning(
                 "neither SMTP_HOST nor the Twilio settings are set: customer messages stay in the outbox"
             )
-            return
-        self._start_loop()
+        self._start_loop()  # without a channel still: expired codes are purged
 
     async def stop(self) -> None:
         await self._stop_loop()
@@ -185,7 +187,12 @@ class Deliverer(PollingLoop):
             return str(exc), None
 
     async def deliver_due(self) -> int:
-        """Send every due message once; return how many the providers took."""
+        """Send every due message once; return how many the providers took. Code messages whose
+        code has expired are deleted first (at most every PURGE_EVERY seconds), whether or not their
+        channel can be sent: no sealed code outlives its code."""
+        if time.monotonic() >= self._next_purge:
+            await self.db.run(purge_expired_codes, CODE_TTL)
+            self._next_purge = time.monotonic() + PURGE_EVERY
         delivered = 0
         while self.channels:
             batch = await self.db.run(claim, self.settings, self.policy, self.channels)

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import html
 import io
 import re
 import time
+from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
+from sqlalchemy import update
 
-from backend.delivery.worker import DELIVERER
+from backend import wording
+from backend.delivery import compose
+from backend.delivery.worker import DELIVERER, Deliverer
 from backend.models import OutboxMessage
 from backend.policy import ReturnsPolicy
 from backend.server import create_app
+from contract.vocabulary.numbers import format_money
 from tests.backend.conftest import Api, filing, make_account, rows
 from tests.backend.test_at_rest import holds, text_at_rest
 
@@ -70,8 +76,37 @@ async def test_a_code_arrives_by_sms_when_identified_by_phone(api, db, twilio, d
     assert request["body"]["From"] == "+15550009999" and request["idempotency_token"]
 
 
-async def test_the_receipt_email_has_text_html_and_the_pdf(api, db, sink, deliverer):
-    account = make_account(db, equipment=1)
+def receipt_facts(filed, policy) -> list:
+    """What a receipt must show (issue 11): number with its check character, service, date and time
+    received, end date, final-bill items, balance and how to pay, each device with its RMA, deadline
+    and fee, the terms acknowledged, how to revoke."""
+    [device] = filed["equipment"]
+    items = [f"{i['description']}: {format_money(i['amount'])}" for i in filed["final_bill_items"]]
+    return [
+        filed["confirmation_number"],
+        filed["service"]["name"],
+        filed["received_at"][:10] + " " + filed["received_at"][11:19],
+        filed["end_date"],
+        *(items or ["nothing further"]),
+        format_money(filed["balance"]),
+        " ".join(policy.how_to_pay.split()),
+        f"{device['model']} (serial ending {device['serial_last4']})",
+        device["rma"],
+        filed["return_deadline"],
+        format_money(device["non_return_fee"]),
+        wording.terms(True, True),
+        "How to revoke",
+        compose.REVOKE,
+    ]
+
+
+def flat(text: str) -> str:
+    """Words separated by single spaces (a PDF or HTML line break is a space)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+async def test_the_receipt_email_has_text_html_and_the_pdf(api, db, sink, deliverer, policy):
+    account = make_account(db, equipment=1, receivables="42.50")
     who = await api.verify(account)
     status, filed = await api.post(
         "/api/v1/cancellations", filing(account["services"][0]), who, headers={"Idempotency-Key": "k-receipt"}
@@ -87,16 +122,12 @@ async def test_the_receipt_email_has_text_html_and_the_pdf(api, db, sink, delive
     assert label.get_filename() == f"return-label-{filed['confirmation_number']}.pdf"
     [device] = filed["equipment"]
     assert re.fullmatch(r"RMA-[A-Z2-9]{8}", device["rma"])
-    text = pdf_text(attachment.get_content())
-    for expected in (
-        filed["confirmation_number"],
-        filed["end_date"],
-        filed["return_deadline"],
-        "Router X",
-        device["rma"],
-        "How to revoke",
-    ):
-        assert expected in text, expected
+    assert format_money(filed["balance"]) == "$42.50"
+    text = flat(pdf_text(attachment.get_content()))
+    html_part = flat(alternative.get_body(("html",)).get_content())
+    plain_part = flat(alternative.get_body(("plain",)).get_content())
+    for expected in receipt_facts(filed, policy):
+        assert expected in text and expected in html_part and expected in plain_part, expected
     label_text = pdf_text(label.get_content())
     assert device["rma"] in label_text and "Returns Center" in label_text and "PREPAID RETURN" in label_text
     assert filed["label_url"] and filed["receipt_url"] and filed["return_directions"] is None
@@ -169,3 +200,28 @@ async def test_where_no_label_can_be_made_the_customer_gets_return_directions(
         f"receipt-{filed['confirmation_number']}.pdf"
     ]
     assert "Bring the router to any store of ours." in mail.get_body(("plain",)).get_content()
+
+
+async def test_an_expired_code_is_erased_even_where_it_cannot_be_sent(
+    api, db, deliverer, delivery_settings, policy, monkeypatch
+):
+    """No SMS provider: the code waits sealed while it lives, and is gone once it has expired."""
+    from backend.delivery import worker
+
+    monkeypatch.setattr(worker, "PURGE_EVERY", 0)
+    account = make_account(db)
+    await start_code(api, account["phone"], "conv-expired-code")
+    email_only = Deliverer(db, dataclasses.replace(delivery_settings, twilio_account_sid=None), policy)
+    assert email_only.channels == ("email",)
+    await email_only.deliver_due()
+    [row] = rows(db, OutboxMessage, recipient=account["phone"], kind="otp")
+    assert row.status == "pending" and row.sealed_code  # waiting for a provider, sealed
+    db.transaction(
+        lambda s: s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row.id)
+            .values(created_at=row.created_at - timedelta(minutes=11))
+        )
+    )
+    await email_only.deliver_due()
+    assert rows(db, OutboxMessage, recipient=account["phone"], kind="otp") == []

@@ -104,6 +104,24 @@ async def test_an_sms_resent_after_a_crash_reaches_twilio_with_the_same_idempote
     assert row.status == "sent" and row.provider_id == sid and row.sealed_code is None
 
 
+async def test_an_email_resent_after_a_crash_carries_the_same_message_id_and_is_kept_once(
+    api, db, sink, deliverer, delivery_settings, policy
+):
+    [(account, filed)] = await file_for(api, db, 1)
+    [job] = db.transaction(worker.claim, delivery_settings, policy, ("email",))
+    # the mail server takes the receipt, then the worker dies before recording it
+    first_id = await deliverer.smtp.send(job.email)
+    assert len(sink.mail_to(account["email"])) == 1
+    make_due(db, job.id)  # the lease runs out: another worker sends it again (at most once more)
+    assert await deliverer.deliver_due() == 1
+    [row] = receipt_rows(db, account)
+    assert row.status == "sent" and row.attempts == 2 and row.provider_id == first_id
+    [mail] = sink.mail_to(account["email"])  # the same Message-ID: the sink keeps it once
+    assert mail["Message-ID"] == first_id and filed["confirmation_number"] in mail["Subject"] + str(
+        mail.get_body(("plain",)).get_content()
+    )
+
+
 async def test_two_replicas_at_once_send_each_message_once(
     api, db, sink, deliverer, delivery_settings, policy
 ):
@@ -187,7 +205,9 @@ async def supervisor(app_client, db):
     return Session()
 
 
-async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db, supervisor):
+async def test_the_returns_page_shows_devices_due_overdue_in_transit_and_returned(
+    api, db, supervisor, app_client
+):
     account = make_account(db, equipment=2)
     who = await api.verify(account)
     status, filed = await api.post(
@@ -223,6 +243,21 @@ async def test_the_returns_page_shows_devices_due_overdue_and_in_transit(api, db
     db.transaction(backdate)
     now = await states()
     assert now[first["rma"]] == "in_transit" and now[second["rma"]] == "overdue"
+    # the warehouse receives the shipped device
+    status, answer = await supervisor.post(f"/console/returns/{first['rma']}/received")
+    assert status == 200 and answer["state"] == "returned"
+    status, again = await supervisor.post(f"/console/returns/{first['rma']}/received")
+    assert status == 200 and again["returned_at"] == answer["returned_at"]  # the first arrival is kept
+    now = await states()
+    assert now[first["rma"]] == "returned" and now[second["rma"]] == "overdue"
+    status, listed = await supervisor.get("/console/returns")
+    order = [r["rma"] for r in listed["returns"] if r["rma"] in (first["rma"], second["rma"])]
+    assert order == [second["rma"], first["rma"]]  # overdue first, returned last
+    assert (await supervisor.post("/console/returns/RMA-NONE2345/received"))[0] == 404
+    page = await (await app_client.get("/console/returns")).text()  # the HTML page a person sees
+    assert f'action="/console/returns/{second["rma"]}/received"' in page  # a button for the overdue one
+    assert f'action="/console/returns/{first["rma"]}/received"' not in page  # none for the returned one
+    assert "overdue" in page and "returned" in page
 
 
 async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_sent(
@@ -239,7 +274,12 @@ async def test_a_message_that_cannot_be_written_is_given_up_and_the_others_are_s
         return real(session, settings, policy, row, text)
 
     monkeypatch.setattr(compose, "email", broken_for_first)
-    assert await deliverer.deliver_due() == 1
+    await deliverer.deliver_due()  # (it may also send what earlier tests of the module left queued)
     assert len(sink.mail_to(second[0]["email"])) == 1
     [row] = receipt_rows(db, first[0])
     assert row.status == "failed" and row.last_error == "could not be composed: KeyError"
+
+
+def test_the_back_off_doubles_from_five_seconds_up_to_ten_minutes():
+    assert [worker.backoff_seconds(n) for n in range(1, 10)] == [5, 10, 20, 40, 80, 160, 320, 600, 600]
+    assert worker.MAX_ATTEMPTS == 8  # then the message is given up (docs/delivery.md)

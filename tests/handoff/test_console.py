@@ -47,6 +47,7 @@ GUARDED = [
     ("GET", "/console/outbox", "redirect"),  # message delivery (backend/delivery)
     ("POST", "/console/outbox/1/retry", "redirect"),
     ("GET", "/console/returns", "redirect"),
+    ("POST", "/console/returns/RMA-TEST2345/received", "redirect"),
 ]
 
 
@@ -56,7 +57,11 @@ def test_every_console_route_is_in_the_table(server):
         for r in server.app.router.routes()
         if r.resource.canonical.startswith("/console") and r.method != "HEAD"
     }
-    examples = {"/export/funnel.csv": "/export/{table}.csv", "/transcript/0123abcd": "/transcript/{ref}"}
+    examples = {
+        "/export/funnel.csv": "/export/{table}.csv",
+        "/transcript/0123abcd": "/transcript/{ref}",
+        "/returns/RMA-TEST2345/": "/returns/{rma}/",
+    }
     guarded = {
         (
             m,

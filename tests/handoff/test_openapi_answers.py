@@ -261,6 +261,7 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     await call(agent, "GET", "/console/outbox", expect=403)
     await call(boss, "POST", "/console/outbox/999999/retry", expect=409)
     await call(agent, "GET", "/console/returns")
+    await call(agent, "POST", "/console/returns/RMA-NONE2345/received", expect=404)
     await call(agent, "POST", "/console/logout")
 
 
