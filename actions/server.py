@@ -21,6 +21,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.backend_client import BackendClient
 from actions.settings import ActionServerSettings
 
 logger = logging.getLogger(__name__)
@@ -66,6 +67,12 @@ def create_app(actions_package: str = "actions") -> Sanic:
     if not token:
         logger.error("ACTION_SERVER_TOKEN unset: the action server refuses every call.")
     protect(app, token)
+
+    @app.listener("after_server_stop")
+    async def close_backend_connections(_app, _loop) -> None:
+        """Close the kept-alive connections to the backend (Ctrl-C logged an unclosed session)."""
+        await BackendClient.close_shared()
+
     return app
 
 

@@ -68,8 +68,22 @@ def main(argv: Optional[List[str]] = None) -> None:
     rasa_main()
 
 
+def exit_at_once() -> None:
+    """End the process as soon as Rasa's command has returned (its server stopped, its
+    resources closed), with logs and output flushed. Python's own teardown would then spend
+    seconds garbage-collecting TensorFlow's and the embedding model's objects, longer than the
+    Procfile runner waits after Ctrl-C before it kills a process (honcho: 5 s)."""
+    import logging
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == "__main__":
     # by its module name, so that what ``install`` records is what the tracker store reads
     from bot import rasa_server
 
     rasa_server.main()
+    rasa_server.exit_at_once()

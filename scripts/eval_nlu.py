@@ -2,7 +2,7 @@
 """Evaluate a trained NLU model on a labelled CSV (default: the public evaluation set).
 
 Usage:
-    scripts/eval_nlu.py --model /tmp/nlu-models/nlu.tar.gz \
+    scripts/eval_nlu.py --model var/nlu-models/nlu.tar.gz \
         [--data ../shared/eval/nlu_public.csv] [--mapping eval/intent_mapping.yml] \
         [--json out.json] [--show-errors N]
 

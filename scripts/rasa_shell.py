@@ -56,6 +56,7 @@ def main() -> None:
     from bot import rasa_server
 
     rasa_server.main(sys.argv[1:])
+    rasa_server.exit_at_once()
 
 
 if __name__ == "__main__":

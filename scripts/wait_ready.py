@@ -25,13 +25,14 @@ def main() -> None:
     rasa = f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
     actions = f"http://127.0.0.1:{os.environ.get('ACTION_PORT', '5055')}"
     checks = {"backend": f"{backend}/health", "action server": f"{actions}/health", "rasa": f"{rasa}/"}
-    deadline = time.monotonic() + 600  # Rasa loads TensorFlow and the embedding weights
+    wait_minutes = 10  # Rasa loads TensorFlow and the embedding weights
+    deadline = time.monotonic() + wait_minutes * 60
     pending = dict(checks)
     while pending and time.monotonic() < deadline:
         pending = {name: url for name, url in pending.items() if not _up(url)}
         time.sleep(1)
     if pending:
-        print(f"Not answering after 5 minutes: {', '.join(pending)}", flush=True)
+        print(f"Not answering after {wait_minutes} minutes: {', '.join(pending)}", flush=True)
     print(
         "\nThe cancellation assistant is running:\n"
         f"  Website widget (demo page):  {backend}/\n"

@@ -6,10 +6,13 @@ every start (listed in ``DEPENDENCY_WARNINGS``, matched by the start of their me
 other warning, the project's own included, is shown as before. The filter sits in
 ``warnings.showwarning`` (the documented display hook) because Sanic, imported by Rasa, puts
 its own "once" rule for DeprecationWarning in front of any filter given by PYTHONWARNINGS.
+Colour codes are ignored when matching: SQLAlchemy paints its message red on a terminal
+(``make shell``).
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 
 DEPENDENCY_WARNINGS = (
@@ -24,12 +27,14 @@ DEPENDENCY_WARNINGS = (
     "'resetCache' deprecated",
 )
 
+# ANSI colour and style codes (SQLAlchemy's "\x1b[31m...\x1b[0m" when stderr is a terminal)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _show = warnings.showwarning
 
 
 def _showwarning(message, category, filename, lineno, file=None, line=None):
     """Show a warning unless it is one of the known dependency deprecations."""
-    if str(message).startswith(DEPENDENCY_WARNINGS):
+    if _ANSI.sub("", str(message)).startswith(DEPENDENCY_WARNINGS):
         return
     _show(message, category, filename, lineno, file, line)
 

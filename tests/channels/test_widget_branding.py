@@ -150,27 +150,33 @@ async def test_javascript_api(widget_ready, tiny_agent):
             await screenshot(page, "widget-1280-api-open")
 
 
+# The widest phone layout (480 px) takes the whole screen too.
+WIDEST_PHONE = {"width": 480, "height": 800}
+
+
 @pytest.mark.parametrize(
-    "query", [{}, {"position": "left", "title": "Acme support"}], ids=["default", "left"]
+    "viewport, query",
+    [(PHONE, {}), (PHONE, {"position": "left", "title": "Acme support"}), (WIDEST_PHONE, {})],
+    ids=["375-default", "375-left", "480-default"],
 )
-async def test_phone_panel_takes_the_whole_screen(widget_ready, tiny_agent, query):
+async def test_phone_panel_takes_the_whole_screen(widget_ready, tiny_agent, viewport, query):
     from playwright.async_api import expect
 
     async with rasa_channel_server(tiny_agent, [socketio_channel()]) as rasa_url:
-        async with page_server(rasa_url) as url, chromium_page(PHONE) as page:
+        async with page_server(rasa_url) as url, chromium_page(viewport) as page:
             await page.goto(f"{url}?{urlencode(query)}")
             launcher = page.get_by_role("button", name=query.get("title", "Cancellation assistant"))
             box = await launcher.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"], box
             widget = Widget(page)
             await widget.open(query.get("title", "Cancellation assistant"))
             await widget.bot_says(GREETING)
             panel = await page.locator(f"{WIDGET} .panel").bounding_box()
-            assert panel == {"x": 0, "y": 0, "width": PHONE["width"], "height": PHONE["height"]}
+            assert panel == {"x": 0, "y": 0, "width": viewport["width"], "height": viewport["height"]}
             send = await page.get_by_role("button", name="Send", exact=True).bounding_box()
-            assert send["x"] + send["width"] <= PHONE["width"]
+            assert send["x"] + send["width"] <= viewport["width"]
             await expect(widget.input).to_be_in_viewport()
-            await screenshot(page, f"widget-375-{'-'.join(query) or 'default'}-open")
+            await screenshot(page, f"widget-{viewport['width']}-{'-'.join(query) or 'default'}-open")
 
 
 def _ring_contrast(found: dict) -> float:

@@ -25,10 +25,10 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1b[()][0-9A-Za-z]|\r")
 class Terminal:
     """A process on a pseudo-terminal: type into it, wait for what it shows."""
 
-    def __init__(self, args, env) -> None:
+    def __init__(self, args, env, cwd=ROOT) -> None:
         self.master, slave = pty.openpty()
         self.process = subprocess.Popen(
-            args, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True
+            args, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, start_new_session=True
         )
         os.close(slave)
         self.screen = ""

@@ -18,26 +18,27 @@ import pytest
 import sqlalchemy as sa
 
 from devstack.conversation import Customer
-from devstack.stack import ROOT
+from devstack.stack import ROOT, free_port, http_json
+from tests.e2e.test_rasa_shell import Terminal
 from tests.run_path.copies import READY, RunCopy, fresh_copy
 from tests.sockets import LOOPBACK_V4, listening_addresses
 
 pytestmark = pytest.mark.run_path
 
 
-def _filed(copy: RunCopy) -> list:
-    """Confirmation numbers in the copy's own backend database."""
+def _rows(copy: RunCopy, query: str) -> list:
+    """First column of ``query`` in the copy's own backend database."""
     engine = sa.create_engine(f"sqlite:///{copy.directory / 'var' / 'backend.sqlite3'}")
     try:
         with engine.connect() as connection:
-            return [
-                row[0]
-                for row in connection.execute(
-                    sa.text("SELECT confirmation_number FROM cancellation_requests")
-                )
-            ]
+            return [row[0] for row in connection.execute(sa.text(query))]
     finally:
         engine.dispose()
+
+
+def _filed(copy: RunCopy) -> list:
+    """Confirmation numbers in the copy's own backend database."""
+    return _rows(copy, "SELECT confirmation_number FROM cancellation_requests")
 
 
 def _cancel(copy: RunCopy, sender: str, identifier: str, factor: str) -> str:
@@ -80,6 +81,12 @@ def test_first_make_run_answers_a_cancellation(first_run):
         shutil.copy2(model, cached.with_suffix(".partial"))
         cached.with_suffix(".partial").rename(cached)
     assert f"Rasa REST channel:           {first_run.rasa_url}" in first_run.text
+    # the API reference is listed, and a developer reads it without a token (the API needs one)
+    assert f"Backend API reference:       {first_run.backend_url}/docs/api" in first_run.text
+    status, _ = http_json("GET", f"{first_run.backend_url}/openapi.json")
+    assert status == 401
+    status, spec = http_json("GET", f"{first_run.backend_url}/docs/openapi.json")
+    assert status == 200 and "/api/v1/cancellations" in spec["paths"]
     number = _cancel(first_run, "newcomer-1", "erin@example.com", "02139")
     assert number in _filed(first_run)  # beside the demo history make run seeds for the reports
 
@@ -87,6 +94,17 @@ def test_first_make_run_answers_a_cancellation(first_run):
 def test_the_logs_hold_no_dependency_noise_and_no_errors(first_run):
     """After start-up and a cancellation (the reason question included): no deprecation
     warnings of pinned dependencies, no interpolator tracebacks, no errors."""
+    customer = Customer(first_run.say, sender="newcomer-reason")
+    customer.say("I want to cancel")
+    customer.say("grace@example.com")
+    customer.say("60614")
+    # the reason question (a templated response whose button payloads carry braces)
+    assert [b["title"] for b in customer.buttons][:2] == ["Too expensive", "I'm moving"], customer.transcript
+    assert customer.buttons[0]["payload"] == '/give_reason{"reason":"price"}'
+    customer.click("Too expensive")
+    # the reason was taken: the question is not asked again, and the payload was understood
+    assert customer.text and "May I ask why" not in customer.text, customer.transcript
+    assert "didn't understand" not in customer.text, customer.transcript
     lines = [line for name in ("backend", "actions", "rasa") for line in first_run.process_lines(name)]
     assert lines, first_run.text[-2000:]
     noise = [line for line in lines if "site-packages" in line and "Warning" in line]
@@ -112,6 +130,37 @@ def test_rasa_and_the_action_server_listen_on_loopback_only(first_run):
         assert listening_addresses(first_run.ports[name]) == {LOOPBACK_V4}, name
 
 
+def test_make_shell_uses_this_copys_processes(first_run):
+    """scripts/shell.sh (make shell) beside the running copy: Rasa's shell reaches the copy's
+    action server through endpoints.yml and the settings (no port of its own is 5055), which
+    asks the copy's backend; the menu shows button titles; the log shows no dependency noise."""
+    env = {
+        **first_run.env,
+        "SHELL_PORT": str(free_port()),
+        "TERM": "xterm",
+        "COLUMNS": "200",
+        "LINES": "50",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+    }
+    assert "ACTION_ENDPOINT_URL" not in env and 5055 not in first_run.ports.values()
+    before = _rows(first_run, "SELECT channel FROM verification_attempts")
+    terminal = Terminal(["bash", "scripts/shell.sh"], env, cwd=first_run.directory)
+    try:
+        terminal.read_until(r"Your input ->", timeout=600)
+        terminal.type("I want to cancel\r")
+        terminal.read_until(r"account number", timeout=120)
+        terminal.type("grace@example.com\r")
+        screen = terminal.read_until(r"Type out your own message", timeout=120)
+        assert "1: Send me a code" in screen and "request_code" not in screen, screen
+    finally:
+        terminal.close()
+    # the verification the shell's conversation started is in this copy's database
+    assert _rows(first_run, "SELECT channel FROM verification_attempts") == [*before, "cmdline"]
+    noise = [line for line in terminal.screen.splitlines() if "site-packages" in line and "Warning" in line]
+    assert noise == [], "\n".join(noise)
+    assert " ERROR " not in terminal.screen and "Traceback" not in terminal.screen, terminal.screen[-3000:]
+
+
 def test_two_copies_on_other_ports_do_not_see_each_other(first_run, tmp_path_factory):
     directory = fresh_copy(tmp_path_factory.mktemp("second-run"))
     (directory / "models").mkdir()
@@ -129,6 +178,7 @@ def test_two_copies_on_other_ports_do_not_see_each_other(first_run, tmp_path_fac
         assert "newcomer-2" not in "\n".join(first_run.process_lines("actions"))
     finally:
         assert second.stop() == 0, second.text[-3000:]
+        assert "SIGKILL" not in second.text, second.text[-3000:]
     for port in second.ports.values():
         assert _port_closed(port), f"port {port} still open after Ctrl-C"
 
@@ -139,6 +189,14 @@ def test_ctrl_c_stops_every_process(first_run):
     for port in first_run.ports.values():
         assert _port_closed(port), f"port {port} still open after Ctrl-C"
     assert "exited with code" not in first_run.text
+    # every process stopped on honcho's SIGTERM, none had to be killed (Rasa's teardown was)
+    assert "SIGKILL" not in first_run.text, first_run.text[-3000:]
+    # a clean stop: no error while the processes shut down (an unclosed backend session was one)
+    lines = [
+        line for name in ("backend", "actions", "rasa", "mailsink") for line in first_run.process_lines(name)
+    ]
+    errors = [line for line in lines if " ERROR " in line or "Traceback" in line]
+    assert errors == [], "\n".join(errors)
 
 
 def test_a_failing_process_is_named_with_its_last_lines(first_run, tmp_path_factory):
