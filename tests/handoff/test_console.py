@@ -446,6 +446,22 @@ async def test_duty_override_and_availability(db, supervisor, agent):
         p for p in people if p["username"] == agent.user["username"]
     ).items()
     await supervisor.post("/console/duty", json={"mode": "auto"})
+    audit = db.transaction(
+        lambda s: [
+            (e.action, e.details)
+            for e in s.execute(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_(("staff_duty_override", "staff_availability")))
+                .order_by(AuditEvent.id)
+            ).scalars()
+        ]
+    )
+    supervisor_name, agent_name = supervisor.user["username"], agent.user["username"]
+    assert audit[-3:] == [
+        ("staff_duty_override", {"staff": supervisor_name, "mode": "off"}),
+        ("staff_availability", {"staff": agent_name, "available": True}),
+        ("staff_duty_override", {"staff": supervisor_name, "mode": "auto"}),
+    ]
 
 
 async def test_static_files_and_login_page_are_public(console_factory):
