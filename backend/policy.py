@@ -228,6 +228,7 @@ class Policy:
     handoff: HandoffPolicy = field(default_factory=HandoffPolicy)
     offer_holdout_share: float = 0.0  # share of offer-eligible customers who get no offer (docs/reports.md)
     returns: ReturnsPolicy = field(default_factory=ReturnsPolicy)
+    payment_plan_max_months: int = 12  # longest payment plan staff may note (backend/payment_plans.py)
 
     # ---- rules
 
@@ -701,6 +702,7 @@ class PolicyFile(_Section):
     handoff: HandoffFile = HandoffFile()
     offer_holdout_share: _Share = 0.0  # type: ignore[assignment]
     equipment_returns: Optional[ReturnsFile] = None
+    payment_plan_max_months: _PositiveCount = 12  # type: ignore[assignment]
 
     _tiers_listed = validator("tiers", pre=True, allow_reuse=True)(_non_empty_list)
     _offers_default = validator("offers", pre=True, allow_reuse=True)(_empty_if_none([]))
@@ -764,6 +766,7 @@ class PolicyFile(_Section):
             returns=ReturnsPolicy(tuple(returns.ship_to), returns.carrier, returns.directions)
             if returns
             else ReturnsPolicy(),
+            payment_plan_max_months=self.payment_plan_max_months,
         )
 
 

@@ -112,6 +112,7 @@ CONSOLE_SCHEMAS: Dict[str, Any] = {
                     ],
                 )
             ),
+            "payment_plans": array(ref("PaymentPlan")),
             "offers": array(
                 obj(
                     {"title": STRING, "status": STRING, "status_text": STRING},
@@ -141,9 +142,21 @@ CONSOLE_SCHEMAS: Dict[str, Any] = {
             "contact",
             "services",
             "open_cancellations",
+            "payment_plans",
             "offers",
             "equipment",
         ],
+    ),
+    "PaymentPlan": obj(
+        {
+            "balance": MONEY,
+            "months": {"type": "integer", "minimum": 2},
+            "monthly": MONEY,
+            "noted_by": STRING,
+            "owner": {**STRING, "description": "billing's owner (policy billing_owner), who sets it up"},
+            "text": {**STRING, "description": "e.g. $1,250.00 over 6 months ($208.34 a month)"},
+        },
+        ["balance", "months", "monthly", "noted_by", "owner", "text"],
     ),
     "CannedReply": obj({"title": STRING, "text": STRING}, ["title", "text"]),
     "HandoffNote": obj({"by": NULL_STRING, "text": STRING, "at": DATE_TIME}, ["by", "text", "at"]),
@@ -491,6 +504,14 @@ CONSOLE_PATHS: Dict[str, Any] = {
             "404": json_answer(_ERROR, "No such request of this customer"),
             "422": json_answer(_ERROR, "No confirmation number"),
         },
+    ),
+    "/console/handoffs/{handoff_id}/payment-plan": _action(
+        "Note a payment plan for the verified customer's balance (a task for billing), in a chat I hold "
+        "(supervisor: any)",
+        obj({"payment_plan": ref("PaymentPlan")}, ["payment_plan"]),
+        {"months": {"type": "integer", "minimum": 2, "description": "up to policy payment_plan_max_months"}},
+        ["months"],
+        extra={**_CONFLICT, "422": json_answer(_ERROR, "Months missing or out of range")},
     ),
     "/console/handoffs/{handoff_id}/notes": _action(
         "Add an internal note (staff only; never sent to the customer); answers the chat's notes",

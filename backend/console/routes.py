@@ -372,6 +372,7 @@ async def chat_page(request: web.Request, staff: Staff) -> web.Response:
         zone=request.app[POLICY].business_hours.timezone,
         max_reply=MAX_REPLY,
         max_note=service.MAX_NOTE,
+        max_plan_months=request.app[POLICY].payment_plan_max_months,
     )
 
 
@@ -537,6 +538,21 @@ async def revoke_request(request: web.Request, staff: Staff) -> web.Response:
     policy = request.app[POLICY]
     answer = await request.app[DB].run(service.revoke_for_customer, policy, staff, handoff_id, number.strip())
     return _after(request, handoff_id, {"cancellation": answer})
+
+
+@routes.post("/console/handoffs/{handoff_id}/payment-plan")
+@staff_only
+async def payment_plan(request: web.Request, staff: Staff) -> web.Response:
+    """Note a payment plan for the verified customer's balance (service.payment_plan_for_customer)."""
+    handoff_id = _id(request)
+    months = request["body"].get("months")
+    if isinstance(months, str) and months.strip().isdigit():
+        months = int(months.strip())
+    if isinstance(months, bool) or not isinstance(months, int):
+        raise InvalidField("months", "must be a whole number of months")
+    policy = request.app[POLICY]
+    plan = await request.app[DB].run(service.payment_plan_for_customer, policy, staff, handoff_id, months)
+    return _after(request, handoff_id, {"payment_plan": plan})
 
 
 @routes.post("/console/handoffs/{handoff_id}/notes")

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from sqlalchemy import event, func, or_, select
 from sqlalchemy.orm import Session
 
-from backend import audit, ratelimit
+from backend import audit, payment_plans, ratelimit
 from backend.accounts import account_balance, leased_equipment
 from backend.contact import mask
 from backend.db import Database
@@ -35,6 +35,7 @@ from backend.handoff.words import dollars
 from backend.hashing import conversation_key
 from backend.models import (
     Account,
+    AuditEvent,
     AuthorizedUser,
     CancellationRequest,
     RefundRequest,
@@ -568,6 +569,7 @@ def account_summary(
             for s in services
         ],
         "open_cancellations": open_requests,
+        "payment_plans": payment_plans.open_plans(session, account_id),
         "offers": [
             {"title": o.title, "status": o.status, "status_text": words.words(o.status, words.OFFER_STATUSES)}
             for o in offers
@@ -610,6 +612,12 @@ def conversation_activity(session: Session, conversation_id: str) -> List[Tuple[
                 f"({words.words(f.status, words.REFUND_STATUSES).lower()})",
             )
         )
+    for a in session.execute(
+        select(AuditEvent).where(
+            AuditEvent.conversation_key == key, AuditEvent.action == "payment_plan_noted"
+        )
+    ).scalars():
+        out.append((a.at, f"payment plan noted: {payment_plans.describe(a.details)}"))
     return sorted(out, key=lambda item: item[0])
 
 
@@ -709,14 +717,9 @@ def close(session: Session, staff: Staff, handoff_id: int, outcome: str) -> Dict
     return _for(staff, handoff_dict(session, h), h)
 
 
-def revoke_for_customer(
-    session: Session, policy: Policy, staff: Staff, handoff_id: int, confirmation_number: str
-) -> Dict[str, Any]:
-    """An agent revokes a cancellation request for the customer they are answering: only in a chat
-    they hold (or any, for a supervisor) whose customer verified in it, for that customer's own
-    request; the same rule as the assistant's (backend.cancellations.revoke: before the end date,
-    once), acting as the user who verified."""
-    from backend import cancellations
+def _customer_in_chat(session: Session, staff: Staff, handoff_id: int) -> Tuple[Handoff, Any]:
+    """The chat (taken, and one this staff user may write in) and the customer who verified in it, as
+    the assistant's `Verified`: what an agent's action on the customer's behalf runs as."""
     from backend.identity import Verified
 
     h = check_can_answer(session, staff, handoff_id)
@@ -738,7 +741,19 @@ def revoke_for_customer(
     )
     if handle is None:
         raise Conflict("The customer has not verified their account in this chat.", "not_verified")
-    who = Verified(account_id=h.account_id, user_id=handle.user_id, conversation_id=h.conversation_id)
+    return h, Verified(account_id=h.account_id, user_id=handle.user_id, conversation_id=h.conversation_id)
+
+
+def revoke_for_customer(
+    session: Session, policy: Policy, staff: Staff, handoff_id: int, confirmation_number: str
+) -> Dict[str, Any]:
+    """An agent revokes a cancellation request for the customer they are answering: only in a chat
+    they hold (or any, for a supervisor) whose customer verified in it, for that customer's own
+    request; the same rule as the assistant's (backend.cancellations.revoke: before the end date,
+    once), acting as the user who verified."""
+    from backend import cancellations
+
+    h, who = _customer_in_chat(session, staff, handoff_id)
     answer = cancellations.revoke(session, policy, who, confirmation_number)
     audit.record(
         session,
@@ -750,6 +765,25 @@ def revoke_for_customer(
         confirmation_number=answer["confirmation_number"],
     )
     return answer
+
+
+def payment_plan_for_customer(
+    session: Session, policy: Policy, staff: Staff, handoff_id: int, months: int
+) -> Dict[str, Any]:
+    """An agent notes a payment plan for the customer they are answering (same conditions as
+    revoking): backend.payment_plans.note, a task for billing; audited as `handoff_payment_plan`."""
+    h, who = _customer_in_chat(session, staff, handoff_id)
+    plan = payment_plans.note(session, policy, who, months, staff.username)
+    audit.record(
+        session,
+        "handoff_payment_plan",
+        h.account_id,
+        h.conversation_id,
+        handoff_id=h.id,
+        staff=staff.username,
+        months=plan["months"],
+    )
+    return plan
 
 
 MAX_NOTE = 2000

@@ -30,6 +30,7 @@ GUARDED = [
     ("GET", "/console/api/events", 401),
     ("POST", "/console/handoffs/1/notes", "redirect"),
     ("POST", "/console/handoffs/1/revoke", "redirect"),
+    ("POST", "/console/handoffs/1/payment-plan", "redirect"),
     ("GET", "/console/canned", "redirect"),
     ("GET", "/console/api/canned", 401),
     ("POST", "/console/canned", "redirect"),
@@ -462,6 +463,22 @@ async def test_duty_override_and_availability(db, supervisor, agent):
         p for p in people if p["username"] == agent.user["username"]
     ).items()
     await supervisor.post("/console/duty", json={"mode": "auto"})
+    audit = db.transaction(
+        lambda s: [
+            (e.action, e.details)
+            for e in s.execute(
+                select(AuditEvent)
+                .where(AuditEvent.action.in_(("staff_duty_override", "staff_availability")))
+                .order_by(AuditEvent.id)
+            ).scalars()
+        ]
+    )
+    supervisor_name, agent_name = supervisor.user["username"], agent.user["username"]
+    assert audit[-3:] == [
+        ("staff_duty_override", {"staff": supervisor_name, "mode": "off"}),
+        ("staff_availability", {"staff": agent_name, "available": True}),
+        ("staff_duty_override", {"staff": supervisor_name, "mode": "auto"}),
+    ]
 
 
 async def test_static_files_and_login_page_are_public(console_factory):
@@ -864,3 +881,77 @@ async def test_agent_revokes_a_request_for_the_verified_customer_by_the_same_rul
         ]
     )
     assert "cancellation_revoked" in actions and "handoff_revoke" in actions
+
+
+async def test_agent_notes_a_payment_plan_for_billing_from_the_panel(api, db, agent, supervisor, rasa):
+    """A verified customer with a balance asks to pay in parts (policy how_to_pay sends them to a
+    person): the agent notes a plan from the panel; billing's owner gets an open task with the
+    monthly amount, the panel and the transcript show it, and the rules refuse what they should."""
+    import secrets as _secrets
+
+    from backend.models import Account, StaffTask
+
+    set_duty(db, "on")
+    account = make_account(db, receivables="1250.00")
+    cid = "conv-plan-" + _secrets.token_hex(3)
+    who = await api.verify(account, cid)
+    hid = (await queue_handoff(api, cid, who=who))["handoff"]["id"]
+    path = f"/console/handoffs/{hid}/payment-plan"
+    status, body, _ = await agent.post(path, json={"months": 6})
+    assert status == 403  # take the chat first
+    assert (await agent.post(f"/console/handoffs/{hid}/take", json={}))[0] == 200
+    status, page, _ = await agent.get(f"/console/handoffs/{hid}")
+    assert "Note payment plan" in page and "Split $1,250.00 over" in page
+    for months in (1, 13, "six", True, None):
+        status, body, _ = await agent.post(path, json={"months": months})
+        assert status == 422 and body["error"] == "invalid_field", months
+
+    status, body, _ = await agent.post(path, json={"months": 6})
+    assert status == 200, body
+    assert body["payment_plan"]["text"] == "$1,250.00 over 6 months ($208.34 a month)"
+    assert body["payment_plan"]["owner"] == "Heather"
+    task = db.transaction(
+        lambda s: s.execute(
+            select(StaffTask)
+            .join(Account, Account.id == StaffTask.account_id)
+            .where(Account.account_number == account["account_number"], StaffTask.kind == "payment_plan")
+        ).scalar_one()
+    )
+    assert (task.owner, task.status) == ("Heather", "open")
+    assert task.details == {
+        "balance": "1250.00",
+        "months": 6,
+        "monthly": "208.34",
+        "noted_by": agent.user["username"],
+    }
+    status, body, _ = await agent.post(path, json={"months": 3})
+    assert status == 409 and body["error"] == "plan_pending"  # one waiting plan per account
+
+    status, detail, _ = await agent.get(f"/console/api/handoffs/{hid}")
+    assert [p["text"] for p in detail["account"]["payment_plans"]] == [
+        "$1,250.00 over 6 months ($208.34 a month)"
+    ]
+    assert "payment plan noted: $1,250.00 over 6 months ($208.34 a month)" in [
+        line["text"] for line in detail["transcript"] if line["who"] == "event"
+    ]
+    status, page, _ = await agent.get(f"/console/handoffs/{hid}")
+    assert "waiting for Heather (billing)" in page and "Note payment plan" not in page
+    actions = db.transaction(
+        lambda s: [
+            e.action
+            for e in s.execute(
+                select(AuditEvent).where(AuditEvent.conversation_key == conversation_key(cid))
+            ).scalars()
+        ]
+    )
+    assert "payment_plan_noted" in actions and "handoff_payment_plan" in actions
+
+    # nothing to split: no form, and the rule refuses
+    empty = make_account(db)
+    cid2 = "conv-plan-" + _secrets.token_hex(3)
+    who2 = await api.verify(empty, cid2)
+    hid2 = (await queue_handoff(api, cid2, who=who2))["handoff"]["id"]
+    assert (await supervisor.post(f"/console/handoffs/{hid2}/take", json={}))[0] == 200
+    assert "Note payment plan" not in (await supervisor.get(f"/console/handoffs/{hid2}"))[1]
+    status, body, _ = await supervisor.post(f"/console/handoffs/{hid2}/payment-plan", json={"months": 3})
+    assert status == 409 and body["error"] == "no_balance"

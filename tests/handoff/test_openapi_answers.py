@@ -219,6 +219,9 @@ async def _console_answers(api: Api, console_factory, spec: SpecChecker, db, ras
     await call(
         agent, "POST", f"/console/handoffs/{handoff_id}/revoke", json={"confirmation_number": "X"}, expect=409
     )  # the customer has not verified in this chat
+    await call(
+        agent, "POST", f"/console/handoffs/{handoff_id}/payment-plan", json={"months": 3}, expect=409
+    )  # the same: a payment plan only for a customer verified in the chat
     await call(agent, "GET", "/console/api/canned")
     await call(boss, "POST", "/console/canned", json={"replies": "- title: Hi\n  text: Hello there.\n"})
     await call(boss, "POST", "/console/canned", json={"replies": "- nope"}, expect=422)

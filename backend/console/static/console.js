@@ -1,6 +1,6 @@
 // Staff console: follows the backend's server-sent events (no polling) to refresh the queue and
-// the open chat, shows the customer typing, alerts on new and newly assigned chats, and sends forms as JSON with the CSRF
-// token. Every value from the server is inserted as text (never as HTML).
+// the open chat, shows the customer typing, alerts on new and newly assigned chats (a line, a browser
+// notification when allowed, a sound when turned on), and sends forms as JSON with the CSRF token. Every value from the server is inserted as text (never as HTML).
 (function () {
   "use strict";
   var csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
@@ -53,8 +53,9 @@
   // A chat newly assigned to me (by a supervisor) or newly waiting: a banner and, when the
   // browser allows it, a notification.
   var known = null;
-  function alertNew(handoffs) {
+  function alertNew(handoffs, except) {
     var now = {};
+    handoffs = handoffs.filter(function (h) { return String(h.id) !== except; });
     handoffs.forEach(function (h) { now[h.id] = h.assigned_to_me ? "mine" : h.status; });
     if (known) {
       handoffs.forEach(function (h) {
@@ -75,6 +76,62 @@
     if ("Notification" in window && Notification.permission === "granted") {
       try { new Notification(title, { body: body }); } catch (e) { /* not allowed here */ }
     }
+    if (soundOn()) chime();
+  }
+
+  // Optional sound with the alerts: off until the staff user turns it on (kept in this browser).
+  var audio = null;
+  function soundOn() {
+    try { return localStorage.getItem("console:sound") === "on"; } catch (e) { return false; }
+  }
+  function chime() {
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) return;
+    try {
+      audio = audio || new Context();
+      var tone = audio.createOscillator(), gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.2, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(gain); gain.connect(audio.destination);
+      tone.start(); tone.stop(audio.currentTime + 0.4);
+    } catch (e) { /* no audio here */ }
+  }
+  function soundToggle() {
+    var button = document.getElementById("sound");
+    if (!button) return;
+    function show() {
+      var on = soundOn();
+      button.textContent = "Sound on new chats: " + (on ? "on" : "off");
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    }
+    button.hidden = false;
+    show();
+    button.addEventListener("click", function () {
+      try { localStorage.setItem("console:sound", soundOn() ? "off" : "on"); } catch (e) { /* storage off */ }
+      show();
+      if (soundOn()) chime(); // a sample, and browsers let audio start only after a click
+    });
+  }
+
+  // On a chat page, chats newly assigned to me or newly waiting are announced too.
+  async function watchQueue() {
+    var chat = document.getElementById("chat");
+    var data = await getJSON("/console/api/handoffs");
+    if (data && !leaving) alertNew(data.handoffs, chat ? String(chat.dataset.handoff) : null);
+  }
+
+  // A line kept across the page's own reload or move to the queue.
+  function keepFlash(text) {
+    try { sessionStorage.setItem("console:flash", text || ""); } catch (e) { /* storage off */ }
+  }
+  function showKeptFlash() {
+    var flash = document.getElementById("flash");
+    try {
+      var done = sessionStorage.getItem("console:flash");
+      if (flash && done) flash.textContent = done;
+      sessionStorage.removeItem("console:flash");
+    } catch (e) { /* storage off */ }
   }
 
   async function refreshQueue() {
@@ -131,7 +188,16 @@
     var data = await getJSON("/console/api/handoffs/" + chat.dataset.handoff);
     if (!data) return;
     if (leaving) return;
-    if (data.handoff.status !== chat.dataset.status) { window.location.reload(); return; }
+    if (data.handoff.status !== chat.dataset.status) {
+      // someone else changed it (a supervisor assigned it to me, took or closed it): reload
+      if (data.handoff.status === "assigned" && data.handoff.assigned_to_me) {
+        var title = "Chat #" + data.handoff.id + " was assigned to you";
+        notify(title, (data.handoff.customer_name || "Customer not verified") + " · " + data.handoff.reason_text);
+        keepFlash(title);
+      }
+      leaving = true;
+      window.location.reload(); return;
+    }
     renderTranscript(data.transcript);
   }
 
@@ -142,14 +208,16 @@
         var body = {};
         new FormData(form).forEach(function (value, key) { if (key !== "csrf_token") body[key] = value; });
         var button = form.querySelector("button"); if (button) button.disabled = true;
+        // this page's own action: the live events it causes must not reload or alert it
+        var moving = form.dataset.ajax === "queue" || form.dataset.ajax === "reload";
+        if (moving) leaving = true;
         try {
           var answer = await postJSON(form.action, body);
           if (!answer) return;
-          if (!answer.ok) { say(answer.message || "That did not work."); return; }
+          if (!answer.ok) { leaving = false; say(answer.message || "That did not work."); return; }
           say("");
           if (form.dataset.ajax === "queue") {
-            leaving = true;
-            try { sessionStorage.setItem("console:flash", form.dataset.done || ""); } catch (e) { /* ignore */ }
+            keepFlash(form.dataset.done);
             window.location.assign("/console/queue"); return;
           }
           if (form.dataset.ajax === "reload") { window.location.reload(); return; }
@@ -172,22 +240,19 @@
     if (option && option.dataset.text && box) { box.value = option.dataset.text; box.focus(); }
     picker.selectedIndex = 0;
   });
+  showKeptFlash();
   if (page === "queue") {
-    var flash = document.getElementById("flash");
-    try {
-      var done = sessionStorage.getItem("console:flash");
-      if (flash && done) flash.textContent = done;
-      sessionStorage.removeItem("console:flash");
-    } catch (e) { /* storage off */ }
-    if ("Notification" in window && Notification.permission === "default") {
-      document.addEventListener("click", function ask() {
-        Notification.requestPermission(); document.removeEventListener("click", ask);
-      });
-    }
     refreshQueue();
   }
   if (page === "chat") {
     var list = document.getElementById("transcript"); if (list) list.scrollTop = list.scrollHeight;
+    watchQueue();
+  }
+  soundToggle();
+  if ((page === "queue" || page === "chat") && "Notification" in window && Notification.permission === "default") {
+    document.addEventListener("click", function ask() {
+      Notification.requestPermission(); document.removeEventListener("click", ask);
+    });
   }
 
   // Live: the backend's server-sent events say what changed; the page then reloads only that.
@@ -210,6 +275,7 @@
       if (page === "queue") { refreshQueue(); return; }
       var data = JSON.parse(event.data);
       if (String(data.id) === mine) refreshChat();
+      watchQueue();
     });
     source.addEventListener("chat", function (event) {
       var data = JSON.parse(event.data);
