@@ -227,7 +227,7 @@ def _file_once(
         if quote.equipment_return_deadline
         else None,
         "non_return_fee_total": money(sum((policy.non_return_fee(e.kind) for e in to_return), Decimal("0"))),
-        "next_steps": policy.next_steps(quote, routing, bool(to_return), balance),
+        "next_steps": policy.next_steps(quote, routing, bool(to_return), balance, today),
         "survey_url": routing.survey_url,
         "receipt_sent_to": mask(destination) if destination else None,
         "routing": routing.action,

@@ -3,8 +3,8 @@ items, the terms of a cancellation, next steps, SOP replies and refund messages.
 
 The rules that decide *which* of these applies (dates, counts, thresholds) stay in
 `backend/policy.py`; these functions only put the decided facts into words. Money goes through
-`contract.vocabulary.numbers.format_money`, dates through `contract.vocabulary.dates.human_date` (the
-text rules of tests/text_rules.py are checked on every one in tests/vocabulary/test_texts.py).
+`contract.vocabulary.numbers.format_money`, dates through `contract.vocabulary.dates.human_date`
+(given the backend's ``today``, which decides whether a year is written; the text rules of tests/text_rules.py are checked on every one in tests/vocabulary/test_texts.py).
 """
 
 from __future__ import annotations
@@ -19,48 +19,48 @@ from contract.vocabulary.numbers import format_money
 # --------------------------------------------------------------------------- quotes
 
 
-def immediate_explanation(service: str, end: date) -> str:
+def immediate_explanation(service: str, end: date, today: date) -> str:
     """The immediate end option."""
     return (
-        f"{service} ends today ({human_date(end)}). Immediate cancellations are processed "
+        f"{service} ends today ({human_date(end, today)}). Immediate cancellations are processed "
         "right away and no refund is issued for the rest of the current billing period."
     )
 
 
-def end_of_period_explanation(service: str, end: date) -> str:
+def end_of_period_explanation(service: str, end: date, today: date) -> str:
     """The end-of-period option: the service runs to its billing anniversary."""
     return (
-        f"{service} stays active until its billing anniversary on {human_date(end)} and "
+        f"{service} stays active until its billing anniversary on {human_date(end, today)} and "
         "ends then. Nothing more is charged for it."
     )
 
 
-def charge_item(service: str, period_word: str, starting: date) -> str:
+def charge_item(service: str, period_word: str, starting: date, today: date) -> str:
     """Description of one more period charged on the final bill (a chosen date after renewal)."""
-    return f"{service}: {period_word} charge for the period starting {human_date(starting)}"
+    return f"{service}: {period_word} charge for the period starting {human_date(starting, today)}"
 
 
 def chosen_date_explanation(
-    service: str, end: date, anniversary: date, charges: int, period_word: str, price: Decimal
+    service: str, end: date, anniversary: date, charges: int, period_word: str, price: Decimal, today: date
 ) -> str:
     """A chosen end date: `charges` more periods are billed when it is after the anniversary."""
     if charges:
         return (
-            f"{service} stays active until {human_date(end)}. That is after the billing "
-            f"anniversary on {human_date(anniversary)}, so {charges} more {period_word} "
+            f"{service} stays active until {human_date(end, today)}. That is after the billing "
+            f"anniversary on {human_date(anniversary, today)}, so {charges} more {period_word} "
             f"charge{'' if charges == 1 else 's'} of {format_money(price)} will be "
             "billed; no refund for unused days."
         )
     return (
-        f"{service} stays active until {human_date(end)}. The current period is "
+        f"{service} stays active until {human_date(end, today)}. The current period is "
         "already paid; no refund is issued for the days after the end date."
     )
 
 
-def renewal_warning(anniversary: date) -> str:
+def renewal_warning(anniversary: date, today: date) -> str:
     """The renewal is close enough that its invoice may still be issued."""
     return (
-        f"The renewal on {human_date(anniversary)} is close: a renewal invoice may still be "
+        f"The renewal on {human_date(anniversary, today)} is close: a renewal invoice may still be "
         "issued; if so it will be credited."
     )
 
@@ -96,12 +96,13 @@ def next_steps(
     return_deadline: Optional[date],
     sales_callback: bool,
     survey_url: str,
+    today: date,
 ) -> List[str]:
     """What happens after filing, in the customer's words."""
     if immediate:
-        steps = [f"Your service ended today, {human_date(end_date)}."]
+        steps = [f"Your service ended today, {human_date(end_date, today)}."]
     else:
-        steps = [f"Your service stays active until {human_date(end_date)} and ends then."]
+        steps = [f"Your service stays active until {human_date(end_date, today)} and ends then."]
     if has_charges:
         steps.append("The remaining charges listed will appear on your final bill.")
     if balance > 0:
@@ -109,7 +110,7 @@ def next_steps(
     if return_deadline is not None:
         steps.append(
             "Send the leased equipment back by "
-            f"{human_date(return_deadline)} with the prepaid label we email you, "
+            f"{human_date(return_deadline, today)} with the prepaid label we email you, "
             "and tell us the tracking number; devices not returned are charged the non-return fee."
         )
     steps.append("You can revoke this request any time before the end date.")

@@ -117,7 +117,7 @@ def test_backend_quote_texts(when, days):
     routing = Routing(
         action="sympathetic", reply="We are sorry to see you go.", survey_url="https://s.example"
     )
-    steps = policy.next_steps(quote, routing, True, Decimal("1850.40"))
+    steps = policy.next_steps(quote, routing, True, Decimal("1850.40"), TODAY)
     for text in [
         quote.explanation,
         quote.renewal_warning or "",
@@ -150,7 +150,7 @@ FIELDS = {
     "number": ["ABCD-EFGH-JKLM"],
     "amount": [messages.money("1250"), messages.money("49.5")],
     "opening": [messages.NOT_UNDERSTOOD, messages.NOT_IN_SCOPE, messages.NOT_UNDERSTOOD_LONG],
-    "date": [human_date(TODAY + timedelta(days=20))],
+    "date": [human_date(TODAY + timedelta(days=20), TODAY)],
 }
 
 
@@ -339,6 +339,7 @@ def _renderings():
     yield "off_duty", [messages.off_duty("Monday at 9:00 AM"), messages.off_duty(None)]
     yield "money", [messages.money("1850.4")]
     yield "count_of", [messages.count_of(1, "device"), messages.count_of(2, "device")]
+    yield "day", [messages.day(TODAY.isoformat()), messages.day(None)]
 
 
 def test_message_functions_with_sample_data():
@@ -404,7 +405,7 @@ def test_backend_wording_with_sample_data():
     for charges in (0, 1, 3):
         texts.append(
             wording.chosen_date_explanation(
-                "Web", TODAY + timedelta(days=60), TODAY, charges, "monthly", Decimal("1850.40")
+                "Web", TODAY + timedelta(days=60), TODAY, charges, "monthly", Decimal("1850.40"), TODAY
             )
         )
     for text in texts:
