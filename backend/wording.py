@@ -1,5 +1,6 @@
 """What the backend says to customers, in one place: quote explanations and warnings, final-bill
-items, the terms of a cancellation, next steps, SOP replies and refund messages.
+items, the terms of a cancellation, next steps, the filing receipt and the revoke notice, the
+reasons a cancellation request is refused, SOP replies and refund messages.
 
 The rules that decide *which* of these applies (dates, counts, thresholds) stay in
 `backend/policy.py`; these functions only put the decided facts into words. Money goes through
@@ -118,6 +119,55 @@ def next_steps(
         steps.append("A member of our team may call you; your cancellation stands either way.")
     steps.append(f"Tell us how we could have done better: {survey_url}")
     return steps
+
+
+def receipt(
+    *,
+    service: str,
+    received_on: date,
+    confirmation_number: str,
+    end_date: date,
+    balance: str,
+    return_deadline: Optional[str],
+    next_steps: List[str],
+) -> str:
+    """The filing receipt sent to the customer's registered email or phone (`balance`: the
+    amount as the API writes it; `return_deadline`: ISO date, or None without equipment)."""
+    lines = [
+        f"We received your request to cancel {service} on {received_on.isoformat()}.",
+        f"Confirmation number: {confirmation_number}",
+        f"End date: {end_date.isoformat()}",
+        f"Balance due at cancellation: {format_money(balance)}",
+    ]
+    if return_deadline:
+        lines.append(f"Return leased equipment by {return_deadline}.")
+    return "\n".join(lines + next_steps)
+
+
+def revoked_notice(confirmation_number: str, service: str) -> str:
+    """Sent to the customer's registered email or phone when a request is revoked."""
+    return f"Your cancellation request {confirmation_number} was revoked; {service} stays active."
+
+
+# --------------------------------------------------------------------------- refusals (409, 404)
+# The reasons the backend gives when a cancellation request cannot be filed, revoked or updated;
+# the action server shows them to the customer.
+
+ALREADY_REQUESTED = "This service already has a cancellation request."
+NO_SUCH_REQUEST = "No cancellation request with this confirmation number on this account."
+ALREADY_REVOKED = "This request was already revoked."
+END_DATE_PASSED = "The end date has been reached; this request can no longer be revoked."
+REVOKED_NO_EQUIPMENT = "This request was revoked; there is no equipment to return."
+NO_EQUIPMENT = "This service has no leased equipment to return."
+NO_SUCH_DEVICE = "No such device on this request."
+
+
+def balance_blocks_filing(balance: Decimal, currency: str, how_to_pay: str) -> str:
+    """A balance must be paid before the request can be filed (policy `balance_blocks_filing`)."""
+    return f"A balance of {format_money(balance, currency)} must be paid before cancelling. {how_to_pay}"
+
+
+# --------------------------------------------------------------------------- SOP replies
 
 
 def sympathetic_reply(survey_url: str) -> str:

@@ -401,6 +401,15 @@ def test_backend_wording_with_sample_data():
         wording.callback_reply("https://survey.example.com/exit"),
         wording.credit_message(Decimal("1250")),
         wording.REVIEW_MESSAGE,
+        wording.revoked_notice("ABCD-EFGH-JKLM", "Office Internet"),
+        wording.balance_blocks_filing(Decimal("1250"), "USD", POLICY.how_to_pay),
+        wording.ALREADY_REQUESTED,
+        wording.NO_SUCH_REQUEST,
+        wording.ALREADY_REVOKED,
+        wording.END_DATE_PASSED,
+        wording.REVOKED_NO_EQUIPMENT,
+        wording.NO_EQUIPMENT,
+        wording.NO_SUCH_DEVICE,
     ]
     for charges in (0, 1, 3):
         texts.append(
