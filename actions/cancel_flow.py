@@ -605,7 +605,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             async with client() as backend:
                 options = await backend.quote(auth, service_id, when, iso)
         except InvalidInput as exc:
-            why = (exc.message or messages.DATE_REFUSED_WHY).rstrip(". ")
+            why = messages.refusal(exc, messages.DATE_REFUSED_WHY)
             say(dispatcher, messages.DATE_REFUSED.format(why=why))
             return {"end_when": "date", "end_date": None}
         except NotAuthorized:
@@ -846,7 +846,7 @@ class ActionCancelFinish(Action):
             say(dispatcher, messages.EXPIRED_NOTHING_FILED)
             return False, forget_verification()
         except (Conflict, InvalidInput, NotFound) as exc:
-            why = (exc.message or messages.FILING_REFUSED_WHY).rstrip(". ")
+            why = messages.refusal(exc, messages.FILING_REFUSED_WHY)
             say(dispatcher, messages.FILING_REFUSED.format(why=why))
             return False, []
         except BackendUnavailable:

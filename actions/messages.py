@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from actions.settings import company_today
+from contract.errors import ApiError
 from contract.vocabulary.dates import human_date
 from contract.vocabulary.numbers import format_money
 
@@ -250,6 +251,38 @@ BACKUP_WAIT = (
 BACKUP_NOTED = "Thanks, noted that your data is backed up."
 FAST_TRACK = "Okay, I'll skip the optional questions."
 
+# --------------------------------------------------------------------------- refusals
+
+# The fields of the backend's 422 answers that hold what a customer typed, as the customer calls
+# them; a 422 on any other field is the assistant's fault, and the customer reads the fallback.
+FIELD_NAMES = {
+    "date": "The end date",
+    "tracking_number": "The tracking number",
+    "amount": "The amount",
+    "reason": "The reason",
+}
+
+
+def refusal(error: ApiError, fallback: str) -> str:
+    """The backend's reason for refusing, as one sentence the customer can read.
+
+    A 422 names its field ("date: must be within 365 days", field "date"): the field becomes
+    its name in words ("The end date must be within 365 days."). A 409 or 404 sentence is kept
+    as the backend wrote it. Always a capital first and a full stop last; ``fallback`` (a
+    sentence) when the backend gave no reason or named a field the customer never typed."""
+    text = " ".join((error.message or "").split())
+    field = str(error.extra.get("field") or "")
+    if field:
+        if field not in FIELD_NAMES:
+            return fallback
+        prefix = f"{field}: "
+        text = f"{FIELD_NAMES[field]} {text[len(prefix) :] if text.startswith(prefix) else text}"
+    if not text:
+        return fallback
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
 # --------------------------------------------------------------------------- end date
 
 WHEN_LABEL = {
@@ -267,8 +300,9 @@ END_DATE_NOT_READ = (
     '"Dec 15", "the 15th of next month" or "end of '
     'next month".'
 )
-DATE_REFUSED = "That date doesn't work: {why}. Which date should it end?"
-DATE_REFUSED_WHY = "please choose another"
+# {why} of the refusals below is a whole sentence: `refusal(...)` of the backend's answer.
+DATE_REFUSED = "That date doesn't work. {why} Which date should it end?"
+DATE_REFUSED_WHY = "It can't be chosen for this service."
 
 
 def quoted(quote: Mapping[str, Any], fallback_date: Optional[str]) -> str:
@@ -320,8 +354,8 @@ DECLINED = (
     "Okay, I haven't cancelled anything. If you change your mind, just "
     'say "cancel" and we\'ll pick it up again.'
 )
-FILING_REFUSED = "I couldn't file the cancellation: {why}. Nothing was filed."
-FILING_REFUSED_WHY = "the request was refused"
+FILING_REFUSED = "I couldn't file the cancellation. {why} Nothing was filed."
+FILING_REFUSED_WHY = "The request was refused."
 FILING_UNANSWERED = (
     "I couldn't get an answer from our system, so I can't confirm yet that your cancellation is "
     'filed. Say "yes" in a minute and I\'ll try again: it will never be filed twice.'
@@ -511,13 +545,13 @@ REQUEST_NOT_FOUND_CHECK = (
     "I couldn't find a request {number} on this account. Please check the number in your receipt."
 )
 REQUEST_NOT_FOUND = "I couldn't find a request {number} on this account."
-CANNOT_REVOKE = "I can't revoke {number}: {why}."
-CANNOT_REVOKE_WHY = "it has already ended or was already revoked"
-REVOKED = "Done: cancellation {number} is revoked. {service} stays active as before."
+CANNOT_REVOKE = "I can't revoke {number}. {why}"
+CANNOT_REVOKE_WHY = "It has already ended or was already revoked."
+REVOKED = "Done: cancellation {number} is revoked, and {service} stays active as before."
 ASK_TRACKING_NUMBER = "What's the tracking number of the return parcel?"
 NOT_A_TRACKING_NUMBER = "A tracking number is usually 8 to 40 letters and digits. Could you type it again?"
-TRACKING_REFUSED = "I couldn't record that tracking number: {why}."
-REFUSED_WHY = "it was refused"
+TRACKING_REFUSED = "I couldn't record that tracking number. {why}"
+REFUSED_WHY = "It was refused."
 
 
 def tracking_recorded(tracking: str, models: str) -> str:
@@ -533,7 +567,7 @@ ASK_REFUND_AMOUNT = "How much do you think should be refunded? (e.g. 49.99)"
 NOT_AN_AMOUNT = "How much should be refunded? Please type an amount like 49.99."
 ASK_REFUND_REASON = 'And why is the refund due? A sentence is enough, e.g. "charged twice in October".'
 REFUND_REASON_TOO_SHORT = "Could you say in a few words why the refund is due?"
-REFUND_REFUSED = "I couldn't file the refund request: {why}."
+REFUND_REFUSED = "I couldn't file the refund request. {why}"
 # (the backend's `message` says the same in other words: one apology, not two)
 REFUND_CREDITED = "I'm sorry for the trouble. A credit of {amount} will be processed for your account."
 REFUND_IN_REVIEW = (

@@ -22,6 +22,7 @@ from actions.messages import confirmation_text, pending_text
 from actions.messages import status_text as _status_text
 from backend import wording
 from backend.policy import Routing, ServiceTerms, load_policy
+from contract import errors
 from contract.vocabulary.dates import human_date
 from tests.text_rules import text_problems
 
@@ -132,6 +133,34 @@ def test_backend_quote_texts(when, days):
 # --------------------------------------------------------------------------- actions/messages.py
 
 POLICY = load_policy(ROOT / "backend" / "policy.yml")
+# Refusals as the backend answers them (422 naming a field, 409, 404), through the client.
+REFUSALS = [
+    errors.from_answer(
+        422, {"error": "invalid_field", "message": "date: must be within 365 days", "field": "date"}
+    ),
+    errors.from_answer(
+        422, {"error": "invalid_field", "message": "date: must be today or later", "field": "date"}
+    ),
+    errors.from_answer(
+        422,
+        {
+            "error": "invalid_field",
+            "message": "tracking_number: must be 8 to 40 letters and digits",
+            "field": "tracking_number",
+        },
+    ),
+    errors.from_answer(
+        422,
+        {"error": "invalid_field", "message": "reason: must be at most 1000 characters", "field": "reason"},
+    ),
+    errors.from_answer(
+        422,
+        {"error": "invalid_field", "message": "backup_confirmed: must be true", "field": "backup_confirmed"},
+    ),
+    errors.from_answer(409, {"error": "end_date_passed", "message": wording.END_DATE_PASSED}),
+    errors.from_answer(409, {"error": "conflict", "message": "no full stop at the end"}),
+    errors.from_answer(404, {"error": "not_found", "message": ""}),
+]
 # Sample values of every {field} of the message templates (each value is tried).
 FIELDS = {
     "sent_to": ["e•••@example.com", messages.SOME_CONTACT],
@@ -145,7 +174,7 @@ FIELDS = {
         messages.FILING_REFUSED_WHY,
         messages.CANNOT_REVOKE_WHY,
         messages.REFUSED_WHY,
-        "date: must be within 365 days",
+        *(messages.refusal(error, messages.REFUSED_WHY) for error in REFUSALS),
     ],
     "number": ["ABCD-EFGH-JKLM"],
     "amount": [messages.money("1250"), messages.money("49.5")],
@@ -340,6 +369,7 @@ def _renderings():
     yield "money", [messages.money("1850.4")]
     yield "count_of", [messages.count_of(1, "device"), messages.count_of(2, "device")]
     yield "day", [messages.day(TODAY.isoformat()), messages.day(None)]
+    yield "refusal", [messages.refusal(error, messages.REFUSED_WHY) for error in REFUSALS]
 
 
 def test_message_functions_with_sample_data():
