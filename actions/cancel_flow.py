@@ -21,6 +21,7 @@ from actions.backend_client import (
     NotAuthorized,
     NotFound,
 )
+from actions.settings import company_today
 from contract.vocabulary.dates import parse_date
 from contract.vocabulary.reasons import find_reason, normalize_reason
 
@@ -123,9 +124,10 @@ def read_end_when(text: str, asked: bool) -> Optional[tuple]:
         return WHEN_WORDS[low], None
     if _END_OF_PERIOD.search(low):
         return "end_of_period", None
-    when_date = parse_date(low, strict=not asked)
+    today = company_today()
+    when_date = parse_date(low, today, strict=not asked)
     if when_date is not None and (asked or _CANCEL_CONTEXT.search(low)):
-        if when_date == date.today() and re.search(r"\btoday\b", low) and not asked:
+        if when_date == today and re.search(r"\btoday\b", low) and not asked:
             return "immediate", None
         return "date", when_date
     if _IMMEDIATE.search(low) and (asked or _CANCEL_CONTEXT.search(low)):
@@ -550,7 +552,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         found = (text.lower() in WHEN_WORDS and (WHEN_WORDS[text.lower()], None)) or read_end_when(text, True)
         if not found:
             entity_date = next(tracker.get_latest_entity_values("date"), None)
-            parsed = parse_date(entity_date) if entity_date else None
+            parsed = parse_date(entity_date, company_today()) if entity_date else None
             found = ("date", parsed) if parsed else None
         if not found:
             refuse(dispatcher, tracker, messages.END_WHEN_NOT_READ)
@@ -568,7 +570,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if requested(tracker) != "end_date" or tracker.slots_to_validate().get("end_date"):
             return {}
         text = latest_text(tracker)
-        return {"end_date": text} if parse_date(text) else {}
+        return {"end_date": text} if parse_date(text, company_today()) else {}
 
     async def validate_end_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -576,7 +578,10 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")) and requested(tracker) != "end_date":
             return {"end_date": value}
         entity_date = next(tracker.get_latest_entity_values("date"), None)
-        parsed = parse_date(str(value or "")) or (parse_date(entity_date) if entity_date else None)
+        today = company_today()
+        parsed = parse_date(str(value or ""), today) or (
+            parse_date(entity_date, today) if entity_date else None
+        )
         if parsed is None:
             refuse(dispatcher, tracker, messages.END_DATE_NOT_READ)
             return {"end_date": None}
@@ -600,7 +605,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             async with client() as backend:
                 options = await backend.quote(auth, service_id, when, iso)
         except InvalidInput as exc:
-            why = (exc.message or messages.DATE_REFUSED_WHY).rstrip(". ")
+            why = messages.refusal(exc, messages.DATE_REFUSED_WHY)
             say(dispatcher, messages.DATE_REFUSED.format(why=why))
             return {"end_when": "date", "end_date": None}
         except NotAuthorized:
@@ -841,7 +846,7 @@ class ActionCancelFinish(Action):
             say(dispatcher, messages.EXPIRED_NOTHING_FILED)
             return False, forget_verification()
         except (Conflict, InvalidInput, NotFound) as exc:
-            why = (exc.message or messages.FILING_REFUSED_WHY).rstrip(". ")
+            why = messages.refusal(exc, messages.FILING_REFUSED_WHY)
             say(dispatcher, messages.FILING_REFUSED.format(why=why))
             return False, []
         except BackendUnavailable:

@@ -19,10 +19,17 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
+from actions.settings import company_today
+from contract.errors import ApiError
 from contract.vocabulary.dates import human_date
 from contract.vocabulary.numbers import format_money
 
 Button = Tuple[str, str]
+
+
+def day(value: Any) -> str:
+    """'Saturday, December 19' (with the year when it is not this year in the company's time zone)."""
+    return human_date(value, company_today())
 
 
 def money(amount: Any, currency: str = "USD") -> str:
@@ -168,7 +175,7 @@ def pending_text(service: Mapping[str, Any]) -> str:
     if number:
         text += f" (confirmation number {number})"
     if pending.get("end_date"):
-        text += f"; it ends on {human_date(pending['end_date'])}"
+        text += f"; it ends on {day(pending['end_date'])}"
     return text + ". Nothing new needs to be filed. Would you like to check its status or revoke it?"
 
 
@@ -193,7 +200,7 @@ def service_list(active: Sequence[Mapping[str, Any]], pending: Sequence[Mapping[
         request = s.get("pending_cancellation") or {}
         lines.append(
             f"- {service_label(s)}: cancellation already requested"
-            + (f", ends {human_date(request['end_date'])}" if request.get("end_date") else "")
+            + (f", ends {day(request['end_date'])}" if request.get("end_date") else "")
             + (
                 f" (confirmation number {request['confirmation_number']})"
                 if request.get("confirmation_number")
@@ -244,6 +251,38 @@ BACKUP_WAIT = (
 BACKUP_NOTED = "Thanks, noted that your data is backed up."
 FAST_TRACK = "Okay, I'll skip the optional questions."
 
+# --------------------------------------------------------------------------- refusals
+
+# The fields of the backend's 422 answers that hold what a customer typed, as the customer calls
+# them; a 422 on any other field is the assistant's fault, and the customer reads the fallback.
+FIELD_NAMES = {
+    "date": "The end date",
+    "tracking_number": "The tracking number",
+    "amount": "The amount",
+    "reason": "The reason",
+}
+
+
+def refusal(error: ApiError, fallback: str) -> str:
+    """The backend's reason for refusing, as one sentence the customer can read.
+
+    A 422 names its field ("date: must be within 365 days", field "date"): the field becomes
+    its name in words ("The end date must be within 365 days."). A 409 or 404 sentence is kept
+    as the backend wrote it. Always a capital first and a full stop last; ``fallback`` (a
+    sentence) when the backend gave no reason or named a field the customer never typed."""
+    text = " ".join((error.message or "").split())
+    field = str(error.extra.get("field") or "")
+    if field:
+        if field not in FIELD_NAMES:
+            return fallback
+        prefix = f"{field}: "
+        text = f"{FIELD_NAMES[field]} {text[len(prefix) :] if text.startswith(prefix) else text}"
+    if not text:
+        return fallback
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
 # --------------------------------------------------------------------------- end date
 
 WHEN_LABEL = {
@@ -261,13 +300,14 @@ END_DATE_NOT_READ = (
     '"Dec 15", "the 15th of next month" or "end of '
     'next month".'
 )
-DATE_REFUSED = "That date doesn't work: {why}. Which date should it end?"
-DATE_REFUSED_WHY = "please choose another"
+# {why} of the refusals below is a whole sentence: `refusal(...)` of the backend's answer.
+DATE_REFUSED = "That date doesn't work. {why} Which date should it end?"
+DATE_REFUSED_WHY = "It can't be chosen for this service."
 
 
 def quoted(quote: Mapping[str, Any], fallback_date: Optional[str]) -> str:
     """The chosen end option as the backend quoted it."""
-    parts = [f"Your service would end on {human_date(quote.get('end_date', fallback_date))}."]
+    parts = [f"Your service would end on {day(quote.get('end_date', fallback_date))}."]
     if quote.get("explanation"):
         parts.append(str(quote["explanation"]))
     if quote.get("renewal_warning"):
@@ -287,12 +327,12 @@ def end_when_question(options: Sequence[Mapping[str, Any]]) -> Tuple[str, List[B
     )
     lines.append(
         "2. At the end of the billing period"
-        + (f", on {human_date(eop['end_date'])}" if eop.get("end_date") else "")
+        + (f", on {day(eop['end_date'])}" if eop.get("end_date") else "")
         + (f": {eop['explanation']}" if eop.get("explanation") else "")
     )
     lines.append('3. On a date you choose (type it, e.g. "Dec 15" or "end of next month")')
     eop_title = (
-        END_OF_PERIOD_ON_TITLE.format(date=human_date(eop["end_date"]))
+        END_OF_PERIOD_ON_TITLE.format(date=day(eop["end_date"]))
         if eop.get("end_date")
         else END_OF_PERIOD_TITLE
     )
@@ -314,8 +354,8 @@ DECLINED = (
     "Okay, I haven't cancelled anything. If you change your mind, just "
     'say "cancel" and we\'ll pick it up again.'
 )
-FILING_REFUSED = "I couldn't file the cancellation: {why}. Nothing was filed."
-FILING_REFUSED_WHY = "the request was refused"
+FILING_REFUSED = "I couldn't file the cancellation. {why} Nothing was filed."
+FILING_REFUSED_WHY = "The request was refused."
 FILING_UNANSWERED = (
     "I couldn't get an answer from our system, so I can't confirm yet that your cancellation is "
     'filed. Say "yes" in a minute and I\'ll try again: it will never be filed twice.'
@@ -359,7 +399,7 @@ def summary(preview: Mapping[str, Any], *, fast: bool, chosen: bool) -> List[str
         balance_text += " The balance has to be settled before the cancellation can be filed."
     equipment_text = (
         "Please return the leased equipment by "
-        f"{human_date(deadline) if deadline else 'the return deadline'}: "
+        f"{day(deadline) if deadline else 'the return deadline'}: "
         f"{equipment_lines(devices)}. After you confirm, you'll get a prepaid return label "
         "by email. Once you've shipped it, tell me the tracking number here "
         '(say "report a tracking number").'
@@ -375,7 +415,7 @@ def summary(preview: Mapping[str, Any], *, fast: bool, chosen: bool) -> List[str
     warning = bundle_warning(service)
     if warning:
         lines.append(f"- {warning}")
-    ends = f"- Ends: {human_date(preview.get('end_date'))} ({WHEN_LABEL.get(when, when)}"
+    ends = f"- Ends: {day(preview.get('end_date'))} ({WHEN_LABEL.get(when, when)}"
     if not chosen:
         ends += ", the default since no other date was chosen"
     lines.append(ends + ")")
@@ -397,7 +437,7 @@ def summary(preview: Mapping[str, Any], *, fast: bool, chosen: bool) -> List[str
         if devices:
             devices_text = count_of(len(devices), "device")
             lines.append(
-                f"- Equipment to return by {human_date(deadline)}: {devices_text}"
+                f"- Equipment to return by {day(deadline)}: {devices_text}"
                 if deadline
                 else f"- Equipment to return: {devices_text}"
             )
@@ -413,7 +453,7 @@ def confirmation_text(filed: Mapping[str, Any]) -> str:
         "Your cancellation is filed.",
         f"Confirmation number: {filed.get('confirmation_number')}",
         f"Service: {service_label(service)}",
-        f"Ends: {human_date(filed.get('end_date'))}",
+        f"Ends: {day(filed.get('end_date'))}",
         f"Final bill: {items_text(filed.get('final_bill_items') or [])}",
     ]
     balance = filed.get("balance")
@@ -434,7 +474,7 @@ def confirmation_text(filed: Mapping[str, Any]) -> str:
         lines.append(
             "Equipment: "
             + (
-                f"return by {human_date(filed['return_deadline'])}: "
+                f"return by {day(filed['return_deadline'])}: "
                 if filed.get("return_deadline")
                 else "to return: "
             )
@@ -477,19 +517,17 @@ def status_text(c: Mapping[str, Any]) -> str:
     status = STATUS_WORDS.get(code, code)
     text = (
         f"Request {c.get('confirmation_number')} for {service_label(service)} is {status}. "
-        f"Received {human_date(str(c.get('received_at') or '')[:10] or None)}; it ends on "
-        f"{human_date(c.get('end_date'))}."
+        f"Received {day(str(c.get('received_at') or '')[:10] or None)}; it ends on "
+        f"{day(c.get('end_date'))}."
     )
     if c.get("status") == "received" and c.get("return_deadline") and c.get("equipment"):
-        text += f" Equipment is due back by {human_date(c.get('return_deadline'))}."
+        text += f" Equipment is due back by {day(c.get('return_deadline'))}."
     return text
 
 
 def revoke_question(number: str, c: Optional[Mapping[str, Any]]) -> str:
     """ "Revoke ...?" with the request's service and end date when known."""
-    detail = (
-        f" for {service_label(c.get('service') or {})}, ending {human_date(c.get('end_date'))}" if c else ""
-    )
+    detail = f" for {service_label(c.get('service') or {})}, ending {day(c.get('end_date'))}" if c else ""
     return f"Revoke cancellation {number}{detail}? The service would then stay active as before."
 
 
@@ -507,13 +545,13 @@ REQUEST_NOT_FOUND_CHECK = (
     "I couldn't find a request {number} on this account. Please check the number in your receipt."
 )
 REQUEST_NOT_FOUND = "I couldn't find a request {number} on this account."
-CANNOT_REVOKE = "I can't revoke {number}: {why}."
-CANNOT_REVOKE_WHY = "it has already ended or was already revoked"
-REVOKED = "Done: cancellation {number} is revoked. {service} stays active as before."
+CANNOT_REVOKE = "I can't revoke {number}. {why}"
+CANNOT_REVOKE_WHY = "It has already ended or was already revoked."
+REVOKED = "Done: cancellation {number} is revoked, and {service} stays active as before."
 ASK_TRACKING_NUMBER = "What's the tracking number of the return parcel?"
 NOT_A_TRACKING_NUMBER = "A tracking number is usually 8 to 40 letters and digits. Could you type it again?"
-TRACKING_REFUSED = "I couldn't record that tracking number: {why}."
-REFUSED_WHY = "it was refused"
+TRACKING_REFUSED = "I couldn't record that tracking number. {why}"
+REFUSED_WHY = "It was refused."
 
 
 def tracking_recorded(tracking: str, models: str) -> str:
@@ -529,7 +567,7 @@ ASK_REFUND_AMOUNT = "How much do you think should be refunded? (e.g. 49.99)"
 NOT_AN_AMOUNT = "How much should be refunded? Please type an amount like 49.99."
 ASK_REFUND_REASON = 'And why is the refund due? A sentence is enough, e.g. "charged twice in October".'
 REFUND_REASON_TOO_SHORT = "Could you say in a few words why the refund is due?"
-REFUND_REFUSED = "I couldn't file the refund request: {why}."
+REFUND_REFUSED = "I couldn't file the refund request. {why}"
 # (the backend's `message` says the same in other words: one apology, not two)
 REFUND_CREDITED = "I'm sorry for the trouble. A credit of {amount} will be processed for your account."
 REFUND_IN_REVIEW = (
@@ -543,7 +581,7 @@ def balance_text(balance: Mapping[str, Any], quote: Optional[Mapping[str, Any]])
     currency = balance.get("currency", "USD")
     if _positive(balance.get("balance")):
         invoices = ", ".join(
-            f"{i.get('number')} {money(i.get('amount_due'), currency)} due {human_date(i.get('due_date'))}"
+            f"{i.get('number')} {money(i.get('amount_due'), currency)} due {day(i.get('due_date'))}"
             for i in balance.get("invoices") or []
         )
         text = (
@@ -603,7 +641,7 @@ def fees_answer(options: Sequence[Mapping[str, Any]], devices: Sequence[Mapping[
     for o in options:
         items = o.get("final_bill_items") or []
         lines.append(
-            f"- {WHEN_NAMES.get(str(o.get('when')), o.get('when'))} ({human_date(o.get('end_date'))}): "
+            f"- {WHEN_NAMES.get(str(o.get('when')), o.get('when'))} ({day(o.get('end_date'))}): "
             + (items_text(items) if items else "nothing further")
         )
     for e in devices:

@@ -338,7 +338,9 @@ class ActionRevokeFinish(_Finish):
         except Conflict as exc:
             say(
                 dispatcher,
-                messages.CANNOT_REVOKE.format(number=number, why=exc.message or messages.CANNOT_REVOKE_WHY),
+                messages.CANNOT_REVOKE.format(
+                    number=number, why=messages.refusal(exc, messages.CANNOT_REVOKE_WHY)
+                ),
             )
             return []
         except (NotFound, InvalidConfirmationNumber):
@@ -368,7 +370,8 @@ class ActionTrackingFinish(_Finish):
             say(dispatcher, messages.REQUEST_NOT_FOUND.format(number=number))
             return []
         except (Conflict, InvalidInput) as exc:
-            say(dispatcher, messages.TRACKING_REFUSED.format(why=exc.message or messages.REFUSED_WHY))
+            why = messages.refusal(exc, messages.REFUSED_WHY)
+            say(dispatcher, messages.TRACKING_REFUSED.format(why=why))
             return []
         models = ", ".join(str(e.get("model")) for e in result.get("equipment") or [])
         say(dispatcher, messages.tracking_recorded(tracking, models))
@@ -391,7 +394,7 @@ class ActionRefundFinish(_Finish):
                     idempotency_key=step_key(tracker, "refund", amount, tracker.get_slot("service_id")),
                 )
         except (InvalidInput, Conflict) as exc:
-            why = (exc.message or messages.REFUSED_WHY).rstrip(". ")
+            why = messages.refusal(exc, messages.REFUSED_WHY)
             say(dispatcher, messages.REFUND_REFUSED.format(why=why))
             return []
         shown = money(result.get("amount", amount))

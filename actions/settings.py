@@ -4,9 +4,11 @@ use), read from the environment once per process (contract/settings.ProcessSetti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Optional
 
-from contract.settings import ProcessSettings, env_field
+from contract.settings import DEFAULT_COMPANY_TIMEZONE, ProcessSettings, check_timezone, env_field
+from contract.vocabulary.dates import today_in
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,8 @@ class ActionServerSettings(ProcessSettings):
     action_host: str = env_field("ACTION_HOST", "127.0.0.1")
     action_port: int = env_field("ACTION_PORT", 5055)
     action_package: str = env_field("ACTION_PACKAGE", "actions")
+    # The customers' "today" (dates they write, dates the assistant shows).
+    company_timezone: str = env_field("COMPANY_TIMEZONE", DEFAULT_COMPANY_TIMEZONE)
 
     def check(self) -> None:
         from contract.settings import ConfigError
@@ -28,7 +32,13 @@ class ActionServerSettings(ProcessSettings):
             raise ConfigError("BACKEND_TIMEOUT_SECONDS: must be a number of seconds") from None
         if not seconds > 0:
             raise ConfigError("BACKEND_TIMEOUT_SECONDS: must be more than 0")
+        check_timezone("COMPANY_TIMEZONE", self.company_timezone)
 
     @property
     def backend_timeout(self) -> float:
         return float(self.backend_timeout_seconds)
+
+
+def company_today() -> date:
+    """Today in the company's time zone (COMPANY_TIMEZONE of this process's settings)."""
+    return today_in(ActionServerSettings.current().company_timezone)

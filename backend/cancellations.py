@@ -142,23 +142,23 @@ def staff_task_from(who: Verified, task: StaffTask) -> StaffTask:
 def write_receipt(
     session: Session, request: CancellationRequest, destination: str, service_name: str
 ) -> None:
-    """Queue the filing receipt to the customer's registered email/phone."""
+    """Queue the filing receipt (backend/wording.py) to the customer's registered email/phone."""
     snap = request.snapshot
-    lines = [
-        f"We received your request to cancel {service_name} on {request.received_at.date().isoformat()}.",
-        f"Confirmation number: {request.confirmation_number}",
-        f"End date: {request.end_date.isoformat()}",
-        f"Balance due at cancellation: {format_money(snap['balance'])}",
-    ]
-    if snap["return_deadline"]:
-        lines.append(f"Return leased equipment by {snap['return_deadline']}.")
-    lines += snap["next_steps"]
+    text = wording.receipt(
+        service=service_name,
+        received_on=request.received_at.date(),
+        confirmation_number=request.confirmation_number,
+        end_date=request.end_date,
+        balance=snap["balance"],
+        return_deadline=snap["return_deadline"],
+        next_steps=snap["next_steps"],
+    )
     outbox.send(
         session,
         outbox.recipient_key(destination),
         "email" if "@" in destination else "sms",
         "receipt",
-        "\n".join(lines),
+        text,
         account_id=request.account_id,
         reference=request.confirmation_number,
     )
@@ -201,7 +201,7 @@ def _file_once(
             .first()
         )
         raise Conflict(
-            "This service already has a cancellation request.",
+            wording.ALREADY_REQUESTED,
             "already_requested",
             confirmation_number=pending.confirmation_number if pending else None,
         )
@@ -210,7 +210,7 @@ def _file_once(
     balance = account_balance(session, account.id)
     if policy.balance_blocks_filing and balance > 0:
         raise Conflict(
-            f"A balance of {format_money(balance, policy.currency)} must be paid before cancelling. {policy.how_to_pay}",
+            wording.balance_blocks_filing(balance, policy.currency, policy.how_to_pay),
             "balance_blocks_filing",
         )
     today = today_utc()
@@ -227,7 +227,7 @@ def _file_once(
         if quote.equipment_return_deadline
         else None,
         "non_return_fee_total": money(sum((policy.non_return_fee(e.kind) for e in to_return), Decimal("0"))),
-        "next_steps": policy.next_steps(quote, routing, bool(to_return), balance),
+        "next_steps": policy.next_steps(quote, routing, bool(to_return), balance, today),
         "survey_url": routing.survey_url,
         "receipt_sent_to": mask(destination) if destination else None,
         "routing": routing.action,
@@ -350,7 +350,7 @@ def _own_request(session: Session, who: Verified, number: str, lock: bool = Fals
         query = query.with_for_update()
     request = session.execute(query).scalar_one_or_none()
     if request is None:
-        raise NotFound("No cancellation request with this confirmation number on this account.")
+        raise NotFound(wording.NO_SUCH_REQUEST)
     return request
 
 
@@ -363,11 +363,9 @@ def revoke(session: Session, policy: Policy, who: Verified, number: str) -> Dict
     """Withdraw a request before its end date; 409 once the end date is reached or if revoked."""
     request = _own_request(session, who, number, lock=True)
     if request.status == "revoked":
-        raise Conflict("This request was already revoked.", "already_revoked")
+        raise Conflict(wording.ALREADY_REVOKED, "already_revoked")
     if today_utc() >= request.end_date:
-        raise Conflict(
-            "The end date has been reached; this request can no longer be revoked.", "end_date_passed"
-        )
+        raise Conflict(wording.END_DATE_PASSED, "end_date_passed")
     request.status, request.revoked_at = "revoked", utcnow()
     service = session.get(Service, request.service_id)
     service.status = "active"
@@ -390,8 +388,7 @@ def revoke(session: Session, policy: Policy, who: Verified, number: str) -> Dict
             outbox.recipient_key(destination),
             "email" if "@" in destination else "sms",
             "revoked",
-            f"Your cancellation request {request.confirmation_number} was revoked; "
-            f"{service.name} stays active.",
+            wording.revoked_notice(request.confirmation_number, service.name),
             account_id=who.account_id,
         )
     return cancellation_dict(session, policy, request)
@@ -421,19 +418,19 @@ def report_tracking(
     tracking = normalize_tracking(tracking_number)
     request = _own_request(session, who, number, lock=True)
     if request.status == "revoked":
-        raise Conflict("This request was revoked; there is no equipment to return.", "request_revoked")
+        raise Conflict(wording.REVOKED_NO_EQUIPMENT, "request_revoked")
     items: List[Equipment] = list(
         session.execute(
             select(Equipment).where(Equipment.service_id == request.service_id).order_by(Equipment.id)
         ).scalars()
     )
     if not items:
-        raise Conflict("This service has no leased equipment to return.", "no_equipment")
+        raise Conflict(wording.NO_EQUIPMENT, "no_equipment")
     targets = items
     if equipment_id is not None:
         targets = [e for e in items if e.id == equipment_id]
         if not targets:
-            raise NotFound("No such device on this request.", "equipment_not_found")
+            raise NotFound(wording.NO_SUCH_DEVICE, "equipment_not_found")
     now = utcnow()
     for item in targets:
         item.tracking_number, item.tracking_reported_at = tracking, now

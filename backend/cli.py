@@ -25,7 +25,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         settings.require_token()
-        policy = load_policy(settings.policy_file)
+        policy = load_policy(settings.policy_file, settings.company_timezone)
     except (ConfigError, PolicyError) as exc:
         return _fail(str(exc))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -71,7 +71,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
     from backend.reports.demo import seed_history
 
     try:
-        policy = load_policy(settings.policy_file)
+        policy = load_policy(settings.policy_file, settings.company_timezone)
         set_identifier_hash_key(settings.require_identifier_hash_key())  # the history's conversation keys
     except (PolicyError, ConfigError) as exc:
         return _fail(str(exc))

@@ -12,7 +12,7 @@ from typing import Mapping, Optional, Tuple
 
 from dotenv import load_dotenv
 
-from contract.settings import ConfigError, read_int
+from contract.settings import DEFAULT_COMPANY_TIMEZONE, ConfigError, check_timezone, read_int
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
@@ -26,6 +26,8 @@ class Settings:
     service_token: Optional[str] = None
     identifier_hash_key: Optional[str] = None
     policy_file: str = "backend/policy.yml"
+    # The company's time zone: staff hours (unless the policy's business_hours name another).
+    company_timezone: str = DEFAULT_COMPANY_TIMEZONE
     dev_outbox: bool = False
     handle_ttl_seconds: int = 900
     verify_max_failures: int = 5
@@ -132,6 +134,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         service_token=env.get("BACKEND_SERVICE_TOKEN") or None,
         identifier_hash_key=env.get("IDENTIFIER_HASH_KEY") or None,
         policy_file=env.get("POLICY_FILE") or defaults.policy_file,
+        company_timezone=check_timezone(
+            "COMPANY_TIMEZONE", (env.get("COMPANY_TIMEZONE") or "").strip() or defaults.company_timezone
+        ),
         dev_outbox=_bool(env, "DEV_OUTBOX"),
         handle_ttl_seconds=_int(env, "HANDLE_TTL_SECONDS", defaults.handle_ttl_seconds),
         verify_max_failures=_int(env, "VERIFY_MAX_FAILURES", defaults.verify_max_failures),

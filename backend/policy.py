@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError, root_validator, validator
 from pydantic.fields import ModelField
 
 from backend import wording
+from contract.settings import DEFAULT_COMPANY_TIMEZONE
 from contract.vocabulary.numbers import wire_money
 from contract.vocabulary.reasons import REASONS
 
@@ -322,10 +323,10 @@ class Policy:
         items: List[Dict[str, str]] = []
         if when == "immediate":
             end = today
-            explanation = wording.immediate_explanation(terms.name, end)
+            explanation = wording.immediate_explanation(terms.name, end, today)
         elif when == "end_of_period":
             end = anniversary
-            explanation = wording.end_of_period_explanation(terms.name, end)
+            explanation = wording.end_of_period_explanation(terms.name, end, today)
         elif when == "date":
             if end_date is None:
                 raise QuoteError("date", "date: required when when=date (YYYY-MM-DD)")
@@ -338,25 +339,28 @@ class Policy:
             while renewal < end:
                 items.append(
                     {
-                        "description": wording.charge_item(terms.name, period_word, renewal),
+                        "description": wording.charge_item(terms.name, period_word, renewal, today),
                         "amount": money(terms.price),
                     }
                 )
                 renewal = add_months(renewal, step)
             explanation = wording.chosen_date_explanation(
-                terms.name, end, anniversary, len(items), period_word, terms.price
+                terms.name, end, anniversary, len(items), period_word, terms.price, today
             )
         else:
             raise QuoteError("when", "when: must be one of immediate, end_of_period, date")
         warning = None
         days_to_renewal = (anniversary - today).days
         if not items and 0 <= days_to_renewal <= self.renewal_warning_days:
-            warning = wording.renewal_warning(anniversary)
+            warning = wording.renewal_warning(anniversary, today)
         deadline = end + timedelta(days=self.return_window_days) if has_equipment else None
         return Quote(when, end, Decimal("0.00"), items, warning, deadline, explanation)
 
-    def next_steps(self, quote: Quote, routing: Routing, has_equipment: bool, balance: Decimal) -> List[str]:
-        """What happens after filing, in the customer's words (backend/wording.py)."""
+    def next_steps(
+        self, quote: Quote, routing: Routing, has_equipment: bool, balance: Decimal, today: date
+    ) -> List[str]:
+        """What happens after filing, in the customer's words (backend/wording.py); `today`: the
+        day of the quote."""
         return wording.next_steps(
             immediate=quote.when == "immediate",
             end_date=quote.end_date,
@@ -366,6 +370,7 @@ class Policy:
             return_deadline=quote.equipment_return_deadline if has_equipment else None,
             sales_callback=routing.action == "sales_callback",
             survey_url=routing.survey_url,
+            today=today,
         )
 
 
@@ -620,7 +625,7 @@ class SurveyFile(_Section):
 
 
 class BusinessHoursFile(_Section):
-    timezone: _Text
+    timezone: Optional[_Text] = None  # unset: the company's (the COMPANY_TIMEZONE setting)
     days: List[str]
     start: _ClockTime
     end: _ClockTime
@@ -631,7 +636,9 @@ class BusinessHoursFile(_Section):
     _closed_default = validator("closed_dates", pre=True, allow_reuse=True)(_empty_if_none([]))
 
     @validator("timezone")
-    def _known_zone(cls, zone: str) -> str:
+    def _known_zone(cls, zone: Optional[str]) -> Optional[str]:
+        if zone is None:
+            return None
         try:
             zoneinfo.ZoneInfo(zone)
         except Exception:
@@ -732,8 +739,9 @@ class PolicyFile(_Section):
             raise ValueError("offer ids must be unique")
         return offers
 
-    def policy(self) -> Policy:
-        """The validated file as the Policy the backend applies."""
+    def policy(self, company_timezone: str = DEFAULT_COMPANY_TIMEZONE) -> Policy:
+        """The validated file as the Policy the backend applies; staff hours are in
+        `company_timezone` unless the file names another zone."""
         offers = tuple(o.rule() for o in self.offers)
         hours, handoff, returns = self.business_hours, self.handoff, self.equipment_returns
         return Policy(
@@ -756,7 +764,11 @@ class PolicyFile(_Section):
             survey_urls=dict(self.survey.by_server.items()),
             offers=offers,
             business_hours=BusinessHours(
-                hours.timezone, tuple(hours.days), hours.start, hours.end, tuple(hours.closed_dates)
+                hours.timezone or company_timezone,
+                tuple(hours.days),
+                hours.start,
+                hours.end,
+                tuple(hours.closed_dates),
             ),
             offers_by_id={o.id: o for o in offers},
             handoff=HandoffPolicy(
@@ -787,19 +799,21 @@ def _problem(error: Dict[str, Any]) -> str:
     return f"{path}: {message}"
 
 
-def parse_policy(data: Any) -> Policy:
+def parse_policy(data: Any, company_timezone: str = DEFAULT_COMPANY_TIMEZONE) -> Policy:
     """Validate a policy mapping (as read from YAML) and build a Policy; raise PolicyError whose
-    lines each name the offending key."""
+    lines each name the offending key. `company_timezone`: the COMPANY_TIMEZONE setting (staff
+    hours, unless the file names another zone)."""
     if not isinstance(data, dict):
         raise PolicyError("policy: must be a mapping")
     try:
-        return PolicyFile.parse_obj(data).policy()
+        return PolicyFile.parse_obj(data).policy(company_timezone)
     except ValidationError as exc:
         raise PolicyError("\n".join(_problem(dict(e)) for e in exc.errors())) from None
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read and validate the policy YAML file at `path`; raise PolicyError on any problem."""
+def load_policy(path: str | Path, company_timezone: str = DEFAULT_COMPANY_TIMEZONE) -> Policy:
+    """Read and validate the policy YAML file at `path`; raise PolicyError on any problem.
+    `company_timezone`: the COMPANY_TIMEZONE setting (see `parse_policy`)."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -808,4 +822,4 @@ def load_policy(path: str | Path) -> Policy:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise PolicyError(f"policy: {path} is not valid YAML: {exc}") from None
-    return parse_policy(data)
+    return parse_policy(data, company_timezone)

@@ -41,7 +41,7 @@ def create_app(
 
     token = settings.require_token()
     set_identifier_hash_key(settings.require_identifier_hash_key())
-    policy = policy or load_policy(settings.policy_file)
+    policy = policy or load_policy(settings.policy_file, settings.company_timezone)
     owns_db = db is None
     database = db or Database(settings.database_url)
     app = web.Application(

@@ -1,10 +1,11 @@
 """What the backend says to customers, in one place: quote explanations and warnings, final-bill
-items, the terms of a cancellation, next steps, SOP replies and refund messages.
+items, the terms of a cancellation, next steps, the filing receipt and the revoke notice, the
+reasons a cancellation request is refused, SOP replies and refund messages.
 
 The rules that decide *which* of these applies (dates, counts, thresholds) stay in
 `backend/policy.py`; these functions only put the decided facts into words. Money goes through
-`contract.vocabulary.numbers.format_money`, dates through `contract.vocabulary.dates.human_date` (the
-text rules of tests/text_rules.py are checked on every one in tests/vocabulary/test_texts.py).
+`contract.vocabulary.numbers.format_money`, dates through `contract.vocabulary.dates.human_date`
+(given the backend's ``today``, which decides whether a year is written; the text rules of tests/text_rules.py are checked on every one in tests/vocabulary/test_texts.py).
 """
 
 from __future__ import annotations
@@ -19,48 +20,48 @@ from contract.vocabulary.numbers import format_money
 # --------------------------------------------------------------------------- quotes
 
 
-def immediate_explanation(service: str, end: date) -> str:
+def immediate_explanation(service: str, end: date, today: date) -> str:
     """The immediate end option."""
     return (
-        f"{service} ends today ({human_date(end)}). Immediate cancellations are processed "
+        f"{service} ends today ({human_date(end, today)}). Immediate cancellations are processed "
         "right away and no refund is issued for the rest of the current billing period."
     )
 
 
-def end_of_period_explanation(service: str, end: date) -> str:
+def end_of_period_explanation(service: str, end: date, today: date) -> str:
     """The end-of-period option: the service runs to its billing anniversary."""
     return (
-        f"{service} stays active until its billing anniversary on {human_date(end)} and "
+        f"{service} stays active until its billing anniversary on {human_date(end, today)} and "
         "ends then. Nothing more is charged for it."
     )
 
 
-def charge_item(service: str, period_word: str, starting: date) -> str:
+def charge_item(service: str, period_word: str, starting: date, today: date) -> str:
     """Description of one more period charged on the final bill (a chosen date after renewal)."""
-    return f"{service}: {period_word} charge for the period starting {human_date(starting)}"
+    return f"{service}: {period_word} charge for the period starting {human_date(starting, today)}"
 
 
 def chosen_date_explanation(
-    service: str, end: date, anniversary: date, charges: int, period_word: str, price: Decimal
+    service: str, end: date, anniversary: date, charges: int, period_word: str, price: Decimal, today: date
 ) -> str:
     """A chosen end date: `charges` more periods are billed when it is after the anniversary."""
     if charges:
         return (
-            f"{service} stays active until {human_date(end)}. That is after the billing "
-            f"anniversary on {human_date(anniversary)}, so {charges} more {period_word} "
+            f"{service} stays active until {human_date(end, today)}. That is after the billing "
+            f"anniversary on {human_date(anniversary, today)}, so {charges} more {period_word} "
             f"charge{'' if charges == 1 else 's'} of {format_money(price)} will be "
             "billed; no refund for unused days."
         )
     return (
-        f"{service} stays active until {human_date(end)}. The current period is "
+        f"{service} stays active until {human_date(end, today)}. The current period is "
         "already paid; no refund is issued for the days after the end date."
     )
 
 
-def renewal_warning(anniversary: date) -> str:
+def renewal_warning(anniversary: date, today: date) -> str:
     """The renewal is close enough that its invoice may still be issued."""
     return (
-        f"The renewal on {human_date(anniversary)} is close: a renewal invoice may still be "
+        f"The renewal on {human_date(anniversary, today)} is close: a renewal invoice may still be "
         "issued; if so it will be credited."
     )
 
@@ -96,12 +97,13 @@ def next_steps(
     return_deadline: Optional[date],
     sales_callback: bool,
     survey_url: str,
+    today: date,
 ) -> List[str]:
     """What happens after filing, in the customer's words."""
     if immediate:
-        steps = [f"Your service ended today, {human_date(end_date)}."]
+        steps = [f"Your service ended today, {human_date(end_date, today)}."]
     else:
-        steps = [f"Your service stays active until {human_date(end_date)} and ends then."]
+        steps = [f"Your service stays active until {human_date(end_date, today)} and ends then."]
     if has_charges:
         steps.append("The remaining charges listed will appear on your final bill.")
     if balance > 0:
@@ -109,7 +111,7 @@ def next_steps(
     if return_deadline is not None:
         steps.append(
             "Send the leased equipment back by "
-            f"{human_date(return_deadline)} with the prepaid label we email you, "
+            f"{human_date(return_deadline, today)} with the prepaid label we email you, "
             "and tell us the tracking number; devices not returned are charged the non-return fee."
         )
     steps.append("You can revoke this request any time before the end date.")
@@ -117,6 +119,55 @@ def next_steps(
         steps.append("A member of our team may call you; your cancellation stands either way.")
     steps.append(f"Tell us how we could have done better: {survey_url}")
     return steps
+
+
+def receipt(
+    *,
+    service: str,
+    received_on: date,
+    confirmation_number: str,
+    end_date: date,
+    balance: str,
+    return_deadline: Optional[str],
+    next_steps: List[str],
+) -> str:
+    """The filing receipt sent to the customer's registered email or phone (`balance`: the
+    amount as the API writes it; `return_deadline`: ISO date, or None without equipment)."""
+    lines = [
+        f"We received your request to cancel {service} on {received_on.isoformat()}.",
+        f"Confirmation number: {confirmation_number}",
+        f"End date: {end_date.isoformat()}",
+        f"Balance due at cancellation: {format_money(balance)}",
+    ]
+    if return_deadline:
+        lines.append(f"Return leased equipment by {return_deadline}.")
+    return "\n".join(lines + next_steps)
+
+
+def revoked_notice(confirmation_number: str, service: str) -> str:
+    """Sent to the customer's registered email or phone when a request is revoked."""
+    return f"Your cancellation request {confirmation_number} was revoked; {service} stays active."
+
+
+# --------------------------------------------------------------------------- refusals (409, 404)
+# The reasons the backend gives when a cancellation request cannot be filed, revoked or updated;
+# the action server shows them to the customer.
+
+ALREADY_REQUESTED = "This service already has a cancellation request."
+NO_SUCH_REQUEST = "No cancellation request with this confirmation number on this account."
+ALREADY_REVOKED = "This request was already revoked."
+END_DATE_PASSED = "The end date has been reached; this request can no longer be revoked."
+REVOKED_NO_EQUIPMENT = "This request was revoked; there is no equipment to return."
+NO_EQUIPMENT = "This service has no leased equipment to return."
+NO_SUCH_DEVICE = "No such device on this request."
+
+
+def balance_blocks_filing(balance: Decimal, currency: str, how_to_pay: str) -> str:
+    """A balance must be paid before the request can be filed (policy `balance_blocks_filing`)."""
+    return f"A balance of {format_money(balance, currency)} must be paid before cancelling. {how_to_pay}"
+
+
+# --------------------------------------------------------------------------- SOP replies
 
 
 def sympathetic_reply(survey_url: str) -> str:

@@ -7,6 +7,7 @@ base of the settings of the action server (actions/settings.py) and of the Rasa 
 from __future__ import annotations
 
 import os
+import zoneinfo
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, Mapping, Tuple, Type, TypeVar, cast
 
@@ -27,6 +28,21 @@ def read_int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) 
     if value < minimum:
         raise ConfigError(f"{name}: must be at least {minimum}")
     return value
+
+
+# The company's time zone (COMPANY_TIMEZONE): the customers' "today" and the staff hours.
+DEFAULT_COMPANY_TIMEZONE = "America/New_York"
+
+
+def check_timezone(name: str, zone: str) -> str:
+    """`zone` when it is a known IANA time zone; ConfigError naming the variable `name` otherwise."""
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        raise ConfigError(
+            f"{name}: unknown time zone {zone!r} (an IANA name such as America/New_York)"
+        ) from None
+    return zone
 
 
 _T = TypeVar("_T", bound="ProcessSettings")

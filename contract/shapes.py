@@ -14,7 +14,7 @@ from typing import List, Literal, Optional, Tuple
 from pydantic import Field
 from typing_extensions import Annotated, NotRequired, TypedDict
 
-from contract.vocabulary.numbers import MONEY_PATTERN
+from contract.vocabulary.numbers import AMOUNT_PATTERN, MONEY_PATTERN
 
 # ----------------------------------------------------------------------------- value types
 
@@ -29,8 +29,7 @@ ShortText = Annotated[str, Field(max_length=40)]
 NullShortText = Annotated[Optional[str], Field(max_length=40)]
 Text = Annotated[str, Field(max_length=200)]
 RequestDay = Annotated[str, Field(format="date", max_length=10)]
-# a positive amount: at most 9 digits and two decimals
-AMOUNT_PATTERN = r"^\d{1,9}(\.\d{1,2})?$"
+# a positive amount: at most 9 digits and two decimals (contract/vocabulary/numbers.py)
 Amount = Annotated[str, Field(regex=AMOUNT_PATTERN, example="12.34")]
 
 EndKind = Literal["immediate", "end_of_period", "date"]

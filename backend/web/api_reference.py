@@ -9,17 +9,15 @@ route still need the service token.
 
 from __future__ import annotations
 
-import html
-
 from aiohttp import web
 
 from backend.api.middleware import json_response
 from backend.api.openapi import app_document
-from backend.web.static_files import TEMPLATES_DIR, static_file
+from backend.web.pages import render
+from backend.web.static_files import static_file
 
 PAGE_PATH = "/docs/api"
 SPEC_PATH = "/docs/openapi.json"
-PAGE_TEMPLATE = TEMPLATES_DIR / "api-reference.html"
 # Swagger UI styles a few elements with inline style attributes and inlines its icons as data: URLs.
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -31,7 +29,7 @@ PAGE_HEADERS = {
 
 
 async def reference_page(request: web.Request) -> web.Response:
-    page = PAGE_TEMPLATE.read_text(encoding="utf-8").replace("{{spec_url}}", html.escape(SPEC_PATH))
+    page = render("api-reference.html", spec_url=SPEC_PATH)
     return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
 
 

@@ -2,7 +2,7 @@
 
 ``setup_web_routes(app)`` adds to the backend's aiohttp application:
 
-- ``GET /``: the demo page (``templates/index.html``) with the widget loaded and the one-line
+- ``GET /``: the demo page (``templates/index.html``, rendered by ``backend/web/pages.py``) with the widget loaded and the one-line
   snippet a company pastes into its own site. Branding attributes given in the query string
   (``/?title=Acme+help&color-primary=%23006b3c&position=left``: the ``data-`` attribute names
   without ``data-``) are put on both, so a company can try its branding on the demo page;
@@ -21,11 +21,11 @@ import re
 from typing import Dict, Mapping, Optional
 
 from aiohttp import web
+from markupsafe import Markup
 
 from backend.web.api_reference import setup_api_reference
-from backend.web.static_files import TEMPLATES_DIR, static_file
-
-TEMPLATE = TEMPLATES_DIR / "index.html"
+from backend.web.pages import render
+from backend.web.static_files import static_file
 
 DEFAULT_TITLE = "Cancellation assistant"
 
@@ -44,9 +44,10 @@ def snippet(
     branding: Optional[Mapping[str, str]] = None,
     backend_url: Optional[str] = None,
 ) -> str:
-    """The one-line ``<script>`` tag that embeds the widget in a page; ``branding`` maps attribute
-    names without ``data-`` (e.g. ``title``, ``color-primary``) to their values; ``backend_url``
-    lets the widget offer an email for a reply when no one is on duty (docs/handoff.md)."""
+    """The one-line ``<script>`` tag that embeds the widget in a page, every value escaped;
+    ``branding`` maps attribute names without ``data-`` (e.g. ``title``, ``color-primary``) to
+    their values; ``backend_url`` lets the widget offer an email for a reply when no one is on
+    duty (docs/handoff.md)."""
     attrs = f'src="{html.escape(widget_src)}" data-socket-url="{html.escape(socket_url)}"'
     if backend_url:
         attrs += f' data-backend-url="{html.escape(backend_url)}"'
@@ -72,12 +73,13 @@ async def index(request: web.Request) -> web.Response:
     socket_url = request.app[RASA_PUBLIC_URL_KEY]
     widget_src = f"{_origin(request)}/static/widget.js"
     branding = branding_from_query(request.query)
-    tag = snippet(widget_src, socket_url, branding, _origin(request))
-    page = (
-        TEMPLATE.read_text(encoding="utf-8")
-        .replace("{{title}}", html.escape(branding.get("title", DEFAULT_TITLE)))
-        .replace("{{snippet}}", html.escape(tag))
-        .replace("{{script_tag}}", snippet("/static/widget.js", socket_url, branding, _origin(request)))
+    page = render(
+        "index.html",
+        title=branding.get("title", DEFAULT_TITLE),
+        # shown as text: the template escapes it
+        snippet=snippet(widget_src, socket_url, branding, _origin(request)),
+        # the live tag: markup, its values escaped by snippet()
+        script_tag=Markup(snippet("/static/widget.js", socket_url, branding, _origin(request))),
     )
     return web.Response(
         text=page,

@@ -1,8 +1,9 @@
 """Dates as customers write them ("the 15th of next month", "end of next month", "next Friday",
 "Dec 19", "2026-12-31") and dates as the assistant writes them ("Saturday, December 19").
 
-Relative expressions are read against today in the company's time zone (``business_hours.
-timezone`` in backend/policy.yml). A few phrasings that `dateparser` gets wrong or does not know
+Relative expressions are read against the ``today`` each caller passes: today in the company's
+time zone (``today_in(zone)``, the zone being the ``COMPANY_TIMEZONE`` setting of the caller's
+process; nothing here reads a setting or a file). A few phrasings that `dateparser` gets wrong or does not know
 (month ends, "the Nth of next month", "next <weekday>") are read by the rules below; the rest
 goes to `dateparser` (see docs/nlu.md for the comparison with Recognizers-Text).
 """
@@ -10,17 +11,13 @@ goes to `dateparser` (see docs/nlu.md for the comparison with Recognizers-Text).
 from __future__ import annotations
 
 import calendar
-import functools
 import re
 import zoneinfo
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Optional
 
-import yaml
 from dateutil.relativedelta import relativedelta
 
-POLICY_FILE = Path(__file__).resolve().parents[2] / "backend" / "policy.yml"
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY = r"(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|sday|nesday|rsday|urday)?"
 _NUMBER_WORDS = {
@@ -55,19 +52,9 @@ _ORDINAL_WORDS = {
 }
 
 
-@functools.lru_cache(maxsize=1)
-def company_timezone() -> str:
-    """The company's time zone from the policy file (America/New_York if it names none)."""
-    try:
-        policy = yaml.safe_load(POLICY_FILE.read_text()) or {}
-        return str((policy.get("business_hours") or {}).get("timezone") or "America/New_York")
-    except OSError:
-        return "America/New_York"
-
-
-def company_today() -> date:
-    """Today's date in the company's time zone."""
-    return datetime.now(zoneinfo.ZoneInfo(company_timezone())).date()
+def today_in(zone: str) -> date:
+    """Today's date in the time zone ``zone`` (an IANA name such as ``America/New_York``)."""
+    return datetime.now(zoneinfo.ZoneInfo(zone)).date()  # ZoneInfo caches its zones
 
 
 def last_day(d: date) -> date:
@@ -211,8 +198,9 @@ _EXPLICIT = re.compile(
 )
 
 
-def parse_date(text: Optional[str], today: Optional[date] = None, strict: bool = False) -> Optional[date]:
-    """The date meant by ``text`` (a whole answer or a sentence holding one), or None.
+def parse_date(text: Optional[str], today: date, strict: bool = False) -> Optional[date]:
+    """The date meant by ``text`` (a whole answer or a sentence holding one), read on ``today``
+    (the company's today: ``today_in(zone)``), or None.
 
     A day and month without a year that have already passed this year mean next year; a bare
     small number is a menu choice, not a date. ``strict`` (a sentence that was not an answer to
@@ -220,7 +208,6 @@ def parse_date(text: Optional[str], today: Optional[date] = None, strict: bool =
     """
     if not text:
         return None
-    today = today or company_today()
     low = " ".join(str(text).lower().replace("’", "'").split()).strip(" .!?")
     if not low or re.fullmatch(r"\d{1,2}", low):
         return None
@@ -261,8 +248,8 @@ def _dateparser(low: str, today: date) -> Optional[date]:
     return result
 
 
-def human_date(value: "date | str | None", today: Optional[date] = None) -> str:
-    """`Saturday, December 19` (the year is added when it is not the current one)."""
+def human_date(value: "date | str | None", today: date) -> str:
+    """`Saturday, December 19` (the year is added when it is not the year of ``today``)."""
     if value is None or value == "":
         return "the date shown in your confirmation"
     if isinstance(value, str):
@@ -272,6 +259,5 @@ def human_date(value: "date | str | None", today: Optional[date] = None) -> str:
             return value
     else:
         day = value
-    today = today or company_today()
     text = f"{WEEKDAYS[day.weekday()].capitalize()}, {day:%B} {day.day}"
     return text if day.year == today.year else f"{text}, {day.year}"

@@ -61,11 +61,14 @@ def find_tracking(text: Optional[str]) -> Optional[str]:
     return compact if re.fullmatch(r"1Z[0-9A-Z]{16}|\d{20,22}|\d{12}", compact) else None
 
 
+# An amount a request may send (contract.shapes.Amount): at most 9 digits and two decimals.
+AMOUNT_PATTERN = r"^\d{1,9}(\.\d{1,2})?$"
 _AMOUNT = re.compile(r"(?<![\w.])\$?\s?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?![\d,]*\.\d{3})")
 
 
 def parse_amount(text: Any) -> Optional[Decimal]:
-    """The first positive amount in ``text`` ("$49.50", "about 1,250", "49,5" is not one)."""
+    """The first positive amount in ``text`` ("$49.50", "about 1,250", "49,5" is not one) that a
+    request may carry (``AMOUNT_PATTERN``: a billion or more is not one)."""
     if text is None:
         return None
     for match in _AMOUNT.finditer(str(text)):
@@ -74,7 +77,7 @@ def parse_amount(text: Any) -> Optional[Decimal]:
             amount = Decimal(f"{whole}.{cents.ljust(2, '0')}")
         except InvalidOperation:
             continue
-        if amount > 0:
+        if amount > 0 and re.match(AMOUNT_PATTERN, f"{amount:.2f}"):
             return amount
     return None
 

@@ -167,6 +167,7 @@ ACCOUNTS = {
     "judy": ("10000005", "30301", "5555", "Judy"),
     "kim": ("10000006", "73301", "6666", "Kim"),  # several services, bundle
     "nora": ("10000008", "85001", "8888", "Nora"),  # Email Suite; filed only by the crash test
+    "mona": ("10000007", "98101", "7777", "Mona"),  # Dedicated Servers; never filed (refusals only)
 }
 
 

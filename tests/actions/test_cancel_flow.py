@@ -11,6 +11,7 @@ from actions.cancel_flow import (
     ActionCancelFinish,
     ValidateCancelForm,
 )
+from actions.settings import company_today
 from contract.vocabulary.dates import human_date
 
 from .conftest import (
@@ -239,7 +240,7 @@ async def test_end_when_choices_dates_and_renewal_warning(live_backend):
         ValidateCancelForm(), _turn(sender, slots, {"end_when": "end of next month"})
     )
     assert out["end_when"] == "date" and out["end_date"] and out["requested_slot"] == "final_confirmation"
-    assert f"end on {human_date(out['end_date'])}" in texts(msgs)
+    assert f"end on {human_date(out['end_date'], company_today())}" in texts(msgs)
     msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"end_when": "whenever"}))
     assert out["end_when"] is None and "didn't get that" in texts(msgs)
 

@@ -50,7 +50,16 @@ async def test_filing_records_request_task_audit_and_receipt(api, db):
     [task] = rows(db, StaffTask, cancellation_id=rows(db, CancellationRequest, service_id=service_id)[0].id)
     assert (task.kind, task.owner, task.status) == ("sales_callback", "Priya Shah", "open")
     [receipt] = rows(db, OutboxMessage, recipient=account["email"], kind="receipt")
-    assert number in receipt.body
+    [filed] = rows(db, CancellationRequest, service_id=service_id)
+    # the receipt the customer receives (words in backend/wording.py), then the next steps
+    assert receipt.body.splitlines() == [
+        f"We received your request to cancel Service 0 on {filed.received_at.date().isoformat()}.",
+        f"Confirmation number: {number}",
+        f"End date: {body['end_date']}",
+        "Balance due at cancellation: $89.90",
+        f"Return leased equipment by {body['return_deadline']}.",
+        *body["next_steps"],
+    ]
     assert (
         count(
             db,
@@ -202,8 +211,11 @@ async def test_revoke_before_the_end_date_only(api, db):
         ].status
         == "closed"
     )
+    [notice] = rows(db, OutboxMessage, recipient=account["email"], kind="revoked")
+    assert notice.body == f"Your cancellation request {number} was revoked; Service 0 stays active."
     status, body = await api.post(f"/api/v1/cancellations/{number}/revoke", None, who)
     assert (status, body["error"]) == (409, "already_revoked")
+    assert body["message"] == "This request was already revoked."
     # the service can be cancelled again after a revoke
     assert (await _file(api, who, later, key="a2"))[0] == 201
 
@@ -212,6 +224,7 @@ async def test_revoke_before_the_end_date_only(api, db):
         f"/api/v1/cancellations/{immediate['confirmation_number']}/revoke", None, who
     )
     assert (status, body["error"]) == (409, "end_date_passed")
+    assert body["message"] == "The end date has been reached; this request can no longer be revoked."
     db.transaction(
         lambda s: s.execute(
             update(CancellationRequest)
@@ -234,6 +247,7 @@ async def test_filing_conflicts_and_field_errors(api, db):
     assert (status, body["error"]) == (409, "already_requested") and confirmation.is_valid(
         body["confirmation_number"]
     )
+    assert body["message"] == "This service already has a cancellation request."
     status, body = await _file(api, who, "SVC-NOT-MINE", key="z")
     assert (status, body["error"]) == (404, "service_not_found")
     for extra, field in (
@@ -463,6 +477,7 @@ async def test_policy_can_make_a_balance_block_filing(settings, policy, db):
         assert (await api.get("/api/v1/balance", who))[1]["blocks_filing"] is True
         status, body = await _file(api, who, account["services"][0])
         assert (status, body["error"]) == (409, "balance_blocks_filing")
+        assert body["message"] == f"A balance of $10.00 must be paid before cancelling. {policy.how_to_pay}"
         assert count(db, CancellationRequest, service_id=account["services"][0]) == 0
     finally:
         await client.close()

@@ -241,14 +241,23 @@ def test_policy_validation_errors_name_the_field(path, value, message):
 def test_every_problem_of_a_policy_is_named_on_its_own_line():
     data = _mutated(["return_window_days"], 0)
     data["offers"][4]["tiers"] = ["Gold"]
-    del data["business_hours"]["timezone"]
+    del data["business_hours"]["days"]
     with pytest.raises(PolicyError) as info:
         parse_policy(data)
     assert str(info.value).splitlines() == [
         "policy.return_window_days: must be a positive integer",
         "policy.offers[4].tiers[0]: unknown tier 'Gold'",
-        "policy.business_hours.timezone: is required",
+        "policy.business_hours.days: is required",
     ]
+
+
+def test_staff_hours_are_in_the_company_time_zone_unless_the_policy_names_one():
+    assert "timezone" not in RAW["business_hours"]  # the setting COMPANY_TIMEZONE is the one place
+    noon_utc = datetime(2025, 1, 15, 12, 0, tzinfo=timezone.utc)  # Wed 07:00 New York, 13:00 Paris
+    assert not parse_policy(RAW).business_hours.is_open(noon_utc)
+    assert parse_policy(RAW, "Europe/Paris").business_hours.is_open(noon_utc)
+    own_zone = _mutated(["business_hours", "timezone"], "Europe/Paris")
+    assert parse_policy(own_zone, "America/New_York").business_hours.is_open(noon_utc)
 
 
 def test_policy_file_errors(tmp_path):

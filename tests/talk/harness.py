@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional
 import sqlalchemy as sa
 from dateutil.relativedelta import relativedelta
 
-from contract.vocabulary.dates import company_today
+from actions.settings import company_today
 from devstack.conversation import Customer
 from tests.searchable import searchable
 from tests.talk.accounts import identity

@@ -63,6 +63,8 @@ def test_confirmation_numbers_in_sentences_are_the_backend_format():
         ("about 1,250", Decimal("1250.00")),
         ("a refund of $25 please", Decimal("25.00")),
         ("nothing", None),
+        ("$999,999,999.99", Decimal("999999999.99")),
+        ("$1,000,000,000", None),  # more than a request may carry (contract.shapes.Amount)
     ],
 )
 def test_amounts(text, expected):

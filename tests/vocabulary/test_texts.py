@@ -22,6 +22,7 @@ from actions.messages import confirmation_text, pending_text
 from actions.messages import status_text as _status_text
 from backend import wording
 from backend.policy import Routing, ServiceTerms, load_policy
+from contract import errors
 from contract.vocabulary.dates import human_date
 from tests.text_rules import text_problems
 
@@ -117,7 +118,7 @@ def test_backend_quote_texts(when, days):
     routing = Routing(
         action="sympathetic", reply="We are sorry to see you go.", survey_url="https://s.example"
     )
-    steps = policy.next_steps(quote, routing, True, Decimal("1850.40"))
+    steps = policy.next_steps(quote, routing, True, Decimal("1850.40"), TODAY)
     for text in [
         quote.explanation,
         quote.renewal_warning or "",
@@ -132,6 +133,34 @@ def test_backend_quote_texts(when, days):
 # --------------------------------------------------------------------------- actions/messages.py
 
 POLICY = load_policy(ROOT / "backend" / "policy.yml")
+# Refusals as the backend answers them (422 naming a field, 409, 404), through the client.
+REFUSALS = [
+    errors.from_answer(
+        422, {"error": "invalid_field", "message": "date: must be within 365 days", "field": "date"}
+    ),
+    errors.from_answer(
+        422, {"error": "invalid_field", "message": "date: must be today or later", "field": "date"}
+    ),
+    errors.from_answer(
+        422,
+        {
+            "error": "invalid_field",
+            "message": "tracking_number: must be 8 to 40 letters and digits",
+            "field": "tracking_number",
+        },
+    ),
+    errors.from_answer(
+        422,
+        {"error": "invalid_field", "message": "reason: must be at most 1000 characters", "field": "reason"},
+    ),
+    errors.from_answer(
+        422,
+        {"error": "invalid_field", "message": "backup_confirmed: must be true", "field": "backup_confirmed"},
+    ),
+    errors.from_answer(409, {"error": "end_date_passed", "message": wording.END_DATE_PASSED}),
+    errors.from_answer(409, {"error": "conflict", "message": "no full stop at the end"}),
+    errors.from_answer(404, {"error": "not_found", "message": ""}),
+]
 # Sample values of every {field} of the message templates (each value is tried).
 FIELDS = {
     "sent_to": ["e•••@example.com", messages.SOME_CONTACT],
@@ -145,12 +174,12 @@ FIELDS = {
         messages.FILING_REFUSED_WHY,
         messages.CANNOT_REVOKE_WHY,
         messages.REFUSED_WHY,
-        "date: must be within 365 days",
+        *(messages.refusal(error, messages.REFUSED_WHY) for error in REFUSALS),
     ],
     "number": ["ABCD-EFGH-JKLM"],
     "amount": [messages.money("1250"), messages.money("49.5")],
     "opening": [messages.NOT_UNDERSTOOD, messages.NOT_IN_SCOPE, messages.NOT_UNDERSTOOD_LONG],
-    "date": [human_date(TODAY + timedelta(days=20))],
+    "date": [human_date(TODAY + timedelta(days=20), TODAY)],
 }
 
 
@@ -339,6 +368,8 @@ def _renderings():
     yield "off_duty", [messages.off_duty("Monday at 9:00 AM"), messages.off_duty(None)]
     yield "money", [messages.money("1850.4")]
     yield "count_of", [messages.count_of(1, "device"), messages.count_of(2, "device")]
+    yield "day", [messages.day(TODAY.isoformat()), messages.day(None)]
+    yield "refusal", [messages.refusal(error, messages.REFUSED_WHY) for error in REFUSALS]
 
 
 def test_message_functions_with_sample_data():
@@ -400,11 +431,20 @@ def test_backend_wording_with_sample_data():
         wording.callback_reply("https://survey.example.com/exit"),
         wording.credit_message(Decimal("1250")),
         wording.REVIEW_MESSAGE,
+        wording.revoked_notice("ABCD-EFGH-JKLM", "Office Internet"),
+        wording.balance_blocks_filing(Decimal("1250"), "USD", POLICY.how_to_pay),
+        wording.ALREADY_REQUESTED,
+        wording.NO_SUCH_REQUEST,
+        wording.ALREADY_REVOKED,
+        wording.END_DATE_PASSED,
+        wording.REVOKED_NO_EQUIPMENT,
+        wording.NO_EQUIPMENT,
+        wording.NO_SUCH_DEVICE,
     ]
     for charges in (0, 1, 3):
         texts.append(
             wording.chosen_date_explanation(
-                "Web", TODAY + timedelta(days=60), TODAY, charges, "monthly", Decimal("1850.40")
+                "Web", TODAY + timedelta(days=60), TODAY, charges, "monthly", Decimal("1850.40"), TODAY
             )
         )
     for text in texts:
