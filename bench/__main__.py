@@ -190,7 +190,8 @@ def _ab(args, work: Path) -> int:
         f"conversations per arm, {args.ab_rounds} rounds, arms interleaved (order reversed each round)",
         flush=True,
     )
-    result = ab.run_ab(work, model, args.ab_level, args.ab_per_user, args.ab_rounds)
+    groups = [g for g in (args.ab_groups or "").split(",") if g]
+    result = ab.run_ab(work, model, args.ab_level, args.ab_per_user, args.ab_rounds, groups)
     print(ab.report(result))
     (args.out / "ab.json").write_text(json.dumps(result, indent=2))
     print(f"\nResults: {args.out / 'ab.json'}")
@@ -219,6 +220,11 @@ def main() -> int:
     parser.add_argument("--ab-level", type=int, default=5, help="customers at once in each A/B arm")
     parser.add_argument("--ab-per-user", type=int, default=3, help="conversations per customer and arm")
     parser.add_argument("--ab-rounds", type=int, default=2, help="times each arm runs (at least 2)")
+    parser.add_argument(
+        "--ab-groups",
+        default="",
+        help="comma-separated patch groups to measure (default: all, plus no patches)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="bench-"))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 from bench.load import run_level
 from bench.memory import PeakSampler
@@ -32,9 +32,12 @@ from devstack.stack import Stack, load_fixture
 ALL, NONE = "all patches", "no patches"
 
 
-def arms(groups: List[str]) -> Dict[str, str]:
-    """Arm name -> ``RASA_SPEEDUPS_OFF`` value."""
-    return {ALL: "", **{f"without {g}": g for g in groups}, NONE: "all"}
+def arms(groups: List[str], with_none: bool = True) -> Dict[str, str]:
+    """Arm name -> ``RASA_SPEEDUPS_OFF`` value (the no-patches arm only with ``with_none``)."""
+    table = {ALL: "", **{f"without {g}": g for g in groups}}
+    if with_none:
+        table[NONE] = "all"
+    return table
 
 
 def _measure(stack: Stack, first: int, level: int, per_user: int, tag: str) -> dict:
@@ -56,10 +59,17 @@ def _measure(stack: Stack, first: int, level: int, per_user: int, tag: str) -> d
     }
 
 
-def run_ab(workdir: Path, model: Path, level: int, per_user: int, rounds: int) -> dict:
-    """Run every arm ``rounds`` times, interleaved; return the runs, the summary and verdicts."""
-    groups = list(GROUPS)
-    table = arms(groups)
+def run_ab(
+    workdir: Path, model: Path, level: int, per_user: int, rounds: int, groups: Optional[List[str]] = None
+) -> dict:
+    """Run every arm ``rounds`` times, interleaved; return the runs, the summary and verdicts.
+    ``groups``: only these groups' arms (and no no-patches arm); default every group."""
+    chosen = list(groups) if groups else list(GROUPS)
+    unknown = [g for g in chosen if g not in GROUPS]
+    if unknown:
+        raise SystemExit(f"unknown patch groups {unknown}; known: {', '.join(GROUPS)}")
+    groups = chosen
+    table = arms(groups, with_none=len(groups) == len(GROUPS))
     per_arm = level * per_user + 1
     stack = Stack(workdir / "stack", model).start()
     runs: Dict[str, List[dict]] = {name: [] for name in table}
@@ -106,7 +116,9 @@ def summarise(runs: Dict[str, List[dict]], groups: List[str]) -> dict:
         gain = round(without["rasa_cpu_ms_mean"] - base["rasa_cpu_ms_mean"], 2)
         noise = max(without["rasa_cpu_ms_spread"], base["rasa_cpu_ms_spread"])
         verdicts[group] = {"gain_ms": gain, "noise_ms": noise, "keep": gain > noise}
-    total = round(summary[NONE]["rasa_cpu_ms_mean"] - base["rasa_cpu_ms_mean"], 2)
+    total = (
+        round(summary[NONE]["rasa_cpu_ms_mean"] - base["rasa_cpu_ms_mean"], 2) if NONE in summary else None
+    )
     return {"runs": runs, "arms": summary, "all_gain_ms": total, "groups": verdicts}
 
 
@@ -118,7 +130,8 @@ def report(result: dict) -> str:
             f"  {name:<20} {s['rasa_cpu_ms_mean']:>8} {s['rasa_cpu_ms_spread']:>8}"
             f"            {s['turns_per_s_mean']:>7} {s['p50_ms_mean']:>7} {s['errors']:>6}"
         )
-    lines.append(f"all patches against none: {result['all_gain_ms']} ms/turn of Rasa CPU")
+    if result["all_gain_ms"] is not None:
+        lines.append(f"all patches against none: {result['all_gain_ms']} ms/turn of Rasa CPU")
     for group, v in result["groups"].items():
         verdict = "keep" if v["keep"] else "drop (within the noise)"
         lines.append(
