@@ -104,7 +104,8 @@ class LiveHub:
     async def start(self) -> None:
         """With Redis: start the sender and the subscriber (they run until `stop()`), and wait
         until the subscriber has tried once, so that a replica that starts answering already hears
-        the others (a Redis that cannot be reached does not hold the start-up: it is retried)."""
+        the others (a Redis that cannot be reached holds the start-up for its connect timeout at most,
+        5 s; the subscriber keeps retrying)."""
         if not self._redis_url or self._tasks:
             return
         import redis.asyncio
