@@ -12,7 +12,13 @@ from typing import Mapping, Optional, Tuple
 
 from dotenv import load_dotenv
 
-from contract.settings import DEFAULT_COMPANY_TIMEZONE, ConfigError, check_timezone, read_int
+from contract.settings import (
+    DEFAULT_COMPANY_TIMEZONE,
+    DEFAULT_REDIS_KEY_PREFIX,
+    ConfigError,
+    check_timezone,
+    read_int,
+)
 
 __all__ = ["ConfigError", "Settings", "load_settings"]
 
@@ -66,6 +72,10 @@ class Settings:
     mail_dir: str = "var/mail"
     # The Rasa server as the widget in a customer's browser reaches it (backend/web: the demo page).
     rasa_public_url: str = "http://127.0.0.1:5005"
+    # Several backend replicas (docs/deployment.md): the staff console's live events pass between
+    # them through this Redis's pub/sub (empty: each process's own consoles only).
+    redis_url: Optional[str] = None
+    redis_key_prefix: str = DEFAULT_REDIS_KEY_PREFIX
 
     def require_token(self) -> str:
         """Return the service token, or raise ConfigError when it is not set."""
@@ -118,6 +128,13 @@ def _choice(env: Mapping[str, str], name: str, allowed: Tuple[str, ...], default
     return raw
 
 
+def _redis_url(env: Mapping[str, str]) -> Optional[str]:
+    raw = (env.get("REDIS_URL") or "").strip()
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL: must be a redis://, rediss:// or unix:// URL")
+    return raw or None
+
+
 def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) -> Settings:
     """Build Settings from `env` (default: os.environ after loading `.env`, unless
     ``LOAD_DOTENV=0``: the test suite sets it so that a developer's `.env` never leaks into it)."""
@@ -164,6 +181,8 @@ def load_settings(env: Optional[Mapping[str, str]] = None, dotenv: bool = True) 
         twilio_api_url=(env.get("TWILIO_API_URL") or defaults.twilio_api_url).rstrip("/"),
         mail_dir=env.get("MAIL_DIR") or defaults.mail_dir,
         rasa_public_url=(env.get("RASA_PUBLIC_URL") or defaults.rasa_public_url).rstrip("/"),
+        redis_url=_redis_url(env),
+        redis_key_prefix=(env.get("REDIS_KEY_PREFIX") or "").strip() or defaults.redis_key_prefix,
     )
 
 

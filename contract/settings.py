@@ -11,6 +11,9 @@ import zoneinfo
 from dataclasses import dataclass, field, fields
 from typing import Any, Dict, Mapping, Tuple, Type, TypeVar, cast
 
+# prefix of the Redis keys and channels of one deployment (REDIS_KEY_PREFIX), for every process
+DEFAULT_REDIS_KEY_PREFIX = "cancel_assistant"
+
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""

@@ -5,7 +5,9 @@ shared state on the shared engines: a SQLite URL left from ``make run`` is repla
 machine's PostgreSQL (``SCALE_POSTGRES_URL``, default ``postgresql://postgres@127.0.0.1:5432``;
 databases ``cancel_assistant`` for the backend and ``cancel_assistant_rasa`` for Rasa's tracker
 and the SMS/Slack store, created when missing), ``REDIS_URL`` is derived from the lock store's
-``REDIS_HOST``/``REDIS_PORT``/``REDIS_LOCK_DB`` and Rasa uses ``endpoints.prod.yml``.
+``REDIS_HOST``/``REDIS_PORT``/``REDIS_LOCK_DB`` (every process of the Procfile inherits these
+exports: the Rasa servers share Slack ids and socket.io messages through it, the backends the
+staff console's live events) and Rasa uses ``endpoints.prod.yml``.
 
 ``scale.py files N DIR``: writes ``DIR/Procfile`` (the repository's Procfile with N copies of
 the backend, the action server and the Rasa server, each on a free port, plus HAProxy on the

@@ -31,6 +31,7 @@ from backend.errors import ApiError, Conflict, InvalidField, NotFound
 from backend.handoff import auth, service, words
 from backend.handoff.auth import Staff
 from backend.handoff.keys import LIVE, RASA
+from backend.handoff.live import STREAM_END
 from backend.handoff.rasa import RasaError
 from backend.handoff.transcript import transcript
 
@@ -438,6 +439,8 @@ async def live_events(request: web.Request, staff: Staff) -> web.StreamResponse:
                         break  # signed out or expired: the page's next call goes to the login
                     await response.write(b": keep-alive\n\n")
                     continue
+                if event is STREAM_END:
+                    break  # the server is stopping; the browser reconnects (to another replica)
                 await response.write(f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode())
     except ConnectionResetError:
         pass

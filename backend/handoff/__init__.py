@@ -25,16 +25,25 @@ def setup_handoff(app: web.Application) -> None:
     install_hooks(app[DB], app[POLICY])
     app[RASA] = RasaClient(settings.rasa_url, settings.rasa_token)
     app[NOTIFIER] = Notifier(app[DB], settings.slack_staff_webhook_url)
-    app[LIVE] = LiveHub()
+    app[LIVE] = LiveHub(settings.redis_url, settings.redis_key_prefix)
     app.add_routes(routes)
 
     async def start(app: web.Application) -> None:
         await app[NOTIFIER].start()
 
     async def stop(app: web.Application) -> None:
+        app[LIVE].end_streams()  # open consoles' event streams end, so the server stops at once
         await app[NOTIFIER].stop()
         await app[RASA].close()
 
+    async def start_live(app: web.Application) -> None:
+        await app[LIVE].start()  # with REDIS_URL: share the console's live events with the replicas
+
+    async def stop_live(app: web.Application) -> None:
+        await app[LIVE].stop()
+
     # aiosignal's generic Signal type does not match aiohttp's own annotation of on_startup
     app.on_startup.append(start)  # type: ignore[arg-type]
+    app.on_startup.append(start_live)  # type: ignore[arg-type]
     app.on_shutdown.append(stop)  # type: ignore[arg-type]  # before on_cleanup closes the database
+    app.on_cleanup.append(stop_live)  # type: ignore[arg-type]

@@ -19,14 +19,14 @@ import os
 from typing import Any, Optional, Text
 
 from bot.channels.common import SeenIds
+from contract.settings import DEFAULT_REDIS_KEY_PREFIX
 
-DEFAULT_PREFIX = "cancel_assistant"
 SEEN_TTL_SECONDS = 3600
 
 
 def key_prefix() -> Text:
     """``REDIS_KEY_PREFIX``: the prefix of every shared key and channel of this deployment."""
-    return os.environ.get("REDIS_KEY_PREFIX", "").strip() or DEFAULT_PREFIX
+    return os.environ.get("REDIS_KEY_PREFIX", "").strip() or DEFAULT_REDIS_KEY_PREFIX
 
 
 def socketio_client_manager() -> Optional[Any]:
