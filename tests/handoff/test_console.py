@@ -43,6 +43,7 @@ GUARDED = [
     ("POST", "/console/availability", "redirect"),
     ("POST", "/console/duty", "redirect"),
     ("GET", "/console/reports", "redirect"),
+    ("GET", "/console/stats", "redirect"),
     ("GET", "/console/reports/export/funnel.csv", "redirect"),
     ("GET", "/console/reports/conversations?table=funnel&row=started", "redirect"),
     ("GET", "/console/outbox", "redirect"),  # message delivery (backend/delivery)
