@@ -218,7 +218,9 @@ def _outcome(c: ReportConversation) -> str:
         return "saved: " + c.offer_title
     if c.confirmed:
         return "confirmed, not filed"
-    return f"stopped after: {c.furthest_step}" + (" (asked for a person)" if c.handoff else "")
+    if c.handoff:
+        return f"asked for a person after: {c.furthest_step}"
+    return f"{'stopped' if c.stopped else 'left'} after: {c.furthest_step}"
 
 
 @routes.get("/console/reports/conversations")

@@ -18,7 +18,6 @@ from typing import Optional
 
 from cryptography.fernet import Fernet, InvalidToken
 
-
 CODES = b"outbox-code-sealing"  # one-time codes, under OUTBOX_KEY
 CONVERSATIONS = b"conversation-id-sealing"  # conversation ids, under IDENTIFIER_HASH_KEY
 
