@@ -44,6 +44,8 @@ GUARDED = [
     ("GET", "/console/reports", "redirect"),
     ("GET", "/console/reports/export/funnel.csv", "redirect"),
     ("GET", "/console/reports/conversations?table=funnel&row=started", "redirect"),
+    ("GET", "/console/reports/conversations/" + "0" * 64, "redirect"),
+    ("GET", "/console/stats", "redirect"),
     ("GET", "/console/outbox", "redirect"),  # message delivery (backend/delivery)
     ("POST", "/console/outbox/1/retry", "redirect"),
     ("GET", "/console/returns", "redirect"),
@@ -56,7 +58,11 @@ def test_every_console_route_is_in_the_table(server):
         for r in server.app.router.routes()
         if r.resource.canonical.startswith("/console") and r.method != "HEAD"
     }
-    examples = {"/export/funnel.csv": "/export/{table}.csv", "/transcript/0123abcd": "/transcript/{ref}"}
+    examples = {
+        "/export/funnel.csv": "/export/{table}.csv",
+        "/transcript/0123abcd": "/transcript/{ref}",
+        "/conversations/" + "0" * 64: "/conversations/{key}",
+    }
     guarded = {
         (
             m,
