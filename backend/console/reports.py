@@ -231,6 +231,18 @@ def _outcome(c: ReportConversation) -> str:
     return f"{'stopped' if c.stopped else 'left'} after: {c.furthest_step}"
 
 
+def _described(c: ReportConversation) -> Dict[str, str]:
+    """One conversation as the drill-down and its transcript page describe it (no contact data)."""
+    return {
+        "started": c.started_at.isoformat(" ", "minutes"),
+        "channel": c.channel,
+        "tier": c.tier,
+        "reason": c.reason or NO_REASON,
+        "offer": f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-",
+        "outcome": _outcome(c),
+    }
+
+
 @routes.get("/console/reports/conversations")
 @staff_only
 async def drill_down(request: web.Request, staff: Staff) -> web.Response:
@@ -247,12 +259,7 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
                 "/console/reports/conversations/" + c.conversation_key if c.sealed_conversation_id else None
             ),
             "handoff_id": handoffs.get(c.conversation_key),
-            "started": c.started_at.isoformat(" ", "minutes"),
-            "channel": c.channel,
-            "tier": c.tier,
-            "reason": c.reason or NO_REASON,
-            "offer": f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-",
-            "outcome": _outcome(c),
+            **_described(c),
         }
         for c in conversations
     ]
@@ -305,14 +312,7 @@ async def conversation_transcript(request: web.Request, staff: Staff) -> web.Res
         staff=staff,
         ref=ref_of(key),
         back="/console/reports",
-        c={
-            "started": row.started_at.isoformat(" ", "minutes"),
-            "channel": row.channel,
-            "tier": row.tier,
-            "reason": row.reason or NO_REASON,
-            "offer": f"{row.offer_title} ({row.offer_status})" if row.offer_title else "-",
-            "outcome": _outcome(row),
-        },
+        c=_described(row),
         transcript=lines,
     )
 
