@@ -417,6 +417,17 @@ class BackendClient:
         answer = await self._request(r.HANDOFFS, auth=auth, json=body, headers=_key_header(idempotency_key))
         return cast(shapes.QueuedHandoff, answer)
 
+    async def conversation_event(
+        self, conversation_id: str, kind: shapes.ConversationEventKind, channel: Optional[str] = None
+    ) -> shapes.ConversationEventRecorded:
+        """Tell the reports that the assistant did not understand a message (``misunderstood``) or
+        that the customer stopped the cancellation (``stopped``); docs/reports.md."""
+        body: shapes.ConversationEventBody = {"conversation_id": conversation_id, "kind": kind}
+        if channel:
+            body["channel"] = channel
+        answer = await self._request(r.CONVERSATION_EVENTS, json=body)
+        return cast(shapes.ConversationEventRecorded, answer)
+
 
 def _key_header(idempotency_key: Optional[str]) -> Optional[Dict[str, str]]:
     return {"Idempotency-Key": idempotency_key} if idempotency_key else None

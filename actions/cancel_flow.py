@@ -25,7 +25,7 @@ from actions.settings import company_today
 from contract.vocabulary.dates import parse_date
 from contract.vocabulary.reasons import find_reason, normalize_reason
 
-from . import messages
+from . import messages, report_events
 from .common import (
     CANCEL_SLOTS,
     EXPIRED_TEXT,
@@ -65,6 +65,7 @@ from .listening import (
 
 logger = logging.getLogger(__name__)
 
+CUSTOMER_STOPS = ("declined", "user_stopped")  # flow_stopped values the customer chose (docs/reports.md)
 WHEN_CHOICES = {"1": "immediate", "2": "end_of_period", "3": "date"}
 WHEN_WORDS = {
     "immediate": "immediate",
@@ -765,6 +766,8 @@ class ActionCancelFinish(Action):
         events: List[Dict[str, Any]] = []
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
+        if stopped in CUSTOMER_STOPS:  # no at the confirmation, or a plain "stop" the form caught
+            report_events.note(tracker, "stopped")
         if stopped == "declined":
             say(dispatcher, messages.DECLINED)
         elif stopped:

@@ -9,7 +9,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions.backend_client import BackendError
 
-from . import messages
+from . import messages, report_events
 from .common import (
     CANCEL_SLOTS,
     FLOW_SLOTS,
@@ -55,6 +55,7 @@ class ActionFallback(Action):
                 or (wants_cancel(text) and (len(text) > LONG_MESSAGE or intent == "nlu_fallback"))
             ):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)
+        report_events.note(tracker, "misunderstood")
         if len(text) > LONG_MESSAGE:
             opening = messages.NOT_UNDERSTOOD_LONG
         elif intent == "out_of_scope":
@@ -82,6 +83,8 @@ class ActionStopForm(Action):
         return "action_stop_form"
 
     async def run(self, dispatcher, tracker, domain):
+        if tracker.active_loop_name == "cancel_form":
+            report_events.note(tracker, "stopped")
         say(dispatcher, messages.STOPPED, MENU_BUTTONS)
         return [ActiveLoop(None)] + reset(CANCEL_SLOTS + REQUEST_SLOTS + FLOW_SLOTS)
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Optional
+
+from backend.delivery import sealing
 
 PBKDF2_ITERATIONS = 100_000
 _ALGO = "pbkdf2_sha256"
@@ -75,3 +78,21 @@ def conversation_key(conversation_id: str) -> str:
     """Keyed hash of a conversation id, stored instead of the id in the backend's tables (an SMS
     conversation id is the customer's phone number). The API keeps taking the conversation id."""
     return _keyed(b"cancel-assistant/conversation:", conversation_id)
+
+
+def _secret() -> str:
+    if _identifier_hash_key is None:
+        raise RuntimeError("IDENTIFIER_HASH_KEY is not installed (backend.hashing.set_identifier_hash_key)")
+    return _identifier_hash_key.decode("utf-8")
+
+
+def seal_conversation_id(conversation_id: str) -> str:
+    """The conversation id encrypted (Fernet, backend.delivery.sealing) under a key derived from
+    IDENTIFIER_HASH_KEY: stored beside the conversation key so that a supervisor's drill-down can
+    open the transcript (docs/reports.md); no clear text of the id is in it."""
+    return sealing.seal(_secret(), conversation_id, sealing.CONVERSATIONS)
+
+
+def unseal_conversation_id(sealed: Optional[str]) -> Optional[str]:
+    """The conversation id, or None when nothing was sealed or the key changed since."""
+    return sealing.unseal(_secret(), sealed, sealing.CONVERSATIONS)

@@ -150,6 +150,7 @@ def start(
         identifier_kind=kind,
         known=attempt.account_id is not None,
         channel=attempt.channel,  # the conversation's input channel, for the reports (docs/reports.md)
+        seal_conversation=True,
     )
     return {"attempt_id": attempt.id, "factors": list(FACTORS)}
 

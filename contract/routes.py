@@ -24,6 +24,7 @@ ACCOUNT = "Account"
 ENDING = "Ending a service"
 REQUESTS = "Cancellation requests"
 HANDOFF = "Handoff to a person"
+REPORTS = "Reports"
 DEVELOPMENT = "Development"
 SERVICE = "Service"
 TAGS = {
@@ -32,6 +33,7 @@ TAGS = {
     ENDING: "Quotes and the one retention offer.",
     REQUESTS: "File, look up, revoke; equipment returns; refunds.",
     HANDOFF: "Queue a chat for staff (docs/handoff.md).",
+    REPORTS: "What the assistant tells the reports (docs/reports.md).",
     DEVELOPMENT: "Only with DEV_OUTBOX=1.",
     SERVICE: "Liveness and this document.",
 }
@@ -231,6 +233,16 @@ HANDOFF_ACTIVITY = Operation(
     body=s.ConversationBody,
     handle="no",
 )
+CONVERSATION_EVENTS = Operation(
+    "POST",
+    f"{API}/conversation-events",
+    "Record that the assistant did not understand a message or that the customer stopped the "
+    "cancellation (audited under the conversation's keyed hash; counted by the reports)",
+    REPORTS,
+    {200: (s.ConversationEventRecorded, "Recorded")},
+    body=s.ConversationEventBody,
+    handle="no",
+)
 REPLY_EMAIL = Operation(
     "POST",
     "/widget/v1/reply-email",
@@ -292,6 +304,7 @@ OPERATIONS: Tuple[Operation, ...] = (
     REFUNDS,
     HANDOFFS,
     HANDOFF_ACTIVITY,
+    CONVERSATION_EVENTS,
     REPLY_EMAIL,
     TYPING,
     DEV_OUTBOX,

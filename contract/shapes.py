@@ -385,6 +385,24 @@ class HandoffActivity(TypedDict):
     open_handoff: Optional[int]
 
 
+ConversationEventKind = Literal["misunderstood", "stopped"]
+CONVERSATION_EVENT_KINDS: Tuple[str, ...] = typing.get_args(ConversationEventKind)
+
+
+class ConversationEventBody(TypedDict):
+    """What the assistant tells the reports (docs/reports.md): it did not understand a message
+    (`misunderstood`), or the customer stopped the cancellation (`stopped`: stop, no thanks, goodbye,
+    no at the confirmation)."""
+
+    conversation_id: Text
+    kind: ConversationEventKind
+    channel: NotRequired[NullShortText]
+
+
+class ConversationEventRecorded(TypedDict):
+    recorded: bool
+
+
 class ReplyEmailBody(TypedDict):
     conversation_id: Text
     email: Annotated[str, Field(max_length=254)]

@@ -21,10 +21,12 @@ from backend.db import Database
 from backend.errors import InvalidField, Locked, NotFound, Unauthorized
 from backend.identity import Verified
 from backend.policy import Policy
+from backend.reports.events import record_event
 from contract import shapes
 from contract.routes import (
     BALANCE,
     CANCELLATION,
+    CONVERSATION_EVENTS,
     DEV_OUTBOX,
     EQUIPMENT,
     FILE_CANCELLATION,
@@ -398,6 +400,17 @@ async def refunds(request: web.Request) -> web.Response:
         body.get("service_id"),
         key_required=True,
     )
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@routes.post(CONVERSATION_EVENTS.path)
+async def conversation_event(request: web.Request) -> web.Response:
+    """The action server: a misunderstanding, or the customer stopped the cancellation (docs/reports.md)."""
+    body = parse(shapes.ConversationEventBody, await v.json_object(request))
+    answer = await _db(request).run(record_event, body["conversation_id"], body["kind"], body.get("channel"))
+    return json_response(answer)
 
 
 # --------------------------------------------------------------------------- development

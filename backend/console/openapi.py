@@ -571,13 +571,36 @@ CONSOLE_PATHS: Dict[str, Any] = {
         {"404": content_answer("text/plain", "No such table")},
     ),
     "/console/reports/conversations": _report_read(
-        "The conversations behind one figure, named by the start of their conversation key (those that "
-        "asked for a person link to their chat)",
+        "The conversations behind one figure, named by the start of their conversation key, each "
+        "linking to its transcript (those that asked for a person also to their chat)",
         "text/html",
         "The list (at most 500)",
         [_REPORT_TABLE_QUERY, _REPORT_ROW],
         {"404": content_answer("text/html", "No such figure")},
     ),
+    "/console/reports/conversations/{key}": {
+        "get": operation(
+            "One conversation of a drill-down: its figures and its redacted transcript from Rasa (the "
+            "conversation id is unsealed for this supervisor; the opening is audited)",
+            {
+                "200": content_answer("text/html", "The conversation"),
+                "303": redirect("No valid session: to /console/login"),
+                "403": content_answer("text/plain", "Not a supervisor"),
+                "404": content_answer("text/html", "Unknown conversation, or no id kept for it"),
+            },
+            tag=PAGES,
+            security=CONSOLE_SESSION,
+            parameters=[
+                {
+                    "name": "key",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+                    "description": "the conversation key (keyed hash of the conversation id)",
+                }
+            ],
+        )
+    },
     "/console/reports/static/{name}": {
         "get": operation(
             "The reports page's charts (no data in it)",

@@ -1,13 +1,16 @@
 """The staff console's reports page (docs/reports.md), for supervisors only (agents get 403):
 filters (period, channel, tier, reason), the report's tables with a CSV export each, charts
 (backend/console/src/reports.js, bundled from npm by `make web`), and a drill-down from a figure to the
-conversations behind it (those that asked for a person link to the chat view and its transcript).
-No account number, email or phone is shown; a conversation is named by the start of its
+conversations behind it, each opening its redacted transcript from Rasa (the summary keeps the
+conversation id sealed; it is unsealed only for a supervisor who opens it, and the opening is
+audited). No account number, email or phone is shown; a conversation is named by the start of its
 conversation key (the keyed hash the backend stores instead of its id).
 """
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Dict
@@ -16,13 +19,18 @@ from urllib.parse import urlencode
 from aiohttp import web
 from sqlalchemy import func, select
 
+from backend import audit
 from backend.api.keys import DB, POLICY
 from backend.console.pages import SECURITY_HEADERS, render
 from backend.console.routes import STATIC, staff_only
 from backend.errors import InvalidField, NotFound
-from backend.handoff import words
+from backend.handoff import service, words
 from backend.handoff.auth import Staff
+from backend.handoff.keys import RASA
 from backend.handoff.models import Handoff
+from backend.handoff.rasa import RasaError
+from backend.handoff.transcript import transcript
+from backend.hashing import unseal_conversation_id
 from backend.models import utcnow
 from backend.policy import REASONS
 from backend.reports import Filters, Report, members, report
@@ -218,7 +226,21 @@ def _outcome(c: ReportConversation) -> str:
         return "saved: " + c.offer_title
     if c.confirmed:
         return "confirmed, not filed"
-    return f"stopped after: {c.furthest_step}" + (" (asked for a person)" if c.handoff else "")
+    if c.handoff:
+        return f"asked for a person after: {c.furthest_step}"
+    return f"{'stopped' if c.stopped else 'left'} after: {c.furthest_step}"
+
+
+def _described(c: ReportConversation) -> Dict[str, str]:
+    """One conversation as the drill-down and its transcript page describe it (no contact data)."""
+    return {
+        "started": c.started_at.isoformat(" ", "minutes"),
+        "channel": c.channel,
+        "tier": c.tier,
+        "reason": c.reason or NO_REASON,
+        "offer": f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-",
+        "outcome": _outcome(c),
+    }
 
 
 @routes.get("/console/reports/conversations")
@@ -228,18 +250,16 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
     query = _query(request)
     table, row = request.query.get("table", ""), request.query.get("row", "")
     conversations, handoffs = await request.app[DB].run(_behind, query, table, row)
-    # Only a handoff keeps the conversation id (staff reach the chat with it): those open the
-    # console's chat view; the others are known by their keyed hash alone, without a transcript.
+    # Each conversation opens its transcript when its id was kept sealed (everything recorded since
+    # migration 0013); one that asked for a person also links to the console's chat view.
     rows = [
         {
             "ref": ref_of(c.conversation_key),
+            "transcript": (
+                "/console/reports/conversations/" + c.conversation_key if c.sealed_conversation_id else None
+            ),
             "handoff_id": handoffs.get(c.conversation_key),
-            "started": c.started_at.isoformat(" ", "minutes"),
-            "channel": c.channel,
-            "tier": c.tier,
-            "reason": c.reason or NO_REASON,
-            "offer": f"{c.offer_title} ({c.offer_status})" if c.offer_title else "-",
-            "outcome": _outcome(c),
+            **_described(c),
         }
         for c in conversations
     ]
@@ -252,6 +272,48 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
         row=row,
         back="/console/reports?" + _params(query),
         conversations=rows,
+    )
+
+
+KEY = re.compile(r"^[0-9a-f]{64}$")
+
+
+def _unsealed(session, staff: Staff, key: str):
+    """The summary row and the conversation id of one conversation of the reports, unsealed for
+    this supervisor (audited: `report_transcript_viewed`, by conversation key), with what the backend
+    did in it (for the transcript). 404 when no id was kept or it cannot be unsealed."""
+    row = session.get(ReportConversation, key)
+    conversation_id = unseal_conversation_id(row.sealed_conversation_id) if row is not None else None
+    if conversation_id is None:
+        raise NotFound("No transcript can be opened for this conversation.", "transcript_not_available")
+    audit.record(session, "report_transcript_viewed", None, conversation_key=key, staff=staff.username)
+    return row, conversation_id, service.conversation_activity(session, conversation_id)
+
+
+@routes.get("/console/reports/conversations/{key}")
+@staff_only
+async def conversation_transcript(request: web.Request, staff: Staff) -> web.Response:
+    """One conversation of a drill-down: its figures and its transcript read from Rasa's (redacted)
+    tracker, as the console's chat view shows it; read-only, nothing is sent to the customer."""
+    _forbid(staff)
+    key = request.match_info["key"]
+    if not KEY.match(key):
+        raise NotFound("No such conversation.", "conversation_not_found")
+    row, conversation_id, activity = await request.app[DB].run(_unsealed, staff, key)
+    zone = request.app[POLICY].business_hours.timezone
+    try:
+        lines = transcript(await request.app[RASA].tracker(conversation_id), zone, None, activity)
+    except (RasaError, asyncio.TimeoutError):
+        lines = None
+    return render(
+        "report_transcript.html",
+        title="Conversation",
+        page="report-transcript",
+        staff=staff,
+        ref=ref_of(key),
+        back="/console/reports",
+        c=_described(row),
+        transcript=lines,
     )
 
 

@@ -230,6 +230,7 @@ def queue(
             reason=reason,
             channel=channel,
             on_duty=status.on_duty,
+            seal_conversation=True,
         )
         account = session.get(Account, account_id) if account_id else None
         who = f"account {account.account_number} (verified)" if account else "customer not verified"

@@ -35,7 +35,12 @@ CONVERSATION_ACTIONS = (
     "tracking_reported",
     "refund_requested",
     "handoff_requested",
+    "conversation_misunderstood",
+    "conversation_stopped",
 )
+# Steps that may start a conversation: their details name the input channel and keep the
+# conversation id sealed (backend.audit, `sealed_conversation`).
+ENTRY_ACTIONS = ("verify_started", "handoff_requested", "conversation_misunderstood", "conversation_stopped")
 SERVICE_STEPS = (
     "service_quoted",
     "offer_none",
@@ -98,6 +103,9 @@ class Conversation:
     confirmed: bool = False
     offer_call_reason: Optional[str] = None
     start_channel: Optional[str] = None  # the input channel named when verification started
+    misunderstood: bool = False  # the assistant recorded at least one message it did not understand
+    stopped: bool = False  # the customer stopped the cancellation (stop, no thanks, goodbye, no)
+    sealed_id: Optional[str] = None  # the conversation id, sealed (backend.hashing.seal_conversation_id)
     cancellations: List[Cancellation] = field(default_factory=list)
     offers: List[Offer] = field(default_factory=list)
     handoffs: List[HandoffFact] = field(default_factory=list)
@@ -160,13 +168,26 @@ def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
             flag(SERVICE_STEPS),
             flag(CONFIRM_STEPS),
             flag(("offer_none",)),
+            flag(("conversation_misunderstood",)),
+            flag(("conversation_stopped",)),
         )
         .where(AuditEvent.conversation_key.in_(ids), AuditEvent.action.in_(CONVERSATION_ACTIONS))
         .group_by(AuditEvent.conversation_key)
     ).all()
     conversations: Dict[str, Conversation] = {}
     need_offer_none = []
-    for cid, first, last, account_id, identified, chosen, confirmed, offer_none in rows:
+    for (
+        cid,
+        first,
+        last,
+        account_id,
+        identified,
+        chosen,
+        confirmed,
+        offer_none,
+        misunderstood,
+        stopped,
+    ) in rows:
         conversations[cid] = Conversation(
             cid,
             first,
@@ -175,6 +196,8 @@ def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
             identified=bool(identified),
             service_chosen=bool(chosen),
             confirmed=bool(confirmed),
+            misunderstood=bool(misunderstood),
+            stopped=bool(stopped),
         )
         if offer_none:
             need_offer_none.append(cid)
@@ -227,23 +250,25 @@ def _load_batch(session: Session, ids: List[str]) -> Dict[str, Conversation]:
         .order_by(RefundRequest.id)
     ):
         conversations[cid].refunds.append(status)
-    _load_start_channels(session, conversations)
+    _load_entries(session, conversations, ids)
     return conversations
 
 
-def _load_start_channels(session: Session, conversations: Dict[str, Conversation]) -> None:
-    """The channel named at the start of verification, for conversations that neither filed nor
-    asked for a person (the others take the channel recorded with those)."""
-    ids = [cid for cid, c in conversations.items() if not c.cancellations and not c.handoffs]
-    if not ids:
-        return
-    for cid, details in session.execute(
-        select(AuditEvent.conversation_key, AuditEvent.details)
-        .where(AuditEvent.action == "verify_started", AuditEvent.conversation_key.in_(ids))
+def _load_entries(session: Session, conversations: Dict[str, Conversation], ids: List[str]) -> None:
+    """From the steps that start a conversation: the sealed conversation id (the first one kept),
+    and the channel named when verification started or with a conversation event, which counts
+    for conversations that neither filed nor asked for a person (the others take the channel
+    recorded with those)."""
+    for cid, action, details in session.execute(
+        select(AuditEvent.conversation_key, AuditEvent.action, AuditEvent.details)
+        .where(AuditEvent.action.in_(ENTRY_ACTIONS), AuditEvent.conversation_key.in_(ids))
         .order_by(AuditEvent.id)
     ):
-        if details.get("channel") and not conversations[cid].start_channel:
-            conversations[cid].start_channel = details["channel"]
+        c = conversations[cid]
+        if details.get("sealed_conversation") and not c.sealed_id:
+            c.sealed_id = details["sealed_conversation"]
+        if action != "handoff_requested" and details.get("channel") and not c.start_channel:
+            c.start_channel = details["channel"]
 
 
 def _load_offers(session: Session, conversations: Dict[str, Conversation], ids: List[str]) -> None:

@@ -43,7 +43,7 @@ STEP_COLUMNS = {
 }
 SERVICE_ROWS = (
     "contained without a person",
-    "misunderstanding rate (handed to a person)",
+    "misunderstanding rate",
     "wait until a person joined, median (s)",
     "wait until a person joined, 90th percentile (s)",
     "handoffs no person joined",
@@ -146,8 +146,10 @@ def _totals(session: Session, where) -> Dict[str, int]:
     )
     ended = and_(~R.offer_accepted, ~R.filed)  # neither saved nor filed
     for name in STEP_COLUMNS:
-        counts[f"stopped:{name}"] = _count(and_(ended, R.furthest_step == name, ~R.handoff))
-        counts[f"asked:{name}"] = _count(and_(ended, R.furthest_step == name, R.handoff))
+        here = and_(ended, R.furthest_step == name)
+        counts[f"asked:{name}"] = _count(and_(here, R.handoff))
+        counts[f"stopped:{name}"] = _count(and_(here, ~R.handoff, R.stopped))
+        counts[f"left:{name}"] = _count(and_(here, ~R.handoff, ~R.stopped))
     row = session.execute(
         select(*[c.label(f"c{i}") for i, c in enumerate(counts.values())]).where(*where)
     ).one()
@@ -156,7 +158,9 @@ def _totals(session: Session, where) -> Dict[str, int]:
 
 def funnel(totals: Dict[str, int]) -> Table:
     """Conversations reaching each step; those whose furthest step it was (not saved, not filed) and
-    where they went: asked for a person (a handoff was queued) or stopped (nothing more recorded)."""
+    where they went: asked for a person (a handoff was queued), else stopped (the assistant recorded
+    that the customer stopped the cancellation), else left (nothing more recorded: went quiet or
+    closed the chat)."""
     table = Table(
         "funnel",
         "Funnel of cancellation conversations",
@@ -164,15 +168,17 @@ def funnel(totals: Dict[str, int]) -> Table:
             "step",
             "conversations",
             "share of started",
-            "stopped here",
+            "ended here",
+            "left",
             "asked for a person",
-            "stopped without a person",
+            "stopped",
         ],
     )
     total = totals["step:started"]
     for name in STEP_COLUMNS:
-        n, alone, asked = totals[f"step:{name}"], totals[f"stopped:{name}"], totals[f"asked:{name}"]
-        table.add([name, n, _r(stats.rate(n, total)), alone + asked, asked, alone])
+        n = totals[f"step:{name}"]
+        left, asked, stopped = totals[f"left:{name}"], totals[f"asked:{name}"], totals[f"stopped:{name}"]
+        table.add([name, n, _r(stats.rate(n, total)), left + asked + stopped, left, asked, stopped])
     return table
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend import confirmation
 from backend.handoff.models import Handoff
-from backend.hashing import conversation_key
+from backend.hashing import conversation_key, seal_conversation_id
 from backend.models import (
     Account,
     AuditEvent,
@@ -41,8 +41,9 @@ CHANNELS = ("socketio", "slack", "twilio")  # Rasa input channel names, as the a
 class Script:
     """One conversation. Steps are recorded `step` seconds apart from `started_at`, in this order:
     verification started, identified, service quoted, offer request (reason), offer answer,
-    confirmation/filing; a handoff is queued after the last step and a person joins after
-    `handoff_wait` seconds (None: nobody joined)."""
+    confirmation/filing; `misunderstood` messages the assistant did not understand come right
+    after verification started, the customer's stop after the last step; a handoff is queued after
+    that and a person joins after `handoff_wait` seconds (None: nobody joined)."""
 
     conversation_id: str
     started_at: datetime
@@ -65,6 +66,8 @@ class Script:
     handoff: Optional[str] = None  # handoff reason code
     handoff_wait: Optional[int] = None
     refund: Optional[str] = None  # credit_processing | under_review
+    misunderstood: int = 0  # messages the assistant did not understand (recorded after verification started)
+    stopped: bool = False  # the customer stopped the cancellation (recorded after the last step)
     step: int = 60
 
 
@@ -149,6 +152,7 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
     for s in scripts:
         account_id, service_id = customers[s.customer]
         cid, t = conversation_key(s.conversation_id), s.started_at  # the tables hold the keyed hash
+        sealed = seal_conversation_id(s.conversation_id)  # as backend.audit keeps it on entry steps
         tick = itertools.count(1)
         at = lambda t=t, s=s, tick=tick: t + timedelta(seconds=s.step * next(tick))  # noqa: E731
         known = account_id if s.identified else None
@@ -160,8 +164,14 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
             identifier_kind="account_number",
             known=s.identified,
             channel=s.channel,
+            sealed_conversation=sealed,
         )
         last = t
+        for _ in range(s.misunderstood):
+            last = at()
+            event(
+                last, "conversation_misunderstood", None, cid, channel=s.channel, sealed_conversation=sealed
+            )
         if s.identified:
             last = at()
             event(last, "verify_succeeded", account_id, cid, factor_type="pin")
@@ -297,6 +307,9 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
                 status=s.refund,
                 task_owner=policy.billing_owner,
             )
+        if s.stopped:
+            last = at()
+            event(last, "conversation_stopped", None, cid, channel=s.channel, sealed_conversation=sealed)
         if s.handoff:
             last = at()
             joined = last + timedelta(seconds=s.handoff_wait) if s.handoff_wait is not None else None
@@ -317,7 +330,16 @@ def write(session: Session, policy: Policy, scripts: Iterable[Script]) -> int:
                     "outcome": "closed",
                 }
             )
-            event(last, "handoff_requested", known, cid, reason=s.handoff, channel=s.channel, on_duty=True)
+            event(
+                last,
+                "handoff_requested",
+                known,
+                cid,
+                reason=s.handoff,
+                channel=s.channel,
+                on_duty=True,
+                sealed_conversation=sealed,
+            )
     for model, rows in (
         (RetentionOffer, offers),
         (CancellationRequest, requests),
@@ -376,6 +398,10 @@ def synthetic(
                 weights=[5, 3, 1, 1],
             )[0]
             s.handoff_wait = None if rng.random() < 0.1 else rng.randrange(15, 900)
+        if rng.random() < 0.1:
+            s.misunderstood = rng.choice([1, 1, 2])
+        if not s.filed and s.outcome != "accepted" and not s.handoff and rng.random() < 0.4:
+            s.stopped = True
         if s.identified and rng.random() < 0.03:
             s.refund = rng.choices(["credit_processing", "under_review"], weights=[4, 1])[0]
         scripts.append(s)

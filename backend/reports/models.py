@@ -4,7 +4,7 @@ the tables at any time; never the source of truth."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, String
+from sqlalchemy import Boolean, Column, Date, DateTime, Float, Integer, String, Text
 
 from backend.models import Base, Money
 
@@ -27,7 +27,10 @@ class ReportConversation(Base):
     confirmed = Column(Boolean, nullable=False)
     filed = Column(Boolean, nullable=False)
     handoff = Column(Boolean, nullable=False)
-    misunderstood = Column(Boolean, nullable=False)  # handed to a person after a misunderstanding
+    misunderstood = Column(Boolean, nullable=False)  # a misunderstanding recorded, or a handoff for one
+    stopped = Column(Boolean, nullable=False)  # the customer stopped the cancellation (recorded)
+    # the conversation id sealed (backend.hashing.seal_conversation_id): opened only by a drill-down
+    sealed_conversation_id = Column(Text)
     offer_title = Column(String(200))
     offer_status = Column(String(20))  # made | accepted | declined | holdout
     offer_reason = Column(String(40))

@@ -90,7 +90,10 @@ def row_of(c: Conversation) -> Dict[str, Any]:
         "confirmed": c.confirmed,
         "filed": steps["filed"],
         "handoff": bool(c.handoffs),
-        "misunderstood": any(h.reason == "fallback" for h in c.handoffs),
+        # at least one misunderstanding recorded, or handed to a person after one
+        "misunderstood": c.misunderstood or any(h.reason == "fallback" for h in c.handoffs),
+        "stopped": c.stopped,
+        "sealed_conversation_id": c.sealed_id,
         "offer_title": None,
         "offer_status": None,
         "offer_reason": None,

@@ -21,6 +21,7 @@ from devstack.stack import free_port, start_backend, stop
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "actions-test-token"
 MAX_FAILURES = 3
+IDENTIFIER_HASH_KEY = "test-identifier-hash-key"
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,8 +40,10 @@ def domain_dict() -> Dict[str, Any]:
 async def _close_shared_backend_clients():
     """The actions share one backend client per event loop; close it before the test's loop ends."""
     yield
+    from actions import report_events
     from actions.backend_client import BackendClient
 
+    await report_events.settle()
     await BackendClient.close_shared()
 
 
@@ -52,7 +55,7 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
     env.update(
         DATABASE_URL=f"sqlite:///{db}",
         BACKEND_SERVICE_TOKEN=TOKEN,
-        IDENTIFIER_HASH_KEY="test-identifier-hash-key",
+        IDENTIFIER_HASH_KEY=IDENTIFIER_HASH_KEY,
         DEV_OUTBOX="1",
         OUTBOX_KEY="test-outbox-key",  # signs the receipt and return label links (docs/delivery.md)
         PUBLIC_URL="https://help.example.com",
@@ -66,13 +69,30 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
     saved = {k: os.environ.get(k) for k in ("BACKEND_URL", "BACKEND_SERVICE_TOKEN")}
     os.environ["BACKEND_URL"] = url
     os.environ["BACKEND_SERVICE_TOKEN"] = TOKEN
-    yield {"url": url, "token": TOKEN}
+    yield {"url": url, "token": TOKEN, "database": str(db)}
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
     stop(proc)
+
+
+def audit_actions(live_backend: Dict[str, str], sender: str) -> List[Any]:
+    """(action, details) of the backend's audit events for this conversation, oldest first (the
+    backend stores the conversation under its keyed hash)."""
+    import json
+    import sqlite3
+
+    from backend.hashing import conversation_key, set_identifier_hash_key
+
+    set_identifier_hash_key(IDENTIFIER_HASH_KEY)
+    with sqlite3.connect(live_backend["database"]) as conn:
+        rows = conn.execute(
+            "SELECT action, details FROM audit_events WHERE conversation_key = ? ORDER BY id",
+            (conversation_key(sender),),
+        ).fetchall()
+    return [(action, json.loads(details)) for action, details in rows]
 
 
 def new_sender() -> str:

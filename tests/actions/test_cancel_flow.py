@@ -2,6 +2,7 @@
 
 import re
 
+from actions import report_events
 from actions.backend_client import Auth, BackendClient
 from actions.cancel_flow import (
     ActionAskEndWhen,
@@ -15,6 +16,7 @@ from actions.settings import company_today
 from contract.vocabulary.dates import human_date
 
 from .conftest import (
+    audit_actions,
     button_payloads,
     domain_dict,
     make_tracker,
@@ -311,6 +313,11 @@ async def test_final_no_files_nothing(live_backend):
     msgs, _, reset = await run(ActionCancelFinish(), make_tracker(slots, sender=sender))
     assert "haven't cancelled anything" in texts(msgs)
     assert reset["final_confirmation"] is None and reset["fast_track"] is None
+    # the reports learn that the customer stopped (docs/reports.md), keyed by the conversation's hash
+    await report_events.settle()
+    stopped = [d for a, d in audit_actions(live_backend, sender) if a == "conversation_stopped"]
+    assert len(stopped) == 1 and stopped[0]["channel"] == "rest"
+    assert sender not in stopped[0]["sealed_conversation"]
 
 
 async def test_filing_is_idempotent_and_exists_in_the_backend(live_backend):

@@ -5,11 +5,20 @@ import socket
 
 from aiohttp import web
 
+from actions import report_events
 from actions.backend_client import Auth, BackendClient
 from actions.fallback import ActionFallback, ActionFastTrack, ActionStopForm, ActionSwitchToCancel
 from actions.handoff import ActionHandoff
 
-from .conftest import button_payloads, make_tracker, new_sender, run, texts, verified_slots
+from .conftest import (
+    audit_actions,
+    button_payloads,
+    make_tracker,
+    new_sender,
+    run,
+    texts,
+    verified_slots,
+)
 
 
 async def test_first_misunderstanding_shows_the_menu(live_backend):
@@ -17,6 +26,29 @@ async def test_first_misunderstanding_shows_the_menu(live_backend):
     assert "didn't understand" in texts(msgs)
     assert "/cancel_service" in button_payloads(msgs) and "/request_human" in button_payloads(msgs)
     assert slots["misunderstood_count"] == 1.0
+
+
+async def test_each_misunderstanding_is_recorded_for_the_reports(live_backend):
+    sender = new_sender()
+    for count in (0.0, 1.0):
+        await run(
+            ActionFallback(),
+            make_tracker({"misunderstood_count": count}, sender=sender, text="asdf", intent="nlu_fallback"),
+        )
+    await report_events.settle()
+    events = audit_actions(live_backend, sender)
+    assert [a for a, _ in events] == ["conversation_misunderstood", "conversation_misunderstood"]
+    assert all(d["channel"] == "rest" and sender not in d["sealed_conversation"] for _, d in events)
+
+
+async def test_an_unreachable_backend_does_not_disturb_a_misunderstanding(monkeypatch):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("BACKEND_URL", f"http://127.0.0.1:{port}")
+    msgs, _, slots = await run(ActionFallback(), make_tracker(text="asdf qwer", intent="nlu_fallback"))
+    await report_events.settle()  # the note failed quietly in the background
+    assert "didn't understand" in texts(msgs) and slots["misunderstood_count"] == 1.0
 
 
 async def test_second_misunderstanding_offers_a_person(live_backend):
@@ -39,13 +71,28 @@ async def test_long_message_and_inside_a_form(live_backend):
 
 
 async def test_stop_form(live_backend):
+    sender = new_sender()
     msgs, events, slots = await run(
         ActionStopForm(),
-        make_tracker({"service_id": "SVC-1", "requested_slot": "reason"}, active_loop="cancel_form"),
+        make_tracker(
+            {"service_id": "SVC-1", "requested_slot": "reason"}, sender=sender, active_loop="cancel_form"
+        ),
     )
     assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
     assert slots["service_id"] is None and slots["requested_slot"] is None
     assert "Nothing has been changed" in texts(msgs)
+    await report_events.settle()
+    assert [a for a, _ in audit_actions(live_backend, sender)] == ["conversation_stopped"]
+
+
+async def test_stopping_another_request_is_not_a_stopped_cancellation(live_backend):
+    sender = new_sender()
+    await run(
+        ActionStopForm(),
+        make_tracker({"requested_slot": "confirmation_number"}, sender=sender, active_loop="status_form"),
+    )
+    await report_events.settle()
+    assert audit_actions(live_backend, sender) == []
 
 
 async def test_fast_track_declines_a_pending_offer(live_backend):

@@ -105,7 +105,8 @@ async def test_without_dev_outbox_no_code_is_kept_anywhere(settings, policy, db)
 
 async def test_conversation_ids_are_stored_as_keyed_hashes(api, db):
     """An SMS conversation id is the customer's phone number: the backend keeps only its keyed hash
-    (verification, filing, offer, refund, audit), and the API still takes the conversation id."""
+    (verification, filing, offer, refund, audit, conversation events, the reports' summary) and, for
+    the reports' drill-down, the id sealed; the API still takes the conversation id."""
     from tests.backend.conftest import filing
 
     account = make_account(db)
@@ -125,6 +126,20 @@ async def test_conversation_ids_are_stored_as_keyed_hashes(api, db):
         )
     )[0] == 200
     assert (await api.get("/api/v1/services", who))[0] == 200
+    for kind in ("misunderstood", "stopped"):  # the action server's notes for the reports
+        body = {"conversation_id": phone_conversation, "kind": kind, "channel": "twilio"}
+        assert (await api.post("/api/v1/conversation-events", body))[0] == 200
+    # the reports' summary keeps the id sealed for the drill-down: present, but not in clear
+    from backend.hashing import conversation_key, unseal_conversation_id
+    from backend.reports import report
+    from backend.reports.models import ReportConversation
+
+    today = utcnow().date()
+    db.transaction(lambda s: report(s, today, today))
+    sealed = db.transaction(
+        lambda s: s.get(ReportConversation, conversation_key(phone_conversation)).sealed_conversation_id
+    )
+    assert unseal_conversation_id(sealed) == phone_conversation
     assert "15550104242" not in text_at_rest(db)
 
 

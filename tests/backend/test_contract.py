@@ -98,6 +98,7 @@ async def _every_client_call(client: BackendClient) -> None:
     await client.report_tracking(auth, number, "1Z999AA10123456784", "EQ-1", "key-5")
     await client.request_refund(auth, "12.50", "billed twice", "SVC-1", idempotency_key="key-6")
     await client.request_handoff("conversation", "customer_request", channel="rest", auth=auth)
+    await client.conversation_event("conversation", "stopped", "rest")
 
 
 async def test_every_call_of_the_client_is_a_declared_route(recorder):

@@ -137,3 +137,57 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     ):
         assert mine & _behind(db, "funnel", "started", channel=channel) == {conversation}
     assert not mine & _behind(db, "funnel", "started", channel="unknown")
+
+
+async def test_conversation_events_through_the_api_reach_the_funnel_and_the_misunderstanding_rate(api, db):
+    """The action server's notes (POST /api/v1/conversation-events): a misunderstanding before
+    anything else starts a conversation and counts in the misunderstanding rate; a stop after the
+    quote makes the conversation "stopped" rather than "left"; the id is kept only sealed."""
+    today = utcnow().date()
+    phone = "+15550104477"  # an SMS conversation id is the customer's phone number
+    body = {"conversation_id": phone, "kind": "misunderstood", "channel": "twilio"}
+    assert await api.post("/api/v1/conversation-events", body) == (200, {"recorded": True})
+    customer = make_account(db)
+    who = await api.verify(customer, phone, channel="twilio")
+    assert (await api.get(f"/api/v1/services/{customer['services'][0]}/quote", who))[0] == 200
+    period = (today - timedelta(days=1), today + timedelta(days=1))
+
+    def chosen_and_ended():  # step, reached, share, ended here, left, asked for a person, stopped
+        rep = db.transaction(lambda s: report(s, *period))
+        return next(row for row in rep.tables["funnel"].rows if row[0] == "service chosen")
+
+    before = chosen_and_ended()
+    body = {"conversation_id": phone, "kind": "stopped", "channel": "twilio"}
+    assert await api.post("/api/v1/conversation-events", body) == (200, {"recorded": True})
+    # an unknown kind is refused by the contract's validation, and nothing is recorded for it
+    status, answer = await api.post(
+        "/api/v1/conversation-events", {"conversation_id": phone, "kind": "bored"}
+    )
+    assert status == 422 and answer["field"] == "kind"
+    key = conversation_key(phone)
+    events = db.transaction(
+        lambda s: [
+            (e.action, dict(e.details))
+            for e in s.query(AuditEvent).filter_by(conversation_key=key).order_by(AuditEvent.id)
+        ]
+    )
+    assert [a for a, _ in events] == [
+        "conversation_misunderstood",
+        "verify_started",
+        "verify_succeeded",
+        "service_quoted",
+        "conversation_stopped",
+    ]
+    assert all(phone not in str(d) and "5550104477" not in str(d) for _, d in events)
+
+    after = chosen_and_ended()  # the conversation that had "left" after the quote has now stopped
+    assert after[3:] == [before[3], before[4] - 1, before[5], before[6] + 1]
+    misunderstood = db.transaction(
+        lambda s: members(s, *period, Filters(), "service", "misunderstanding rate")
+    )
+    row = [r for r in misunderstood if r.conversation_key == key]
+    assert len(row) == 1 and row[0].channel == "twilio" and row[0].stopped
+    assert phone not in row[0].sealed_conversation_id
+    from backend.hashing import unseal_conversation_id
+
+    assert unseal_conversation_id(row[0].sealed_conversation_id) == phone

@@ -37,7 +37,7 @@ def test_json_has_every_table_with_the_fixtures_figures(cli):
     body = json.loads(out)
     tables = {t["id"]: t for t in body["tables"]}
     assert (body["since"], body["until"], body["filters"]) == ("2026-03-02", "2026-03-08", {})
-    assert tables["funnel"]["rows"][0] == ["started", 14, 1.0, 1, 1, 0]
+    assert tables["funnel"]["rows"][0] == ["started", 15, 1.0, 1, 0, 1, 0]
     assert tables["revenue_kept"]["rows"] == [["2026-03", 4, 1, "190.00", "3570.00"]]
     assert tables["holdout"]["rows"][2] == [
         "difference (offers' effect)",
@@ -69,7 +69,7 @@ def test_table_shows_percentages_and_no_reason_given(cli):
     code, out, _ = cli(*PERIOD)
     assert code == 0
     assert "Funnel of cancellation conversations" in out
-    assert "identified      13             92.9%" in out
+    assert "identified      14             93.3%" in out
     assert "no reason given  2" in out
 
 

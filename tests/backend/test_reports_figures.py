@@ -32,6 +32,7 @@ def scripts():
             customer="a1",
             offer_rule="price-discount-small",
             outcome="accepted",
+            misunderstood=1,  # not understood once, saved all the same
             **price,
         ),
         Script(
@@ -91,6 +92,7 @@ def scripts():
             offer_requested=True,
             confirmed=True,
             filed="immediate",
+            stopped=True,  # stopped once, then filed: not a conversation that ended stopped
             step=120,
         ),
         Script(
@@ -144,12 +146,15 @@ def scripts():
             outcome="declined",
             confirmed=True,
             refund="credit_processing",
+            misunderstood=2,
             handoff="fallback",
             handoff_wait=600,
         ),
         Script("A13", D(2026, 3, 7, 9, 0), customer="a13", quoted=False, handoff="fallback", handoff_wait=60),
         # verification started without naming a channel (as before the backend recorded it there)
         Script("A15", D(2026, 3, 8, 23, 0), customer="a15", channel=""),
+        # chose a service, was not understood once, then stopped ("no thanks, I'll keep it")
+        Script("A16", D(2026, 3, 6, 15, 0), channel="slack", customer="a16", misunderstood=1, stopped=True),
     ]
 
 
@@ -184,16 +189,17 @@ def behind(db, table, key, **filters):
 def test_funnel(recorded):
     rep = figures(recorded)
     assert rows(rep, "funnel") == [
-        # step, reached, share of started, stopped here, asked for a person, stopped without one
-        ["started", 14, 1.0, 1, 1, 0],
-        ["identified", 13, 0.9286, 1, 1, 0],
-        ["service chosen", 12, 0.8571, 1, 0, 1],
-        ["reason given", 9, 0.6429, 1, 1, 0],
-        ["offer made", 6, 0.4286, 0, 0, 0],
-        ["offer accepted", 4, 0.2857, 0, 0, 0],
-        ["offer declined", 2, 0.1429, 0, 0, 0],
-        ["confirmed", 6, 0.4286, 1, 1, 0],
-        ["filed", 5, 0.3571, 0, 0, 0],
+        # step, reached, share of started; of those whose furthest step it was (neither saved nor
+        # filed): all, left (nothing more recorded), asked for a person, stopped (recorded)
+        ["started", 15, 1.0, 1, 0, 1, 0],  # A10 (lockout)
+        ["identified", 14, 0.9333, 1, 0, 1, 0],  # A13 (misunderstood)
+        ["service chosen", 13, 0.8667, 2, 1, 0, 1],  # A15 left, A16 stopped
+        ["reason given", 9, 0.6, 1, 0, 1, 0],  # A9 (asked)
+        ["offer made", 6, 0.4, 0, 0, 0, 0],
+        ["offer accepted", 4, 0.2667, 0, 0, 0, 0],
+        ["offer declined", 2, 0.1333, 0, 0, 0, 0],
+        ["confirmed", 6, 0.4, 1, 0, 1, 0],  # A12 (misunderstood, handed to a person)
+        ["filed", 5, 0.3333, 0, 0, 0, 0],  # A6 stopped once and filed later: counted filed
     ]
     assert behind(recorded, "funnel", "offer accepted") == ["A1", "A3", "A4", "A5"]
     assert behind(recorded, "funnel", "started", tier="SMB") == ["A3", "A8"]
@@ -255,8 +261,9 @@ def test_holdout_against_offers(recorded):
 def test_service_figures(recorded):
     rep = figures(recorded)
     assert rows(rep, "service") == [
-        ["contained without a person", 0.6429, 9],
-        ["misunderstanding rate (handed to a person)", 0.1429, 2],
+        ["contained without a person", 0.6667, 10],
+        # at least one recorded misunderstanding (A1, A12, A16) or a handoff for one (A12, A13)
+        ["misunderstanding rate", 0.2667, 4],
         # waits 60, 120, 300, 600 s: the median of an even count is the mean of the middle two
         ["wait until a person joined, median (s)", 210.0, 4],
         ["wait until a person joined, 90th percentile (s)", 600.0, 4],
@@ -265,11 +272,12 @@ def test_service_figures(recorded):
         ["time to cancel, 90th percentile (s)", 480.0, 5],
     ]
     assert rows(rep, "handoffs") == [
-        ["misunderstanding", 2, 0.1429],
-        ["asked for a person", 1, 0.0714],
-        ["lockout", 1, 0.0714],
-        ["policy rule (refund_over_threshold)", 1, 0.0714],
+        ["misunderstanding", 2, 0.1333],
+        ["asked for a person", 1, 0.0667],
+        ["lockout", 1, 0.0667],
+        ["policy rule (refund_over_threshold)", 1, 0.0667],
     ]
+    assert behind(recorded, "service", "misunderstanding rate") == ["A1", "A12", "A16", "A13"]  # oldest first
     assert behind(recorded, "handoffs", "policy rule (refund_over_threshold)") == ["A5"]
     assert behind(recorded, "handoffs", "misunderstanding") == ["A12", "A13"]
     assert behind(recorded, "service", "handoffs no person joined") == ["A10"]
@@ -291,7 +299,8 @@ def test_service_figures(recorded):
         ({"channel": "unknown"}, 1, 0),
         ({"tier": "SMB"}, 2, 1),
         ({"tier": "not identified"}, 1, 0),
-        ({"reason": "none"}, 5, 2),
+        ({"reason": "none"}, 6, 2),
+        ({"channel": "slack"}, 3, 1),  # A4 saved, A11 filed, A16 stopped
         ({"reason": "price"}, 5, 2),
         ({"channel": "twilio", "reason": "price"}, 2, 1),
     ],
@@ -304,7 +313,7 @@ def test_filters(recorded, filters, started, filed):
 
 def test_an_empty_period_has_no_rows_and_no_rates(recorded):
     rep = recorded.transaction(lambda s: report(s, date(2025, 1, 1), date(2025, 1, 31)))
-    assert rows(rep, "funnel")[0] == ["started", 0, None, 0, 0, 0]
+    assert rows(rep, "funnel")[0] == ["started", 0, None, 0, 0, 0, 0]
     assert rows(rep, "holdout")[2][5:] == [None, None, None]
     assert rows(rep, "service")[2] == ["wait until a person joined, median (s)", None, 0]
     assert rows(rep, "offers") == [] and rows(rep, "by_reason") == []

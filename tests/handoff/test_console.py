@@ -46,6 +46,7 @@ GUARDED = [
     ("GET", "/console/stats", "redirect"),
     ("GET", "/console/reports/export/funnel.csv", "redirect"),
     ("GET", "/console/reports/conversations?table=funnel&row=started", "redirect"),
+    ("GET", "/console/reports/conversations/" + "0" * 64, "redirect"),
     ("GET", "/console/outbox", "redirect"),  # message delivery (backend/delivery)
     ("POST", "/console/outbox/1/retry", "redirect"),
     ("GET", "/console/returns", "redirect"),
@@ -63,6 +64,7 @@ def test_every_console_route_is_in_the_table(server):
         "/export/funnel.csv": "/export/{table}.csv",
         "/transcript/0123abcd": "/transcript/{ref}",
         "/returns/RMA-TEST2345/": "/returns/{rma}/",
+        "/conversations/" + "0" * 64: "/conversations/{key}",
     }
     guarded = {
         (

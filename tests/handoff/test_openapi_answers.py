@@ -148,6 +148,9 @@ async def _api_answers(api: Api, spec: SpecChecker, db) -> None:
     await call("POST", "/api/v1/handoffs", who, json=body, expect=200)
     await call("POST", "/api/v1/handoffs/activity", json={"conversation_id": conversation})
     await call("POST", "/api/v1/handoffs/activity", json={"conversation_id": "conv-none"})
+    body = {"conversation_id": conversation, "kind": "misunderstood", "channel": "socketio"}
+    await call("POST", "/api/v1/conversation-events", json=body)
+    await call("POST", "/api/v1/conversation-events", json={**body, "kind": "bored"}, expect=422)
     await call("POST", "/widget/v1/typing", json={"conversation_id": conversation})
     await call("POST", "/widget/v1/typing", json={"conversation_id": "conv-none"}, expect=404)
     await call(

@@ -11,7 +11,9 @@ import subprocess
 
 import pytest
 
-from tests.backend.test_reports_figures import record
+from backend.console.reports import ref_of
+from backend.hashing import conversation_key
+from tests.backend.test_reports_figures import record, scripts
 from tests.channels.browser import ROOT, chromium_page, require_chromium
 from tests.handoff.conftest import PASSWORD, add_staff
 
@@ -48,12 +50,15 @@ async def _painted_pixels(page, canvas_id: str) -> int:
     )
 
 
-async def test_supervisor_filters_exports_and_sees_the_charts(recorded, server, db):
+async def test_supervisor_filters_exports_and_sees_the_charts(recorded, server, db, rasa):
     from playwright.async_api import expect
 
     require_chromium()
     ensure_reports_bundle()
     user = add_staff(db, "supervisor")
+    conversation_of = {
+        f"#{ref_of(conversation_key(s.conversation_id))}": s.conversation_id for s in scripts()
+    }
     base = str(server.make_url("")).rstrip("/")
     async with chromium_page() as page:
         errors = []
@@ -83,7 +88,7 @@ async def test_supervisor_filters_exports_and_sees_the_charts(recorded, server, 
         assert await _painted_pixels(page, "chart-funnel") > 1000
         assert await funnel.get_attribute("aria-label") == "Funnel: conversations reaching each step"
         started = page.locator("#table-funnel tbody tr").first
-        await expect(started).to_contain_text("started14100.0%")
+        await expect(started).to_contain_text("started15100.0%1010")
 
         # a filter: SMB customers only
         await page.locator("#filter-tier").select_option("SMB")
@@ -103,4 +108,11 @@ async def test_supervisor_filters_exports_and_sees_the_charts(recorded, server, 
         # drill-down from a figure to the conversations behind it
         await page.locator("#table-funnel tbody tr").first.get_by_role("link").click()
         await expect(page.locator("#drill-down tbody tr")).to_have_count(2)
+        # and from there to one conversation's transcript (read from Rasa; the id was kept sealed)
+        first = page.locator("#drill-down tbody tr").first.get_by_role("link").first
+        ref = await first.inner_text()
+        rasa.say(conversation_of[ref], "user", "please end my twilio service")
+        await first.click()
+        await expect(page.locator("h1")).to_have_text(f"Conversation {ref}")
+        await expect(page.locator("#transcript")).to_contain_text("please end my twilio service")
         assert not errors, errors

@@ -1,6 +1,6 @@
 """The console's reports page over HTTP: supervisors only, the fixture's figures with filters, CSV
-export per table, drill-down to the conversations (named by their keys; those with a handoff open the
-chat view with its transcript), no contact data shown."""
+export per table, drill-down to the conversations (named by their keys, each opening its transcript;
+those with a handoff also the chat view), no contact data shown."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from backend.console.reports import ref_of
 from backend.hashing import conversation_key
-from backend.models import Account
+from backend.models import Account, AuditEvent
 from tests.backend.test_reports_figures import record
 
 PERIOD = "since=2026-03-02&until=2026-03-08"
@@ -80,17 +80,39 @@ def named(conversation_id):
     return f"#{ref_of(conversation_key(conversation_id))}"
 
 
-async def test_drill_down_to_conversations_and_transcripts(recorded, supervisor, rasa):
+async def test_drill_down_to_conversations_and_transcripts(recorded, supervisor, agent, rasa):
     status, page, _ = await supervisor.get(
         f"/console/reports/conversations?{PERIOD}&table=by_reason&row=no+reason+given"
     )
     assert status == 200
-    assert page.count("<tr><td>#") == 2  # neither asked for a person: no conversation id, no transcript link
-    assert named("A6") in page and named("A11") in page and "A11" not in page.replace(named("A11"), "")
-    assert "/console/handoffs/" not in page
+    # neither asked for a person, and each opens its transcript (its id is kept sealed, not in clear)
+    links = dict(re.findall(r'<a href="(/console/reports/conversations/[0-9a-f]{64})">(#\w+)</a>', page))
+    assert sorted(links.values()) == sorted([named("A6"), named("A11")])
+    assert "A11" not in page.replace(named("A11"), "") and "/console/handoffs/" not in page
+    a6 = next(link for link, name in links.items() if name == named("A6"))
+    rasa.say("A6", "user", "just cancel my hosting please")
+    rasa.say("A6", "bot", "Here is the summary of your cancellation.")
+    status, page, _ = await supervisor.get(a6)
+    assert status == 200 and f"Conversation {named('A6')}" in page
+    assert "just cancel my hosting please" in page and "Here is the summary of your cancellation." in page
+    assert "cancellation filed: " in page  # what the backend recorded, in the transcript
+    # opening it is audited by conversation key; agents may not; unknown or malformed keys are 404
+    viewed = recorded.transaction(
+        lambda s: s.query(AuditEvent).filter_by(action="report_transcript_viewed").all()
+    )
+    assert [(e.conversation_key, e.details["staff"]) for e in viewed] == [
+        (conversation_key("A6"), supervisor.user["username"])
+    ]
+    assert (await agent.get(a6))[0] == 403
+    assert (await supervisor.get("/console/reports/conversations/" + "0" * 64))[0] == 404
+    assert (await supervisor.get("/console/reports/conversations/A6"))[0] == 404
+    rasa.down = True
+    status, page, _ = await supervisor.get(a6)
+    assert status == 200 and "cannot be loaded right now" in page
+    rasa.down = False
     # a conversation with a handoff opens the console's own chat view, with its transcript
     _, page, _ = await supervisor.get(f"/console/reports/conversations?{PERIOD}&table=handoffs&row=lockout")
-    assert f'">{named("A10")}</a></td>' in page
+    assert f'">{named("A10")}</a> <a href="/console/handoffs/' in page
     link = re.search(r'href="(/console/handoffs/\d+)"', page).group(1)
     rasa.say("A10", "user", "i want to cancel, too pricey")
     rasa.say("A10", "bot", "I can help with that.")
