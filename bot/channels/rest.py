@@ -32,6 +32,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import nlu_warmup
 from bot.channels import limits
 from bot.channels.common import setting
 from bot.channels.identity import is_other_channels_id
@@ -134,6 +135,7 @@ class TokenRestInput(RestInput):
                 logger.exception("REST message could not be handled")
             return response.json(collector.messages)
 
+        nlu_warmup.add_to(rest_webhook)
         return rest_webhook
 
 

@@ -49,6 +49,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import nlu_warmup
 from bot.channels import limits
 from bot.channels.common import (
     DEFAULT_MAX_BODY_BYTES,
@@ -425,6 +426,7 @@ class SecureSlackInput(SlackInput):
                 return refuse(400, "malformed body")
             return refuse(415, "unsupported content type")
 
+        nlu_warmup.add_to(slack_webhook)
         return slack_webhook
 
     def get_output_channel(

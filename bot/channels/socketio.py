@@ -38,6 +38,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot import nlu_warmup
 from bot.channels import limits
 from bot.channels.identity import new_signed_session_id, valid_signed_session_id
 from bot.channels.replay import IdentifiedSocketIOOutput, last_seen, replay
@@ -153,4 +154,5 @@ class SignedSocketIOInput(SocketIOInput):
             except Exception:
                 logger.exception("socket.io message could not be handled")
 
+        nlu_warmup.add_to(socketio_webhook)
         return socketio_webhook

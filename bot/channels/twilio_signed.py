@@ -56,6 +56,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from bot import nlu_warmup
 from bot.channels import limits, numbered_options
 from bot.channels.common import DEFAULT_MAX_BODY_BYTES, body_too_large, content_type, refuse, setting
 from bot.channels.identity import SMS_ID_PREFIX, sms_conversation_id
@@ -468,4 +469,5 @@ class TwilioSignedInput(TwilioInput):
                 return refuse(403, "invalid or missing signature")
             return await self._handle(request, params, on_new_message)
 
+        nlu_warmup.add_to(twilio_webhook)
         return twilio_webhook

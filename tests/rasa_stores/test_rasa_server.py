@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,18 @@ def _nlu_graph_runs(stack: Stack, sender: str, text: str) -> int:
     with log.open("rb") as read:
         read.seek(before)
         return read.read().decode(errors="replace").count(NLU_GRAPH_RUN)
+
+
+def test_the_nlu_graph_is_warmed_up_at_start(debug_stack):
+    """bot/nlu_warmup.py: the server parses one text as it starts, before any customer wrote
+    (without it the first customer after a start waited 4 to 5 s for TensorFlow's tracing). This
+    test runs first on a fresh server: any NLU graph run in its log is the warm-up's."""
+    log_file = debug_stack.workdir / "rasa.log"
+    deadline = time.monotonic() + 120
+    while NLU_GRAPH_RUN not in log_file.read_text(errors="replace"):
+        assert time.monotonic() < deadline, log_file.read_text(errors="replace")[-3000:]
+        time.sleep(0.5)
+    assert "NLU warm-up failed" not in log_file.read_text(errors="replace")
 
 
 def test_running_server_has_the_kept_patches_and_a_left_out_group_is_out(debug_stack):
