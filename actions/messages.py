@@ -19,7 +19,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from actions.settings import company_today
+from actions.settings import company_date, company_today
 from contract.errors import ApiError
 from contract.vocabulary.dates import human_date
 from contract.vocabulary.numbers import format_money
@@ -517,7 +517,7 @@ def status_text(c: Mapping[str, Any]) -> str:
     status = STATUS_WORDS.get(code, code)
     text = (
         f"Request {c.get('confirmation_number')} for {service_label(service)} is {status}. "
-        f"Received {day(str(c.get('received_at') or '')[:10] or None)}; it ends on "
+        f"Received {day(company_date(c.get('received_at')))}; it ends on "
         f"{day(c.get('end_date'))}."
     )
     if c.get("status") == "received" and c.get("return_deadline") and c.get("equipment"):

@@ -4,8 +4,8 @@ use), read from the environment once per process (contract/settings.ProcessSetti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Optional
+from datetime import date, datetime, timezone
+from typing import Any, Optional
 
 from contract.settings import DEFAULT_COMPANY_TIMEZONE, ProcessSettings, check_timezone, env_field
 from contract.vocabulary.dates import today_in
@@ -42,3 +42,14 @@ class ActionServerSettings(ProcessSettings):
 def company_today() -> date:
     """Today in the company's time zone (COMPANY_TIMEZONE of this process's settings)."""
     return today_in(ActionServerSettings.current().company_timezone)
+
+
+def company_date(moment: Any) -> Optional[date]:
+    """The date in the company's time zone of a moment as the API writes it (ISO 8601 UTC, e.g.
+    ``received_at``); None when it is missing or unreadable."""
+    try:
+        at = datetime.fromisoformat(str(moment or "").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return today_in(ActionServerSettings.current().company_timezone, at)

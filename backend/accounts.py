@@ -11,20 +11,15 @@ from sqlalchemy.orm import Session
 
 from backend import audit, wording
 from backend.errors import NotFound
-from backend.models import CancellationRequest, Equipment, Invoice, Service, utcnow
-from backend.policy import Policy, ServiceTerms, current_anniversary, money
+from backend.models import CancellationRequest, Equipment, Invoice, Service
+from backend.policy import Policy, ServiceTerms, business_today, current_anniversary, money
 
 LISTED_STATUSES = ("active", "cancellation_pending")
 
 
-def today_utc() -> date:
-    """Today's date in UTC, the business day of every rule."""
-    return utcnow().date()
-
-
-def service_dict(service: Service, today: Optional[date] = None) -> Dict[str, Any]:
-    """The contract's `Service` shape (plus `discount`/`paused_until` when a save was applied)."""
-    today = today or today_utc()
+def service_dict(service: Service, today: date) -> Dict[str, Any]:
+    """The contract's `Service` shape (plus `discount`/`paused_until` when a save was applied) on
+    the business day `today`."""
     bundle = None
     if service.bundle is not None:
         bundle = {
@@ -69,7 +64,7 @@ def get_service(session: Session, account_id: int, service_id: str, lock: bool =
     return service
 
 
-def list_services(session: Session, account_id: int) -> Dict[str, Any]:
+def list_services(session: Session, policy: Policy, account_id: int) -> Dict[str, Any]:
     """Services that are still running (active, or with a cancellation pending)."""
     rows = (
         session.execute(
@@ -80,7 +75,7 @@ def list_services(session: Session, account_id: int) -> Dict[str, Any]:
         .scalars()
         .all()
     )
-    today = today_utc()
+    today = business_today(policy)
     pending = {
         r.service_id: r
         for r in session.execute(
@@ -184,7 +179,7 @@ def quote(
     conversation id, the audit trail records that the customer chose this service (reports' funnel)."""
     service = get_service(session, account_id, service_id)
     has_equipment = any(e.tracking_number is None for e in service.equipment)
-    today = today_utc()
+    today = business_today(policy)
     options = [when] if when else ["immediate", "end_of_period"]
     answer = {
         "options": [
@@ -211,7 +206,7 @@ def preview(
     fees, and the terms the final "yes" accepts (backend/wording.py). Recorded like a quote."""
     service = get_service(session, account_id, service_id)
     to_return = [e for e in leased_equipment(session, account_id, service_id) if e.tracking_number is None]
-    today = today_utc()
+    today = business_today(policy)
     quote = policy.quote(terms_of(service), when, today, end_date, bool(to_return))
     if conversation_id:
         audit.record(session, "service_quoted", account_id, conversation_id, service_id=service.id, when=when)

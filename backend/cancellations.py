@@ -25,7 +25,6 @@ from backend.accounts import (
     get_service,
     service_dict,
     terms_of,
-    today_utc,
 )
 from backend.contact import mask
 from backend.db import Database
@@ -43,7 +42,7 @@ from backend.models import (
     iso_utc,
     utcnow,
 )
-from backend.policy import Policy, money
+from backend.policy import Policy, business_today, money
 from contract.vocabulary.numbers import CONFIRMATION_ALPHABET, format_money
 
 FILING_ATTEMPTS = 5
@@ -70,7 +69,7 @@ def _status(request: CancellationRequest, today: date) -> str:
 
 def cancellation_dict(session: Session, policy: Policy, request: CancellationRequest) -> Dict[str, Any]:
     """The contract's `Cancellation` shape: the filing snapshot plus live service and equipment."""
-    today = today_utc()
+    today = business_today(policy)
     snap = request.snapshot
     service = session.get(Service, request.service_id)
     return {
@@ -140,13 +139,14 @@ def staff_task_from(who: Verified, task: StaffTask) -> StaffTask:
 
 
 def write_receipt(
-    session: Session, request: CancellationRequest, destination: str, service_name: str
+    session: Session, request: CancellationRequest, destination: str, service_name: str, received_on: date
 ) -> None:
-    """Queue the filing receipt (backend/wording.py) to the customer's registered email/phone."""
+    """Queue the filing receipt (backend/wording.py) to the customer's registered email/phone;
+    `received_on`: the business day of the filing."""
     snap = request.snapshot
     text = wording.receipt(
         service=service_name,
-        received_on=request.received_at.date(),
+        received_on=received_on,
         confirmation_number=request.confirmation_number,
         end_date=request.end_date,
         balance=snap["balance"],
@@ -213,7 +213,7 @@ def _file_once(
             wording.balance_blocks_filing(balance, policy.currency, policy.how_to_pay),
             "balance_blocks_filing",
         )
-    today = today_utc()
+    today = business_today(policy)
     to_return = [e for e in service.equipment if e.tracking_number is None]
     quote = policy.quote(terms_of(service), data.when, today, data.end_date, bool(to_return))
     routing = policy.sop_routing(
@@ -293,7 +293,7 @@ def _file_once(
         channel=data.channel,
     )
     if destination:
-        write_receipt(session, request, destination, service.name)
+        write_receipt(session, request, destination, service.name, today)
     answer = idempotency.Answer(201, cancellation_dict(session, policy, request))
     idempotency.remember(session, scope, data.idempotency_key, fingerprint, answer)
     return answer
@@ -364,7 +364,7 @@ def revoke(session: Session, policy: Policy, who: Verified, number: str) -> Dict
     request = _own_request(session, who, number, lock=True)
     if request.status == "revoked":
         raise Conflict(wording.ALREADY_REVOKED, "already_revoked")
-    if today_utc() >= request.end_date:
+    if business_today(policy) >= request.end_date:
         raise Conflict(wording.END_DATE_PASSED, "end_date_passed")
     request.status, request.revoked_at = "revoked", utcnow()
     service = session.get(Service, request.service_id)

@@ -47,10 +47,11 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _load(settings: Settings, path) -> int:
     from backend.db import Database
     from backend.fixtures import FixtureError, load_file
+    from contract.vocabulary.dates import today_in
 
     db = Database(settings.database_url)
     try:
-        counts = load_file(db, path)
+        counts = load_file(db, path, today_in(settings.company_timezone))  # the business day
     except (FixtureError, OSError) as exc:
         return _fail(str(exc))
     finally:
@@ -90,6 +91,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 
     try:
         since = date.fromisoformat(args.since)
+        # reports count UTC days (docs/reports.md), not the business day of the rules
         until = date.fromisoformat(args.until) if args.until else utcnow().date()
     except ValueError:
         return _fail("--since and --until take dates YYYY-MM-DD")

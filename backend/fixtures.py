@@ -2,7 +2,8 @@
 
 The format is documented in docs/fixtures.md. Loading is an upsert keyed by account number,
 user email (or phone), bundle/service/equipment id and invoice number: running it twice changes
-nothing. Dates may be ISO (`2025-03-01`) or relative to today (`+12d`, `-5d`).
+nothing. Dates may be ISO (`2025-03-01`) or relative to today (`+12d`, `-5d`), the business day the
+caller passes (the company's date: backend.policy.business_today, or today_in(COMPANY_TIMEZONE)).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.accounts import today_utc
 from backend.contact import normalize_email, normalize_phone
 from backend.hashing import hash_secret, verify_secret
 from backend.models import Account, AuthorizedUser, Bundle, Equipment, Invoice, Service
@@ -92,9 +92,9 @@ def read_file(path: str | Path) -> Dict[str, Any]:
     return data
 
 
-def load_data(session: Session, data: Dict[str, Any], today: Optional[date] = None) -> Dict[str, int]:
-    """Upsert everything in `data` (inside the caller's transaction). Returns new-row counts."""
-    today = today or today_utc()
+def load_data(session: Session, data: Dict[str, Any], today: date) -> Dict[str, int]:
+    """Upsert everything in `data` (inside the caller's transaction), relative dates counted from
+    the business day `today`. Returns new-row counts."""
     counts: Dict[str, int] = {}
     for i, raw in enumerate(data.get("accounts") or []):
         p = f"accounts[{i}]"
@@ -232,7 +232,8 @@ def _load_staff(session: Session, staff: Any, counts: Dict[str, int]) -> None:
             counts["staff"] = counts.get("staff", 0) + 1
 
 
-def load_file(db, path: str | Path) -> Dict[str, int]:
-    """Read `path` and upsert it in one transaction of `db` (a backend.db.Database)."""
+def load_file(db, path: str | Path, today: date) -> Dict[str, int]:
+    """Read `path` and upsert it in one transaction of `db` (a backend.db.Database), relative
+    dates counted from the business day `today`."""
     data = read_file(path)
-    return db.transaction(load_data, data)
+    return db.transaction(load_data, data, today)

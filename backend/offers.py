@@ -13,12 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import audit
-from backend.accounts import get_service, today_utc
+from backend.accounts import get_service
 from backend.errors import Conflict, NotFound
 from backend.hashing import conversation_key
 from backend.identity import Verified
 from backend.models import Account, RetentionOffer, Service, utcnow
-from backend.policy import CENT, Policy, add_months
+from backend.policy import CENT, Policy, add_months, business_today
 
 
 def offer_dict(offer: RetentionOffer) -> Dict[str, Any]:
@@ -102,7 +102,7 @@ def apply_save(
     """Apply an accepted offer's `apply` settings to the service (as of `today`); return what changed."""
     rule = policy.offers_by_id.get(offer.rule_id)
     settings = rule.apply if rule else {}
-    today = today or today_utc()
+    today = today or business_today(policy)
     changes: Dict[str, Any] = {}
     if offer.kind == "discount":
         service.discount_percent = settings["percent_off"]

@@ -21,6 +21,7 @@ from pydantic.fields import ModelField
 
 from backend import wording
 from contract.settings import DEFAULT_COMPANY_TIMEZONE
+from contract.vocabulary.dates import today_in
 from contract.vocabulary.numbers import wire_money
 from contract.vocabulary.reasons import REASONS
 
@@ -187,6 +188,13 @@ def current_anniversary(terms: ServiceTerms, today: date) -> date:
 # --------------------------------------------------------------------------- policy
 
 
+def business_today(policy: "Policy") -> date:
+    """The business day of every rule (end dates, end of period, return deadlines, revocation,
+    offers, due dates): today's date in the company's time zone, the one the action server reads
+    customers' dates in (contract.vocabulary.dates.today_in). Stored moments stay in UTC."""
+    return today_in(policy.company_timezone)
+
+
 @dataclass(frozen=True)
 class ReturnsPolicy:
     """Where leased equipment goes back (docs/delivery.md): the prepaid label's addresses and carrier,
@@ -230,6 +238,9 @@ class Policy:
     offer_holdout_share: float = 0.0  # share of offer-eligible customers who get no offer (docs/reports.md)
     returns: ReturnsPolicy = field(default_factory=ReturnsPolicy)
     payment_plan_max_months: int = 12  # longest payment plan staff may note (backend/payment_plans.py)
+    # The company's time zone (the COMPANY_TIMEZONE setting): its date is the business day of every
+    # rule (`business_today`). Staff hours are `business_hours.timezone`, which may name another.
+    company_timezone: str = DEFAULT_COMPANY_TIMEZONE
 
     # ---- rules
 
@@ -740,8 +751,8 @@ class PolicyFile(_Section):
         return offers
 
     def policy(self, company_timezone: str = DEFAULT_COMPANY_TIMEZONE) -> Policy:
-        """The validated file as the Policy the backend applies; staff hours are in
-        `company_timezone` unless the file names another zone."""
+        """The validated file as the Policy the backend applies; its business day is the date in
+        `company_timezone`, and staff hours are in it too unless the file names another zone."""
         offers = tuple(o.rule() for o in self.offers)
         hours, handoff, returns = self.business_hours, self.handoff, self.equipment_returns
         return Policy(
@@ -779,6 +790,7 @@ class PolicyFile(_Section):
             if returns
             else ReturnsPolicy(),
             payment_plan_max_months=self.payment_plan_max_months,
+            company_timezone=company_timezone,
         )
 
 
@@ -801,8 +813,8 @@ def _problem(error: Dict[str, Any]) -> str:
 
 def parse_policy(data: Any, company_timezone: str = DEFAULT_COMPANY_TIMEZONE) -> Policy:
     """Validate a policy mapping (as read from YAML) and build a Policy; raise PolicyError whose
-    lines each name the offending key. `company_timezone`: the COMPANY_TIMEZONE setting (staff
-    hours, unless the file names another zone)."""
+    lines each name the offending key. `company_timezone`: the COMPANY_TIMEZONE setting (the
+    business day, and staff hours unless the file names another zone)."""
     if not isinstance(data, dict):
         raise PolicyError("policy: must be a mapping")
     try:

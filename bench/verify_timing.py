@@ -25,6 +25,7 @@ from backend.db import Database, upgrade
 from backend.fixtures import load_data
 from backend.models import VerificationLockout
 from backend.server import create_app
+from contract.vocabulary.dates import today_in
 
 TOKEN = "bench-token"
 ACCOUNT = {
@@ -71,7 +72,7 @@ async def _measure(rounds: int) -> Dict[str, Dict[str, List[float]]]:
         url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
         upgrade(url)
         db = Database(url)
-        db.transaction(load_data, ACCOUNT)
+        db.transaction(load_data, ACCOUNT, today_in(Settings().company_timezone))
         settings = Settings(
             database_url=url,
             service_token=TOKEN,

@@ -230,7 +230,7 @@ async def verify(request: web.Request) -> web.Response:
 @routes.get(SERVICES.path)
 async def services(request: web.Request) -> web.Response:
     return json_response(
-        await as_customer(request, lambda s, p, who: accounts.list_services(s, who.account_id))
+        await as_customer(request, lambda s, p, who: accounts.list_services(s, p, who.account_id))
     )
 
 

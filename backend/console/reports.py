@@ -52,7 +52,7 @@ def _forbid(staff: Staff) -> None:
 def _query(request: web.Request) -> Dict[str, Any]:
     """Period and filters from the query string; 422 for bad dates or ranges."""
     q = request.query
-    today = utcnow().date()
+    today = utcnow().date()  # reports count UTC days (docs/reports.md), not the business day
     try:
         until = date.fromisoformat(q["until"]) if q.get("until") else today
         since = date.fromisoformat(q["since"]) if q.get("since") else until - timedelta(days=DEFAULT_DAYS - 1)

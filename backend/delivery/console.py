@@ -98,7 +98,7 @@ async def retry_message(request: web.Request, staff: Staff) -> web.StreamRespons
 @staff_only
 async def returns_page(request: web.Request, staff: Staff) -> web.StreamResponse:
     """Devices due back, overdue, in transit and returned (any staff member)."""
-    items = await request.app[DB].run(returns.returns)
+    items = await request.app[DB].run(returns.returns, request.app[POLICY])
     if _wants_json(request):
         return _json({"returns": items})
     return render("returns.html", title="Equipment returns", page="returns", staff=staff, returns=items)

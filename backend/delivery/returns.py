@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend import audit
-from backend.accounts import today_utc
 from backend.errors import NotFound
 from backend.models import CancellationRequest, Equipment, iso_utc, utcnow
+from backend.policy import Policy, business_today
 
 STATES = ("overdue", "due", "in_transit", "returned")  # the page's order
 
@@ -34,10 +34,10 @@ def rma_state(
     return "overdue" if deadline is not None and today > deadline else "due"
 
 
-def returns(session: Session) -> List[Dict[str, Any]]:
+def returns(session: Session, policy: Policy) -> List[Dict[str, Any]]:
     """Every device with an RMA on a request that stands: overdue, due, in transit, returned; each
-    by deadline."""
-    today = today_utc()
+    by deadline (overdue once the business day is past it)."""
+    today = business_today(policy)
     rows = session.execute(
         select(Equipment, CancellationRequest)
         .join(CancellationRequest, CancellationRequest.service_id == Equipment.service_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import calendar
 import re
 import zoneinfo
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Optional
 
 from dateutil.relativedelta import relativedelta
@@ -52,9 +52,16 @@ _ORDINAL_WORDS = {
 }
 
 
-def today_in(zone: str) -> date:
-    """Today's date in the time zone ``zone`` (an IANA name such as ``America/New_York``)."""
-    return datetime.now(zoneinfo.ZoneInfo(zone)).date()  # ZoneInfo caches its zones
+def now_utc() -> datetime:
+    """The current moment (aware, UTC): the clock every "today" of both processes is read from
+    (through `today_in`); tests move it to a chosen moment."""
+    return datetime.now(timezone.utc)
+
+
+def today_in(zone: str, now: Optional[datetime] = None) -> date:
+    """The date in the time zone ``zone`` (an IANA name such as ``America/New_York``) at the aware
+    moment ``now`` (default: the current moment, `now_utc()`)."""
+    return (now or now_utc()).astimezone(zoneinfo.ZoneInfo(zone)).date()  # ZoneInfo caches its zones
 
 
 def last_day(d: date) -> date:

@@ -4,13 +4,14 @@ server would (a rasa_sdk Tracker and a CollectingDispatcher)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
 import subprocess
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
@@ -47,9 +48,11 @@ async def _close_shared_backend_clients():
     await BackendClient.close_shared()
 
 
-@pytest.fixture(scope="session")
-def live_backend(tmp_path_factory) -> Dict[str, str]:
-    """Start `cancel-backend` (migrate + seed + serve) and point the actions at it."""
+@contextlib.contextmanager
+def backend_serving(tmp_path_factory, **settings: str) -> Iterator[Dict[str, str]]:
+    """Start `cancel-backend` (migrate + seed + serve) on a fresh SQLite database with the test
+    settings and `settings` (by variable name), and point the actions at it; the same `settings`
+    are this process's (the action server's) while it serves."""
     db = tmp_path_factory.mktemp("backend") / "backend.sqlite3"
     env = dict(os.environ)
     env.update(
@@ -62,20 +65,30 @@ def live_backend(tmp_path_factory) -> Dict[str, str]:
         VERIFY_MAX_FAILURES=str(MAX_FAILURES),
         VERIFY_LOCK_SECONDS="900",
         PYTHONPATH=str(ROOT),
+        **settings,
     )
     port = free_port()
     proc = start_backend(env, port, timeout=30, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    saved = {k: os.environ.get(k) for k in ("BACKEND_URL", "BACKEND_SERVICE_TOKEN")}
-    os.environ["BACKEND_URL"] = url
-    os.environ["BACKEND_SERVICE_TOKEN"] = TOKEN
-    yield {"url": url, "token": TOKEN, "database": str(db)}
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-    stop(proc)
+    ours = {"BACKEND_URL": url, "BACKEND_SERVICE_TOKEN": TOKEN, **settings}
+    saved = {k: os.environ.get(k) for k in ours}
+    os.environ.update(ours)
+    try:
+        yield {"url": url, "token": TOKEN, "database": str(db)}
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        stop(proc)
+
+
+@pytest.fixture(scope="session")
+def live_backend(tmp_path_factory) -> Iterator[Dict[str, str]]:
+    """Start `cancel-backend` (migrate + seed + serve) and point the actions at it."""
+    with backend_serving(tmp_path_factory) as backend:
+        yield backend
 
 
 def audit_actions(live_backend: Dict[str, str], sender: str) -> List[Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import warnings
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
@@ -20,6 +21,7 @@ from backend.db import Database
 from backend.fixtures import load_data
 from backend.policy import load_policy
 from backend.server import create_app
+from contract.vocabulary.dates import today_in
 from tests.databases import DATABASES, migrated_database
 
 # Same code paths, cheaper hashing: keeps the suite fast (production uses 100 000 iterations).
@@ -36,9 +38,15 @@ def _quiet_sqlite_decimal_warning():
     warnings.filterwarnings("ignore", message="Dialect sqlite\\+pysqlite does \\*not\\* support Decimal")
 
 
+def business_today(at: Optional[datetime] = None) -> date:
+    """The test app's business day: the date in its company time zone (the default COMPANY_TIMEZONE
+    of `settings` and `policy`) now, or at the stored (naive UTC) moment `at`."""
+    return today_in(Settings().company_timezone, at.replace(tzinfo=timezone.utc) if at else None)
+
+
 @pytest.fixture(scope="session")
 def policy():
-    return load_policy(ROOT / "backend" / "policy.yml")
+    return load_policy(ROOT / "backend" / "policy.yml", Settings().company_timezone)
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -196,7 +204,7 @@ def make_account(
             }
         ]
     }
-    db.transaction(load_data, data)
+    db.transaction(load_data, data, business_today())
     return {
         "account_number": number,
         "email": email,

@@ -22,7 +22,7 @@ from backend.models import (
     StaffTask,
 )
 from backend.server import create_app
-from tests.backend.conftest import Api, count, filing, make_account, rows
+from tests.backend.conftest import Api, business_today, count, filing, make_account, rows
 
 
 async def _file(api, who, service_id, key="key-1", **extra):
@@ -53,7 +53,7 @@ async def test_filing_records_request_task_audit_and_receipt(api, db):
     [filed] = rows(db, CancellationRequest, service_id=service_id)
     # the receipt the customer receives (words in backend/wording.py), then the next steps
     assert receipt.body.splitlines() == [
-        f"We received your request to cancel Service 0 on {filed.received_at.date().isoformat()}.",
+        f"We received your request to cancel Service 0 on {business_today(filed.received_at).isoformat()}.",
         f"Confirmation number: {number}",
         f"End date: {body['end_date']}",
         "Balance due at cancellation: $89.90",
@@ -229,7 +229,7 @@ async def test_revoke_before_the_end_date_only(api, db):
         lambda s: s.execute(
             update(CancellationRequest)
             .where(CancellationRequest.confirmation_number == immediate["confirmation_number"])
-            .values(end_date=date.today() - timedelta(days=3))
+            .values(end_date=business_today() - timedelta(days=3))
         )
     )
     status, body = await api.get(f"/api/v1/cancellations/{immediate['confirmation_number']}", who)
@@ -270,7 +270,7 @@ async def test_filing_conflicts_and_field_errors(api, db):
 async def test_filing_on_a_future_date_bills_renewals(api, db):
     account = make_account(db, anniversary="+5d")
     who = await api.verify(account)
-    end = (date.today() + timedelta(days=40)).isoformat()
+    end = (business_today() + timedelta(days=40)).isoformat()
     status, body = await _file(api, who, account["services"][0], when="date", date=end)
     assert status == 201 and body["end_date"] == end
     assert [i["amount"] for i in body["final_bill_items"]] == ["50.00", "50.00"]
@@ -390,12 +390,12 @@ async def test_quotes(api, db):
     status, body = await api.get(f"/api/v1/services/{service_id}/quote", who)
     assert status == 200 and [o["when"] for o in body["options"]] == ["immediate", "end_of_period"]
     immediate, end_of_period = body["options"]
-    assert immediate["end_date"] == date.today().isoformat() and immediate["refund"] == "0.00"
-    assert end_of_period["end_date"] == (date.today() + timedelta(days=3)).isoformat()
+    assert immediate["end_date"] == business_today().isoformat() and immediate["refund"] == "0.00"
+    assert end_of_period["end_date"] == (business_today() + timedelta(days=3)).isoformat()
     assert end_of_period["renewal_warning"] and end_of_period["equipment_return_deadline"]
     status, body = await api.get(f"/api/v1/services/{service_id}/quote?when=date", who)
     assert (status, body["field"]) == (422, "date")
-    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    yesterday = (business_today() - timedelta(days=1)).isoformat()
     status, body = await api.get(f"/api/v1/services/{service_id}/quote?when=date&date={yesterday}", who)
     assert (status, body["field"]) == (422, "date")
     assert (await api.get(f"/api/v1/services/{stranger['services'][0]}/quote", who))[0] == 404
@@ -490,7 +490,7 @@ async def test_preview_is_what_filing_then_settles(api, db, when, days):
     account = make_account(db, equipment=2, receivables="1250.00", anniversary="+20d")
     service_id = account["services"][0]
     who = await api.verify(account)
-    extra = {"date": (date.today() + timedelta(days=days)).isoformat()} if days else {}
+    extra = {"date": (business_today() + timedelta(days=days)).isoformat()} if days else {}
     status, preview = await api.post(
         f"/api/v1/services/{service_id}/preview", {"when": when, "backup_confirmed": True, **extra}, who
     )

@@ -17,7 +17,7 @@ from backend.db import Database, upgrade
 from backend.fixtures import DEMO_DATA, FixtureError, load_data, load_file
 from backend.models import Account, Equipment, Invoice, Service
 from devstack.stack import free_port, start_backend
-from tests.backend.conftest import ROOT, filing, make_account
+from tests.backend.conftest import ROOT, business_today, filing, make_account
 
 DEMO = yaml.safe_load(DEMO_DATA.read_text())
 
@@ -39,15 +39,15 @@ def _table_sizes(db):
 
 
 def test_demo_data_loads_idempotently(fresh_db):
-    first = load_file(fresh_db, DEMO_DATA)
+    first = load_file(fresh_db, DEMO_DATA, business_today())
     assert first["accounts"] == len(DEMO["accounts"])
     before = _table_sizes(fresh_db)
-    assert load_file(fresh_db, DEMO_DATA) == {}
+    assert load_file(fresh_db, DEMO_DATA, business_today()) == {}
     assert _table_sizes(fresh_db) == before
 
 
 def test_demo_data_reaches_every_branch(fresh_db, policy):
-    load_file(fresh_db, DEMO_DATA)
+    load_file(fresh_db, DEMO_DATA, business_today())
 
     def facts(s):
         out = []
@@ -99,20 +99,20 @@ def test_fixture_errors_name_the_entry(fresh_db):
         ]
     }
     with pytest.raises(FixtureError, match=r"accounts\[0\]\.account_number"):
-        fresh_db.transaction(load_data, bad)
+        fresh_db.transaction(load_data, bad, business_today())
     bad["accounts"][0].update(
         account_number="12345678",
         services=[{"id": "SVC-1", "name": "n", "plan": "p", "price": "abc", "next_anniversary": "+1d"}],
     )
     with pytest.raises(FixtureError, match=r"accounts\[0\]\.services\[0\]\.price"):
-        fresh_db.transaction(load_data, bad)
+        fresh_db.transaction(load_data, bad, business_today())
     assert _table_sizes(fresh_db)["Account"] == 0  # nothing half-loaded
 
 
 def test_json_fixture_files_load(fresh_db, tmp_path):
     path = tmp_path / "customers.json"
     path.write_text(json.dumps({"accounts": [DEMO["accounts"][0]]}))
-    assert load_file(fresh_db, path)["accounts"] == 1
+    assert load_file(fresh_db, path, business_today())["accounts"] == 1
 
 
 def test_settings_from_environment():

@@ -10,6 +10,7 @@ from backend.db import Database, upgrade
 from backend.fixtures import DEMO_DATA, FixtureError, load_data, read_file
 from backend.handoff.auth import check_password
 from backend.handoff.models import StaffUser
+from tests.backend.conftest import business_today
 from tests.handoff.conftest import ROOT
 
 
@@ -57,9 +58,11 @@ def test_demo_data_has_an_agent_and_a_supervisor(tmp_path):
     upgrade(url)
     db = Database(url)
     try:
-        counts = db.transaction(load_data, read_file(DEMO_DATA))
+        counts = db.transaction(load_data, read_file(DEMO_DATA), business_today())
         assert counts["staff"] == 2
-        assert "staff" not in db.transaction(load_data, read_file(DEMO_DATA))  # upsert: nothing new
+        assert "staff" not in db.transaction(
+            load_data, read_file(DEMO_DATA), business_today()
+        )  # upsert: nothing new
     finally:
         db.close()
     users = _users(url)
@@ -79,7 +82,7 @@ def test_bad_staff_entries_name_the_entry(tmp_path):
             ("alex", "staff: must be a list"),
         ]:
             try:
-                db.transaction(load_data, {"accounts": [], "staff": staff})
+                db.transaction(load_data, {"accounts": [], "staff": staff}, business_today())
             except FixtureError as exc:
                 assert message in str(exc)
             else:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
+from actions.settings import company_today
 from contract.vocabulary.dates import parse_date
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +60,7 @@ def test_examples_are_found():
 
 @pytest.mark.parametrize("where, example", offered_dates())
 def test_offered_example_is_understood(where, example):
-    today = date.today()
+    today = company_today()  # the customers' today, as the action server reads their dates
     parsed = parse_date(example, today)
     assert parsed is not None, f"{where} offers {example!r}, which the parser does not read"
     assert today <= parsed <= today + timedelta(days=400), (where, example, parsed)

@@ -10,7 +10,7 @@ import inspect
 import itertools
 import re
 import string
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,6 +20,7 @@ import yaml
 from actions import messages
 from actions.messages import confirmation_text, pending_text
 from actions.messages import status_text as _status_text
+from actions.settings import company_today
 from backend import wording
 from backend.policy import Routing, ServiceTerms, load_policy
 from contract import errors
@@ -34,7 +35,7 @@ SAMPLE_SLOTS = {
     "customer_first_name": "Erin",
     "service_name": "Starter Hosting",
 }
-TODAY = date.today()
+TODAY = company_today()  # the customers' today (COMPANY_TIMEZONE), as the actions render dates
 
 
 @pytest.mark.parametrize("name", sorted(DOMAIN["responses"]))
