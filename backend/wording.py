@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import List, Optional
 
-from contract.vocabulary.dates import human_date
+from contract.vocabulary.dates import human_date, long_date
 from contract.vocabulary.numbers import format_money
 
 # --------------------------------------------------------------------------- quotes
@@ -134,13 +134,13 @@ def receipt(
     """The filing receipt sent to the customer's registered email or phone (`balance`: the
     amount as the API writes it; `return_deadline`: ISO date, or None without equipment)."""
     lines = [
-        f"We received your request to cancel {service} on {received_on.isoformat()}.",
+        f"We received your request to cancel {service} on {long_date(received_on)}.",
         f"Confirmation number: {confirmation_number}",
-        f"End date: {end_date.isoformat()}",
+        f"End date: {long_date(end_date)}",
         f"Balance due at cancellation: {format_money(balance)}",
     ]
     if return_deadline:
-        lines.append(f"Return leased equipment by {return_deadline}.")
+        lines.append(f"Return leased equipment by {long_date(return_deadline)}.")
     return "\n".join(lines + next_steps)
 
 

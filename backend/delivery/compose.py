@@ -18,6 +18,7 @@ from backend.delivery.label import label_pdf
 from backend.delivery.receipt import receipt_lines, receipt_pdf
 from backend.models import CancellationRequest, OutboxMessage
 from backend.policy import Policy
+from contract.vocabulary.dates import long_date
 
 SUBJECTS = {
     "otp": "Your verification code",
@@ -118,7 +119,7 @@ def sms_text(session: Session, policy: Policy, row: OutboxMessage, text: str) ->
     c = _receipt(session, policy, request)
     return (
         f"Cancellation received. Confirmation {request.confirmation_number}, ends "
-        f"{request.end_date.isoformat()}."
+        f"{long_date(request.end_date)}."
         + (f" Receipt: {c['receipt_url']}" if c["receipt_url"] else "")
         + (f" Return label: {c['label_url']}" if c["label_url"] else "")
     )

@@ -11,6 +11,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table
 
+from contract.vocabulary.dates import long_date
 from contract.vocabulary.numbers import format_money
 
 
@@ -21,7 +22,7 @@ def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple
         ("Confirmation number", c["confirmation_number"]),
         ("Service", f"{c['service']['name']} ({c['service']['id']})"),
         ("Request received", c["received_at"].replace("T", " ").replace("Z", " UTC")),
-        ("End date", c["end_date"]),
+        ("End date", long_date(c["end_date"])),
         ("Status", c["status"]),
     ]
     for item in c["final_bill_items"]:
@@ -41,7 +42,7 @@ def receipt_lines(c: Dict[str, Any], how_to_pay: str, revoke: str) -> List[tuple
             (
                 "Equipment to return",
                 f"{device['model']} (serial ending {device['serial_last4']}), "
-                f"RMA {device.get('rma') or 'pending'}, by {c['return_deadline']}, "
+                f"RMA {device.get('rma') or 'pending'}, by {long_date(c['return_deadline'])}, "
                 f"or a {format_money(device['non_return_fee'])} fee",
             )
         )

@@ -255,6 +255,13 @@ def _dateparser(low: str, today: date) -> Optional[date]:
     return result
 
 
+def long_date(value: "date | str") -> str:
+    """`Tuesday, December 22, 2026`: a date with its year, for what a customer keeps (a receipt,
+    a text message) and reads again later."""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{WEEKDAYS[day.weekday()].capitalize()}, {day:%B} {day.day}, {day.year}"
+
+
 def human_date(value: "date | str | None", today: date) -> str:
     """`Saturday, December 19` (the year is added when it is not the year of ``today``)."""
     if value is None or value == "":

@@ -22,6 +22,7 @@ from backend.models import (
     StaffTask,
 )
 from backend.server import create_app
+from contract.vocabulary.dates import long_date
 from tests.backend.conftest import Api, business_today, count, filing, make_account, rows
 
 
@@ -53,11 +54,11 @@ async def test_filing_records_request_task_audit_and_receipt(api, db):
     [filed] = rows(db, CancellationRequest, service_id=service_id)
     # the receipt the customer receives (words in backend/wording.py), then the next steps
     assert receipt.body.splitlines() == [
-        f"We received your request to cancel Service 0 on {business_today(filed.received_at).isoformat()}.",
+        f"We received your request to cancel Service 0 on {long_date(business_today(filed.received_at))}.",
         f"Confirmation number: {number}",
-        f"End date: {body['end_date']}",
+        f"End date: {long_date(body['end_date'])}",
         "Balance due at cancellation: $89.90",
-        f"Return leased equipment by {body['return_deadline']}.",
+        f"Return leased equipment by {long_date(body['return_deadline'])}.",
         *body["next_steps"],
     ]
     assert (

@@ -12,6 +12,7 @@ import pytest
 import contract.vocabulary.dates
 from backend.models import CancellationRequest, OutboxMessage
 from backend.policy import business_today, load_policy
+from contract.vocabulary.dates import long_date
 from tests.backend.conftest import ROOT, filing, make_account, rows
 from tests.backend.conftest import business_today as test_business_day
 
@@ -59,7 +60,7 @@ async def test_today_in_new_york_is_a_valid_end_date_and_deadlines_count_from_it
     assert (filed["end_date"], filed["status"]) == (today, "received")
     assert filed["return_deadline"] == (NEW_YORK_DAY + timedelta(days=30)).isoformat()
     [receipt] = rows(db, OutboxMessage, recipient=account["email"], kind="receipt")
-    assert f"We received your request to cancel Service 0 on {today}." in receipt.body
+    assert f"We received your request to cancel Service 0 on {long_date(today)}." in receipt.body
     [stored] = rows(db, CancellationRequest, service_id=ends_today)
     assert stored.end_date == NEW_YORK_DAY
 

@@ -22,6 +22,7 @@ from backend.delivery.worker import DELIVERER, Deliverer
 from backend.models import OutboxMessage
 from backend.policy import ReturnsPolicy
 from backend.server import create_app
+from contract.vocabulary.dates import long_date
 from contract.vocabulary.numbers import format_money
 from tests.backend.conftest import Api, filing, make_account, rows
 from tests.backend.test_at_rest import holds, text_at_rest
@@ -86,13 +87,13 @@ def receipt_facts(filed, policy) -> list:
         filed["confirmation_number"],
         filed["service"]["name"],
         filed["received_at"][:10] + " " + filed["received_at"][11:19],
-        filed["end_date"],
+        long_date(filed["end_date"]),
         *(items or ["nothing further"]),
         format_money(filed["balance"]),
         " ".join(policy.how_to_pay.split()),
         f"{device['model']} (serial ending {device['serial_last4']})",
         device["rma"],
-        filed["return_deadline"],
+        long_date(filed["return_deadline"]),
         format_money(device["non_return_fee"]),
         wording.terms(True, True),
         "How to revoke",
@@ -161,7 +162,7 @@ async def test_an_sms_customer_gets_the_number_and_the_link(api, db, twilio, del
     assert status == 201, filed
     await deliverer.deliver_due()
     [sms] = twilio.sms_to("+1" + account["phone"])
-    assert filed["confirmation_number"] in sms and filed["end_date"] in sms
+    assert filed["confirmation_number"] in sms and long_date(filed["end_date"]) in sms
     link = re.search(r"http://receipts\.test(/receipts/\S+\.pdf)", sms).group(1)
     assert (await api.client.get(link)).status == 200
 
