@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from typing import List
 
 
 def _up(url: str) -> bool:
@@ -18,6 +19,33 @@ def _up(url: str) -> bool:
             return answer.status < 500
     except (urllib.error.URLError, OSError):
         return False
+
+
+def ready_text(backend: str, rasa: str, actions: str, pending: List[str], wait_minutes: int) -> str:
+    """What ``make run`` prints once every process answers, or, when some did not (``pending``),
+    which ones, without claiming the assistant runs."""
+    if pending:
+        head = (
+            f"\nNot answering after {wait_minutes} minutes: {', '.join(pending)}. The assistant is "
+            "not ready; that process's lines above (its log) say why. Once it answers, the addresses "
+            "are:\n"
+        )
+    else:
+        head = "\nThe cancellation assistant is running:\n"
+    return (
+        head + f"  Website widget (demo page):  {backend}/\n"
+        f"  Staff console:               {backend}/console/  (demo login in docs/fixtures.md)\n"
+        f"  Backend API + OpenAPI:       {backend}/openapi.json\n"
+        f"  Backend API reference:       {backend}/docs/api  (no token needed to read it)\n"
+        f"  Rasa REST channel:           {rasa}/webhooks/rest/webhook\n"
+        f"  Rasa HTTP API (token):       {rasa}/\n"
+        f"  Action server:               {actions}/webhook\n"
+        "Talk to it in the widget, or:\n"
+        f'  curl -s {rasa}/webhooks/rest/webhook -H "Authorization: Bearer $REST_CHANNEL_TOKEN" '
+        f'-d \'{{"sender": "me", "message": "I want to cancel"}}\'\n'
+        "  (REST_CHANNEL_TOKEN is in .env)\n"
+        "Demo accounts and their ZIP/PIN: docs/fixtures.md. Ctrl-C stops everything.\n"
+    )
 
 
 def main() -> None:
@@ -31,24 +59,7 @@ def main() -> None:
     while pending and time.monotonic() < deadline:
         pending = {name: url for name, url in pending.items() if not _up(url)}
         time.sleep(1)
-    if pending:
-        print(f"Not answering after {wait_minutes} minutes: {', '.join(pending)}", flush=True)
-    print(
-        "\nThe cancellation assistant is running:\n"
-        f"  Website widget (demo page):  {backend}/\n"
-        f"  Staff console:               {backend}/console/  (demo login in docs/fixtures.md)\n"
-        f"  Backend API + OpenAPI:       {backend}/openapi.json\n"
-        f"  Backend API reference:       {backend}/docs/api  (no token needed to read it)\n"
-        f"  Rasa REST channel:           {rasa}/webhooks/rest/webhook\n"
-        f"  Rasa HTTP API (token):       {rasa}/\n"
-        f"  Action server:               {actions}/webhook\n"
-        "Talk to it in the widget, or:\n"
-        f'  curl -s {rasa}/webhooks/rest/webhook -H "Authorization: Bearer $REST_CHANNEL_TOKEN" '
-        f'-d \'{{"sender": "me", "message": "I want to cancel"}}\'\n'
-        "  (REST_CHANNEL_TOKEN is in .env)\n"
-        "Demo accounts and their ZIP/PIN: docs/fixtures.md. Ctrl-C stops everything.\n",
-        flush=True,
-    )
+    print(ready_text(backend, rasa, actions, list(pending), wait_minutes), flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:
         time.sleep(3600)
