@@ -16,6 +16,7 @@ from aiohttp import web
 
 from backend.handoff import words
 from backend.handoff.auth import Staff
+from backend.templating import html_environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SECURITY_HEADERS = {
@@ -54,11 +55,8 @@ def handoff_state(h: Dict[str, Any]) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=True,  # every template, whatever its name: all of them are HTML
-        auto_reload=False,  # compiled once per process; templates change with a deploy
-        undefined=jinja2.StrictUndefined,  # a missing value is a bug, never an empty string
+    env = html_environment(
+        TEMPLATES,
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=lambda value: "" if value is None else value,  # None shows as nothing

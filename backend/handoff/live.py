@@ -23,6 +23,8 @@ import uuid
 from contextlib import contextmanager, suppress
 from typing import Any, Dict, Iterator, Optional, Set
 
+from contract.settings import DEFAULT_REDIS_KEY_PREFIX
+
 MAX_BACKLOG = 100  # events a slow follower may be behind before it loses the oldest
 MAX_OUTGOING = 1000  # events waiting for Redis before new ones are not shared
 REDIS_TIMEOUT_SECONDS = 5.0  # a publish, a subscription confirmed
@@ -37,7 +39,7 @@ class LiveHub:
     """Followers of this process, and (with `redis_url`) the channel shared with the other
     replicas. `start()` and `stop()` run with the app (backend.handoff.setup_handoff)."""
 
-    def __init__(self, redis_url: Optional[str] = None, key_prefix: str = "cancel_assistant") -> None:
+    def __init__(self, redis_url: Optional[str] = None, key_prefix: str = DEFAULT_REDIS_KEY_PREFIX) -> None:
         self._followers: Set["asyncio.Queue[Dict[str, Any]]"] = set()
         self.origin = uuid.uuid4().hex
         self.channel = f"{key_prefix}:{CHANNEL_SUFFIX}"
@@ -90,10 +92,7 @@ class LiveHub:
     def end_streams(self) -> None:
         """The server is stopping: every follower gets `STREAM_END` (its stream ends at once, and
         the browser's EventSource reconnects, through the balancer, to a replica still running)."""
-        for queue in list(self._followers):
-            if queue.full():
-                queue.get_nowait()
-            queue.put_nowait(STREAM_END)
+        self._deliver(STREAM_END)
 
     @property
     def followers(self) -> int:

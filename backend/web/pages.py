@@ -9,21 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import jinja2
-
+from backend.templating import html_environment
 from backend.web.static_files import TEMPLATES_DIR
 
-
-def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,  # every template, whatever its name: all of them are HTML
-        auto_reload=False,  # compiled once per process; templates change with a deploy
-        undefined=jinja2.StrictUndefined,  # a missing value is a bug, never an empty string
-    )
-
-
-ENVIRONMENT = _environment()
+ENVIRONMENT = html_environment(TEMPLATES_DIR)
 
 
 def render(name: str, **context: Any) -> str:
