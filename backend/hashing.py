@@ -9,7 +9,7 @@ import hmac
 import secrets
 from typing import Optional
 
-from backend.delivery import sealing
+from contract import sealing
 
 PBKDF2_ITERATIONS = 100_000
 _ALGO = "pbkdf2_sha256"
@@ -87,7 +87,7 @@ def _secret() -> str:
 
 
 def seal_conversation_id(conversation_id: str) -> str:
-    """The conversation id encrypted (Fernet, backend.delivery.sealing) under a key derived from
+    """The conversation id encrypted (Fernet, contract/sealing.py) under a key derived from
     IDENTIFIER_HASH_KEY: stored beside the conversation key so that a supervisor's drill-down can
     open the transcript (docs/reports.md); no clear text of the id is in it."""
     return sealing.seal(_secret(), conversation_id, sealing.CONVERSATIONS)

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from backend import audit, outbox, ratelimit
 from backend.config import Settings
 from backend.contact import classify_identifier, mask, mask_email
-from backend.delivery import sealing
 from backend.errors import InvalidField, NotFound, Unauthorized
 from backend.hashing import (
     burn_time,
@@ -47,6 +46,7 @@ from backend.models import (
     iso_utc,
     utcnow,
 )
+from contract import sealing
 from contract.shapes import FACTOR_TYPES
 
 FACTORS = list(FACTOR_TYPES)
@@ -227,7 +227,9 @@ def send_otp(session: Session, settings: Settings, attempt_id: str) -> Dict[str,
             f"Your verification code is {outbox.CODE_MASK}. It expires in 10 minutes. "
             "If you did not ask for it, you can ignore this message.",
             account_id=attempt.account_id,
-            sealed_code=sealing.seal(settings.outbox_key, code) if settings.outbox_key else None,
+            sealed_code=sealing.seal(settings.outbox_key, code, sealing.CODES)
+            if settings.outbox_key
+            else None,
         )
         if settings.dev_outbox:
             outbox.remember_dev_code(session, message, code, attempt.otp_expires_at)

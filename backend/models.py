@@ -283,7 +283,7 @@ class OutboxMessage(Base):
     provider_id = Column(String(200))  # Twilio message SID or the email's Message-ID
     sealed_code = Column(
         Text
-    )  # one-time code encrypted with OUTBOX_KEY until delivered (backend/delivery/sealing.py)
+    )  # one-time code encrypted with OUTBOX_KEY until delivered (contract/sealing.py)
     reference = Column(String(40))  # confirmation number of a receipt
 
 

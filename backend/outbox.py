@@ -5,7 +5,7 @@ delivery worker (backend/delivery, docs/delivery.md) sends the email and SMS one
 
 One-time codes are never written down: an `otp` row holds the message with the code masked
 (`CODE_MASK`), and the code exists only as a salted hash on its verification attempt and, until
-it is delivered, encrypted with OUTBOX_KEY in the row's `sealed_code` (backend/delivery/sealing.py). With DEV_OUTBOX=1 the code
+it is delivered, encrypted with OUTBOX_KEY in the row's `sealed_code` (contract/sealing.py). With DEV_OUTBOX=1 the code
 is also kept in this process's memory until it expires (`remember_dev_code`), so that the dev
 outbox (`GET /api/v1/dev/outbox`) can show it to a developer or a test; with DEV_OUTBOX=0 nothing
 keeps it. Code messages are purged from the table once their code has expired (`purge_expired_codes`).

@@ -2,7 +2,7 @@
 development, and the supervisor's page of failed messages. See docs/delivery.md.
 
 `setup_delivery(app)` (called by backend.server.create_app) runs the delivery worker with the backend
-and adds the console page; nothing heavy is imported here (backend.identity imports `sealing`).
+and adds the console page; nothing heavy is imported here.
 """
 
 from __future__ import annotations

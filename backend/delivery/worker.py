@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session
 
 from backend.config import Settings
 from backend.db import Database
-from backend.delivery import compose, sealing
+from backend.delivery import compose
 from backend.delivery.transports import DeliveryError, SmtpTransport, TwilioTransport
 from backend.models import OutboxMessage, utcnow
 from backend.outbox import CODE_MASK, purge_expired_codes
 from backend.policy import Policy
 from backend.polling import PollingLoop
+from contract import sealing
 
 log = logging.getLogger("backend.delivery")
 MAX_ATTEMPTS = 8
@@ -87,7 +88,7 @@ def claim(session: Session, settings: Settings, policy: Policy, channels: Tuple[
             continue
         text = row.body
         if row.kind == "otp":
-            code = sealing.unseal(settings.outbox_key, row.sealed_code)
+            code = sealing.unseal(settings.outbox_key, row.sealed_code, sealing.CODES)
             if code is None:
                 _end(row, "failed", "the code is not available (OUTBOX_KEY unset or changed)")
                 continue

@@ -1,6 +1,6 @@
 """outbox delivery (issue 11): each customer message gets a delivery state (status, attempts,
 lease/next attempt, sent time, last error, provider id), the sealed one-time code until delivery
-(backend/delivery/sealing.py) and the confirmation number a receipt is about. Messages written before
+(contract/sealing.py) and the confirmation number a receipt is about. Messages written before
 this revision were never sent and are marked `expired` (not sent late). Leased equipment gets its
 return authorisation number (`rma`), issued at filing.
 
