@@ -22,6 +22,7 @@ from actions.backend_client import (
     NotFound,
 )
 from actions.settings import company_today
+from contract.vocabulary.answers import ACCEPT, DECLINE, UNCLEAR, read_offer_answer
 from contract.vocabulary.dates import parse_date
 from contract.vocabulary.reasons import find_reason, normalize_reason
 
@@ -48,6 +49,7 @@ from .common import (
 from .details import ActionTakeDetails
 from .identify import IdentificationMixin
 from .listening import (
+    answers_since,
     earlier_user_texts,
     is_question,
     is_skip,
@@ -105,7 +107,7 @@ _CANCEL_CONTEXT = re.compile(
 
 
 _PICK_DATE = re.compile(
-    r"\b(a|specific|another|different|later|custom|particular|my own|certain|"
+    r"\b(a|specific|another|other|different|later|custom|particular|my own|certain|"
     r"the) date\b|\bdate (i|you|we) (choose|pick|say)\b|\b(choose|pick|set|"
     r"give you) (a|the|my own) date\b",
     re.I,
@@ -264,6 +266,21 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
 
 
 class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
+    # "actually no, I'll keep the service" stops the cancellation; at the offer it may mean the
+    # offer, and at the summary a no already files nothing
+    CHANGE_OF_MIND_STOPS = frozenset(
+        {
+            "account_identifier",
+            "verification_factor",
+            "service_id",
+            "service_confirmed",
+            "reason",
+            "backup_confirmed",
+            "end_when",
+            "end_date",
+        }
+    )
+
     def name(self) -> Text:
         return "validate_cancel_form"
 
@@ -327,6 +344,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             if wants_other(text) and len(others) == 1:
                 named = others
             if len(named) == 1 and named[0].get("id") != current:
+                say(dispatcher, messages.service_switched(named[0]))
                 return {
                     "service_id": named[0]["id"],
                     "service_name": named[0].get("name"),
@@ -449,33 +467,54 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         declines and files the reason it gives."""
         if requested(tracker) != "offer_response":
             return {}
-        answer = yes_no(tracker)
         text = latest_text(tracker)
         reason = None if text.startswith("/") else find_reason(text)
         other = yes_to_other_question(tracker)
         if other and not reason:  # "yes all backed up": kept for its question; the offer is asked again
             return {"offer_response": None, other: True}
+        answer = self._offer_answer(tracker)
+        if answer == UNCLEAR and not reason:  # "yes go ahead": with the offer or the cancellation?
+            return {"offer_response": UNCLEAR}
         slots: Dict[Text, Any] = {}
         if reason and reason != tracker.get_slot("reason"):
             slots["reason"] = reason
-        if answer == "yes" and not reason:
+        if answer == ACCEPT and not reason:
             slots["offer_response"] = "accepted"
-        elif answer in ("no", "not_yet") or reason:
+        elif answer in (DECLINE, UNCLEAR) or reason:
             slots["offer_response"] = "declined"
         return slots if "offer_response" in slots else {}
+
+    @staticmethod
+    def _offer_answer(tracker: Tracker) -> Optional[str]:
+        """The answer to the offer (contract.vocabulary.answers.read_offer_answer), read
+        against how the question stands: asked again after another answer (the customer may
+        be saying "go ahead" to the cancellation), or the either/or question that follows an
+        unclear yes. A button counts by its intent."""
+        text = latest_text(tracker)
+        if text.startswith("/"):
+            return {"affirm": ACCEPT, "deny": DECLINE}.get(latest_intent(tracker) or "")
+        if wants_fast_track(tracker) or (is_question(tracker) and text.rstrip().endswith("?")):
+            return None
+        return read_offer_answer(
+            text,
+            asked_again=answers_since(tracker, "offer_id") >= 2,
+            clarifying=bool(tracker.get_slot("offer_unclear")),
+        )
 
     async def validate_offer_response(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         auth = auth_for(tracker)
         offer_id = tracker.get_slot("offer_id")
+        if value == UNCLEAR:  # the question becomes "the offer or the cancellation?" (domain.yml)
+            return {"offer_response": None, "offer_unclear": True}
         if value not in ("accepted", "declined"):  # not an answer to the offer (extract_offer_response)
             if tracker.slots_to_validate().get("backup_confirmed"):
                 say(dispatcher, messages.BACKUP_NOTED)
             return {"offer_response": None}
         accepted = value == "accepted"
         if auth is None or not offer_id:
-            return {"offer_response": value}
+            return {"offer_response": value, "offer_unclear": None}
         try:
             async with client() as backend:
                 await backend.offer_outcome(
@@ -496,9 +535,14 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
                     service=tracker.get_slot("service_name") or messages.YOUR_SERVICE,
                 ),
             )
-            return {"offer_response": "accepted", "flow_stopped": "offer_accepted", "service_queue": None}
+            return {
+                "offer_response": "accepted",
+                "offer_unclear": None,
+                "flow_stopped": "offer_accepted",
+                "service_queue": None,
+            }
         say(dispatcher, messages.OFFER_DECLINED)
-        return {"offer_response": "declined"}
+        return {"offer_response": "declined", "offer_unclear": None}
 
     # -- readiness ------------------------------------------------------------------------
 
@@ -630,13 +674,36 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         answer = yes_no(tracker)
         if answer == "yes":
             return {"final_confirmation": True}
+        correction = self._end_correction(tracker)
+        if correction:  # "no sorry, I meant the 20th of next month": a new summary, nothing stops
+            return {"end_when": correction, "final_confirmation": None}
         if answer in ("no", "not_yet"):
             return {"final_confirmation": False}
         return {}
 
+    @staticmethod
+    def _end_correction(tracker: Tracker) -> Optional[str]:
+        """The text of an end choice that corrects the one in the summary ("no sorry, I meant
+        the 20th", "no, the other date", "make it immediately"), else None. A negated choice
+        ("no, not today") corrects nothing."""
+        text = latest_text(tracker)
+        if text.startswith("/") or re.search(r"\bnot\b|n['’]t\b", text, re.I):
+            return None
+        found = read_end_when(text, True)
+        if not found:
+            return None
+        when, end_date = found
+        current = tracker.get_slot("end_when") or "end_of_period"
+        same_date = end_date is not None and end_date.isoformat() == tracker.get_slot("end_date")
+        if (when == current and when != "date") or same_date:
+            return None
+        return text
+
     async def validate_final_confirmation(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:  # an end choice corrected at the summary: the summary is shown again
+            return {"final_confirmation": None}
         if value is True:
             return {"final_confirmation": True}
         return {"final_confirmation": False, "flow_stopped": "declined"}

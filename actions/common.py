@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import Auth, BackendClient
+from contract.vocabulary.answers import changes_mind
 from contract.vocabulary.numbers import format_money
 from contract.vocabulary.reasons import REASONS as VOCABULARY_REASONS
 
@@ -45,6 +46,7 @@ CANCEL_SLOTS = [
     "final_confirmation",
     "fast_track",
     "service_queue",
+    "offer_unclear",
 ]
 REQUEST_SLOTS = [
     "confirmation_number",
@@ -206,10 +208,16 @@ class StopWordsMixin:
     that the NLU took for something else and that a free-text slot would otherwise swallow.
     """
 
+    # Questions at which a change of mind ("actually no, I'll keep the service") stops the form.
+    CHANGE_OF_MIND_STOPS: frozenset = frozenset()
+
     async def run(self, dispatcher, tracker, domain):
         requested = tracker.get_slot("requested_slot")
         candidate = tracker.slots_to_validate().get(requested) if requested else None
-        if candidate is not None and is_stop(tracker.latest_message.get("text")):
+        text = tracker.latest_message.get("text")
+        if (candidate is not None and is_stop(text)) or (
+            requested in self.CHANGE_OF_MIND_STOPS and changes_mind(text)
+        ):
             say(dispatcher, messages.STOPPED, MENU_BUTTONS)
             return [
                 SlotSet(requested, None),

@@ -21,7 +21,7 @@ from .common import (
     say,
     step_key,
 )
-from .listening import answers_to_this_question, last_finished_request, wants_other
+from .listening import answers_to_this_question, last_finished_request, means_fast_track, wants_other
 
 LONG_MESSAGE = 250
 
@@ -97,6 +97,11 @@ class ActionFastTrack(Action):
         return "action_fast_track"
 
     async def run(self, dispatcher, tracker, domain):
+        if not tracker.get_slot("fast_track") and not means_fast_track(tracker):
+            # "can I cancel it?": a wish to cancel, not to skip the questions
+            if tracker.active_loop_name == "cancel_form":
+                dispatcher.utter_message(response="utter_already_cancelling")
+            return []
         events = [SlotSet("fast_track", True)]
         auth = auth_for(tracker)
         offer_id = tracker.get_slot("offer_id")

@@ -104,12 +104,10 @@ class IdentificationMixin:
         ):
             return {}
         text = tracker.latest_message.get("text") or ""
-        # A PIN is only taken when asked for: a message answering another question is kept
-        # (masked) in the tracker, and the masking covers ZIPs and codes but not 4 digits.
+        # Not asked for, only a named factor counts ("acct 12345678 PIN 1234"); the stored
+        # message is masked (bot/rasa_redaction.py masks ZIPs, codes and PIN-shaped numbers).
         factor = find_factor(text, asked=asked)
-        if factor and (asked or len(factor) != 4):
-            return {"verification_factor": factor}
-        return {}
+        return {"verification_factor": factor} if factor else {}
 
     async def validate_account_identifier(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -93,6 +93,19 @@ def wants_fast_track(tracker: Tracker) -> bool:
     return latest_intent(tracker) == "cancel_now" and bool(_JUST_CANCEL.search(latest_text(tracker)))
 
 
+def means_fast_track(tracker: Tracker) -> bool:
+    """Whether a ``cancel_now`` message asks to skip the questions: the button, "just cancel
+    it", or a demand. A question about cancelling ("can I cancel it?") is a wish to cancel,
+    not a wish to skip the optional questions."""
+    text = latest_text(tracker).strip()
+    if text.startswith("/") or _JUST_CANCEL.search(text):
+        return True
+    return not (text.endswith("?") or _ASKS.match(text))
+
+
+_ASKS = re.compile(r"(can|could|may|how (do|can|would)|is it possible|would it be possible)\b", re.I)
+
+
 def yes_no(tracker: Tracker) -> Optional[str]:
     """yes / no / not_yet read from the latest message; a button payload counts by intent.
     "just cancel it" is none of them: the fast-path rule answers it."""
@@ -161,6 +174,10 @@ _ORDINALS = {
 }
 
 
+# an ordinal that is part of a date ("the last day of next month", "the 1st of May") is no choice
+_ORDINAL_END = r"\b(?!\s+(of|day|days|week|weeks|month|months|year|years|time|date|\w+day)\b)"
+
+
 def _words(text: str) -> List[str]:
     return re.findall(r"[a-z0-9-]+", text.lower())
 
@@ -209,7 +226,8 @@ def _match_in(services: Sequence[S], text: str) -> List[S]:
     if number and 1 <= int(number.group(1)) <= len(services):
         return [services[int(number.group(1)) - 1]]
     for word, index in _ORDINALS.items():
-        if re.search(rf"\bthe {word}( one)?\b|^{word}( one)?$", low):
+        # "the second one", "the last", "2nd please"; not "the last day of next month"
+        if re.search(rf"(\bthe |^){word}( one| service| option)?{_ORDINAL_END}", low):
             if index == -1 or index <= len(services):
                 return [services[index - 1 if index > 0 else -1]]
     scores = [(_name_score(s, words), s) for s in services]
@@ -257,6 +275,20 @@ def answers_to_this_question(tracker: Tracker) -> int:
         elif event.get("event") == "session_started":
             break
     return max(count, 1)
+
+
+def answers_since(tracker: Tracker, slot: str) -> int:
+    """How many of the customer's messages (this one included) came after ``slot`` was last set
+    (e.g. ``offer_id``: the answers given since the offer was made)."""
+    count = 0
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            count += 1
+        elif event.get("event") == "slot" and event.get("name") == slot:
+            return count
+        elif event.get("event") == "session_started":
+            break
+    return count
 
 
 def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:

@@ -217,6 +217,13 @@ def confirm_service(service: Mapping[str, Any]) -> str:
     return text + "\n" + warning if warning else text
 
 
+def service_switched(service: Mapping[str, Any]) -> str:
+    """ "no, the other one" at the confirmation: which service it is now, with the bundle warning."""
+    text = f"Okay, {service_label(service)} then."
+    warning = bundle_warning(service)
+    return text + "\n" + warning if warning else text
+
+
 ASK_SERVICE = "Which service would you like to cancel?"
 ASK_SERVICE_ID = "Which service would you like to cancel? Please type its ID (it starts with SVC-)."
 ALL_ONE_AT_A_TIME = (

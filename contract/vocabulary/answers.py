@@ -44,10 +44,14 @@ _SUBJECTS = {
         r"|\bmonths? free\b|\bcoupon\b"
     ),
     "backup_confirmed": re.compile(
-        r"\bback(ed)?[ -]?up\b|\bbackups?\b|\bsaved\b|\bcopied\b|\bdownloaded\b"
-        r"|\b(my|our|the) (data|files|stuff|emails)\b"
+        r"\bback(ed|ing)?[ -]?up\b|\bback(ed|ing)? (\w+ ){1,3}up\b|\bbackups?\b|\bsaved\b|\bcopied\b"
+        r"|\bdownloaded\b|\b(my|our|the|all) (data|files|stuff|emails)\b"
     ),
 }
+
+# Emoji that answer a yes/no question on their own (a thumbs-up is a yes in a chat).
+_YES_EMOJI = re.compile("[\U0001f44d\U0001f44c\u2705\u2714\U0001f197]")
+_NO_EMOJI = re.compile("[\U0001f44e\u274c\u2716\U0001f645]")
 
 
 def _normal(text: str) -> str:
@@ -82,6 +86,10 @@ def _read(text: Optional[str]) -> Optional[str]:
     s = _normal(text)
     if not s:
         return None
+    if not re.search(r"\w", s):  # only emoji or punctuation: a thumbs-up or -down answers
+        if _NO_EMOJI.search(s):
+            return NO
+        return YES if _YES_EMOJI.search(s) else None
     if _NOT_YET.search(s):
         return NOT_YET
     # "no problem", "no worries" say yes; once they are read as "ok", any other no wins
@@ -91,3 +99,73 @@ def _read(text: Optional[str]) -> Optional[str]:
     if _YES.search(s):
         return YES
     return None
+
+
+# --------------------------------------------------------------------------- the offer question
+
+ACCEPT, DECLINE, UNCLEAR = "accepted", "declined", "unclear"
+
+# A yes that speaks of cancelling says yes to the cancellation, not to the offer ("yes cancel
+# it", "yes please proceed with the cancellation"); "instead of cancelling" does not count.
+_CANCELLING = re.compile(
+    r"\bcancel\w*|\bterminat\w*|\bclose (it|the account|my account|the service)\b"
+    r"|\bend (it|the service)\b|\bshut (it )?down\b"
+)
+_NOT_CANCELLING = re.compile(r"\b(instead of|rather than|not|than) cancel\w*")
+# A yes that only says "go on" could mean either: take the offer, or go on with cancelling.
+_GO_ON = re.compile(
+    r"\b(go ahead|go on|proceed\w*|continue|carry on|move on|keep going|let'?s go|let'?s do it"
+    r"|do it|get on with it)\b"
+)
+_TAKE = re.compile(r"\b(take|accept|want|stay|have|keep) (it|that|this|the offer|the deal)\b|\bi'?ll stay\b")
+
+
+def read_offer_answer(
+    text: Optional[str], asked_again: bool = False, clarifying: bool = False
+) -> Optional[str]:
+    """The answer to "Would you like that instead of cancelling?": ACCEPT, DECLINE, UNCLEAR or
+    None (not an answer).
+
+    A yes that speaks of cancelling declines the offer (it says yes to the cancellation). When
+    the question was asked again after the customer answered something else ("yes all backed
+    up" at the offer, a fee question), a yes that only says "go ahead" / "proceed" may mean the
+    cancellation the customer was busy with: UNCLEAR, the assistant asks which. ``clarifying``:
+    that either/or question is open, so a plain yes is still UNCLEAR and "the cancellation" /
+    "the offer" answer it."""
+    if not text:
+        return None
+    s = _normal(text)
+    answer = read_yes_no(text, "offer_response")
+    names_offer = bool(_SUBJECTS["offer_response"].search(s))
+    cancelling = bool(_CANCELLING.search(_NOT_CANCELLING.sub(" ", s)))
+    if answer in (NO, NOT_YET):
+        return DECLINE
+    if answer == YES:
+        if names_offer or _TAKE.search(s):
+            return ACCEPT
+        if cancelling:
+            return DECLINE
+        if clarifying or (asked_again and _GO_ON.search(s)):
+            return UNCLEAR
+        return ACCEPT
+    if clarifying and (names_offer or _TAKE.search(s)):
+        return ACCEPT
+    if clarifying and cancelling:
+        return DECLINE
+    return None
+
+
+# --------------------------------------------------------------------------- a change of mind
+
+_CHANGE_OF_MIND = re.compile(
+    r"\bchanged? my mind\b|\b(i'?ll|i will|i'?d rather|i want to|i'?d like to|let'?s|gonna|going to)"
+    r" (just )?keep (it|the service|my (service|account|plan|\w+ (hosting|internet|voice|backup|phones?)))\b"
+    r"|\bdon'?t (want to )?cancel (it|anything|after all)\b|\bdo not cancel\b|\bnot cancel\w* after all\b"
+    r"|\bkeep it after all\b"
+)
+
+
+def changes_mind(text: Optional[str]) -> bool:
+    """The customer no longer wants to cancel ("actually no, I'll keep the service for now",
+    "I changed my mind")."""
+    return bool(text) and bool(_CHANGE_OF_MIND.search(_normal(str(text))))

@@ -114,7 +114,11 @@ def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
     for word, length in ((_ZIP_WORDS, 5), (_PIN_WORDS, 4), (_CODE_WORDS, 6)):
         found = word.search(text)
         if found:
-            after = re.search(rf"(?<!\d)(\d{{{length}}})(?!\d)", text[found.end() :])
+            # the number right after the word ("pin 1234", "zip: 02139", "PIN is 1234"), standing
+            # alone (not part of an ID like SVC-6001 or an amount)
+            after = re.search(
+                rf"(?<![\w$-])(\d{{{length}}})(?![\w-]|[.,]\d)", text[found.end() : found.end() + 16]
+            )
             if after:
                 named.append(after.group(1))
     if named:

@@ -318,6 +318,7 @@ def _renderings():
     yield "pending_note", [messages.pending_note(PENDING, BUNDLED)]
     yield "service_list", [messages.service_list([BUNDLED, _service("SVC-6002", "Office Phones")], [PENDING])]
     yield "confirm_service", [messages.confirm_service(BUNDLED), messages.confirm_service(_service())]
+    yield "service_switched", [messages.service_switched(BUNDLED), messages.service_switched(_service())]
     yield "service_label", [messages.service_label(BUNDLED)]
     yield "bundle_warning", [messages.bundle_warning(BUNDLED)]
     yield "quoted", [messages.quoted(q, None) for q in quotes]
