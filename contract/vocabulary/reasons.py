@@ -14,7 +14,12 @@ _PATTERNS = [
         r"\bswitch\w*|\bchang\w* (provider|compan|carrier)|another (provider|company|carrier)"
         r"|other (provider|company|carrier)|new (provider|company|carrier)|competitor"
         r"|signed (up )?with|going with|better deal|\bcomcast\b|\bverizon\b|\bat&t\b"
-        r"|\bspectrum\b|\bxfinity\b|\bt-mobile\b|\bcox\b",
+        r"|\bspectrum\b|\bxfinity\b|\bt-mobile\b|\bcox\b"
+        # the service itself moved elsewhere ("we moved the site to squarespace"), unlike the
+        # customer moving ("we moved to Denver")
+        r"|\bmov(e|ed|ing) (the |our |my |all )?(site|website|web site|hosting|domain|email|emails"
+        r"|number|numbers|lines?|server|servers|data|files|backups?|everything|it|them) (over )?to\b"
+        r"|\bport(ed|ing)? (the |our |my )?(number|numbers|lines?)\b",
     ),
     (
         "moving",
