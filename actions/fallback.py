@@ -21,7 +21,13 @@ from .common import (
     say,
     step_key,
 )
-from .listening import answers_to_this_question, last_finished_request, wants_other
+from .listening import (
+    answers_to_this_question,
+    is_next_request,
+    last_finished_request,
+    latest_text,
+    wants_other,
+)
 
 LONG_MESSAGE = 250
 
@@ -97,6 +103,8 @@ class ActionFastTrack(Action):
         return "action_fast_track"
 
     async def run(self, dispatcher, tracker, domain):
+        if is_next_request(latest_text(tracker)):  # "ok now cancel the backup too": the usual way
+            return []
         events = [SlotSet("fast_track", True)]
         auth = auth_for(tracker)
         offer_id = tracker.get_slot("offer_id")
