@@ -62,7 +62,9 @@ def expected_date(expr: str, today: date) -> date:
     m = re.fullmatch(r"day(\d+)_next", expr)  # "on the 20th": the next 20th, today or later
     if m:
         day = int(m.group(1))
-        this_month = today.replace(day=day) if day <= calendar.monthrange(today.year, today.month)[1] else None
+        this_month = (
+            today.replace(day=day) if day <= calendar.monthrange(today.year, today.month)[1] else None
+        )
         return this_month if this_month and this_month >= today else next_month.replace(day=day)
     m = re.fullmatch(r"next_(mon|tue|wed|thu|fri|sat|sun)", expr)
     if m:
@@ -141,7 +143,15 @@ def secrets_in_tracker(stack: Any, sender: str, n: int) -> List[str]:
     """The customer's identifiers or ZIP found in the stored conversation (must be none)."""
     stored = searchable(stack.tracker(sender))
     who = identity(n)
-    written = ("email", "account", "phone_plain", "phone_dashes", "phone_dots", "phone_spaces", "account_spaced")
+    written = (
+        "email",
+        "account",
+        "phone_plain",
+        "phone_dashes",
+        "phone_dots",
+        "phone_spaces",
+        "account_spaced",
+    )
     found = [name for name in written if who[name].lower() in stored.lower()]
     if re.search(rf"(?<!\d){who['zip']}(?!\d)", stored):
         found.append("zip")
