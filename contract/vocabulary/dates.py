@@ -126,6 +126,12 @@ def _rules(low: str, today: date) -> Optional[date]:
     if re.search(r"\b(tomorrow|tmrw|tmr)\b", low):
         return today + timedelta(days=1)
     m = re.search(
+        r"\b(?:the\s+)?(?:end|last day|final day)\s+of\s+(?:the\s+)?(this|next|current|following)?\s*year\b",
+        low,
+    )
+    if m:
+        return date(today.year + (1 if m.group(1) in ("next", "following") else 0), 12, 31)
+    m = re.search(
         r"\b(?:the\s+)?(?:end|last day|final day)\s+of\s+(?:the\s+)?"
         r"(this|next|current|following)?\s*month\b",
         low,

@@ -35,7 +35,7 @@ _PATTERNS = [
         "not_using",
         r"(don'?t|do not|doesn'?t|never|no longer|not|hardly|rarely|barely) (really )?"
         r"(use|using|need|needed)|not us(ing|ed)|unused|no use for|don'?t need"
-        r"|no longer need|nobody (uses|visits)",
+        r"|no longer need|nobody (uses|visits)|won'?t (really )?(use|need)|will not (use|need)|no need for",
     ),
     (
         "service_quality",

@@ -46,6 +46,7 @@ def test_yes_no(text, expected):
         ("we moved the site to squarespace", "switching"),
         ("they can port the number this week", "switching"),
         ("we moved to Denver last month", "moving"),
+        ("we won't need the website after that", "not_using"),
     ],
 )
 def test_reasons(text, expected):

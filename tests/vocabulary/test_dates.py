@@ -39,6 +39,8 @@ TODAY = date(2026, 11, 22)
         ("two days before the end of next month", date(2026, 12, 29)),
         # in the past: read, so that the backend's answer ("today or later") can be said
         ("can you backdate it to yesterday?", date(2026, 11, 21)),
+        ("the last day of the year", date(2026, 12, 31)),
+        ("end of next year", date(2027, 12, 31)),
         # typos and shorthand
         ("end of nxt month", date(2026, 12, 31)),
         ("febuary 1st", date(2027, 2, 1)),
