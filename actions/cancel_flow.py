@@ -128,12 +128,29 @@ _PICK_DATE = re.compile(
 )
 
 
+# A sentence that says when the service should end ("I'd like the hosting to end on the 15th",
+# "please cancel it effective ..."), unlike one that only holds a date ("we are closing the
+# bakery at the end of the year").
+_ENDING = re.compile(
+    r"\b(cancel\w*|stop\w*|terminat\w*|discontinu\w*|effective|as of)\b"
+    r"|\b(to|it|will|should|can|must|please|would) end\b|\bend (it|this|my|our|the)\b|\bends? (on|by|in)\b",
+    re.I,
+)
+
+
 def read_end_when(text: str, asked: bool) -> Optional[tuple]:
     """(when, date or None) named in ``text``: a menu number, "immediately", "end of the billing
     period", or a date. Outside the question only explicit ones ("... at the end of next
-    month") count."""
+    month") count, and in a message of several sentences only those that say when to end."""
     low = " ".join(str(text or "").lower().split()).strip(" .!?")
     if not low or low.startswith("/"):
+        return None
+    sentences = [s for s in re.split(r"(?<=[.?!;])\s+", low) if s.strip()]
+    if not asked and len(sentences) > 1:
+        for sentence in sentences:
+            found = _ENDING.search(sentence) and read_end_when(sentence, False)
+            if found:
+                return found
         return None
     if asked and low in WHEN_CHOICES:
         return WHEN_CHOICES[low], None
@@ -291,6 +308,17 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
     return {}
 
 
+# Slots set together with a slot of the cancellation form but never asked for themselves.
+COMPANION_SLOTS = (
+    "service_name",
+    "service_queue",
+    "offer_id",
+    "offer_title",
+    "offer_description",
+    "flow_stopped",
+)
+
+
 class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
     def name(self) -> Text:
         return "validate_cancel_form"
@@ -316,6 +344,19 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             slots.append("end_date")
         slots.append("final_confirmation")
         return slots
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        """rasa_sdk keeps only the required slots set in a run: a slot that goes with one (the
+        service's name, the queue, the offer, why the flow stopped) is dropped when an extract_
+        method set it, even if a validate_ method returned it again (an offer then asked as
+        "None", a "both" that files one). Those slots are added back when they changed."""
+        before = dict(tracker.slots)
+        events = await super().run(dispatcher, tracker, domain)
+        named = {e.get("name") for e in events if e.get("event") == "slot"}
+        for slot in COMPANION_SLOTS:
+            if slot not in named and tracker.slots.get(slot) != before.get(slot):
+                events.append(SlotSet(slot, tracker.slots.get(slot)))
+        return events
 
     async def after_verified(self, dispatcher, tracker, auth) -> Dict[Text, Any]:
         return await _settle_service(dispatcher, tracker, auth)

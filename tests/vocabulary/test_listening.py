@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from actions import cancel_flow
+from actions.details import wants_cancel
 from actions.listening import is_next_request, left_out, match_services
 
 DUO = [{"id": "SVC-1", "name": "Home Internet"}, {"id": "SVC-2", "name": "Cloud Backup"}]
@@ -76,6 +77,19 @@ TODAY = date(2026, 12, 2)
         ("Can we get this sorted today? My phone is on the account", False, None),
         ("cancel it effective today", False, "immediate"),
         ("please cancel on the first of next month", False, "date"),
+        # of several sentences, the one that says when to end
+        (
+            "We are closing the bakery at the end of the year. I'd like the hosting to end on the "
+            "15th of next month. My zip is 12345.",
+            False,
+            "date",
+        ),
+        ("We are closing at the end of the year. Please cancel my hosting.", False, None),
+        (
+            "Could you please cancel my hosting? I'd prefer that it just stops at the end of the period.",
+            False,
+            "end_of_period",
+        ),
         # as the answer to the end question
         ("today", True, "immediate"),
         ("can you backdate it to yesterday?", True, "date"),  # the backend says why not
@@ -86,3 +100,23 @@ def test_end_choice(monkeypatch, text, asked, expected):
     monkeypatch.setattr(cancel_flow, "company_today", lambda: TODAY)
     found = cancel_flow.read_end_when(text, asked)
     assert (found[0] if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("I'd like the hosting to end on the 15th of next month", True),
+        ("we want the service stopped", True),
+        ("please cancel my plan", True),
+        ("I need help to stop the spam emails", False),
+        ("what do I need to stop paying", False),
+    ],
+)
+def test_asks_to_cancel(text, expected):
+    assert wants_cancel(text) is expected
+
+
+def test_the_date_of_the_sentence_that_says_when(monkeypatch):
+    monkeypatch.setattr(cancel_flow, "company_today", lambda: TODAY)
+    text = "We close at the end of the year. I'd like the hosting to end on the 15th of next month."
+    assert cancel_flow.read_end_when(text, False) == ("date", date(2027, 1, 15))
