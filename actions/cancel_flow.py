@@ -55,6 +55,7 @@ from .listening import (
     is_skip,
     latest_intent,
     latest_text,
+    left_out,
     match_services,
     refuse,
     requested,
@@ -106,6 +107,21 @@ _CANCEL_CONTEXT = re.compile(
 )
 
 
+# Outside the end question "immediately" / "today" count only when they say when the service
+# should end ("cancel it straight away", "effective today"), not when the customer wants the
+# request handled soon ("can we get this sorted today?").
+_IMMEDIATE_END = re.compile(
+    r"\b(cancel\w*|end|stop|terminat\w*|close|shut \w+ (down|off)|discontinue)\b[^.?!;]{0,40}?"
+    r"\b(immediate(ly)?|right (now|away)|straight away|asap|as soon as possible|at once|today)\b"
+    r"|\beffective (immediately|now|today)\b|\b(immediate|same-day) (cancellation|termination)\b",
+    re.I,
+)
+# "I don't need it to run until the end of the month": a date the customer does not want.
+_NOT_UNTIL = re.compile(
+    r"\b(don'?t|do not|doesn'?t|no need|not)\b[^.?!;,]{0,30}\b(until|till|til|wait)\b", re.I
+)
+
+
 _PICK_DATE = re.compile(
     r"\b(a|specific|another|other|different|later|custom|particular|my own|certain|"
     r"the) date\b|\bdate (i|you|we) (choose|pick|say)\b|\b(choose|pick|set|"
@@ -114,26 +130,46 @@ _PICK_DATE = re.compile(
 )
 
 
+# A sentence that says when the service should end ("I'd like the hosting to end on the 15th",
+# "please cancel it effective ..."), unlike one that only holds a date ("we are closing the
+# bakery at the end of the year").
+_ENDING = re.compile(
+    r"\b(cancel\w*|stop\w*|terminat\w*|discontinu\w*|effective|as of)\b"
+    r"|\b(to|it|will|should|can|must|please|would) end\b|\bend (it|this|my|our|the)\b|\bends? (on|by|in)\b",
+    re.I,
+)
+
+
 def read_end_when(text: str, asked: bool) -> Optional[tuple]:
     """(when, date or None) named in ``text``: a menu number, "immediately", "end of the billing
     period", or a date. Outside the question only explicit ones ("... at the end of next
-    month") count."""
+    month") count, and in a message of several sentences only those that say when to end."""
     low = " ".join(str(text or "").lower().split()).strip(" .!?")
     if not low or low.startswith("/"):
+        return None
+    sentences = [s for s in re.split(r"(?<=[.?!;])\s+", low) if s.strip()]
+    if not asked and len(sentences) > 1:
+        for sentence in sentences:
+            found = _ENDING.search(sentence) and read_end_when(sentence, False)
+            if found:
+                return found
         return None
     if asked and low in WHEN_CHOICES:
         return WHEN_CHOICES[low], None
     if asked and low in WHEN_WORDS:
         return WHEN_WORDS[low], None
+    immediate = bool(_IMMEDIATE.search(low) if asked else _IMMEDIATE_END.search(low))
+    if immediate and _NOT_UNTIL.search(low):
+        return "immediate", None
     if _END_OF_PERIOD.search(low):
         return "end_of_period", None
     today = company_today()
     when_date = parse_date(low, today, strict=not asked)
     if when_date is not None and (asked or _CANCEL_CONTEXT.search(low)):
         if when_date == today and re.search(r"\btoday\b", low) and not asked:
-            return "immediate", None
+            return ("immediate", None) if immediate else None
         return "date", when_date
-    if _IMMEDIATE.search(low) and (asked or _CANCEL_CONTEXT.search(low)):
+    if immediate:
         return "immediate", None
     if asked and _PICK_DATE.search(low):
         return "date", None
@@ -215,8 +251,7 @@ async def _take_all(
 ) -> Dict[Text, Any]:
     """ "both" / "all of them": one at a time, each with its own summary and confirmation."""
     first, rest = active[0], active[1:]
-    names = ", ".join(s.get("name", s["id"]) for s in active)
-    say(dispatcher, messages.ALL_ONE_AT_A_TIME.format(count=len(active), names=names))
+    say(dispatcher, messages.one_at_a_time([str(s.get("name") or s["id"]) for s in active]))
     return {
         "service_id": first["id"],
         "service_name": first.get("name"),
@@ -248,8 +283,18 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
         matches = match_services(services, text)
         if len(matches) == 1:
             return await _chosen(dispatcher, tracker, auth, matches[0], services)
-        if len(active) > 1 and wants_all(text) and re.search(r"\b(cancel|close|end)", text, re.I):
-            return await _take_all(dispatcher, tracker, auth, active)
+        asks = re.search(r"\b(cancel|close|end)", text, re.I)
+        several = [s for s in matches if not is_pending(s)]
+        if len(several) > 1 and asks:  # "cancel the office phones and the hosting"
+            return await _take_all(dispatcher, tracker, auth, several)
+        kept = left_out(services, text)
+        wanted = [s for s in active if s not in kept]
+        if len(active) > 1 and wants_all(text) and asks and wanted:
+            return await (
+                _take_all(dispatcher, tracker, auth, wanted)
+                if len(wanted) > 1
+                else _chosen(dispatcher, tracker, auth, wanted[0], services)
+            )
     if not active:
         if services:
             for service in services:
@@ -263,6 +308,17 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
                 say(dispatcher, messages.pending_note(service, active[0]))
         return await _chosen(dispatcher, tracker, auth, active[0], services)
     return {}
+
+
+# Slots set together with a slot of the cancellation form but never asked for themselves.
+COMPANION_SLOTS = (
+    "service_name",
+    "service_queue",
+    "offer_id",
+    "offer_title",
+    "offer_description",
+    "flow_stopped",
+)
 
 
 class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
@@ -305,6 +361,19 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             slots.append("end_date")
         slots.append("final_confirmation")
         return slots
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
+        """rasa_sdk keeps only the required slots set in a run: a slot that goes with one (the
+        service's name, the queue, the offer, why the flow stopped) is dropped when an extract_
+        method set it, even if a validate_ method returned it again (an offer then asked as
+        "None", a "both" that files one). Those slots are added back when they changed."""
+        before = dict(tracker.slots)
+        events = await super().run(dispatcher, tracker, domain)
+        named = {e.get("name") for e in events if e.get("event") == "slot"}
+        for slot in COMPANION_SLOTS:
+            if slot not in named and tracker.slots.get(slot) != before.get(slot):
+                events.append(SlotSet(slot, tracker.slots.get(slot)))
+        return events
 
     async def after_verified(self, dispatcher, tracker, auth) -> Dict[Text, Any]:
         return await _settle_service(dispatcher, tracker, auth)
@@ -377,12 +446,26 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             say(dispatcher, UNAVAILABLE_TEXT)
             return {"service_id": None, "flow_stopped": "unavailable"}
         text = str(value or "")
+        said = latest_text(tracker)
+        if (
+            not find_service(services, text)
+            and said
+            and not said.startswith("/")
+            and (match_services(services, said) or wants_all(said))
+        ):
+            # the whole answer, not only the classifier's entity: "not the internet, the other
+            # one", "the internet and the phones, keep the website"
+            text = said
         active = [s for s in services if not is_pending(s)]
-        if wants_all(text) and len(active) > 1 and not find_service(services, text):
-            return await _take_all(dispatcher, tracker, auth, active)
+        wanted = [s for s in active if s not in left_out(services, text)]  # "all but the website"
+        if wants_all(text) and len(wanted) > 1 and not find_service(services, text):
+            return await _take_all(dispatcher, tracker, auth, wanted)
         chosen = find_service(services, text)
         if chosen is None:
             named = match_services(services, text)
+            several = [s for s in named if not is_pending(s)]
+            if len(several) > 1:  # "the internet and the phones"
+                return await _take_all(dispatcher, tracker, auth, several)
             chosen = named[0] if len(named) == 1 else None
         if chosen is None:
             refuse(dispatcher, tracker, messages.SERVICE_NOT_MATCHED)
@@ -436,15 +519,21 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         entity = next(tracker.get_latest_entity_values("reason"), None)
-        if value == "skipped":
-            reason = None
-        else:
-            reason = (
-                normalize_reason(entity)
-                or normalize_reason(str(value or ""))
-                or find_reason(latest_text(tracker))
-                or "other"
-            )
+        text = latest_text(tracker)
+        # a category (a button, or read by extract_reason) as it is; else the whole message read
+        # by the shared rules ("we moved the site to squarespace": switching), before the
+        # classifier's entity ("moved": moving)
+        named = (
+            (value if value in REASONS else None)
+            or (None if text.startswith("/") else find_reason(text))
+            or normalize_reason(entity)
+            or normalize_reason(str(value or ""))
+        )
+        if value != "skipped" and requested(tracker) != "reason" and not named:
+            # not asked, and nothing in the message names a reason: the classifier's entity was
+            # a guess (e.g. part of a phone number); the question is asked when its turn comes
+            return {"reason": None}
+        reason = None if value == "skipped" else (named or "other")
         slots: Dict[Text, Any] = {"reason": reason or "skipped"}
         auth = auth_for(tracker)
         service_id = tracker.get_slot("service_id")
@@ -594,7 +683,16 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         text = str(value or "").strip()
-        found = (text.lower() in WHEN_WORDS and (WHEN_WORDS[text.lower()], None)) or read_end_when(text, True)
+        # read as it was extracted: an answer to the question (or a correction of the end at the
+        # summary, read as an answer by _end_correction), or said with the request
+        asked = (
+            requested(tracker) in ("end_when", "final_confirmation")
+            or text.lower() in WHEN_WORDS
+            or text.startswith("/")
+        )
+        found = (text.lower() in WHEN_WORDS and (WHEN_WORDS[text.lower()], None)) or read_end_when(
+            text, asked
+        )
         if not found:
             entity_date = next(tracker.get_latest_entity_values("date"), None)
             parsed = parse_date(entity_date, company_today()) if entity_date else None

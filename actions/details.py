@@ -28,7 +28,10 @@ from .listening import latest_intent, latest_text
 
 _WANTS_CANCEL = re.compile(
     r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
-    r"discontinue|shut (it|my \w+) (down|off)|end my (service|account))\b",
+    r"discontinue|shut (it|my \w+) (down|off)|end my (service|account))\b"
+    # "I'd like the hosting to end on the 15th", "we want the service stopped"
+    r"|\b(want|like|need)\s+(it|(the|my|our|this)\s+[\w -]{1,30}?)\s+(to (end|stop)|ended|stopped"
+    r"|terminated)\b",
     re.I,
 )
 

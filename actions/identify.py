@@ -20,7 +20,12 @@ from actions.backend_client import (
     Locked,
     VerificationFailed,
 )
-from contract.vocabulary.identifiers import classify_identifier, find_factor, find_identifier
+from contract.vocabulary.identifiers import (
+    classify_identifier,
+    corrected_identifier,
+    find_factor,
+    find_identifier,
+)
 
 from . import messages
 from .common import (
@@ -119,7 +124,8 @@ class IdentificationMixin:
             for e in tracker.latest_message.get("entities", []) or []
             if e.get("entity") in ("account_number", "email", "phone")
         ]
-        identifier = parse_identifier(value, entities)
+        corrected = corrected_identifier(str(tracker.latest_message.get("text") or ""))
+        identifier = corrected[1] if corrected else parse_identifier(value, entities)
         if identifier is None:
             refuse(dispatcher, tracker, NOT_RIGHT_IDENTIFIER)
             return {"account_identifier": None}

@@ -81,11 +81,40 @@ def earlier_user_texts(tracker: Tracker) -> Iterator[str]:
                 yield text
 
 
+def offered_payloads(tracker: Tracker) -> List[str]:
+    """The payloads of the buttons the assistant offered just before the latest message (its
+    previous turn): a typed answer may mean one of them ("whats the status on that" after
+    "Would you like to check its status or revoke it?" with a button each)."""
+    payloads: List[str] = []
+    seen_latest = False
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            if seen_latest:
+                break
+            seen_latest = True
+        elif event.get("event") == "bot" and seen_latest:
+            buttons = (event.get("data") or {}).get("buttons") or []
+            payloads += [str(b.get("payload") or "") for b in buttons]
+    return payloads
+
+
 _JUST_CANCEL = re.compile(
     r"\bjust (cancel|end|close)|\bcancel (it )?(now|already|right now)\b"
     r"|\bskip (the|all|ahead|everything)",
     re.I,
 )
+
+
+# "ok now cancel the backup too": "now" as in "next", not as in "right now"
+_NEXT_ONE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|and|so|alright|right|great|thanks|cool)\W+)?now\b|\b(too|also|as well)\W*$",
+    re.I,
+)
+
+
+def is_next_request(text: str) -> bool:
+    """The message asks for one more cancellation, not for the fast path."""
+    return bool(_NEXT_ONE.search(text.strip())) and not _JUST_CANCEL.search(text)
 
 
 def wants_fast_track(tracker: Tracker) -> bool:
@@ -96,11 +125,12 @@ def wants_fast_track(tracker: Tracker) -> bool:
 def means_fast_track(tracker: Tracker) -> bool:
     """Whether a ``cancel_now`` message asks to skip the questions: the button, "just cancel
     it", or a demand. A question about cancelling ("can I cancel it?") is a wish to cancel,
-    not a wish to skip the optional questions."""
+    not a wish to skip the optional questions; "ok now cancel the backup too" asks for one more
+    cancellation, the usual way."""
     text = latest_text(tracker).strip()
     if text.startswith("/") or _JUST_CANCEL.search(text):
         return True
-    return not (text.endswith("?") or _ASKS.match(text))
+    return not (text.endswith("?") or _ASKS.match(text) or is_next_request(text))
 
 
 _ASKS = re.compile(r"(can|could|may|how (do|can|would)|is it possible|would it be possible)\b", re.I)
@@ -199,19 +229,69 @@ S = TypeVar("S", bound=Mapping[str, Any])  # a service as the backend answers it
 _CANCEL_WORD = re.compile(r"\b(cancel\w*|close|terminat\w*|end|stop|drop|get rid)\b", re.I)
 
 
+# "not the internet", "keep the website", "except the phones": a service the customer leaves out
+_LEAVE_OUT = re.compile(
+    r"\b(?:not|except(?: for)?|apart from|other than|but not|keep(?:ing)?|leave|leaving)\s+"
+    r"((?:(?:the|my|our)\s+)?[a-z0-9-]+(?:\s+[a-z0-9-]+){0,2})",
+    re.I,
+)
+
+
+def left_out(services: Sequence[S], text: str) -> List[S]:
+    """The services ``text`` says not to cancel ("not the internet, the other one", "the phones,
+    keep the website"): a leave-out word directly followed by a service's name."""
+    out: List[S] = []
+    for m in _LEAVE_OUT.finditer(text):
+        words = _words(m.group(1))
+        # the name must follow at once: "not using the internet" leaves nothing out
+        named = [
+            s
+            for s in services
+            if _name_score(s, words[:1] if words[0] not in ("the", "my", "our") else words[1:2])
+        ]
+        if len(named) == 1 and named[0] not in out:
+            out.append(named[0])
+    return out
+
+
+def _without_left_out(text: str) -> str:
+    return _LEAVE_OUT.sub(" ", text)
+
+
 def match_services(services: Sequence[S], text: str) -> List[S]:
     """The services ``text`` names: by ID, by list number or ordinal, by name words (with a few
-    synonyms and typos). Empty when nothing, or nothing unambiguous, is named. In a longer
-    message the sentences that ask to cancel are read first ("... keep the website hosting.
-    Could you start with cancelling the Office Internet?")."""
+    synonyms and typos); several when it names several ("the internet and the phones"), never
+    one it leaves out ("not the internet, the other one": the other one). Empty when nothing,
+    or nothing unambiguous, is named."""
+    excluded = left_out(services, text)
+    if not excluded:
+        return _match_services(services, text)
+    rest = [s for s in services if s not in excluded]
+    found = [s for s in _match_services(services, _without_left_out(text)) if s not in excluded]
+    if found:
+        return found
+    return rest if len(rest) == 1 else []
+
+
+def _match_services(services: Sequence[S], text: str) -> List[S]:
+    """`match_services` without leave-outs. In a longer message the sentences that ask to
+    cancel are read first ("... keep the website hosting. Could you start with cancelling the
+    Office Internet?")."""
     sentences = [s for s in re.split(r"(?<=[.?!;])\s+|,\s+but\s+", text) if s.strip()]
     if len(sentences) > 1:
         for sentence in sentences:
             if _CANCEL_WORD.search(sentence):
-                found = _match_in(services, sentence)
+                found = _several(services, sentence) or _match_in(services, sentence)
                 if found:
                     return found
+    if len(text) <= SHORT_ANSWER:
+        several = _several(services, text)
+        if several:
+            return several
     return _match_in(services, text)
+
+
+SHORT_ANSWER = 120  # an answer, not a story: every service it names is meant
 
 
 def _match_in(services: Sequence[S], text: str) -> List[S]:
@@ -236,6 +316,22 @@ def _match_in(services: Sequence[S], text: str) -> List[S]:
         return []
     top = [s for score, s in scores if score == best]
     return top if len(top) == 1 else []
+
+
+def _several(services: Sequence[S], text: str) -> List[S]:
+    """Two or more services named one by one ("the internet and the phones"), else empty."""
+    parts = [p for p in re.split(r",|;|&|\+|\band\b|\balso\b|\bplus\b", text, flags=re.I) if p.strip()]
+    if len(parts) < 2:
+        return []
+    named: List[S] = []
+    for part in parts:
+        words = _words(part)
+        scores = [(_name_score(s, words), s) for s in services]
+        best = max((score for score, _ in scores), default=0)
+        top = [s for score, s in scores if score == best]
+        if best >= 2 and len(top) == 1 and top[0] not in named:
+            named.append(top[0])
+    return named if len(named) >= 2 else []
 
 
 def wants_all(text: str) -> bool:

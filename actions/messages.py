@@ -227,10 +227,19 @@ def service_switched(service: Mapping[str, Any]) -> str:
 ASK_SERVICE = "Which service would you like to cancel?"
 ASK_SERVICE_ID = "Which service would you like to cancel? Please type its ID (it starts with SVC-)."
 ALL_ONE_AT_A_TIME = (
-    "Okay, all {count}: {names}. I'll take them one at a time, with one "
+    "Okay, {which}: {names}. I'll take them one at a time, with one "
     "summary and one confirmation number each. The answers you give now count "
     "for all of them."
 )
+
+
+def one_at_a_time(names: Sequence[str]) -> str:
+    """Several services chosen at once: which ones, and how they will be handled."""
+    which = "both" if len(names) == 2 else f"all {len(names)}"
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return ALL_ONE_AT_A_TIME.format(which=which, names=listed)
+
+
 NO_ACTIVE_SERVICE = "I don't see any active service on this account, so there is nothing to cancel."
 SERVICE_NOT_MATCHED = (
     "I couldn't match that to one of your services. Please "

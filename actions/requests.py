@@ -49,7 +49,14 @@ from .common import (
     step_key,
 )
 from .identify import IdentificationMixin
-from .listening import earlier_user_texts, is_question, latest_text, refuse, requested
+from .listening import (
+    earlier_user_texts,
+    is_question,
+    latest_text,
+    offered_payloads,
+    refuse,
+    requested,
+)
 
 
 def _normalise_confirmation(value: Any) -> Optional[str]:
@@ -83,6 +90,11 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
         number = number or find_confirmation(latest_text(tracker))
         if number is None and requested(tracker) != "confirmation_number":
             number = next(filter(None, map(find_confirmation, earlier_user_texts(tracker))), None)
+        if number is None and requested(tracker) != "confirmation_number":
+            # typed instead of pressing the button just offered for one request ("... already has
+            # a cancellation request (...). Would you like to check its status or revoke it?")
+            offered = {n for n in map(find_confirmation, offered_payloads(tracker)) if n}
+            number = offered.pop() if len(offered) == 1 else None
         return {"confirmation_number": number} if number else {}
 
     async def _lookup(

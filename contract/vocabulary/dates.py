@@ -11,6 +11,7 @@ goes to `dateparser` (see docs/nlu.md for the comparison with Recognizers-Text).
 from __future__ import annotations
 
 import calendar
+import difflib
 import re
 import zoneinfo
 from datetime import date, datetime, timedelta, timezone
@@ -95,15 +96,41 @@ def _next_day_of_month(day: int, today: date) -> Optional[date]:
     return None
 
 
+_SPAN = r"(a|an|one|two|three|four|\d{1,2})\s+(day|week)s?"
+
+
 def _rules(low: str, today: date) -> Optional[date]:
     m = re.search(r"\b(a|one|two|\d) weeks? from (today|now)\b", low)
     if m:
         n = {"a": 1, "one": 1, "two": 2}.get(m.group(1)) or int(m.group(1))
         return today + timedelta(weeks=n)
+    # a day or span counted from another date: "the day after christmas", "a week from friday",
+    # "two days before the end of the month" (the other date read by these same rules)
+    m = re.search(r"\b(?:the\s+)?day\s+(after|before)\s+(?!today\b)(.+)", low) or re.search(
+        r"\b" + _SPAN + r"\s+(from|after|before)\s+(?!today\b|now\b)(.+)", low
+    )
+    if m:
+        if len(m.groups()) == 2:
+            direction, rest, days = m.group(1), m.group(2), 1
+        else:
+            n = _NUMBER_WORDS.get(m.group(1)) or int(m.group(1))
+            direction, rest = m.group(3), m.group(4)
+            days = n * (7 if m.group(2) == "week" else 1)
+        base = parse_date(rest, today)
+        if base is not None:
+            return base + timedelta(days=-days if direction == "before" else days)
+    if re.search(r"\byesterday\b", low):  # in the past: said back as such by the backend
+        return today - timedelta(days=1)
     if re.fullmatch(r"(?:(?:as of|from|by|on|end)\s+)?today(?: please)?", low):
         return today
     if re.search(r"\b(tomorrow|tmrw|tmr)\b", low):
         return today + timedelta(days=1)
+    m = re.search(
+        r"\b(?:the\s+)?(?:end|last day|final day)\s+of\s+(?:the\s+)?(this|next|current|following)?\s*year\b",
+        low,
+    )
+    if m:
+        return date(today.year + (1 if m.group(1) in ("next", "following") else 0), 12, 31)
     m = re.search(
         r"\b(?:the\s+)?(?:end|last day|final day)\s+of\s+(?:the\s+)?"
         r"(this|next|current|following)?\s*month\b",
@@ -218,12 +245,64 @@ def parse_date(text: Optional[str], today: date, strict: bool = False) -> Option
     low = " ".join(str(text).lower().replace("’", "'").split()).strip(" .!?")
     if not low or re.fullmatch(r"\d{1,2}", low):
         return None
+    found = _read(low, today, strict)
+    if found is None:
+        corrected = _correct_typos(low)
+        if corrected != low:  # "end of nxt month", "febuary 1st"
+            found = _read(corrected, today, strict)
+    return found
+
+
+def _read(low: str, today: date, strict: bool) -> Optional[date]:
     ruled = _rules(low, today)
     if ruled is not None:
         return ruled
     if not _HAS_DATE_WORD.search(low) or (strict and not _EXPLICIT.search(low)):
         return None
     return _dateparser(low, today)
+
+
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+# The words a date is written with; a misspelt one is read as the closest of them
+# ("febuary", "decmber", "mnth", "tomorow", "wensday").
+_DATE_WORDS = _MONTHS + WEEKDAYS + ["next", "month", "week", "weeks", "months", "tomorrow", "christmas"]
+_SHORTHAND = {
+    "nxt": "next",
+    "mth": "month",
+    "mnth": "month",
+    "wk": "week",
+    "wks": "weeks",
+    "tmrw": "tomorrow",
+}
+
+
+def _correct_typos(low: str) -> str:
+    """``low`` with misspelt date words replaced by the word meant (only words of four letters
+    or more that are close to exactly one date word, so ordinary words stay as they are)."""
+
+    def fix(match: "re.Match[str]") -> str:
+        word = match.group(0)
+        if word in _SHORTHAND:
+            return _SHORTHAND[word]
+        if len(word) < 4 or word in _DATE_WORDS:
+            return word
+        close = difflib.get_close_matches(word, _DATE_WORDS, n=2, cutoff=0.85)
+        return close[0] if len(close) == 1 else word
+
+    return re.sub(r"[a-z]+", fix, low)
 
 
 def _dateparser(low: str, today: date) -> Optional[date]:

@@ -69,13 +69,42 @@ def classify_identifier(identifier: str) -> Optional[Tuple[str, str]]:
     return None
 
 
+# "jo@old.example, no wait, it's jo@x.example": the identifier after such words replaces the one before
+_CORRECTION = re.compile(
+    r"\b(no wait|wait|sorry|actually|i mean|i meant|correction|instead|oops|wrong|scratch that|rather)\b",
+    re.I,
+)
+
+
+def corrected_identifier(text: str) -> Optional[Tuple[str, str]]:
+    """The last of several different identifiers when a correction comes between them."""
+    found: list = [(m.start(), "email", normalize_email(m.group(0))) for m in EMAIL.finditer(text)]
+    for match in PhoneNumberMatcher(text, DEFAULT_REGION, leniency=phonenumbers.Leniency.POSSIBLE):
+        digits = normalize_phone(match.raw_string)
+        if digits:
+            found.append((match.start, "phone", digits))
+    for m in list(_ACCOUNT.finditer(text)) + list(_ACCOUNT_SPACED.finditer(text)):
+        found.append((m.start(), "account_number", re.sub(r"\D", "", m.group(0))))
+    found.sort()
+    if len({value for _, _, value in found}) < 2:
+        return None
+    first, last = found[0], found[-1]
+    if _CORRECTION.search(text[first[0] : last[0]]):
+        return last[1], last[2]
+    return None
+
+
 def find_identifier(text: Optional[str]) -> Optional[Tuple[str, str]]:
     """The identifier written somewhere in a sentence ("sorry, it's jo@x.example"), or None.
 
-    Order: email, phone (with separators or a country code), account number (8 digits).
+    Order: email, phone (with separators or a country code), account number (8 digits); of
+    several, the one a correction names ("jo@old.example, no wait, it's jo@x.example").
     """
     if not text:
         return None
+    corrected = corrected_identifier(text)
+    if corrected:
+        return corrected
     email = EMAIL.search(text)
     if email:
         return "email", normalize_email(email.group(0))

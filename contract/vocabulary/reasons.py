@@ -14,7 +14,12 @@ _PATTERNS = [
         r"\bswitch\w*|\bchang\w* (provider|compan|carrier)|another (provider|company|carrier)"
         r"|other (provider|company|carrier)|new (provider|company|carrier)|competitor"
         r"|signed (up )?with|going with|better deal|\bcomcast\b|\bverizon\b|\bat&t\b"
-        r"|\bspectrum\b|\bxfinity\b|\bt-mobile\b|\bcox\b",
+        r"|\bspectrum\b|\bxfinity\b|\bt-mobile\b|\bcox\b"
+        # the service itself moved elsewhere ("we moved the site to squarespace"), unlike the
+        # customer moving ("we moved to Denver")
+        r"|\bmov(e|ed|ing) (the |our |my |all )?(site|website|web site|hosting|domain|email|emails"
+        r"|number|numbers|lines?|server|servers|data|files|backups?|everything|it|them) (over )?to\b"
+        r"|\bport(ed|ing)? (the |our |my )?(number|numbers|lines?)\b",
     ),
     (
         "moving",
@@ -30,7 +35,7 @@ _PATTERNS = [
         "not_using",
         r"(don'?t|do not|doesn'?t|never|no longer|not|hardly|rarely|barely) (really )?"
         r"(use|using|need|needed)|not us(ing|ed)|unused|no use for|don'?t need"
-        r"|no longer need|nobody (uses|visits)",
+        r"|no longer need|nobody (uses|visits)|won'?t (really )?(use|need)|will not (use|need)|no need for",
     ),
     (
         "service_quality",

@@ -104,6 +104,34 @@ async def test_service_list_and_choice(live_backend):
     assert out["service_id"] is None and "couldn't match" in texts(msgs)
 
 
+async def test_services_named_in_the_whole_answer_not_the_entity(live_backend):
+    # the classifier's entity holds one word of the answer; the answer names two and keeps one
+    sender, slots = await _kim(requested_slot="service_id")
+    text = "the internet and the phones, keep the website"
+    msgs, _, out = await validate(
+        ValidateCancelForm(), _turn(sender, slots, {"service_id": "internet"}, text)
+    )
+    assert out["service_id"] == "SVC-6001" and out["service_queue"] == "SVC-6002"
+    assert "Okay, both: Office Internet and Office Phones." in texts(msgs)
+    _, _, out = await validate(
+        ValidateCancelForm(), _turn(sender, slots, {"service_id": "internet"}, "not the internet, the phones")
+    )
+    assert out["service_id"] == "SVC-6002"
+
+
+async def test_slots_settled_by_extraction_are_kept(live_backend):
+    # verified before the form opened (details in an earlier message), reason already known:
+    # the form's first run settles the services and the offer in its extract_ step; rasa_sdk
+    # keeps only required slots from there, the form adds the others back (no "offer: None")
+    sender, slots = await _kim(reason="price")
+    text = "please cancel the office internet and the office phones"
+    _, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, {"reason": "price"}, text))
+    assert out["service_id"] == "SVC-6001" and out["service_name"] == "Office Internet"
+    assert out["service_queue"] == "SVC-6002"
+    assert out["offer_id"] and out["offer_title"] == "25% off for 6 months"
+    assert out["requested_slot"] == "offer_response"
+
+
 async def test_bundle_warning_and_confirmation(live_backend):
     sender, slots = await _kim(
         service_id="SVC-6002", service_name="Office Phones", requested_slot="service_confirmed"

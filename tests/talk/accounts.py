@@ -44,6 +44,15 @@ def identity(n: int) -> Dict[str, str]:
         "email": f"{first.lower()}{n}@talk.example",
         "phone": f"+1 (512) {exchange:03d}-01{n % 100:02d}",
         "phone_plain": f"512{exchange:03d}01{n % 100:02d}",
+        # the same phone and account number as customers also write them
+        "phone_dashes": f"512-{exchange:03d}-01{n % 100:02d}",
+        "phone_dots": f"512.{exchange:03d}.01{n % 100:02d}",
+        "phone_spaces": f"512 {exchange:03d} 01{n % 100:02d}",
+        "phone_brackets": f"(512) {exchange:03d}-01{n % 100:02d}",
+        "phone_local": f"{exchange:03d}-01{n % 100:02d}",
+        "account_spaced": f"3{n:07d}"[:4] + " " + f"3{n:07d}"[4:],
+        "account_dashed": f"3{n:07d}"[:4] + "-" + f"3{n:07d}"[4:],
+        "email_upper": f"{first.lower()}{n}@talk.example".upper(),
         "zip": f"{(n * 7919) % 89999 + 10000:05d}",
         "pin": f"{(n * 37) % 8999 + 1000:04d}",
     }

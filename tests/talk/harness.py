@@ -47,6 +47,9 @@ TROUBLE = [
 
 def expected_date(expr: str, today: date) -> date:
     """The oracle for end dates named in the scripts (independent of the assistant's parser)."""
+    m = re.fullmatch(r"(.+)\+(\d+)", expr)  # a date N days after another ("a week from friday")
+    if m:
+        return expected_date(m.group(1), today) + timedelta(days=int(m.group(2)))
     next_month = today + relativedelta(months=1)
     last = lambda d: d.replace(day=calendar.monthrange(d.year, d.month)[1])  # noqa: E731
     if expr == "last_day_next_month":
@@ -56,6 +59,13 @@ def expected_date(expr: str, today: date) -> date:
     m = re.fullmatch(r"day(\d+)_next_month", expr)
     if m:
         return next_month.replace(day=int(m.group(1)))
+    m = re.fullmatch(r"day(\d+)_next", expr)  # "on the 20th": the next 20th, today or later
+    if m:
+        day = int(m.group(1))
+        this_month = (
+            today.replace(day=day) if day <= calendar.monthrange(today.year, today.month)[1] else None
+        )
+        return this_month if this_month and this_month >= today else next_month.replace(day=day)
     m = re.fullmatch(r"next_(mon|tue|wed|thu|fri|sat|sun)", expr)
     if m:
         target = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].index(m.group(1))
@@ -133,7 +143,16 @@ def secrets_in_tracker(stack: Any, sender: str, n: int) -> List[str]:
     """The customer's identifiers or ZIP found in the stored conversation (must be none)."""
     stored = searchable(stack.tracker(sender))
     who = identity(n)
-    found = [name for name in ("email", "account", "phone_plain") if who[name].lower() in stored.lower()]
+    written = (
+        "email",
+        "account",
+        "phone_plain",
+        "phone_dashes",
+        "phone_dots",
+        "phone_spaces",
+        "account_spaced",
+    )
+    found = [name for name in written if who[name].lower() in stored.lower()]
     if re.search(rf"(?<!\d){who['zip']}(?!\d)", stored):
         found.append("zip")
     return [f"secret in the stored tracker: {name}" for name in found]

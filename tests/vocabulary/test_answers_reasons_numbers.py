@@ -42,6 +42,11 @@ def test_yes_no(text, expected):
         ("the calls keep dropping", "service_quality"),
         ("switching to another provider", "switching"),
         ("we're closing the shop", None),
+        # the service moving elsewhere is a switch; the customer moving is a move
+        ("we moved the site to squarespace", "switching"),
+        ("they can port the number this week", "switching"),
+        ("we moved to Denver last month", "moving"),
+        ("we won't need the website after that", "not_using"),
     ],
 )
 def test_reasons(text, expected):

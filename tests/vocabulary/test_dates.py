@@ -32,13 +32,29 @@ TODAY = date(2026, 11, 22)
         ("christmas eve", date(2026, 12, 24)),
         ("dec. 31", date(2026, 12, 31)),
         ("I'd like it to end on December 19th", date(2026, 12, 19)),
+        # counted from another date (2026-11-27 is the Friday after TODAY)
+        ("a week from friday", date(2026, 12, 4)),
+        ("the day after christmas", date(2026, 12, 26)),
+        ("the day after tomorrow", date(2026, 11, 24)),
+        ("two days before the end of next month", date(2026, 12, 29)),
+        # in the past: read, so that the backend's answer ("today or later") can be said
+        ("can you backdate it to yesterday?", date(2026, 11, 21)),
+        ("the last day of the year", date(2026, 12, 31)),
+        ("end of next year", date(2027, 12, 31)),
+        # typos and shorthand
+        ("end of nxt month", date(2026, 12, 31)),
+        ("febuary 1st", date(2027, 2, 1)),
+        ("decmber 28", date(2026, 12, 28)),
+        ("the 15th of next mnth", date(2026, 12, 15)),
     ],
 )
 def test_dates(text, expected):
     assert parse_date(text, TODAY) == expected
 
 
-@pytest.mark.parametrize("text", ["", None, "1", "2", "3", "hello", "as soon as possible"])
+@pytest.mark.parametrize(
+    "text", ["", None, "1", "2", "3", "hello", "as soon as possible", "match", "the other one", "a week"]
+)
 def test_not_dates(text):
     assert parse_date(text, TODAY) is None
 

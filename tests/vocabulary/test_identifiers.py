@@ -39,6 +39,14 @@ def test_not_identifiers(text):
         ("my number is +1 (512) 555-0103 thanks", "5125550103"),
         ("Hi, account 12345678, zip 02139, please cancel", "12345678"),
         ("it's 512 555 0103", "5125550103"),
+        ("my cell is 512.555.0103", "5125550103"),
+        ("acct # 1234 5678", "12345678"),
+        ("JO@X.EXAMPLE.", "jo@x.example"),
+        # a correction between two identifiers: the later one is meant
+        ("my email is old@x.example, no wait sorry, it's jo@x.example", "jo@x.example"),
+        ("512-555-0199, oops I mean 512-555-0103", "5125550103"),
+        # no correction: the first, as before
+        ("jo@x.example, copy to team@x.example", "jo@x.example"),
     ],
 )
 def test_identifiers_in_sentences(text, expected):

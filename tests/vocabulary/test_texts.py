@@ -166,6 +166,7 @@ REFUSALS = [
 FIELDS = {
     "sent_to": ["e•••@example.com", messages.SOME_CONTACT],
     "count": [2, 3],
+    "which": ["both", "all 3"],
     "names": ["Office Internet, Office Phones"],
     "name": ["Office Phones", "SVC-6002"],
     "offer": ["20% off for 3 months"],
@@ -370,6 +371,13 @@ def _renderings():
     yield "off_duty", [messages.off_duty("Monday at 9:00 AM"), messages.off_duty(None)]
     yield "money", [messages.money("1850.4")]
     yield "count_of", [messages.count_of(1, "device"), messages.count_of(2, "device")]
+    yield (
+        "one_at_a_time",
+        [
+            messages.one_at_a_time(["Home Internet", "Cloud Backup"]),
+            messages.one_at_a_time(["Office Internet", "Office Phones", "Website Hosting"]),
+        ],
+    )
     yield "day", [messages.day(TODAY.isoformat()), messages.day(None)]
     yield "refusal", [messages.refusal(error, messages.REFUSED_WHY) for error in REFUSALS]
 
