@@ -95,6 +95,20 @@ def courtesy_answer(dispatcher: CollectingDispatcher, text: str) -> bool:
     return True
 
 
+def last_reply(tracker: Tracker) -> List[str]:
+    """The texts of the assistant's reply to the customer's previous message."""
+    texts: List[str] = []
+    users = 0
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif event.get("event") == "bot" and users == 1:
+            texts.append(str(event.get("text") or ""))
+    return texts
+
+
 def request_texts(tracker: Tracker) -> List[str]:
     """The customer's messages of the current request (the latest first), buttons left out."""
     latest = latest_text(tracker)

@@ -525,6 +525,9 @@ def status_text(c: Mapping[str, Any]) -> str:
     return text
 
 
+STATUS_UNCHANGED = "That's the request I just checked, and nothing has changed since: {status}"
+
+
 def revoke_question(number: str, c: Optional[Mapping[str, Any]]) -> str:
     """ "Revoke ...?" with the request's service and end date when known."""
     detail = f" for {service_label(c.get('service') or {})}, ending {day(c.get('end_date'))}" if c else ""

@@ -67,6 +67,7 @@ from .listening import (
     courtesy_answer,
     earlier_user_texts,
     is_question,
+    last_reply,
     latest_text,
     refuse,
     request_texts,
@@ -423,7 +424,10 @@ class ActionStatusFinish(_Finish):
         except (NotFound, InvalidConfirmationNumber):
             say(dispatcher, messages.REQUEST_NOT_FOUND.format(number=number))
             return []
-        say(dispatcher, messages.status_text(c))
+        text = messages.status_text(c)
+        if text in last_reply(tracker):  # asked again right after the answer: said so, not parroted
+            text = messages.STATUS_UNCHANGED.format(status=text)
+        say(dispatcher, text)
         return []
 
 

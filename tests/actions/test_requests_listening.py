@@ -219,3 +219,15 @@ async def test_the_accounts_open_request_when_no_number_is_said(live_backend):
     msgs, _, out = await validate(ValidateStatusForm(), tracker)
     assert "don't see an open cancellation request" in texts(msgs)
     assert out["flow_stopped"] == "not_found" and out["requested_slot"] is None
+
+
+async def test_the_same_status_asked_again_is_not_parroted(live_backend):
+    sender = new_sender()
+    slots, number = await _filed("erin", "SVC-1001", sender)
+    slots = {**slots, "confirmation_number": number}
+    msgs, _, _ = await run(ActionStatusFinish(), make_tracker(slots, sender=sender, text="status please"))
+    first = texts(msgs)
+    again = [_user("status please", "check_status"), _bot(first)]
+    tracker = make_tracker(slots, sender=sender, text=f"it's {number} from before", events=again)
+    msgs, _, _ = await run(ActionStatusFinish(), tracker)
+    assert texts(msgs) == f"That's the request I just checked, and nothing has changed since: {first}"
