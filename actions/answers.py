@@ -7,13 +7,15 @@ promises the exact figures once the account is identified. The form (if any) con
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Mapping, Sequence, Text
+from typing import Any, Dict, List, Mapping, Sequence, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend_client import BackendError, NotAuthorized
+from contract.vocabulary.requests import BALANCE, REFUND, REVOKE, STATUS, TRACKING, asked_requests
 
 from . import messages
 from .common import (
@@ -23,7 +25,17 @@ from .common import (
     forget_verification,
     say,
 )
-from .requests import balance_text
+from .listening import latest_text
+from .requests import balance_text, equipment_text
+
+# The request form that does what a message asks for in so many words.
+FORM_OF = {
+    BALANCE: "bill_form",
+    REFUND: "refund_form",
+    STATUS: "status_form",
+    REVOKE: "revoke_form",
+    TRACKING: "tracking_form",
+}
 
 
 async def _quotes(auth, tracker) -> Sequence[Mapping[str, Any]]:
@@ -50,13 +62,25 @@ class _Answer(Action, ABC):
         if auth is not None:
             try:
                 if await self.figures(dispatcher, tracker, auth):
-                    return []
+                    return self.then(tracker)
             except NotAuthorized:
                 say(dispatcher, EXPIRED_TEXT)
                 return forget_verification()
             except BackendError:
                 pass
         say(dispatcher, self.general)
+        return self.then(tracker)
+
+    @staticmethod
+    def then(tracker: Tracker) -> List[Dict[str, Any]]:
+        """Outside a request, the request the same message asks for as well ("what's my final
+        bill, and how do I return the modem?") starts after the answer. Not a cancellation:
+        these questions are asked before deciding ("is there a fee to cancel?")."""
+        if tracker.active_loop_name:
+            return []
+        for asked in asked_requests(latest_text(tracker)):
+            if asked in FORM_OF:
+                return [FollowupAction(FORM_OF[asked])]
         return []
 
 
@@ -108,15 +132,5 @@ class ActionAnswerEquipment(_Answer):
         return "action_answer_equipment"
 
     async def figures(self, dispatcher, tracker, auth) -> bool:
-        service_id = tracker.get_slot("service_id")
-        async with client() as backend:
-            eq = await backend.equipment(auth, service_id)
-        devices = eq.get("equipment") or []
-        if not devices:
-            say(
-                dispatcher,
-                messages.NO_EQUIPMENT_FOR_SERVICE if service_id else messages.NO_EQUIPMENT_ON_ACCOUNT,
-            )
-            return True
-        say(dispatcher, messages.equipment_answer(devices, eq.get("return_window_days", 30)))
+        say(dispatcher, await equipment_text(auth, tracker.get_slot("service_id")))
         return True

@@ -41,6 +41,7 @@ from .common import (
     forget_verification,
     forget_verification_dict,
     idempotency_key,
+    is_pending,
     reset,
     say,
     service_label,
@@ -50,6 +51,7 @@ from .details import ActionTakeDetails
 from .identify import IdentificationMixin
 from .listening import (
     answers_since,
+    courtesy_answer,
     earlier_user_texts,
     is_question,
     is_skip,
@@ -216,10 +218,6 @@ def pending_buttons(service: Mapping[str, Any]) -> List[tuple]:
         (messages.PENDING_REVOKE_TITLE, f"/revoke_cancellation{extra}"),
         (messages.SOMETHING_ELSE_TITLE, "/greet"),
     ]
-
-
-def is_pending(service: Mapping[str, Any]) -> bool:
-    return service.get("status") == "cancellation_pending"
 
 
 async def _chosen(
@@ -491,9 +489,11 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         """The reason in the answer to its question (any wording: what maps to no category is
         "other"), or one said earlier in the conversation."""
+        text = latest_text(tracker)
+        if requested(tracker) == "reason" and not text.startswith("/") and courtesy_answer(dispatcher, text):
+            return {"reason": None}  # "ok thank you" is not why (even where the classifier filled it)
         if tracker.get_slot("reason") or tracker.get_slot("fast_track"):
             return {}
-        text = latest_text(tracker)
         if requested(tracker) == "reason":
             if text.startswith("/") or wants_fast_track(tracker):
                 return {}
@@ -518,6 +518,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     async def validate_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:  # no answer (a thank-you): the question is asked again
+            return {"reason": None}
         entity = next(tracker.get_latest_entity_values("reason"), None)
         text = latest_text(tracker)
         # a category (a button, or read by extract_reason) as it is; else the whole message read

@@ -106,6 +106,11 @@ def forget_verification_dict() -> Dict[str, Any]:
     return {"verification_handle": None, "verified": False, "customer_first_name": None}
 
 
+def is_pending(service: Mapping[str, Any]) -> bool:
+    """The service has a filed cancellation request that has not ended yet."""
+    return service.get("status") == "cancellation_pending"
+
+
 def reset(names: Iterable[str]) -> List[Dict[str, Any]]:
     return [SlotSet(n, None) for n in names]
 

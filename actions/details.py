@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 from contract.vocabulary.identifiers import find_factor, find_identifier
 from contract.vocabulary.numbers import find_confirmation
 from contract.vocabulary.reasons import find_reason
+from contract.vocabulary.requests import REVOKE, STATUS, asked_requests
 
 from . import messages
 from .common import MENU_BUTTONS, PROVIDED, is_verified, say
@@ -83,6 +84,13 @@ class ActionTakeDetails(Action):
         if number:  # about a request already filed: its status, or revoking it
             form = "revoke_form" if _ABOUT_REVOKE.search(text) else "status_form"
             return events + [SlotSet("confirmation_number", number), FollowupAction(form)]
+        asked = asked_requests(text)
+        if (
+            latest_intent(tracker) != "give_reason"
+            and not wants_cancel(text)
+            and (REVOKE in asked or STATUS in asked)
+        ):  # "ok then revoke it": the request the assistant just named, or asked for its number
+            return events + [FollowupAction("revoke_form" if REVOKE in asked else "status_form")]
         reason = find_reason(text)
         if latest_intent(tracker) == "give_reason" or wants_cancel(text) or (reason and found is None):
             if reason:

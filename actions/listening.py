@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Iterator, List, Mapping, Optional, Sequence, TypeVar
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, Set, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from contract.vocabulary.answers import YES, other_subject, read_yes_no
+from contract.vocabulary.answers import YES, courtesy, other_subject, read_yes_no
+from contract.vocabulary.numbers import find_confirmations
 
-from .messages import PERSON_BUTTON, PERSON_CAN_HELP
+from .messages import EXAMPLE_CONFIRMATION, NUMBER_REFUSALS, PERSON_BUTTON, PERSON_CAN_HELP
 
 # Intents that ask something or change the subject: a free-text slot does not swallow them
 # unless the message also holds what was asked.
@@ -70,8 +71,11 @@ def earlier_user_texts(tracker: Tracker) -> Iterator[str]:
     for event in reversed(events):
         if event.get("event") == "session_started":
             return
-        if event.get("event") == "action" and str(event.get("name", "")).endswith("_finish"):
-            return  # an earlier request ended here: what was said for it is not for this one
+        if seen_latest and event.get("event") == "action" and str(event.get("name", "")).endswith("_finish"):
+            # an earlier request ended here: what was said for it is not for this one. (A
+            # request that ended after the latest message, in this very turn, is the one these
+            # messages were for: the request that follows it was asked in them too.)
+            return
         if event.get("event") == "user":
             if not seen_latest:
                 seen_latest = True
@@ -96,6 +100,52 @@ def offered_payloads(tracker: Tracker) -> List[str]:
             buttons = (event.get("data") or {}).get("buttons") or []
             payloads += [str(b.get("payload") or "") for b in buttons]
     return payloads
+
+
+def courtesy_answer(dispatcher: CollectingDispatcher, text: str) -> bool:
+    """A thank-you or a greeting typed where a free-text answer is expected ("ok thank you" at
+    "why are you cancelling?"): answered as such, and True (it answers nothing)."""
+    kind = courtesy(text)
+    if kind is None:
+        return False
+    dispatcher.utter_message(response="utter_youre_welcome" if kind == "thanks" else "utter_still_here")
+    return True
+
+
+def last_reply(tracker: Tracker) -> List[str]:
+    """The texts of the assistant's reply to the customer's previous message."""
+    texts: List[str] = []
+    users = 0
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                break
+        elif event.get("event") == "bot" and users == 1:
+            texts.append(str(event.get("text") or ""))
+    return texts
+
+
+def request_texts(tracker: Tracker) -> List[str]:
+    """The customer's messages of the current request (the latest first), buttons left out."""
+    latest = latest_text(tracker)
+    return ([latest] if latest and not latest.startswith("/") else []) + list(earlier_user_texts(tracker))
+
+
+def stated_confirmation(tracker: Tracker) -> Optional[str]:
+    """The confirmation number the assistant itself gave in this session ("Confirmation number:
+    ...", "... already has a cancellation request (confirmation number ...)") when it gave only
+    one: then "can you reverse that cancellation?" can only mean that one. None when it gave
+    none or several (the customer is asked which). The sample number of the questions and
+    numbers it could not find are not requests."""
+    numbers: Set[str] = set()
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "session_started":
+            break
+        text = str(event.get("text") or "") if event.get("event") == "bot" else ""
+        if text and not text.startswith(NUMBER_REFUSALS):
+            numbers.update(n for n in find_confirmations(text) if n != EXAMPLE_CONFIRMATION)
+    return numbers.pop() if len(numbers) == 1 else None
 
 
 _JUST_CANCEL = re.compile(

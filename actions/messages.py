@@ -541,18 +541,22 @@ def status_text(c: Mapping[str, Any]) -> str:
     return text
 
 
+STATUS_UNCHANGED = "That's the request I just checked, and nothing has changed since: {status}"
+
+
 def revoke_question(number: str, c: Optional[Mapping[str, Any]]) -> str:
     """ "Revoke ...?" with the request's service and end date when known."""
     detail = f" for {service_label(c.get('service') or {})}, ending {day(c.get('end_date'))}" if c else ""
     return f"Revoke cancellation {number}{detail}? The service would then stay active as before."
 
 
+EXAMPLE_CONFIRMATION = "ABCD-EFGH-JKLM"  # the shape of a confirmation number, never a request
 ASK_CONFIRMATION_NUMBER = (
     "What's the confirmation number? It's 12 letters and digits, like "
-    "ABCD-EFGH-JKLM, and it's in your receipt."
+    f"{EXAMPLE_CONFIRMATION}, and it's in your receipt."
 )
 NOT_A_CONFIRMATION_NUMBER = (
-    "A confirmation number has 12 letters and digits, like ABCD-EFGH-JKLM. Could you type it again?"
+    f"A confirmation number has 12 letters and digits, like {EXAMPLE_CONFIRMATION}. Could you type it again?"
 )
 CONFIRMATION_CHECK_FAILED = (
     "That confirmation number doesn't check out; a character may be mistyped. Could you type it again?"
@@ -561,6 +565,14 @@ REQUEST_NOT_FOUND_CHECK = (
     "I couldn't find a request {number} on this account. Please check the number in your receipt."
 )
 REQUEST_NOT_FOUND = "I couldn't find a request {number} on this account."
+NO_OPEN_REQUEST = (
+    "I don't see an open cancellation request on this account: every service on it is active "
+    "as before. If you have a confirmation number from an earlier request, just type it here."
+)
+# Replies that repeat a number the customer typed without finding it (not a request to reuse).
+NUMBER_REFUSALS = tuple(
+    t.split("{")[0] for t in (REQUEST_NOT_FOUND_CHECK, REQUEST_NOT_FOUND, CONFIRMATION_CHECK_FAILED)
+)
 CANNOT_REVOKE = "I can't revoke {number}. {why}"
 CANNOT_REVOKE_WHY = "It has already ended or was already revoked."
 REVOKED = "Done: cancellation {number} is revoked, and {service} stays active as before."

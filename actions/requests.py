@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -24,11 +25,23 @@ from actions.backend_client import (
     NotAuthorized,
     NotFound,
 )
+from contract.vocabulary.answers import NO, YES, read_yes_no
 from contract.vocabulary.numbers import (
     find_confirmation,
+    find_confirmations,
+    find_money,
     find_tracking,
     normalize_confirmation,
     parse_amount,
+)
+from contract.vocabulary.reasons import find_reason
+from contract.vocabulary.requests import (
+    BALANCE,
+    CANCEL,
+    EQUIPMENT,
+    REFUND,
+    asked_requests,
+    refund_reason_in,
 )
 
 from . import messages
@@ -42,6 +55,7 @@ from .common import (
     client,
     forget_verification,
     forget_verification_dict,
+    is_pending,
     money,
     reset,
     say,
@@ -50,13 +64,20 @@ from .common import (
 )
 from .identify import IdentificationMixin
 from .listening import (
+    courtesy_answer,
     earlier_user_texts,
     is_question,
+    last_reply,
     latest_text,
     offered_payloads,
     refuse,
+    request_texts,
     requested,
+    stated_confirmation,
 )
+
+# The confirmation number slot's candidate when none was said: the account's open request.
+OPEN_REQUEST = "[open request]"
 
 
 def _normalise_confirmation(value: Any) -> Optional[str]:
@@ -87,25 +108,60 @@ class _RequestForm(StopWordsMixin, IdentificationMixin, FormValidationAction):
             return {}
         entity = next(tracker.get_latest_entity_values("confirmation_number"), None)
         number = _normalise_confirmation(entity) if entity else None
-        number = number or find_confirmation(latest_text(tracker))
+        text = latest_text(tracker)
+        if number and not text.startswith("/") and number not in find_confirmations(text):
+            number = None  # the extractor's guess inside a tracking number ("9400 1118 9922 ...")
+        number = number or find_confirmation(text)
         if number is None and requested(tracker) != "confirmation_number":
             number = next(filter(None, map(find_confirmation, earlier_user_texts(tracker))), None)
-        if number is None and requested(tracker) != "confirmation_number":
-            # typed instead of pressing the button just offered for one request ("... already has
-            # a cancellation request (...). Would you like to check its status or revoke it?")
-            offered = {n for n in map(find_confirmation, offered_payloads(tracker)) if n}
-            number = offered.pop() if len(offered) == 1 else None
+            if number is None:
+                # typed instead of pressing the button just offered for one request ("... already
+                # has a cancellation request (...). Would you like to check its status or revoke it?")
+                offered = {n for n in map(find_confirmation, offered_payloads(tracker)) if n}
+                number = offered.pop() if len(offered) == 1 else None
+            # "can you reverse that cancellation?" right after the assistant gave its number
+            number = number or stated_confirmation(tracker)
+            if number is None and auth_for(tracker) is not None:
+                number = OPEN_REQUEST  # the account's open request: looked up by the validation
         return {"confirmation_number": number} if number else {}
+
+    async def after_verified(self, dispatcher, tracker, auth) -> Dict[Text, Any]:
+        if "confirmation_number" not in self.own_slots or tracker.get_slot("confirmation_number"):
+            return {}
+        return await self._open_request(dispatcher, tracker, auth)
+
+    async def _open_request(self, dispatcher, tracker, auth) -> Dict[Text, Any]:
+        """No number said: the account's one open cancellation request is the one meant; with
+        none open that is the answer (a number from an earlier, ended request can still be
+        typed); with several, the customer is asked which."""
+        try:
+            async with client() as backend:
+                services = await backend.services(auth)
+        except BackendError:
+            return {"confirmation_number": None}  # asked for instead
+        numbers = [
+            str(dict(s.get("pending_cancellation") or {}).get("confirmation_number") or "")
+            for s in services
+            if is_pending(s)
+        ]
+        if len(numbers) == 1 and numbers[0]:
+            return {"confirmation_number": numbers[0]}
+        if not numbers:
+            say(dispatcher, messages.NO_OPEN_REQUEST)
+            return {"confirmation_number": None, "flow_stopped": "not_found"}
+        return {"confirmation_number": None}
 
     async def _lookup(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Dict[Text, Any]:
         """Check a confirmation number with the backend; re-ask when malformed."""
+        auth = auth_for(tracker)
+        if value == OPEN_REQUEST and auth is not None:
+            return await self._open_request(dispatcher, tracker, auth)
         number = _normalise_confirmation(value)
         if number is None:
             refuse(dispatcher, tracker, messages.NOT_A_CONFIRMATION_NUMBER)
             return {"confirmation_number": None}
-        auth = auth_for(tracker)
         if auth is None:
             return {"confirmation_number": number}
         try:
@@ -144,6 +200,15 @@ class ValidateRevokeForm(_RequestForm):
 
     async def validate_confirmation_number(self, value, dispatcher, tracker, domain):
         return await self._lookup(value, dispatcher, tracker)
+
+    async def extract_revoke_confirmed(self, dispatcher, tracker, domain):
+        """ "yes, we want to keep the service after all" / "no, leave it cancelled", whatever
+        intent the classifier chose (keeping the service is a yes to revoking)."""
+        text = latest_text(tracker)
+        if requested(tracker) != "revoke_confirmed" or text.startswith("/"):
+            return {}
+        answer = read_yes_no(text, "revoke_confirmed")
+        return {"revoke_confirmed": answer == YES} if answer in (YES, NO) else {}
 
     async def validate_revoke_confirmed(self, value, dispatcher, tracker, domain):
         if value is True:
@@ -186,11 +251,13 @@ class ValidateRefundForm(_RequestForm):
         """An amount in this message or an earlier one ("I want a refund of $25")."""
         if tracker.get_slot("refund_amount"):
             return {}
-        for text in [latest_text(tracker), *earlier_user_texts(tracker)]:
-            if "$" in text or requested(tracker) == "refund_amount":
-                amount = _parse_amount(text)
-                if amount and not (requested(tracker) == "refund_amount" and is_question(tracker)):
-                    return {"refund_amount": amount}
+        if requested(tracker) == "refund_amount":
+            amount = None if is_question(tracker) else _parse_amount(latest_text(tracker))
+            return {"refund_amount": amount} if amount else {}
+        for text in request_texts(tracker):  # written as money: "$25", "a refund of 25.00"
+            amount = find_money(text)
+            if amount is not None:
+                return {"refund_amount": str(amount.quantize(Decimal("0.01")))}
         return {}
 
     async def validate_refund_amount(self, value, dispatcher, tracker, domain):
@@ -202,15 +269,25 @@ class ValidateRefundForm(_RequestForm):
         return {"refund_amount": amount}
 
     async def extract_refund_reason(self, dispatcher, tracker, domain):
-        """Any sentence answers "why is the refund due?", whatever intent it was read as."""
-        if requested(tracker) != "refund_reason" or tracker.slots_to_validate().get("refund_reason"):
-            return {}
+        """Any sentence answers "why is the refund due?", whatever intent it was read as; a
+        reason given with the request ("I was double charged $39.95 and want it back") is used."""
         text = latest_text(tracker)
+        if requested(tracker) != "refund_reason":
+            if tracker.get_slot("refund_reason"):
+                return {}
+            found = next(filter(None, map(refund_reason_in, request_texts(tracker))), None)
+            return {"refund_reason": found} if found else {}
+        if courtesy_answer(dispatcher, text):  # "ok thanks" is not why
+            return {"refund_reason": None}
+        if tracker.slots_to_validate().get("refund_reason"):
+            return {}
         if text.startswith("/") or text.rstrip().endswith("?") or len(text.split()) < 2:
             return {}
         return {"refund_reason": text}
 
     async def validate_refund_reason(self, value, dispatcher, tracker, domain):
+        if value is None:  # no answer (a thank-you): the question is asked again
+            return {"refund_reason": None}
         text = " ".join(str(value or "").split())[:500]
         if len(text) < 3:
             say(dispatcher, messages.REFUND_REASON_TOO_SHORT)
@@ -299,10 +376,15 @@ class _Finish(Action, ABC):
     async def do(self, dispatcher, tracker, auth) -> List[Dict[str, Any]]:
         raise NotImplementedError
 
+    # Whether a cancellation asked for in the same messages starts once this request is done
+    # (not after a revoke: revoking one request and filing one at once contradict each other).
+    leads_on = True
+
     async def run(self, dispatcher, tracker, domain):
         events: List[Dict[str, Any]] = []
         stopped = tracker.get_slot("flow_stopped")
         auth = auth_for(tracker)
+        done = False
         if stopped == "declined":
             say(dispatcher, messages.NOTHING_CHANGED)
         elif stopped:
@@ -312,12 +394,28 @@ class _Finish(Action, ABC):
         else:
             try:
                 events += await self.do(dispatcher, tracker, auth)
+                done = True
             except NotAuthorized:
                 say(dispatcher, EXPIRED_TEXT)
                 events += forget_verification()
             except BackendUnavailable:
                 say(dispatcher, UNAVAILABLE_TEXT)
-        return events + reset(REQUEST_SLOTS + FLOW_SLOTS)
+        # (the request's slots are cleared first: what `do` sets is for the request it leads to)
+        events = reset(REQUEST_SLOTS + FLOW_SLOTS) + events
+        if done and self.leads_on and not any(e.get("event") == "followup" for e in events):
+            events += also_asked_to_cancel(tracker)
+        return events
+
+
+def also_asked_to_cancel(tracker: Tracker) -> List[Dict[str, Any]]:
+    """ "what's my balance, and can I cancel the voice service?": the cancellation asked for in
+    the messages of the request just answered starts now, with what they say (the service named
+    and a reason are read from the same messages by the cancellation form)."""
+    texts = request_texts(tracker)
+    if not any(CANCEL in asked_requests(text) for text in texts):
+        return []
+    reason = next(filter(None, map(find_reason, texts)), None)
+    return ([SlotSet("reason", reason)] if reason else []) + [FollowupAction("cancel_form")]
 
 
 class ActionStatusFinish(_Finish):
@@ -332,11 +430,16 @@ class ActionStatusFinish(_Finish):
         except (NotFound, InvalidConfirmationNumber):
             say(dispatcher, messages.REQUEST_NOT_FOUND.format(number=number))
             return []
-        say(dispatcher, messages.status_text(c))
+        text = messages.status_text(c)
+        if text in last_reply(tracker):  # asked again right after the answer: said so, not parroted
+            text = messages.STATUS_UNCHANGED.format(status=text)
+        say(dispatcher, text)
         return []
 
 
 class ActionRevokeFinish(_Finish):
+    leads_on = False
+
     def name(self) -> Text:
         return "action_revoke_finish"
 
@@ -425,7 +528,21 @@ class ActionBillFinish(_Finish):
         return "action_bill_finish"
 
     async def do(self, dispatcher, tracker, auth):
+        texts = request_texts(tracker)
+        asked = {name for text in texts for name in asked_requests(text)}
+        if REFUND in asked and BALANCE not in asked:
+            # "I was double charged $39.95 and want it back" read as a balance question: the
+            # words ask for a refund, so that is what is done, with the amount and reason given
+            amount = next(filter(None, map(find_money, texts)), None)
+            reason = next(filter(None, map(refund_reason_in, texts)), None)
+            return [
+                SlotSet("refund_amount", str(amount.quantize(Decimal("0.01"))) if amount else None),
+                SlotSet("refund_reason", reason),
+                FollowupAction("refund_form"),
+            ]
         say(dispatcher, await balance_text(auth, tracker.get_slot("service_id")))
+        if EQUIPMENT in asked:  # "what's my final bill, and how do I return the modem?"
+            say(dispatcher, await equipment_text(auth, tracker.get_slot("service_id")))
         return []
 
 
@@ -440,3 +557,13 @@ async def balance_text(auth, service_id: Optional[str]) -> str:
             except BackendError:
                 quote = []
     return messages.balance_text(balance, quote[0] if quote else None)
+
+
+async def equipment_text(auth, service_id: Optional[str]) -> str:
+    """The leased devices to return (of the chosen service, else of the account) and how."""
+    async with client() as backend:
+        eq = await backend.equipment(auth, service_id)
+    devices = eq.get("equipment") or []
+    if not devices:
+        return messages.NO_EQUIPMENT_FOR_SERVICE if service_id else messages.NO_EQUIPMENT_ON_ACCOUNT
+    return messages.equipment_answer(devices, eq.get("return_window_days", 30))

@@ -37,6 +37,18 @@ _YES = re.compile(
 )
 
 
+# At "Revoke cancellation ...? The service would then stay active": keeping the service is a yes,
+# keeping the cancellation a no (the generic readings of "keep it" and "changed my mind" are no).
+_REVOKE_NO = re.compile(
+    r"\b(don'?t|do not|not|never) (revoke|undo|reverse)\b|\bleave it( as it is)?\b"
+    r"|\b(keep|leave|stay) (it |the |my |the service |my service )?(cancell?ed|cancell?ation)\b"
+    r"|\b(still|do) want (it |to )?cancel\w*|\b(go ahead|proceed|continue) with (the|my) cancell?ation\b"
+)
+_REVOKE_YES = re.compile(
+    r"\brevok\w*|\bundo\b|\breverse\b|\bwithdraw\b|\bkeep (it|(the|my|our) \w+)\b"
+    r"|\bstay(ing)?\b|\bdon'?t cancel\b|\bchanged (my|our) minds?\b|\btake (it )?back\b"
+)
+
 # What each yes/no question with a subject of its own is about (keys: the questions' slots).
 _SUBJECTS = {
     "offer_response": re.compile(
@@ -74,6 +86,12 @@ def read_yes_no(text: Optional[str], question: Optional[str] = None) -> Optional
     """YES, NO, NOT_YET or None (no yes/no answer in the text). With ``question`` (the slot
     asked for), a yes that names another question's subject is None: it is not a yes to this
     question ("yes all backed up" does not accept an offer)."""
+    if question == "revoke_confirmed" and text:
+        s = _normal(text)
+        if _REVOKE_NO.search(s):
+            return NO
+        if _REVOKE_YES.search(s) and not _NOT_YET.search(s):
+            return YES
     answer = _read(text)
     if answer == YES and other_subject(text, question):
         return None
@@ -169,3 +187,50 @@ def changes_mind(text: Optional[str]) -> bool:
     """The customer no longer wants to cancel ("actually no, I'll keep the service for now",
     "I changed my mind")."""
     return bool(text) and bool(_CHANGE_OF_MIND.search(_normal(str(text))))
+
+
+_THANKS_WORDS = {"thanks", "thank", "thx", "ty", "cheers", "thankyou", "tysm"}
+_GREET_WORDS = {"hi", "hello", "hey", "hiya", "yo", "howdy"}
+_COURTESY_FILLER = {
+    "ok",
+    "okay",
+    "you",
+    "so",
+    "very",
+    "much",
+    "a",
+    "lot",
+    "great",
+    "cool",
+    "perfect",
+    "nice",
+    "there",
+    "again",
+    "are",
+    "still",
+    "anyone",
+    "is",
+    "u",
+    "oh",
+    "ah",
+    "and",
+    "for",
+    "that",
+    "good",
+    "morning",
+    "afternoon",
+    "evening",
+}
+
+
+def courtesy(text: Optional[str]) -> Optional[str]:
+    """ "thanks" or "greet" when ``text`` is only a thank-you or only a greeting ("ok thank
+    you", "hello? are you still there?"): no answer to a question, whatever it asks."""
+    words = re.findall(r"[a-z]+", _normal(text or ""))
+    if not words or any(w not in _THANKS_WORDS | _GREET_WORDS | _COURTESY_FILLER for w in words):
+        return None
+    if any(w in _THANKS_WORDS for w in words):
+        return "thanks"
+    if any(w in _GREET_WORDS for w in words):
+        return "greet"
+    return None

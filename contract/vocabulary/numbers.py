@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, Optional
+from typing import Any, List, Optional
 
 # Confirmation numbers: XXXX-XXXX-XXXX over an alphabet without 0/O/1/I (backend/confirmation.py
 # generates and checks them).
@@ -13,6 +13,11 @@ CONFIRMATION_LENGTH = 12
 _SEPARATORS = re.compile(r"[\s\-]+")
 _CONFIRMATION_IN_TEXT = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})[\s-]?([A-Za-z0-9]{4})(?![A-Za-z0-9])"
+)
+
+
+_CONFIRMATION_CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9])(?=([A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4}[\s-]?[A-Za-z0-9]{4})(?![A-Za-z0-9]))"
 )
 
 
@@ -37,6 +42,7 @@ def find_confirmation(text: Optional[str]) -> Optional[str]:
     first message"); only groups with at least one digit or written in capitals/with dashes."""
     if not text:
         return None
+    text = _without_long_tracking(text)
     for match in _CONFIRMATION_IN_TEXT.finditer(text):
         raw = "".join(match.groups())
         number = normalize_confirmation(raw)
@@ -45,9 +51,34 @@ def find_confirmation(text: Optional[str]) -> Optional[str]:
     return None
 
 
+def find_confirmations(text: Optional[str]) -> List[str]:
+    """Every confirmation number written in ``text``, in order, each once."""
+    found: List[str] = []
+    end = 0
+    for match in _CONFIRMATION_CANDIDATE.finditer(
+        _without_long_tracking(text or "")
+    ):  # overlapping: "Like ABCD-EFGH-JKLM"
+        number = find_confirmation(match.group(1)) if match.start() >= end else None
+        if number:
+            end = match.start() + len(match.group(1))
+            if number not in found:
+                found.append(number)
+    return found
+
+
 _TRACKING = re.compile(
-    r"\b(1Z[0-9A-Z]{16}|\d{20,22}|\d{12}|\d{4} ?\d{4} ?\d{4}(?: ?\d{4} ?\d{4,6})?)\b", re.I
+    r"\b(1Z[0-9A-Z]{16}|\d{20,22}|\d{12}|\d{4}(?: ?\d{4}){4} ?\d{2}"
+    r"|\d{4} ?\d{4} ?\d{4}(?: ?\d{4} ?\d{4,6})?)\b",
+    re.I,
 )
+
+
+def _without_long_tracking(text: str) -> str:
+    """``text`` with tracking numbers longer than a confirmation number blanked out: the 12
+    digits inside "9400 1118 9922 3344 5566 77" are no confirmation number."""
+    return _TRACKING.sub(
+        lambda m: " " * len(m.group(0)) if len(re.sub(r"\s", "", m.group(0))) > 12 else m.group(0), text
+    )
 
 
 def find_tracking(text: Optional[str]) -> Optional[str]:
@@ -80,6 +111,25 @@ def parse_amount(text: Any) -> Optional[Decimal]:
         if amount > 0 and re.match(AMOUNT_PATTERN, f"{amount:.2f}"):
             return amount
     return None
+
+
+# An amount written as money in a sentence: with a currency sign or word, with cents, or right
+# after "refund (of)" / "credit (of)" ("need a refnd of 25.00", "about 12 bucks").
+_MONEY_IN_TEXT = re.compile(
+    r"\$\s?\d|\d\.\d{2}\b|\d\s?(dollars?|bucks|usd)\b|\b(refu?nd|credit|reimburse\w*)\w* (of |for )?\$?\d",
+    re.I,
+)
+
+
+def find_money(text: Any) -> Optional[Decimal]:
+    """The amount of money a sentence names (``parse_amount`` of it) when it is written as
+    money; None for other numbers ("charged twice in 2 months")."""
+    if text is None or not _MONEY_IN_TEXT.search(str(text)):
+        return None
+    match = _MONEY_IN_TEXT.search(str(text))
+    assert match is not None
+    start = max(0, str(text).rfind(" ", 0, match.start()))
+    return parse_amount(str(text)[start:]) or parse_amount(text)
 
 
 def format_money(amount: Any, currency: Optional[str] = "USD") -> str:

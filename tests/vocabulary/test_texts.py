@@ -182,6 +182,17 @@ FIELDS = {
     "amount": [messages.money("1250"), messages.money("49.5")],
     "opening": [messages.NOT_UNDERSTOOD, messages.NOT_IN_SCOPE, messages.NOT_UNDERSTOOD_LONG],
     "date": [human_date(TODAY + timedelta(days=20), TODAY)],
+    "status": [
+        _status_text(
+            {
+                "confirmation_number": "ABCD-EFGH-JKLM",
+                "status": "received",
+                "service": {"id": "SVC-1", "name": "Web"},
+                "received_at": f"{TODAY}T10:00:00",
+                "end_date": TODAY.isoformat(),
+            }
+        )
+    ],
 }
 
 
