@@ -24,7 +24,7 @@ from actions.backend_client import (
 from actions.settings import company_today
 from contract.vocabulary.answers import ACCEPT, DECLINE, UNCLEAR, read_offer_answer
 from contract.vocabulary.dates import parse_date
-from contract.vocabulary.reasons import find_reason, normalize_reason
+from contract.vocabulary.reasons import find_reason, normalize_reason, reason_in_offer_answer
 
 from . import messages, report_events
 from .common import (
@@ -61,6 +61,8 @@ from .listening import (
     match_services,
     refuse,
     requested,
+    said_this_turn,
+    says_just_cancel,
     wants_all,
     wants_fast_track,
     wants_other,
@@ -96,7 +98,7 @@ _IMMEDIATE = re.compile(
     re.I,
 )
 _END_OF_PERIOD = re.compile(
-    r"\bend of (the |my |this |current )?(billing |bill |payment )?"
+    r"\bend of (the |my |this |our )?(current |present )?(billing |bill |payment )?"
     r"(period|cycle|term|month i paid for|paid period)\b|\banniversary\b"
     r"|\bwhen (the|my) (billing )?(period|cycle|term) ends\b"
     r"|\bnext (bill|billing date|renewal)\b",
@@ -176,6 +178,80 @@ def read_end_when(text: str, asked: bool) -> Optional[tuple]:
     if asked and _PICK_DATE.search(low):
         return "date", None
     return None
+
+
+# Slots that hold the chosen service's own figures: a switch to another service clears them.
+_PER_SERVICE = ("end_when", "end_date", "final_confirmation")
+_SWITCH_SET = ("service_id", "service_name", "service_confirmed")
+# Questions where "no, the other one" is about the service (at the service questions
+# themselves it is read by extract_service_confirmed / validate_service_id).
+_NOT_SERVICE_QUESTIONS = (
+    "reason",
+    "offer_response",
+    "backup_confirmed",
+    "end_when",
+    "end_date",
+    "final_confirmation",
+)
+
+
+async def _late_switch(dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[List[Dict[Text, Any]]]:
+    """ "no, the other one" at a later question of the cancellation, on an account with one
+    other active service: the cancellation goes on for that service (said back), with the
+    answers given so far; the end is asked again (its figures were the other service's).
+    None when the message is no such switch."""
+    text = latest_text(tracker)
+    auth = auth_for(tracker)
+    current = tracker.get_slot("service_id")
+    if (
+        auth is None
+        or not current
+        or text.startswith("/")
+        or not wants_other(text)
+        or requested(tracker) not in _NOT_SERVICE_QUESTIONS
+        or tracker.get_slot("service_queue")
+    ):
+        return None
+    try:
+        async with client() as backend:
+            services = [s for s in await backend.services(auth) if not is_pending(s)]
+    except BackendError:
+        return None
+    others = [s for s in services if s.get("id") != current]
+    if len(others) != 1:
+        return None
+    say(dispatcher, messages.service_switched(others[0]))
+    events = [
+        SlotSet("service_id", others[0]["id"]),
+        SlotSet("service_name", others[0].get("name")),
+        SlotSet("service_confirmed", True),
+    ]
+    # what the slot mappings took from this message ("wait no, the other one" as the reason's
+    # text) is no answer: the question is asked again
+    cleared = list(_PER_SERVICE) + [slot for slot in tracker.slots_to_validate() if slot not in _SWITCH_SET]
+    if not tracker.get_slot("offer_response"):  # an offer not answered was the other service's
+        cleared += ["offer_id", "offer_title", "offer_description", "offer_unclear"]
+    return events + [
+        SlotSet(slot, None) for slot in dict.fromkeys(cleared) if tracker.get_slot(slot) is not None
+    ]
+
+
+async def _end_options(tracker: Tracker) -> Sequence[Mapping[str, Any]]:
+    """The backend's end options for the chosen service (none when it can't be asked)."""
+    auth = auth_for(tracker)
+    service_id = tracker.get_slot("service_id")
+    if auth is None or not service_id:
+        return []
+    try:
+        async with client() as backend:
+            return await backend.quote(auth, service_id)
+    except BackendError:
+        return []
+
+
+async def _end_choices(tracker: Tracker) -> List[Tuple[str, str]]:
+    """The end question's buttons (their titles carry the backend's end-of-period date)."""
+    return list(messages.end_when_question(await _end_options(tracker))[1])
 
 
 async def _offer_slots(
@@ -316,6 +392,7 @@ COMPANION_SLOTS = (
     "offer_title",
     "offer_description",
     "flow_stopped",
+    "fast_track",
 )
 
 
@@ -355,6 +432,10 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             if tracker.get_slot("offer_id"):
                 slots.append("offer_response")
             slots += ["backup_confirmed", "end_when"]
+        elif tracker.get_slot("end_when"):
+            # an end said on the fast path ("end of billing period" at the summary) is read by
+            # validate_end_when like any answer, never kept as the raw text the mapping stored
+            slots.append("end_when")
         if tracker.get_slot("end_when") == "date":
             slots.append("end_date")
         slots.append("final_confirmation")
@@ -366,6 +447,11 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         method set it, even if a validate_ method returned it again (an offer then asked as
         "None", a "both" that files one). Those slots are added back when they changed."""
         before = dict(tracker.slots)
+        switched = await _late_switch(dispatcher, tracker)
+        if switched is not None:  # the message was the switch: nothing else is read from it
+            tracker.slots.update({e["name"]: e["value"] for e in switched})
+            following = await self.next_requested_slot(dispatcher, tracker, domain)
+            return switched + ([following] if following else [])
         events = await super().run(dispatcher, tracker, domain)
         named = {e.get("name") for e in events if e.get("event") == "slot"}
         for slot in COMPANION_SLOTS:
@@ -559,7 +645,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if requested(tracker) != "offer_response":
             return {}
         text = latest_text(tracker)
-        reason = None if text.startswith("/") else find_reason(text)
+        reason = None if text.startswith("/") else reason_in_offer_answer(text)
         other = yes_to_other_question(tracker)
         if other and not reason:  # "yes all backed up": kept for its question; the offer is asked again
             return {"offer_response": None, other: True}
@@ -633,7 +719,12 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
                 "service_queue": None,
             }
         say(dispatcher, messages.OFFER_DECLINED)
-        return {"offer_response": "declined", "offer_unclear": None}
+        slots: Dict[Text, Any] = {"offer_response": "declined", "offer_unclear": None}
+        if says_just_cancel(latest_text(tracker)) and not tracker.get_slot("fast_track"):
+            # "no, I don't want a cheaper plan, just cancel": declined, and the fast path too
+            say(dispatcher, messages.FAST_TRACK)
+            slots["fast_track"] = True
+        return slots
 
     # -- readiness ------------------------------------------------------------------------
 
@@ -655,11 +746,12 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         if value is True:
-            return {"backup_confirmed": True}
+            return {"backup_confirmed": True, "backup_waiting": None}
         if value is None:  # not an answer to this question (extract_backup_confirmed): asked again
             return {"backup_confirmed": None}
         say(dispatcher, messages.BACKUP_WAIT)
-        return {"backup_confirmed": None}
+        # the question comes back as "tell me when it's backed up", not the same words again
+        return {"backup_confirmed": None, "backup_waiting": True}
 
     async def extract_end_when(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -700,7 +792,9 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             parsed = parse_date(entity_date, company_today()) if entity_date else None
             found = ("date", parsed) if parsed else None
         if not found:
-            refuse(dispatcher, tracker, messages.END_WHEN_NOT_READ)
+            # the refusal says what to answer and carries the choices: the question is not
+            # asked again word for word under it (ActionAskEndWhen)
+            refuse(dispatcher, tracker, messages.END_WHEN_NOT_READ, await _end_choices(tracker))
             return {"end_when": None, "end_date": None}
         when, end_date = found
         if when == "date" and end_date is None:
@@ -863,16 +957,9 @@ class ActionAskEndWhen(Action):
         return "action_ask_end_when"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        auth = auth_for(tracker)
-        service_id = tracker.get_slot("service_id")
-        options: Sequence[Mapping[str, Any]] = []
-        if auth is not None and service_id:
-            try:
-                async with client() as backend:
-                    options = await backend.quote(auth, service_id)
-            except BackendError:
-                options = []
-        text, pairs = messages.end_when_question(options)
+        if said_this_turn(tracker, messages.END_WHEN_NOT_READ):
+            return []  # the refusal just said what to answer, with the choices as buttons
+        text, pairs = messages.end_when_question(await _end_options(tracker))
         say(dispatcher, text, pairs)
         return []
 

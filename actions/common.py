@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend_client import Auth, BackendClient
+from contract import slot_markers
 from contract.vocabulary.answers import changes_mind
 from contract.vocabulary.numbers import format_money
 from contract.vocabulary.reasons import REASONS as VOCABULARY_REASONS
@@ -25,8 +26,7 @@ from . import messages
 logger = logging.getLogger(__name__)
 
 # Markers that replace a secret once the backend has seen it (never the raw value).
-PROVIDED = "[provided]"
-VERIFIED = "[verified]"
+PROVIDED, VERIFIED = slot_markers.PROVIDED, slot_markers.VERIFIED
 
 IDENTIFICATION_SLOTS = ["account_identifier", "verification_factor"]
 
@@ -47,6 +47,7 @@ CANCEL_SLOTS = [
     "fast_track",
     "service_queue",
     "offer_unclear",
+    "backup_waiting",
 ]
 REQUEST_SLOTS = [
     "confirmation_number",

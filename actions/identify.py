@@ -38,7 +38,7 @@ from .common import (
     is_verified,
     say,
 )
-from .listening import refuse
+from .listening import refuse, said_this_turn
 
 _OTP_REQUEST = "otp"
 
@@ -228,7 +228,10 @@ class ActionAskAccountIdentifier(Action):
         return "action_ask_account_identifier"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
-        say(dispatcher, messages.ASK_IDENTIFIER)
+        # "That doesn't look like ... Could you type it again?" already asks: not the same
+        # question again right under it
+        if not said_this_turn(tracker, NOT_RIGHT_IDENTIFIER, messages.NOT_VERIFIED):
+            say(dispatcher, messages.ASK_IDENTIFIER)
         return []
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Iterator, List, Mapping, Optional, Sequence, Set, TypeVar
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -134,7 +134,7 @@ def request_texts(tracker: Tracker) -> List[str]:
 
 def stated_confirmation(tracker: Tracker) -> Optional[str]:
     """The confirmation number the assistant itself gave in this session ("Confirmation number:
-    ...", "... already has a cancellation request (confirmation number ...)") when it gave only
+    ...", "... already has a pending cancellation request (confirmation number ...)") when it gave only
     one: then "can you reverse that cancellation?" can only mean that one. None when it gave
     none or several (the customer is asked which). The sample number of the questions and
     numbers it could not find are not requests."""
@@ -409,18 +409,17 @@ def answers_to_this_question(tracker: Tracker) -> int:
     """How many messages (this one included) have answered the question now asked."""
     current = tracker.get_slot("requested_slot")
     count = 0
+    asked_since = None  # messages after the question was first set (not the one it followed)
     for event in reversed(list(tracker.events or [])):
         if event.get("event") == "user":
             count += 1
-        elif (
-            event.get("event") == "slot"
-            and event.get("name") == "requested_slot"
-            and event.get("value") != current
-        ):
-            break
+        elif event.get("event") == "slot" and event.get("name") == "requested_slot":
+            if event.get("value") != current:
+                break
+            asked_since = count
         elif event.get("event") == "session_started":
             break
-    return max(count, 1)
+    return max(asked_since if asked_since is not None else count, 1)
 
 
 def answers_since(tracker: Tracker, slot: str) -> int:
@@ -437,13 +436,37 @@ def answers_since(tracker: Tracker, slot: str) -> int:
     return count
 
 
-def refuse(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:
-    """An answer the question can't use: say why; from the second one in a row, offer a
-    person as well (no question is asked a third time without that way out)."""
+def said_this_turn(tracker: Tracker, *texts: str) -> bool:
+    """Whether the assistant's reply to the latest message already holds one of ``texts`` (as
+    the start of a message): a refusal that asks to type the answer again needs no question
+    after it."""
+    for event in reversed(list(tracker.events or [])):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and str(event.get("text") or "").startswith(texts):
+            return True
+    return False
+
+
+def says_just_cancel(text: str) -> bool:
+    """ "just cancel", "cancel it now", "skip all that": the fast path, in whatever answer."""
+    return bool(_JUST_CANCEL.search(text or ""))
+
+
+def refuse(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    text: str,
+    choices: Sequence[Tuple[str, str]] = (),
+) -> None:
+    """An answer the question can't use: say why, with the question's ``choices`` (title,
+    payload) as buttons; from the second one in a row, offer a person as well (no question is
+    asked a third time without that way out)."""
+    buttons = [{"title": title, "payload": payload} for title, payload in choices]
     if answers_to_this_question(tracker) >= 2:
         dispatcher.utter_message(
             text=text + PERSON_CAN_HELP,
-            buttons=[{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}],
+            buttons=buttons + [{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}],
         )
     else:
-        dispatcher.utter_message(text=text)
+        dispatcher.utter_message(text=text, buttons=buttons)

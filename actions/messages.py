@@ -171,7 +171,7 @@ def pending_text(service: Mapping[str, Any]) -> str:
     """What the customer reads about a service whose cancellation is already filed."""
     pending = service.get("pending_cancellation") or {}
     number = pending.get("confirmation_number")
-    text = f"{service.get('name')} already has a cancellation request"
+    text = f"{service.get('name')} already has a pending cancellation request"
     if number:
         text += f" (confirmation number {number})"
     if pending.get("end_date"):
@@ -260,10 +260,7 @@ OFFER_APPLIED = (
 )
 YOUR_SERVICE = "your service"
 OFFER_DECLINED = "Understood, I've noted that. Let's continue."
-BACKUP_WAIT = (
-    "No problem: please back up what you need first, I'll wait here. Nothing has been "
-    "cancelled. When you're ready, tell me it's backed up, or say stop to stop here."
-)
+BACKUP_WAIT = "No problem: please back up what you need first, I'll wait here. Nothing has been cancelled."
 BACKUP_NOTED = "Thanks, noted that your data is backed up."
 FAST_TRACK = "Okay, I'll skip the optional questions."
 

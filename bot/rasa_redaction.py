@@ -17,11 +17,14 @@ import re
 from typing import Any, Dict, Iterable, Iterator, List, Optional
 
 from bot.rasa_sealing import seal, unseal
+from contract.slot_markers import MARKERS
 from contract.vocabulary.identifiers import EMAIL_LIKE
 
 REDACTED = "[redacted]"
 SENSITIVE_SLOTS = frozenset({"account_identifier", "verification_factor"})
 SENSITIVE_ENTITIES = frozenset({"account_number", "email", "phone"})
+# None and the markers the action server puts in the sensitive slots ("[provided]"): no secret
+_KEPT = frozenset({None, REDACTED}) | MARKERS
 FREE_TEXT_SLOTS = frozenset({"reason", "refund_reason"})
 SEALED_SLOTS = frozenset({"verification_handle"})
 _MONTH_BEFORE = re.compile(
@@ -99,8 +102,8 @@ def redact_events(
         if kind == "slot":
             if event.get("name") == "requested_slot":
                 requested = event.get("value")
-            elif event.get("name") in SENSITIVE_SLOTS and event.get("value") is not None:
-                event["value"] = REDACTED
+            elif event.get("name") in SENSITIVE_SLOTS and event.get("value") not in _KEPT:
+                event["value"] = REDACTED  # a raw value; the action server's markers are kept
             elif event.get("name") in FREE_TEXT_SLOTS and isinstance(event.get("value"), str):
                 event["value"] = mask_text(event["value"])
             elif event.get("name") in SEALED_SLOTS and isinstance(event.get("value"), str):

@@ -58,6 +58,23 @@ def find_reason(text: Optional[str]) -> Optional[str]:
     return None
 
 
+# What an offer itself is called ("a cheaper plan", "the discount", "20% off"): in an answer to
+# the offer these words are about the offer, not a reason ("no, I don't want a cheaper plan").
+_OFFER_WORDS = re.compile(
+    r"\b(a |the |your |any )?(cheaper|lower|smaller|lite|basic|reduced|discounted|downgraded?)"
+    r"( \w+)? (plan|price|tier|rate|option|package|version|deal)\b"
+    r"|\b\d+ ?% off\b|\bdiscount\w*|\bcheaper one\b",
+    re.I,
+)
+
+
+def reason_in_offer_answer(text: Optional[str]) -> Optional[str]:
+    """The reason an answer to the retention offer gives ("no thanks, we're leaving the
+    country" -> moving), leaving out the words that name the offer ("no, I don't want a
+    cheaper plan, just cancel" gives none)."""
+    return find_reason(_OFFER_WORDS.sub(" ", text or ""))
+
+
 def normalize_reason(value: Optional[str]) -> Optional[str]:
     """A category name as it is, or the category of a free text; None when neither."""
     if value in REASONS:

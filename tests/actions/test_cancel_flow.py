@@ -70,8 +70,10 @@ async def test_required_slots_full_fast_and_stopped():
     assert (await _required({**verified, "end_when": "date"}))[-2:] == ["end_date", "final_confirmation"]
     # cancel_now: only what is needed to file
     assert await _required({**verified, "fast_track": True}) == ["service_id", "final_confirmation"]
+    # an end said on the fast path is validated like any answer
     assert await _required({**verified, "fast_track": True, "end_when": "date"}) == [
         "service_id",
+        "end_when",
         "end_date",
         "final_confirmation",
     ]

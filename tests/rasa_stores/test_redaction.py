@@ -186,3 +186,26 @@ async def test_free_text_slots_and_handles_are_not_stored_in_clear(tmp_path, mon
     other = RedactingTrackerStore(domain=domain, url=url)
     other._cache.size = 0
     assert (await other.retrieve("c2")).get_slot("verification_handle") is None
+
+
+async def test_the_action_servers_markers_survive_the_store_but_raw_values_do_not(tmp_path):
+    """A form started after "I've noted your details" must read "[provided]" back from the
+    store, not "[redacted]" (which it would check as an identifier and refuse)."""
+    store = RedactingTrackerStore(domain=DOMAIN, url=f"sqlite:///{tmp_path}/tracker.db")
+    events = [
+        ActionExecuted("action_listen"),
+        UserUttered("my email is jo@x.example", intent={"name": "inform", "confidence": 1}),
+        SlotSet("account_identifier", "[provided]"),
+        SlotSet("verification_factor", "[verified]"),
+        SlotSet("end_date", "2026-12-31"),
+    ]
+    await store.save(DialogueStateTracker.from_events("c3", events, slots=DOMAIN.slots))
+    again = await store.retrieve("c3")
+    assert again.get_slot("account_identifier") == "[provided]"
+    assert again.get_slot("verification_factor") == "[verified]"
+
+    raw = [SlotSet("account_identifier", "jo@x.example"), SlotSet("verification_factor", "02139")]
+    await store.save(DialogueStateTracker.from_events("c4", events + raw, slots=DOMAIN.slots))
+    stored = await store.retrieve("c4")
+    assert stored.get_slot("account_identifier") == REDACTED
+    assert stored.get_slot("verification_factor") == REDACTED

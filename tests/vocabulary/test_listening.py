@@ -120,3 +120,34 @@ def test_the_date_of_the_sentence_that_says_when(monkeypatch):
     monkeypatch.setattr(cancel_flow, "company_today", lambda: TODAY)
     text = "We close at the end of the year. I'd like the hosting to end on the 15th of next month."
     assert cancel_flow.read_end_when(text, False) == ("date", date(2027, 1, 15))
+
+
+def _tracker(events):
+    from rasa_sdk import Tracker
+
+    slots = {}
+    for e in events:
+        if e["event"] == "slot":
+            slots[e["name"]] = e["value"]
+    return Tracker("t", slots, {}, events, False, None, {}, "action_listen")
+
+
+def _user(text):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": "inform"}}}
+
+
+def _asked(slot):
+    return {"event": "slot", "name": "requested_slot", "value": slot}
+
+
+def test_answers_to_this_question_counts_only_messages_after_it_was_asked():
+    """The answer to the previous question ("yes" to the backup) is not an answer to the end
+    question that followed it: the first nonsense answer is the first, not the second (a
+    person is offered from the second refusal in a row, not the first)."""
+    from actions.listening import answers_to_this_question
+
+    events = [_asked("backup_confirmed"), _user("yes"), _asked("end_when"), _user("blue")]
+    assert answers_to_this_question(_tracker(events)) == 1
+    # the form sets the same requested slot again on every turn: still counted from the first
+    events += [_asked("end_when"), _user("purple")]
+    assert answers_to_this_question(_tracker(events)) == 2
