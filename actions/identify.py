@@ -82,12 +82,15 @@ class IdentificationMixin:
     ) -> Dict[Text, Any]:
         """An identifier anywhere in the latest message (the request itself, or an answer with
         extra words) is used at once: never asked for again."""
-        if is_verified(tracker) or tracker.get_slot("account_identifier") == PROVIDED:
+        if is_verified(tracker) or tracker.get_slot("flow_stopped"):
             return {}
-        if tracker.get_slot("flow_stopped"):
-            return {}
-        candidate = tracker.slots_to_validate().get("account_identifier")
         found = find_identifier(tracker.latest_message.get("text"))
+        if tracker.get_slot("account_identifier") == PROVIDED:
+            # given already; a new one while the factor is asked is a correction ("oh sorry
+            # that's my old email, use jo@x.example instead"): a new attempt for it
+            asked_factor = tracker.get_slot("requested_slot") == "verification_factor"
+            return {"account_identifier": found[1]} if found and asked_factor else {}
+        candidate = tracker.slots_to_validate().get("account_identifier")
         if found and candidate != found[1]:
             return {"account_identifier": found[1]}
         return {}
