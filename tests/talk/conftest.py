@@ -18,6 +18,7 @@ HERE = Path(__file__).parent
 # 300 + n must stay three digits) and never overlap between parts.
 PARTS = {
     "heldout": ("conversations_heldout.yml", 1),
+    "heldout2": ("conversations_heldout2.yml", 101),
     "dev": ("conversations_dev.yml", 501),
     "dev2": ("conversations_dev2.yml", 201),
     "dev3": ("conversations_dev3.yml", 301),
