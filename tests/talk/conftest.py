@@ -28,6 +28,8 @@ PARTS = {
     "dev2": ("conversations_dev2.yml", 201),
     "dev3": ("conversations_dev3.yml", 301),
     "dev4": ("conversations_dev4.yml", 401),
+    "dev5": ("conversations_dev5.yml", 151),
+    "dev6": ("conversations_dev6.yml", 451),
 }
 
 
