@@ -22,7 +22,14 @@ from actions.backend_client import (
     NotFound,
 )
 from actions.settings import company_today
-from contract.vocabulary.answers import ACCEPT, DECLINE, UNCLEAR, read_offer_answer
+from contract.vocabulary.answers import (
+    ACCEPT,
+    DECLINE,
+    THINKING,
+    UNCLEAR,
+    asks_about_offer,
+    read_offer_answer,
+)
 from contract.vocabulary.dates import parse_date
 from contract.vocabulary.reasons import find_reason, normalize_reason, reason_in_offer_answer
 
@@ -99,8 +106,10 @@ _IMMEDIATE = re.compile(
 )
 _END_OF_PERIOD = re.compile(
     r"\bend of (the |my |this |our )?(current |present )?(billing |bill |payment )?"
-    r"(period|cycle|term|month i paid for|paid period)\b|\banniversary\b"
-    r"|\bwhen (the|my) (billing )?(period|cycle|term) ends\b"
+    r"(period|cycle|term|month i paid for|paid period|contract|subscription)\b|\banniversary\b"
+    r"|\b(when(ever)?|until|till|til|once) (the|my|our|it'?s|its) ((current|billing|paid|payment) )?"
+    r"(period|cycle|term|contract|subscription|plan|month)( ends?| is up| runs out| expires?| renews?)\b"
+    r"|\bwhen(ever)? (it|the service|the plan) (renews|runs out|expires)\b"
     r"|\bnext (bill|billing date|renewal)\b",
     re.I,
 )
@@ -649,7 +658,15 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         other = yes_to_other_question(tracker)
         if other and not reason:  # "yes all backed up": kept for its question; the offer is asked again
             return {"offer_response": None, other: True}
+        if not text.startswith("/") and asks_about_offer(text):
+            # "what's the catch?", "how much would that be?": the offer's terms, then the
+            # either/or question (not the same offer text again)
+            say(dispatcher, await self._offer_terms(tracker))
+            return {"offer_response": UNCLEAR}
         answer = self._offer_answer(tracker)
+        if answer == THINKING:  # "let me think about it": the offer stays open
+            say(dispatcher, messages.OFFER_THINK)
+            return {"offer_response": UNCLEAR}
         if answer == UNCLEAR and not reason:  # "yes go ahead": with the offer or the cancellation?
             return {"offer_response": UNCLEAR}
         slots: Dict[Text, Any] = {}
@@ -660,6 +677,23 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         elif answer in (DECLINE, UNCLEAR) or reason:
             slots["offer_response"] = "declined"
         return slots if "offer_response" in slots else {}
+
+    @staticmethod
+    async def _offer_terms(tracker: Tracker) -> str:
+        """The offer made in this conversation with what it would cost (the backend gives the
+        offer already made again, with its terms)."""
+        title = tracker.get_slot("offer_title") or ""
+        terms = tracker.get_slot("offer_description") or ""
+        auth, service_id = auth_for(tracker), tracker.get_slot("service_id")
+        if auth is not None and service_id:
+            try:
+                async with client() as backend:
+                    offer = await backend.make_offer(auth, service_id, tracker.get_slot("reason"))
+            except BackendError:
+                offer = None
+            if offer is not None and offer.get("terms"):
+                terms = offer["terms"]
+        return messages.OFFER_TERMS.format(title=title, terms=terms)
 
     @staticmethod
     def _offer_answer(tracker: Tracker) -> Optional[str]:

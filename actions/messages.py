@@ -260,6 +260,9 @@ OFFER_APPLIED = (
 )
 YOUR_SERVICE = "your service"
 OFFER_DECLINED = "Understood, I've noted that. Let's continue."
+# "let me think about it" / "what's the catch?" at the offer: the offer stays open
+OFFER_THINK = "Of course, take your time: nothing changes until you decide."
+OFFER_TERMS = "{title}: {terms}"
 BACKUP_WAIT = "No problem: please back up what you need first, I'll wait here. Nothing has been cancelled."
 BACKUP_NOTED = "Thanks, noted that your data is backed up."
 FAST_TRACK = "Okay, I'll skip the optional questions."

@@ -12,17 +12,36 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend import audit
+from backend import audit, wording
 from backend.accounts import get_service
 from backend.errors import Conflict, NotFound
 from backend.hashing import conversation_key
 from backend.identity import Verified
 from backend.models import Account, RetentionOffer, Service, utcnow
-from backend.policy import CENT, Policy, add_months, business_today
+from backend.policy import CENT, Policy, add_months, business_today, period_months
 
 
-def offer_dict(offer: RetentionOffer) -> Dict[str, Any]:
-    return {"id": offer.id, "kind": offer.kind, "title": offer.title, "description": offer.description}
+def offer_dict(offer: RetentionOffer, terms: Optional[str] = None) -> Dict[str, Any]:
+    """The offer as the API shows it; ``terms``: what it costs, in the customer's words (given
+    where the service is at hand: when the offer is made or asked for again)."""
+    shown = {"id": offer.id, "kind": offer.kind, "title": offer.title, "description": offer.description}
+    return {**shown, "terms": terms} if terms else shown
+
+
+def offer_terms(policy: Policy, offer: RetentionOffer, service: Service) -> str:
+    """What the customer would pay with ``offer`` on ``service`` (its rule's `apply`, as
+    apply_save would apply it), in their words (backend/wording.py)."""
+    rule = policy.offers_by_id.get(offer.rule_id)
+    settings = rule.apply if rule else {}
+    price = Decimal(service.price)
+    pct = Decimal(settings.get("percent_off", 0))
+    reduced = (price * (100 - pct) / 100).quantize(CENT)
+    period = "year" if period_months(service.billing_period) == 12 else "month"
+    if offer.kind == "discount":
+        return wording.offer_discount_terms(price, reduced, period, int(settings.get("months", 1)))
+    if offer.kind in ("downgrade", "plan_switch"):
+        return wording.offer_plan_terms(price, reduced, period, str(settings.get("plan", service.plan)))
+    return wording.offer_pause_terms(price, period, int(settings.get("months", 1)))
 
 
 def _existing(session: Session, service_id: str, conversation_id: str) -> Optional[RetentionOffer]:
@@ -38,8 +57,10 @@ HOLDOUT = "holdout"  # status of the offer a held-out customer would have been m
 _draws = random.SystemRandom()
 
 
-def _answer(offer: Optional[RetentionOffer]) -> Dict[str, Any]:
-    return {"offer": None if offer is None or offer.status == HOLDOUT else offer_dict(offer)}
+def _answer(offer: Optional[RetentionOffer], policy: Policy, service: Service) -> Dict[str, Any]:
+    if offer is None or offer.status == HOLDOUT:
+        return {"offer": None}
+    return {"offer": offer_dict(offer, offer_terms(policy, offer, service))}
 
 
 def make_offer(
@@ -56,7 +77,7 @@ def make_offer(
     service = get_service(session, who.account_id, service_id)
     existing = _existing(session, service.id, who.conversation_id)
     if existing is not None:
-        return _answer(existing)
+        return _answer(existing, policy, service)
     account = session.get(Account, who.account_id)
     rule = policy.choose_offer(reason, account.tier)
     if rule is None or service.status != "active":
@@ -81,7 +102,7 @@ def make_offer(
         with session.begin_nested():
             session.add(offer)
     except IntegrityError:  # the same conversation asked twice at once
-        return _answer(_existing(session, service.id, who.conversation_id))
+        return _answer(_existing(session, service.id, who.conversation_id), policy, service)
     audit.record(
         session,
         "offer_holdout" if held_out else "offer_made",
@@ -93,7 +114,7 @@ def make_offer(
         kind=rule.kind,
         reason=reason,
     )
-    return _answer(offer)
+    return _answer(offer, policy, service)
 
 
 def apply_save(

@@ -200,3 +200,31 @@ REVIEW_MESSAGE = (
     "We're sorry for the trouble. Your refund request is being reviewed by our "
     "billing team, who will get back to you."
 )
+
+
+# -- the terms of a retention offer (backend/offers.py offer_terms) ----------------------------
+
+_ANYTIME = " You could still cancel at any time."
+
+
+def offer_discount_terms(price: Decimal, reduced: Decimal, period: str, months: int) -> str:
+    months_text = "month" if months == 1 else f"{months} months"
+    return (
+        f"With the offer you'd pay {format_money(reduced)} instead of {format_money(price)} a {period} for the "
+        f"next {months_text}, then {format_money(price)} again." + _ANYTIME
+    )
+
+
+def offer_plan_terms(price: Decimal, reduced: Decimal, period: str, plan: str) -> str:
+    return (
+        f"On the {plan} plan you'd pay {format_money(reduced)} a {period} instead of {format_money(price)}."
+        + _ANYTIME
+    )
+
+
+def offer_pause_terms(price: Decimal, period: str, months: int) -> str:
+    months_text = "a month" if months == 1 else f"{months} months"
+    return (
+        f"Nothing is charged while the service is paused, for up to {months_text}; after that it goes on at "
+        f"{format_money(price)} a {period}." + _ANYTIME
+    )

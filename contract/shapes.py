@@ -231,6 +231,9 @@ class Offer(TypedDict):
     kind: Literal["discount", "downgrade", "pause", "plan_switch"]
     title: str
     description: str
+    terms: NotRequired[
+        Annotated[str, Field(description="what the customer would pay with the offer, in their words")]
+    ]
 
 
 class OfferBody(TypedDict):

@@ -122,6 +122,45 @@ def _read(text: Optional[str]) -> Optional[str]:
 # --------------------------------------------------------------------------- the offer question
 
 ACCEPT, DECLINE, UNCLEAR = "accepted", "declined", "unclear"
+# "let me think about it": no answer yet; the offer stays open (the assistant says take your time)
+THINKING = "thinking"
+
+# Declines that only make sense as an answer to an offer ("maybe later", "pausing is pointless",
+# "priority support won't fix your outages", "we've already decided").
+_OFFER_NO = re.compile(
+    r"\bmaybe (later|another time|some other time|next time)\b|\bnot (right )?now\b|\bsome other time\b"
+    r"|\b(is |'s |are |seems )?pointless\b|\bno point\b|\bnot worth (it|the hassle)\b"
+    r"|\b(won'?t|doesn'?t|wouldn'?t|will not|does not|would not|can'?t|cannot) (really )?"
+    r"(help|fix|solve|change|make (a|any) difference|work for (me|us))\b"
+    r"|\b(already|have) decided\b|\bmade (up )?(my|our) minds?( up)?\b|\bmind is made up\b"
+    r"|\bwon'?t be (back|coming back|needing)\b|\bno deal\b|\bhard pass\b|\bnot for (me|us)\b"
+    r"|\b(i'?m|we'?re) good\b|\bno,? (i|we) (don'?t|do not) (want|need)\b"
+)
+_THINK = re.compile(
+    r"\b(let me|i'?ll|i need to|i have to|need to|have to|want to|i'?d like to|gotta) "
+    r"(think|consider|sleep on|mull|check with|talk to|ask)\b|\bthink (about|it over|on it)\b"
+    r"|\b(get|come) back to you\b|\bgive me (a|some) time to (think|decide)\b|\bnot sure yet\b"
+)
+# A question about what the offer means for the customer ("what's the catch?", "how much would
+# that be?", "what would I pay?", "is there a contract?").
+_ABOUT_OFFER = re.compile(
+    r"\bcatch\b|\bfine print\b|\bstrings? attached\b|\bhow much\b|\bwhat (would|will|do|does) (i|we|it|that)"
+    r" (pay|cost|be|come to)\b|\b(the |new |what'?s the )?(price|cost)\b|\bhow long\b"
+    r"|\bwhat happens (after|when|then)\b|\bcontract\b|\bcommitment\b|\block(ed)? in\b"
+    r"|\bwhat (does|would) (that|it|this) (mean|include|involve)\b"
+)
+
+
+def asks_about_offer(text: Optional[str]) -> bool:
+    """``text`` asks what the offer means for the customer (its price, its catch) rather than
+    answering it."""
+    s = _normal(text or "")
+    asking = bool(re.search(r"\?\s*$", str(text or "").strip())) or bool(
+        re.match(r"(what|how|is|are|does|do|would|will|can|so|and|but)\b", s)
+    )
+    other_subject = re.search(r"\b(bill|balance|fee|fees|owe|refund|equipment|modem|router)\b", s)
+    return asking and bool(_ABOUT_OFFER.search(s)) and not other_subject
+
 
 # A yes that speaks of cancelling says yes to the cancellation, not to the offer ("yes cancel
 # it", "yes please proceed with the cancellation"); "instead of cancelling" does not count.
@@ -141,8 +180,8 @@ _TAKE = re.compile(r"\b(take|accept|want|stay|have|keep) (it|that|this|the offer
 def read_offer_answer(
     text: Optional[str], asked_again: bool = False, clarifying: bool = False
 ) -> Optional[str]:
-    """The answer to "Would you like that instead of cancelling?": ACCEPT, DECLINE, UNCLEAR or
-    None (not an answer).
+    """The answer to "Would you like that instead of cancelling?": ACCEPT, DECLINE, UNCLEAR,
+    THINKING ("let me think about it") or None (not an answer).
 
     A yes that speaks of cancelling declines the offer (it says yes to the cancellation). When
     the question was asked again after the customer answered something else ("yes all backed
@@ -153,7 +192,11 @@ def read_offer_answer(
     if not text:
         return None
     s = _normal(text)
+    if _OFFER_NO.search(s) and not _TAKE.search(s):
+        return DECLINE
     answer = read_yes_no(text, "offer_response")
+    if answer is None and _THINK.search(s):
+        return THINKING
     names_offer = bool(_SUBJECTS["offer_response"].search(s))
     cancelling = bool(_CANCELLING.search(_NOT_CANCELLING.sub(" ", s)))
     if answer in (NO, NOT_YET):

@@ -97,13 +97,78 @@ def _next_day_of_month(day: int, today: date) -> Optional[date]:
 
 
 _SPAN = r"(a|an|one|two|three|four|\d{1,2})\s+(day|week)s?"
+# Words that may follow "the 20th" in an answer without making it something else than a date.
+_AFTER_DAY = (
+    r"(?:then|please|pls|works|work|would|will|is|if|is fine|thanks|thank|ok|okay|instead|and|at|"
+    r"latest|or|for|so|that|should|sounds|maybe|probably|thx|too)"
+)
+
+
+_MONTH_ABBR = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+_MONTH_NAME = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_NTH = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+
+
+def _month_named(word: str, today: date, offset_word: Optional[str] = None) -> date:
+    """The first day of the month ``word`` names: "this"/"next"/"following" month, or a month
+    name (the next one whose days are not all past)."""
+    if word == "month":
+        ahead = 1 if offset_word in ("next", "following") else 0
+        return (today + relativedelta(months=ahead)).replace(day=1)
+    month = _MONTH_ABBR.index(word[:3]) + 1
+    first = date(today.year, month, 1)
+    return first if last_day(first) >= today else date(today.year + 1, month, 1)
+
+
+def _span_from_today(n: int, unit: str, today: date) -> date:
+    if unit == "day":
+        return today + timedelta(days=n)
+    if unit == "week":
+        return today + timedelta(weeks=n)
+    if unit == "month":
+        return today + relativedelta(months=n)
+    return today + relativedelta(years=n)
 
 
 def _rules(low: str, today: date) -> Optional[date]:
-    m = re.search(r"\b(a|one|two|\d) weeks? from (today|now)\b", low)
+    # a span counted from today: "a month from today", "3 weeks from now", "two days from today"
+    m = re.search(
+        r"\b(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+(day|week|month|year)s?\s+from\s+(today|now)\b", low
+    )
     if m:
-        n = {"a": 1, "one": 1, "two": 2}.get(m.group(1)) or int(m.group(1))
-        return today + timedelta(weeks=n)
+        n = int(m.group(1)) if m.group(1).isdigit() else _NUMBER_WORDS[m.group(1)]
+        return _span_from_today(n, m.group(2), today)
+    # "the first monday of next month", "the 2nd friday in january", "the last friday of the month"
+    m = re.search(
+        r"\b(first|1st|second|2nd|third|3rd|fourth|4th|last)\s+" + _WEEKDAY + r"\s+(?:of|in)\s+"
+        r"(?:(this|next|the|following)\s+)?(month|" + _MONTH_NAME + r")\b",
+        low,
+    )
+    if m:
+        first = _month_named(m.group(5), today, m.group(4))
+        target = [w[:3] for w in WEEKDAYS].index(m.group(2)[:3])
+        if m.group(1) == "last":
+            end = last_day(first)
+            return end - timedelta(days=(end.weekday() - target) % 7)
+        found = first + timedelta(days=(target - first.weekday()) % 7 + 7 * (_NTH[m.group(1)] - 1))
+        return found if found.month == first.month else None
+    # "mid january", "the middle of next month", "mid-feb": the 15th of that month
+    m = re.search(
+        r"\b(?:mid|the middle of|middle of)[\s-]+(?:(this|next|the|following)\s+)?(month|"
+        + _MONTH_NAME
+        + r")\b",
+        low,
+    )
+    if m:
+        middle = _month_named(m.group(2), today, m.group(1)).replace(day=15)
+        if middle < today and m.group(2) == "month" and m.group(1) in (None, "the"):
+            middle = (middle + relativedelta(months=1)).replace(day=15)
+        return middle
+    # "the friday after next", "friday week": the weekday a week after the next one
+    m = re.search(r"\b(?:the\s+)?" + _WEEKDAY + r"\s+(?:after\s+next|week)\b", low)
+    if m and m.group(1):
+        target = [w[:3] for w in WEEKDAYS].index(m.group(1)[:3])
+        return today + timedelta(days=((target - today.weekday()) % 7 or 7) + 7)
     # a day or span counted from another date: "the day after christmas", "a week from friday",
     # "two days before the end of the month" (the other date read by these same rules)
     m = re.search(r"\b(?:the\s+)?day\s+(after|before)\s+(?!today\b)(.+)", low) or re.search(
@@ -195,7 +260,11 @@ def _rules(low: str, today: date) -> Optional[date]:
         if ahead == 0:
             ahead = 7
         return today + timedelta(days=ahead)
-    m = re.search(r"\b(?:on\s+)?the\s+(\d{1,2})(st|nd|rd|th)\b(?!\s+(?:of\s+)?[a-z]{3,9}\b(?<!please))", low)
+    # "the 20th" (also "ok the 20th then", "the 31st works"), not "the 3rd floor" / "the 2nd one"
+    m = re.search(
+        r"\b(?:on\s+)?the\s+(\d{1,2})(st|nd|rd|th)\b(?!\s+(?:of\s+)?(?!" + _AFTER_DAY + r"\b)[a-z]{3,9}\b)",
+        low,
+    )
     if m and not re.search(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", low):
         return _next_day_of_month(int(m.group(1)), today)
     m = re.search(r"\b(?:the\s+)?(?:end|last day)\s+of\s+([a-z]{3,9})\b", low)

@@ -409,6 +409,8 @@ async def test_offers_one_per_conversation_and_accepting_applies_the_save(api, d
     status, body = await api.post(f"/api/v1/services/{service_id}/offer", {"reason": "price"}, who)
     offer = body["offer"]
     assert status == 200 and offer["kind"] == "discount" and offer["title"] == "20% off for 3 months"
+    # what it would cost, for "how much would that be?" (the service's price with the offer's apply)
+    assert "pay $40.00 instead of $50.00 a month for the next 3 months" in offer["terms"]
     again = await api.post(f"/api/v1/services/{service_id}/offer", {"reason": "moving"}, who)
     assert again == (200, {"offer": offer})
     assert count(db, RetentionOffer, service_id=service_id) == 1
@@ -440,6 +442,7 @@ async def test_declined_plan_switch_changes_nothing_and_downgrade_applies(api, d
         "status"
     ] == "declined"
     down = (await api.post(f"/api/v1/services/{b}/offer", {"reason": "not_using"}, who))[1]["offer"]
+    assert "On the Lite plan you'd pay $30.00 a month instead of $50.00" in down["terms"]
     await api.post(f"/api/v1/offers/{down['id']}/outcome", {"accepted": True}, who)
     services = {s["id"]: s for s in (await api.get("/api/v1/services", who))[1]["services"]}
     assert (services[a]["plan"], services[a]["price"]) == ("Plan", "50.00")

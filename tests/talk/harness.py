@@ -16,9 +16,11 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import sqlalchemy as sa
+import yaml
 from dateutil.relativedelta import relativedelta
 
 from actions.settings import company_today
@@ -62,23 +64,40 @@ def expected_date(expr: str, today: date) -> date:
     m = re.fullmatch(r"day(\d+)_next", expr)  # "on the 20th": the next 20th, today or later
     if m:
         day = int(m.group(1))
-        this_month = (
-            today.replace(day=day) if day <= calendar.monthrange(today.year, today.month)[1] else None
-        )
-        return this_month if this_month and this_month >= today else next_month.replace(day=day)
-    m = re.fullmatch(r"next_(mon|tue|wed|thu|fri|sat|sun)", expr)
+        for ahead in range(13):  # the first month from this one that has that day, not yet past
+            month = today.replace(day=1) + relativedelta(months=ahead)
+            if day <= calendar.monthrange(month.year, month.month)[1] and month.replace(day=day) >= today:
+                return month.replace(day=day)
+        raise ValueError(f"no day {day} ahead")
+    weekdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    m = re.fullmatch(r"(next|this)_(mon|tue|wed|thu|fri|sat|sun)", expr)
+    if m:  # next_: strictly after today; this_: the coming one, today included
+        ahead = (weekdays.index(m.group(2)) - today.weekday()) % 7
+        return today + timedelta(days=ahead or (7 if m.group(1) == "next" else 0))
+    m = re.fullmatch(r"first_(mon|tue|wed|thu|fri|sat|sun)_next_month", expr)
     if m:
-        target = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].index(m.group(1))
-        ahead = (target - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
+        first = next_month.replace(day=1)
+        return first + timedelta(days=(weekdays.index(m.group(1)) - first.weekday()) % 7)
+    if expr == "last_day_this_year":
+        return date(today.year, 12, 31)
+    if expr == "latest":  # the latest end the backend allows (backend/policy.yml max_future_days)
+        return today + timedelta(days=_max_future_days())
     m = re.fullmatch(r"in_(\d+)_days", expr)
     if m:
         return today + timedelta(days=int(m.group(1)))
+    m = re.fullmatch(r"in_(\d+)_months", expr)
+    if m:
+        return today + relativedelta(months=int(m.group(1)))
     m = re.fullmatch(r"(\d{1,2})-(\d{1,2})", expr)  # month-day, the next one from today
     if m:
         candidate = date(today.year, int(m.group(1)), int(m.group(2)))
         return candidate if candidate >= today else candidate.replace(year=today.year + 1)
     raise ValueError(f"unknown date expression {expr!r}")
+
+
+def _max_future_days() -> int:
+    policy = Path(__file__).resolve().parents[2] / "backend" / "policy.yml"
+    return int(yaml.safe_load(policy.read_text())["max_future_days"])
 
 
 @dataclass

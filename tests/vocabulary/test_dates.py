@@ -46,6 +46,22 @@ TODAY = date(2026, 11, 22)
         ("febuary 1st", date(2027, 2, 1)),
         ("decmber 28", date(2026, 12, 28)),
         ("the 15th of next mnth", date(2026, 12, 15)),
+        # spans from today, a weekday a week on, the nth weekday of a month, the middle of a month
+        ("a month from today", date(2026, 12, 22)),
+        ("two months from now", date(2027, 1, 22)),
+        ("3 weeks from now", date(2026, 12, 13)),
+        ("the friday after next", date(2026, 12, 4)),
+        ("friday week", date(2026, 12, 4)),
+        ("first monday of next month", date(2026, 12, 7)),
+        ("the second tuesday in january", date(2027, 1, 12)),
+        ("the last friday of the month", date(2026, 11, 27)),
+        ("mid january", date(2027, 1, 15)),
+        ("the middle of next month", date(2026, 12, 15)),
+        ("mid-feb", date(2027, 2, 15)),
+        ("mid month", date(2026, 12, 15)),  # the 15th of this month has passed
+        # a day of the month with filler words around it
+        ("ok the 30th then", date(2026, 11, 30)),
+        ("the 24th works", date(2026, 11, 24)),
     ],
 )
 def test_dates(text, expected):
@@ -53,7 +69,20 @@ def test_dates(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["", None, "1", "2", "3", "hello", "as soon as possible", "match", "the other one", "a week"]
+    "text",
+    [
+        "",
+        None,
+        "1",
+        "2",
+        "3",
+        "hello",
+        "as soon as possible",
+        "match",
+        "the other one",
+        "a week",
+        "the 3rd floor",
+    ],
 )
 def test_not_dates(text):
     assert parse_date(text, TODAY) is None

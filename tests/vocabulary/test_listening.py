@@ -94,6 +94,11 @@ TODAY = date(2026, 12, 2)
         ("today", True, "immediate"),
         ("can you backdate it to yesterday?", True, "date"),  # the backend says why not
         ("a week from friday", True, "date"),
+        ("a month from today", True, "date"),  # not "today": a date a month on
+        ("whenever my contract ends", True, "end_of_period"),
+        ("when the paid period is up", True, "end_of_period"),
+        ("just let it run until the paid period is up", True, "end_of_period"),
+        ("at the end of my subscription", True, "end_of_period"),
     ],
 )
 def test_end_choice(monkeypatch, text, asked, expected):

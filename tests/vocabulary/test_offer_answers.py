@@ -8,8 +8,10 @@ from contract.vocabulary.answers import (
     ACCEPT,
     DECLINE,
     NO,
+    THINKING,
     UNCLEAR,
     YES,
+    asks_about_offer,
     changes_mind,
     other_subject,
     read_offer_answer,
@@ -111,3 +113,43 @@ def test_a_pin_named_next_to_the_account_is_taken_and_masked_in_storage():
     # a 4-digit part of an ID or an amount near the word is no PIN
     assert find_factor("pin? cancel SVC-6001 please", asked=False) is None
     assert find_factor("pin $1000", asked=False) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # declines that only an offer gets (issue 10, dev5): none of them stops the cancellation
+        ("maybe later", DECLINE),
+        ("not right now, thanks", DECLINE),
+        ("pausing is pointless, we won't be back", DECLINE),
+        ("priority support won't fix your outages. no.", DECLINE),
+        ("hmm, we've already decided", DECLINE),
+        ("we're good thanks", DECLINE),
+        # an acceptance that happens to hold such words still accepts
+        ("ok I'll take it, it can't hurt", ACCEPT),
+        ("deal", ACCEPT),
+        ("sure, why not", ACCEPT),
+        # time to think: no answer yet
+        ("hmm let me think about it", THINKING),
+        ("I'll get back to you", THINKING),
+        ("ok I thought about it, I'll pass", DECLINE),
+    ],
+)
+def test_offer_only_answers(text, expected):
+    assert read_offer_answer(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("what's the catch?", True),
+        ("how much would that be?", True),
+        ("so what would I pay?", True),
+        ("is there a contract?", True),
+        ("how much is my final bill?", False),  # the final bill, not the offer
+        ("no thanks", False),
+        ("the price is too high", False),  # a reason, not a question
+    ],
+)
+def test_questions_about_the_offer(text, expected):
+    assert asks_about_offer(text) is expected

@@ -170,6 +170,8 @@ FIELDS = {
     "names": ["Office Internet, Office Phones"],
     "name": ["Office Phones", "SVC-6002"],
     "offer": ["20% off for 3 months"],
+    "title": ["20% off for 3 months"],
+    "terms": [wording.offer_discount_terms(Decimal("9.99"), Decimal("7.99"), "month", 3)],
     "service": ["Office Internet (SVC-6001)", messages.YOUR_SERVICE],
     "why": [
         messages.DATE_REFUSED_WHY,
@@ -461,6 +463,11 @@ def test_backend_wording_with_sample_data():
         wording.REVOKED_NO_EQUIPMENT,
         wording.NO_EQUIPMENT,
         wording.NO_SUCH_DEVICE,
+        wording.offer_discount_terms(Decimal("9.99"), Decimal("7.99"), "month", 3),
+        wording.offer_discount_terms(Decimal("1850.40"), Decimal("1387.80"), "year", 1),
+        wording.offer_plan_terms(Decimal("39.95"), Decimal("35.96"), "month", "Flex"),
+        wording.offer_pause_terms(Decimal("9.99"), "month", 3),
+        wording.offer_pause_terms(Decimal("420"), "year", 1),
     ]
     for charges in (0, 1, 3):
         texts.append(
