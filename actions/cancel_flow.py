@@ -58,6 +58,7 @@ from .details import ActionTakeDetails
 from .identify import IdentificationMixin
 from .listening import (
     answers_since,
+    clarify_answer,
     courtesy_answer,
     earlier_user_texts,
     is_question,
@@ -587,6 +588,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         text = latest_text(tracker)
         if requested(tracker) == "reason" and not text.startswith("/") and courtesy_answer(dispatcher, text):
             return {"reason": None}  # "ok thank you" is not why (even where the classifier filled it)
+        if requested(tracker) == "reason" and clarify_answer(dispatcher, tracker):
+            return {"reason": None}  # "what are my options" is not why either
         if tracker.get_slot("reason") or tracker.get_slot("fast_track"):
             return {}
         if requested(tracker) == "reason":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
@@ -203,8 +204,16 @@ STOP_WORDS = frozenset(
 
 
 def is_stop(text: Optional[str]) -> bool:
-    """A message that only says "stop" (in case the NLU reads it as an answer to the question)."""
-    return " ".join(str(text or "").lower().strip(" .!").split()) in STOP_WORDS
+    """A message that only says "stop" (in case the NLU reads it as an answer to the question),
+    also twice over or with a "please": "never mind, forget it", "ok stop please"."""
+    parts = [
+        " ".join(p.split())
+        for p in re.split(r"[,.;!]+|\band\b", str(text or "").lower().replace("’", "'"))
+        if p.strip()
+    ]
+    parts = [re.sub(r"^(ok|okay|oh|please|just|actually)\s+|\s+(please|then|now)$", "", p) for p in parts]
+    parts = [p for p in parts if p not in ("ok", "okay", "please", "sorry", "oh", "no")] or parts
+    return bool(parts) and all(p in STOP_WORDS for p in parts)
 
 
 class StopWordsMixin:
@@ -219,11 +228,10 @@ class StopWordsMixin:
 
     async def run(self, dispatcher, tracker, domain):
         requested = tracker.get_slot("requested_slot")
-        candidate = tracker.slots_to_validate().get(requested) if requested else None
         text = tracker.latest_message.get("text")
-        if (candidate is not None and is_stop(text)) or (
-            requested in self.CHANGE_OF_MIND_STOPS and changes_mind(text)
-        ):
+        # a plain "stop" at any question (also where the answer is read by an extract step, not
+        # a text mapping: "never mind, forget it" at the service list)
+        if (requested and is_stop(text)) or (requested in self.CHANGE_OF_MIND_STOPS and changes_mind(text)):
             say(dispatcher, messages.STOPPED, MENU_BUTTONS)
             return [
                 SlotSet(requested, None),

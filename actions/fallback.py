@@ -8,6 +8,7 @@ from rasa_sdk import Action
 from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions.backend_client import BackendError
+from contract.vocabulary.answers import clarification
 
 from . import messages, report_events
 from .common import (
@@ -21,7 +22,13 @@ from .common import (
     say,
     step_key,
 )
-from .listening import answers_to_this_question, last_finished_request, means_fast_track, wants_other
+from .listening import (
+    answers_to_this_question,
+    clarify_answer,
+    last_finished_request,
+    means_fast_track,
+    wants_other,
+)
 
 LONG_MESSAGE = 250
 
@@ -55,6 +62,16 @@ class ActionFallback(Action):
                 or (wants_cancel(text) and (len(text) > LONG_MESSAGE or intent == "nlu_fallback"))
             ):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)
+        # a question about the question ("what?", "why do you need my zip?", "is this safe?"):
+        # explained, not "I didn't understand"; still counted, so a second one in a row offers
+        # a person
+        if tracker.active_loop_name is not None and clarify_answer(dispatcher, tracker, person=count >= 2):
+            return [SlotSet("misunderstood_count", float(count))]
+        kind = None if text.startswith("/") else clarification(text)
+        if tracker.active_loop_name is None and kind is not None:
+            opening = messages.CLARIFY_SAFE + " " if kind == "safe" else ""
+            say(dispatcher, opening + messages.CLARIFY_MENU, MENU_BUTTONS)
+            return [SlotSet("misunderstood_count", float(count))]
         report_events.note(tracker, "misunderstood")
         if len(text) > LONG_MESSAGE:
             opening = messages.NOT_UNDERSTOOD_LONG

@@ -38,7 +38,7 @@ from .common import (
     is_verified,
     say,
 )
-from .listening import refuse, said_this_turn
+from .listening import clarify_answer, refuse, said_this_turn
 
 _OTP_REQUEST = "otp"
 
@@ -84,6 +84,9 @@ class IdentificationMixin:
         extra words) is used at once: never asked for again."""
         if is_verified(tracker) or tracker.get_slot("flow_stopped"):
             return {}
+        if tracker.get_slot("requested_slot") == "account_identifier" and clarify_answer(dispatcher, tracker):
+            # "what?", "is this safe?", "dunno": explained (whatever intent the classifier chose)
+            return {"account_identifier": None}
         found = find_identifier(tracker.latest_message.get("text"))
         if tracker.get_slot("account_identifier") == PROVIDED:
             # given already; a new one while the factor is asked is a correction ("oh sorry
@@ -105,6 +108,8 @@ class IdentificationMixin:
         if tracker.get_slot("flow_stopped"):
             return {}
         asked = tracker.get_slot("requested_slot") == "verification_factor"
+        if asked and clarify_answer(dispatcher, tracker):  # "why do you need my zip?"
+            return {"verification_factor": None}
         if asked and tracker.slots_to_validate().get("verification_factor") is not None:
             return {}
         if not asked and not (
@@ -120,7 +125,7 @@ class IdentificationMixin:
     async def validate_account_identifier(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if value == PROVIDED:
+        if value == PROVIDED or value is None:
             return {}
         entities = [
             e.get("value")
@@ -130,7 +135,15 @@ class IdentificationMixin:
         corrected = corrected_identifier(str(tracker.latest_message.get("text") or ""))
         identifier = corrected[1] if corrected else parse_identifier(value, entities)
         if identifier is None:
-            refuse(dispatcher, tracker, NOT_RIGHT_IDENTIFIER)
+            text = str(tracker.latest_message.get("text") or "")
+            # a named ZIP or PIN first ("my zip is 02139"): the right answer to the next question.
+            # It is not kept (factors never go into the tracker), so it is asked for right after.
+            early_factor = find_factor(text, asked=False)
+            refuse(
+                dispatcher,
+                tracker,
+                messages.FACTOR_BEFORE_IDENTIFIER if early_factor else NOT_RIGHT_IDENTIFIER,
+            )
             return {"account_identifier": None}
         try:
             async with client() as backend:
@@ -153,7 +166,7 @@ class IdentificationMixin:
     async def validate_verification_factor(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if value == VERIFIED:
+        if value == VERIFIED or value is None:
             return {}
         attempt_id = tracker.get_slot("verification_attempt_id")
         if not attempt_id:
@@ -233,7 +246,9 @@ class ActionAskAccountIdentifier(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         # "That doesn't look like ... Could you type it again?" already asks: not the same
         # question again right under it
-        if not said_this_turn(tracker, NOT_RIGHT_IDENTIFIER, messages.NOT_VERIFIED):
+        if not said_this_turn(
+            tracker, NOT_RIGHT_IDENTIFIER, messages.NOT_VERIFIED, messages.FACTOR_BEFORE_IDENTIFIER
+        ):
             say(dispatcher, messages.ASK_IDENTIFIER)
         return []
 

@@ -15,10 +15,20 @@ from typing import Any, Iterator, List, Mapping, Optional, Sequence, Set, Tuple,
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from contract.vocabulary.answers import YES, courtesy, other_subject, read_yes_no
+from contract.vocabulary.answers import YES, clarification, courtesy, other_subject, read_yes_no
 from contract.vocabulary.numbers import find_confirmations
 
-from .messages import EXAMPLE_CONFIRMATION, NUMBER_REFUSALS, PERSON_BUTTON, PERSON_CAN_HELP
+from .messages import (
+    CLARIFY_ANY,
+    CLARIFY_QUESTION,
+    CLARIFY_SAFE,
+    CLARIFY_UNSURE,
+    CLARIFY_WHY,
+    EXAMPLE_CONFIRMATION,
+    NUMBER_REFUSALS,
+    PERSON_BUTTON,
+    PERSON_CAN_HELP,
+)
 
 # Intents that ask something or change the subject: a free-text slot does not swallow them
 # unless the message also holds what was asked.
@@ -109,6 +119,34 @@ def courtesy_answer(dispatcher: CollectingDispatcher, text: str) -> bool:
     if kind is None:
         return False
     dispatcher.utter_message(response="utter_youre_welcome" if kind == "thanks" else "utter_still_here")
+    return True
+
+
+def clarify_answer(dispatcher: CollectingDispatcher, tracker: Tracker, person: bool = False) -> bool:
+    """A question about the question now asked ("what?", "why do you need my zip?", "is this
+    safe?", "what are my options"): the question said plainly or explained, and True (it
+    answers nothing; the form asks again). From the second message in a row at the same
+    question (or when ``person``), a person is offered as well."""
+    text = latest_text(tracker)
+    kind = None if text.startswith("/") else clarification(text)
+    slot = requested(tracker)
+    if kind is None or slot is None or (kind == "unsure" and slot not in CLARIFY_UNSURE):
+        return False
+    plain = CLARIFY_QUESTION.get(slot, CLARIFY_ANY)
+    if kind == "unsure":  # a detail the customer doesn't have: the other ways, and a person
+        answer, person = CLARIFY_UNSURE[slot], True
+    elif kind == "why":
+        answer = CLARIFY_WHY.get(slot, plain)
+    elif kind == "safe":
+        answer = CLARIFY_SAFE
+    else:
+        answer = plain
+    if person or answers_to_this_question(tracker) >= 2:
+        dispatcher.utter_message(
+            text=answer + PERSON_CAN_HELP, buttons=[{"title": PERSON_BUTTON[0], "payload": PERSON_BUTTON[1]}]
+        )
+    else:
+        dispatcher.utter_message(text=answer)
     return True
 
 
@@ -237,7 +275,7 @@ _SYNONYMS = {
     "vps": {"vps", "server"},
 }
 _ALL = re.compile(
-    r"\b(both|all( of)?( them| three| 3| my services| the services| services)?"
+    r"\b(both|(?<!after )(?<!at )all( of)?( them| three| 3| my services| the services| services)?"
     r"|every(thing| one|one of them| service)|each( of them)?|the lot)\b",
     re.I,
 )

@@ -111,6 +111,11 @@ NOT_AN_IDENTIFIER = (
     "That doesn't look like an account number (8 digits), an email address or a phone number "
     "with its area code. Could you type it again?"
 )
+# "my zip is 02139" where the identifier is asked: not refused as a bad identifier
+FACTOR_BEFORE_IDENTIFIER = (
+    "Thanks, I'll ask for that right after. First I need to find the account: what's your "
+    "account number, or the email address or phone number registered on it?"
+)
 NO_CODE_POSSIBLE = (
     "I couldn't send a code to the contact on this account. Please "
     "give the billing ZIP code or the account PIN instead."
@@ -723,6 +728,91 @@ SWITCH_TO_CANCEL = "Sure, let's do the cancellation first."
 DETAILS_NOTED = "Thanks, I've noted your account details. What would you like to do?"
 WHAT_TO_DO = "What would you like to do?"
 WHAT_CAN_I_HELP_WITH = "What can I help you with?"
+
+# --------------------------------------------------------------------------- questions about the question
+
+# "what?", "i dont understand", "what are my options": the question now asked, said plainly
+# (the form asks it again right after, with its buttons)
+CLARIFY_QUESTION = {
+    "account_identifier": (
+        "I need something that identifies your account: your 8-digit account number, "
+        "or the email address or phone number we have for you."
+    ),
+    "verification_factor": (
+        "To make sure it's really you, please type the billing ZIP code of the account (5 digits) "
+        "or your 4-digit account PIN. If you have neither at hand, I can send a one-time code instead."
+    ),
+    "service_id": "I need to know which of your services should be cancelled: pick one below or type its number.",
+    "service_confirmed": (
+        "I'm checking I picked the right service: say yes if it's the one to cancel, or no to choose again."
+    ),
+    "reason": (
+        "I'm asking why you're leaving. You can pick one of the reasons below, write your own, "
+        "or skip the question."
+    ),
+    "offer_response": (
+        "We'd like to offer you something to stay: say yes to take the offer and keep your service, "
+        "or no to go on with the cancellation."
+    ),
+    "backup_confirmed": (
+        "Once the service is cancelled, the files and data on it are gone for good. Say yes if "
+        "you've saved what you need, or \"not yet\" and I'll wait."
+    ),
+    "end_when": (
+        "I'm asking when the service should stop: right away, at the end of the billing period, "
+        "or on a date you choose."
+    ),
+    "end_date": 'Please type the day the service should end, for example "Dec 15" or "end of next month".',
+    "final_confirmation": (
+        "This is the last step: say yes and I file the cancellation as summarised, or no and nothing changes."
+    ),
+    "confirmation_number": (
+        "I need the confirmation number of the request. It looks like ABCD-EFGH-JKLM and was in "
+        "the message and the email you got when the request was filed."
+    ),
+    "revoke_confirmed": "Say yes to undo the cancellation and keep the service, or no to leave it cancelled.",
+    "tracking_number": (
+        "I need the tracking number of the parcel you sent the equipment back in; it's on the shipping receipt."
+    ),
+    "refund_amount": "How much money should come back to you? Please type an amount, like 49.99.",
+    "refund_reason": 'Please tell me in a sentence why the refund is due, for example "charged twice in October".',
+}
+CLARIFY_ANY = "Please answer the question below, or say stop to stop here."
+# "why do you need my zip?"
+CLARIFY_WHY = {
+    "account_identifier": "I need it to find your account and to check it's you before anything is changed.",
+    "verification_factor": (
+        "The ZIP code or PIN proves it's really you, so that no one else can make changes to your "
+        "services. If you'd rather, I can send a one-time code to the email or phone on the account instead."
+    ),
+    "reason": "It's optional: it only helps us improve. You can skip it.",
+    "backup_confirmed": (
+        "Data on the service can't be retrieved after it's cancelled, and I want to be sure you don't lose anything."
+    ),
+    "end_when": "So that you decide when the service stops and what is still charged.",
+    "end_date": "So that you decide when the service stops and what is still charged.",
+}
+# "is this safe?"
+CLARIFY_SAFE = (
+    "Yes. I only use your details to check it's you, and they're masked in what we keep of this "
+    "chat. I'll never ask for a password or a card number."
+)
+CLARIFY_MENU = "Here's what I can do:"
+# "dunno", "i don't remember" where a detail the customer may not have is asked
+CLARIFY_UNSURE = {
+    "account_identifier": (
+        "No problem: the email address or the phone number on the account works just as well as "
+        "the account number."
+    ),
+    "verification_factor": (
+        "No problem: instead of the ZIP code or PIN, I can send a one-time code to the email or "
+        "phone on the account."
+    ),
+    "confirmation_number": (
+        "No problem: it's in the message and the email you got when the request was filed "
+        "(it looks like ABCD-EFGH-JKLM)."
+    ),
+}
 
 # --------------------------------------------------------------------------- a person
 

@@ -277,3 +277,62 @@ def courtesy(text: Optional[str]) -> Optional[str]:
     if any(w in _GREET_WORDS for w in words):
         return "greet"
     return None
+
+
+# A question about the question: the customer asks it to be said again or explained, asks why
+# it is asked, whether it is safe to answer, or what the choices are. The whole (short)
+# message has to be such a question: "what?" is one, "what's the fee?" is not.
+_FILLER_START = r"^(?:(?:sorry|um+|uh+|erm|hm+|ok|okay|wait|hang on|oh|hey|so|but|and)[, ]+)*"
+_REPEAT = re.compile(
+    _FILLER_START + r"(?:what\??|wh?at+|wut|huh|eh|pardon( me)?|excuse me|come again|say (that |it )?again"
+    r"|what( was| is|'s) (that|the question)|what did you (say|ask|mean)|what do you mean( by that)?"
+    r"|what does (that|this) mean|(can|could|would) you (please )?(repeat|rephrase|say) (that|it|the question)"
+    r"( again)?( please)?|(please )?repeat( that| it| the question)?( please)?"
+    r"|i (do not|don'?t|dont|didn'?t|did not) (understand|get (it|that|you)|follow)( (that|the question|you))?"
+    r"|i'?m (confused|lost)|confused|lost|not sure what you mean|\?+)$"
+)
+_WHY = re.compile(
+    _FILLER_START
+    + r"(?:why( do| would| are)? you (need|want|ask|asking)\b.*|why( is| do)? (that|this|it) (needed|necessary|required)\b.*"
+    r"|why\??|why (do|would) i (need|have) to\b.*|what (do you need|is) (that|this|it) for\b.*"
+    r"|what'?s (that|this|it) for\b.*|why my \w+( code)?)$"
+)
+_SAFE = re.compile(
+    r"\b(is (this|it|that) (safe|secure|legit)|safe to (give|share|type|send)|(am i|are you) (safe|secure)"
+    r"|is (my|this) (data|info|information|chat) (safe|secure|private)|is this a scam|can i trust (you|this))\b"
+)
+_UNSURE = re.compile(
+    _FILLER_START
+    + r"(?:dunno|idk|no idea|not sure|i'?m not sure|i (do not|don'?t|dont) know( (it|that|this))?"
+    r"|i (do not|don'?t|dont|can'?t|cannot) remember( (it|that|this))?|i forgot( (it|that))?"
+    r"|i (do not|don'?t|dont) have (it|that|one)( (here|with me|at hand))?)$"
+)
+_OPTIONS = re.compile(
+    _FILLER_START
+    + r"(?:what are (my|the) (options|choices)|what (options|choices) (do i have|are there)|(my )?options\??"
+    r"|what can i (say|choose|pick|answer|type)|what (should|do) i (say|type|answer|put)"
+    r"|what do you want me to (say|type|answer))$"
+)
+
+
+def clarification(text: Optional[str]) -> Optional[str]:
+    """What a question about the question asks for: "repeat" ("what?", "can you repeat that",
+    "i dont understand"), "why" ("why do you need my zip?"), "safe" ("is this safe?") or
+    "options" ("what are my options") or "unsure" ("dunno", "i don't remember": an answer the
+    customer doesn't have); None for anything else, answers included."""
+    if not text or len(text) > 120 or "@" in text or re.search(r"\d", text):
+        return None
+    s = " ".join(re.sub(r"[^\w'? ]+", " ", str(text).lower().replace("’", "'")).split())
+    s = re.sub(r"\s*\?+", "?", s).strip()
+    bare = s.rstrip("?").strip() or s
+    if _SAFE.search(s) and len(s.split()) <= 12:
+        return "safe"
+    if _WHY.match(bare) or _WHY.match(s):
+        return "why"
+    if _OPTIONS.match(bare) or _OPTIONS.match(s):
+        return "options"
+    if _REPEAT.match(bare) or _REPEAT.match(s):
+        return "repeat"
+    if _UNSURE.match(bare):
+        return "unsure"
+    return None

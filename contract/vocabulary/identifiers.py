@@ -125,15 +125,18 @@ def looks_like_identifier_attempt(text: Optional[str]) -> bool:
 _ZIP_WORDS = re.compile(r"\b(zip|postal|post code|postcode)\b", re.I)
 _PIN_WORDS = re.compile(r"\bpin\b", re.I)
 _CODE_WORDS = re.compile(r"\bcode\b", re.I)
+_ZIP_PLUS4 = re.compile(r"(?<![\d-])(\d{5})-\d{4}(?![\d-])")
 
 
 def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
     """The verification factor in ``text``: a 5-digit billing ZIP, a 4-digit PIN or a 6-digit
-    one-time code. When the factor was not asked for, only one that is named ("zip 02139",
+    one-time code (of a ZIP+4, the ZIP). When the factor was not asked for, only one that is named ("zip 02139",
     "pin 1234", "code 123456") counts, or a lone 5-digit number written next to the identifier
     ("jo@x.example 02139"), so that other numbers are not taken for it."""
     if not text:
         return None
+    # a ZIP+4 ("02139-1234") is its ZIP: the billing ZIP is the 5-digit part
+    text = _ZIP_PLUS4.sub(r"\1", text)
     runs = re.findall(r"(?<![\d@.\w-])(\d{4,6})(?![\d-])", text)
     if not asked and find_identifier(text):
         lone = [r for r in runs if len(r) == 5]

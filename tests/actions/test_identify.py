@@ -106,11 +106,15 @@ async def test_wrong_factor_does_not_say_which_detail_was_wrong(live_backend):
 async def test_factor_that_is_not_digits(live_backend):
     sender = new_sender()
     _, _, started = await _start(ValidateCancelForm(), sender, "10000001")
+    msgs, _, slots = await _factor(ValidateCancelForm(), sender, started["verification_attempt_id"], "blue")
+    assert slots["verification_factor"] is None
+    assert "5-digit billing ZIP" in texts(msgs)
+    # "no idea": a factor the customer doesn't have; the one-time code and a person are offered
     msgs, _, slots = await _factor(
         ValidateCancelForm(), sender, started["verification_attempt_id"], "no idea"
     )
     assert slots["verification_factor"] is None
-    assert "5-digit billing ZIP" in texts(msgs)
+    assert "one-time code" in texts(msgs) and "/request_human" in button_payloads(msgs)
 
 
 async def test_one_time_code(live_backend):
@@ -162,3 +166,54 @@ async def test_questions(live_backend):
     assert "account number" in texts(msgs) and "email" in texts(msgs)
     msgs, _, _ = await run(ActionAskVerificationFactor(), make_tracker())
     assert "ZIP" in texts(msgs) and button_payloads(msgs) == ["/request_code"]
+
+
+# -- questions about the question and details in the wrong order (issue 10, class 9) ---------
+
+
+async def test_why_the_zip_is_explained_not_refused(live_backend):
+    sender = new_sender()
+    _, _, started = await _start(ValidateCancelForm(), sender)
+    msgs, _, slots = await _factor(
+        ValidateCancelForm(),
+        sender,
+        started["verification_attempt_id"],
+        "why do you need my zip?",
+        "out_of_scope",
+    )
+    said = texts(msgs)
+    assert "proves it's really you" in said and "type just the digits" not in said
+    assert slots.get("verification_factor") is None and "flow_stopped" not in slots
+    assert "/request_human" not in button_payloads(msgs)  # the first time: no person yet
+
+
+async def test_dunno_at_the_identifier_gives_the_other_ways_and_a_person(live_backend):
+    tracker = make_tracker(
+        {"requested_slot": "account_identifier"}, text="dunno", intent="deny", active_loop=FORM
+    )
+    msgs, _, slots = await validate(ValidateCancelForm(), tracker)
+    assert "email address or the phone number" in texts(msgs)
+    assert "/request_human" in button_payloads(msgs)
+    assert slots.get("account_identifier") is None and "flow_stopped" not in slots
+
+
+async def test_a_zip_before_the_identifier_is_announced_not_refused(live_backend):
+    tracker = make_tracker(
+        {"requested_slot": "account_identifier"},
+        text="my zip is 02139",
+        active_loop=FORM,
+        set_now={"account_identifier": "my zip is 02139"},
+    )
+    msgs, _, slots = await validate(ValidateCancelForm(), tracker)
+    said = texts(msgs)
+    assert "ask for that right after" in said and "doesn't look like" not in said
+    assert slots["account_identifier"] is None
+
+
+async def test_a_zip_plus_4_verifies(live_backend):
+    sender = new_sender()
+    _, _, started = await _start(ValidateCancelForm(), sender)
+    msgs, _, slots = await _factor(
+        ValidateCancelForm(), sender, started["verification_attempt_id"], "02139-1234"
+    )
+    assert slots.get("verified") is True, texts(msgs)
