@@ -50,3 +50,27 @@ def test_heldout_set_covers_the_short_answer_intents():
 def test_heldout_rows_are_unique():
     texts = [_norm(t) for t, _ in load_yaml_rows(DEFAULT_DATA)]
     assert [t for t, c in Counter(texts).items() if c > 1] == []
+
+
+def test_scores_read_fallback_as_out_of_scope_and_map_to_eval_labels(tmp_path):
+    from eval_nlu import DEFAULT_MAPPING, load_mapping
+    from eval_short_answers import evaluate
+
+    data = tmp_path / "rows.yml"
+    data.write_text(
+        'version: "3.1"\nnlu:\n- intent: thanks\n  examples: |\n    - thanks a lot\n'
+        "- intent: out_of_scope\n  examples: |\n    - what's the time in [Oslo](city)\n"
+        "- intent: affirm\n  examples: |\n    - yes\n",
+        encoding="utf-8",
+    )
+    rows = load_yaml_rows(data)
+    assert rows == [
+        ("thanks a lot", "thanks"),
+        ("what's the time in Oslo", "out_of_scope"),
+        ("yes", "affirm"),
+    ]
+    metrics = evaluate(rows, ["goodbye", "nlu_fallback", "deny"], load_mapping(DEFAULT_MAPPING))
+    own, mapped = metrics["own_intents"], metrics["eval_labels"]
+    assert own["accuracy"] == 1 / 3  # fallback is out of scope; goodbye is not thanks
+    assert own["oos_recall"] == 1.0
+    assert mapped["accuracy"] == 2 / 3  # thanks and goodbye are one eval label
