@@ -149,6 +149,11 @@ def predict(model_path: Path, texts: Iterable[str]) -> List[Tuple[Optional[str],
 
     logging.getLogger("rasa").setLevel(logging.ERROR)
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's structlog events (one debug line per parsed message, with its text) are not
+    # configured outside the CLI and would print every row: errors only.
+    configure_structlog(logging.ERROR)
 
     agent = Agent.load(str(model_path))
     if not agent.is_ready() and agent.processor is None:
