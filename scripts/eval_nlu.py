@@ -170,6 +170,20 @@ def predict(model_path: Path, texts: Iterable[str]) -> List[Tuple[Optional[str],
     return asyncio.run(run())
 
 
+def load_and_predict(
+    rows: List[Tuple[str, str]], mapping_path: str, model_path: str
+) -> Tuple[Dict[str, str], List[Tuple[Optional[str], float]], float]:
+    """The intent mapping, the model's prediction for every row and the seconds it took;
+    EvalError when the mapping or the model is missing."""
+    mapping = load_mapping(Path(mapping_path))
+    model = Path(model_path)
+    if not model.is_file():
+        raise EvalError(f"model not found: {model}")
+    t0 = time.time()
+    preds = predict(model, [t for t, _ in rows])
+    return mapping, preds, time.time() - t0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--model", required=True, help="trained model (.tar.gz)")
@@ -188,13 +202,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     try:
         rows = load_rows(Path(args.data))
-        mapping = load_mapping(Path(args.mapping))
-        model = Path(args.model)
-        if not model.is_file():
-            raise EvalError(f"model not found: {model}")
-        t0 = time.time()
-        preds = predict(model, [t for t, _ in rows])
-        elapsed = time.time() - t0
+        mapping, preds, elapsed = load_and_predict(rows, args.mapping, args.model)
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -206,7 +214,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     gold = [g for _, g in rows]
     pred = [map_intent(i, mapping) for i, _ in preds]
     metrics = compute_metrics(gold, pred)
-    print(f"model: {model}\ndata:  {args.data}\npredicted in {elapsed:.1f}s")
+    print(f"model: {args.model}\ndata:  {args.data}\npredicted in {elapsed:.1f}s")
     print(format_report(metrics, top=args.top))
     if args.show_errors:
         print(f"\nmisclassified (up to {args.show_errors}):")

@@ -23,7 +23,6 @@ import argparse
 import json
 import re
 import sys
-import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -36,9 +35,8 @@ from eval_nlu import (  # noqa: E402
     EvalError,
     compute_metrics,
     format_report,
-    load_mapping,
+    load_and_predict,
     map_intent,
-    predict,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,13 +91,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = ap.parse_args(argv)
     try:
         rows = load_yaml_rows(Path(args.data))
-        mapping = load_mapping(Path(args.mapping))
-        model = Path(args.model)
-        if not model.is_file():
-            raise EvalError(f"model not found: {model}")
-        t0 = time.time()
-        preds = predict(model, [t for t, _ in rows])
-        elapsed = time.time() - t0
+        mapping, preds, elapsed = load_and_predict(rows, args.mapping, args.model)
     except EvalError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -109,7 +101,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"error: intents missing from {args.mapping}: {', '.join(unmapped)}", file=sys.stderr)
         return 3
     metrics = evaluate(rows, intents, mapping)
-    print(f"model: {model}\ndata:  {args.data}\npredicted in {elapsed:.1f}s")
+    print(f"model: {args.model}\ndata:  {args.data}\npredicted in {elapsed:.1f}s")
     print("\n== own intents (nlu_fallback counted as out_of_scope) ==")
     print(format_report(metrics["own_intents"], top=0).split("\ntop 0")[0])
     print("\n== eval labels (eval/intent_mapping.yml) ==")
