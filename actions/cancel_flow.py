@@ -28,6 +28,7 @@ from contract.vocabulary.answers import (
     THINKING,
     UNCLEAR,
     asks_about_offer,
+    clarification,
     read_offer_answer,
 )
 from contract.vocabulary.dates import parse_date
@@ -244,6 +245,22 @@ async def _late_switch(dispatcher: CollectingDispatcher, tracker: Tracker) -> Op
     return events + [
         SlotSet(slot, None) for slot in dict.fromkeys(cleared) if tracker.get_slot(slot) is not None
     ]
+
+
+# Intents a message can carry and still be meant as the answer to the question asked; others
+# (stop, a person, a question about fees, "just cancel it") keep their own routes.
+_ANSWER_INTENTS = ("out_of_scope", "nlu_fallback", "inform", "give_reason", "affirm")
+
+
+def _answer_attempt(tracker: Tracker, text: str) -> bool:
+    """Whether ``text`` is meant as an answer to the question asked, read or not: no question
+    of its own, no question about the question ("huh", "why?"), an answer-like intent."""
+    return (
+        bool(text.strip())
+        and not text.rstrip().endswith("?")
+        and clarification(text) is None
+        and latest_intent(tracker) in _ANSWER_INTENTS
+    )
 
 
 async def _end_options(tracker: Tracker) -> Sequence[Mapping[str, Any]]:
@@ -798,7 +815,11 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         asked = requested(tracker) == "end_when"
         if asked:  # the words of the answer win over an entity's guess ("end of this month")
             text = latest_text(tracker)
-            if not text.startswith("/") and read_end_when(text, True):
+            if text.startswith("/"):
+                return {}
+            if read_end_when(text, True) or _answer_attempt(tracker, text):
+                # an answer it can't read ("blue", "yes") is refused by validate_end_when with
+                # the choices, whatever the classifier made of it
                 return {"end_when": text}
             return {}
         if tracker.get_slot("end_when") or tracker.get_slot("fast_track"):

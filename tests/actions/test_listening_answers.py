@@ -198,3 +198,20 @@ def test_an_ordinal_in_a_date_chooses_no_service():
     assert ids("the last one") == ["SVC-2"]
     assert ids("the second one please") == ["SVC-2"]
     assert ids("first") == ["SVC-1"]
+
+
+async def test_an_unreadable_end_answer_is_refused_with_the_choices_whatever_its_intent(live_backend):
+    """ "blue" at the end question, read as out of scope, or a bare "yes": the end refusal with
+    the three choices as buttons (not the generic "not something I can help with" and the whole
+    question again); a question of the customer's own keeps its route."""
+    sender, slots = await _at_summary()
+    slots.update(end_when=None, end_date=None, requested_slot="end_when")
+    for text, intent in (("blue", "out_of_scope"), ("yes", "affirm")):
+        msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, text, intent))
+        assert out.get("end_when") is None, text
+        assert "didn't get that" in texts(msgs).lower(), text
+        assert '/inform{"end_when":"immediate"}' in button_payloads(msgs), text
+    msgs, _, out = await validate(
+        ValidateCancelForm(), _turn(sender, slots, "what's the weather?", "out_of_scope")
+    )
+    assert "didn't get that" not in texts(msgs).lower()
