@@ -474,6 +474,16 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         method set it, even if a validate_ method returned it again (an offer then asked as
         "None", a "both" that files one). Those slots are added back when they changed."""
         before = dict(tracker.slots)
+        text = latest_text(tracker)
+        if (
+            tracker.get_slot("requested_slot") is None  # the message that started the form
+            and not tracker.get_slot("fast_track")
+            and not text.startswith("/")
+            and says_just_cancel(text)
+        ):
+            # "acct 12345678 zip 02139, cancel my hosting, just cancel it": the fast path from
+            # the start, as if "just cancel it" had come on its own
+            tracker.slots["fast_track"] = True
         switched = await _late_switch(dispatcher, tracker)
         if switched is not None:  # the message was the switch: nothing else is read from it
             tracker.slots.update({e["name"]: e["value"] for e in switched})
