@@ -72,6 +72,7 @@ from .listening import (
     requested,
     said_this_turn,
     says_just_cancel,
+    unmatched_service_word,
     wants_all,
     wants_fast_track,
     wants_other,
@@ -407,7 +408,15 @@ async def _settle_service(dispatcher: CollectingDispatcher, tracker: Tracker, au
         for service in services:
             if is_pending(service):  # say why the only choice left is the one taken
                 say(dispatcher, messages.pending_note(service, active[0]))
-        return await _chosen(dispatcher, tracker, auth, active[0], services)
+        other = unmatched_service_word(active[0], [latest_text(tracker), *earlier_user_texts(tracker)])
+        slots = await _chosen(dispatcher, tracker, auth, active[0], services)
+        if other and not slots.get("flow_stopped"):
+            # "cancel my hosting" on an account whose one service is Home Internet: said, and
+            # confirmed before anything else (the summary names it on the fast path)
+            say(dispatcher, messages.only_service(active[0], other))
+            if not tracker.get_slot("fast_track"):
+                slots["service_confirmed"] = None
+        return slots
     return {}
 
 

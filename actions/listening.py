@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
+from typing import Any, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -344,6 +344,25 @@ def left_out(services: Sequence[S], text: str) -> List[S]:
 
 def _without_left_out(text: str) -> str:
     return _LEAVE_OUT.sub(" ", text)
+
+
+# Words that name a kind of service ("cancel my hosting"); "phone number" and "email" are
+# details, not services.
+_SERVICE_KIND = re.compile(
+    r"\b(internet|wi-?fi|broadband|hosting|website|web site|backups?|cloud storage|voice|landline"
+    r"|phone (line|service|plan)s?|phones|tv|cable)\b",
+    re.I,
+)
+
+
+def unmatched_service_word(service: Mapping[str, Any], texts: Iterable[str]) -> Optional[str]:
+    """A kind of service the customer named ("hosting") that ``service`` is not, when that is
+    all the texts name; None when they name ``service`` or no service at all."""
+    for text in texts:
+        kind = _SERVICE_KIND.search(text or "")
+        if kind and not match_services([service], text):
+            return kind.group(0).lower()
+    return None
 
 
 def match_services(services: Sequence[S], text: str) -> List[S]:

@@ -172,6 +172,14 @@ def bundle_warning(service: Mapping[str, Any]) -> Optional[str]:
     )
 
 
+def only_service(service: Mapping[str, Any], named: str) -> str:
+    """The customer named a kind of service this account does not have."""
+    return (
+        f"I don't see {named} on this account: its only active service is "
+        f"{service.get('name')} ({service.get('id')})."
+    )
+
+
 def pending_text(service: Mapping[str, Any]) -> str:
     """What the customer reads about a service whose cancellation is already filed."""
     pending = service.get("pending_cancellation") or {}

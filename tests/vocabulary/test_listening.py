@@ -156,3 +156,15 @@ def test_answers_to_this_question_counts_only_messages_after_it_was_asked():
     # the form sets the same requested slot again on every turn: still counted from the first
     events += [_asked("end_when"), _user("purple")]
     assert answers_to_this_question(_tracker(events)) == 2
+
+
+def test_a_kind_of_service_the_account_does_not_have_is_noticed():
+    """ "cancel my hosting" when the one active service is Home Internet; a phone number or an
+    email address is no service."""
+    from actions.listening import unmatched_service_word
+
+    internet = DUO[0]
+    assert unmatched_service_word(internet, ["i want to cancel my hosting, just cancel it"]) == "hosting"
+    assert unmatched_service_word(internet, ["cancel my internet please"]) is None
+    assert unmatched_service_word(internet, ["cancel, my phone number is 512 555 0101"]) is None
+    assert unmatched_service_word(internet, ["cancel it", "hi"]) is None

@@ -330,6 +330,7 @@ def _renderings():
     yield "locked", [messages.locked(1), messages.locked(15)]
     yield "pending_text", [pending_text(PENDING), pending_text({**PENDING, "pending_cancellation": {}})]
     yield "pending_note", [messages.pending_note(PENDING, BUNDLED)]
+    yield "only_service", [messages.only_service(BUNDLED, "hosting")]
     yield "service_list", [messages.service_list([BUNDLED, _service("SVC-6002", "Office Phones")], [PENDING])]
     yield "confirm_service", [messages.confirm_service(BUNDLED), messages.confirm_service(_service())]
     yield "service_switched", [messages.service_switched(BUNDLED), messages.service_switched(_service())]
