@@ -8,6 +8,8 @@ Results per class and part are printed at the end of the session (tests/talk/con
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.talk.conftest import RESULTS, all_conversations, is_held_out
@@ -29,7 +31,9 @@ def test_conversation(talk_stack, conv):
     )
     details = "\n".join(verdict.problems + ["--- transcript:"] + verdict.transcript)
     if is_held_out(conv["part"]) and not verdict.smooth_ok:
-        # The held-out part measures; it is never tuned on (docs/nlu.md), so its failures are
-        # reported in the per-class table and here, not fixed one by one.
-        pytest.xfail("held-out, not fully as expected: " + "; ".join(verdict.problems[:3]))
+        # The held-out part measures; it is never tuned on (docs/nlu.md): its failures count in
+        # the per-class table, and what went wrong is not printed (make test's -ra would show it
+        # in every run's log) unless HELD_OUT_DETAILS=1 opens the part on purpose.
+        shown = "; ".join(verdict.problems[:3]) if os.environ.get("HELD_OUT_DETAILS") == "1" else "not shown"
+        pytest.xfail(f"held-out, not fully as expected ({shown})")
     assert verdict.smooth_ok, details
