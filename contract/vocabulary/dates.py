@@ -69,10 +69,6 @@ def last_day(d: date) -> date:
     return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 
 
-def _month_offset(word: Optional[str]) -> int:
-    return 1 if word and word.startswith("next") else 0
-
-
 _HOLIDAYS = {
     "christmas eve": (12, 24),
     "christmas": (12, 25),
