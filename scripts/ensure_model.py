@@ -1,7 +1,7 @@
 """Train the assistant's model only when its inputs changed; print the model's path.
 
 The model is named after a hash of everything training reads (config, domain, training data,
-Rasa version), so a model is trained at most once per content, whichever command asks first
+the pipeline's own components, Rasa version), so a model is trained at most once per content, whichever command asks first
 (``make run``, ``make test``, ``make bench``). A file lock keeps concurrent callers from
 training twice.
 """
@@ -16,7 +16,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ("config.yml", "domain.yml", "data")
+# bot/nlu: the pipeline's own components (what ValueMasker and the sentence featurizer do at
+# training time is in the model's weights); numbers.py: the confirmation/tracking number rules
+# the masker applies
+INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu", "contract/vocabulary/numbers.py")
 
 
 def content_hash(root: Path = ROOT) -> str:
@@ -26,7 +29,9 @@ def content_hash(root: Path = ROOT) -> str:
     digest = hashlib.sha256(rasa.__version__.encode())
     for name in INPUTS:
         path = root / name
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        files = [path]
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
         for file in files:
             digest.update(str(file.relative_to(root)).encode())
             digest.update(file.read_bytes())

@@ -9,7 +9,8 @@ lock with ``--no-deps``. Nothing is fetched from a model hub: the hub is switche
 ``transformers`` is imported and the weights are read from the installed package.
 
 Features: the sentence-transformers recipe (mean of the token vectors over the attention mask,
-then L2 normalisation), times ``scale``, as a dense *sentence* feature of the text. The forward
+then L2 normalisation), times ``scale``, as a dense *sentence* feature of the text (with the
+customer's own values replaced by stand-ins when ValueMasker ran: bot/nlu/value_masking.py). The forward
 pass is a ``tf.function`` with a fixed signature, compiled once per process.
 """
 
@@ -31,6 +32,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.value_masking import MASKED_TEXT
 
 
 def _model_dir() -> str:
@@ -113,7 +116,9 @@ class SentenceEmbeddingFeaturizer(GraphComponent):
         size = int(self._config["batch_size"])
         for start in range(0, len(todo), size):
             chunk = todo[start : start + size]
-            vectors = self._encoder.encode([m.get(TEXT) for m in chunk]) * float(self._config["scale"])
+            vectors = self._encoder.encode([m.get(MASKED_TEXT) or m.get(TEXT) for m in chunk]) * float(
+                self._config["scale"]
+            )
             for message, vector in zip(chunk, vectors, strict=False):
                 message.add_features(
                     Features(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 # Confirmation numbers: XXXX-XXXX-XXXX over an alphabet without 0/O/1/I (backend/confirmation.py
 # generates and checks them).
@@ -54,6 +54,15 @@ def find_confirmation(text: Optional[str]) -> Optional[str]:
 def find_confirmations(text: Optional[str]) -> List[str]:
     """Every confirmation number written in ``text``, in order, each once."""
     found: List[str] = []
+    for number, _, _ in confirmation_spans(text):
+        if number not in found:
+            found.append(number)
+    return found
+
+
+def confirmation_spans(text: Optional[str]) -> List[Tuple[str, int, int]]:
+    """(number, start, end) of each confirmation number written in ``text``, in order."""
+    spans: List[Tuple[str, int, int]] = []
     end = 0
     for match in _CONFIRMATION_CANDIDATE.finditer(
         _without_long_tracking(text or "")
@@ -61,9 +70,8 @@ def find_confirmations(text: Optional[str]) -> List[str]:
         number = find_confirmation(match.group(1)) if match.start() >= end else None
         if number:
             end = match.start() + len(match.group(1))
-            if number not in found:
-                found.append(number)
-    return found
+            spans.append((number, match.start(), end))
+    return spans
 
 
 _TRACKING = re.compile(
@@ -83,13 +91,18 @@ def _without_long_tracking(text: str) -> str:
 
 def find_tracking(text: Optional[str]) -> Optional[str]:
     """A UPS (1Z + 16), USPS (20-22 digits) or FedEx (12 digits) tracking number, spaces removed."""
-    if not text:
-        return None
-    match = _TRACKING.search(text)
-    if not match:
-        return None
-    compact = re.sub(r"\s", "", match.group(1)).upper()
-    return compact if re.fullmatch(r"1Z[0-9A-Z]{16}|\d{20,22}|\d{12}", compact) else None
+    spans = tracking_spans(text)
+    return spans[0][0] if spans else None
+
+
+def tracking_spans(text: Optional[str]) -> List[Tuple[str, int, int]]:
+    """(tracking number without spaces, start, end) of each tracking number in ``text``."""
+    spans: List[Tuple[str, int, int]] = []
+    for match in _TRACKING.finditer(text or ""):
+        compact = re.sub(r"\s", "", match.group(1)).upper()
+        if re.fullmatch(r"1Z[0-9A-Z]{16}|\d{20,22}|\d{12}", compact):
+            spans.append((compact, match.start(), match.end()))
+    return spans
 
 
 # An amount a request may send (contract.shapes.Amount): at most 9 digits and two decimals.
