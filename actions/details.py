@@ -19,13 +19,13 @@ from rasa_sdk.types import DomainDict
 from contract.vocabulary.identifiers import find_factor, find_identifier
 from contract.vocabulary.numbers import find_confirmation
 from contract.vocabulary.reasons import find_reason
-from contract.vocabulary.requests import REVOKE, STATUS, asked_requests
+from contract.vocabulary.requests import REVOKE, STATUS, about_revoking, asked_requests
 
 from . import messages
 from .common import MENU_BUTTONS, PROVIDED, is_verified, say
 from .fallback import ActionFallback
 from .identify import IdentificationMixin
-from .listening import latest_intent, latest_text
+from .listening import latest_intent, latest_text, offered_request
 
 _WANTS_CANCEL = re.compile(
     r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
@@ -33,13 +33,6 @@ _WANTS_CANCEL = re.compile(
     # "I'd like the hosting to end on the 15th", "we want the service stopped"
     r"|\b(want|like|need)\s+(it|(the|my|our|this)\s+[\w -]{1,30}?)\s+(to (end|stop)|ended|stopped"
     r"|terminated)\b",
-    re.I,
-)
-
-
-_ABOUT_REVOKE = re.compile(
-    r"\b(revok\w*|undo|withdraw|keep (it|my)|don'?t cancel|changed my mind"
-    r"|take (it )?back|reverse)\b",
     re.I,
 )
 
@@ -80,9 +73,12 @@ class ActionTakeDetails(Action):
         events: List[Dict[str, Any]] = [SlotSet(k, v) for k, v in slots.items()]
         if slots.get("flow_stopped"):
             return events + [SlotSet("flow_stopped", None)]
+        form = offered_request(tracker)
+        if form:  # "yep, keep my hosting" after "... check its status or revoke it?"
+            return events + [FollowupAction(form)]
         number = find_confirmation(text)
         if number:  # about a request already filed: its status, or revoking it
-            form = "revoke_form" if _ABOUT_REVOKE.search(text) else "status_form"
+            form = "revoke_form" if about_revoking(text) else "status_form"
             return events + [SlotSet("confirmation_number", number), FollowupAction(form)]
         asked = asked_requests(text)
         if (

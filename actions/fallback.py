@@ -27,6 +27,7 @@ from .listening import (
     clarify_answer,
     last_finished_request,
     means_fast_track,
+    offered_request,
     wants_other,
 )
 
@@ -54,11 +55,12 @@ class ActionFallback(Action):
 
             from .details import ActionTakeDetails, wants_cancel
 
-            # not understood as a whole, but it holds account details or (at length, or when
-            # the classifier hesitated) asks to cancel: use that
+            # not understood as a whole, but it holds account details, names a request button just
+            # offered or (at length, or when the classifier hesitated) asks to cancel: use that
             if (
                 find_identifier(text)
                 or find_confirmation(text)
+                or offered_request(tracker)
                 or (wants_cancel(text) and (len(text) > LONG_MESSAGE or intent == "nlu_fallback"))
             ):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)

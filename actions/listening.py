@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from contract.vocabulary.answers import YES, clarification, courtesy, other_subject, read_yes_no
 from contract.vocabulary.numbers import find_confirmations
+from contract.vocabulary.requests import REVOKE, STATUS, about_revoking, asked_requests
 
 from .messages import (
     CLARIFY_ANY,
@@ -110,6 +111,23 @@ def offered_payloads(tracker: Tracker) -> List[str]:
             buttons = (event.get("data") or {}).get("buttons") or []
             payloads += [str(b.get("payload") or "") for b in buttons]
     return payloads
+
+
+def offered_request(tracker: Tracker) -> Optional[str]:
+    """The form of the one request button, just offered, that a typed answer names ("yep, keep
+    my hosting" after "... Would you like to check its status or revoke it?": ``revoke_form``);
+    None when it names none or both."""
+    text = latest_text(tracker)
+    if text.startswith("/"):
+        return None
+    offered = {p[1:].split("{")[0] for p in offered_payloads(tracker) if p.startswith("/")}
+    asked = asked_requests(text)
+    named = []
+    if "revoke_cancellation" in offered and (REVOKE in asked or about_revoking(text)):
+        named.append("revoke_form")
+    if "check_status" in offered and STATUS in asked:
+        named.append("status_form")
+    return named[0] if len(named) == 1 else None
 
 
 def courtesy_answer(dispatcher: CollectingDispatcher, text: str) -> bool:

@@ -30,6 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from contract.vocabulary.identifiers import find_identifier
+from contract.vocabulary.requests import about_revoking
 
 FALLBACK = "nlu_fallback"
 MISREAD = ("out_of_scope", FALLBACK)
@@ -41,11 +42,10 @@ _ASKS_TO_CANCEL = re.compile(
     r"(cancel|close|terminate|discontinue)\b",
     re.I,
 )
-# words of a message about a request already filed (status, revoke), not a new one
+# words of a message about a request already filed (its status; revoking it is
+# `about_revoking`), not a new one
 _ABOUT_A_REQUEST = re.compile(
-    r"\bstatus\b|\bwent through\b|\balready (cancel|filed|request)"
-    r"|\bconfirmation (number|email)\b|\brevok|\bundo\b|\bkeep\b"
-    r"|\bdon'?t cancel\b",
+    r"\bstatus\b|\bwent through\b|\balready (cancel|filed|request)|\bconfirmation (number|email)\b",
     re.I,
 )
 _REQUEST_WORDS = {
@@ -114,7 +114,7 @@ class MessageShapeAdjuster(GraphComponent):
         about_a_request = intent.get("name") in (
             "revoke_cancellation",
             "check_status",
-        ) and _ABOUT_A_REQUEST.search(text)
+        ) and bool(_ABOUT_A_REQUEST.search(text) or about_revoking(text))
         if (
             intent.get("name") not in ("cancel_service", "cancel_now")
             and not about_a_request

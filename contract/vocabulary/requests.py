@@ -45,6 +45,19 @@ _CUES = {
 }
 _COMPILED = {name: re.compile(pattern, re.I) for name, pattern in _CUES.items()}
 
+# About keeping a service whose cancellation is filed: the revoke cue, or "keep it", "don't cancel"
+_ABOUT_REVOKE = re.compile(
+    r"\b(revok\w*|undo|withdraw|keep (it|my|the|our)|don'?t cancel|changed my mind"
+    r"|take (it )?back|reverse)\b",
+    re.I,
+)
+
+
+def about_revoking(text: Optional[str]) -> bool:
+    """The message is about revoking a filed cancellation ("undo it", "keep my hosting")."""
+    return bool(_ABOUT_REVOKE.search(text or ""))
+
+
 # Words before a cue (in its clause) that make it a condition, a negation or a report of the past
 # rather than a request: "if I cancel", "don't cancel", "before cancelling", "I asked to cancel".
 _NOT_A_REQUEST = re.compile(

@@ -45,3 +45,14 @@ def test_long_clear_request_keeps_the_cancellation():
 def test_greeting_with_account_details_informs():
     assert _parsed("hi, jo@x.example", "greet", [("greet", 0.8)]) == "inform"
     assert _parsed("hi there", "greet", [("greet", 0.9)]) == "greet"
+
+
+def test_keep_in_a_long_cancellation_is_not_about_a_filed_request():
+    """ "the pages I wanted to keep", "more than I want to keep paying": still a new
+    cancellation; "keep my hosting" in a long message about a filed request stays one."""
+    text = LONG.replace("for everything", "for everything; I saved the pages I wanted to keep")
+    assert _parsed(text, "check_status", [("check_status", 0.8), ("cancel_service", 0.1)]) == "cancel_service"
+    paying = LONG.replace("my budget", "more than I want to keep paying")
+    assert _parsed(paying, "revoke_cancellation", [("revoke_cancellation", 0.8)]) == "cancel_service"
+    keep = LONG.replace("please cancel the hosting", "please keep my hosting and not cancel it")
+    assert _parsed(keep, "revoke_cancellation", [("revoke_cancellation", 0.8)]) == "revoke_cancellation"
