@@ -117,11 +117,6 @@ def find_identifier(text: Optional[str]) -> Optional[Tuple[str, str]]:
     return None
 
 
-def looks_like_identifier_attempt(text: Optional[str]) -> bool:
-    """True when ``text`` holds an @ or at least 6 digits: an identifier typed wrongly."""
-    return text is not None and ("@" in text or len(re.sub(r"\D", "", text)) >= 6)
-
-
 _ZIP_WORDS = re.compile(r"\b(zip|postal|post code|postcode)\b", re.I)
 _PIN_WORDS = re.compile(r"\bpin\b", re.I)
 _CODE_WORDS = re.compile(r"\bcode\b", re.I)
