@@ -30,6 +30,9 @@ PARTS = {
     "dev4": ("conversations_dev4.yml", 401),
     "dev5": ("conversations_dev5.yml", 151),
     "dev6": ("conversations_dev6.yml", 451),
+    # third round (3rd session of issue 10): probes of the classes still failing in heldout2
+    "dev7": ("conversations_dev7.yml", 250),
+    "dev8": ("conversations_dev8.yml", 353),
 }
 
 
