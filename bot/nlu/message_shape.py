@@ -22,13 +22,11 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.untrained import UntrainedComponent
 from contract.vocabulary.identifiers import find_identifier
 from contract.vocabulary.requests import about_revoking
 
@@ -58,7 +56,7 @@ _REQUEST_WORDS = {
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class MessageShapeAdjuster(GraphComponent):
+class MessageShapeAdjuster(UntrainedComponent):
     """Emoji-only messages are misunderstandings; long clear requests keep their intent."""
 
     @staticmethod
@@ -72,16 +70,6 @@ class MessageShapeAdjuster(GraphComponent):
             for intent in config["long_message_intents"]
             if intent in _REQUEST_WORDS
         }
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "MessageShapeAdjuster":
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

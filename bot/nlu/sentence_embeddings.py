@@ -20,10 +20,7 @@ import os
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import (
     FEATURE_TYPE_SENTENCE,
@@ -33,6 +30,7 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.untrained import UntrainedComponent
 from bot.nlu.value_masking import MASKED_TEXT
 
 
@@ -86,7 +84,7 @@ class _Encoder:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class SentenceEmbeddingFeaturizer(GraphComponent):
+class SentenceEmbeddingFeaturizer(UntrainedComponent):
     """Adds the all-MiniLM-L6-v2 sentence embedding of the text as a dense feature."""
 
     @staticmethod
@@ -100,16 +98,6 @@ class SentenceEmbeddingFeaturizer(GraphComponent):
     def __init__(self, config: Dict[Text, Any]) -> None:
         self._config = config
         self._encoder = _Encoder.shared(int(config["max_length"]))
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "SentenceEmbeddingFeaturizer":
-        return cls(config)
 
     def _featurize(self, messages: List[Message]) -> None:
         todo = [m for m in messages if m.get(TEXT)]

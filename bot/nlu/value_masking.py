@@ -21,15 +21,13 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.untrained import UntrainedComponent
 from contract.vocabulary.numbers import confirmation_spans, tracking_spans
 
 # The message text with the values replaced: what SentenceEmbeddingFeaturizer embeds.
@@ -62,22 +60,12 @@ def masked(text: str) -> str:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
-class ValueMasker(GraphComponent):
+class ValueMasker(UntrainedComponent):
     """Gives the tokens of confirmation and tracking numbers a fixed stand-in as their lemma."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ValueMasker":
-        return cls()
 
     def _mask(self, message: Message) -> None:
         text = message.get(TEXT)
