@@ -25,7 +25,7 @@ from . import messages
 from .common import MENU_BUTTONS, PROVIDED, is_verified, say
 from .fallback import ActionFallback
 from .identify import IdentificationMixin
-from .listening import latest_intent, latest_text, offered_request
+from .listening import latest_intent, latest_text, offered_buttons, offered_intents, offered_request
 
 _WANTS_CANCEL = re.compile(
     r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
@@ -97,6 +97,11 @@ class ActionTakeDetails(Action):
                 say(dispatcher, messages.DETAILS_NOTED, MENU_BUTTONS)
             else:
                 say(dispatcher, messages.WHAT_TO_DO, MENU_BUTTONS)
+            return events
+        if latest_intent(tracker) == "affirm" and {"check_status", "revoke_cancellation"} <= offered_intents(
+            tracker
+        ):  # a bare "yes" to "Would you like to check its status or revoke it?"
+            say(dispatcher, messages.STATUS_OR_REVOKE, offered_buttons(tracker))
             return events
         if latest_intent(tracker) == "affirm":
             say(dispatcher, messages.WHAT_CAN_I_HELP_WITH, MENU_BUTTONS)

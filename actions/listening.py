@@ -96,11 +96,11 @@ def earlier_user_texts(tracker: Tracker) -> Iterator[str]:
                 yield text
 
 
-def offered_payloads(tracker: Tracker) -> List[str]:
-    """The payloads of the buttons the assistant offered just before the latest message (its
+def offered_buttons(tracker: Tracker) -> List[Tuple[str, str]]:
+    """(title, payload) of the buttons the assistant offered just before the latest message (its
     previous turn): a typed answer may mean one of them ("whats the status on that" after
     "Would you like to check its status or revoke it?" with a button each)."""
-    payloads: List[str] = []
+    offered: List[Tuple[str, str]] = []
     seen_latest = False
     for event in reversed(list(tracker.events or [])):
         if event.get("event") == "user":
@@ -109,8 +109,18 @@ def offered_payloads(tracker: Tracker) -> List[str]:
             seen_latest = True
         elif event.get("event") == "bot" and seen_latest:
             buttons = (event.get("data") or {}).get("buttons") or []
-            payloads += [str(b.get("payload") or "") for b in buttons]
-    return payloads
+            offered = [(str(b.get("title") or ""), str(b.get("payload") or "")) for b in buttons] + offered
+    return offered
+
+
+def offered_payloads(tracker: Tracker) -> List[str]:
+    """The payloads of ``offered_buttons``."""
+    return [payload for _, payload in offered_buttons(tracker)]
+
+
+def offered_intents(tracker: Tracker) -> Set[str]:
+    """The intents of the buttons just offered ("/revoke_cancellation{...}" -> revoke_cancellation)."""
+    return {p[1:].split("{")[0] for p in offered_payloads(tracker) if p.startswith("/")}
 
 
 def offered_request(tracker: Tracker) -> Optional[str]:
@@ -120,7 +130,7 @@ def offered_request(tracker: Tracker) -> Optional[str]:
     text = latest_text(tracker)
     if text.startswith("/"):
         return None
-    offered = {p[1:].split("{")[0] for p in offered_payloads(tracker) if p.startswith("/")}
+    offered = offered_intents(tracker)
     asked = asked_requests(text)
     named = []
     if "revoke_cancellation" in offered and (REVOKE in asked or about_revoking(text)):

@@ -736,6 +736,7 @@ SWITCH_TO_CANCEL = "Sure, let's do the cancellation first."
 DETAILS_NOTED = "Thanks, I've noted your account details. What would you like to do?"
 WHAT_TO_DO = "What would you like to do?"
 WHAT_CAN_I_HELP_WITH = "What can I help you with?"
+STATUS_OR_REVOKE = "Which one: check its status, or revoke it and keep the service?"
 
 # --------------------------------------------------------------------------- questions about the question
 
