@@ -85,21 +85,23 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import date
 
     from backend.db import Database
-    from backend.models import utcnow
     from backend.reports import Filters, report
     from backend.reports.render import FORMATS
+    from contract.vocabulary.dates import today_in
 
+    zone = settings.company_timezone  # reports count the company's days, as the business day
     try:
         since = date.fromisoformat(args.since)
-        # reports count UTC days (docs/reports.md), not the business day of the rules
-        until = date.fromisoformat(args.until) if args.until else utcnow().date()
+        until = date.fromisoformat(args.until) if args.until else today_in(zone)
     except ValueError:
         return _fail("--since and --until take dates YYYY-MM-DD")
     if until < since:
         return _fail("--until is before --since")
     db = Database(settings.database_url)
     try:
-        result = db.transaction(report, since, until, Filters(args.channel, args.tier, args.reason))
+        result = db.transaction(
+            report, since, until, Filters(args.channel, args.tier, args.reason), zone=zone
+        )
     finally:
         db.close()
     sys.stdout.write(FORMATS[args.format](result))

@@ -29,8 +29,8 @@ from sqlalchemy.engine import make_url
 
 from backend.db import Database, upgrade
 from backend.hashing import set_identifier_hash_key
-from backend.models import AuditEvent, utcnow
-from backend.policy import load_policy
+from backend.models import AuditEvent
+from backend.policy import business_today, load_policy
 from backend.reports import report
 from backend.reports.history import synthetic, write
 from devstack.postgres import migrated_postgres_schema
@@ -134,14 +134,16 @@ def bench(kind: str, url: str, policy, count: int, days: int, fill_it: bool = Tr
     db = Database(url)
     fill = _fill(db, policy, count, days) if fill_it else 0.0
     events = db.transaction(lambda s: s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
-    until = utcnow().date()
+    until = business_today(policy)  # the reports' days are the company's
     since = until - timedelta(days=89)
     started = time.perf_counter()
-    rep = db.transaction(report, since, until)  # the first report builds the summary
+    rep = db.transaction(
+        report, since, until, zone=policy.company_timezone
+    )  # the first report builds the summary
     build = time.perf_counter() - started
     in_period = rep.tables["funnel"].rows[0][1]
     cpu = time.process_time()
-    query = _median_seconds(lambda: db.transaction(report, since, until))
+    query = _median_seconds(lambda: db.transaction(report, since, until, zone=policy.company_timezone))
     cpu = (time.process_time() - cpu) / RUNS
     db.close()
     page = asyncio.run(_page_seconds(url, policy, since, until))

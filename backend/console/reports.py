@@ -31,9 +31,9 @@ from backend.handoff.models import Handoff
 from backend.handoff.rasa import RasaError
 from backend.handoff.transcript import transcript
 from backend.hashing import unseal_conversation_id
-from backend.models import utcnow
-from backend.policy import REASONS
+from backend.policy import REASONS, business_today
 from backend.reports import Filters, Report, members, report
+from backend.reports.days import local_time
 from backend.reports.figures import NO_REASON, NOT_IDENTIFIED
 from backend.reports.models import ReportConversation
 from backend.reports.render import cell_text, table_csv
@@ -50,9 +50,11 @@ def _forbid(staff: Staff) -> None:
 
 
 def _query(request: web.Request) -> Dict[str, Any]:
-    """Period and filters from the query string; 422 for bad dates or ranges."""
+    """Period and filters from the query string (days in the company's time zone, as the business
+    day); 422 for bad dates or ranges."""
     q = request.query
-    today = utcnow().date()  # reports count UTC days (docs/reports.md), not the business day
+    policy = request.app[POLICY]
+    zone, today = policy.company_timezone, business_today(policy)
     try:
         until = date.fromisoformat(q["until"]) if q.get("until") else today
         since = date.fromisoformat(q["since"]) if q.get("since") else until - timedelta(days=DEFAULT_DAYS - 1)
@@ -63,6 +65,7 @@ def _query(request: web.Request) -> Dict[str, Any]:
     return {
         "since": since,
         "until": until,
+        "zone": zone,
         "filters": Filters(q.get("channel") or None, q.get("tier") or None, q.get("reason") or None),
     }
 
@@ -81,7 +84,9 @@ def _params(query: Dict[str, Any], **extra: str) -> str:
 
 
 async def _report(request: web.Request, query: Dict[str, Any]) -> Report:
-    return await request.app[DB].run(report, query["since"], query["until"], query["filters"])
+    return await request.app[DB].run(
+        report, query["since"], query["until"], query["filters"], zone=query["zone"]
+    )
 
 
 def ref_of(key: str) -> str:
@@ -162,6 +167,7 @@ async def reports_page(request: web.Request, staff: Staff) -> web.Response:
         staff=staff,
         since=query["since"].isoformat(),
         until=query["until"].isoformat(),
+        zone=query["zone"],
         filters=query["filters"],
         # the input channels' codes as the backend records them (and the CLI's --channel takes)
         channels=[(code, f"{text} ({code})") for code, text in words.CHANNELS.items()],
@@ -205,7 +211,7 @@ async def export_csv(request: web.Request, staff: Staff) -> web.Response:
 
 
 def _behind(session, query: Dict[str, Any], table: str, row: str):
-    rows = members(session, query["since"], query["until"], query["filters"], table, row)
+    rows = members(session, query["since"], query["until"], query["filters"], table, row, zone=query["zone"])
     if rows is None:
         raise NotFound("No such figure in this report.", "figure_not_found")
     keys = [r.conversation_key for r in rows]
@@ -231,10 +237,11 @@ def _outcome(c: ReportConversation) -> str:
     return f"{'stopped' if c.stopped else 'left'} after: {c.furthest_step}"
 
 
-def _described(c: ReportConversation) -> Dict[str, str]:
-    """One conversation as the drill-down and its transcript page describe it (no contact data)."""
+def _described(c: ReportConversation, zone: str) -> Dict[str, str]:
+    """One conversation as the drill-down and its transcript page describe it (no contact data); the
+    start in the company's time zone `zone`, the zone of the report's days."""
     return {
-        "started": c.started_at.isoformat(" ", "minutes"),
+        "started": local_time(c.started_at, zone).strftime("%Y-%m-%d %H:%M"),
         "channel": c.channel,
         "tier": c.tier,
         "reason": c.reason or NO_REASON,
@@ -259,7 +266,7 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
                 "/console/reports/conversations/" + c.conversation_key if c.sealed_conversation_id else None
             ),
             "handoff_id": handoffs.get(c.conversation_key),
-            **_described(c),
+            **_described(c, query["zone"]),
         }
         for c in conversations
     ]
@@ -269,6 +276,7 @@ async def drill_down(request: web.Request, staff: Staff) -> web.Response:
         page="report-details",
         staff=staff,
         table_title=_TITLES.get(table, table),
+        zone=query["zone"],
         row=row,
         back="/console/reports?" + _params(query),
         conversations=rows,
@@ -300,9 +308,11 @@ async def conversation_transcript(request: web.Request, staff: Staff) -> web.Res
     if not KEY.match(key):
         raise NotFound("No such conversation.", "conversation_not_found")
     row, conversation_id, activity = await request.app[DB].run(_unsealed, staff, key)
-    zone = request.app[POLICY].business_hours.timezone
+    policy = request.app[POLICY]
     try:
-        lines = transcript(await request.app[RASA].tracker(conversation_id), zone, None, activity)
+        lines = transcript(
+            await request.app[RASA].tracker(conversation_id), policy.business_hours.timezone, None, activity
+        )
     except (RasaError, asyncio.TimeoutError):
         lines = None
     return render(
@@ -312,7 +322,8 @@ async def conversation_transcript(request: web.Request, staff: Staff) -> web.Res
         staff=staff,
         ref=ref_of(key),
         back="/console/reports",
-        c=_described(row),
+        c=_described(row, policy.company_timezone),
+        zone=policy.company_timezone,
         transcript=lines,
     )
 

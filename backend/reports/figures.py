@@ -1,7 +1,8 @@
 """The figures of a report: SQL aggregates over the per-conversation summary
-(backend.reports.models.ReportConversation) of the conversations that started in the period and pass
-the filters. `build` returns a Report of named tables (counts, rates as fractions, durations in
-seconds, money as Decimal); `members` lists the conversations behind one row (drill-down).
+(backend.reports.models.ReportConversation) of the conversations that started in the period (days in
+the company's time zone) and pass the filters. `build` returns a Report of named tables (counts,
+rates as fractions, durations in seconds, money as Decimal); `members` lists the conversations
+behind one row (drill-down).
 Definitions are in docs/reports.md.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from backend.handoff.models import Handoff
 from backend.models import RefundRequest
 from backend.reports import stats
+from backend.reports.days import utc_bounds
 from backend.reports.models import ReportConversation as R
 from backend.reports.summary import NOT_IDENTIFIED  # noqa: F401  (re-exported for the console)
 
@@ -86,6 +88,7 @@ class Table:
 class Report:
     since: date
     until: date
+    zone: str  # the time zone of the period's days (the company's)
     filters: Filters
     tables: Dict[str, Table]
 
@@ -93,6 +96,7 @@ class Report:
         return {
             "since": self.since.isoformat(),
             "until": self.until.isoformat(),
+            "timezone": self.zone,
             "filters": {k: v for k, v in vars(self.filters).items() if v},
             "tables": [t.as_dict() for t in self.tables.values()],
         }
@@ -110,12 +114,11 @@ def _count(condition) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
 
-def scope(since: date, until: date, filters: Filters) -> List[Any]:
-    """Conditions: started in the period (`until` inclusive) and passing the filters."""
-    where = [
-        R.started_at >= datetime.combine(since, time.min),
-        R.started_at < datetime.combine(until + timedelta(days=1), time.min),
-    ]
+def scope(since: date, until: date, zone: str, filters: Filters) -> List[Any]:
+    """Conditions: started in the period (`until` inclusive; days in the time zone `zone`) and
+    passing the filters."""
+    start, end = utc_bounds(since, until, zone)
+    where = [R.started_at >= start, R.started_at < end]
     if filters.channel:
         where.append(R.channel == filters.channel)
     if filters.tier:
@@ -384,10 +387,11 @@ def service_tables(session: Session, where, totals: Dict[str, int]) -> List[Tabl
     return [summary, by_trigger]
 
 
-def build(session: Session, since: date, until: date, filters: Optional[Filters] = None) -> Report:
-    """Every figure of the report for the conversations that started in the period and pass the filters."""
+def build(session: Session, since: date, until: date, zone: str, filters: Optional[Filters] = None) -> Report:
+    """Every figure of the report for the conversations that started in the period (days in the
+    time zone `zone`) and pass the filters."""
     filters = filters or Filters()
-    where = scope(since, until, filters)
+    where = scope(since, until, zone, filters)
     totals = _totals(session, where)
     tables = [
         funnel(totals),
@@ -396,7 +400,7 @@ def build(session: Session, since: date, until: date, filters: Optional[Filters]
         holdout(totals),
         *service_tables(session, where, totals),
     ]
-    return Report(since, until, filters, {t.id: t for t in tables})
+    return Report(since, until, zone, filters, {t.id: t for t in tables})
 
 
 # --------------------------------------------------------------------------- drill-down
@@ -465,7 +469,14 @@ def _row_condition(session: Session, table: str, key: str):
 
 
 def members(
-    session: Session, since: date, until: date, filters: Filters, table: str, key: str, limit: int = 500
+    session: Session,
+    since: date,
+    until: date,
+    zone: str,
+    filters: Filters,
+    table: str,
+    key: str,
+    limit: int = 500,
 ) -> Optional[List[R]]:
     """Summary rows of the conversations behind one row of a table (oldest first, at most `limit`);
     None for an unknown table or row."""
@@ -475,7 +486,7 @@ def members(
     return list(
         session.execute(
             select(R)
-            .where(*scope(since, until, filters), condition)
+            .where(*scope(since, until, zone, filters), condition)
             .order_by(R.started_at, R.conversation_key)
             .limit(limit)
         ).scalars()

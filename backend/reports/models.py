@@ -47,9 +47,11 @@ class ReportConversation(Base):
 
 
 class ReportRefresh(Base):
-    """Single row (id 1): audit events up to `audit_at` are in the summary."""
+    """Single row (id 1): audit events up to `audit_at` are in the summary, its days (weeks, months)
+    in the time zone `timezone`."""
 
     __tablename__ = "report_refresh"
     id = Column(Integer, primary_key=True)
     audit_at = Column(DateTime, nullable=False)
     refreshed_at = Column(DateTime, nullable=False)
+    timezone = Column(String(64))  # NULL: rows from before migration 0014 (UTC days), rebuilt

@@ -56,7 +56,8 @@ def as_table(report: Report) -> str:
     """Aligned text tables under their titles."""
     filters = ", ".join(f"{k}={v}" for k, v in vars(report.filters).items() if v) or "none"
     parts: List[str] = [
-        f"Report {report.since} to {report.until} (conversations started in the period; filters: {filters})"
+        f"Report {report.since} to {report.until}, days in {report.zone} "
+        f"(conversations started in the period; filters: {filters})"
     ]
     for t in report.tables.values():
         cells = [t.columns] + [

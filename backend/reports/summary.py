@@ -1,7 +1,8 @@
-"""Keeps the reports' summary (backend.reports.models) up to date: `refresh(session)` recomputes the
-row of every conversation that has an audit event since the last refresh (minus a look-back for
+"""Keeps the reports' summary (backend.reports.models) up to date: `refresh(session, zone)` recomputes
+the row of every conversation that has an audit event since the last refresh (minus a look-back for
 transactions that committed late), and of every conversation whose offered service was cancelled
-or revoked since. The first refresh builds every row. Rows come from the recorded facts
+or revoked since. The first refresh builds every row, and so does one in another company time zone
+than the rows' (their weeks and months are the company's). Rows come from the recorded facts
 (backend.reports.facts); this module holds the per-conversation definitions of the figures.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.models import AuditEvent, CancellationRequest, RetentionOffer, utcnow
+from backend.reports.days import local_date
 from backend.reports.facts import Conversation, Offer, load, monthly_price
 from backend.reports.models import ReportConversation, ReportRefresh
 
@@ -58,8 +60,9 @@ def revenue_kept(o: Offer) -> tuple:
     return price, price * 12
 
 
-def row_of(c: Conversation) -> Dict[str, Any]:
-    """The summary row of one conversation."""
+def row_of(c: Conversation, zone: str) -> Dict[str, Any]:
+    """The summary row of one conversation; its week and month are those of the time zone `zone`
+    (the company's)."""
     offer, filed = c.offer, c.filed
     steps = {
         "started": True,
@@ -116,12 +119,12 @@ def row_of(c: Conversation) -> Dict[str, Any]:
         if offer.status == "accepted":
             month, year = revenue_kept(offer) if stayed else (Decimal(0), Decimal(0))
             row.update(
-                save_month=(offer.decided_at or offer.made_at).strftime("%Y-%m"),
+                save_month=local_date(offer.decided_at or offer.made_at, zone).strftime("%Y-%m"),
                 revenue_month=month.quantize(CENT),
                 revenue_year=year.quantize(CENT),
             )
     if filed is not None:
-        day = filed.received_at.date()
+        day = local_date(filed.received_at, zone)
         row.update(
             filed_reason=filed.reason,
             filed_end_kind=filed.end_kind,
@@ -163,7 +166,7 @@ def _dirty(session: Session, since: datetime) -> Set[str]:
     return ids
 
 
-def _rewrite(session: Session, ids: Iterable[str]) -> int:
+def _rewrite(session: Session, ids: Iterable[str], zone: str) -> int:
     ids = list(ids)
     facts = load(session, ids)
     for start in range(0, len(ids), 500):
@@ -172,19 +175,22 @@ def _rewrite(session: Session, ids: Iterable[str]) -> int:
                 ReportConversation.conversation_key.in_(ids[start : start + 500])
             )
         )
-    rows: List[Dict[str, Any]] = [row_of(c) for c in facts.values()]
+    rows: List[Dict[str, Any]] = [row_of(c, zone) for c in facts.values()]
     for start in range(0, len(rows), 2000):
         session.execute(insert(ReportConversation), rows[start : start + 2000])
     return len(rows)
 
 
-def refresh(session: Session) -> int:
-    """Bring the summary up to date in this transaction; returns the number of rows rewritten."""
+def refresh(session: Session, zone: str) -> int:
+    """Bring the summary up to date in this transaction, its days in the time zone `zone` (the
+    company's); returns the number of rows rewritten."""
     state = session.get(ReportRefresh, 1)
     newest = session.execute(select(func.max(AuditEvent.at))).scalar()
     if newest is None:
         return 0
-    if state is None:
+    # every row: the first time, or when the rows' days are of another zone (NULL: from before 0014)
+    rebuild = state is None or state.timezone != zone
+    if rebuild:
         ids = set(
             session.execute(
                 select(AuditEvent.conversation_key).distinct().where(AuditEvent.conversation_key.is_not(None))
@@ -192,20 +198,22 @@ def refresh(session: Session) -> int:
         )
     else:
         ids = _dirty(session, state.audit_at - LOOK_BACK)
-    written = _rewrite(session, ids) if ids else 0
-    if state is None:
-        session.add(ReportRefresh(id=1, audit_at=newest, refreshed_at=utcnow()))
+    written = _rewrite(session, ids, zone) if ids else 0
+    if rebuild:
         session.execute(text("ANALYZE report_conversations"))  # fresh statistics for the planner
+    if state is None:
+        session.add(ReportRefresh(id=1, audit_at=newest, refreshed_at=utcnow(), timezone=zone))
     else:
         state.audit_at, state.refreshed_at = max(newest, state.audit_at), utcnow()
+        state.timezone = zone
     return written
 
 
-def try_refresh(session: Session) -> int:
+def try_refresh(session: Session, zone: str) -> int:
     """Refresh in a savepoint; when a concurrent refresh wrote the same rows first, carry on with theirs."""
     try:
         with session.begin_nested():
-            return refresh(session)
+            return refresh(session, zone)
     except IntegrityError:
         return 0
 

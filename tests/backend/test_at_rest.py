@@ -10,10 +10,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import JSON, String, Text, select, update
 
 from backend import outbox
+from backend.config import Settings
 from backend.db import import_all_models
 from backend.models import Base, OutboxMessage, utcnow
 from backend.server import create_app
-from tests.backend.conftest import Api, count, make_account
+from tests.backend.conftest import Api, business_today, count, make_account
 
 import_all_models()
 
@@ -134,8 +135,8 @@ async def test_conversation_ids_are_stored_as_keyed_hashes(api, db):
     from backend.reports import report
     from backend.reports.models import ReportConversation
 
-    today = utcnow().date()
-    db.transaction(lambda s: report(s, today, today))
+    today = business_today()  # the reports' days are the company's
+    db.transaction(lambda s: report(s, today, today, zone=Settings().company_timezone))
     sealed = db.transaction(
         lambda s: s.get(ReportConversation, conversation_key(phone_conversation)).sealed_conversation_id
     )

@@ -9,11 +9,14 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 import backend.offers
+from backend.config import Settings
 from backend.hashing import conversation_key
-from backend.models import AuditEvent, RetentionOffer, utcnow
+from backend.models import AuditEvent, RetentionOffer
 from backend.reports import Filters, members, report
 from backend.server import create_app
-from tests.backend.conftest import Api, count, filing, make_account
+from tests.backend.conftest import Api, business_today, count, filing, make_account
+
+ZONE = Settings().company_timezone  # the test app's; the reports' days are the company's
 
 
 class Draws:
@@ -41,10 +44,10 @@ async def holdout_api(settings, policy, db, monkeypatch):
 
 
 def _behind(db, table, key, **filters):
-    today = utcnow().date()
+    today = business_today()
     found = db.transaction(
         lambda s: members(
-            s, today - timedelta(days=1), today + timedelta(days=1), Filters(**filters), table, key
+            s, today - timedelta(days=1), today + timedelta(days=1), Filters(**filters), table, key, zone=ZONE
         )
     )
     names = {conversation_key(name): name for name in ("report-conv-1", "report-conv-2", "report-conv-3")}
@@ -55,7 +58,7 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
     """A report after the first conversation builds the summary; the last one adds the other two
     conversations incrementally."""
     api = holdout_api
-    today = utcnow().date()
+    today = business_today()
     # 1: quote, offer (0.5 >= 0.2: offered), declined, filed
     first = make_account(db)
     svc = first["services"][0]
@@ -71,7 +74,7 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
         headers={"Idempotency-Key": "report-1"},
     )
     assert status == 201
-    first_report = db.transaction(lambda s: report(s, today, today))
+    first_report = db.transaction(lambda s: report(s, today, today, zone=ZONE))
     assert first_report.tables["cancellations"].rows[0] == ["filed", 1]
     # 2: the holdout (0.1 < 0.2): no offer, also when asked again; the offer it would have been is recorded
     second = make_account(db)
@@ -113,7 +116,7 @@ async def test_conversations_through_the_api_are_counted_in_the_report(holdout_a
         == 1
     )
 
-    rep = db.transaction(lambda s: report(s, today - timedelta(days=1), today + timedelta(days=1)))
+    rep = db.transaction(lambda s: report(s, today - timedelta(days=1), today + timedelta(days=1), zone=ZONE))
     steps = [row[0] for row in rep.tables["funnel"].rows]
     mine = {"report-conv-1", "report-conv-2", "report-conv-3"}
     assert {step: sorted(mine & _behind(db, "funnel", step)) for step in steps} == {
@@ -143,7 +146,7 @@ async def test_conversation_events_through_the_api_reach_the_funnel_and_the_misu
     """The action server's notes (POST /api/v1/conversation-events): a misunderstanding before
     anything else starts a conversation and counts in the misunderstanding rate; a stop after the
     quote makes the conversation "stopped" rather than "left"; the id is kept only sealed."""
-    today = utcnow().date()
+    today = business_today()
     phone = "+15550104477"  # an SMS conversation id is the customer's phone number
     body = {"conversation_id": phone, "kind": "misunderstood", "channel": "twilio"}
     assert await api.post("/api/v1/conversation-events", body) == (200, {"recorded": True})
@@ -153,7 +156,7 @@ async def test_conversation_events_through_the_api_reach_the_funnel_and_the_misu
     period = (today - timedelta(days=1), today + timedelta(days=1))
 
     def chosen_and_ended():  # step, reached, share, ended here, left, asked for a person, stopped
-        rep = db.transaction(lambda s: report(s, *period))
+        rep = db.transaction(lambda s: report(s, *period, zone=ZONE))
         return next(row for row in rep.tables["funnel"].rows if row[0] == "service chosen")
 
     before = chosen_and_ended()
@@ -183,7 +186,7 @@ async def test_conversation_events_through_the_api_reach_the_funnel_and_the_misu
     after = chosen_and_ended()  # the conversation that had "left" after the quote has now stopped
     assert after[3:] == [before[3], before[4] - 1, before[5], before[6] + 1]
     misunderstood = db.transaction(
-        lambda s: members(s, *period, Filters(), "service", "misunderstanding rate")
+        lambda s: members(s, *period, Filters(), "service", "misunderstanding rate", zone=ZONE)
     )
     row = [r for r in misunderstood if r.conversation_key == key]
     assert len(row) == 1 and row[0].channel == "twilio" and row[0].stopped

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from backend.cli import main
-from backend.models import utcnow
+from tests.backend.conftest import business_today
 from tests.backend.test_reports_figures import record
 
 PERIOD = ["--since", "2026-03-02", "--until", "2026-03-08"]
@@ -90,7 +90,7 @@ def test_seed_history_once(tmp_path, monkeypatch, capsys):
     assert "demo history: 40 conversations over the last 90 days" in capsys.readouterr().out
     assert main(["seed", "--history"]) == 0
     assert "demo history already present (40 customers); nothing added" in capsys.readouterr().out
-    today = utcnow().date()  # reports count UTC days (docs/reports.md)
+    today = business_today()  # reports count the company's days (docs/reports.md)
     assert main(["report", "--since", (today - timedelta(days=91)).isoformat(), "--format", "json"]) == 0
     funnel = json.loads(capsys.readouterr().out)["tables"][0]
     assert funnel["rows"][0][:2] == ["started", 40]

@@ -1,28 +1,39 @@
 """Every figure of the reports, checked exactly on a fixture of known conversations (docs/reports.md),
-written as the backend records them (backend.reports.history), on SQLite and PostgreSQL."""
+written as the backend records them (backend.reports.history), on SQLite and PostgreSQL. The
+fixture's times are the company's wall-clock times (COMPANY_TIMEZONE, America/New_York here), stored
+in UTC as the backend stores them: the period's days are the company's."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from backend.config import Settings
 from backend.handoff.models import Handoff
 from backend.hashing import conversation_key, set_identifier_hash_key
 from backend.reports import Filters, members, report
 from backend.reports.history import Script, write
 from tests.backend.conftest import IDENTIFIER_HASH_KEY
 
-D = datetime
+ZONE = Settings().company_timezone  # the test app's company time zone (the policy fixture's)
 PERIOD = (date(2026, 3, 2), date(2026, 3, 8))
+
+
+def D(*wall: int) -> datetime:
+    """The stored (naive UTC) moment of a wall-clock time in the company's time zone."""
+    local = datetime(*wall, tzinfo=ZoneInfo(ZONE))
+    return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def scripts():
     price = dict(offer_requested=True, reason="price")
     return [
-        # outside the period: started the evening before (filed inside) and the morning after
+        # outside the period (the company's days): started the evening before (filed inside; in UTC
+        # already on the period's first day) and just after midnight of the day after
         Script("A0", D(2026, 3, 1, 23, 59), customer="a0", confirmed=True, filed="immediate", step=60),
         Script("A14", D(2026, 3, 9, 0, 0, 30), customer="a14", confirmed=True, filed="immediate"),
         # saved by a discount
@@ -171,7 +182,7 @@ def recorded(db, policy):
 
 
 def figures(db, **filters):
-    return db.transaction(lambda s: report(s, *PERIOD, Filters(**filters)))
+    return db.transaction(lambda s: report(s, *PERIOD, Filters(**filters), zone=ZONE))
 
 
 def rows(rep, table):
@@ -181,7 +192,7 @@ def rows(rep, table):
 def behind(db, table, key, **filters):
     """Conversation ids behind one row (the drill-down lists their keys; the scripts' ids are found
     back from them)."""
-    found = db.transaction(lambda s: members(s, *PERIOD, Filters(**filters), table, key))
+    found = db.transaction(lambda s: members(s, *PERIOD, Filters(**filters), table, key, zone=ZONE))
     names = {conversation_key(s.conversation_id): s.conversation_id for s in scripts()}
     return None if found is None else [names[m.conversation_key] for m in found]
 
@@ -312,7 +323,7 @@ def test_filters(recorded, filters, started, filed):
 
 
 def test_an_empty_period_has_no_rows_and_no_rates(recorded):
-    rep = recorded.transaction(lambda s: report(s, date(2025, 1, 1), date(2025, 1, 31)))
+    rep = recorded.transaction(lambda s: report(s, date(2025, 1, 1), date(2025, 1, 31), zone=ZONE))
     assert rows(rep, "funnel")[0] == ["started", 0, None, 0, 0, 0, 0]
     assert rows(rep, "holdout")[2][5:] == [None, None, None]
     assert rows(rep, "service")[2] == ["wait until a person joined, median (s)", None, 0]

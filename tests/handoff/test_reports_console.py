@@ -43,6 +43,7 @@ async def test_page_shows_the_figures_without_contact_data(recorded, supervisor)
     # the offers' save rate beside the holdout's stay rate
     assert re.search(r">offered</a></td><td>6</td><td>4</td><td>66.7%</td><td>4</td><td>66.7%</td>", page)
     assert re.search(r">holdout</a></td><td>2</td><td>-</td><td>-</td><td>1</td><td>50.0%</td>", page)
+    assert "(days in America/New_York, the company's time zone)" in page
     assert 'id="chart-funnel"' in page and "/console/reports/static/reports.js" in page
     numbers = recorded.transaction(lambda s: list(s.execute(select(Account.account_number)).scalars()))
     assert numbers and not any(n in page for n in numbers)
@@ -89,11 +90,14 @@ async def test_drill_down_to_conversations_and_transcripts(recorded, supervisor,
     links = dict(re.findall(r'<a href="(/console/reports/conversations/[0-9a-f]{64})">(#\w+)</a>', page))
     assert sorted(links.values()) == sorted([named("A6"), named("A11")])
     assert "A11" not in page.replace(named("A11"), "") and "/console/handoffs/" not in page
+    # started: the company's wall-clock time (the fixture's), the zone named in the header
+    assert "<th>started (America/New_York)</th>" in page and "<td>2026-03-04 10:00</td>" in page
     a6 = next(link for link, name in links.items() if name == named("A6"))
     rasa.say("A6", "user", "just cancel my hosting please")
     rasa.say("A6", "bot", "Here is the summary of your cancellation.")
     status, page, _ = await supervisor.get(a6)
     assert status == 200 and f"Conversation {named('A6')}" in page
+    assert "<th>started (America/New_York)</th><td>2026-03-04 10:00</td>" in page
     assert "just cancel my hosting please" in page and "Here is the summary of your cancellation." in page
     assert "cancellation filed: " in page  # what the backend recorded, in the transcript
     # opening it is audited by conversation key; agents may not; unknown or malformed keys are 404
