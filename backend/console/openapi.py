@@ -274,14 +274,15 @@ _REPORT_FILTERS: List[Dict[str, Any]] = [
         "in": "query",
         "required": False,
         "schema": DATE,
-        "description": "first day (UTC) of the conversations' start; default: 30 days ending on until",
+        "description": "first day (in the company's time zone, COMPANY_TIMEZONE) of the conversations' start; "
+        "default: 30 days ending on until",
     },
     {
         "name": "until",
         "in": "query",
         "required": False,
         "schema": DATE,
-        "description": "last day; default: today",
+        "description": "last day; default: today in the company's time zone",
     },
     *(
         {"name": name, "in": "query", "required": False, "schema": STRING, "description": f"only this {name}"}
