@@ -30,6 +30,7 @@ from contract.vocabulary.answers import (
     asks_about_offer,
     clarification,
     read_offer_answer,
+    takes_offer,
 )
 from contract.vocabulary.dates import parse_date
 from contract.vocabulary.reasons import find_reason, normalize_reason, reason_in_offer_answer
@@ -693,7 +694,9 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if requested(tracker) != "offer_response":
             return {}
         text = latest_text(tracker)
-        reason = None if text.startswith("/") else reason_in_offer_answer(text)
+        reason = (
+            None if text.startswith("/") else reason_in_offer_answer(text, tracker.get_slot("offer_title"))
+        )
         other = yes_to_other_question(tracker)
         if other and not reason:  # "yes all backed up": kept for its question; the offer is asked again
             return {"offer_response": None, other: True}
@@ -711,7 +714,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         slots: Dict[Text, Any] = {}
         if reason and reason != tracker.get_slot("reason"):
             slots["reason"] = reason
-        if answer == ACCEPT and not reason:
+        if answer == ACCEPT and (not reason or takes_offer(text)):
             slots["offer_response"] = "accepted"
         elif answer in (DECLINE, UNCLEAR) or reason:
             slots["offer_response"] = "declined"

@@ -52,7 +52,7 @@ _REVOKE_YES = re.compile(
 # What each yes/no question with a subject of its own is about (keys: the questions' slots).
 _SUBJECTS = {
     "offer_response": re.compile(
-        r"\boffers?\b|\bdiscount\w*|\bpromo\w*|\b\d+ ?(%|percent) off\b|\bfree months?\b"
+        r"\boffers?\b|\bdiscount\w*|\bpromo\w*|\b\d{1,2} ?(%|percent)|\bfree months?\b"
         r"|\bmonths? free\b|\bcoupon\b"
     ),
     "backup_confirmed": re.compile(
@@ -148,6 +148,11 @@ _ABOUT_OFFER = re.compile(
     r" (pay|cost|be|come to)\b|\b(the |new |what'?s the )?(price|cost)\b|\bhow long\b"
     r"|\bwhat happens (after|when|then)\b|\bcontract\b|\bcommitment\b|\block(ed)? in\b"
     r"|\bwhat (does|would) (that|it|this) (mean|include|involve)\b"
+    # what it is measured against, or whether it could be more ("is that on top of what I pay
+    # now?", "can I get that for 12 months instead of 6?")
+    r"|\bon top of\b|\bwhat (i|we) (pay|'?m paying|'?re paying|am paying|are paying)\b"
+    r"|\b(can|could|would) (i|we|you) (get|have|give)( (me|us))? (it|that|this|the \w+)\b"
+    r"|\binstead of \d+\b|\b(longer|extend\w*|more months?)\b"
 )
 
 
@@ -177,6 +182,32 @@ _GO_ON = re.compile(
 _TAKE = re.compile(r"\b(take|accept|want|stay|have|keep) (it|that|this|the offer|the deal)\b|\bi'?ll stay\b")
 
 
+def takes_offer(text: Optional[str]) -> bool:
+    """``text`` takes the offer in so many words ("fine, I'll take the offer", "I'll stay for
+    20% off"), so a reason said with it ("the price was the problem") does not turn it into a
+    decline."""
+    s = _normal(text or "")
+    return read_offer_answer(text) == ACCEPT and bool(
+        _TAKE.search(s) or _SUBJECTS["offer_response"].search(s)
+    )
+
+
+# Second thoughts within one message ("no thanks... wait actually, I'll take it"): the answer
+# after them replaces the one before.
+_SECOND_THOUGHTS = re.compile(
+    r"\b(wait|actually|on second thoughts?|scratch that|hang on|come to think of it|then again)\b[\s,.!]*"
+)
+
+
+def _after_second_thoughts(text: str) -> Optional[str]:
+    """What follows the last "wait" / "actually" in ``text`` when an answer came before it."""
+    s = _normal(text)
+    marks = list(_SECOND_THOUGHTS.finditer(s))
+    if not marks or not _read(s[: marks[-1].start()]):
+        return None
+    return s[marks[-1].end() :] or None
+
+
 def read_offer_answer(
     text: Optional[str], asked_again: bool = False, clarifying: bool = False
 ) -> Optional[str]:
@@ -191,6 +222,11 @@ def read_offer_answer(
     "the offer" answer it."""
     if not text:
         return None
+    tail = _after_second_thoughts(text)
+    if tail is not None:  # "no thanks... wait actually, fine, I'll take it": the later answer
+        later = read_offer_answer(tail, asked_again, clarifying)
+        if later in (ACCEPT, DECLINE):
+            return later
     s = _normal(text)
     if _OFFER_NO.search(s) and not _TAKE.search(s):
         return DECLINE
