@@ -700,7 +700,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         other = yes_to_other_question(tracker)
         if other and not reason:  # "yes all backed up": kept for its question; the offer is asked again
             return {"offer_response": None, other: True}
-        if not text.startswith("/") and asks_about_offer(text):
+        if not text.startswith("/") and asks_about_offer(text, tracker.get_slot("offer_title")):
             # "what's the catch?", "how much would that be?": the offer's terms, then the
             # either/or question (not the same offer text again)
             say(dispatcher, await self._offer_terms(tracker))
@@ -714,7 +714,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         slots: Dict[Text, Any] = {}
         if reason and reason != tracker.get_slot("reason"):
             slots["reason"] = reason
-        if answer == ACCEPT and (not reason or takes_offer(text)):
+        if answer == ACCEPT and (not reason or takes_offer(text, tracker.get_slot("offer_title"))):
             slots["offer_response"] = "accepted"
         elif answer in (DECLINE, UNCLEAR) or reason:
             slots["offer_response"] = "declined"
@@ -752,6 +752,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             text,
             asked_again=answers_since(tracker, "offer_id") >= 2,
             clarifying=bool(tracker.get_slot("offer_unclear")),
+            offer_title=tracker.get_slot("offer_title"),
         )
 
     async def validate_offer_response(

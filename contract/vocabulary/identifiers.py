@@ -156,6 +156,8 @@ def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
             return compact
         if len(runs) == 1:
             return runs[0]
+        if len(runs) > 1 and _CORRECTION.search(text[text.index(runs[0]) : text.rindex(runs[-1])]):
+            return runs[-1]  # "12345 no wait, 02139": the corrected one
     return None
 
 

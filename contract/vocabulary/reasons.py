@@ -19,7 +19,7 @@ _PATTERNS = [
         # customer moving ("we moved to Denver")
         r"|\bmov(e|ed|ing) (the |our |my |all )?(site|website|web site|hosting|domain|email|emails"
         r"|number|numbers|lines?|server|servers|data|files|backups?|everything|it|them) (over )?to\b"
-        r"|\bport(ed|ing)? (the |our |my )?(number|numbers|lines?)\b",
+        r"|\bport(ed|ing)? (the |our |my )?(number|numbers|lines?)\b|\bmigrat(e|ed|ing)\b",
     ),
     (
         "moving",
@@ -81,9 +81,16 @@ _OFFER_WORDS = re.compile(
 _CLAUSES = re.compile(r"[,;:!?]+|\.(?!\w)|\s(?:but|and|though|although|even so)\s", re.I)
 
 
-def _offer_names(title: Optional[str]) -> Optional["re.Pattern[str]"]:
-    """The offer's own names in its title ("Switch to the Lite plan" -> Lite), as a pattern."""
-    words = [w for w in re.findall(r"[A-Za-z]+", title or "")[1:] if w[0].isupper()]
+# Title words that say how to take an offer, not what it is ("Switch to the Lite plan").
+_TITLE_VERBS = {"switch", "move", "stay", "get", "keep", "save", "try"}
+
+
+def offer_names(title: Optional[str]) -> Optional["re.Pattern[str]"]:
+    """The offer's own names in its title, as a pattern: its capitalised words but the verb that
+    opens it ("Switch to the Lite plan" -> Lite, "Pause your service ..." -> Pause)."""
+    words = [
+        w for w in re.findall(r"[A-Za-z]+", title or "") if w[0].isupper() and w.lower() not in _TITLE_VERBS
+    ]
     return re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I) if words else None
 
 
@@ -92,7 +99,7 @@ def reason_in_offer_answer(text: Optional[str], offer_title: Optional[str] = Non
     country" -> moving). A clause that speaks of the offer itself (its price cut, its plan
     named in ``offer_title``) gives none: "no, I don't want a cheaper plan, just cancel", "even
     at 40% less it's money for nothing", "ok, switch me to lite"."""
-    names = _offer_names(offer_title)
+    names = offer_names(offer_title)
     kept = [
         clause
         for clause in _CLAUSES.split(text or "")

@@ -39,3 +39,15 @@ def test_spaced_email_as_a_whole_answer_and_a_non_email():
 )
 def test_factor_next_to_the_identifier_after_a_failed_attempt(text, expected):
     assert find_factor(text, asked=False) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("60601 sorry, i mean 60614", "60614"),
+        ("1234, no wait, 60614", "60614"),
+        ("60614 or 1234", None),  # two factors and no correction: asked again
+    ],
+)
+def test_a_corrected_factor_is_the_later_one(text, expected):
+    assert find_factor(text, asked=True) == expected

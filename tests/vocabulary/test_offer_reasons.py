@@ -77,3 +77,35 @@ def test_an_explicit_yes_to_the_offer_keeps_its_reason_from_declining():
 def test_the_offer_named_by_its_percentage_answers_the_either_or_question():
     assert read_offer_answer("alright, I'll go with the 20% then", clarifying=True) == ACCEPT
     assert read_offer_answer("yes I backed up 100% of it") is None  # the backup, not the offer
+
+
+@pytest.mark.parametrize(
+    "text, title, expected",
+    [
+        # a question that names the offer's own plan or pause is about the offer
+        ("is flex any more reliable?", "Move to the Flex plan with priority support", True),
+        ("can the pause be shorter?", "Pause your service for up to 3 months", True),
+        ("does lite keep my email accounts?", "Switch to the Lite plan", True),
+        ("can i cancel it?", "Pause your service for up to 3 months", False),
+        ("ok, lite then", "Switch to the Lite plan", False),  # no question
+    ],
+)
+def test_questions_naming_the_offer(text, title, expected):
+    assert asks_about_offer(text, title) is expected
+
+
+def test_a_no_after_a_question_mark_or_as_a_sentence_declines():
+    assert read_offer_answer("Flex? no. the outages are the problem") == DECLINE
+    assert read_offer_answer("a pause?? nah, we're gone for good") == DECLINE
+    assert read_offer_answer("sure. no problem, I'll take it") == ACCEPT
+
+
+def test_moving_the_service_to_another_platform_is_switching():
+    assert find_reason("we migrated the shop to shopify") == "switching"
+
+
+def test_the_offer_named_by_its_title_answers_the_either_or_question():
+    title = "Pause your service for up to 3 months"
+    assert read_offer_answer("alright yes, pause it then", clarifying=True, offer_title=title) == ACCEPT
+    assert read_offer_answer("alright yes", clarifying=True, offer_title=title) == "unclear"
+    assert takes_offer("yes, the pause, we might come back", title)
