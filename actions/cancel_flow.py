@@ -30,6 +30,7 @@ from contract.vocabulary.answers import (
     asks_about_offer,
     clarification,
     read_offer_answer,
+    takes_offer,
 )
 from contract.vocabulary.dates import parse_date
 from contract.vocabulary.reasons import find_reason, normalize_reason, reason_in_offer_answer
@@ -693,11 +694,13 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if requested(tracker) != "offer_response":
             return {}
         text = latest_text(tracker)
-        reason = None if text.startswith("/") else reason_in_offer_answer(text)
+        reason = (
+            None if text.startswith("/") else reason_in_offer_answer(text, tracker.get_slot("offer_title"))
+        )
         other = yes_to_other_question(tracker)
         if other and not reason:  # "yes all backed up": kept for its question; the offer is asked again
             return {"offer_response": None, other: True}
-        if not text.startswith("/") and asks_about_offer(text):
+        if not text.startswith("/") and asks_about_offer(text, tracker.get_slot("offer_title")):
             # "what's the catch?", "how much would that be?": the offer's terms, then the
             # either/or question (not the same offer text again)
             say(dispatcher, await self._offer_terms(tracker))
@@ -711,7 +714,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         slots: Dict[Text, Any] = {}
         if reason and reason != tracker.get_slot("reason"):
             slots["reason"] = reason
-        if answer == ACCEPT and not reason:
+        if answer == ACCEPT and (not reason or takes_offer(text, tracker.get_slot("offer_title"))):
             slots["offer_response"] = "accepted"
         elif answer in (DECLINE, UNCLEAR) or reason:
             slots["offer_response"] = "declined"
@@ -749,6 +752,7 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             text,
             asked_again=answers_since(tracker, "offer_id") >= 2,
             clarifying=bool(tracker.get_slot("offer_unclear")),
+            offer_title=tracker.get_slot("offer_title"),
         )
 
     async def validate_offer_response(

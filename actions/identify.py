@@ -186,6 +186,10 @@ class IdentificationMixin:
             return {"verification_factor": None, "otp_sent_to": sent.get("to") or messages.SOME_CONTACT}
 
         factor = parse_factor(value)
+        if factor is None and find_identifier(str(tracker.latest_message.get("text") or "")):
+            # "sorry typo in the email, it's jo@x.example": a new identifier, no factor; the
+            # identifier's validator starts the new attempt and the factor is asked again
+            return {"verification_factor": None}
         if factor is None:
             refuse(dispatcher, tracker, messages.FACTOR_DIGITS_ONLY)
             return {"verification_factor": None}

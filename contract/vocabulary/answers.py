@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from contract.vocabulary.reasons import offer_names
+
 YES, NO, NOT_YET = "yes", "no", "not_yet"
 
 _NOT_YET = re.compile(
@@ -18,6 +20,7 @@ _NOT_YET = re.compile(
 )
 _NO = re.compile(
     r"^(no|nope|nah|no thanks?|no thank you|not really|negative)\b|\bno,|\bno thanks?\b"
+    r"|[.?!]\s*(no|nope|nah)\b(?! (problem|worries|doubt))|\bno[.!;]"
     r"|\bno thank you\b|\bdon'?t (want|need) (it|that|the offer|this|a )|\bnot interested\b"
     r"|\bi'?ll pass\b|\bpass on\b|\bdecline\b|\bdon'?t cancel\b|\bdo not cancel\b"
     r"|\bkeep (it|my)\b|\bchanged my mind\b|\bnot (the|that) one\b|\bthe other one\b|\bwrong one\b",
@@ -52,7 +55,7 @@ _REVOKE_YES = re.compile(
 # What each yes/no question with a subject of its own is about (keys: the questions' slots).
 _SUBJECTS = {
     "offer_response": re.compile(
-        r"\boffers?\b|\bdiscount\w*|\bpromo\w*|\b\d+ ?(%|percent) off\b|\bfree months?\b"
+        r"\boffers?\b|\bdiscount\w*|\bpromo\w*|\b\d{1,2} ?(%|percent)|\bfree months?\b"
         r"|\bmonths? free\b|\bcoupon\b"
     ),
     "backup_confirmed": re.compile(
@@ -148,18 +151,25 @@ _ABOUT_OFFER = re.compile(
     r" (pay|cost|be|come to)\b|\b(the |new |what'?s the )?(price|cost)\b|\bhow long\b"
     r"|\bwhat happens (after|when|then)\b|\bcontract\b|\bcommitment\b|\block(ed)? in\b"
     r"|\bwhat (does|would) (that|it|this) (mean|include|involve)\b"
+    # what it is measured against, or whether it could be more ("is that on top of what I pay
+    # now?", "can I get that for 12 months instead of 6?")
+    r"|\bon top of\b|\bwhat (i|we) (pay|'?m paying|'?re paying|am paying|are paying)\b"
+    r"|\b(can|could|would) (i|we|you) (get|have|give)( (me|us))? (it|that|this|the \w+)\b"
+    r"|\binstead of \d+\b|\b(longer|extend\w*|more months?)\b"
 )
 
 
-def asks_about_offer(text: Optional[str]) -> bool:
-    """``text`` asks what the offer means for the customer (its price, its catch) rather than
-    answering it."""
+def asks_about_offer(text: Optional[str], offer_title: Optional[str] = None) -> bool:
+    """``text`` asks what the offer means for the customer (its price, its catch, the plan or
+    pause named in ``offer_title``: "would flex be faster?") rather than answering it."""
     s = _normal(text or "")
+    names = offer_names(offer_title)
     asking = bool(re.search(r"\?\s*$", str(text or "").strip())) or bool(
         re.match(r"(what|how|is|are|does|do|would|will|can|so|and|but)\b", s)
     )
     other_subject = re.search(r"\b(bill|balance|fee|fees|owe|refund|equipment|modem|router)\b", s)
-    return asking and bool(_ABOUT_OFFER.search(s)) and not other_subject
+    about = _ABOUT_OFFER.search(s) or (names is not None and names.search(s))
+    return asking and bool(about) and not other_subject
 
 
 # A yes that speaks of cancelling says yes to the cancellation, not to the offer ("yes cancel
@@ -177,8 +187,37 @@ _GO_ON = re.compile(
 _TAKE = re.compile(r"\b(take|accept|want|stay|have|keep) (it|that|this|the offer|the deal)\b|\bi'?ll stay\b")
 
 
+def takes_offer(text: Optional[str], offer_title: Optional[str] = None) -> bool:
+    """``text`` takes the offer in so many words ("fine, I'll take the offer", "I'll stay for
+    20% off", "yes, the lite plan"), so a reason said with it ("the price was the problem") does
+    not turn it into a decline."""
+    s = _normal(text or "")
+    names = offer_names(offer_title)
+    named = _TAKE.search(s) or _SUBJECTS["offer_response"].search(s) or (names and names.search(s))
+    return read_offer_answer(text, offer_title=offer_title) == ACCEPT and bool(named)
+
+
+# Second thoughts within one message ("no thanks... wait actually, I'll take it"): the answer
+# after them replaces the one before.
+_SECOND_THOUGHTS = re.compile(
+    r"\b(wait|actually|on second thoughts?|scratch that|hang on|come to think of it|then again)\b[\s,.!]*"
+)
+
+
+def _after_second_thoughts(text: str) -> Optional[str]:
+    """What follows the last "wait" / "actually" in ``text`` when an answer came before it."""
+    s = _normal(text)
+    marks = list(_SECOND_THOUGHTS.finditer(s))
+    if not marks or not _read(s[: marks[-1].start()]):
+        return None
+    return s[marks[-1].end() :] or None
+
+
 def read_offer_answer(
-    text: Optional[str], asked_again: bool = False, clarifying: bool = False
+    text: Optional[str],
+    asked_again: bool = False,
+    clarifying: bool = False,
+    offer_title: Optional[str] = None,
 ) -> Optional[str]:
     """The answer to "Would you like that instead of cancelling?": ACCEPT, DECLINE, UNCLEAR,
     THINKING ("let me think about it") or None (not an answer).
@@ -191,13 +230,19 @@ def read_offer_answer(
     "the offer" answer it."""
     if not text:
         return None
+    tail = _after_second_thoughts(text)
+    if tail is not None:  # "no thanks... wait actually, fine, I'll take it": the later answer
+        later = read_offer_answer(tail, asked_again, clarifying, offer_title)
+        if later in (ACCEPT, DECLINE):
+            return later
     s = _normal(text)
     if _OFFER_NO.search(s) and not _TAKE.search(s):
         return DECLINE
     answer = read_yes_no(text, "offer_response")
     if answer is None and _THINK.search(s):
         return THINKING
-    names_offer = bool(_SUBJECTS["offer_response"].search(s))
+    names = offer_names(offer_title)  # "yes, pause it": the offer by its own name
+    names_offer = bool(_SUBJECTS["offer_response"].search(s) or (names and names.search(s)))
     cancelling = bool(_CANCELLING.search(_NOT_CANCELLING.sub(" ", s)))
     if answer in (NO, NOT_YET):
         return DECLINE

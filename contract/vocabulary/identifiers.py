@@ -17,13 +17,22 @@ DEFAULT_REGION = "US"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 # What could be an email, for masking (bot/rasa_redaction.py): looser than EMAIL, so that every
 # email the assistant accepts is masked, and typos of one too ("jo@example.c0m").
-EMAIL_LIKE = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+EMAIL_LIKE = r"[\w.+-]+ ?@ ?[\w-]+(?:\.[\w-]+)+"
+# An email with a space typed around its @ ("jo @ x.example", a phone keyboard's habit): read
+# without the spaces.
+_EMAIL_SPACED = re.compile(r"[\w.+-]+ ?@ ?[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _ACCOUNT = re.compile(r"(?<![\d-])\d{8}(?![\d-])")
 _ACCOUNT_SPACED = re.compile(r"(?<![\d-])\d{4}[ -]\d{4}(?![\d-])")
 
 
 def normalize_email(email: str) -> str:
-    return email.strip().lower()
+    return re.sub(r"\s+", "", email).lower()
+
+
+def _find_email(text: str) -> Optional[str]:
+    """The first email in ``text`` (spaces around its @ left out), normalised, or None."""
+    found = EMAIL.search(text) or _EMAIL_SPACED.search(text)
+    return normalize_email(found.group(0)) if found else None
 
 
 def _phone_digits(number: "phonenumbers.PhoneNumber") -> str:
@@ -61,7 +70,7 @@ def classify_identifier(identifier: str) -> Optional[Tuple[str, str]]:
     compact = re.sub(r"[\s\-]", "", text)
     if re.fullmatch(r"\d{8}", compact):
         return "account_number", compact
-    if EMAIL.fullmatch(text):
+    if EMAIL.fullmatch(text) or _EMAIL_SPACED.fullmatch(text):
         return "email", normalize_email(text)
     phone = normalize_phone(text)
     if phone:
@@ -78,7 +87,7 @@ _CORRECTION = re.compile(
 
 def corrected_identifier(text: str) -> Optional[Tuple[str, str]]:
     """The last of several different identifiers when a correction comes between them."""
-    found: list = [(m.start(), "email", normalize_email(m.group(0))) for m in EMAIL.finditer(text)]
+    found: list = [(m.start(), "email", normalize_email(m.group(0))) for m in _EMAIL_SPACED.finditer(text)]
     for match in PhoneNumberMatcher(text, DEFAULT_REGION, leniency=phonenumbers.Leniency.POSSIBLE):
         digits = normalize_phone(match.raw_string)
         if digits:
@@ -105,9 +114,9 @@ def find_identifier(text: Optional[str]) -> Optional[Tuple[str, str]]:
     corrected = corrected_identifier(text)
     if corrected:
         return corrected
-    email = EMAIL.search(text)
+    email = _find_email(text)
     if email:
-        return "email", normalize_email(email.group(0))
+        return "email", email
     phone = find_phone(text)
     if phone:
         return "phone", phone
@@ -133,10 +142,27 @@ def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
     # a ZIP+4 ("02139-1234") is its ZIP: the billing ZIP is the 5-digit part
     text = _ZIP_PLUS4.sub(r"\1", text)
     runs = re.findall(r"(?<![\d@.\w-])(\d{4,6})(?![\d-])", text)
+    named = _named_factors(text)
+    if named:
+        return named[0]
     if not asked and find_identifier(text):
+        # "oh sorry wrong zip. jo@x.example and 02139": a ZIP word with no number after it
         lone = [r for r in runs if len(r) == 5]
-        if len(lone) == 1 and not _ZIP_WORDS.search(text) and not _PIN_WORDS.search(text):
+        if len(lone) == 1 and not _PIN_WORDS.search(text):
             return lone[0]
+    if asked:
+        compact = re.sub(r"[\s-]", "", text.strip())
+        if re.fullmatch(r"\d{4,6}", compact):
+            return compact
+        if len(runs) == 1:
+            return runs[0]
+        if len(runs) > 1 and _CORRECTION.search(text[text.index(runs[0]) : text.rindex(runs[-1])]):
+            return runs[-1]  # "12345 no wait, 02139": the corrected one
+    return None
+
+
+def _named_factors(text: str) -> list:
+    """The numbers written right after "zip", "pin" or "code" ("pin 1234", "zip: 02139")."""
     named = []
     for word, length in ((_ZIP_WORDS, 5), (_PIN_WORDS, 4), (_CODE_WORDS, 6)):
         found = word.search(text)
@@ -148,12 +174,4 @@ def find_factor(text: Optional[str], *, asked: bool) -> Optional[str]:
             )
             if after:
                 named.append(after.group(1))
-    if named:
-        return named[0]
-    if asked:
-        compact = re.sub(r"[\s-]", "", text.strip())
-        if re.fullmatch(r"\d{4,6}", compact):
-            return compact
-        if len(runs) == 1:
-            return runs[0]
-    return None
+    return named

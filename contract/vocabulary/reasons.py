@@ -19,7 +19,7 @@ _PATTERNS = [
         # customer moving ("we moved to Denver")
         r"|\bmov(e|ed|ing) (the |our |my |all )?(site|website|web site|hosting|domain|email|emails"
         r"|number|numbers|lines?|server|servers|data|files|backups?|everything|it|them) (over )?to\b"
-        r"|\bport(ed|ing)? (the |our |my )?(number|numbers|lines?)\b",
+        r"|\bport(ed|ing)? (the |our |my )?(number|numbers|lines?)\b|\bmigrat(e|ed|ing)\b",
     ),
     (
         "moving",
@@ -42,16 +42,28 @@ _PATTERNS = [
         r"slow|drop(s|ping|ped)?\b|outage|unreliabl\w*|keeps? (failing|breaking|"
         r"going down|disconnecting)|bad service|terrible|poor (service|quality)"
         r"|quality|support (is|was) (bad|awful|useless)|bad customer|down all"
-        r"|not working|doesn'?t work|downtime",
+        r"|not working|doesn'?t work|downtime"
+        r"|\b(site|website|server|service|internet|line|network|connection|it) (was|is|keeps|kept|went|goes)"
+        r" (\w+ )?down\b",
     ),
 ]
 _COMPILED = [(reason, re.compile(pattern, re.I)) for reason, pattern in _PATTERNS]
 
 
+# A category named only to say it is not the reason ("it's not even the price, the site was down").
+_NOT_THE_REASON = re.compile(
+    r"\b(not|isn'?t|wasn'?t|never)( (even|really|just|only|so much|about|because of|due to))*"
+    r"( (the|a|our|my))? (price|pricing|cost|costs|money|budget|move|moving|speed|quality|support)\b",
+    re.I,
+)
+
+
 def find_reason(text: Optional[str]) -> Optional[str]:
-    """The reason category a sentence names ("we're relocating to Denver" -> moving), or None."""
+    """The reason category a sentence names ("we're relocating to Denver" -> moving), or None;
+    a category it denies ("it's not the price") is not named."""
     if not text:
         return None
+    text = _NOT_THE_REASON.sub(" ", text)
     for reason, pattern in _COMPILED:
         if pattern.search(text):
             return reason
@@ -63,16 +75,37 @@ def find_reason(text: Optional[str]) -> Optional[str]:
 _OFFER_WORDS = re.compile(
     r"\b(a |the |your |any )?(cheaper|lower|smaller|lite|basic|reduced|discounted|downgraded?)"
     r"( \w+)? (plan|price|tier|rate|option|package|version|deal)\b"
-    r"|\b\d+ ?% off\b|\bdiscount\w*|\bcheaper one\b",
+    r"|\b\d+ ?(%|percent)( (off|less|cheaper|discount))?|\bdiscount\w*|\bcheaper one\b",
     re.I,
 )
+_CLAUSES = re.compile(r"[,;:!?]+|\.(?!\w)|\s(?:but|and|though|although|even so)\s", re.I)
 
 
-def reason_in_offer_answer(text: Optional[str]) -> Optional[str]:
+# Title words that say how to take an offer, not what it is ("Switch to the Lite plan").
+_TITLE_VERBS = {"switch", "move", "stay", "get", "keep", "save", "try"}
+
+
+def offer_names(title: Optional[str]) -> Optional["re.Pattern[str]"]:
+    """The offer's own names in its title, as a pattern: its capitalised words but the verb that
+    opens it ("Switch to the Lite plan" -> Lite, "Pause your service ..." -> Pause)."""
+    words = [
+        w for w in re.findall(r"[A-Za-z]+", title or "") if w[0].isupper() and w.lower() not in _TITLE_VERBS
+    ]
+    return re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I) if words else None
+
+
+def reason_in_offer_answer(text: Optional[str], offer_title: Optional[str] = None) -> Optional[str]:
     """The reason an answer to the retention offer gives ("no thanks, we're leaving the
-    country" -> moving), leaving out the words that name the offer ("no, I don't want a
-    cheaper plan, just cancel" gives none)."""
-    return find_reason(_OFFER_WORDS.sub(" ", text or ""))
+    country" -> moving). A clause that speaks of the offer itself (its price cut, its plan
+    named in ``offer_title``) gives none: "no, I don't want a cheaper plan, just cancel", "even
+    at 40% less it's money for nothing", "ok, switch me to lite"."""
+    names = offer_names(offer_title)
+    kept = [
+        clause
+        for clause in _CLAUSES.split(text or "")
+        if not _OFFER_WORDS.search(clause) and not (names and names.search(clause))
+    ]
+    return find_reason(" , ".join(kept))
 
 
 def normalize_reason(value: Optional[str]) -> Optional[str]:
