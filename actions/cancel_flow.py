@@ -780,6 +780,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     async def validate_end_when(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:  # a question about the question, answered by extract_end_when: asked again
+            return {"end_when": None}
         text = str(value or "").strip()
         # read as it was extracted: an answer to the question (or a correction of the end at the
         # summary, read as an answer by _end_correction), or said with the request
