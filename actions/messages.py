@@ -325,11 +325,8 @@ END_WHEN_NOT_READ = (
     'the billing period, or type a date like "Dec 15" or '
     '"end of next month".'
 )
-END_DATE_NOT_READ = (
-    "Sorry, I couldn't read that date. Try something like "
-    '"Dec 15", "the 15th of next month" or "end of '
-    'next month".'
-)
+# the date question (utter_ask_end_date, with its examples) follows: not said twice
+END_DATE_NOT_READ = "Sorry, I couldn't read that date."
 # {why} of the refusals below is a whole sentence: `refusal(...)` of the backend's answer.
 # the date question (utter_ask_end_date) follows these: they don't ask it themselves
 DATE_REFUSED = "That date doesn't work. {why}"
