@@ -35,6 +35,7 @@ _NUMBER_WORDS = {
     "nine": 9,
     "ten": 10,
     "couple of": 2,
+    "a couple of": 2,
 }
 _UNIT_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
 _TEEN_ORDINALS = [
@@ -79,6 +80,8 @@ def last_day(d: date) -> date:
 _HOLIDAYS = {
     "christmas eve": (12, 24),
     "christmas": (12, 25),
+    "xmas": (12, 25),
+    "x-mas": (12, 25),
     "new year's eve": (12, 31),
     "new years eve": (12, 31),
     "new year's day": (1, 1),
@@ -134,6 +137,20 @@ def _span_from_today(n: int, unit: str, today: date) -> date:
 
 
 def _rules(low: str, today: date) -> Optional[date]:
+    low = re.sub(r"\b(a|one) fortnight\b|\bfortnight\b", "two weeks", low)
+    # "the start of next month", "beginning of january": the first day of that month
+    m = re.search(
+        r"\b(?:the\s+)?(?:start|beginning)\s+of\s+(?:(this|next|the|following)\s+)?(month|"
+        + _MONTH_NAME
+        + r")\b",
+        low,
+    )
+    if m and not (m.group(2) == "month" and m.group(1) in (None, "this", "the")):
+        return _month_named(m.group(2), today, m.group(1))
+    # "friday the 11th": the day of the month says which friday
+    m = re.search(r"\b" + _WEEKDAY + r",?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of\b)", low)
+    if m and not re.search(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", low):
+        return _next_day_of_month(int(m.group(3)), today)
     # a span counted from today: "a month from today", "3 weeks from now", "two days from today"
     m = re.search(
         r"\b(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+(day|week|month|year)s?\s+from\s+(today|now)\b", low
@@ -261,7 +278,7 @@ def _rules(low: str, today: date) -> Optional[date]:
         target = [w[:3] for w in WEEKDAYS].index(m.group(1)[:3])
         return today - timedelta(days=(today.weekday() - target) % 7 or 7)
     m = re.search(r"\b(next|this|coming|on)?\s*" + _WEEKDAY + r"\b", low)
-    if m and m.group(2):
+    if m and m.group(2) and not _EXPLICIT.search(low):  # "friday, the 11th of december": the date
         target = [w[:3] for w in WEEKDAYS].index(m.group(2)[:3])
         ahead = (target - today.weekday()) % 7
         if ahead == 0:
@@ -311,6 +328,7 @@ _EXPLICIT = re.compile(
 # What introduces a correction within one answer ("the 20th, no wait, the 27th", "sorry typo, 12/28")
 _CORRECTION = re.compile(
     r"\b(?:no wait|wait no|wait|no sorry|sorry|actually|make (?:that|it)|i mean|i meant|or rather|scratch that)\b"
+    r"|[,;.]\s*no\b"
 )
 _MONTH_WORDS = (
     r"january|february|march|april|may|june|july|august|september|october|november|december"
@@ -334,10 +352,17 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
+_NEXT_MONTH_ONLY = re.compile(
+    r"(?:(?:some ?time|in|during|maybe|ok|okay|so|just)\s+)*(?:next|the following) month"
+)
+
+
 def month_without_day(text: Optional[str], today: date) -> Optional[date]:
     """The first day (today if later) of the month a whole answer names without a day ("june
-    2028", "sometime in march": the next March that is not all past), else None."""
+    2028", "sometime in march": the next March that is not all past; "next month"), else None."""
     low = " ".join(str(text or "").lower().replace(",", " ").split()).strip(" .!?")
+    if _NEXT_MONTH_ONLY.fullmatch(low):
+        return (today + relativedelta(months=1)).replace(day=1)
     m = _MONTH_ONLY.fullmatch(low)
     if not m:
         return None
@@ -361,8 +386,12 @@ def parse_date(text: Optional[str], today: date, strict: bool = False) -> Option
     low = " ".join(str(text).lower().replace("’", "'").split()).strip(" .!?")
     if not low or re.fullmatch(r"\d{1,2}", low):
         return None
-    later = _CORRECTION.split(low)[-1].strip(" ,.;:-")
-    if later != low:  # "the 20th, no wait, make that the 27th": the date said last
+    *before, later = _CORRECTION.split(low)
+    later = later.strip(" ,.;:-")
+    if before:  # "the 20th, no wait, make that the 27th": the date said last
+        months = _MONTH_WORD.findall(" ".join(before))
+        if months and re.fullmatch(r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?", later):
+            later = f"{later} of {months[-1]}"  # "the 15th of jan, no the 16th": of january too
         found = parse_date(later, today, strict)
         if found is not None:
             return found

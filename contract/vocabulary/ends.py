@@ -38,7 +38,9 @@ _END_OF_PERIOD = re.compile(
     r"\bend of (the |my |this |our )?(current |present )?(billing |bill |payment )?"
     r"(period|cycle|term|month i paid for|paid period|contract|subscription)\b|\banniversary\b"
     r"|\b(when(ever)?|until|till|til|once) (the|my|our|it'?s|its) ((current|present|billing|paid|payment) ){0,2}"
-    r"(period|cycle|term|contract|subscription|plan|month)( ends?| is up| runs out| expires?| renews?)\b"
+    r"(period|cycle|term|contract|subscription|plan|month)( ends?| is up| is over| is done| finishes| runs out"
+    r"| expires?| renews?| lapses)\b"
+    r"|\b(at|on|upon|until|till) (the |my |its )?(next )?renewal\b"
     r"|\bwhen(ever)? (it|the service|the plan) (renews|runs out|expires)\b"
     r"|\bnext (bill|billing date|renewal)\b",
     re.I,
@@ -46,7 +48,7 @@ _END_OF_PERIOD = re.compile(
 # "as late as possible", "the latest date you allow": the latest end the backend allows (it
 # alone knows it: `Quotes.latest_date`), not a date of the customer's
 _LATEST = re.compile(
-    r"\bas (late|far (out|ahead)) as (possible|posible|you can|you'?ll (let|allow)|(is )?allowed|i can)\b"
+    r"\bas (late|long|far (out|ahead)) as (possible|posible|you can|u can|you'?ll (let|allow)|(is )?allowed|i can)\b"
     r"|\b(latest|furthest|last) (possible|allowed|available)\b"
     r"|\blatest (end )?(date|day)\b(?! of)"
     r"|\b(latest|furthest|last) (end )?(date|day) (possible|allowed|you (can|allow|offer)|there is|available)\b",

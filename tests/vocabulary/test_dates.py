@@ -139,3 +139,29 @@ def test_a_month_without_a_day(text, expected):
     assert month_without_day(text, TODAY) == expected
     if expected is not None:
         assert parse_date(text, TODAY) is None  # no day is made up
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("in a fortnight", date(2026, 12, 6)),
+        ("a fortnight from now", date(2026, 12, 6)),
+        ("in a couple of weeks", date(2026, 12, 6)),
+        ("the start of next month", date(2026, 12, 1)),
+        ("beginning of february", date(2027, 2, 1)),
+        ("xmas", date(2026, 12, 25)),
+        # a weekday with the day of the month: the day says which one (2026-11-27 is a Friday)
+        ("friday the 27th", date(2026, 11, 27)),
+        ("friday, the 4th of december", date(2026, 12, 4)),
+        ("saturday dec 5", date(2026, 12, 5)),
+        # a correction that names only the day keeps the month said before it
+        ("the 15th of jan, no the 16th", date(2027, 1, 16)),
+    ],
+)
+def test_more_ways_to_say_a_date(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+def test_next_month_without_a_day():
+    assert parse_date("sometime next month", TODAY) is None
+    assert month_without_day("sometime next month", TODAY) == date(2026, 12, 1)

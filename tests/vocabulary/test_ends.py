@@ -26,6 +26,10 @@ TODAY = date(2026, 12, 2)
         ("just whenever the current billing period ends", ("end_of_period", None)),
         ("when my current paid period runs out", ("end_of_period", None)),
         ("whenever the billing period ends", ("end_of_period", None)),
+        ("whenever my billing period is over", ("end_of_period", None)),
+        ("at renewal", ("end_of_period", None)),
+        ("as long as possible", ("latest", None)),
+        ("as late as u can", ("latest", None)),
         # a date, the one said last
         ("the 20th, no wait, make that the 27th", ("date", date(2026, 12, 27))),
         ("january first", ("date", date(2027, 1, 1))),
