@@ -253,13 +253,20 @@ class BackendClient:
             query["when"] = cast(shapes.EndKind, when)
         if date:
             query["date"] = date
+        return list((await self._quotes(auth, service_id, query)).get("options") or [])
+
+    async def latest_end_date(self, auth: Auth, service_id: str) -> Optional[str]:
+        """The latest end date the customer may choose for the service (ISO), if the backend says."""
+        return (await self._quotes(auth, service_id, {})).get("latest_date")
+
+    async def _quotes(self, auth: Auth, service_id: str, query: shapes.QuoteQuery) -> shapes.Quotes:
         body = await self._request(
             r.QUOTE,
             segments={"service_id": service_id},
             auth=auth,
             params=cast(Mapping[str, str], query) or None,
         )
-        return list(cast(shapes.Quotes, body).get("options") or [])
+        return cast(shapes.Quotes, body)
 
     async def preview(
         self,

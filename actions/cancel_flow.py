@@ -22,6 +22,7 @@ from actions.backend_client import (
     NotFound,
 )
 from actions.settings import company_today
+from contract.vocabulary import ends
 from contract.vocabulary.answers import (
     ACCEPT,
     DECLINE,
@@ -29,10 +30,13 @@ from contract.vocabulary.answers import (
     UNCLEAR,
     asks_about_offer,
     clarification,
+    is_bare_yes,
+    looks_like_gibberish,
     read_offer_answer,
     takes_offer,
 )
-from contract.vocabulary.dates import parse_date
+from contract.vocabulary.dates import month_without_day, parse_date
+from contract.vocabulary.ends import WHEN_WORDS
 from contract.vocabulary.reasons import find_reason, normalize_reason, reason_in_offer_answer
 
 from . import messages, report_events
@@ -84,113 +88,11 @@ from .listening import (
 logger = logging.getLogger(__name__)
 
 CUSTOMER_STOPS = ("declined", "user_stopped")  # flow_stopped values the customer chose (docs/reports.md)
-WHEN_CHOICES = {"1": "immediate", "2": "end_of_period", "3": "date"}
-WHEN_WORDS = {
-    "immediate": "immediate",
-    "immediately": "immediate",
-    "now": "immediate",
-    "right now": "immediate",
-    "today": "immediate",
-    "end_of_period": "end_of_period",
-    "end of period": "end_of_period",
-    "end of the period": "end_of_period",
-    "end of billing period": "end_of_period",
-    "end of the billing period": "end_of_period",
-    "anniversary": "end_of_period",
-    "date": "date",
-    "a date": "date",
-    "pick a date": "date",
-    "choose a date": "date",
-    "later": "date",
-}
-_IMMEDIATE = re.compile(
-    r"\b(immediate(ly)?|right (now|away)|straight away|asap|as soon as "
-    r"possible|at once|effective (now|today)|today)\b|^now$",
-    re.I,
-)
-_END_OF_PERIOD = re.compile(
-    r"\bend of (the |my |this |our )?(current |present )?(billing |bill |payment )?"
-    r"(period|cycle|term|month i paid for|paid period|contract|subscription)\b|\banniversary\b"
-    r"|\b(when(ever)?|until|till|til|once) (the|my|our|it'?s|its) ((current|billing|paid|payment) )?"
-    r"(period|cycle|term|contract|subscription|plan|month)( ends?| is up| runs out| expires?| renews?)\b"
-    r"|\bwhen(ever)? (it|the service|the plan) (renews|runs out|expires)\b"
-    r"|\bnext (bill|billing date|renewal)\b",
-    re.I,
-)
-_CANCEL_CONTEXT = re.compile(
-    r"\b(cancel\w*|end\w*|stop\w*|close|terminat\w*|effective|as of|"
-    r"from|by|on|until|at)\b",
-    re.I,
-)
-
-
-# Outside the end question "immediately" / "today" count only when they say when the service
-# should end ("cancel it straight away", "effective today"), not when the customer wants the
-# request handled soon ("can we get this sorted today?").
-_IMMEDIATE_END = re.compile(
-    r"\b(cancel\w*|end|stop|terminat\w*|close|shut \w+ (down|off)|discontinue)\b[^.?!;]{0,40}?"
-    r"\b(immediate(ly)?|right (now|away)|straight away|asap|as soon as possible|at once|today)\b"
-    r"|\beffective (immediately|now|today)\b|\b(immediate|same-day) (cancellation|termination)\b",
-    re.I,
-)
-# "I don't need it to run until the end of the month": a date the customer does not want.
-_NOT_UNTIL = re.compile(
-    r"\b(don'?t|do not|doesn'?t|no need|not)\b[^.?!;,]{0,30}\b(until|till|til|wait)\b", re.I
-)
-
-
-_PICK_DATE = re.compile(
-    r"\b(a|specific|another|other|different|later|custom|particular|my own|certain|"
-    r"the) date\b|\bdate (i|you|we) (choose|pick|say)\b|\b(choose|pick|set|"
-    r"give you) (a|the|my own) date\b",
-    re.I,
-)
-
-
-# A sentence that says when the service should end ("I'd like the hosting to end on the 15th",
-# "please cancel it effective ..."), unlike one that only holds a date ("we are closing the
-# bakery at the end of the year").
-_ENDING = re.compile(
-    r"\b(cancel\w*|stop\w*|terminat\w*|discontinu\w*|effective|as of)\b"
-    r"|\b(to|it|will|should|can|must|please|would) end\b|\bend (it|this|my|our|the)\b|\bends? (on|by|in)\b",
-    re.I,
-)
 
 
 def read_end_when(text: str, asked: bool) -> Optional[tuple]:
-    """(when, date or None) named in ``text``: a menu number, "immediately", "end of the billing
-    period", or a date. Outside the question only explicit ones ("... at the end of next
-    month") count, and in a message of several sentences only those that say when to end."""
-    low = " ".join(str(text or "").lower().split()).strip(" .!?")
-    if not low or low.startswith("/"):
-        return None
-    sentences = [s for s in re.split(r"(?<=[.?!;])\s+", low) if s.strip()]
-    if not asked and len(sentences) > 1:
-        for sentence in sentences:
-            found = _ENDING.search(sentence) and read_end_when(sentence, False)
-            if found:
-                return found
-        return None
-    if asked and low in WHEN_CHOICES:
-        return WHEN_CHOICES[low], None
-    if asked and low in WHEN_WORDS:
-        return WHEN_WORDS[low], None
-    immediate = bool(_IMMEDIATE.search(low) if asked else _IMMEDIATE_END.search(low))
-    if immediate and _NOT_UNTIL.search(low):
-        return "immediate", None
-    if _END_OF_PERIOD.search(low):
-        return "end_of_period", None
-    today = company_today()
-    when_date = parse_date(low, today, strict=not asked)
-    if when_date is not None and (asked or _CANCEL_CONTEXT.search(low)):
-        if when_date == today and re.search(r"\btoday\b", low) and not asked:
-            return ("immediate", None) if immediate else None
-        return "date", when_date
-    if immediate:
-        return "immediate", None
-    if asked and _PICK_DATE.search(low):
-        return "date", None
-    return None
+    """`contract.vocabulary.ends.read_end_when` read on the company's today."""
+    return ends.read_end_when(text, asked, company_today())
 
 
 # Slots that hold the chosen service's own figures: a switch to another service clears them.
@@ -263,6 +165,20 @@ def _answer_attempt(tracker: Tracker, text: str) -> bool:
         and clarification(text) is None
         and latest_intent(tracker) in _ANSWER_INTENTS
     )
+
+
+async def _latest_end(tracker: Tracker) -> Optional[date]:
+    """The latest end date the backend allows for the chosen service (None when it can't say)."""
+    auth = auth_for(tracker)
+    service_id = tracker.get_slot("service_id")
+    if auth is None or not service_id:
+        return None
+    try:
+        async with client() as backend:
+            latest = await backend.latest_end_date(auth, service_id)
+    except BackendError:
+        return None
+    return date.fromisoformat(latest) if latest else None
 
 
 async def _end_options(tracker: Tracker) -> Sequence[Mapping[str, Any]]:
@@ -623,10 +539,17 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         """The reason in the answer to its question (any wording: what maps to no category is
         "other"), or one said earlier in the conversation."""
         text = latest_text(tracker)
-        if requested(tracker) == "reason" and not text.startswith("/") and courtesy_answer(dispatcher, text):
+        asked = requested(tracker) == "reason" and not text.startswith("/")
+        if asked and courtesy_answer(dispatcher, text):
             return {"reason": None}  # "ok thank you" is not why (even where the classifier filled it)
-        if requested(tracker) == "reason" and clarify_answer(dispatcher, tracker):
+        if asked and clarify_answer(dispatcher, tracker):
             return {"reason": None}  # "what are my options" is not why either
+        if asked and is_bare_yes(text):  # "yes" to "may I ask why?": the reason is still to come
+            say(dispatcher, messages.REASON_GO_AHEAD)
+            return {"reason": None}
+        if asked and looks_like_gibberish(text):  # "asdfjkl" is no reason
+            refuse(dispatcher, tracker, messages.NOT_UNDERSTOOD)
+            return {"reason": None}
         if tracker.get_slot("reason") or tracker.get_slot("fast_track"):
             return {}
         if requested(tracker) == "reason":
@@ -810,6 +733,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     ) -> Dict[Text, Any]:
         if requested(tracker) != "backup_confirmed":
             return {}
+        if clarify_answer(dispatcher, tracker):  # "huh", "why are you asking me this": explained
+            return {"backup_confirmed": None}
         if yes_to_other_question(tracker):  # "yes I'll take the offer": not a yes to this question
             return {"backup_confirmed": None}
         answer = yes_no(tracker)
@@ -840,6 +765,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             text = latest_text(tracker)
             if text.startswith("/"):
                 return {}
+            if clarify_answer(dispatcher, tracker):  # "not sure", "why?": explained, asked again
+                return {"end_when": None}
             if read_end_when(text, True) or _answer_attempt(tracker, text):
                 # an answer it can't read ("blue", "yes") is refused by validate_end_when with
                 # the choices, whatever the classifier made of it
@@ -857,11 +784,13 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
     async def validate_end_when(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        if value is None:  # a question about the question, answered by extract_end_when: asked again
+            return {"end_when": None}
         text = str(value or "").strip()
         # read as it was extracted: an answer to the question (or a correction of the end at the
         # summary, read as an answer by _end_correction), or said with the request
         asked = (
-            requested(tracker) in ("end_when", "final_confirmation")
+            requested(tracker) in ("end_when", "end_date", "final_confirmation")
             or text.lower() in WHEN_WORDS
             or text.startswith("/")
         )
@@ -873,11 +802,16 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             parsed = parse_date(entity_date, company_today()) if entity_date else None
             found = ("date", parsed) if parsed else None
         if not found:
+            month = month_without_day(text, company_today())
+            if month is not None:  # "june 2028": the day is asked, unless the month can't be
+                return await self._month_only(dispatcher, tracker, month)
             # the refusal says what to answer and carries the choices: the question is not
             # asked again word for word under it (ActionAskEndWhen)
             refuse(dispatcher, tracker, messages.END_WHEN_NOT_READ, await _end_choices(tracker))
             return {"end_when": None, "end_date": None}
         when, end_date = found
+        if when == "latest":  # "as late as possible": the backend's latest allowed end
+            when, end_date = "date", await _latest_end(tracker)
         if when == "date" and end_date is None:
             return {"end_when": "date", "end_date": None}
         if requested(tracker) != "end_when" and not auth_for(tracker):
@@ -890,7 +824,15 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if requested(tracker) != "end_date" or tracker.slots_to_validate().get("end_date"):
             return {}
         text = latest_text(tracker)
-        return {"end_date": text} if parse_date(text, company_today()) else {}
+        today = company_today()
+        if parse_date(text, today) or month_without_day(text, today):
+            return {"end_date": text}
+        found = None if re.fullmatch(r"\s*\d\s*", text) else read_end_when(text, True)
+        if found and found[0] == "latest":  # "whatever the latest allowed date is then"
+            return {"end_date": text}
+        if found and found[0] in ("immediate", "end_of_period"):  # "ok fine, asap then": another end
+            return {"end_when": text}
+        return {}
 
     async def validate_end_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -903,9 +845,26 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
             parse_date(entity_date, today) if entity_date else None
         )
         if parsed is None:
+            found = read_end_when(str(value or ""), True)
+            if found and found[0] == "latest":
+                parsed = await _latest_end(tracker)
+        if parsed is None:
+            month = month_without_day(str(value or ""), today)
+            if month is not None:
+                return await self._month_only(dispatcher, tracker, month)
             refuse(dispatcher, tracker, messages.END_DATE_NOT_READ)
             return {"end_date": None}
         return await self._quoted(dispatcher, tracker, "date", parsed)
+
+    async def _month_only(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, month: date
+    ) -> Dict[Text, Any]:
+        """A month without a day ("june 2028"): refused as any date of it would be when its first
+        day can't be chosen, else the day is asked (the end date question follows)."""
+        slots = await self._quoted(dispatcher, tracker, "date", month, quiet=True)
+        if slots.get("end_date"):
+            say(dispatcher, messages.MONTH_WITHOUT_DAY.format(month=f"{month:%B %Y}"))
+        return {"end_when": "date", "end_date": None}
 
     async def _quoted(
         self,
@@ -913,8 +872,10 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         tracker: Tracker,
         when: str,
         end_date: Optional[date],
+        quiet: bool = False,
     ) -> Dict[Text, Any]:
-        """Ask the backend for the quote of the chosen option and tell what it means."""
+        """Ask the backend for the quote of the chosen option and tell what it means (``quiet``:
+        only a refusal is said)."""
         iso = end_date.isoformat() if end_date else None
         slots = {"end_when": when, "end_date": iso}
         auth = auth_for(tracker)
@@ -926,6 +887,9 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
                 options = await backend.quote(auth, service_id, when, iso)
         except InvalidInput as exc:
             why = messages.refusal(exc, messages.DATE_REFUSED_WHY)
+            latest = await _latest_end(tracker)
+            if latest and end_date and end_date > latest:  # too far: the latest end is said
+                why = f"{why} {messages.LATEST_END.format(date=messages.day(latest))}"
             say(dispatcher, messages.DATE_REFUSED.format(why=why))
             return {"end_when": "date", "end_date": None}
         except NotAuthorized:
@@ -934,7 +898,8 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         except BackendError:
             return slots
         quote: Mapping[str, Any] = options[0] if options else {}
-        say(dispatcher, messages.quoted(quote, iso))
+        if not quiet:
+            say(dispatcher, messages.quoted(quote, iso))
         if when == "date" and quote.get("end_date"):
             slots["end_date"] = quote["end_date"]
         return slots
@@ -947,11 +912,13 @@ class ValidateCancelForm(StopWordsMixin, IdentificationMixin, FormValidationActi
         if wants_fast_track(tracker):  # "just cancel it" at the summary: that is a yes
             return {"final_confirmation": True}
         answer = yes_no(tracker)
+        # "no sorry, I meant the 20th of next month", "ok fine, asap then": another end than the
+        # summary's is a new summary, not a filing nor a stop
+        correction = self._end_correction(tracker)
+        if correction:
+            return {"end_when": correction, "final_confirmation": None}
         if answer == "yes":
             return {"final_confirmation": True}
-        correction = self._end_correction(tracker)
-        if correction:  # "no sorry, I meant the 20th of next month": a new summary, nothing stops
-            return {"end_when": correction, "final_confirmation": None}
         if answer in ("no", "not_yet"):
             return {"final_confirmation": False}
         return {}

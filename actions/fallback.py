@@ -70,7 +70,9 @@ class ActionFallback(Action):
         if tracker.active_loop_name is not None and clarify_answer(dispatcher, tracker, person=count >= 2):
             return [SlotSet("misunderstood_count", float(count))]
         kind = None if text.startswith("/") else clarification(text)
-        if tracker.active_loop_name is None and kind is not None:
+        # outside a form: the menu; a second one in a row offers a person (below) unless it asks
+        # whether this is safe
+        if tracker.active_loop_name is None and kind is not None and (count < 2 or kind == "safe"):
             opening = messages.CLARIFY_SAFE + " " if kind == "safe" else ""
             say(dispatcher, opening + messages.CLARIFY_MENU, MENU_BUTTONS)
             return [SlotSet("misunderstood_count", float(count))]
@@ -93,6 +95,22 @@ class ActionFallback(Action):
         else:
             say(dispatcher, messages.WHAT_I_CAN_DO.format(opening=opening), MENU_BUTTONS)
         return [SlotSet("misunderstood_count", float(count))]
+
+
+class ActionBotChallenge(Action):
+    """ "are you a bot?" outside a form; "is this chat secure?" (which the classifier may take
+    for one) is a worry about safety, answered as such with what the assistant can do."""
+
+    def name(self) -> Text:
+        return "action_bot_challenge"
+
+    async def run(self, dispatcher, tracker, domain):
+        text = tracker.latest_message.get("text") or ""
+        if not text.startswith("/") and clarification(text) == "safe":
+            say(dispatcher, messages.CLARIFY_SAFE + " " + messages.CLARIFY_MENU, MENU_BUTTONS)
+        else:
+            dispatcher.utter_message(response="utter_iamabot")
+        return []
 
 
 class ActionStopForm(Action):

@@ -150,6 +150,10 @@ def courtesy_answer(dispatcher: CollectingDispatcher, text: str) -> bool:
     return True
 
 
+# Questions where "not sure" / "idk" asks for the choices to be explained (not a missing detail)
+_CHOICE_QUESTIONS = ("backup_confirmed", "end_when", "end_date")
+
+
 def clarify_answer(dispatcher: CollectingDispatcher, tracker: Tracker, person: bool = False) -> bool:
     """A question about the question now asked ("what?", "why do you need my zip?", "is this
     safe?", "what are my options"): the question said plainly or explained, and True (it
@@ -158,10 +162,16 @@ def clarify_answer(dispatcher: CollectingDispatcher, tracker: Tracker, person: b
     text = latest_text(tracker)
     kind = None if text.startswith("/") else clarification(text)
     slot = requested(tracker)
-    if kind is None or slot is None or (kind == "unsure" and slot not in CLARIFY_UNSURE):
+    if (
+        kind is None
+        or slot is None
+        or (kind == "unsure" and slot not in (*CLARIFY_UNSURE, *_CHOICE_QUESTIONS))
+    ):
         return False
     plain = CLARIFY_QUESTION.get(slot, CLARIFY_ANY)
-    if kind == "unsure":  # a detail the customer doesn't have: the other ways, and a person
+    if (
+        kind == "unsure" and slot in CLARIFY_UNSURE
+    ):  # a detail the customer doesn't have: other ways, a person
         answer, person = CLARIFY_UNSURE[slot], True
     elif kind == "why":
         answer = CLARIFY_WHY.get(slot, plain)

@@ -264,6 +264,7 @@ NEXT_SERVICE = "Next: {name}."
 
 REASON_THANKS = "Thanks for telling me."
 REASON_SKIPPED = "No problem."
+REASON_GO_AHEAD = "Go ahead: pick a reason below or type it in your own words."
 OFFER_FAILED = (
     "Sorry, I couldn't apply the offer right now: I can't reach our account system. "
     "Nothing has been changed. Please try again in a few minutes."
@@ -324,13 +325,13 @@ END_WHEN_NOT_READ = (
     'the billing period, or type a date like "Dec 15" or '
     '"end of next month".'
 )
-END_DATE_NOT_READ = (
-    "Sorry, I couldn't read that date. Try something like "
-    '"Dec 15", "the 15th of next month" or "end of '
-    'next month".'
-)
+# the date question (utter_ask_end_date, with its examples) follows: not said twice
+END_DATE_NOT_READ = "Sorry, I couldn't read that date."
 # {why} of the refusals below is a whole sentence: `refusal(...)` of the backend's answer.
-DATE_REFUSED = "That date doesn't work. {why} Which date should it end?"
+# the date question (utter_ask_end_date) follows these: they don't ask it themselves
+DATE_REFUSED = "That date doesn't work. {why}"
+LATEST_END = "The latest end I can set is {date}."
+MONTH_WITHOUT_DAY = "{month} works; I just need the day."
 DATE_REFUSED_WHY = "It can't be chosen for this service."
 
 

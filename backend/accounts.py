@@ -184,7 +184,8 @@ def quote(
     answer = {
         "options": [
             policy.quote(terms_of(service), w, today, end_date, has_equipment).as_dict() for w in options
-        ]
+        ],
+        "latest_date": policy.latest_end_date(today).isoformat(),
     }
     if conversation_id:
         audit.record(session, "service_quoted", account_id, conversation_id, service_id=service.id, when=when)

@@ -319,6 +319,10 @@ class Policy:
         """Fee charged for one device of `kind` that is not sent back."""
         return self.non_return_fees.get(kind, self.default_non_return_fee)
 
+    def latest_end_date(self, today: date) -> date:
+        """The latest end date a customer may choose on ``today``."""
+        return today + timedelta(days=self.max_future_days)
+
     def quote(
         self,
         terms: ServiceTerms,
@@ -343,7 +347,7 @@ class Policy:
                 raise QuoteError("date", "date: required when when=date (YYYY-MM-DD)")
             if end_date < today:
                 raise QuoteError("date", "date: must be today or later")
-            if end_date > today + timedelta(days=self.max_future_days):
+            if end_date > self.latest_end_date(today):
                 raise QuoteError("date", f"date: must be within {self.max_future_days} days")
             end = end_date
             renewal = anniversary

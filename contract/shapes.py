@@ -196,6 +196,7 @@ class QuoteQuery(TypedDict):
 
 class Quotes(TypedDict):
     options: List[Quote]
+    latest_date: Annotated[str, Field(format="date", description="the latest end date a customer may choose")]
 
 
 class PreviewBody(TypedDict):

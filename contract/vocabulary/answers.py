@@ -101,6 +101,35 @@ def read_yes_no(text: Optional[str], question: Optional[str] = None) -> Optional
     return answer
 
 
+def is_bare_yes(text: Optional[str]) -> bool:
+    """A yes and nothing more ("yes", "ok sure", "yeah go ahead"): an answer with no content of its
+    own, where a free-text answer is asked."""
+    s = _normal(text or "")
+    return _read(s) == YES and len(s.split()) <= 3 and bool(_BARE_YES.fullmatch(s))
+
+
+_BARE_YES = re.compile(
+    r"(?:(?:y|ya|yah|yea|yeah|yep|yup|yes|ok|okay|k|sure|alright|fine|go ahead|of course|please)[ ,!.]*)+"
+)
+_VOWELS = set("aeiouy")
+
+
+def looks_like_gibberish(text: Optional[str]) -> bool:
+    """Keyboard mash ("asdfjkl", "sdfghj", "qqqq"): one run of letters that no English word is
+    written like (no vowel, six consonants in a row, one or two letters over and over, or five
+    keys in a row of the keyboard)."""
+    s = (text or "").strip().lower()
+    if not re.fullmatch(r"[a-z]{4,}", s):
+        return False
+    rows = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+    return (
+        not (set(s) & _VOWELS)
+        or bool(re.search(r"[^aeiouy]{6,}", s))
+        or len(set(s)) <= 2
+        or any(row[i : i + 5] in s for row in rows for i in range(len(row) - 4))
+    )
+
+
 def _read(text: Optional[str]) -> Optional[str]:
     if not text:
         return None
@@ -113,6 +142,7 @@ def _read(text: Optional[str]) -> Optional[str]:
         return YES if _YES_EMOJI.search(s) else None
     if _NOT_YET.search(s):
         return NOT_YET
+    s = re.sub(r"\bnot (so |too |quite |really |entirely )?sure\b", " ", s)  # "not sure" is no "sure"
     # "no problem", "no worries" say yes; once they are read as "ok", any other no wins
     s = re.sub(r"\b(no|not a) (problem|worries|issues?|objections?|complaints)\b", "ok", s)
     if _NO.search(s):

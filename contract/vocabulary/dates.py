@@ -35,21 +35,29 @@ _NUMBER_WORDS = {
     "nine": 9,
     "ten": 10,
     "couple of": 2,
+    "a couple of": 2,
 }
+_UNIT_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"]
+_TEEN_ORDINALS = [
+    "tenth",
+    "eleventh",
+    "twelfth",
+    "thirteenth",
+    "fourteenth",
+    "fifteenth",
+    "sixteenth",
+    "seventeenth",
+    "eighteenth",
+    "nineteenth",
+]
+# "first" .. "thirty-first" (also "twenty first", "twentyfirst"): the days of a month in words
 _ORDINAL_WORDS = {
-    "first": 1,
-    "second": 2,
-    "third": 3,
-    "fourth": 4,
-    "fifth": 5,
-    "sixth": 6,
-    "seventh": 7,
-    "eighth": 8,
-    "ninth": 9,
-    "tenth": 10,
-    "fifteenth": 15,
+    **{word: i + 1 for i, word in enumerate(_UNIT_ORDINALS)},
+    **{word: i + 10 for i, word in enumerate(_TEEN_ORDINALS)},
     "twentieth": 20,
     "thirtieth": 30,
+    **{f"twenty{sep}{word}": 21 + i for i, word in enumerate(_UNIT_ORDINALS) for sep in ("-", " ", "")},
+    **{f"thirty{sep}first": 31 for sep in ("-", " ", "")},
 }
 
 
@@ -72,6 +80,8 @@ def last_day(d: date) -> date:
 _HOLIDAYS = {
     "christmas eve": (12, 24),
     "christmas": (12, 25),
+    "xmas": (12, 25),
+    "x-mas": (12, 25),
     "new year's eve": (12, 31),
     "new years eve": (12, 31),
     "new year's day": (1, 1),
@@ -127,6 +137,20 @@ def _span_from_today(n: int, unit: str, today: date) -> date:
 
 
 def _rules(low: str, today: date) -> Optional[date]:
+    low = re.sub(r"\b(a|one) fortnight\b|\bfortnight\b", "two weeks", low)
+    # "the start of next month", "beginning of january": the first day of that month
+    m = re.search(
+        r"\b(?:the\s+)?(?:start|beginning)\s+of\s+(?:(this|next|the|following)\s+)?(month|"
+        + _MONTH_NAME
+        + r")\b",
+        low,
+    )
+    if m and not (m.group(2) == "month" and m.group(1) in (None, "this", "the")):
+        return _month_named(m.group(2), today, m.group(1))
+    # "friday the 11th": the day of the month says which friday
+    m = re.search(r"\b" + _WEEKDAY + r",?\s+(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b(?!\s+of\b)", low)
+    if m and not re.search(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", low):
+        return _next_day_of_month(int(m.group(3)), today)
     # a span counted from today: "a month from today", "3 weeks from now", "two days from today"
     m = re.search(
         r"\b(\d{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s+(day|week|month|year)s?\s+from\s+(today|now)\b", low
@@ -249,8 +273,12 @@ def _rules(low: str, today: date) -> Optional[date]:
         )
     if re.search(r"\bnext week\b", low):
         return today + timedelta(weeks=1)
+    m = re.search(r"\b(?:last|past|previous)\s+" + _WEEKDAY + r"\b", low)
+    if m and m.group(1):  # "backdate it to last friday": the one before today (the backend refuses it)
+        target = [w[:3] for w in WEEKDAYS].index(m.group(1)[:3])
+        return today - timedelta(days=(today.weekday() - target) % 7 or 7)
     m = re.search(r"\b(next|this|coming|on)?\s*" + _WEEKDAY + r"\b", low)
-    if m and m.group(2):
+    if m and m.group(2) and not _EXPLICIT.search(low):  # "friday, the 11th of december": the date
         target = [w[:3] for w in WEEKDAYS].index(m.group(2)[:3])
         ahead = (target - today.weekday()) % 7
         if ahead == 0:
@@ -297,6 +325,54 @@ _EXPLICIT = re.compile(
 )
 
 
+# What introduces a correction within one answer ("the 20th, no wait, the 27th", "sorry typo, 12/28")
+_CORRECTION = re.compile(
+    r"\b(?:no wait|wait no|wait|no sorry|sorry|actually|make (?:that|it)|i mean|i meant|or rather|scratch that)\b"
+    r"|[,;.]\s*no\b"
+)
+_MONTH_WORDS = (
+    r"january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_MONTH_WORD = re.compile(r"\b(?:" + _MONTH_WORDS + r")\b")
+# a day in words next to a month ("january first", "the twenty-first of may"), written in digits
+# for the rules and dateparser
+_ORDINAL_DAY = re.compile(r"\b(?:" + "|".join(sorted(_ORDINAL_WORDS, key=len, reverse=True)) + r")\b")
+# a month without a day, as a whole answer ("june 2028", "sometime in march", "march please")
+_MONTH_ONLY = re.compile(
+    r"(?:(?:some ?time|in|during|around|by|until|till|end it|cancel it|let'?s say|say|maybe|ok|okay|"
+    r"so|just|the month of)\s+)*("
+    + _MONTH_WORDS
+    + r")(?:\s+(\d{4}))?(?:\s+(?:please|pls|then|maybe|is fine))*"
+)
+
+
+def _ordinal(n: int) -> str:
+    """21 -> "21st"."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+_NEXT_MONTH_ONLY = re.compile(
+    r"(?:(?:some ?time|in|during|maybe|ok|okay|so|just)\s+)*(?:next|the following) month"
+)
+
+
+def month_without_day(text: Optional[str], today: date) -> Optional[date]:
+    """The first day (today if later) of the month a whole answer names without a day ("june
+    2028", "sometime in march": the next March that is not all past; "next month"), else None."""
+    low = " ".join(str(text or "").lower().replace(",", " ").split()).strip(" .!?")
+    if _NEXT_MONTH_ONLY.fullmatch(low):
+        return (today + relativedelta(months=1)).replace(day=1)
+    m = _MONTH_ONLY.fullmatch(low)
+    if not m:
+        return None
+    if m.group(2):
+        first = date(int(m.group(2)), _MONTH_ABBR.index(m.group(1)[:3]) + 1, 1)
+    else:
+        first = _month_named(m.group(1), today)
+    return max(first, today) if last_day(first) >= today else first
+
+
 def parse_date(text: Optional[str], today: date, strict: bool = False) -> Optional[date]:
     """The date meant by ``text`` (a whole answer or a sentence holding one), read on ``today``
     (the company's today: ``today_in(zone)``), or None.
@@ -310,6 +386,17 @@ def parse_date(text: Optional[str], today: date, strict: bool = False) -> Option
     low = " ".join(str(text).lower().replace("’", "'").split()).strip(" .!?")
     if not low or re.fullmatch(r"\d{1,2}", low):
         return None
+    *before, later = _CORRECTION.split(low)
+    later = later.strip(" ,.;:-")
+    if before:  # "the 20th, no wait, make that the 27th": the date said last
+        months = _MONTH_WORD.findall(" ".join(before))
+        if months and re.fullmatch(r"(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?", later):
+            later = f"{later} of {months[-1]}"  # "the 15th of jan, no the 16th": of january too
+        found = parse_date(later, today, strict)
+        if found is not None:
+            return found
+    if _MONTH_WORD.search(low):
+        low = _ORDINAL_DAY.sub(lambda m: _ordinal(_ORDINAL_WORDS[m.group(0)]), low)
     found = _read(low, today, strict)
     if found is None:
         corrected = _correct_typos(low)

@@ -215,3 +215,50 @@ async def test_an_unreadable_end_answer_is_refused_with_the_choices_whatever_its
         ValidateCancelForm(), _turn(sender, slots, "what's the weather?", "out_of_scope")
     )
     assert "didn't get that" not in texts(msgs).lower()
+
+
+async def _chosen(requested_slot, **extra):
+    """Erin, verified, her one service chosen, the cancellation at ``requested_slot``."""
+    sender = new_sender()
+    slots = await verified_slots("erin", sender)
+    slots.update(service_id="SVC-1001", service_confirmed=True, requested_slot=requested_slot, **extra)
+    return sender, slots
+
+
+async def test_huh_at_the_backup_question_is_explained_not_a_yes(live_backend):
+    sender, slots = await _chosen("backup_confirmed", reason="skipped")
+    # the classifier took "huh" for affirm and its mapping filled the slot: undone, explained
+    msgs, _, out = await validate(
+        ValidateCancelForm(), _turn(sender, slots, "huh", "affirm", {"backup_confirmed": True})
+    )
+    assert out.get("backup_confirmed") is None
+    assert "saved what you need" in texts(msgs)
+
+
+async def test_not_sure_at_the_end_question_explains_the_choices(live_backend):
+    sender, slots = await _chosen("end_when", reason="skipped", backup_confirmed=True)
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, "not sure", "deny"))
+    assert out.get("end_when") is None
+    said = texts(msgs)
+    assert "right away" in said and "didn't get that" not in said
+
+
+async def test_yes_and_keyboard_mash_at_the_reason_question_are_no_reason(live_backend):
+    for text, intent, said in (
+        ("yes", "affirm", "Go ahead"),
+        ("asdfjkl", "give_reason", "didn't understand"),
+    ):
+        sender, slots = await _chosen("reason")
+        msgs, _, out = await validate(
+            ValidateCancelForm(), _turn(sender, slots, text, intent, {"reason": text})
+        )
+        assert out.get("reason") is None, text
+        assert said in texts(msgs)
+
+
+async def test_as_late_as_possible_is_the_backends_latest_end(live_backend):
+    sender, slots = await _chosen("end_when", reason="skipped", backup_confirmed=True)
+    msgs, _, out = await validate(ValidateCancelForm(), _turn(sender, slots, "as late as possible"))
+    async with BackendClient.from_env() as c:
+        latest = await c.latest_end_date(Auth(slots["verification_handle"], sender, "rest"), "SVC-1001")
+    assert out["end_when"] == "date" and out["end_date"] == latest

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from backend import confirmation
-from contract.vocabulary.answers import NO, NOT_YET, YES, read_yes_no
+from contract.vocabulary.answers import NO, NOT_YET, YES, is_bare_yes, looks_like_gibberish, read_yes_no
 from contract.vocabulary.numbers import find_confirmation, format_money, parse_amount
 from contract.vocabulary.reasons import find_reason
 
@@ -117,3 +117,31 @@ def test_yes_no_mixed(text, expected):
 )
 def test_yes_no_read_against_the_question(text, question, expected):
     assert read_yes_no(text, question) == expected
+
+
+@pytest.mark.parametrize("text", ["yes", "ok sure", "yeah go ahead", "Yes!"])
+def test_a_bare_yes(text):
+    assert is_bare_yes(text)
+
+
+@pytest.mark.parametrize("text", ["yes it's too expensive", "no", "moving", "not sure", "yes we moved"])
+def test_not_a_bare_yes(text):
+    assert not is_bare_yes(text)
+
+
+@pytest.mark.parametrize("text", ["asdfjkl", "sdfghj", "qqqq", "qwerty", "lkjhg", "haha"])
+def test_keyboard_mash(text):
+    assert looks_like_gibberish(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["moving", "divorce", "rhythm", "strengths", "liberty", "property", "price", "hmm", "too expensive"],
+)
+def test_words_are_no_keyboard_mash(text):
+    assert not looks_like_gibberish(text)
+
+
+@pytest.mark.parametrize("text, expected", [("not sure", None), ("not so sure", None), ("sure", YES)])
+def test_not_sure_is_no_yes(text, expected):
+    assert read_yes_no(text) == expected

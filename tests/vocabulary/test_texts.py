@@ -181,6 +181,7 @@ FIELDS = {
         *(messages.refusal(error, messages.REFUSED_WHY) for error in REFUSALS),
     ],
     "number": ["ABCD-EFGH-JKLM"],
+    "month": ["June 2028"],
     "amount": [messages.money("1250"), messages.money("49.5")],
     "opening": [messages.NOT_UNDERSTOOD, messages.NOT_IN_SCOPE, messages.NOT_UNDERSTOOD_LONG],
     "date": [human_date(TODAY + timedelta(days=20), TODAY)],
