@@ -392,11 +392,30 @@ FILING_UNANSWERED = (
 )
 
 
+ITEMS_IN_FULL = 3
+
+
 def items_text(items: Sequence[Mapping[str, Any]], currency: str = "USD") -> str:
-    """Final-bill items on one line."""
+    """Final-bill items on one line; beyond ``ITEMS_IN_FULL`` the first and the last are named,
+    the ones between counted with their sum, and the total said (a date a year away is 12
+    monthly charges)."""
     if not items:
         return "nothing further"
-    return "; ".join(f"{i.get('description')} {money(i.get('amount'), currency)}" for i in items)
+
+    def one(item: Mapping[str, Any]) -> str:
+        return f"{item.get('description')} {money(item.get('amount'), currency)}"
+
+    if len(items) <= ITEMS_IN_FULL:
+        return "; ".join(map(one, items))
+    between = items[1:-1]
+    return (
+        f"{one(items[0])}; {len(between)} more charges like it, {money(_sum(between), currency)}; "
+        f"{one(items[-1])} ({len(items)} charges, {money(_sum(items), currency)} in all)"
+    )
+
+
+def _sum(items: Sequence[Mapping[str, Any]]) -> Decimal:
+    return sum((Decimal(str(i.get("amount") or 0)) for i in items), Decimal(0))
 
 
 def equipment_lines(equipment: Sequence[Mapping[str, Any]]) -> str:

@@ -340,7 +340,14 @@ def _renderings():
     yield "quoted", [messages.quoted(q, None) for q in quotes]
     question, buttons = messages.end_when_question(quotes)
     yield "end_when_question", [question, *(t for t, _ in buttons), messages.end_when_question([])[0]]
-    yield "items_text", [messages.items_text(quotes[2]["final_bill_items"]), messages.items_text([])]
+    yield (
+        "items_text",
+        [
+            messages.items_text(quotes[2]["final_bill_items"]),
+            messages.items_text([]),
+            messages.items_text(YEAR_OF_CHARGES),
+        ],
+    )
     yield "equipment_lines", [messages.equipment_lines([DEVICE, DEVICE])]
     yield (
         "summary",
@@ -481,3 +488,20 @@ def test_backend_wording_with_sample_data():
         assert not text_problems(text), (text, text_problems(text))
     assert "1 more monthly charge of $1,850.40" in texts[-2] and "3 more monthly charges" in texts[-1]
     assert POLICY.refund_routing(Decimal("12.5")).message == wording.credit_message(Decimal("12.5"))
+
+
+YEAR_OF_CHARGES = [
+    {"description": f"Starter Hosting: monthly charge for the period starting month {n}", "amount": "9.99"}
+    for n in range(1, 13)
+]
+
+
+def test_a_long_final_bill_names_the_first_and_last_charge_and_the_total():
+    """A date a year away: 12 monthly charges read as two, a count and the total."""
+    text = messages.items_text(YEAR_OF_CHARGES)
+    assert text == (
+        "Starter Hosting: monthly charge for the period starting month 1 $9.99; 10 more charges like "
+        "it, $99.90; Starter Hosting: monthly charge for the period starting month 12 $9.99 "
+        "(12 charges, $119.88 in all)"
+    )
+    assert messages.items_text(YEAR_OF_CHARGES[:3]).count("; ") == 2  # up to three in full
