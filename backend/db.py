@@ -96,10 +96,15 @@ class Database:
         """`transaction(fn, ...)` on a worker thread, so the event loop keeps serving."""
         return await self.in_thread(functools.partial(self.transaction, fn, *args, **kwargs))
 
+    def wait_idle(self) -> None:
+        """Wait until the work already handed to the worker threads is done (work of a stopped
+        background loop finishes on its thread); later calls get a fresh pool."""
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
+
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        self.wait_idle()
         self.engine.dispose()
 
 

@@ -308,12 +308,13 @@ async def test_verify_start_does_the_same_queries_for_known_and_unknown_identifi
     from backend.polling import PollingLoop
 
     # the backend's own background loops (outbox delivery and its purge of expired codes, staff
-    # notifications) query the same engine on their own clock: stopped, so that only the
-    # statements of the requests are compared
+    # notifications) query the same engine on their own clock: stopped and drained, so that only
+    # the statements of the requests are compared
     loops = [value for value in api.client.app.values() if isinstance(value, PollingLoop)]
     assert loops  # the deliverer and the notifier
     for loop in loops:
         await loop.stop()  # type: ignore[attr-defined]
+    db.wait_idle()  # a round cancelled while its statement waited for a worker thread still runs
     account = make_account(db)
     unknown_number = f"{(int(account['account_number']) + 50_000_000) % 100_000_000:08d}"
     pairs = {
