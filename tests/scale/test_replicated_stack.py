@@ -272,13 +272,29 @@ async def _staff_reply(stack: Stack, token: str, session: str, outcome: Outcome)
     text = f"Staff reply {outcome.n} {uuid.uuid4().hex[:6]}"
     outcome.staff_expected.append(text)
     base = f"{stack.rasa_url}/conversations/{session}/tracker/events"
+
+    async def already_stored(http: aiohttp.ClientSession) -> bool:
+        """A send whose answer was lost (a replica killed after storing it) is not sent again:
+        the agent's console would show the message sent, not a second copy."""
+        try:
+            async with http.get(
+                f"{stack.rasa_url}/conversations/{session}/tracker", params={"token": token}
+            ) as answer:
+                body = await answer.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            return False
+        events = body.get("events") if isinstance(body, dict) else None
+        return any(e.get("event") == "bot" and e.get("text") == text for e in events or [])
+
     async with aiohttp.ClientSession() as http:
         for events, params in (
             ([{"event": "pause"}], {}),
             ([{"event": "bot", "text": text}], {"output_channel": "latest", "execute_side_effects": "true"}),
             ([{"event": "resume"}], {}),
         ):
-            for _ in range(RETRIES):
+            for attempt in range(RETRIES):
+                if attempt and events[0]["event"] == "bot" and await already_stored(http):
+                    break
                 try:
                     async with http.post(base, params={"token": token, **params}, json=events) as answer:
                         if answer.status == 200:
