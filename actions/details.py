@@ -25,7 +25,14 @@ from . import messages
 from .common import MENU_BUTTONS, PROVIDED, is_verified, say
 from .fallback import ActionFallback
 from .identify import IdentificationMixin
-from .listening import latest_intent, latest_text, offered_buttons, offered_intents, offered_request
+from .listening import (
+    latest_intent,
+    latest_text,
+    offered_buttons,
+    offered_intents,
+    offered_payloads,
+    offered_request,
+)
 
 _WANTS_CANCEL = re.compile(
     r"\b(cancel\w*|close (my|the|our) (account|service)|terminate|"
@@ -98,12 +105,15 @@ class ActionTakeDetails(Action):
             else:
                 say(dispatcher, messages.WHAT_TO_DO, MENU_BUTTONS)
             return events
-        if latest_intent(tracker) == "affirm" and {"check_status", "revoke_cancellation"} <= offered_intents(
-            tracker
-        ):  # a bare "yes" to "Would you like to check its status or revoke it?"
+        if (
+            latest_intent(tracker) == "affirm"
+            and {"check_status", "revoke_cancellation"} <= offered_intents(tracker)
+            and any(map(find_confirmation, offered_payloads(tracker)))
+        ):  # a bare "yes" to "... (confirmation number ...). Would you like to check its status or
+            # revoke it?" (its buttons carry the number; the main menu's do not)
             say(dispatcher, messages.STATUS_OR_REVOKE, offered_buttons(tracker))
             return events
         if latest_intent(tracker) == "affirm":
             say(dispatcher, messages.WHAT_CAN_I_HELP_WITH, MENU_BUTTONS)
             return events
-        return events + await ActionFallback().run(dispatcher, tracker, domain)
+        return events + await ActionFallback(read_details=False).run(dispatcher, tracker, domain)

@@ -9,6 +9,7 @@ from rasa_sdk.events import ActiveLoop, FollowupAction, SlotSet
 
 from actions.backend_client import BackendError
 from contract.vocabulary.answers import clarification
+from contract.vocabulary.requests import REVOKE, STATUS, asked_requests
 
 from . import messages, report_events
 from .common import (
@@ -39,6 +40,10 @@ class ActionFallback(Action):
     misunderstanding in a row offers a person. ``misunderstood_count`` is reset to 0 by the
     slot mapping on every understood turn (domain.yml)."""
 
+    def __init__(self, read_details: bool = True) -> None:
+        # False when action_take_details has read the message already and found nothing to use
+        self.read_details = read_details
+
     def name(self) -> Text:
         return "action_fallback"
 
@@ -56,11 +61,13 @@ class ActionFallback(Action):
             from .details import ActionTakeDetails, wants_cancel
 
             # not understood as a whole, but it holds account details, names a request button just
-            # offered or (at length, or when the classifier hesitated) asks to cancel: use that
-            if (
+            # offered, asks in so many words for a status or a revoke ("revoke it" right after
+            # filing) or (at length, or when the classifier hesitated) asks to cancel: use that
+            if self.read_details and (
                 find_identifier(text)
                 or find_confirmation(text)
                 or offered_request(tracker)
+                or bool({REVOKE, STATUS} & set(asked_requests(text)))
                 or (wants_cancel(text) and (len(text) > LONG_MESSAGE or intent == "nlu_fallback"))
             ):
                 return await ActionTakeDetails().run(dispatcher, tracker, domain)
